@@ -1,0 +1,308 @@
+# shellcheck shell=bash
+# Helpers shared by the local stack scripts. Sourced, never run directly.
+#
+# Layout (both folders are git-ignored):
+#   .cache/  things that can be rebuilt from the network: Kafka jars, the FerretDB
+#            binary, uv when it is not installed system-wide.
+#   .data/   state: databases, Kafka logs, process logs, pid files, the JWT secret.
+
+set -euo pipefail
+
+LOCAL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$LOCAL_DIR/../.." && pwd)
+CACHE=$ROOT/.cache
+DATA=$ROOT/.data
+LOGS=$DATA/logs
+PIDS=$DATA/pids
+SECRETS=$DATA/secrets
+VENV=$ROOT/.venv
+mkdir -p "$LOGS" "$PIDS"
+
+# uv installed by ensure_uv lives in .cache/uv; a user-level pip install lands in ~/.local/bin.
+PATH=$CACHE/uv/bin:$HOME/.local/bin:$PATH
+export PATH
+
+STACK_QUIET=${STACK_QUIET:-0}
+
+say() { [[ $STACK_QUIET == 1 ]] || printf '%s\n' "$*"; }
+warn() { printf '%s\n' "$*" >&2; }
+die() {
+	warn "error: $*"
+	exit 1
+}
+
+# --- processes ---------------------------------------------------------------------
+
+# proc_start PID: the process's start time (clock ticks since boot), empty when PID is
+# gone or a zombie. Together with the pid it names one process, even after the pid is
+# recycled and even when the process has exec'd another program.
+proc_start() {
+	local stat
+	{ read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 0
+	stat=${stat##*) } # fields after "(comm)": state is the 1st, starttime the 20th
+	# shellcheck disable=SC2086 # split into fields on purpose
+	set -- $stat
+	[[ $1 == Z ]] || printf '%s\n' "${20}"
+}
+
+# pid_of NAME: the pid recorded in .data/pids/NAME.pid if that process is alive.
+pid_of() {
+	local name=$1 pid start
+	[[ -f $PIDS/$name.pid ]] || return 0
+	read -r pid start <"$PIDS/$name.pid" || true
+	[[ $pid =~ ^[0-9]+$ && -n $start ]] || return 0
+	[[ $(proc_start "$pid") == "$start" ]] && printf '%s\n' "$pid"
+	return 0
+}
+
+# spawn NAME CMD...: run CMD detached in its own session and process group (so Ctrl-C
+# in the terminal that ran `make up` does not reach it, and stop can signal the whole
+# group), output appended to .data/logs/NAME.log.
+spawn() {
+	local name=$1
+	shift
+	local log=$LOGS/$name.log pidf=$PIDS/$name.pid pid="" i
+	printf '\n==== %s starting %s\n' "$(date -u +%FT%TZ)" "$name" >>"$log"
+	rm -f "$pidf" "$pidf.new"
+	# The child writes its own pid before exec-ing: $! would be setsid's pid when
+	# setsid has to fork.
+	setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$pidf.new" "$@" \
+		</dev/null >>"$log" 2>&1 &
+	for i in $(seq 100); do
+		[[ -s $pidf.new ]] && read -r pid <"$pidf.new" && [[ -n $pid ]] && break
+		sleep 0.02
+	done
+	if [[ -n $pid ]]; then
+		printf '%s %s\n' "$pid" "$(proc_start "$pid")" >"$pidf"
+		rm -f "$pidf.new"
+	fi
+	if [[ -z $(pid_of "$name") ]]; then
+		warn "$name exited immediately"
+		last_log "$name"
+		return 1
+	fi
+}
+
+# stop_proc NAME [GRACE_SECONDS]: SIGTERM the process group, wait, then SIGKILL it.
+stop_proc() {
+	local name=$1 grace=${2:-20} pid i
+	pid=$(pid_of "$name")
+	if [[ -z $pid ]]; then
+		rm -f "$PIDS/$name.pid"
+		return 0
+	fi
+	kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < grace * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		warn "$name did not stop within ${grace}s; killing it"
+		kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait_gone "$pid"
+	rm -f "$PIDS/$name.pid"
+	say "$name stopped"
+}
+
+# kill_proc NAME: SIGKILL, no shutdown at all (what a crash looks like; fault tests use it).
+kill_proc() {
+	local name=$1 pid
+	pid=$(pid_of "$name")
+	if [[ -n $pid ]]; then
+		kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+		wait_gone "$pid"
+		say "$name killed"
+	fi
+	rm -f "$PIDS/$name.pid"
+}
+
+wait_gone() {
+	local pid=$1 i
+	for i in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.05
+	done
+}
+
+# --- ports and health --------------------------------------------------------------
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# http_ok URL: true when URL answers 2xx within 2 seconds.
+http_ok() {
+	if command -v curl >/dev/null; then
+		curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null
+	else
+		python3 - "$1" <<-'EOF' 2>/dev/null
+			import sys, urllib.request
+			urllib.request.urlopen(sys.argv[1], timeout=2)
+		EOF
+	fi
+}
+
+last_log() {
+	local log=$LOGS/$1.log
+	if [[ -f $log ]]; then
+		warn "---- last lines of $log"
+		tail -n "${2:-30}" "$log" >&2
+		warn "----"
+	fi
+}
+
+# wait_until NAME TIMEOUT CMD...: poll CMD until it succeeds. On timeout (or when
+# NAME's process died) print the end of its log and fail.
+wait_until() {
+	local name=$1 timeout=$2
+	shift 2
+	local deadline=$((SECONDS + timeout))
+	while ! "$@"; do
+		if [[ -f $PIDS/$name.pid && -z $(pid_of "$name") ]]; then
+			warn "$name exited while starting"
+			last_log "$name"
+			return 1
+		fi
+		if ((SECONDS >= deadline)); then
+			warn "$name not ready after ${timeout}s ($*)"
+			last_log "$name"
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+# --- installs ----------------------------------------------------------------------
+# Each ensure_* is cheap when there is nothing to do, so every start calls it. Their
+# tools' output goes to .data/logs/install-<what>.log (up.sh runs several at once) and
+# is shown only when something fails.
+
+# logged WHAT CMD...: run CMD with its output in .data/logs/install-WHAT.log.
+logged() {
+	local what=$1
+	shift
+	local log=$LOGS/install-$what.log
+	printf '==== %s %s\n' "$(date -u +%FT%TZ)" "$*" >>"$log"
+	if ! "$@" </dev/null >>"$log" 2>&1; then
+		warn "---- last lines of $log"
+		tail -n 30 "$log" >&2
+		warn "----"
+		return 1
+	fi
+}
+
+# ensure_uv: a uv binary on PATH. pip --target sidesteps Debian's "externally managed
+# environment" refusal and keeps it inside the repository's cache.
+ensure_uv() {
+	command -v uv >/dev/null && return 0
+	say "installing uv into .cache/uv"
+	logged uv python3 -m pip install --disable-pip-version-check --target "$CACHE/uv" uv ||
+		die "could not install uv (python3 -m pip install --target .cache/uv uv)"
+	command -v uv >/dev/null || die "uv installed but not found in $CACHE/uv/bin"
+}
+
+# ensure_venv: .venv matches uv.lock (uv itself decides quickly when nothing changed).
+ensure_venv() {
+	ensure_uv
+	local flags=()
+	[[ -f $ROOT/uv.lock ]] && flags+=(--frozen)
+	(cd "$ROOT" && logged uv uv sync "${flags[@]}") || die "uv sync failed"
+}
+
+# ensure_gateway_modules: npm ci when node_modules is missing or older than the lockfile.
+ensure_gateway_modules() {
+	local gw=$ROOT/gateway
+	[[ -f $gw/package-lock.json ]] || die "gateway/package-lock.json is missing"
+	if [[ -f $gw/node_modules/.package-lock.json && ! $gw/package-lock.json -nt $gw/node_modules/.package-lock.json ]]; then
+		return 0
+	fi
+	command -v npm >/dev/null || die "npm not found (Node 20 is required)"
+	say "installing gateway packages (npm ci)"
+	(cd "$gw" && logged npm npm ci --no-audit --no-fund) || die "npm ci failed in gateway/"
+}
+
+# A hash of the files that decide what gets built, stored next to the product; a change
+# to any of them rebuilds it.
+_stamp() { cat "$@" | cksum | cut -d' ' -f1; }
+
+# ensure_kafka_jars: the broker's jars, resolved by Maven into .cache/kafka/libs.
+ensure_kafka_jars() {
+	local libs=$CACHE/kafka/libs stamp
+	stamp=$(_stamp "$LOCAL_DIR/kafka/pom.xml")
+	[[ -f $libs/.stamp && $(<"$libs/.stamp") == "$stamp" ]] && return 0
+	command -v java >/dev/null || die "java not found (Java 17 is required)"
+	command -v mvn >/dev/null || die "mvn not found (Maven is required)"
+	say "downloading Kafka jars (maven)"
+	local tmp=$CACHE/kafka/libs.tmp.$$
+	rm -rf "$tmp"
+	mkdir -p "$tmp"
+	(cd "$LOCAL_DIR/kafka" && logged kafka mvn -B -ntp dependency:copy-dependencies \
+		-DoutputDirectory="$tmp" -DincludeScope=runtime) || {
+		rm -rf "$tmp"
+		die "maven could not resolve deploy/local/kafka/pom.xml"
+	}
+	printf '%s\n' "$stamp" >"$tmp/.stamp"
+	# Swap in whole, so a broker never starts on a half-copied folder.
+	rm -rf "$libs"
+	mv "$tmp" "$libs"
+}
+
+# ensure_ferretdb: .cache/bin/ferretdb built from deploy/local/ferretdb (see main.go there).
+ensure_ferretdb() {
+	local src=$LOCAL_DIR/ferretdb bin=$CACHE/bin/ferretdb stamp
+	stamp=$(_stamp "$src/go.mod" "$src/go.sum" "$src/main.go")
+	[[ -x $bin && -f $bin.stamp && $(<"$bin.stamp") == "$stamp" ]] && return 0
+	command -v go >/dev/null || die "go not found (Go 1.24 or newer is required)"
+	say "building FerretDB (go install; the first build takes a few minutes)"
+	mkdir -p "$CACHE/bin"
+	(cd "$src" && logged ferretdb env CGO_ENABLED=0 GOBIN="$CACHE/bin" \
+		go install -trimpath -ldflags='-s -w' .) ||
+		die "go could not build deploy/local/ferretdb"
+	printf '%s\n' "$stamp" >"$bin.stamp"
+}
+
+# --- configuration shared by services, gateway and the demo ------------------------
+
+# jwt_secret: generated once, kept across resets (tokens handed out keep working).
+jwt_secret() {
+	local f=$SECRETS/jwt_secret
+	if [[ ! -s $f ]]; then
+		mkdir -p "$SECRETS"
+		chmod 700 "$SECRETS"
+		(
+			umask 077
+			python3 -c 'import secrets; print(secrets.token_urlsafe(48))' >"$f.tmp"
+		)
+		mv "$f.tmp" "$f"
+	fi
+	cat "$f"
+}
+
+CONTEXTS=(clients ranks loyalty crm notifications)
+MONGO_PORT=27017
+KAFKA_PORT=9092
+GATEWAY_PORT=4000
+
+# service_port CTX: 4101 for clients ... 4105 for notifications.
+service_port() {
+	local i
+	for i in "${!CONTEXTS[@]}"; do
+		[[ ${CONTEXTS[$i]} == "$1" ]] && {
+			echo $((4101 + i))
+			return 0
+		}
+	done
+	die "unknown context '$1' (expected one of: ${CONTEXTS[*]})"
+}
+
+# export_stack_env: what every service process, the gateway and studioctl read.
+export_stack_env() {
+	JWT_SECRET=$(jwt_secret)
+	export JWT_SECRET
+	export ENVIRONMENT=${ENVIRONMENT:-development}
+	export MONGO_URL=${MONGO_URL:-mongodb://127.0.0.1:$MONGO_PORT/}
+	export KAFKA_BOOTSTRAP=${KAFKA_BOOTSTRAP:-127.0.0.1:$KAFKA_PORT}
+	export LOG_LEVEL=${LOG_LEVEL:-INFO}
+	# Plain-text lines are easier to read in .data/logs; set LOG_JSON=true to see the
+	# production format.
+	export LOG_JSON=${LOG_JSON:-false}
+}

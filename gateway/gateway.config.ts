@@ -1,0 +1,174 @@
+// Hive Gateway configuration. Every knob comes from the environment so that the local
+// stack, docker compose and Kubernetes run the same file; docs/gateway.md lists them.
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
+import {
+  createInlineSigningKeyProvider,
+  createRemoteJwksSigningKeyProvider,
+  defineConfig,
+  type JWTAuthPluginOptions,
+} from '@graphql-hive/gateway';
+
+const env = process.env;
+
+// The services accept this secret in development only (libs/plumbing settings); the gateway
+// must sign-check with the same one or every request fails at one side.
+const DEVELOPMENT_JWT_SECRET = 'development-only-secret-change-me-0123456789';
+
+// Same names and defaults as compose.mjs. The committed supergraph carries the defaults;
+// these override where each subgraph is reached without recomposing.
+const SUBGRAPH_URL_ENV: Record<string, string> = {
+  clients: 'CLIENTS_URL',
+  ranks: 'RANKS_URL',
+  loyalty: 'LOYALTY_URL',
+  crm: 'CRM_URL',
+  notifications: 'NOTIFICATIONS_URL',
+};
+
+const environment = (env.ENVIRONMENT || 'development').toLowerCase();
+const production = environment === 'production';
+
+function intFromEnv(name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  }
+  return value;
+}
+
+function jwtOptions(): JWTAuthPluginOptions {
+  const issuer = env.JWT_ISSUER || undefined;
+  const audience = env.JWT_AUDIENCE || undefined;
+  const common = {
+    reject: { missingToken: true, invalidToken: true },
+    // The verified claims travel in the subgraph request's `extensions.jwt`; the raw token
+    // travels in the Authorization header (propagateHeaders below) so that each subgraph
+    // verifies it again rather than trusting the network.
+    forward: { payload: true, token: true },
+  };
+  if (env.JWT_JWKS_URL) {
+    return {
+      ...common,
+      signingKeyProviders: [
+        createRemoteJwksSigningKeyProvider({ jwksUri: env.JWT_JWKS_URL, cache: true, rateLimit: true }),
+      ],
+      tokenVerification: { algorithms: ['RS256'], issuer, audience },
+    };
+  }
+  const secret = env.JWT_SECRET || (production ? '' : DEVELOPMENT_JWT_SECRET);
+  if (!secret) {
+    throw new Error('JWT_SECRET (or JWT_JWKS_URL) must be set when ENVIRONMENT=production');
+  }
+  if (production && (secret === DEVELOPMENT_JWT_SECRET || secret.length < 32)) {
+    throw new Error('JWT_SECRET must be a real secret of at least 32 characters in production');
+  }
+  return {
+    ...common,
+    signingKeyProviders: [createInlineSigningKeyProvider(secret)],
+    tokenVerification: { algorithms: ['HS256'], issuer, audience },
+  };
+}
+
+// The supergraph is read by a function rather than given as a path: for a path the CLI
+// watches the file, and its watcher stops for good ("Supergraph file was renamed") the first
+// time compose.mjs atomically renames a new file over it, or a Kubernetes ConfigMap swaps
+// its symlink. A function is polled instead (every pollingInterval, on the next request);
+// an unchanged text is skipped, and a file that fails to load keeps the previous supergraph.
+const supergraphPath = env.SUPERGRAPH_PATH
+  ? resolve(env.SUPERGRAPH_PATH)
+  : fileURLToPath(new URL('./supergraph.graphql', import.meta.url));
+if (!existsSync(supergraphPath)) {
+  throw new Error(`no supergraph at ${supergraphPath}; run \`make compose\` (or set SUPERGRAPH_PATH)`);
+}
+
+function transportEntries(): Record<string, { location: string }> {
+  const entries: Record<string, { location: string }> = {};
+  for (const [subgraph, name] of Object.entries(SUBGRAPH_URL_ENV)) {
+    if (env[name]) entries[subgraph] = { location: env[name] };
+  }
+  return entries;
+}
+
+// Each worker is a full Node process with its own copy of the query planner. On the 2-core
+// development machine the five Python services need those cores too, so one worker is the
+// default; raise FORK where the gateway has cores of its own (at most one per core).
+const fork = Math.min(intFromEnv('FORK', 1) || 1, availableParallelism());
+
+const maxDepth = intFromEnv('GATEWAY_MAX_DEPTH', 12);
+const maxTokens = intFromEnv('GATEWAY_MAX_TOKENS', 2000);
+const maxAliases = intFromEnv('GATEWAY_MAX_ALIASES', 15);
+const batchLimit = intFromEnv('GATEWAY_BATCH_LIMIT', 5);
+// Per caller and per root field, per minute; 0 turns it off. Off outside production so
+// that benchmarks through one token are not throttled. The caller is the verified token's
+// subject (the default key, the raw Authorization header, would be echoed in the error).
+const rateLimit = intFromEnv('GATEWAY_RATE_LIMIT_PER_MINUTE', production ? 600 : 0);
+const RATE_LIMIT_KEY = '{context.jwt.payload.tenant}/{context.jwt.payload.sub}';
+
+export const gatewayConfig = defineConfig({
+  supergraph: () => readFileSync(supergraphPath, 'utf8'),
+  // Milliseconds; the CLI refuses less than 10 s.
+  pollingInterval: intFromEnv('GATEWAY_POLL_MS', 10_000),
+  host: env.GATEWAY_HOST || '127.0.0.1',
+  port: intFromEnv('GATEWAY_PORT', 4000),
+  fork,
+
+  transportEntries: transportEntries(),
+
+  jwt: jwtOptions(),
+  propagateHeaders: {
+    fromClientToSubgraphs: ({ request }) => ({
+      authorization: request.headers.get('authorization') ?? undefined,
+    }),
+  },
+
+  // GraphQL multipart request spec, for Upload arguments (client documents, imports).
+  multipart: true,
+
+  // Unexpected errors (a bug in a gateway plugin, a subgraph that cannot be reached) reach
+  // the caller as "Unexpected error." without message or stack; this is Hive Gateway's
+  // default and stays on. Errors a subgraph returns in its GraphQL response are passed on
+  // as they are: masking those is the subgraph's job.
+  maskedErrors: true,
+
+  // Request batching (an array of operations in one HTTP request), capped; 0 turns it off.
+  batching: batchLimit > 0 ? { limit: batchLimit } : false,
+
+  disableIntrospection: production ? {} : undefined,
+  graphiql: !production,
+  landingPage: !production,
+
+  prometheus: {
+    endpoint: '/metrics',
+    metrics: true,
+    labels: { subgraphName: true },
+  },
+  // /healthcheck (process is up) and /readiness (supergraph loaded) are built in.
+
+  upstreamTimeout: intFromEnv('GATEWAY_UPSTREAM_TIMEOUT_MS', 30_000),
+
+  rateLimiting:
+    rateLimit > 0
+      ? [
+          { type: 'Query', field: '*', max: rateLimit, ttl: 60_000, identifier: RATE_LIMIT_KEY },
+          { type: 'Mutation', field: '*', max: rateLimit, ttl: 60_000, identifier: RATE_LIMIT_KEY },
+        ]
+      : false,
+
+  plugins: () => [
+    // Fragments are flattened so that a client using fragments is not punished for it.
+    maxDepthPlugin({ n: maxDepth, flattenFragments: true }),
+    maxTokensPlugin({ n: maxTokens }),
+    maxAliasesPlugin({ n: maxAliases }),
+    // "Did you mean …" suggestions leak the schema when introspection is off.
+    ...(production ? [blockFieldSuggestionsPlugin()] : []),
+  ],
+});

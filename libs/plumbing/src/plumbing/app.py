@@ -1,0 +1,277 @@
+"""The app factory: one Starlette app per process, whatever its role.
+
+Roles: `api` serves the subgraph; `consumer` applies events from Kafka; `relay`
+publishes the outbox; `all` runs the three in one process (the local stack). Every role
+serves /healthz, /readyz and /metrics. Clients (MongoDB, Kafka) are created in the
+lifespan, never at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import strawberry
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from plumbing.auth import TokenVerifier, Unauthenticated
+from plumbing.clock import Clock, SystemClock
+from plumbing.consumer import EventConsumer, Handler
+from plumbing.gql import RequestContext
+from plumbing.health import healthz, metrics, readyz
+from plumbing.kafka import KafkaPublisher, kafka_reachable
+from plumbing.logs import configure_logging, get_logger
+from plumbing.metrics import REQUEST_SECONDS
+from plumbing.mongo import Doc, create_client
+from plumbing.outbox import Outbox, OutboxRelay
+from plumbing.settings import ServiceSettings
+
+log = get_logger("plumbing.app")
+
+
+class ProcessRole(StrEnum):
+    API = "api"
+    CONSUMER = "consumer"
+    RELAY = "relay"
+    ALL = "all"
+
+
+@dataclass
+class Runtime:
+    """Process-wide resources, created in the lifespan and shared by every request."""
+
+    settings: ServiceSettings
+    mongo: AsyncMongoClient[Doc]
+    db: AsyncDatabase[Doc]
+    outbox: Outbox
+    publisher: KafkaPublisher
+    clock: Clock
+    verifier: TokenVerifier
+    consumer: EventConsumer | None = None
+    relay: OutboxRelay | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Job:
+    """Work a consumer process repeats as time passes (expiry, seniority…)."""
+
+    name: str
+    every_seconds: float
+    run: Callable[[Runtime], Awaitable[None]]
+
+
+@dataclass
+class ServiceDefinition:
+    name: str
+    schema: strawberry.federation.Schema
+    outbox_collections: Sequence[str] = ()
+    consume_topics: Sequence[str] = ()
+    handlers: Callable[[Runtime], Mapping[str, Handler]] = lambda _: {}
+    setup: Callable[[Runtime], Awaitable[None]] | None = None
+    jobs: Sequence[Job] = ()
+
+
+class _SubgraphView(GraphQL[RequestContext, None]):
+    def __init__(self, schema: strawberry.federation.Schema, runtime: Runtime) -> None:
+        super().__init__(schema, graphql_ide=None, multipart_uploads_enabled=True)
+        self._runtime = runtime
+
+    async def get_context(self, request: Any, response: Any) -> RequestContext:
+        rt = self._runtime
+        return RequestContext(
+            request=request,
+            response=response,
+            principal=request.scope["principal"],
+            db=rt.db,
+            outbox=rt.outbox,
+            clock=rt.clock,
+            settings=rt.settings,
+        )
+
+
+class _Authenticate:
+    """Verifies the bearer token before anything reaches GraphQL (no tenant, no resolver)."""
+
+    def __init__(self, app: ASGIApp, verifier: TokenVerifier) -> None:
+        self.app = app
+        self.verifier = verifier
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        try:
+            if scheme.lower() != "bearer" or not token.strip():
+                raise Unauthenticated("missing bearer token")
+            scope["principal"] = self.verifier.verify(token.strip())
+        except Unauthenticated as exc:
+            body = {"errors": [{"message": str(exc), "extensions": {"code": "UNAUTHENTICATED"}}]}
+            await JSONResponse(body, status_code=401)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+class _Timing:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = {"code": 500}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            REQUEST_SECONDS.labels(scope["path"], scope["method"], str(status["code"])).observe(
+                time.perf_counter() - started
+            )
+
+
+def create_app(
+    definition: ServiceDefinition,
+    settings: ServiceSettings,
+    role: ProcessRole = ProcessRole.ALL,
+    *,
+    clock: Clock | None = None,
+) -> Starlette:
+    configure_logging(settings.log_level, json=settings.log_json)
+    holder: dict[str, Runtime] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        mongo = create_client(settings.mongo_url)
+        db = mongo[settings.mongo_db]
+        runtime = Runtime(
+            settings=settings,
+            mongo=mongo,
+            db=db,
+            outbox=Outbox(db),
+            publisher=KafkaPublisher(settings.kafka_bootstrap, client_id=settings.service_name),
+            clock=clock or SystemClock(),
+            verifier=TokenVerifier(settings),
+        )
+        holder["rt"] = runtime
+        app.state.runtime = runtime
+        stop = asyncio.Event()
+        tasks: list[asyncio.Task[None]] = []
+        if definition.setup is not None:
+            await _retrying("setup", lambda: definition.setup(runtime))  # type: ignore[misc]
+        if role in (ProcessRole.RELAY, ProcessRole.ALL) and definition.outbox_collections:
+            runtime.relay = OutboxRelay(
+                db,
+                runtime.publisher,
+                definition.outbox_collections,
+                outbox=runtime.outbox,
+                sweep_seconds=settings.outbox_sweep_seconds,
+            )
+            tasks.append(asyncio.create_task(runtime.relay.run(stop), name="relay"))
+        if role in (ProcessRole.CONSUMER, ProcessRole.ALL) and definition.consume_topics:
+            runtime.consumer = EventConsumer(
+                db=db,
+                bootstrap=settings.kafka_bootstrap,
+                group=settings.consumer_group,
+                topics_=list(definition.consume_topics),
+                handlers=definition.handlers(runtime),
+                dlq_publisher=runtime.publisher,
+                max_attempts=settings.consumer_max_attempts,
+            )
+            tasks.append(asyncio.create_task(runtime.consumer.run(stop), name="consumer"))
+            for job in definition.jobs:
+                tasks.append(asyncio.create_task(_repeat(job, runtime, stop), name=job.name))
+        log.info("service_started", service=settings.service_name, role=role.value)
+        try:
+            yield
+        finally:
+            stop.set()
+            for task in tasks:
+                try:
+                    await asyncio.wait_for(task, timeout=10)
+                except Exception as exc:
+                    log.warning("task_stop_failed", task=task.get_name(), error=repr(exc))
+            await runtime.publisher.stop()
+            await mongo.close()
+
+    async def mongo_ok() -> bool:
+        await holder["rt"].db.command("ping")
+        return True
+
+    async def kafka_ok() -> bool:
+        return await kafka_reachable(settings.kafka_bootstrap)
+
+    routes = [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz({"mongo": mongo_ok, "kafka": kafka_ok})),
+        Route("/metrics", metrics),
+    ]
+    if role in (ProcessRole.API, ProcessRole.ALL):
+
+        async def graphql(request: Request) -> Response:
+            runtime = holder["rt"]
+            view = runtime.extras.get("view")
+            if view is None:
+                view = runtime.extras["view"] = _Authenticate(
+                    _SubgraphView(definition.schema, runtime), runtime.verifier
+                )
+            await view(request.scope, request.receive, request._send)
+            return _Sent()
+
+        routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.add_middleware(_Timing)
+    return app
+
+
+class _Sent(Response):
+    """The ASGI app already answered; Starlette must not send anything else."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        return None
+
+
+async def _retrying(what: str, action: Callable[[], Awaitable[None]]) -> None:
+    # Start even if the database is still coming up: the stack starts things in parallel.
+    for attempt in range(1, 61):
+        try:
+            await action()
+            return
+        except Exception as exc:
+            log.warning("startup_step_retrying", step=what, attempt=attempt, error=repr(exc))
+            await asyncio.sleep(1.0)
+    raise RuntimeError(f"{what} did not succeed after 60 attempts")
+
+
+async def _repeat(job: Job, runtime: Runtime, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            await job.run(runtime)
+        except Exception as exc:
+            log.warning("job_failed", job=job.name, error=repr(exc))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=job.every_seconds)

@@ -1,0 +1,133 @@
+"""GraphQL pieces every subgraph shares: context, permissions, common types, cursors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from pymongo.asynchronous.database import AsyncDatabase
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.extensions import MaskErrors
+from strawberry.types import Info
+
+from plumbing.auth import Principal, Role
+from plumbing.clock import Clock
+from plumbing.errors import BadInput, Forbidden, PublicError
+from plumbing.mongo import Doc, TenantCollection
+from plumbing.outbox import Outbox
+from plumbing.settings import ServiceSettings
+
+RoleEnum = strawberry.enum(Role, name="Role")
+
+
+@strawberry.federation.type(shareable=True)
+class UserError:
+    field: list[str] | None
+    message: str
+    code: str
+
+
+@strawberry.federation.type(shareable=True)
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.federation.type(shareable=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+
+def user_error(message: str, code: str, *path: str) -> UserError:
+    return UserError(field=list(path) or None, message=message, code=code)
+
+
+@dataclass
+class RequestContext:
+    """What a resolver may use. Built per request, after the token was verified."""
+
+    request: Request
+    response: Response | None
+    principal: Principal
+    db: AsyncDatabase[Doc]
+    outbox: Outbox
+    clock: Clock
+    settings: ServiceSettings
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tenant(self) -> str:
+        return self.principal.tenant
+
+    def collection(self, name: str) -> TenantCollection:
+        return TenantCollection(self.db[name], self.principal.tenant)
+
+    def loader(self, name: str, factory: Callable[[], Any]) -> Any:
+        """One DataLoader per request and name (entity references are batched)."""
+        if name not in self.cache:
+            self.cache[name] = factory()
+        return self.cache[name]
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+
+def context_of(info: Info[Any, Any]) -> RequestContext:
+    ctx = info.context
+    if not isinstance(ctx, RequestContext):  # pragma: no cover - wiring error
+        raise RuntimeError("resolver called without a RequestContext")
+    return ctx
+
+
+def require(info: Info[Any, Any], *roles: Role) -> RequestContext:
+    """The caller must hold one of `roles`; returns the context for convenience."""
+    ctx = context_of(info)
+    if not ctx.principal.has(*roles):
+        needed = ", ".join(sorted(r.value for r in roles))
+        raise Forbidden(f"this operation needs one of the roles: {needed}")
+    return ctx
+
+
+def encode_cursor(value: str) -> str:
+    return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> str | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return base64.urlsafe_b64decode(padded.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise BadInput("the cursor is not one this API returned", code="BAD_CURSOR") from None
+
+
+def page_size(first: int | None, *, default: int = 20, maximum: int = 200) -> int:
+    if first is None:
+        return default
+    if first < 0:
+        raise BadInput("first must be zero or more", code="BAD_PAGE_SIZE")
+    if first > maximum:
+        raise BadInput(f"first must be at most {maximum}", code="BAD_PAGE_SIZE")
+    return first
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    original = error.original_error
+    if original is None:
+        return False  # validation and parsing errors are the caller's, shown as they are
+    return not isinstance(original, PublicError)
+
+
+def error_masking() -> MaskErrors:
+    """Unexpected exceptions reach logs, never callers (no stack traces, no internals)."""
+    return MaskErrors(should_mask_error=_should_mask, error_message="Internal server error")

@@ -1,0 +1,23 @@
+"""Identifiers that sort by creation time, so `_id` order is also creation order.
+
+Cursor pagination and FerretDB's SQLite backend (which only pushes `_id` filters
+down) both profit from ids whose natural order is meaningful.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+
+
+def new_id() -> str:
+    """A 26-character, time-ordered, random-suffixed id (UUIDv7 layout, hex, no dashes)."""
+    millis = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (millis & ((1 << 48) - 1)) << 80 | (0x7 << 76) | (rand & ((1 << 76) - 1))
+    return uuid.UUID(int=value).hex
+
+
+def new_event_id() -> str:
+    return str(uuid.UUID(hex=new_id()))

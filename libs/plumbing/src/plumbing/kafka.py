@@ -1,0 +1,90 @@
+"""A Kafka publisher that survives broker restarts.
+
+aiokafka's producer cannot start while the broker is down and may be left unusable
+after a long outage, so this wrapper starts it lazily and rebuilds it after a failure.
+The producer is idempotent (`enable_idempotence=True`, acks=all): its own retries never
+write a message twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from aiokafka import AIOKafkaProducer
+
+from plumbing.logs import get_logger
+
+log = get_logger("plumbing.kafka")
+
+
+class KafkaPublisher:
+    def __init__(self, bootstrap: str, *, client_id: str = "studio", timeout_ms: int = 10_000):
+        self._bootstrap = bootstrap
+        self._client_id = client_id
+        self._timeout_ms = timeout_ms
+        self._producer: AIOKafkaProducer | None = None
+        self._lock = asyncio.Lock()
+
+    async def _ensure(self) -> AIOKafkaProducer:
+        async with self._lock:
+            if self._producer is None:
+                producer = AIOKafkaProducer(
+                    bootstrap_servers=self._bootstrap,
+                    client_id=self._client_id,
+                    enable_idempotence=True,
+                    acks="all",
+                    linger_ms=2,
+                    request_timeout_ms=self._timeout_ms,
+                    retry_backoff_ms=200,
+                )
+                try:
+                    await producer.start()
+                except Exception:
+                    with contextlib.suppress(Exception):
+                        await producer.stop()
+                    raise
+                self._producer = producer
+            return self._producer
+
+    async def publish(self, topic: str, key: bytes, value: bytes) -> None:
+        await self.publish_many([(topic, key, value)])
+
+    async def publish_many(self, messages: list[tuple[str, bytes, bytes]]) -> None:
+        """Send in order and wait until every message is acknowledged."""
+        producer = await self._ensure()
+        try:
+            futures = [await producer.send(t, value=v, key=k) for t, k, v in messages]
+            await asyncio.gather(*futures)
+        except Exception:
+            await self._reset()
+            raise
+
+    async def _reset(self) -> None:
+        async with self._lock:
+            producer, self._producer = self._producer, None
+        if producer is not None:
+            try:
+                await asyncio.wait_for(producer.stop(), timeout=5)
+            except Exception as exc:
+                log.warning("producer_stop_failed", error=repr(exc))
+
+    async def stop(self) -> None:
+        await self._reset()
+
+
+async def kafka_reachable(bootstrap: str, wait_seconds: float = 1.0) -> bool:
+    """Can we open a TCP connection to a bootstrap broker? (readiness, cheap)"""
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            _, writer = await asyncio.wait_for(
+                asyncio.open_connection(host or "127.0.0.1", int(port)), wait_seconds
+            )
+        except (OSError, TimeoutError, ValueError):
+            continue
+        writer.close()
+        with contextlib.suppress(Exception):
+            await writer.wait_closed()
+        return True
+    return False

@@ -1,0 +1,183 @@
+"""Transactional outbox without transactions.
+
+FerretDB v1 has no multi-document transactions, so a state change and the events it
+causes are written in ONE single-document update: the events are pushed onto the
+aggregate document's `_outbox` array by the same `update` that changes its state
+(`with_events`). Nothing is ever published inline from a request.
+
+The relay moves them to Kafka with an idempotent producer and only then pulls them
+from the array. If it dies in between, the events are published again and consumers
+drop the duplicates by event id (at-least-once delivery, exactly-once effect).
+
+Finding pending events fast: after the write, the writer bumps a small "hint"
+document (`_outbox_hints`, keyed by collection and document id) and wakes the relay.
+The relay reads hints by scanning that small collection, not the aggregates. A hint is
+removed only if nobody bumped it meanwhile, so an event written while the relay was
+busy is never stranded. A crash between the write and the hint leaves an event with no
+hint: the periodic sweep over the aggregate collections finds it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from plumbing.envelope import Envelope
+from plumbing.logs import get_logger
+from plumbing.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
+from plumbing.mongo import Doc
+
+OUTBOX_FIELD = "_outbox"
+HINTS = "_outbox_hints"
+
+log = get_logger("plumbing.outbox")
+
+
+def stored(envelope: Envelope, topic: str) -> Doc:
+    """An outbox entry: already serialised, so the relay only copies bytes."""
+    return {"id": envelope.id, "topic": topic, "key": envelope.key, "value": envelope.to_bytes()}
+
+
+def with_events(update: Mapping[str, Any], entries: Sequence[Doc]) -> Doc:
+    """Add outbox entries to a MongoDB update document (same atomic write)."""
+    merged: Doc = {op: dict(fields) for op, fields in update.items()}
+    if entries:
+        push = merged.setdefault("$push", {})
+        push[OUTBOX_FIELD] = {"$each": list(entries)}
+    return merged
+
+
+class Publisher(Protocol):
+    async def publish_many(self, messages: list[tuple[str, bytes, bytes]]) -> None: ...
+
+
+class Outbox:
+    """The writer side: tells the relay that a document has pending events."""
+
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._hints = db[HINTS]
+        self.wake = asyncio.Event()
+
+    async def written(self, collection: str, doc_id: str) -> None:
+        await self._hints.update_one(
+            {"_id": f"{collection}|{doc_id}"}, {"$inc": {"n": 1}}, upsert=True
+        )
+        self.wake.set()
+
+
+@dataclass
+class RelayStats:
+    published: int = 0
+    rounds: int = 0
+
+
+class OutboxRelay:
+    """Publishes pending outbox entries of the given collections, then marks them sent."""
+
+    def __init__(
+        self,
+        db: AsyncDatabase[Doc],
+        publisher: Publisher,
+        collections: Iterable[str],
+        *,
+        outbox: Outbox | None = None,
+        poll_seconds: float = 0.2,
+        sweep_seconds: float = 30.0,
+        batch: int = 200,
+    ) -> None:
+        self._db = db
+        self._publisher = publisher
+        self._collections = list(collections)
+        self._outbox = outbox or Outbox(db)
+        self._poll = poll_seconds
+        self._sweep_every = sweep_seconds
+        self._batch = batch
+        self.stats = RelayStats()
+        self.before_mark: Callable[[], Awaitable[None]] | None = None  # fault-test hook
+
+    async def run(self, stop: asyncio.Event) -> None:
+        loop = asyncio.get_running_loop()
+        next_sweep = 0.0  # sweep once at start: a previous process may have died mid-way
+        backoff = self._poll
+        while not stop.is_set():
+            try:
+                if loop.time() >= next_sweep:
+                    await self.sweep()
+                    next_sweep = loop.time() + self._sweep_every
+                moved = await self.drain()
+                backoff = self._poll
+                if moved:
+                    continue
+            except Exception as exc:  # Kafka or the database is down: retry, never give up
+                log.warning("outbox_relay_failed", error=repr(exc))
+                backoff = min(backoff * 2, 5.0)
+                await _sleep_or_stop(stop, backoff)
+                continue
+            self._outbox.wake.clear()
+            await _wait_any(stop, self._outbox.wake, seconds=self._poll)
+
+    async def sweep(self) -> int:
+        """Re-hint every aggregate that still holds unsent events."""
+        found = 0
+        hints = self._db[HINTS]
+        for name in self._collections:
+            cursor = self._db[name].find({f"{OUTBOX_FIELD}.0": {"$exists": True}}, {"_id": 1})
+            async for doc in cursor:
+                await hints.update_one(
+                    {"_id": f"{name}|{doc['_id']}"}, {"$inc": {"n": 1}}, upsert=True
+                )
+                found += 1
+        if found:
+            log.info("outbox_sweep_found_pending", documents=found)
+        return found
+
+    async def drain(self) -> int:
+        """Publish what the current hints point at; returns how many events moved."""
+        hints = await self._db[HINTS].find({}).limit(self._batch).to_list()
+        OUTBOX_BACKLOG.set(len(hints))
+        moved = 0
+        for hint in hints:
+            moved += await self._relay_one(hint)
+        self.stats.rounds += 1
+        return moved
+
+    async def _relay_one(self, hint: Doc) -> int:
+        collection, _, doc_id = str(hint["_id"]).partition("|")
+        doc = await self._db[collection].find_one({"_id": doc_id}, {OUTBOX_FIELD: 1})
+        entries: list[Doc] = list((doc or {}).get(OUTBOX_FIELD) or [])
+        if entries:
+            # Sent in array order: one client's events stay in order on its partition.
+            await self._publisher.publish_many(
+                [(e["topic"], str(e["key"]).encode(), bytes(e["value"])) for e in entries]
+            )
+            if self.before_mark is not None:
+                await self.before_mark()
+            # $pullAll with the exact entries read: FerretDB v1 ignores $pull conditions
+            # on sub-documents, and entries pushed meanwhile stay untouched.
+            await self._db[collection].update_one(
+                {"_id": doc_id}, {"$pullAll": {OUTBOX_FIELD: entries}}
+            )
+            OUTBOX_PUBLISHED.inc(len(entries))
+            self.stats.published += len(entries)
+        # Removed only if no writer bumped it since we read it; otherwise go round again.
+        await self._db[HINTS].delete_one({"_id": hint["_id"], "n": hint["n"]})
+        return len(entries)
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, *, seconds: float) -> None:
+    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

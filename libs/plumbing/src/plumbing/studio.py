@@ -1,0 +1,68 @@
+"""Each service's local copy of the studio settings it needs (time zone, currency,
+language, name), kept from `clients.studio_updated` events: newest event wins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from plumbing.envelope import Envelope
+from plumbing.mongo import Doc
+from plumbing.readers import StudioUpdatedRead
+
+STUDIO_SETTINGS = "studio_settings"
+
+
+@dataclass(frozen=True)
+class StudioSettings:
+    tenant: str
+    name: str
+    time_zone: str = "UTC"
+    currency: str = "EUR"
+    language: str = "en"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def today(self, now: datetime) -> date:
+        """What 'today' is for the studio: its own time zone decides."""
+        return now.astimezone(self.zone).date()
+
+
+async def remember_studio(db: AsyncDatabase[Doc], event: Envelope) -> None:
+    data = StudioUpdatedRead.model_validate(event.data)
+    try:
+        await db[STUDIO_SETTINGS].update_one(
+            {"_id": event.tenant, "at": {"$lt": event.time}},
+            {
+                "$set": {
+                    "tenant": event.tenant,
+                    "name": data.name,
+                    "time_zone": data.time_zone,
+                    "currency": data.currency,
+                    "language": data.language,
+                    "at": event.time,
+                }
+            },
+            upsert=True,
+        )
+    except DuplicateKeyError:
+        pass  # a newer version is already stored; this one arrived late
+
+
+async def studio_settings(db: AsyncDatabase[Doc], tenant: str) -> StudioSettings:
+    doc = await db[STUDIO_SETTINGS].find_one({"_id": tenant})
+    if doc is None:
+        return StudioSettings(tenant=tenant, name=tenant)
+    return StudioSettings(
+        tenant=tenant,
+        name=doc["name"],
+        time_zone=doc["time_zone"],
+        currency=doc["currency"],
+        language=doc["language"],
+    )

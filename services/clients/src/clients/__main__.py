@@ -1,0 +1,3 @@
+from clients.entrypoints.cli import main
+
+main()

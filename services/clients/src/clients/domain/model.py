@@ -1,0 +1,120 @@
+"""Client card rules: what a valid card is. Plain data, no I/O."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+
+class ClientStatus(StrEnum):
+    LEAD = "LEAD"
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+    ARCHIVED = "ARCHIVED"
+
+
+class ClientSource(StrEnum):
+    MANUAL = "MANUAL"
+    IMPORT = "IMPORT"
+    WIDGET = "WIDGET"
+    PARTNER = "PARTNER"
+
+
+class Gender(StrEnum):
+    FEMALE = "FEMALE"
+    MALE = "MALE"
+    NON_BINARY = "NON_BINARY"
+    UNDISCLOSED = "UNDISCLOSED"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: becomes a `UserError`."""
+
+    path: tuple[str, ...]
+    message: str
+    code: str
+
+
+@dataclass
+class Problems:
+    items: list[Problem] = field(default_factory=list)
+
+    def add(self, message: str, code: str, *path: str) -> None:
+        self.items.append(Problem(tuple(path), message, code))
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]{2,}$")
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+COUNTRY = re.compile(r"^[A-Z]{2}$")
+MAX_NAME = 100
+MAX_WEIGHT_KG = 500.0
+
+
+def normalise_email(raw: str) -> str | None:
+    value = raw.strip().lower()
+    if len(value) > 254 or not EMAIL.match(value):
+        return None
+    return value
+
+
+def normalise_language(raw: str) -> str | None:
+    """`es`, `it`, `pt-BR`, `es_ES` -> a BCP 47 tag with a lower-case language part."""
+    head, _, tail = raw.strip().replace("_", "-").partition("-")
+    head = head.lower()
+    if not re.fullmatch(r"[a-z]{2,3}", head):
+        return None
+    if not tail:
+        return head
+    if re.fullmatch(r"[A-Za-z]{2}", tail):
+        return f"{head}-{tail.upper()}"
+    if re.fullmatch(r"[0-9]{3}|[A-Za-z]{4}", tail):
+        return f"{head}-{tail.title()}"
+    return None
+
+
+def valid_time_zone(name: str) -> bool:
+    if name not in available_timezones():
+        return False
+    try:
+        ZoneInfo(name)
+    except ZoneInfoNotFoundError:
+        return False
+    return True
+
+
+def check_name(
+    problems: Problems, value: str | None, field_name: str, *, required: bool
+) -> str | None:
+    if value is None:
+        if required:
+            problems.add(f"{field_name} is required", "REQUIRED", field_name)
+        return None
+    cleaned = " ".join(value.split())
+    if required and not cleaned:
+        problems.add(f"{field_name} must not be empty", "REQUIRED", field_name)
+        return None
+    if len(cleaned) > MAX_NAME:
+        problems.add(f"{field_name} is longer than {MAX_NAME} characters", "TOO_LONG", field_name)
+        return None
+    return cleaned or None
+
+
+def check_birth_date(problems: Problems, value: date, today: date) -> None:
+    if value > today:
+        problems.add("birth date is in the future", "BIRTH_DATE_IN_FUTURE", "birthDate")
+    elif value.year < today.year - 130:
+        problems.add("birth date is more than 130 years ago", "BIRTH_DATE_TOO_OLD", "birthDate")
+
+
+def check_weight(problems: Problems, value: float) -> None:
+    if value != value or value <= 0:  # NaN or not positive
+        problems.add("weight must be a positive number of kilograms", "INVALID_WEIGHT", "weightKg")
+    elif value > MAX_WEIGHT_KG:
+        problems.add(f"weight must be at most {MAX_WEIGHT_KG:g} kg", "INVALID_WEIGHT", "weightKg")

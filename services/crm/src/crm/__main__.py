@@ -1,0 +1,3 @@
+from crm.entrypoints.cli import main
+
+main()

@@ -1,0 +1,3 @@
+from loyalty.entrypoints.cli import main
+
+main()

@@ -1,0 +1,3 @@
+from notifications.entrypoints.cli import main
+
+main()

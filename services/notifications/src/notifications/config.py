@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from plumbing.settings import ServiceSettings
+from pydantic_settings import SettingsConfigDict
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    service_name: str = "notifications"
+    http_port: int = 4105
+    mongo_db: str = "notifications"

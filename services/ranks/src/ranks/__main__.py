@@ -1,0 +1,3 @@
+from ranks.entrypoints.cli import main
+
+main()
