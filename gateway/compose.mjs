@@ -126,9 +126,9 @@ export function compose(sdlDir) {
   return HEADER + result.supergraphSdl.trimEnd() + '\n';
 }
 
-// Hive Gateway watches the supergraph file and reloads on change; reading a half-written file
-// takes it down. Write a sibling temp file, flush it, then rename it over the target: a reader
-// sees either the old file or the new one, never a mix.
+// A running gateway re-reads the supergraph (gateway.config.ts polls it), and Hive Gateway's
+// own file watcher crashes on a half-written file. Write a sibling temp file, flush it, then
+// rename it over the target: a reader sees the old file or the new one, never a mix.
 export function writeAtomically(path, text) {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fd = openSync(tmp, 'w', 0o644);
@@ -235,6 +235,13 @@ function main() {
         lineDiff(committed, supergraph),
     );
     return 1;
+  }
+  const overridden = SUBGRAPHS.filter((s) => process.env[s.urlEnv]).map((s) => s.urlEnv);
+  if (overridden.length) {
+    console.error(
+      `compose: note: ${overridden.join(', ')} set; the committed supergraph should carry the defaults ` +
+        '(the gateway overrides URLs at run time), and the drift test composes without them.',
+    );
   }
   writeAtomically(opts.out, supergraph);
   console.log(`compose: wrote ${display(opts.out)} (${SUBGRAPHS.map((s) => s.name).join(', ')}).`);

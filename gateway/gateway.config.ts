@@ -53,7 +53,7 @@ function jwtOptions(): JWTAuthPluginOptions {
     // The verified claims travel in the subgraph request's `extensions.jwt`; the raw token
     // travels in the Authorization header (propagateHeaders below) so that each subgraph
     // verifies it again rather than trusting the network.
-    forward: { payload: true, token: true },
+    forward: { payload: true, token: false },
   };
   if (env.JWT_JWKS_URL) {
     return {

@@ -2,6 +2,7 @@
 # FerretDB for the local stack: a MongoDB-compatible server on 127.0.0.1:27017 that
 # keeps each database in one SQLite file under .data/ferretdb.
 #   ferretdb.sh start|stop|kill|status|restart
+# shellcheck source=deploy/local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 NAME=ferretdb

@@ -3,6 +3,7 @@
 #   gateway.sh start|stop|kill|status|restart
 # It serves gateway/supergraph.graphql; when that file is missing it is composed first
 # (`npm run compose`), which needs the services to be up.
+# shellcheck source=deploy/local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 NAME=gateway

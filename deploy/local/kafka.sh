@@ -2,6 +2,7 @@
 # Kafka for the local stack: one KRaft node on 127.0.0.1:9092 (controller on 9093).
 #   kafka.sh start|stop|kill|status|restart|topics
 # Data lives in .data/kafka and survives stop, kill and restart; `reset.sh` removes it.
+# shellcheck source=deploy/local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 NAME=kafka
@@ -53,13 +54,27 @@ start() {
 		return 0
 	fi
 	prepare
+	local cp jsa stamp cds
+	# An explicit jar list rather than libs/*: the class-data archive below records the
+	# class path and is only used when it matches exactly.
+	cp=$(printf '%s:' "$LIBS"/*.jar)
+	cp=${cp%:}
+	# Class-data sharing: the first run records the classes it loaded into an archive
+	# when it exits cleanly (kafka.sh stop); later starts map it and come up ~2 s sooner.
+	stamp=$(<"$LIBS/.stamp")
+	jsa=$CACHE/kafka/classes-$stamp.jsa
+	if [[ -s $jsa ]]; then
+		cds=-XX:SharedArchiveFile=$jsa
+	else
+		cds=-XX:ArchiveClassesAtExit=$jsa
+	fi
 	# Heap fixed at 512 MiB; KAFKA_HEAP_OPTS / KAFKA_JVM_OPTS override like upstream's scripts.
 	# shellcheck disable=SC2086 # the option strings are meant to split into words
 	spawn "$NAME" java ${KAFKA_HEAP_OPTS:--Xms512m -Xmx512m} \
 		${KAFKA_JVM_OPTS:--XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExplicitGCInvokesConcurrent} \
-		-Djava.awt.headless=true \
+		"$cds" -Xshare:auto '-Xlog:cds*=off' -Djava.awt.headless=true \
 		-Dlog4j2.configurationFile="$LOCAL_DIR/kafka/log4j2.xml" \
-		-cp "$LIBS/*" kafka.Kafka "$KDATA/server.properties"
+		-cp "$cp" kafka.Kafka "$KDATA/server.properties"
 	say "kafka starting (pid $(pid_of "$NAME"), log .data/logs/$NAME.log)"
 }
 
@@ -73,8 +88,9 @@ wait_ready() { wait_until "$NAME" "${1:-90}" ready; }
 # than one JVM per topic.
 topics() {
 	[[ -x $VENV/bin/python ]] || ensure_venv
-	"$VENV/bin/python" "$LOCAL_DIR/topics.py" --bootstrap "127.0.0.1:$KAFKA_PORT" \
-		$([[ $STACK_QUIET == 1 ]] && echo --quiet) || die "could not create Kafka topics"
+	local args=(--bootstrap "127.0.0.1:$KAFKA_PORT")
+	[[ $STACK_QUIET == 1 ]] && args+=(--quiet)
+	"$VENV/bin/python" "$LOCAL_DIR/topics.py" "${args[@]}" || die "could not create Kafka topics"
 }
 
 status() {

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # its variables are used by the scripts sourcing it
 # Helpers shared by the local stack scripts. Sourced, never run directly.
 #
 # Layout (both folders are git-ignored):
@@ -66,6 +66,7 @@ spawn() {
 	rm -f "$pidf" "$pidf.new"
 	# The child writes its own pid before exec-ing: $! would be setsid's pid when
 	# setsid has to fork.
+	# shellcheck disable=SC2016 # $$ and $1 belong to the inner bash
 	setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$pidf.new" "$@" \
 		</dev/null >>"$log" 2>&1 &
 	for i in $(seq 100); do
@@ -176,11 +177,11 @@ wait_until() {
 # tools' output goes to .data/logs/install-<what>.log (up.sh runs several at once) and
 # is shown only when something fails.
 
-# logged WHAT CMD...: run CMD with its output in .data/logs/install-WHAT.log.
+# logged LOG CMD...: run CMD with its output appended to .data/logs/LOG.log.
 logged() {
 	local what=$1
 	shift
-	local log=$LOGS/install-$what.log
+	local log=$LOGS/$what.log
 	printf '==== %s %s\n' "$(date -u +%FT%TZ)" "$*" >>"$log"
 	if ! "$@" </dev/null >>"$log" 2>&1; then
 		warn "---- last lines of $log"
@@ -195,7 +196,7 @@ logged() {
 ensure_uv() {
 	command -v uv >/dev/null && return 0
 	say "installing uv into .cache/uv"
-	logged uv python3 -m pip install --disable-pip-version-check --target "$CACHE/uv" uv ||
+	logged install-uv python3 -m pip install --disable-pip-version-check --target "$CACHE/uv" uv ||
 		die "could not install uv (python3 -m pip install --target .cache/uv uv)"
 	command -v uv >/dev/null || die "uv installed but not found in $CACHE/uv/bin"
 }
@@ -205,7 +206,7 @@ ensure_venv() {
 	ensure_uv
 	local flags=()
 	[[ -f $ROOT/uv.lock ]] && flags+=(--frozen)
-	(cd "$ROOT" && logged uv uv sync "${flags[@]}") || die "uv sync failed"
+	(cd "$ROOT" && logged install-uv uv sync "${flags[@]}") || die "uv sync failed"
 }
 
 # ensure_gateway_modules: npm ci when node_modules is missing or older than the lockfile.
@@ -217,7 +218,7 @@ ensure_gateway_modules() {
 	fi
 	command -v npm >/dev/null || die "npm not found (Node 20 is required)"
 	say "installing gateway packages (npm ci)"
-	(cd "$gw" && logged npm npm ci --no-audit --no-fund) || die "npm ci failed in gateway/"
+	(cd "$gw" && logged install-npm npm ci --no-audit --no-fund) || die "npm ci failed in gateway/"
 }
 
 # A hash of the files that decide what gets built, stored next to the product; a change
@@ -235,14 +236,15 @@ ensure_kafka_jars() {
 	local tmp=$CACHE/kafka/libs.tmp.$$
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
-	(cd "$LOCAL_DIR/kafka" && logged kafka mvn -B -ntp dependency:copy-dependencies \
+	(cd "$LOCAL_DIR/kafka" && logged install-kafka mvn -B -ntp dependency:copy-dependencies \
 		-DoutputDirectory="$tmp" -DincludeScope=runtime) || {
 		rm -rf "$tmp"
 		die "maven could not resolve deploy/local/kafka/pom.xml"
 	}
 	printf '%s\n' "$stamp" >"$tmp/.stamp"
-	# Swap in whole, so a broker never starts on a half-copied folder.
-	rm -rf "$libs"
+	# Swap in whole, so a broker never starts on a half-copied folder. Class-data
+	# archives of the old jars are useless now.
+	rm -rf "$libs" "$CACHE"/kafka/classes-*.jsa
 	mv "$tmp" "$libs"
 }
 
@@ -254,7 +256,7 @@ ensure_ferretdb() {
 	command -v go >/dev/null || die "go not found (Go 1.24 or newer is required)"
 	say "building FerretDB (go install; the first build takes a few minutes)"
 	mkdir -p "$CACHE/bin"
-	(cd "$src" && logged ferretdb env CGO_ENABLED=0 GOBIN="$CACHE/bin" \
+	(cd "$src" && logged install-ferretdb env CGO_ENABLED=0 GOBIN="$CACHE/bin" \
 		go install -trimpath -ldflags='-s -w' .) ||
 		die "go could not build deploy/local/ferretdb"
 	printf '%s\n' "$stamp" >"$bin.stamp"
@@ -305,4 +307,6 @@ export_stack_env() {
 	# Plain-text lines are easier to read in .data/logs; set LOG_JSON=true to see the
 	# production format.
 	export LOG_JSON=${LOG_JSON:-false}
+	# Logs are files, not terminals: no colour escape codes in them.
+	export NO_COLOR=1 FORCE_COLOR=0
 }

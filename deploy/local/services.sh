@@ -4,6 +4,7 @@
 #   services.sh start|stop|kill|status|restart [ctx...]
 # Without a ctx list the command applies to all of: clients ranks loyalty crm notifications
 # (ports 4101..4105 in that order).
+# shellcheck source=deploy/local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 cmd=${1:-}

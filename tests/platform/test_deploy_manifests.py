@@ -12,6 +12,7 @@ import fnmatch
 import functools
 import glob
 import http.server
+import importlib
 import os
 import re
 import shutil
@@ -27,14 +28,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
-
+from plumbing import topics
 from plumbing.settings import ENV_NAMES, Environment, ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 NAMESPACE = "studio"
 
-# The local ports of docs/, gateway/compose.mjs and the supergraph; containers keep them.
+# Each service's port on a developer machine (its Settings default, gateway/compose.mjs);
+# containers and pods keep it, so a subgraph URL reads the same everywhere.
 PORTS = {"clients": 4101, "ranks": 4102, "loyalty": 4103, "crm": 4104, "notifications": 4105}
 ROLES = ("api", "consumer", "relay")
 GATEWAY_PORT = 4000
@@ -47,16 +49,8 @@ REQUIRED_ENV = {
     "HTTP_PORT",
     "ENVIRONMENT",
 }
-TOPICS = {
-    "clients.events",
-    "ranks.events",
-    "loyalty.events",
-    "crm.events",
-    "notifications.events",
-    "ingest.bookings",
-    "ingest.sales",
-    "ingest.app",
-}
+# The one topic map of the code; the topic init must create each and its dead-letter twin.
+TOPICS = set(topics.ALL)
 # Variables docker-compose.yml may take from the shell or .env; anything else written
 # as `$x` would be interpolated by compose by mistake (a shell variable needs `$$x`).
 COMPOSE_VARIABLES = {"JWT_SECRET", "JWT_JWKS_URL", "JWT_ISSUER", "JWT_AUDIENCE", "LOG_LEVEL"}
@@ -65,12 +59,17 @@ SAMPLE_SECRET = "s" * 48
 SERVICE_ROLES = [(ctx, role) for ctx in PORTS for role in ROLES]
 
 
+@pytest.fixture(scope="session")
+def stack_is_up() -> None:
+    """Overrides tests/conftest.py's autouse check: these tests only read files."""
+
+
 # --- loading -------------------------------------------------------------------------
 
 
 @functools.cache
 def compose() -> dict[str, Any]:
-    data = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    data = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
     assert isinstance(data, dict)
     return data
 
@@ -89,7 +88,7 @@ def k8s_documents() -> tuple[tuple[str, dict[str, Any]], ...]:
     for path in sorted(K8S.glob("*.yaml")):
         if path.name == "kustomization.yaml":
             continue
-        for doc in yaml.safe_load_all(path.read_text()):
+        for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
             if doc is not None:
                 docs.append((path.name, doc))
     return tuple(docs)
@@ -158,15 +157,19 @@ def container_port(container: dict[str, Any], port: int | str) -> int:
     return port
 
 
+def pyproject(directory: Path) -> dict[str, Any]:
+    return tomllib.loads((ROOT / directory / "pyproject.toml").read_text(encoding="utf-8"))
+
+
 @functools.cache
 def service_pyproject(ctx: str) -> dict[str, Any]:
-    return tomllib.loads((ROOT / "services" / ctx / "pyproject.toml").read_text())
+    return pyproject(Path("services") / ctx)
 
 
 @functools.cache
 def dockerfile(path: str) -> tuple[tuple[str, str], ...]:
     """(instruction, arguments) pairs with continuation lines joined and comments dropped."""
-    text = (ROOT / path).read_text()
+    text = (ROOT / path).read_text(encoding="utf-8")
     joined = re.sub(r"\\\n", " ", text)
     instructions = []
     for line in joined.splitlines():
@@ -286,10 +289,20 @@ def test_compose_env_uses_settings_names(ctx: str, role: str) -> None:
     assert env["ENVIRONMENT"] == Environment.PRODUCTION.value
 
 
+@pytest.mark.parametrize("ctx", list(PORTS))
+def test_service_settings_defaults_match_the_manifests(ctx: str) -> None:
+    settings_class = importlib.import_module(f"{ctx}.config").Settings
+    assert issubclass(settings_class, ServiceSettings)
+    fields = settings_class.model_fields
+    assert fields["service_name"].default == ctx
+    assert fields["mongo_db"].default == ctx
+    assert fields["http_port"].default == PORTS[ctx]
+
+
 @pytest.mark.parametrize(("ctx", "role"), SERVICE_ROLES)
 def test_compose_env_is_accepted_by_the_settings(ctx: str, role: str) -> None:
     env = compose_env(f"{ctx}-{role}")
-    settings = ServiceSettings(**{name.lower(): value for name, value in env.items()})
+    settings = ServiceSettings.model_validate({name.lower(): value for name, value in env.items()})
     assert settings.environment is Environment.PRODUCTION
     assert settings.http_port == PORTS[ctx]
     assert settings.jwt_secret == SAMPLE_SECRET
@@ -384,7 +397,9 @@ def test_compose_kafka_is_one_kraft_node_the_services_reach() -> None:
         (item.split("://")[0], item.split("://")[1]) for item in env["KAFKA_LISTENERS"].split(",")
     )
     controller_port = listeners[env["KAFKA_CONTROLLER_LISTENER_NAMES"]].rsplit(":", 1)[1]
-    assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == f"{env['KAFKA_NODE_ID']}@kafka:{controller_port}"
+    assert (
+        env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == f"{env['KAFKA_NODE_ID']}@kafka:{controller_port}"
+    )
     factors = {name: value for name, value in env.items() if name.endswith("REPLICATION_FACTOR")}
     assert factors, "a single node needs its replication factors set to 1"
     assert set(factors.values()) == {"1"}
@@ -416,7 +431,7 @@ def readiness_server(status: int) -> Iterator[tuple[int, list[str]]]:
     paths: list[str] = []
     handler = type("Handler", (_Readiness,), {"status": status, "paths": paths})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield server.server_address[1], paths
@@ -477,7 +492,7 @@ def run_topic_script(script: str, env: dict[str, str], tmp_path: Path) -> list[d
     run_env = {"PATH": os.environ["PATH"], **env, "CALLS": str(calls_file)}
     subprocess.run(["/bin/sh", "-c", script], env=run_env, check=True, timeout=30)
     calls = []
-    for line in calls_file.read_text().splitlines():
+    for line in calls_file.read_text(encoding="utf-8").splitlines():
         args = line.rstrip("\t").split("\t")
         call: dict[str, str] = {}
         for index, arg in enumerate(args):
@@ -490,7 +505,7 @@ def run_topic_script(script: str, env: dict[str, str], tmp_path: Path) -> list[d
 
 def check_topic_calls(calls: list[dict[str, str]], env: dict[str, str]) -> None:
     created = {call["--topic"]: call for call in calls}
-    assert set(created) == TOPICS | {f"{topic}.dlq" for topic in TOPICS}
+    assert set(created) == TOPICS | {topics.dlq(topic) for topic in TOPICS}
     assert len(calls) == len(created), "each topic is created once"
     for topic, call in created.items():
         assert "--create" in call
@@ -537,7 +552,7 @@ def test_consumers_never_outnumber_partitions() -> None:
 
 
 def workspace_members() -> list[Path]:
-    root = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    root = pyproject(Path())
     members = []
     for pattern in root["tool"]["uv"]["workspace"]["members"]:
         members += [Path(p) for p in sorted(glob.glob(pattern, root_dir=ROOT))]
@@ -546,24 +561,20 @@ def workspace_members() -> list[Path]:
 
 def workspace_dependencies(package: str) -> set[Path]:
     """The workspace members `package` needs, itself included, as paths from the root."""
-    by_name = {
-        tomllib.loads((ROOT / m / "pyproject.toml").read_text())["project"]["name"]: m
-        for m in workspace_members()
-    }
+    by_name = {pyproject(member)["project"]["name"]: member for member in workspace_members()}
     needed: set[Path] = set()
     pending = [package]
     while pending:
         name = pending.pop()
         if name in by_name and by_name[name] not in needed:
             needed.add(by_name[name])
-            project = tomllib.loads((ROOT / by_name[name] / "pyproject.toml").read_text())
-            for requirement in project["project"].get("dependencies", []):
+            for requirement in pyproject(by_name[name])["project"].get("dependencies", []):
                 pending.append(re.split(r"[\s<>=!~;\[]", requirement, maxsplit=1)[0])
     return needed
 
 
 def dockerignore_patterns() -> list[str]:
-    lines = (ROOT / ".dockerignore").read_text().splitlines()
+    lines = (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
@@ -593,7 +604,7 @@ def test_dockerignore_keeps_host_environments_out_but_not_sources() -> None:
 def test_service_dockerfile_installs_its_own_package_from_the_lock(ctx: str) -> None:
     path = f"services/{ctx}/Dockerfile"
     instructions = dockerfile(path)
-    text = (ROOT / path).read_text()
+    text = (ROOT / path).read_text(encoding="utf-8")
     for other in set(PORTS) - {ctx}:
         assert f"{other}-service" not in text, f"{path} mentions {other}-service"
     syncs = [args for name, args in instructions if name == "RUN" and "uv sync" in args]
@@ -652,26 +663,63 @@ def test_gateway_dockerfile_installs_from_the_lockfile() -> None:
     copies = dockerfile_copies(path)
     copied = {source for sources, _ in copies for source in sources}
     assert {"gateway/package.json", "gateway/package-lock.json"} <= copied
-    assert {"gateway/gateway.config.ts", "gateway/supergraph.graphql"} <= copied
+    # What the container runs: start.sh, the config it names and the supergraph beside it.
+    assert {"gateway/start.sh", "gateway/gateway.config.ts", "gateway/supergraph.graphql"} <= copied
     for source in copied:
+        assert (ROOT / source).is_file(), f"{path} copies a missing {source}"
         assert not ignored_by_dockerignore(source), f".dockerignore hides {source}"
-    for source in {"gateway/package.json", "gateway/package-lock.json"}:
-        assert (ROOT / source).is_file()
     user = [args for name, args in instructions if name == "USER"][-1].split(":")[0]
     assert user.isdigit() and int(user) > 0
     pod = k8s_object("Deployment", "gateway")["spec"]["template"]["spec"]
     assert pod["securityContext"]["runAsUser"] == int(user)
-    cmd = json_form([args for name, args in instructions if name == "CMD"][-1])
-    assert cmd[0] == "node_modules/.bin/hive-gateway"
-    package = yaml.safe_load((ROOT / "gateway" / "package.json").read_text())
-    assert re.fullmatch(r"\d+\.\d+\.\d+", package["dependencies"]["@graphql-hive/gateway"])
+    assert json_form([args for name, args in instructions if name == "CMD"][-1]) == [
+        "bash",
+        "start.sh",
+    ]
+    assert [args for name, args in instructions if name == "EXPOSE"] == [str(GATEWAY_PORT)]
+    package = yaml.safe_load((ROOT / "gateway" / "package.json").read_text(encoding="utf-8"))
+    for version in package["dependencies"].values():
+        assert re.fullmatch(r"\d+\.\d+\.\d+", version), "pinned versions only"
+
+
+def gateway_reads() -> set[str]:
+    """Every upper-case name gateway.config.ts or start.sh mentions: what it may read."""
+    text = (ROOT / "gateway" / "gateway.config.ts").read_text(encoding="utf-8")
+    text += (ROOT / "gateway" / "start.sh").read_text(encoding="utf-8")
+    return set(re.findall(r"\b[A-Z][A-Z0-9_]{2,}\b", text))
+
+
+def check_gateway_env(env: dict[str, str]) -> None:
+    assert set(env) <= gateway_reads(), f"the gateway never reads {set(env) - gateway_reads()}"
+    assert env["GATEWAY_HOST"] == "0.0.0.0", "the config listens on loopback by default"
+    assert env["GATEWAY_PORT"] == str(GATEWAY_PORT)
+    assert env["ENVIRONMENT"] == Environment.PRODUCTION.value
+    assert env["FORK"] == "1"
+    # The gateway and the services verify the same tokens the same way.
+    for name in ("JWT_SECRET", "JWT_JWKS_URL", "JWT_ISSUER", "JWT_AUDIENCE"):
+        assert name in env, name
+
+
+def test_compose_gateway_env_is_what_the_gateway_reads() -> None:
+    env = compose_env("gateway")
+    check_gateway_env(env)
+    for name in ("JWT_SECRET", "JWT_JWKS_URL", "JWT_ISSUER", "JWT_AUDIENCE"):
+        assert env[name] == compose_env("clients-api")[name], name
+
+
+def test_k8s_gateway_env_is_what_the_gateway_reads() -> None:
+    env = k8s_env(only_container(k8s_object("Deployment", "gateway")))
+    check_gateway_env(env)
+    service_env = k8s_env(only_container(k8s_object("Deployment", "clients-api")))
+    for name in ("JWT_SECRET", "JWT_JWKS_URL", "JWT_ISSUER", "JWT_AUDIENCE"):
+        assert env[name] == service_env[name], name
 
 
 # --- deploy/k8s --------------------------------------------------------------------
 
 
 def test_kustomization_lists_every_manifest() -> None:
-    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text(encoding="utf-8"))
     assert kustomization["namespace"] == NAMESPACE
     files = {path.name for path in K8S.glob("*.yaml")} - {"kustomization.yaml"}
     assert sorted(kustomization["resources"]) == sorted(files)
@@ -729,7 +777,9 @@ def test_k8s_env_uses_settings_names(ctx: str, role: str) -> None:
     assert env["JWT_SECRET"] == "<secret:platform-secrets/JWT_SECRET>"
     assert "replicaSet=" in env["MONGO_URL"]
     secret = {"JWT_SECRET": SAMPLE_SECRET}
-    settings = ServiceSettings(**{name.lower(): value for name, value in (env | secret).items()})
+    settings = ServiceSettings.model_validate(
+        {name.lower(): value for name, value in (env | secret).items()}
+    )
     assert settings.http_port == PORTS[ctx]
 
 
@@ -818,7 +868,7 @@ def test_k8s_gateway_probes_ports_and_routes() -> None:
 
 
 def test_docs_explain_every_variable_the_manifests_set() -> None:
-    docs = (ROOT / "docs" / "deploy.md").read_text()
+    docs = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
     names = set(platform_config())
     for name in ["gateway", *(f"{ctx}-{role}" for ctx, role in SERVICE_ROLES)]:
         names |= set(compose_env(name))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from plumbing import topics
 from plumbing.contracts import Catalog, EventData
@@ -55,3 +55,14 @@ class NoteAdded(EventData):
 @catalog.event("clients.client_erased.v1", topic=topics.CLIENTS)
 class ClientErased(EventData):
     client_id: str
+
+
+@catalog.event("clients.preferences_changed.v1", topic=topics.CLIENTS)
+class PreferencesChanged(EventData):
+    """C8: one switch of a client's communication preferences changed."""
+
+    client_id: str
+    category: str  # APPOINTMENTS | SERVICE | PACKAGES | MARKETING | TRANSACTIONS
+    channel: str  # SMS | PUSH | EMAIL
+    enabled: bool
+    changed_at: datetime

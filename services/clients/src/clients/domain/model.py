@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -55,6 +56,12 @@ CURRENCY = re.compile(r"^[A-Z]{3}$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 MAX_NAME = 100
 MAX_WEIGHT_KG = 500.0
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form for search and sorting ("Álvarez" -> "alvarez")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def normalise_email(raw: str) -> str | None:

@@ -21,7 +21,7 @@ from plumbing.gql import (
 from strawberry.types import Info
 
 from clients.adapters.repository import Repository
-from clients.domain.model import ClientSource, Problems
+from clients.domain.model import ClientSource, Problems, fold
 from clients.domain.model import ClientSource as Source
 from clients.graphql.types import (
     Client,
@@ -108,7 +108,7 @@ class Query:
         query: dict[str, Any] = {"erased": {"$ne": True}}
         if filter is not None:
             if filter.search and filter.search.strip():
-                words = filter.search.casefold().split()
+                words = fold(filter.search).split()
                 query["$and"] = [{"search_text": {"$regex": re.escape(w)}} for w in words[:5]]
             if filter.status:
                 query["status"] = {"$in": [s.value for s in filter.status]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 from typing import Any
 
@@ -215,7 +216,7 @@ def input_values(value: Any) -> dict[str, Any]:
     for name, field_value in vars(value).items():
         if field_value is strawberry.UNSET:
             continue
-        if hasattr(field_value, "__strawberry_definition__"):
+        if dataclasses.is_dataclass(field_value) and not isinstance(field_value, type):
             field_value = {k: v for k, v in vars(field_value).items() if v is not strawberry.UNSET}
         out[name] = field_value
     return out

@@ -19,6 +19,7 @@ from clients.domain.model import (
     check_birth_date,
     check_name,
     check_weight,
+    fold,
     normalise_email,
     normalise_language,
 )
@@ -175,11 +176,11 @@ def _search_text(doc: Doc) -> str:
     if phone:
         parts.append(phone)
         parts.append(phone.lstrip("+"))
-    return " ".join(p for p in parts if p).casefold()
+    return fold(" ".join(p for p in parts if p))
 
 
 def _sort_name(doc: Doc) -> str:
-    return f"{doc.get('last_name') or ''} {doc.get('first_name') or ''}".casefold().strip()
+    return fold(f"{doc.get('last_name') or ''} {doc.get('first_name') or ''}").strip()
 
 
 async def _claim_contact_keys(

@@ -1,0 +1,178 @@
+"""Demo data of the clients context: the studio, two branches and a dozen client cards."""
+
+from __future__ import annotations
+
+from studio_admin.demo.state import DemoState
+from studio_admin.graph import Graph
+
+PEOPLE = [
+    # first, last, email, phone, birth date, gender, language, status
+    (
+        "Ana",
+        "García",
+        "ana.garcia@example.com",
+        "+34 612 345 001",
+        "1990-04-12",
+        "FEMALE",
+        "es",
+        "ACTIVE",
+    ),
+    (
+        "Javier",
+        "Martínez",
+        "javier.martinez@example.com",
+        "+34 612 345 002",
+        "1985-11-03",
+        "MALE",
+        "es",
+        "ACTIVE",
+    ),
+    (
+        "Lucía",
+        "Fernández",
+        "lucia.fernandez@example.com",
+        "+34 612 345 003",
+        "2012-06-21",
+        "FEMALE",
+        "es",
+        "ACTIVE",
+    ),
+    (
+        "Marco",
+        "Rossi",
+        "marco.rossi@example.com",
+        "+39 333 123 4567",
+        "1978-01-30",
+        "MALE",
+        "it",
+        "ACTIVE",
+    ),
+    (
+        "Giulia",
+        "Bianchi",
+        "giulia.bianchi@example.com",
+        "+39 333 765 4321",
+        "1995-09-09",
+        "FEMALE",
+        "it",
+        "ACTIVE",
+    ),
+    (
+        "Sofía",
+        "López",
+        "sofia.lopez@example.com",
+        "+34 612 345 006",
+        "2010-02-14",
+        "FEMALE",
+        "es",
+        "ACTIVE",
+    ),
+    (
+        "Daniel",
+        "Sánchez",
+        "daniel.sanchez@example.com",
+        "+34 612 345 007",
+        "1988-07-07",
+        "MALE",
+        "es",
+        "INACTIVE",
+    ),
+    (
+        "Alex",
+        "Romero",
+        "alex.romero@example.com",
+        "+34 612 345 008",
+        "2001-12-01",
+        "NON_BINARY",
+        "es",
+        "ACTIVE",
+    ),
+    (
+        "Elena",
+        "Conti",
+        "elena.conti@example.com",
+        "+39 347 555 0101",
+        "1992-03-18",
+        "FEMALE",
+        "it",
+        "LEAD",
+    ),
+    (
+        "Pablo",
+        "Navarro",
+        "pablo.navarro@example.com",
+        "+34 612 345 010",
+        "2014-08-25",
+        "MALE",
+        "es",
+        "ACTIVE",
+    ),
+    (
+        "Carmen",
+        "Ruiz",
+        "carmen.ruiz@example.com",
+        "+34 612 345 011",
+        "1970-05-05",
+        "FEMALE",
+        "es",
+        "ACTIVE",
+    ),
+    (
+        "Luca",
+        "Ferrari",
+        "luca.ferrari@example.com",
+        "+39 320 222 3344",
+        "1999-10-10",
+        "MALE",
+        "it",
+        "ACTIVE",
+    ),
+]
+
+CREATE = """
+mutation($input: ClientInput!) {
+  createClient(input: $input) { client { id } userErrors { field message code } }
+}
+"""
+
+
+def fill(graph: Graph, state: DemoState) -> None:
+    graph.mutate(
+        """mutation { updateStudio(input: {name: "Dojo Sakura", timeZone: "Europe/Madrid",
+            currency: "EUR", language: "es", country: "ES"}) { userErrors { message code } } }"""
+    )
+    branches = graph("{ studio { branches { id name } } }")["studio"]["branches"]
+    state.branch_ids = {b["name"]: b["id"] for b in branches}
+    for name in ("Centro", "Norte"):
+        if name in state.branch_ids:
+            continue  # a previous, interrupted run already added it
+        studio = graph.mutate(
+            "mutation($n: String!) { addBranch(name: $n) { studio { branches { id name } } userErrors { message code } } }",
+            {"n": name},
+        )["studio"]
+        state.branch_ids = {b["name"]: b["id"] for b in studio["branches"]}
+    for i, (first, last, email, phone, birth, gender, language, status) in enumerate(PEOPLE):
+        payload = graph.mutate(
+            CREATE,
+            {
+                "input": {
+                    "firstName": first,
+                    "lastName": last,
+                    "email": email,
+                    "phone": phone,
+                    "birthDate": birth,
+                    "gender": gender,
+                    "language": language,
+                    "status": status,
+                    "preferredBranchId": state.branch_ids["Centro" if i % 3 else "Norte"],
+                    "referralSource": "Instagram" if i % 2 else "Recomendación",
+                }
+            },
+        )
+        state.client_ids[f"{first} {last}"] = payload["client"]["id"]
+    graph.mutate(
+        "mutation($id: ID!) { addClientNote(clientId: $id, text: $t) { userErrors { code } } }".replace(
+            "$t", '"Prefiere clases por la tarde. Alergia al látex."'
+        ),
+        {"id": state.client_ids["Ana García"]},
+    )

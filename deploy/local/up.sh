@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Bring the whole local stack up: install what is missing, start FerretDB and Kafka,
+# create the topics, start the five services and the gateway, load the demo tenant and
+# print a token. Safe to re-run: whatever is already running is left alone.
+#   up.sh [--quiet] [--no-demo]
+#     --quiet    print only errors and one summary line (used by `make test`)
+#     --no-demo  do not load the demo tenant (a token is still printed unless --quiet)
+# shellcheck source=deploy/local/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+DEMO=1
+for arg in "$@"; do
+	case $arg in
+	--quiet) STACK_QUIET=1 ;;
+	--no-demo) DEMO=0 ;;
+	-h | --help)
+		sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+		exit 0
+		;;
+	*) die "unknown option $arg (see $0 --help)" ;;
+	esac
+done
+export STACK_QUIET
+started=$SECONDS
+
+# Two `up` runs at once (say `make up` in one terminal and `make test` in another)
+# would race on installs and pid files; the second waits for the first.
+exec 9>"$DATA/up.lock"
+if ! flock -n 9; then
+	say "another up.sh is running; waiting for it"
+	flock 9
+fi
+
+command -v python3 >/dev/null || die "python3 not found"
+command -v setsid >/dev/null || die "setsid not found (package util-linux)"
+
+# 1. Installs and infrastructure, in parallel. FerretDB and Kafka start as soon as
+#    their own download/build is done; the slowest step on a fresh machine is the
+#    FerretDB build.
+jobs_pids=()
+jobs_names=()
+bg() {
+	local name=$1
+	shift
+	("$@") &
+	jobs_pids+=($!)
+	jobs_names+=("$name")
+}
+wait_jobs() {
+	local i failed=()
+	for i in "${!jobs_pids[@]}"; do
+		wait "${jobs_pids[$i]}" || failed+=("${jobs_names[$i]}")
+	done
+	jobs_pids=()
+	jobs_names=()
+	((${#failed[@]} == 0)) || die "failed: ${failed[*]} (logs in .data/logs/)"
+}
+
+bg python ensure_venv
+bg gateway-packages ensure_gateway_modules
+bg ferretdb "$LOCAL_DIR/ferretdb.sh" start
+bg kafka "$LOCAL_DIR/kafka.sh" start
+wait_jobs
+
+# 2. Topics (needs Kafka and the Python environment).
+"$LOCAL_DIR/kafka.sh" topics
+
+# 3. Services, then the gateway in front of them.
+"$LOCAL_DIR/services.sh" start
+"$LOCAL_DIR/gateway.sh" start
+
+# 4. Demo data and a token to try the graph with.
+export_stack_env
+studioctl=$VENV/bin/studioctl
+have_studioctl=0
+if [[ -x $studioctl ]] && "$studioctl" --help >/dev/null 2>&1; then
+	have_studioctl=1
+fi
+
+if ((DEMO)); then
+	if ((have_studioctl)); then
+		say "loading the demo tenant (studioctl demo --if-missing)"
+		logged demo "$studioctl" demo --if-missing || die "studioctl demo failed"
+	else
+		say "skipping demo data: studioctl is not available yet"
+	fi
+fi
+
+if ((STACK_QUIET)); then
+	printf 'local stack ready in %ss\n' $((SECONDS - started))
+	exit 0
+fi
+
+token=""
+if ((have_studioctl)); then
+	token=$("$studioctl" token --tenant demo --role OWNER 2>>"$LOGS/demo.log" | tail -n 1) || token=""
+fi
+if [[ -z $token ]]; then
+	# Same claims studioctl puts in a token: who, which tenant, which roles; valid a day.
+	token=$("$VENV/bin/python" - <<-'EOF'
+		import os, time, jwt
+		now = int(time.time())
+		claims = {"sub": "demo-owner", "tenant": "demo", "roles": ["OWNER"],
+		          "iat": now, "exp": now + 24 * 3600}
+		print(jwt.encode(claims, os.environ["JWT_SECRET"], algorithm="HS256"))
+	EOF
+	)
+fi
+
+cat <<EOF
+
+Local stack is up ($((SECONDS - started))s).
+
+  GraphQL gateway   http://127.0.0.1:$GATEWAY_PORT/graphql
+  services          $(for c in "${CONTEXTS[@]}"; do printf '%s :%s  ' "$c" "$(service_port "$c")"; done)
+  MongoDB (FerretDB) mongodb://127.0.0.1:$MONGO_PORT/    Kafka 127.0.0.1:$KAFKA_PORT
+  logs              .data/logs/        status: make status     stop: make down
+
+Demo token (tenant "demo", role OWNER):
+
+$token
+
+Try it:
+
+  curl -s http://127.0.0.1:$GATEWAY_PORT/graphql \\
+    -H "Authorization: Bearer $token" \\
+    -H 'Content-Type: application/json' \\
+    -d '{"query":"{ __typename }"}'
+
+EOF

@@ -1,0 +1,124 @@
+"""Helpers for tests that talk to the running stack (gateway, services, Kafka, FerretDB).
+
+Tests never wipe shared data: each one works in a tenant of its own (`unique_tenant`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+from plumbing.auth import mint_token
+
+ROOT = Path(__file__).resolve().parents[4]
+GATEWAY_URL = os.environ.get("GATEWAY_URL", "http://127.0.0.1:4000/graphql")
+MONGO_URL = os.environ.get("MONGO_URL", "mongodb://127.0.0.1:27017/")
+KAFKA_BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+SERVICE_PORTS = {
+    "clients": 4101,
+    "ranks": 4102,
+    "loyalty": 4103,
+    "crm": 4104,
+    "notifications": 4105,
+}
+
+T = TypeVar("T")
+
+
+def jwt_secret() -> str:
+    if os.environ.get("JWT_SECRET"):
+        return os.environ["JWT_SECRET"]
+    return (ROOT / ".data" / "secrets" / "jwt_secret").read_text().strip()
+
+
+def unique_tenant(prefix: str = "t") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def subgraph_url(context: str) -> str:
+    return f"http://127.0.0.1:{SERVICE_PORTS[context]}/graphql"
+
+
+class GraphQLFailed(AssertionError):
+    pass
+
+
+class Graph:
+    """A caller of the graph with one identity (tenant, roles)."""
+
+    def __init__(
+        self,
+        tenant: str,
+        roles: list[str],
+        *,
+        url: str = GATEWAY_URL,
+        subject: str = "staff-1",
+        client_id: str | None = None,
+        scopes: list[str] | None = None,
+        token: str | None = None,
+    ) -> None:
+        self.tenant = tenant
+        self.url = url
+        self.token = (
+            token
+            if token is not None
+            else mint_token(
+                jwt_secret(),
+                tenant=tenant,
+                roles=roles,
+                subject=subject,
+                client_id=client_id,
+                scopes=scopes,
+            )
+        )
+        self._http = httpx.AsyncClient(timeout=30)
+
+    def headers(self) -> dict[str, str]:
+        return {"authorization": f"Bearer {self.token}"} if self.token else {}
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None) -> httpx.Response:
+        return await self._http.post(
+            self.url, json={"query": query, "variables": variables or {}}, headers=self.headers()
+        )
+
+    async def raw(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = await self.post(query, variables)
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def __call__(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Run an operation that must succeed; returns `data`."""
+        response = await self.post(query, variables)
+        body = response.json()
+        if response.status_code != 200 or body.get("errors"):
+            raise GraphQLFailed(f"{response.status_code}: {body}")
+        data: dict[str, Any] = body["data"]
+        return data
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T]],
+    *,
+    until: Callable[[T], bool] = bool,
+    timeout: float = 15.0,
+    interval: float = 0.1,
+) -> T:
+    """Poll until the eventually-consistent side caught up; fail with the last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await probe()
+        if until(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s; last value: {value!r}")
+        await asyncio.sleep(interval)

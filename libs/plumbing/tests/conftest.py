@@ -1,0 +1,48 @@
+"""Library tests run against the real FerretDB and Kafka of the local stack."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from plumbing.kafka import KafkaPublisher
+from plumbing.mongo import Doc, create_client
+from plumbing.testing import KAFKA_BOOTSTRAP, MONGO_URL
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+
+@pytest.fixture(scope="session")
+async def mongo() -> AsyncIterator[AsyncMongoClient[Doc]]:
+    client = create_client(MONGO_URL)
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def db(mongo: AsyncMongoClient[Doc]) -> AsyncDatabase[Doc]:
+    # A database per test: no test sees another's leftovers, nothing is wiped.
+    return mongo[f"plumbing_{uuid.uuid4().hex[:10]}"]
+
+
+@pytest.fixture
+async def topic() -> str:
+    name = f"test.{uuid.uuid4().hex[:10]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA_BOOTSTRAP)
+    await admin.start()
+    try:
+        await admin.create_topics(
+            [NewTopic(name, 2, 1), NewTopic(f"{name}.dlq", 1, 1)], timeout_ms=15000
+        )
+    finally:
+        await admin.close()
+    return name
+
+
+@pytest.fixture
+async def publisher() -> AsyncIterator[KafkaPublisher]:
+    pub = KafkaPublisher(KAFKA_BOOTSTRAP, client_id="plumbing-tests")
+    yield pub
+    await pub.stop()

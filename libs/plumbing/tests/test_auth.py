@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import time
+
+import jwt
+import pytest
+from plumbing.auth import Role, TokenVerifier, Unauthenticated, mint_token
+from plumbing.settings import Environment, ServiceSettings
+
+SECRET = "a-test-secret-that-is-long-enough-0123456789"
+
+
+def verifier() -> TokenVerifier:
+    return TokenVerifier(ServiceSettings(jwt_secret=SECRET))
+
+
+def test_a_valid_token_gives_tenant_roles_and_subject() -> None:
+    principal = verifier().verify(
+        mint_token(SECRET, tenant="dojo-1", roles=["OWNER"], subject="u1")
+    )
+    assert (principal.tenant, principal.subject, principal.roles) == (
+        "dojo-1",
+        "u1",
+        frozenset({Role.OWNER}),
+    )
+    assert principal.is_staff
+
+
+@pytest.mark.parametrize(
+    ("token", "reason"),
+    [
+        (
+            jwt.encode(
+                {"sub": "u", "tenant": "t", "roles": ["OWNER"], "exp": int(time.time()) - 5},
+                SECRET,
+                "HS256",
+            ),
+            "expired",
+        ),
+        (
+            mint_token("another-secret-entirely-0123456789abcdef", tenant="t", roles=["OWNER"]),
+            "invalid",
+        ),
+        (
+            jwt.encode(
+                {"sub": "u", "tenant": "t", "roles": ["OWNER"], "exp": int(time.time()) + 60},
+                "",
+                "none",
+            ),
+            "invalid",
+        ),
+        (
+            jwt.encode(
+                {"sub": "u", "roles": ["OWNER"], "exp": int(time.time()) + 60}, SECRET, "HS256"
+            ),
+            "tenant",
+        ),
+        (
+            jwt.encode({"sub": "u", "tenant": "t", "exp": int(time.time()) + 60}, SECRET, "HS256"),
+            "roles",
+        ),
+        (
+            jwt.encode(
+                {"sub": "u", "tenant": "t", "roles": ["GOD"], "exp": int(time.time()) + 60},
+                SECRET,
+                "HS256",
+            ),
+            "unknown role",
+        ),
+        (jwt.encode({"sub": "u", "tenant": "t", "roles": ["OWNER"]}, SECRET, "HS256"), "exp"),
+        (
+            jwt.encode(
+                {"sub": "u", "tenant": "t", "roles": ["CLIENT"], "exp": int(time.time()) + 60},
+                SECRET,
+                "HS256",
+            ),
+            "client_id",
+        ),
+        (
+            jwt.encode(
+                {"sub": "u", "tenant": "a:b", "roles": ["OWNER"], "exp": int(time.time()) + 60},
+                SECRET,
+                "HS256",
+            ),
+            "malformed",
+        ),
+        ("not-a-jwt", "invalid"),
+    ],
+)
+def test_bad_tokens_are_refused_with_a_reason(token: str, reason: str) -> None:
+    with pytest.raises(Unauthenticated, match=reason):
+        verifier().verify(token)
+
+
+def test_production_refuses_the_development_secret() -> None:
+    with pytest.raises(ValueError, match="placeholder"):
+        ServiceSettings(environment=Environment.PRODUCTION)
+    with pytest.raises(ValueError, match="32 characters"):
+        ServiceSettings(environment=Environment.PRODUCTION, jwt_secret="short")
+    assert (
+        ServiceSettings(environment=Environment.PRODUCTION, jwt_secret=SECRET).jwt_secret == SECRET
+    )

@@ -1,0 +1,188 @@
+"""Events of the crm context.
+
+`ingest.*` facts come from partners, either straight onto Kafka or through the crm
+subgraph's `record*` mutations; both paths produce exactly these shapes. Money amounts
+are decimal strings ("12.50"); times are ISO 8601 with offset.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from plumbing import topics
+from plumbing.contracts import Catalog, EventData
+from pydantic import Field
+
+catalog = Catalog(source="services/crm")
+
+AppPlatform = Literal["ANDROID", "IOS"]
+PurchaseCategory = Literal["SERVICE", "VOUCHER", "PACK", "PRODUCT", "SUBSCRIPTION"]
+PaymentMethod = Literal["CASH", "CARD", "TRANSFER", "POINTS", "GIFT_CARD", "OTHER"]
+SalesChannel = Literal["IN_STUDIO", "APP"]
+
+
+# ---------------------------------------------------------------- ingest.bookings
+@catalog.event("ingest.session_scheduled.v1", topic=topics.INGEST_BOOKINGS)
+class SessionScheduled(EventData):
+    session_id: str
+    service_id: str
+    service_name: str | None = None
+    professional_id: str | None = None
+    branch_id: str | None = None
+    starts_at: datetime
+    capacity: int = Field(ge=0)
+
+
+@catalog.event("ingest.booking_made.v1", topic=topics.INGEST_BOOKINGS)
+class BookingMade(EventData):
+    booking_id: str
+    client_id: str
+    session_id: str
+    from_app: bool = False
+    # What the booking consumes: e.g. "CREDIT", "MEMBERSHIP", "VOUCHER", "PAY_AS_YOU_GO".
+    balance_kind: str | None = None
+    occurred_at: datetime
+
+
+@catalog.event("ingest.booking_cancelled.v1", topic=topics.INGEST_BOOKINGS)
+class BookingCancelled(EventData):
+    booking_id: str
+    client_id: str
+    session_id: str
+    balance_kind: str | None = None
+    occurred_at: datetime
+
+
+@catalog.event("ingest.waitlist_joined.v1", topic=topics.INGEST_BOOKINGS)
+class WaitlistJoined(EventData):
+    entry_id: str
+    client_id: str
+    session_id: str
+    occurred_at: datetime
+
+
+@catalog.event("ingest.waitlist_converted.v1", topic=topics.INGEST_BOOKINGS)
+class WaitlistConverted(EventData):
+    entry_id: str
+    client_id: str
+    session_id: str
+    booking_id: str
+    occurred_at: datetime
+
+
+@catalog.event("ingest.visit_recorded.v1", topic=topics.INGEST_BOOKINGS)
+class VisitRecorded(EventData):
+    """A client attended. `visit_id` identifies the visit, not the message: the same
+    visit reported twice carries the same `visit_id` and counts once. When a partner
+    omits it, it is `<client_id>:<session_id>`, or `<client_id>:<attended_at>` without a
+    session (see `visit_key`)."""
+
+    visit_id: str | None = None
+    client_id: str
+    session_id: str | None = None
+    service_id: str | None = None
+    attended_at: datetime
+
+
+def visit_key(visit: VisitRecorded) -> str:
+    if visit.visit_id:
+        return visit.visit_id
+    if visit.session_id:
+        return f"{visit.client_id}:{visit.session_id}"
+    return f"{visit.client_id}:{visit.attended_at.isoformat()}"
+
+
+# ---------------------------------------------------------------- ingest.sales
+class PurchaseLine(EventData):
+    category: PurchaseCategory
+    item_id: str
+    name: str
+    quantity: int = Field(default=1, ge=1)
+    amount: Decimal  # the line total, in the studio's currency
+
+
+class Payment(EventData):
+    method: PaymentMethod
+    amount: Decimal
+
+
+@catalog.event("ingest.purchase_recorded.v1", topic=topics.INGEST_SALES)
+class PurchaseRecorded(EventData):
+    """A sale. `invoice_number` identifies it: the same invoice reported twice is one sale."""
+
+    invoice_number: str
+    client_id: str
+    branch_id: str | None = None
+    channel: SalesChannel = "IN_STUDIO"
+    occurred_at: datetime
+    lines: list[PurchaseLine]
+    payments: list[Payment]
+    # What is still owed (an unpaid or partly paid sale); "0" when fully paid.
+    amount_due: Decimal = Decimal("0")
+
+
+@catalog.event("ingest.purchase_refunded.v1", topic=topics.INGEST_SALES)
+class PurchaseRefunded(EventData):
+    invoice_number: str
+    client_id: str | None = None
+    occurred_at: datetime
+
+
+class ReportedCredit(EventData):
+    credit_id: str
+    kind: str
+    status: str
+    expires_at: datetime | None = None
+
+
+@catalog.event("ingest.membership_reported.v1", topic=topics.INGEST_SALES)
+class MembershipReported(EventData):
+    """The billing partner's current view of one membership (latest report wins)."""
+
+    membership_id: str
+    client_id: str
+    plan: str
+    branch_id: str | None = None
+    seller_id: str | None = None
+    status: str
+    valid_from: date
+    valid_until: date | None = None
+    tolerance_days: int = Field(default=0, ge=0)
+    credits: list[ReportedCredit] = Field(default_factory=list)
+    note: str | None = None
+    reported_at: datetime
+
+
+@catalog.event("ingest.gift_card_reported.v1", topic=topics.INGEST_SALES)
+class GiftCardReported(EventData):
+    gift_card_id: str
+    client_id: str
+    code: str
+    balance: Decimal
+    currency: str
+    expires_at: datetime | None = None
+    reported_at: datetime
+
+
+# ---------------------------------------------------------------- ingest.app
+@catalog.event("ingest.app_session_started.v1", topic=topics.INGEST_APP)
+class AppSessionStarted(EventData):
+    client_id: str
+    platform: AppPlatform
+    occurred_at: datetime
+
+
+@catalog.event("ingest.app_logged_out.v1", topic=topics.INGEST_APP)
+class AppLoggedOut(EventData):
+    client_id: str
+    occurred_at: datetime
+
+
+@catalog.event("ingest.notification_bounced.v1", topic=topics.INGEST_APP)
+class NotificationBounced(EventData):
+    client_id: str
+    # "APP_UNINSTALLED" takes the client out of the "with the app" count (K6).
+    reason: str
+    occurred_at: datetime

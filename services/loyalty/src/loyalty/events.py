@@ -1,0 +1,7 @@
+"""The events the loyalty context publishes (schema version 1)."""
+
+from __future__ import annotations
+
+from plumbing.contracts import Catalog
+
+catalog = Catalog(source="services/loyalty")
