@@ -19,7 +19,8 @@ start() {
 	fi
 	ensure_gateway_modules
 	export_stack_env
-	export PORT=$GATEWAY_PORT HOST=127.0.0.1
+	# gateway/start.sh reads these two.
+	export GATEWAY_HOST=127.0.0.1 GATEWAY_PORT
 	if [[ ! -f $GW/supergraph.graphql ]]; then
 		say "composing gateway/supergraph.graphql"
 		(cd "$GW" && logged compose npm run --silent compose) ||

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from studio_admin.demo import STEPS
+from studio_admin.demo import steps
 from studio_admin.demo.state import DemoState
 from studio_admin.graph import DEFAULT_GATEWAY, Graph, GraphError, make_token
 
@@ -59,9 +59,10 @@ def demo(
             return
         state = DemoState(tenant=tenant)
         started = time.monotonic()
+        plan = steps()
         with Progress(console=console) as progress:
-            task = progress.add_task("demo studio", total=len(STEPS))
-            for label, step in STEPS:
+            task = progress.add_task("demo studio", total=len(plan))
+            for label, step in plan:
                 progress.update(task, description=label)
                 step(graph, state)
                 progress.advance(task)

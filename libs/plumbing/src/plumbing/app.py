@@ -13,6 +13,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -36,7 +37,7 @@ from plumbing.logs import configure_logging, get_logger
 from plumbing.metrics import REQUEST_SECONDS
 from plumbing.mongo import Doc, create_client
 from plumbing.outbox import Outbox, OutboxRelay
-from plumbing.settings import ServiceSettings
+from plumbing.settings import Environment, ServiceSettings
 
 log = get_logger("plumbing.app")
 
@@ -66,11 +67,16 @@ class Runtime:
 
 @dataclass
 class Job:
-    """Work a consumer process repeats as time passes (expiry, seniority…)."""
+    """Work a consumer process repeats as time passes (expiry, seniority…).
+
+    `run(runtime, now, tenant)` must be idempotent and safe to run in several replicas at
+    once. `tenant` None means every tenant. Outside production, tests trigger a job for
+    one tenant at a chosen instant with `POST /_dev/jobs/<name>` (no global clock moves).
+    """
 
     name: str
     every_seconds: float
-    run: Callable[[Runtime], Awaitable[None]]
+    run: Callable[[Runtime, datetime, str | None], Awaitable[object]]
 
 
 @dataclass
@@ -240,6 +246,30 @@ def create_app(
             return _Sent()
 
         routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
+    if settings.environment is not Environment.PRODUCTION and definition.jobs:
+        jobs = {job.name: job for job in definition.jobs}
+
+        async def run_job(request: Request) -> Response:
+            runtime = holder["rt"]
+            try:
+                principal = runtime.verifier.verify(
+                    request.headers.get("authorization", "").partition(" ")[2].strip()
+                )
+            except Unauthenticated as exc:
+                return JSONResponse({"error": str(exc)}, status_code=401)
+            job = jobs.get(request.path_params["name"])
+            if job is None:
+                return JSONResponse({"error": "no such job"}, status_code=404)
+            body = await request.json()
+            as_of = (
+                datetime.fromisoformat(body["as_of"]) if body.get("as_of") else runtime.clock.now()
+            )
+            if as_of.tzinfo is None:
+                return JSONResponse({"error": "as_of needs an offset"}, status_code=400)
+            result = await job.run(runtime, as_of, principal.tenant)
+            return JSONResponse({"job": job.name, "tenant": principal.tenant, "result": result})
+
+        routes.append(Route("/_dev/jobs/{name}", run_job, methods=["POST"]))
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(_Timing)
     return app
@@ -270,7 +300,7 @@ async def _retrying(what: str, action: Callable[[], Awaitable[None]]) -> None:
 async def _repeat(job: Job, runtime: Runtime, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
-            await job.run(runtime)
+            await job.run(runtime, runtime.clock.now(), None)
         except Exception as exc:
             log.warning("job_failed", job=job.name, error=repr(exc))
         with contextlib.suppress(TimeoutError):

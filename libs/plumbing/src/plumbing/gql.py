@@ -25,7 +25,7 @@ from plumbing.mongo import Doc, TenantCollection
 from plumbing.outbox import Outbox
 from plumbing.settings import ServiceSettings
 
-RoleEnum = strawberry.enum(Role, name="Role")
+strawberry.enum(Role)  # the contract's `enum Role`, shared by every subgraph that names roles
 
 
 @strawberry.federation.type(shareable=True)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 import strawberry
 from plumbing.auth import Role
 from plumbing.clock import as_utc
+from plumbing.enums import AppPlatform
 from plumbing.gql import (
     Money,
     PageInfo,
@@ -21,12 +21,6 @@ from plumbing.gql import (
 from strawberry.types import Info
 
 from crm.adapters.profiles import profiles, timeline
-
-
-@strawberry.enum
-class AppPlatform(StrEnum):
-    ANDROID = "ANDROID"
-    IOS = "IOS"
 
 
 @strawberry.type

@@ -8,17 +8,11 @@ from typing import Any
 
 import strawberry
 from plumbing.clock import as_utc
+from plumbing.enums import Channel
 from plumbing.gql import context_of, error_masking, page_size
 from strawberry.types import Info
 
 from notifications.adapters.recipients import messages
-
-
-@strawberry.enum
-class Channel(StrEnum):
-    SMS = "SMS"
-    PUSH = "PUSH"
-    EMAIL = "EMAIL"
 
 
 @strawberry.enum

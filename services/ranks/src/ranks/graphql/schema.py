@@ -8,7 +8,7 @@ from typing import Any
 
 import strawberry
 from plumbing.auth import Role
-from plumbing.gql import context_of, error_masking
+from plumbing.gql import context_of, error_masking  # also registers `enum Role`
 from strawberry.types import Info
 
 from ranks.adapters.members import members
@@ -32,9 +32,6 @@ class RankChangeKind(StrEnum):
 class RankChangeTrigger(StrEnum):
     MANUAL = "MANUAL"
     AUTOMATIC = "AUTOMATIC"
-
-
-strawberry.enum(Role)
 
 
 @strawberry.type(
