@@ -59,11 +59,6 @@ SAMPLE_SECRET = "s" * 48
 SERVICE_ROLES = [(ctx, role) for ctx in PORTS for role in ROLES]
 
 
-@pytest.fixture(scope="session")
-def stack_is_up() -> None:
-    """Overrides tests/conftest.py's autouse check: these tests only read files."""
-
-
 # --- loading -------------------------------------------------------------------------
 
 
