@@ -23,7 +23,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
@@ -88,6 +88,9 @@ class ServiceDefinition:
     handlers: Callable[[Runtime], Mapping[str, Handler]] = lambda _: {}
     setup: Callable[[Runtime], Awaitable[None]] | None = None
     jobs: Sequence[Job] = ()
+    # Extra HTTP routes of the API role (file downloads, token exchange…). Endpoints find
+    # the process resources in `request.app.state.runtime`.
+    routes: Sequence[BaseRoute] = ()
 
 
 class _SubgraphView(GraphQL[RequestContext, None]):
@@ -228,7 +231,7 @@ def create_app(
     async def kafka_ok() -> bool:
         return await kafka_reachable(settings.kafka_bootstrap)
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz({"mongo": mongo_ok, "kafka": kafka_ok})),
         Route("/metrics", metrics),
@@ -246,6 +249,7 @@ def create_app(
             return _Sent()
 
         routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
+        routes.extend(definition.routes)
     if settings.environment is not Environment.PRODUCTION and definition.jobs:
         jobs = {job.name: job for job in definition.jobs}
 

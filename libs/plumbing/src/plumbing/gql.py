@@ -20,7 +20,7 @@ from strawberry.types import Info
 
 from plumbing.auth import Principal, Role
 from plumbing.clock import Clock
-from plumbing.errors import BadInput, Forbidden, PublicError
+from plumbing.errors import BadInput, Forbidden
 from plumbing.mongo import Doc, TenantCollection
 from plumbing.outbox import Outbox
 from plumbing.settings import ServiceSettings
@@ -97,6 +97,24 @@ def require(info: Info[Any, Any], *roles: Role) -> RequestContext:
     return ctx
 
 
+def require_scope(info: Info[Any, Any], scope: str) -> RequestContext:
+    """Partners may only do what their key allows.
+
+    Staff pass. A PARTNER token exchanged from an API key carries the key's scopes and is
+    held to them; a PARTNER token without a `scopes` claim (minted by the studio's own
+    tooling) has every partner scope.
+    """
+    ctx = context_of(info)
+    principal = ctx.principal
+    if principal.is_staff:
+        return ctx
+    if not principal.has(Role.PARTNER):
+        raise Forbidden("this operation is for staff and partners")
+    if principal.scopes and scope not in principal.scopes:
+        raise Forbidden(f"this partner key lacks the scope {scope}")
+    return ctx
+
+
 def encode_cursor(value: str) -> str:
     return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
 
@@ -123,9 +141,11 @@ def page_size(first: int | None, *, default: int = 20, maximum: int = 200) -> in
 
 def _should_mask(error: GraphQLError) -> bool:
     original = error.original_error
-    if original is None:
-        return False  # validation and parsing errors are the caller's, shown as they are
-    return not isinstance(original, PublicError)
+    if original is None or isinstance(original, GraphQLError):
+        # Validation, parsing and input-coercion errors (and our PublicErrors) describe
+        # the caller's request: shown as they are.
+        return False
+    return True
 
 
 def error_masking() -> MaskErrors:

@@ -1,0 +1,39 @@
+"""`POST /auth/partner-token`: a partner system trades its API key for a short-lived token.
+
+curl -X POST http://127.0.0.1:4101/auth/partner-token -H "authorization: ApiKey pk.…"
+-> {"access_token": "…", "token_type": "Bearer", "expires_in": 900}
+"""
+
+from __future__ import annotations
+
+from plumbing.app import Runtime
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from clients.service_layer.partner_keys import KeyRefused, exchange
+
+
+async def partner_token(request: Request) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    if runtime.settings.jwt_jwks_url:
+        # Tokens are then issued by the identity provider behind the JWKS, not by us.
+        return JSONResponse(
+            {"error": "partner tokens are issued by the identity provider in this deployment"},
+            status_code=503,
+        )
+    scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "apikey" or not key.strip():
+        return JSONResponse(
+            {"error": "send the partner key as `Authorization: ApiKey <key>`"}, status_code=401
+        )
+    try:
+        token, ttl = await exchange(
+            runtime.db, key, signing_secret=runtime.settings.jwt_secret, now=runtime.clock.now()
+        )
+    except KeyRefused as exc:
+        return JSONResponse({"error": str(exc)}, status_code=401)
+    return JSONResponse({"access_token": token, "token_type": "Bearer", "expires_in": ttl})
+
+
+ROUTES = [Route("/auth/partner-token", partner_token, methods=["POST"])]
