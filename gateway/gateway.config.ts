@@ -125,8 +125,12 @@ export const gatewayConfig = defineConfig({
 
   jwt: jwtOptions(),
   propagateHeaders: {
+    // The W3C trace context goes on too, so one trace follows a request from the caller
+    // through every subgraph it touches (and on, through the outbox, to the consumers).
     fromClientToSubgraphs: ({ request }) => ({
       authorization: request.headers.get('authorization') ?? undefined,
+      traceparent: request.headers.get('traceparent') ?? undefined,
+      tracestate: request.headers.get('tracestate') ?? undefined,
     }),
   },
 

@@ -5,8 +5,27 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import httpx
 import pytest
-from plumbing.testing import Graph, unique_tenant
+from plumbing.testing import GATEWAY_URL, Graph, unique_tenant
+
+_STACK: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def stack_is_up(request: pytest.FixtureRequest) -> None:
+    """Tests that talk to the running stack fail at once, with the fix, when it is down.
+    (tests/platform only reads files.)"""
+    if "platform" in request.path.parts:
+        return
+    if "checked" not in _STACK:
+        try:
+            httpx.get(GATEWAY_URL.replace("/graphql", "/healthcheck"), timeout=5).raise_for_status()
+            _STACK["checked"] = "up"
+        except httpx.HTTPError as exc:
+            _STACK["checked"] = f"the local stack is not running ({exc}); start it with `make up`"
+    if _STACK["checked"] != "up":
+        pytest.fail(_STACK["checked"])
 
 
 @pytest.fixture

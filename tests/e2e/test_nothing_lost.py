@@ -89,7 +89,10 @@ async def tenant_events(tenant: str) -> list[Envelope]:
 
 
 @pytest.mark.slow
-async def test_kafka_outage_loses_nothing_and_replays_change_nothing(owner: Graph) -> None:
+@pytest.mark.parametrize("how", ["stop", "kill"])
+async def test_kafka_outage_loses_nothing_and_replays_change_nothing(
+    owner: Graph, how: str
+) -> None:
     tenant = owner.tenant
     created: list[str] = []
     stop = asyncio.Event()
@@ -108,7 +111,7 @@ async def test_kafka_outage_loses_nothing_and_replays_change_nothing(owner: Grap
     writer = asyncio.create_task(keep_creating())
     try:
         await eventually(lambda: asyncio.sleep(0, len(created)), until=lambda n: n >= 5)
-        kafka("stop")
+        kafka(how)  # a clean stop, or kill -9 mid-load
         # The API keeps accepting work while Kafka is away (the outbox holds the events)…
         before = len(created)
         await eventually(lambda: asyncio.sleep(0, len(created)), until=lambda n: n >= before + 10)

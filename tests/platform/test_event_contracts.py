@@ -27,7 +27,7 @@ def test_a_changed_contract_is_detected(tmp_path: object) -> None:
     files = export.expected_files()
     path = next(p for p in files if p.suffix == ".json" and p.name != "index.json")
     changed = {**files, path: files[path].replace('"type"', '"kind"', 1)}
-    assert export.stale(changed) == [str(path.relative_to(ROOT))]
+    assert str(path.relative_to(ROOT)) in export.stale(changed)
 
 
 @pytest.mark.parametrize(

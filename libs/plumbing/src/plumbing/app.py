@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 import strawberry
+from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from starlette.applications import Starlette
@@ -38,6 +39,7 @@ from plumbing.metrics import REQUEST_SECONDS
 from plumbing.mongo import Doc, create_client
 from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.settings import Environment, ServiceSettings
+from plumbing.tracing import configure_tracing
 
 log = get_logger("plumbing.app")
 
@@ -168,6 +170,7 @@ def create_app(
     clock: Clock | None = None,
 ) -> Starlette:
     configure_logging(settings.log_level, json=settings.log_json)
+    configure_tracing(settings)
     holder: dict[str, Runtime] = {}
 
     @contextlib.asynccontextmanager
@@ -276,6 +279,13 @@ def create_app(
         routes.append(Route("/_dev/jobs/{name}", run_job, methods=["POST"]))
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(_Timing)
+    # Continues the gateway's trace (W3C traceparent) into this subgraph; health probes
+    # and metrics scrapes are not traced.
+    app.add_middleware(
+        OpenTelemetryMiddleware,
+        excluded_urls="healthz,readyz,metrics",
+        exclude_spans=["receive", "send"],
+    )
     return app
 
 

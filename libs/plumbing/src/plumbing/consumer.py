@@ -22,14 +22,21 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from opentelemetry.trace import SpanKind
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import (
+    ConnectionFailure,
+    DuplicateKeyError,
+    NetworkTimeout,
+    ServerSelectionTimeoutError,
+)
 
 from plumbing import topics
 from plumbing.envelope import Envelope, InvalidEnvelope
 from plumbing.logs import get_logger
 from plumbing.metrics import CONSUMER_LAG, DLQ_EVENTS, EVENT_SECONDS, EVENTS_HANDLED
 from plumbing.mongo import Doc
+from plumbing.tracing import from_kafka_headers, span_from
 
 PROCESSED = "_processed_events"
 SEEN_FIELD = "_events"
@@ -151,6 +158,20 @@ class EventConsumer:
                     )
 
     async def handle(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        """Apply one message. While the database is unreachable the message is retried
+        (the partition waits), never parked: an outage must not turn effects into DLQ
+        entries."""
+        delay = self._retry_base
+        while True:
+            try:
+                await self._handle(record)
+                return
+            except (ConnectionFailure, NetworkTimeout, ServerSelectionTimeoutError) as exc:
+                log.warning("consumer_waiting_for_database", topic=record.topic, error=repr(exc))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def _handle(self, record: ConsumerRecord[bytes, bytes]) -> None:
         started = time.perf_counter()
         try:
             envelope = Envelope.from_bytes(record.value)
@@ -168,11 +189,23 @@ class EventConsumer:
             return
         for attempt in range(1, self._max_attempts + 1):
             try:
-                await handler(envelope)
+                with span_from(
+                    from_kafka_headers(record.headers),
+                    f"consume {envelope.type}",
+                    SpanKind.CONSUMER,
+                    **{
+                        "messaging.destination": record.topic,
+                        "event.id": envelope.id,
+                        "tenant": envelope.tenant,
+                    },
+                ):
+                    await handler(envelope)
                 break
             except Rejected as exc:
                 await self._park(record, envelope, str(exc))
                 return
+            except (ConnectionFailure, NetworkTimeout, ServerSelectionTimeoutError):
+                raise  # infrastructure, not this message: wait for it in `handle`
             except Exception as exc:
                 log.warning(
                     "event_handler_failed",

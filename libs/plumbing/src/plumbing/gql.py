@@ -13,6 +13,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.extensions import MaskErrors
@@ -148,6 +149,24 @@ def _should_mask(error: GraphQLError) -> bool:
     return True
 
 
+class _Masking(MaskErrors):
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        unavailable = isinstance(error.original_error, PyMongoError)
+        return GraphQLError(
+            message=(
+                "the database is briefly unavailable; try again"
+                if unavailable
+                else "Internal server error"
+            ),
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=None,
+            extensions={"code": "SERVICE_UNAVAILABLE" if unavailable else "INTERNAL_SERVER_ERROR"},
+        )
+
+
 def error_masking() -> MaskErrors:
     """Unexpected exceptions reach logs, never callers (no stack traces, no internals)."""
-    return MaskErrors(should_mask_error=_should_mask, error_message="Internal server error")
+    return _Masking(should_mask_error=_should_mask, error_message="Internal server error")

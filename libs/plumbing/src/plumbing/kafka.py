@@ -17,6 +17,10 @@ from plumbing.logs import get_logger
 
 log = get_logger("plumbing.kafka")
 
+Headers = list[tuple[str, bytes]]
+# (topic, key, value) or (topic, key, value, headers)
+Message = tuple[str, bytes, bytes] | tuple[str, bytes, bytes, Headers]
+
 
 class KafkaPublisher:
     def __init__(self, bootstrap: str, *, client_id: str = "studio", timeout_ms: int = 10_000):
@@ -50,11 +54,16 @@ class KafkaPublisher:
     async def publish(self, topic: str, key: bytes, value: bytes) -> None:
         await self.publish_many([(topic, key, value)])
 
-    async def publish_many(self, messages: list[tuple[str, bytes, bytes]]) -> None:
+    async def publish_many(self, messages: list[Message]) -> None:
         """Send in order and wait until every message is acknowledged."""
         producer = await self._ensure()
         try:
-            futures = [await producer.send(t, value=v, key=k) for t, k, v in messages]
+            futures = [
+                await producer.send(
+                    m[0], value=m[2], key=m[1], headers=m[3] if len(m) > 3 else None
+                )
+                for m in messages
+            ]
             await asyncio.gather(*futures)
         except Exception:
             await self._reset()

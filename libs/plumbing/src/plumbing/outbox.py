@@ -25,12 +25,15 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from opentelemetry.trace import SpanKind
 from pymongo.asynchronous.database import AsyncDatabase
 
 from plumbing.envelope import Envelope
+from plumbing.kafka import Message
 from plumbing.logs import get_logger
 from plumbing.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
 from plumbing.mongo import Doc
+from plumbing.tracing import current_traceparent, kafka_headers, span_from
 
 OUTBOX_FIELD = "_outbox"
 HINTS = "_outbox_hints"
@@ -39,8 +42,18 @@ log = get_logger("plumbing.outbox")
 
 
 def stored(envelope: Envelope, topic: str) -> Doc:
-    """An outbox entry: already serialised, so the relay only copies bytes."""
-    return {"id": envelope.id, "topic": topic, "key": envelope.key, "value": envelope.to_bytes()}
+    """An outbox entry: already serialised, so the relay only copies bytes. It keeps the
+    trace context of the request that caused it, so the trace goes on to the consumers."""
+    entry: Doc = {
+        "id": envelope.id,
+        "topic": topic,
+        "key": envelope.key,
+        "value": envelope.to_bytes(),
+    }
+    trace_context = current_traceparent()
+    if trace_context:
+        entry["trace"] = trace_context
+    return entry
 
 
 def with_events(update: Mapping[str, Any], entries: Sequence[Doc]) -> Doc:
@@ -53,7 +66,7 @@ def with_events(update: Mapping[str, Any], entries: Sequence[Doc]) -> Doc:
 
 
 class Publisher(Protocol):
-    async def publish_many(self, messages: list[tuple[str, bytes, bytes]]) -> None: ...
+    async def publish_many(self, messages: list[Message]) -> None: ...
 
 
 class Outbox:
@@ -152,9 +165,14 @@ class OutboxRelay:
         entries: list[Doc] = list((doc or {}).get(OUTBOX_FIELD) or [])
         if entries:
             # Sent in array order: one client's events stay in order on its partition.
-            await self._publisher.publish_many(
-                [(e["topic"], str(e["key"]).encode(), bytes(e["value"])) for e in entries]
-            )
+            messages: list[Message] = []
+            for entry in entries:
+                with span_from(entry.get("trace"), f"publish {entry['topic']}", SpanKind.PRODUCER):
+                    headers = kafka_headers(current_traceparent())
+                messages.append(
+                    (entry["topic"], str(entry["key"]).encode(), bytes(entry["value"]), headers)
+                )
+            await self._publisher.publish_many(messages)
             if self.before_mark is not None:
                 await self.before_mark()
             # $pullAll with the exact entries read: FerretDB v1 ignores $pull conditions

@@ -47,7 +47,10 @@ class ServiceSettings(BaseSettings):
 
     log_level: str = "INFO"
     log_json: bool = True
+    # Traces go to OTLP when an endpoint is set; otherwise `console` (one JSON line per
+    # span on stderr) or `none`.
     otel_exporter_otlp_endpoint: str = ""
+    otel_traces_exporter: str = "console"
 
     # How often the relay sweeps every aggregate for events a crash left behind.
     outbox_sweep_seconds: float = Field(default=30.0, gt=0)
