@@ -1,0 +1,101 @@
+"""Load helpers shared by the benchmarks: bounded in time and count, 127.0.0.1 only."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import resource
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import httpx
+from plumbing.testing import GATEWAY_URL, SERVICE_PORTS
+
+Request = Callable[[httpx.AsyncClient, int], Awaitable[None]]
+
+
+@dataclass
+class Figures:
+    name: str
+    requests: int
+    seconds: float
+    latencies_ms: list[float]
+    errors: int
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def pct(self, q: float) -> float:
+        if not self.latencies_ms:
+            return float("nan")
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    def row(self) -> str:
+        return (
+            f"{self.name:<44} {self.rate:>9.0f} req/s  p50 {self.pct(0.50):>7.1f} ms  "
+            f"p99 {self.pct(0.99):>7.1f} ms  errors {self.errors}"
+        )
+
+
+async def load(
+    name: str,
+    request: Request,
+    *,
+    seconds: float = 10.0,
+    concurrency: int = 16,
+    max_requests: int = 200_000,
+) -> Figures:
+    """Run `request(http, n)` from `concurrency` workers for `seconds` (n is distinct per call,
+    so identical in-flight requests cannot be deduplicated by the gateway)."""
+    latencies: list[float] = []
+    errors = 0
+    counter = 0
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
+
+        async def worker() -> None:
+            nonlocal counter, errors
+            while time.perf_counter() < deadline and counter < max_requests:
+                counter += 1
+                n = counter
+                started = time.perf_counter()
+                try:
+                    await request(http, n)
+                    latencies.append((time.perf_counter() - started) * 1000)
+                except Exception:
+                    errors += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return Figures(name, len(latencies), elapsed, latencies, errors)
+
+
+def latency_row(name: str, samples_ms: list[float]) -> str:
+    if not samples_ms:
+        return f"{name:<44} no samples"
+    ordered = sorted(samples_ms)
+    p50 = statistics.median(ordered)
+    p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+    return f"{name:<44} n={len(ordered):<6} p50 {p50:>7.1f} ms  p99 {p99:>7.1f} ms"
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process (from /proc), in MB."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def own_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+__all__ = ["GATEWAY_URL", "SERVICE_PORTS", "Figures", "latency_row", "load", "os", "rss_mb"]
