@@ -1,4 +1,4 @@
-# Targets: help up down reset status test lint bench compose  (details: make help)
+# Targets: help up down reset status test lint bench compose schema  (details: make help)
 # The logic lives in deploy/local/*.sh; these targets only name the common entry points.
 
 SHELL := /bin/bash
@@ -8,10 +8,10 @@ export PATH := $(CURDIR)/.cache/uv/bin:$(HOME)/.local/bin:$(PATH)
 UV_RUN := uv run --frozen
 
 .DEFAULT_GOAL := help
-.PHONY: help up down reset status test lint bench compose
+.PHONY: help up down reset status test lint bench compose schema
 
 help: ## list the targets
-	@echo "targets: up down reset status test lint bench compose"
+	@echo "targets: up down reset status test lint bench compose schema"
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## /  \1\t/' | expand -t 12
 
 up: ## install what is missing and start the local stack; prints the gateway URL and a demo token
@@ -36,8 +36,13 @@ lint: ## ruff (lint and format check) and mypy
 	$(UV_RUN) ruff format --check .
 	$(UV_RUN) mypy
 
-bench: ## run the benchmarks against the running stack
-	@if [ -f bench/run.py ]; then $(UV_RUN) python bench/run.py; else echo "bench/run.py does not exist yet"; exit 1; fi
+bench: ## start the stack if needed and run the benchmarks (ARGS="--only NAME" for one)
+	@$(LOCAL)/up.sh --quiet --no-demo
+	$(UV_RUN) python bench/run.py $(ARGS)
+
+schema: ## rewrite each subgraph's SDL and docs/events/*.json from the code, then recompose
+	$(UV_RUN) python scripts/export_contracts.py
+	cd gateway && npm run compose
 
 compose: ## rebuild gateway/supergraph.graphql from the services' schemas
 	cd gateway && npm run compose

@@ -32,14 +32,14 @@ status() {
 	local pid
 	pid=$(pid_of "$NAME")
 	if [[ -n $pid ]] && ready; then
-		echo "ferretdb   running  pid $pid  mongodb://127.0.0.1:$MONGO_PORT/"
+		echo "ferretdb       running   pid $pid  mongodb://127.0.0.1:$MONGO_PORT/"
 	elif [[ -n $pid ]]; then
-		echo "ferretdb   starting pid $pid"
+		echo "ferretdb       starting  pid $pid"
 		return 1
 	elif ready; then
-		echo "ferretdb   running  (not started by these scripts)  127.0.0.1:$MONGO_PORT"
+		echo "ferretdb       running   (not started by these scripts)  127.0.0.1:$MONGO_PORT"
 	else
-		echo "ferretdb   stopped"
+		echo "ferretdb       stopped"
 		return 3
 	fi
 }

@@ -11,8 +11,14 @@ GW=$ROOT/gateway
 
 start() {
 	if [[ -n $(pid_of "$NAME") ]]; then
-		say "gateway already running (pid $(pid_of "$NAME"))"
-		return 0
+		local changed
+		changed=$(changed_since_start "$NAME" "$GW/gateway.config.ts" "$GW/start.sh" "$GW/package-lock.json")
+		if [[ -z $changed ]]; then
+			say "gateway already running (pid $(pid_of "$NAME"))"
+			return 0
+		fi
+		say "gateway: ${changed#"$ROOT"/} changed since it started; restarting"
+		stop_proc "$NAME" 15
 	fi
 	if port_open "$GATEWAY_PORT"; then
 		die "port $GATEWAY_PORT (gateway) is taken by a process these scripts did not start"
@@ -42,12 +48,12 @@ status() {
 	local pid
 	pid=$(pid_of "$NAME")
 	if [[ -n $pid ]] && ready; then
-		echo "gateway    running  pid $pid  http://127.0.0.1:$GATEWAY_PORT/graphql"
+		echo "gateway        running   pid $pid  http://127.0.0.1:$GATEWAY_PORT/graphql"
 	elif [[ -n $pid ]]; then
-		echo "gateway    not ready pid $pid  http://127.0.0.1:$GATEWAY_PORT/readiness"
+		echo "gateway        not ready pid $pid  http://127.0.0.1:$GATEWAY_PORT/readiness"
 		return 1
 	else
-		echo "gateway    stopped"
+		echo "gateway        stopped"
 		return 3
 	fi
 }

@@ -97,14 +97,14 @@ status() {
 	local pid
 	pid=$(pid_of "$NAME")
 	if [[ -n $pid ]] && ready; then
-		echo "kafka      running  pid $pid  127.0.0.1:$KAFKA_PORT"
+		echo "kafka          running   pid $pid  127.0.0.1:$KAFKA_PORT"
 	elif [[ -n $pid ]]; then
-		echo "kafka      starting pid $pid  127.0.0.1:$KAFKA_PORT"
+		echo "kafka          starting  pid $pid  127.0.0.1:$KAFKA_PORT"
 		return 1
 	elif ready; then
-		echo "kafka      running  (not started by these scripts)  127.0.0.1:$KAFKA_PORT"
+		echo "kafka          running   (not started by these scripts)  127.0.0.1:$KAFKA_PORT"
 	else
-		echo "kafka      stopped"
+		echo "kafka          stopped"
 		return 3
 	fi
 }

@@ -37,13 +37,23 @@ die() {
 # gone or a zombie. Together with the pid it names one process, even after the pid is
 # recycled and even when the process has exec'd another program.
 proc_start() {
-	local stat
-	{ read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 0
+	local stat pid=$1 tasks
+	{ read -r stat <"/proc/$pid/stat"; } 2>/dev/null || return 0
 	stat=${stat##*) } # fields after "(comm)": state is the 1st, starttime the 20th
 	# shellcheck disable=SC2086 # split into fields on purpose
 	set -- $stat
-	[[ $1 == Z ]] || printf '%s\n' "${20}"
+	if [[ $1 == Z ]]; then
+		# A killed multi-threaded process (the JVM, Go) shows its main thread as a zombie
+		# while the other threads are still exiting and its sockets are still open: it
+		# is gone only when no thread is left.
+		tasks=("/proc/$pid/task/"*)
+		((${#tasks[@]} > 1)) || return 0
+	fi
+	printf '%s\n' "${20}"
 }
+
+# alive PID: true while PID runs (a zombie, dead but not yet reaped, does not count).
+alive() { [[ -n $(proc_start "$1") ]]; }
 
 # pid_of NAME: the pid recorded in .data/pids/NAME.pid if that process is alive.
 pid_of() {
@@ -67,9 +77,10 @@ spawn() {
 	# The child writes its own pid before exec-ing: $! would be setsid's pid when
 	# setsid has to fork.
 	# shellcheck disable=SC2016 # $$ and $1 belong to the inner bash
+	# fd 9 is up.sh's lock: a daemon that inherited it would hold the lock forever.
 	setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$pidf.new" "$@" \
-		</dev/null >>"$log" 2>&1 &
-	for i in $(seq 100); do
+		</dev/null >>"$log" 2>&1 9>&- &
+	for i in $(seq 250); do
 		[[ -s $pidf.new ]] && read -r pid <"$pidf.new" && [[ -n $pid ]] && break
 		sleep 0.02
 	done
@@ -84,6 +95,16 @@ spawn() {
 	fi
 }
 
+# changed_since_start NAME PATH...: prints the first file under PATH newer than NAME's
+# pid file (written when NAME started), i.e. code the running process has not loaded.
+changed_since_start() {
+	local name=$1
+	shift
+	find "$@" -newer "$PIDS/$name.pid" -type f \
+		\( -name '*.py' -o -name '*.ts' -o -name '*.graphql' -o -name '*.json' -o -name '*.sh' -o -name '*.lock' -o -name '*.toml' \) \
+		-not -path '*/node_modules/*' -not -path '*/__pycache__/*' -print -quit 2>/dev/null || true
+}
+
 # stop_proc NAME [GRACE_SECONDS]: SIGTERM the process group, wait, then SIGKILL it.
 stop_proc() {
 	local name=$1 grace=${2:-20} pid i
@@ -94,10 +115,10 @@ stop_proc() {
 	fi
 	kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
 	for ((i = 0; i < grace * 10; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
+		alive "$pid" || break
 		sleep 0.1
 	done
-	if kill -0 "$pid" 2>/dev/null; then
+	if alive "$pid"; then
 		warn "$name did not stop within ${grace}s; killing it"
 		kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
 	fi
@@ -121,7 +142,7 @@ kill_proc() {
 wait_gone() {
 	local pid=$1 i
 	for i in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || return 0
+		alive "$pid" || return 0
 		sleep 0.05
 	done
 }
@@ -265,16 +286,20 @@ ensure_ferretdb() {
 # --- configuration shared by services, gateway and the demo ------------------------
 
 # jwt_secret: generated once, kept across resets (tokens handed out keep working).
+# Several scripts may ask at the same moment: each writes its own candidate and the
+# first hard link to win becomes the secret.
 jwt_secret() {
-	local f=$SECRETS/jwt_secret
+	local f=$SECRETS/jwt_secret tmp
 	if [[ ! -s $f ]]; then
 		mkdir -p "$SECRETS"
 		chmod 700 "$SECRETS"
+		tmp=$f.$$.$RANDOM
 		(
 			umask 077
-			python3 -c 'import secrets; print(secrets.token_urlsafe(48))' >"$f.tmp"
+			python3 -c 'import secrets; print(secrets.token_urlsafe(48))' >"$tmp"
 		)
-		mv "$f.tmp" "$f"
+		ln "$tmp" "$f" 2>/dev/null || true
+		rm -f "$tmp"
 	fi
 	cat "$f"
 }

@@ -5,7 +5,9 @@
 # shellcheck source=deploy/local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_uv
-export_stack_env
+# The stack's settings are not exported here: the tests find the stack at its fixed
+# addresses and read .data/secrets/jwt_secret themselves, and unit tests must see the
+# settings' own defaults.
 
 cd "$ROOT"
 rc=0

@@ -17,11 +17,18 @@ fi
 for c in "${ctxs[@]}"; do service_port "$c" >/dev/null; done
 
 start_one() {
-	local ctx=$1 port bin=$VENV/bin/$1-service
+	local ctx=$1 port changed bin=$VENV/bin/$1-service
 	port=$(service_port "$ctx")
 	if [[ -n $(pid_of "$ctx") ]]; then
-		say "$ctx already running (pid $(pid_of "$ctx"))"
-		return 0
+		# A running service keeps the code it started with; after an edit, `make test` must
+		# not test the old one.
+		changed=$(changed_since_start "$ctx" "$ROOT/services/$ctx/src" "$ROOT"/libs/*/src "$ROOT/uv.lock")
+		if [[ -z $changed ]]; then
+			say "$ctx already running (pid $(pid_of "$ctx"))"
+			return 0
+		fi
+		say "$ctx: ${changed#"$ROOT"/} changed since it started; restarting"
+		stop_proc "$ctx" 20
 	fi
 	if port_open "$port"; then
 		die "port $port ($ctx) is taken by a process these scripts did not start"
@@ -47,12 +54,12 @@ status_one() {
 	pid=$(pid_of "$ctx")
 	port=$(service_port "$ctx")
 	if [[ -n $pid ]] && ready_one "$ctx"; then
-		printf '%-10s running  pid %s  http://127.0.0.1:%s\n' "$ctx" "$pid" "$port"
+		printf '%-14s running   pid %s  http://127.0.0.1:%s\n' "$ctx" "$pid" "$port"
 	elif [[ -n $pid ]]; then
-		printf '%-10s not ready pid %s  http://127.0.0.1:%s/readyz\n' "$ctx" "$pid" "$port"
+		printf '%-14s not ready pid %s  http://127.0.0.1:%s/readyz\n' "$ctx" "$pid" "$port"
 		return 1
 	else
-		printf '%-10s stopped\n' "$ctx"
+		printf '%-14s stopped\n' "$ctx"
 		return 3
 	fi
 }

@@ -61,28 +61,33 @@ bg gateway-packages ensure_gateway_modules
 bg ferretdb "$LOCAL_DIR/ferretdb.sh" start
 bg kafka "$LOCAL_DIR/kafka.sh" start
 wait_jobs
+say "-- installs, FerretDB and Kafka ready ($((SECONDS - started))s)"
 
 # 2. Topics (needs Kafka and the Python environment).
 "$LOCAL_DIR/kafka.sh" topics
 
-# 3. Services, then the gateway in front of them.
-"$LOCAL_DIR/services.sh" start
-"$LOCAL_DIR/gateway.sh" start
+# 3. The services and the gateway. The gateway serves the committed supergraph and does
+#    not need the services to start, so both start together; only when the supergraph
+#    has to be composed first does the gateway wait for the services.
+if [[ -f $ROOT/gateway/supergraph.graphql ]]; then
+	bg services "$LOCAL_DIR/services.sh" start
+	bg gateway "$LOCAL_DIR/gateway.sh" start
+	wait_jobs
+else
+	"$LOCAL_DIR/services.sh" start
+	"$LOCAL_DIR/gateway.sh" start
+fi
+say "-- services and gateway ready ($((SECONDS - started))s)"
 
-# 4. Demo data and a token to try the graph with.
+# 4. Demo data and a token to try the graph with. studioctl may not exist yet (or not
+#    import) while the project is young: then the demo is skipped and the token minted here.
 export_stack_env
 studioctl=$VENV/bin/studioctl
-have_studioctl=0
-if [[ -x $studioctl ]] && "$studioctl" --help >/dev/null 2>&1; then
-	have_studioctl=1
-fi
-
 if ((DEMO)); then
-	if ((have_studioctl)); then
-		say "loading the demo tenant (studioctl demo --if-missing)"
-		logged demo "$studioctl" demo --if-missing || die "studioctl demo failed"
-	else
-		say "skipping demo data: studioctl is not available yet"
+	say "loading the demo tenant (studioctl demo --if-missing)"
+	if ! logged demo "$studioctl" demo --if-missing; then
+		"$studioctl" --help >/dev/null 2>&1 && die "studioctl demo failed (.data/logs/demo.log)"
+		say "skipping demo data: studioctl is not usable yet"
 	fi
 fi
 
@@ -91,10 +96,7 @@ if ((STACK_QUIET)); then
 	exit 0
 fi
 
-token=""
-if ((have_studioctl)); then
-	token=$("$studioctl" token --tenant demo --role OWNER 2>>"$LOGS/demo.log" | tail -n 1) || token=""
-fi
+token=$("$studioctl" token --tenant demo --role OWNER 2>>"$LOGS/demo.log" | tail -n 1) || token=""
 if [[ -z $token ]]; then
 	# Same claims studioctl puts in a token: who, which tenant, which roles; valid a day.
 	token=$("$VENV/bin/python" - <<-'EOF'
@@ -111,10 +113,11 @@ cat <<EOF
 
 Local stack is up ($((SECONDS - started))s).
 
-  GraphQL gateway   http://127.0.0.1:$GATEWAY_PORT/graphql
-  services          $(for c in "${CONTEXTS[@]}"; do printf '%s :%s  ' "$c" "$(service_port "$c")"; done)
-  MongoDB (FerretDB) mongodb://127.0.0.1:$MONGO_PORT/    Kafka 127.0.0.1:$KAFKA_PORT
-  logs              .data/logs/        status: make status     stop: make down
+  gateway   http://127.0.0.1:$GATEWAY_PORT/graphql
+  services  $(for c in "${CONTEXTS[@]}"; do printf '%s :%s  ' "$c" "$(service_port "$c")"; done)
+  MongoDB   mongodb://127.0.0.1:$MONGO_PORT/  (FerretDB)
+  Kafka     127.0.0.1:$KAFKA_PORT
+  logs      .data/logs/<name>.log      make status | make down | make reset
 
 Demo token (tenant "demo", role OWNER):
 

@@ -4,11 +4,11 @@ stack trace (hypothesis-graphql over the composed API schema)."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
-from graphql import GraphQLSchema, build_client_schema, get_introspection_query
+from graphql import GraphQLSchema, IntrospectionQuery, build_client_schema, get_introspection_query
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import mutations, nodes, queries
@@ -39,7 +39,7 @@ def api_schema() -> GraphQLSchema:
         headers={"authorization": f"Bearer {TOKEN}"},
         timeout=30,
     )
-    return build_client_schema(response.json()["data"])
+    return build_client_schema(cast(IntrospectionQuery, response.json()["data"]))
 
 
 SCHEMA = api_schema()

@@ -9,11 +9,17 @@ import json
 import re
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
-from graphql import GraphQLObjectType, GraphQLSchema, build_client_schema, get_introspection_query
+from graphql import (
+    GraphQLObjectType,
+    GraphQLSchema,
+    IntrospectionQuery,
+    build_client_schema,
+    get_introspection_query,
+)
 from plumbing.testing import GATEWAY_URL, ROOT, Graph, unique_tenant
 
 from .operations import Operation, _selection, build
@@ -38,7 +44,7 @@ def permission_table() -> dict[tuple[str, str], dict[str, str]]:
 
 async def api_schema(graph: Graph) -> GraphQLSchema:
     data = await graph(get_introspection_query())
-    return build_client_schema(data)
+    return build_client_schema(cast(IntrospectionQuery, data))
 
 
 class World:
