@@ -6,6 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 "$LOCAL_DIR/gateway.sh" stop
 "$LOCAL_DIR/services.sh" stop
+"$LOCAL_DIR/sinks.sh" stop
 # Nothing depends on these two any more, so they stop side by side.
 "$LOCAL_DIR/kafka.sh" stop &
 kafka=$!

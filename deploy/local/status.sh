@@ -6,6 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 rc=0
 "$LOCAL_DIR/ferretdb.sh" status || rc=1
 "$LOCAL_DIR/kafka.sh" status || rc=1
+"$LOCAL_DIR/sinks.sh" status || rc=1
 "$LOCAL_DIR/services.sh" status || rc=1
 "$LOCAL_DIR/gateway.sh" status || rc=1
 echo "logs: .data/logs/"

@@ -63,8 +63,10 @@ bg kafka "$LOCAL_DIR/kafka.sh" start
 wait_jobs
 say "-- installs, FerretDB and Kafka ready ($((SECONDS - started))s)"
 
-# 2. Topics (needs Kafka and the Python environment).
+# 2. Topics (needs Kafka and the Python environment), and the local mail/webhook sinks
+#    the notifications service delivers to.
 "$LOCAL_DIR/kafka.sh" topics
+"$LOCAL_DIR/sinks.sh" start
 
 # 3. The services and the gateway. The gateway serves the committed supergraph and does
 #    not need the services to start, so both start together; only when the supergraph

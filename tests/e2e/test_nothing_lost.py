@@ -14,7 +14,15 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from plumbing import topics
 from plumbing.envelope import Envelope, InvalidEnvelope
-from plumbing.testing import KAFKA_BOOTSTRAP, MONGO_URL, ROOT, SERVICE_PORTS, Graph, eventually
+from plumbing.testing import (
+    KAFKA_BOOTSTRAP,
+    MONGO_URL,
+    ROOT,
+    SERVICE_PORTS,
+    Graph,
+    created_entries,
+    eventually,
+)
 from pymongo import AsyncMongoClient
 
 CREATE = """
@@ -56,7 +64,7 @@ async def counts(mongo: AsyncMongoClient[dict[str, object]], tenant: str) -> dic
         ctx: await mongo[ctx][collection].count_documents({"tenant": tenant})
         for ctx, collection in PER_CLIENT_STATE.items()
     }
-    found["timeline"] = await mongo["crm"]["timeline"].count_documents({"tenant": tenant})
+    found["timeline"] = await created_entries(mongo, tenant)
     return found
 
 

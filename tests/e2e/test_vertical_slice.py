@@ -55,7 +55,9 @@ async def test_a_created_client_is_answered_by_all_five_services(owner: Graph) -
         result: dict[str, Any] = (await owner(CARD, {"id": client["id"]}))["client"]
         return result
 
-    answered = await eventually(card, until=lambda c: bool(c["timeline"]["edges"]))
+    # Every part is there once its owner's consumer has caught up (under a whole test
+    # suite's load that can take a while).
+    answered = await eventually(card, until=lambda c: bool(c["timeline"]["edges"]), timeout=60)
     assert answered["firstName"] == "Ana"  # clients
     assert answered["ranks"] == []  # ranks: no rank held yet
     assert answered["loyalty"] == {

@@ -11,7 +11,7 @@ import subprocess
 
 import httpx
 import pytest
-from plumbing.testing import MONGO_URL, ROOT, SERVICE_PORTS, Graph, eventually
+from plumbing.testing import MONGO_URL, ROOT, SERVICE_PORTS, Graph, created_entries, eventually
 from pymongo import AsyncMongoClient
 
 CREATE = (
@@ -92,11 +92,7 @@ async def test_a_database_crash_loses_nothing_and_applies_nothing_twice(owner: G
             return {
                 ctx: await mongo[ctx][coll].count_documents({"tenant": owner.tenant})
                 for ctx, coll in PER_CLIENT_STATE.items()
-            } | {
-                "timeline": await mongo["crm"]["timeline"].count_documents(
-                    {"tenant": owner.tenant, "kind": "client_created"}
-                )
-            }
+            } | {"timeline": await created_entries(mongo, owner.tenant)}
 
         expected = dict.fromkeys([*PER_CLIENT_STATE, "timeline"], existing)
         # Up to one outbox sweep (OUTBOX_SWEEP_SECONDS) for an event whose hint was lost.

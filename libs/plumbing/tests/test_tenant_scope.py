@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from plumbing.mongo import Doc, TenantCollection, literal
 from pymongo.asynchronous.database import AsyncDatabase
@@ -39,3 +41,17 @@ def test_operator_values_never_reach_a_filter() -> None:
         literal("$where")
     assert literal("ana@example.com") == "ana@example.com"
     assert literal("$") == "$"
+
+
+async def test_concurrent_updates_of_one_document_are_all_kept(db: AsyncDatabase[Doc]) -> None:
+    # FerretDB v1 applies an update as read-modify-write; unserialised, most of these
+    # increments are lost (measured: 2 to 21 of 200).
+    counters = TenantCollection(db["counters"], "studio-a")
+    await counters.insert({"_id": "day", "n": 0, "seen": []})
+
+    async def bump(i: int) -> None:
+        await counters.update({"_id": "day"}, {"$inc": {"n": 1}, "$push": {"seen": i}})
+
+    await asyncio.gather(*(bump(i) for i in range(200)))
+    doc = await counters.get("day")
+    assert doc is not None and doc["n"] == 200 and sorted(doc["seen"]) == list(range(200))

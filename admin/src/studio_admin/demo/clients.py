@@ -176,3 +176,77 @@ def fill(graph: Graph, state: DemoState) -> None:
         ),
         {"id": state.client_ids["Ana García"]},
     )
+    fill_card_details(graph, state)
+
+
+def fill_card_details(graph: Graph, state: DemoState) -> None:
+    """C4–C8: custom fields, intake forms, a disliked service, preferences, a blocked card."""
+    ids = state.client_ids
+    existing = {
+        d["label"]: d["id"]
+        for d in graph("{ customFieldDefinitions(includeArchived: true) { id label } }")[
+            "customFieldDefinitions"
+        ]
+    }
+    define = """mutation($l: String!, $t: CustomFieldType!, $c: [String!], $o: [String!],
+      $r: Boolean) { defineCustomField(label: $l, type: $t, choices: $c, collectOn: $o,
+      required: $r) { id } }"""
+    fields = {}
+    for label, kind, choices, required in (
+        ("Talla de kimono", "CHOICE", ["120", "140", "160", "180", "200"], False),
+        ("Contacto de emergencia", "PHONE", None, True),
+        ("Lesiones previas", "TEXT", None, False),
+        ("Autorización de fotos", "BOOLEAN", None, False),
+    ):
+        if label in existing:
+            fields[label] = existing[label]
+            continue
+        fields[label] = graph(
+            define,
+            {"l": label, "t": kind, "c": choices, "o": ["Ficha de inscripción"], "r": required},
+        )["defineCustomField"]["id"]
+    set_value = """mutation($c: ID!, $f: ID!, $v: String) {
+      setCustomFieldValue(clientId: $c, fieldId: $f, value: $v) { userErrors { message code } } }"""
+    for person, label, value in (
+        ("Ana García", "Talla de kimono", "160"),
+        ("Ana García", "Contacto de emergencia", "+34 612 999 000"),
+        ("Lucía Fernández", "Talla de kimono", "140"),
+        ("Lucía Fernández", "Autorización de fotos", "sí"),
+        ("Javier Martínez", "Lesiones previas", "Rodilla derecha (2023)"),
+    ):
+        graph.mutate(set_value, {"c": ids[person], "f": fields[label], "v": value})
+    assign = """mutation($c: ID!, $f: ID!, $n: String!) { assignForm(clientId: $c, formId: $f,
+      name: $n) { client { forms { id name } } userErrors { message code } } }"""
+    forms = graph.mutate(
+        assign, {"c": ids["Ana García"], "f": "ficha-inscripcion", "n": "Ficha de inscripción"}
+    )["client"]["forms"]
+    graph.mutate(
+        """mutation($c: ID!, $a: ID!) { completeForm(clientId: $c, assignedFormId: $a)
+        { userErrors { message code } } }""",
+        {"c": ids["Ana García"], "a": forms[-1]["id"]},
+    )
+    graph.mutate(
+        assign, {"c": ids["Lucía Fernández"], "f": "consentimiento-menor", "n": "Consentimiento"}
+    )
+    graph.mutate(
+        """mutation($c: ID!) { addDislikedService(clientId: $c, serviceId: "sparring",
+        serviceName: "Sparring libre", comment: "Prefiere no hacer contacto")
+        { userErrors { message code } } }""",
+        {"c": ids["Javier Martínez"]},
+    )
+    graph.mutate(
+        """mutation($id: ID!) { updateClient(id: $id, input: {onlineBookingBlocked: true,
+        weightKg: 78.5}) { userErrors { message code } } }""",
+        {"id": ids["Daniel Sánchez"]},
+    )
+    for person, category, channel in (
+        ("Marco Rossi", "MARKETING", "SMS"),
+        ("Marco Rossi", "MARKETING", "PUSH"),
+        ("Carmen Ruiz", "MARKETING", "EMAIL"),
+    ):
+        graph.mutate(
+            """mutation($c: ID!, $cat: MessageCategory!, $ch: Channel!) {
+            setCommunicationPreference(clientId: $c, category: $cat, channel: $ch,
+            enabled: false) { userErrors { message code } } }""",
+            {"c": ids[person], "cat": category, "ch": channel},
+        )

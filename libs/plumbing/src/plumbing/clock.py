@@ -12,7 +12,10 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        # Milliseconds, as BSON stores them: a time answered at once and the same time
+        # read back later are then equal.
+        now = datetime.now(UTC)
+        return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 class ManualClock:

@@ -127,7 +127,7 @@ class EventConsumer:
                 retry_backoff_ms=200,
             )
             try:
-                await consumer.start()
+                await asyncio.wait_for(consumer.start(), 60)
                 self.ready.set()
                 await self._loop(consumer, stop)
             except Exception as exc:  # broker gone: start over on a fresh connection
@@ -136,26 +136,39 @@ class EventConsumer:
             finally:
                 self.ready.clear()
                 try:
-                    await consumer.stop()
+                    await asyncio.wait_for(consumer.stop(), 15)
                 except Exception as exc:
                     log.warning("consumer_stop_failed", error=repr(exc))
 
     async def _loop(self, consumer: AIOKafkaConsumer, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            # Deadlines on every broker call: after a broker restart an aiokafka call can
+            # wait forever without raising; a timeout makes `run` start over cleanly
+            # (uncommitted messages come again and are dropped as duplicates).
             batches: dict[
                 TopicPartition, list[ConsumerRecord[bytes, bytes]]
-            ] = await consumer.getmany(timeout_ms=200, max_records=500)
+            ] = await asyncio.wait_for(consumer.getmany(timeout_ms=200, max_records=500), 30)
+            if not batches:
+                continue
+            # Partitions are independent (order only matters within one), so a flood on
+            # one topic does not hold up the others.
+            await asyncio.gather(*(self._apply(records) for records in batches.values()))
+            await asyncio.wait_for(
+                consumer.commit({tp: records[-1].offset + 1 for tp, records in batches.items()}),
+                30,
+            )
             for tp, records in batches.items():
-                for record in records:
-                    await self.handle(record)
-                    if self.after_effect is not None:
-                        await self.after_effect()
-                await consumer.commit({tp: records[-1].offset + 1})
                 highwater = consumer.highwater(tp)
                 if highwater is not None:
                     CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(
                         max(highwater - records[-1].offset - 1, 0)
                     )
+
+    async def _apply(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
+        for record in records:
+            await self.handle(record)
+            if self.after_effect is not None:
+                await self.after_effect()
 
     async def handle(self, record: ConsumerRecord[bytes, bytes]) -> None:
         """Apply one message. While the database is unreachable the message is retried

@@ -8,7 +8,9 @@ FerretDB's SQLite backend pushes down) and can never cross a tenant.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from pymongo import AsyncMongoClient, ReturnDocument
@@ -25,9 +27,47 @@ __all__ = [
     "TenantCollection",
     "create_client",
     "doc_key",
+    "document_lock",
     "literal",
     "local_id",
 ]
+
+
+class _DocumentLocks:
+    """Serialises this process's writes to one document.
+
+    FerretDB v1 (SQLite backend) applies an update as read-modify-write without isolation:
+    measured here, 200 concurrent `$inc` of one document left 2 to 21 of them. Two writes
+    racing on one document (a request and the relay, or two events for the same day's
+    counters) could lose one, events included. Locally a service's API, consumer and
+    relay share one process, so serialising its writes per document closes the gap;
+    MongoDB applies updates atomically and pays only for an uncontended lock.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+_locks = _DocumentLocks()
+
+
+def document_lock(collection: str, doc_id: object) -> AbstractAsyncContextManager[None]:
+    """Hold while updating one document (see `_DocumentLocks`)."""
+    return _locks.hold(f"{collection}|{doc_id}")
 
 
 def create_client(url: str) -> AsyncMongoClient[Doc]:
@@ -37,6 +77,7 @@ def create_client(url: str) -> AsyncMongoClient[Doc]:
         url,
         tz_aware=True,
         serverSelectionTimeoutMS=5000,
+        socketTimeoutMS=30_000,  # no database call waits forever (and holds a lock)
         connectTimeoutMS=2000,
         retryWrites=False,  # FerretDB v1 does not support retryable writes
     )
@@ -83,6 +124,11 @@ class TenantCollection:
         scoped: Doc = dict(filter or {})
         if "_id" in scoped and isinstance(scoped["_id"], str):
             scoped["_id"] = self.key(scoped["_id"])
+            if len(scoped) == 1:
+                # The key already names the tenant. A filter of exactly {_id} is the only
+                # one FerretDB's SQLite backend answers from its index; adding `tenant`
+                # would turn every lookup into a scan of the whole collection.
+                return scoped
         scoped["tenant"] = self.tenant
         return scoped
 
@@ -93,7 +139,7 @@ class TenantCollection:
         return stamped
 
     async def get(self, local: str, projection: Mapping[str, Any] | None = None) -> Doc | None:
-        return await self.raw.find_one({"_id": self.key(local), "tenant": self.tenant}, projection)
+        return await self.raw.find_one({"_id": self.key(local)}, projection)
 
     async def find_one(
         self, filter: Mapping[str, Any], projection: Mapping[str, Any] | None = None
@@ -134,12 +180,15 @@ class TenantCollection:
         upsert: bool = False,
     ) -> Doc | None:
         """Atomically update one document and return it as it is after the update."""
-        return await self.raw.find_one_and_update(
-            self._scope(filter),
-            dict(update),
-            upsert=upsert,
-            return_document=ReturnDocument.AFTER,
-        )
+        body: Doc = {op: dict(fields) for op, fields in update.items()}
+        if upsert and not any("tenant" in fields for fields in body.values()):
+            # The filter may be {_id} alone: a document created here still gets its tenant.
+            body.setdefault("$setOnInsert", {})["tenant"] = self.tenant
+        scoped = self._scope(filter)
+        async with document_lock(self.raw.name, scoped.get("_id")):
+            return await self.raw.find_one_and_update(
+                scoped, body, upsert=upsert, return_document=ReturnDocument.AFTER
+            )
 
     async def update_many(self, filter: Mapping[str, Any], update: Mapping[str, Any]) -> int:
         result = await self.raw.update_many(self._scope(filter), dict(update))

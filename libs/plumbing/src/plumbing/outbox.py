@@ -32,7 +32,7 @@ from plumbing.envelope import Envelope
 from plumbing.kafka import Message
 from plumbing.logs import get_logger
 from plumbing.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
-from plumbing.mongo import Doc
+from plumbing.mongo import Doc, document_lock
 from plumbing.tracing import current_traceparent, kafka_headers, span_from
 
 OUTBOX_FIELD = "_outbox"
@@ -77,9 +77,9 @@ class Outbox:
         self.wake = asyncio.Event()
 
     async def written(self, collection: str, doc_id: str) -> None:
-        await self._hints.update_one(
-            {"_id": f"{collection}|{doc_id}"}, {"$inc": {"n": 1}}, upsert=True
-        )
+        hint = f"{collection}|{doc_id}"
+        async with document_lock(HINTS, hint):
+            await self._hints.update_one({"_id": hint}, {"$inc": {"n": 1}}, upsert=True)
         self.wake.set()
 
 
@@ -102,6 +102,8 @@ class OutboxRelay:
         poll_seconds: float = 0.2,
         sweep_seconds: float = 30.0,
         batch: int = 200,
+        parallel: int = 16,
+        sweep_limit: int = 2000,
     ) -> None:
         self._db = db
         self._publisher = publisher
@@ -110,6 +112,8 @@ class OutboxRelay:
         self._poll = poll_seconds
         self._sweep_every = sweep_seconds
         self._batch = batch
+        self._parallel = parallel
+        self.sweep_limit = sweep_limit
         self.stats = RelayStats()
         self.before_mark: Callable[[], Awaitable[None]] | None = None  # fault-test hook
 
@@ -120,8 +124,11 @@ class OutboxRelay:
         while not stop.is_set():
             try:
                 if loop.time() >= next_sweep:
-                    await self.sweep()
-                    next_sweep = loop.time() + self._sweep_every
+                    swept = await self.sweep()
+                    # A full sweep means more may be waiting: look again once drained.
+                    next_sweep = loop.time() + (
+                        0 if swept >= self.sweep_limit else self._sweep_every
+                    )
                 moved = await self.drain()
                 backoff = self._poll
                 if moved:
@@ -135,15 +142,22 @@ class OutboxRelay:
             await _wait_any(stop, self._outbox.wake, seconds=self._poll)
 
     async def sweep(self) -> int:
-        """Re-hint every aggregate that still holds unsent events."""
-        found = 0
+        """Re-hint aggregates that still hold unsent events (at most `sweep_limit` a round).
+
+        Skipped while hints exist: known work goes first, and a backlog of hints would
+        otherwise be re-hinted (a full scan) every round instead of being published."""
         hints = self._db[HINTS]
+        if await hints.find_one({}, {"_id": 1}) is not None:
+            return 0
+        found = 0
         for name in self._collections:
-            cursor = self._db[name].find({f"{OUTBOX_FIELD}.0": {"$exists": True}}, {"_id": 1})
+            cursor = (
+                self._db[name]
+                .find({f"{OUTBOX_FIELD}.0": {"$exists": True}}, {"_id": 1})
+                .limit(self.sweep_limit)
+            )
             async for doc in cursor:
-                await hints.update_one(
-                    {"_id": f"{name}|{doc['_id']}"}, {"$inc": {"n": 1}}, upsert=True
-                )
+                await self._outbox.written(name, doc["_id"])
                 found += 1
         if found:
             log.info("outbox_sweep_found_pending", documents=found)
@@ -153,9 +167,12 @@ class OutboxRelay:
         """Publish what the current hints point at; returns how many events moved."""
         hints = await self._db[HINTS].find({}).limit(self._batch).to_list()
         OUTBOX_BACKLOG.set(len(hints))
+        # Documents are independent (one document's events stay in order), so a backlog
+        # is relayed several documents at a time.
         moved = 0
-        for hint in hints:
-            moved += await self._relay_one(hint)
+        for start in range(0, len(hints), self._parallel):
+            chunk = hints[start : start + self._parallel]
+            moved += sum(await asyncio.gather(*(self._relay_one(h) for h in chunk)))
         self.stats.rounds += 1
         return moved
 
@@ -177,13 +194,15 @@ class OutboxRelay:
                 await self.before_mark()
             # $pullAll with the exact entries read: FerretDB v1 ignores $pull conditions
             # on sub-documents, and entries pushed meanwhile stay untouched.
-            await self._db[collection].update_one(
-                {"_id": doc_id}, {"$pullAll": {OUTBOX_FIELD: entries}}
-            )
+            async with document_lock(collection, doc_id):
+                await self._db[collection].update_one(
+                    {"_id": doc_id}, {"$pullAll": {OUTBOX_FIELD: entries}}
+                )
             OUTBOX_PUBLISHED.inc(len(entries))
             self.stats.published += len(entries)
         # Removed only if no writer bumped it since we read it; otherwise go round again.
-        await self._db[HINTS].delete_one({"_id": hint["_id"], "n": hint["n"]})
+        async with document_lock(HINTS, hint["_id"]):
+            await self._db[HINTS].delete_one({"_id": hint["_id"], "n": hint["n"]})
         return len(entries)
 
 

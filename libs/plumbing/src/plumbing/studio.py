@@ -11,7 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from plumbing.envelope import Envelope
-from plumbing.mongo import Doc
+from plumbing.mongo import Doc, document_lock
 from plumbing.readers import StudioUpdatedRead
 
 STUDIO_SETTINGS = "studio_settings"
@@ -36,21 +36,21 @@ class StudioSettings:
 
 async def remember_studio(db: AsyncDatabase[Doc], event: Envelope) -> None:
     data = StudioUpdatedRead.model_validate(event.data)
+    update = {
+        "$set": {
+            "tenant": event.tenant,
+            "name": data.name,
+            "time_zone": data.time_zone,
+            "currency": data.currency,
+            "language": data.language,
+            "at": event.time,
+        }
+    }
     try:
-        await db[STUDIO_SETTINGS].update_one(
-            {"_id": event.tenant, "at": {"$lt": event.time}},
-            {
-                "$set": {
-                    "tenant": event.tenant,
-                    "name": data.name,
-                    "time_zone": data.time_zone,
-                    "currency": data.currency,
-                    "language": data.language,
-                    "at": event.time,
-                }
-            },
-            upsert=True,
-        )
+        async with document_lock(STUDIO_SETTINGS, event.tenant):
+            await db[STUDIO_SETTINGS].update_one(
+                {"_id": event.tenant, "at": {"$lt": event.time}}, update, upsert=True
+            )
     except DuplicateKeyError:
         pass  # a newer version is already stored; this one arrived late
 

@@ -122,3 +122,15 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s; last value: {value!r}")
         await asyncio.sleep(interval)
+
+
+async def created_entries(mongo: Any, tenant: str) -> int:
+    """How many `client_created` entries the crm timelines of a tenant hold (each client's
+    must appear exactly once, whatever was replayed)."""
+    total = 0
+    async for doc in mongo["crm"]["timelines"].find({"tenant": tenant}, {"entries": 1}):
+        entries = doc.get("entries") or []
+        total += sum(
+            1 for e in entries if isinstance(e, dict) and e.get("kind") == "client_created"
+        )
+    return total

@@ -66,3 +66,100 @@ class PreferencesChanged(EventData):
     channel: str  # SMS | PUSH | EMAIL
     enabled: bool
     changed_at: datetime
+
+
+@catalog.event("clients.custom_field_defined.v1", topic=topics.CLIENTS)
+class CustomFieldDefined(EventData):
+    """C5: a studio added a custom field to its client cards."""
+
+    field_id: str
+    label: str
+    type: str  # TEXT | NUMBER | DATE | EMAIL | PHONE | CHOICE | BOOLEAN
+    choices: list[str] | None = None
+    collect_on: list[str] = Field(default_factory=list)
+    required: bool = False
+
+
+@catalog.event("clients.custom_field_archived.v1", topic=topics.CLIENTS)
+class CustomFieldArchived(EventData):
+    """C5: a custom field is no longer offered; the values already set are kept."""
+
+    field_id: str
+
+
+@catalog.event("clients.custom_field_value_set.v1", topic=topics.CLIENTS)
+class CustomFieldValueSet(EventData):
+    client_id: str
+    field_id: str
+    label: str
+    value: str | None = None  # None: the value was cleared
+
+
+@catalog.event("clients.form_assigned.v1", topic=topics.CLIENTS)
+class FormAssigned(EventData):
+    client_id: str
+    assigned_form_id: str
+    form_id: str
+    name: str
+
+
+@catalog.event("clients.form_completed.v1", topic=topics.CLIENTS)
+class FormCompleted(EventData):
+    client_id: str
+    assigned_form_id: str
+    form_id: str
+    name: str
+    completed_at: datetime
+
+
+@catalog.event("clients.form_removed.v1", topic=topics.CLIENTS)
+class FormRemoved(EventData):
+    client_id: str
+    assigned_form_id: str
+    form_id: str
+    name: str
+
+
+@catalog.event("clients.document_added.v1", topic=topics.CLIENTS)
+class DocumentAdded(EventData):
+    client_id: str
+    document_id: str
+    type: str
+    file_name: str
+    content_type: str
+    size_bytes: int
+    visible_to_client: bool
+
+
+@catalog.event("clients.document_deleted.v1", topic=topics.CLIENTS)
+class DocumentDeleted(EventData):
+    client_id: str
+    document_id: str
+    type: str
+    file_name: str
+
+
+@catalog.event("clients.disliked_service_added.v1", topic=topics.CLIENTS)
+class DislikedServiceAdded(EventData):
+    client_id: str
+    disliked_id: str
+    service_id: str
+    service_name: str
+    comment: str | None = None
+
+
+@catalog.event("clients.disliked_service_updated.v1", topic=topics.CLIENTS)
+class DislikedServiceUpdated(EventData):
+    client_id: str
+    disliked_id: str
+    service_id: str
+    service_name: str
+    comment: str | None = None
+
+
+@catalog.event("clients.disliked_service_removed.v1", topic=topics.CLIENTS)
+class DislikedServiceRemoved(EventData):
+    client_id: str
+    disliked_id: str
+    service_id: str
+    service_name: str

@@ -186,3 +186,32 @@ class NotificationBounced(EventData):
     # "APP_UNINSTALLED" takes the client out of the "with the app" count (K6).
     reason: str
     occurred_at: datetime
+
+
+# ---------------------------------------------------------------- crm.events (K4)
+@catalog.event("crm.task_created.v1", topic=topics.CRM)
+class TaskCreated(EventData):
+    task_id: str
+    title: str
+    priority: str
+    due_at: datetime | None = None
+    assignee_id: str | None = None
+    client_id: str | None = None
+
+
+@catalog.event("crm.task_completed.v1", topic=topics.CRM)
+class TaskCompleted(EventData):
+    task_id: str
+    title: str
+    client_id: str | None = None
+    completed_by: str | None = None
+
+
+@catalog.event("crm.client_moved_in_funnel.v1", topic=topics.CRM)
+class ClientMovedInFunnel(EventData):
+    funnel_id: str
+    funnel_name: str
+    client_id: str
+    stage_id: str
+    stage_name: str
+    from_stage_id: str | None = None

@@ -1,7 +1,144 @@
-"""The events the notifications context publishes (schema version 1)."""
+"""The events the notifications context publishes (schema version 1), and the tolerant
+readers of the other contexts' events it consumes (docs/events/*.json)."""
 
 from __future__ import annotations
 
-from plumbing.contracts import Catalog
+from datetime import datetime
+from decimal import Decimal
+
+from plumbing import topics
+from plumbing.contracts import Catalog, EventData
 
 catalog = Catalog(source="services/notifications")
+
+
+@catalog.event("notifications.message_requested.v1", topic=topics.NOTIFICATIONS)
+class MessageRequested(EventData):
+    """N4: staff asked, from the client card, for a message to be sent to the client."""
+
+    client_id: str
+    template_key: str
+    channel: str | None = None  # None: the first channel the client can be reached on
+    requested_by: str
+
+
+@catalog.event("notifications.message_sent.v1", topic=topics.NOTIFICATIONS)
+class MessageSent(EventData):
+    """A message left for the client (accepted by the mail server or the provider)."""
+
+    message_id: str
+    client_id: str
+    template_key: str
+    channel: str
+    category: str | None = None
+    trigger_event_id: str
+    subject: str | None = None
+    sent_at: datetime
+
+
+@catalog.event("notifications.message_suppressed.v1", topic=topics.NOTIFICATIONS)
+class MessageSuppressed(EventData):
+    """N2: a message that may not be sent (preferences, no address), with the reason."""
+
+    message_id: str
+    client_id: str
+    template_key: str
+    channel: str
+    category: str | None = None
+    trigger_event_id: str
+    reason: str
+
+
+@catalog.event("notifications.message_failed.v1", topic=topics.NOTIFICATIONS)
+class MessageFailed(EventData):
+    """Every delivery attempt failed; the message is not tried again."""
+
+    message_id: str
+    client_id: str
+    template_key: str
+    channel: str
+    trigger_event_id: str
+    reason: str
+    attempts: int
+
+
+@catalog.event("notifications.staff_notified.v1", topic=topics.NOTIFICATIONS)
+class StaffNotified(EventData):
+    """N3: a notification reached the console inbox of every staff member of one role."""
+
+    notification_id: str
+    role: str
+    kind: str
+    client_id: str | None = None
+    message: str
+    trigger_event_id: str
+
+
+# ---------------------------------------------------------------- what we read
+
+PREFERENCES_CHANGED = "clients.preferences_changed.v1"
+CLIENT_ELIGIBLE = "ranks.client_eligible.v1"
+CLIENT_PROMOTED = "ranks.client_promoted.v1"
+POINTS_REDEEMED = "loyalty.points_redeemed.v1"
+POINTS_EVENTS = (
+    "loyalty.points_earned.v1",
+    "loyalty.points_granted.v1",
+    "loyalty.points_deducted.v1",
+    "loyalty.points_expired.v1",
+    "loyalty.points_reversed.v1",
+)
+
+
+class PreferencesChangedRead(EventData):
+    client_id: str
+    category: str
+    channel: str
+    enabled: bool
+    changed_at: datetime
+
+
+class ClientEligibleRead(EventData):
+    client_id: str
+    category_id: str
+    category_name: str
+    rank_id: str | None = None
+    rank_name: str | None = None
+    next_rank_id: str
+    next_rank_name: str
+    terminology: str = "BELTS"
+    notify_roles: tuple[str, ...] = ()
+    notify_client: bool = False
+    visits_in_rank: int | None = None
+    days_in_rank: int | None = None
+
+
+class ClientPromotedRead(EventData):
+    client_id: str
+    category_name: str | None = None
+    to_rank_name: str | None = None
+    rank_name: str | None = None
+    terminology: str = "BELTS"
+    notify_client: bool = False
+
+
+class PointsChangedRead(EventData):
+    """Any `loyalty.points_*.v1`: the balance after it is what `{points}` shows."""
+
+    client_id: str
+    points: int | None = None
+    value: Decimal | None = None  # what `points` are worth: prices one point
+    balance_after: int | None = None
+    currency: str | None = None
+
+    def value_per_point(self) -> Decimal | None:
+        if self.value is None or not self.points:
+            return None
+        return self.value / self.points
+
+
+class PointsRedeemedRead(PointsChangedRead):
+    points: int
+    invoice_number: str | None = None
+    branch_id: str | None = None
+    channel: str | None = None
+    send_receipt: bool = False

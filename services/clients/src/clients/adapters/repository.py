@@ -6,6 +6,11 @@ Collections:
 - `client_keys`: `<tenant>:email:<email>` / `<tenant>:phone:<e164>` -> client id. An
   insert with a unique `_id` is how two concurrent creations of the same email are told
   apart without a transaction; a key whose client no longer exists is stale and reused.
+- `custom_fields`: one document per tenant (`<tenant>:definitions`) holding the custom
+  field definitions (C5); their events ride in its `_outbox`.
+- `import_jobs`: one document per CSV import (C1): progress counters and row errors.
+- GridFS bucket `documents` (`documents.files` / `documents.chunks`): the bytes of the
+  client documents (C6), file id `<tenant>:<document id>`, the tenant in its metadata.
 """
 
 from __future__ import annotations
@@ -15,16 +20,22 @@ from typing import Any
 
 from plumbing.contracts import EventData
 from plumbing.mongo import Doc, DuplicateKeyError, TenantCollection
-from plumbing.outbox import Outbox, stored, with_events
+from plumbing.outbox import HINTS, Outbox, stored, with_events
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
 
 from clients.events import catalog
 
 STUDIOS = "studios"
 CLIENTS = "clients"
 KEYS = "client_keys"
+CUSTOM_FIELDS = "custom_fields"
+IMPORT_JOBS = "import_jobs"
+DOCUMENTS_BUCKET = "documents"
 STUDIO_ID = "studio"
-OUTBOX_COLLECTIONS = (STUDIOS, CLIENTS)
+DEFINITIONS_ID = "definitions"
+OUTBOX_COLLECTIONS = (STUDIOS, CLIENTS, CUSTOM_FIELDS)
+DUPLICATE_KEY = 11000
 
 
 class Repository:
@@ -33,6 +44,9 @@ class Repository:
         self.studios = TenantCollection(db[STUDIOS], tenant)
         self.clients = TenantCollection(db[CLIENTS], tenant)
         self.keys = TenantCollection(db[KEYS], tenant)
+        self.custom_fields = TenantCollection(db[CUSTOM_FIELDS], tenant)
+        self.jobs = TenantCollection(db[IMPORT_JOBS], tenant)
+        self.db = db
         self._outbox = outbox
 
     def _entries(self, events: Sequence[EventData], subject: str | None) -> list[Doc]:
@@ -128,3 +142,115 @@ class Repository:
 
     async def release_key(self, kind: str, value: str, client_id: str) -> None:
         await self.keys.delete({"_id": f"{kind}:{value}", "client_id": client_id})
+
+    async def keys_held(self, keys: Sequence[str]) -> dict[str, str]:
+        """`email:<x>` / `phone:<y>` keys already held, by whom (stale ones dropped)."""
+        if not keys:
+            return {}
+        docs = await self.keys.find({"_id": {"$in": [self.keys.key(k) for k in keys]}})
+        held = {str(d["_id"]).split(":", 1)[1]: str(d["client_id"]) for d in docs}
+        holders = await self.clients.find(
+            {"_id": {"$in": [self.clients.key(c) for c in set(held.values())]}},
+            projection={"id": 1, "erased": 1},
+        )
+        alive = {d["id"] for d in holders if not d.get("erased")}
+        for key, holder in list(held.items()):
+            if holder not in alive:
+                await self.keys.delete({"_id": key, "client_id": holder})
+                del held[key]
+        return held
+
+    async def claim_keys(self, claims: Sequence[tuple[str, str]]) -> set[str]:
+        """Insert many `(key, client_id)` claims at once; returns the keys someone else
+        took first (a concurrent writer), which the caller treats as duplicates."""
+        if not claims:
+            return set()
+        docs = [
+            {"_id": self.keys.key(key), "tenant": self.tenant, "client_id": client}
+            for key, client in claims
+        ]
+        try:
+            await self.keys.raw.insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            return {
+                claims[err["index"]][0]
+                for err in exc.details.get("writeErrors", [])
+                if err.get("code") == DUPLICATE_KEY
+            }
+        return set()
+
+    async def release_keys(self, claims: Sequence[tuple[str, str]]) -> None:
+        for key, client in claims:
+            await self.keys.delete({"_id": key, "client_id": client})
+
+    async def insert_clients(self, batch: Sequence[tuple[Doc, Sequence[EventData]]]) -> None:
+        """Insert many new cards, each with its own events in its own `_outbox`.
+
+        The relay is not told yet (see `announce`): a crash before that leaves the events
+        for the relay's periodic sweep, so none is ever lost.
+        """
+        if not batch:
+            return
+        bodies = []
+        for doc, events in batch:
+            body = dict(doc)
+            body["_id"] = self.clients.key(doc["id"])
+            body["tenant"] = self.tenant
+            body["_outbox"] = self._entries(events, doc["id"])
+            bodies.append(body)
+        await self.clients.raw.insert_many(bodies, ordered=False)
+
+    async def announce(self, client_ids: Sequence[str], chunk: int = 1000) -> None:
+        """Tell the relay that these new cards hold events (one hint each, plain inserts:
+        an upsert each is far slower, and new cards have no hint yet)."""
+        for start in range(0, len(client_ids), chunk):
+            hints = [
+                {"_id": f"{CLIENTS}|{self.clients.key(cid)}", "n": 1}
+                for cid in client_ids[start : start + chunk]
+            ]
+            try:
+                await self.db[HINTS].insert_many(hints, ordered=False)
+            except BulkWriteError as exc:
+                # A hint that exists already is read by the relay all the same.
+                errors = exc.details.get("writeErrors", [])
+                if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                    raise
+            self._outbox.wake.set()
+
+    # ------------------------------------------------------------------ custom fields
+    async def definitions(self) -> list[Doc]:
+        doc = await self.custom_fields.get(DEFINITIONS_ID, {"fields": 1})
+        return list((doc or {}).get("fields") or [])
+
+    async def save_definitions(
+        self,
+        update: Mapping[str, Any],
+        events: Sequence[EventData],
+        *,
+        guard: Mapping[str, Any] | None = None,
+        upsert: bool = False,
+    ) -> Doc | None:
+        doc = await self.custom_fields.update(
+            {"_id": DEFINITIONS_ID, **(guard or {})},
+            with_events(update, self._entries(events, None)),
+            upsert=upsert,
+        )
+        if doc is not None and events:
+            await self._outbox.written(CUSTOM_FIELDS, doc["_id"])
+        return doc
+
+    # ------------------------------------------------------------------ import jobs
+    async def insert_job(self, doc: Doc) -> Doc:
+        return await self.jobs.insert(doc)
+
+    async def job(self, job_id: str) -> Doc | None:
+        return await self.jobs.get(job_id)
+
+    async def update_job(self, job_id: str, update: Mapping[str, Any]) -> Doc | None:
+        return await self.jobs.update({"_id": job_id}, update)
+
+    # ------------------------------------------------------------------ erasure
+    async def erase_client(
+        self, client_id: str, update: Mapping[str, Any], events: Sequence[EventData]
+    ) -> Doc | None:
+        return await self.update_client(client_id, update, events, guard={"erased": {"$ne": True}})

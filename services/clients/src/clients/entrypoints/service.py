@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from plumbing import topics
 from plumbing.app import Runtime, ServiceDefinition
 
 from clients.adapters.repository import OUTBOX_COLLECTIONS
+from clients.entrypoints.auth_routes import ROUTES as AUTH_ROUTES
+from clients.entrypoints.downloads import ROUTES as DOWNLOAD_ROUTES
 from clients.graphql.schema import schema
+from clients.service_layer import standing
 
 
 async def setup(runtime: Runtime) -> None:
     clients = runtime.db["clients"]
     await clients.create_index([("tenant", 1), ("sort_name", 1), ("id", 1)])
     await clients.create_index([("tenant", 1), ("birth_md", 1)])
+    # FerretDB's SQLite backend answers every non-`_id` filter by scanning, so an index on
+    # the rank/points read model would only slow every write down: none, on purpose.
+    names = await clients.index_information()
+    for name in ("tenant_1_rank_ids_1", "tenant_1_points_1"):
+        if name in names:
+            await clients.drop_index(name)
 
 
 def definition() -> ServiceDefinition:
@@ -19,5 +29,8 @@ def definition() -> ServiceDefinition:
         name="clients",
         schema=schema,
         outbox_collections=OUTBOX_COLLECTIONS,
+        consume_topics=(topics.RANKS, topics.LOYALTY),
+        handlers=lambda runtime: standing.handlers(runtime.db),
         setup=setup,
+        routes=[*DOWNLOAD_ROUTES, *AUTH_ROUTES],
     )

@@ -7,6 +7,8 @@ from typing import Any
 
 import strawberry
 from plumbing.auth import MANAGERS, STAFF, Role
+from plumbing.enums import Channel, MessageCategory
+from plumbing.errors import BadInput, NotFound
 from plumbing.gql import (
     PageInfo,
     RequestContext,
@@ -16,26 +18,35 @@ from plumbing.gql import (
     error_masking,
     page_size,
     require,
+    require_scope,
     user_error,
 )
+from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
+from clients.adapters.files import FileStore
 from clients.adapters.repository import Repository
+from clients.config import Settings
+from clients.domain.card import BookingChannel, CustomFieldType
 from clients.domain.model import ClientSource, Problems, fold
 from clients.domain.model import ClientSource as Source
+from clients.graphql.partner_keys import PartnerKeyMutation, PartnerKeyQuery
 from clients.graphql.types import (
+    BookingCheck,
     Client,
     ClientConnection,
     ClientEdge,
     ClientFilter,
     ClientInput,
     ClientPayload,
+    CustomFieldDefinition,
+    ImportJob,
     Studio,
     StudioInput,
     StudioPayload,
     input_values,
 )
-from clients.service_layer import cards, studio
+from clients.service_layer import cards, extras, imports, privacy, studio
 
 READERS = (*STAFF, Role.PARTNER)
 
@@ -78,7 +89,7 @@ def card_input(input: ClientInput) -> cards.CardInput:
 
 
 @strawberry.type
-class Query:
+class Query(PartnerKeyQuery):
     @strawberry.field
     async def studio(self, info: Info[Any, Any]) -> Studio:
         ctx = context_of(info)
@@ -93,7 +104,10 @@ class Query:
 
     @strawberry.field
     async def client(self, info: Info[Any, Any], id: strawberry.ID) -> Client | None:
-        return await load_client(context_of(info), str(id))
+        ctx = context_of(info)
+        if ctx.principal.has(Role.PARTNER) and not ctx.principal.is_staff:
+            require_scope(info, "clients:read")
+        return await load_client(ctx, str(id))
 
     @strawberry.field
     async def clients(
@@ -104,32 +118,23 @@ class Query:
         after: str | None = None,
     ) -> ClientConnection:
         ctx = require(info, *READERS)
+        require_scope(info, "clients:read")
         size = page_size(first)
-        query: dict[str, Any] = {"erased": {"$ne": True}}
-        if filter is not None:
-            if filter.search and filter.search.strip():
-                words = fold(filter.search).split()
-                query["$and"] = [{"search_text": {"$regex": re.escape(w)}} for w in words[:5]]
-            if filter.status:
-                query["status"] = {"$in": [s.value for s in filter.status]}
-            if filter.branch_id:
-                query["preferred_branch_id"] = str(filter.branch_id)
-            if filter.birthday_on:
-                day = filter.birthday_on
-                days = [day.strftime("%m-%d")]
-                if day.month == 2 and day.day == 28 and not _leap(day.year):
-                    days.append("02-29")  # leap-day birthdays are celebrated on the 28th
-                query["birth_md"] = {"$in": days}
+        query = client_query(filter)
         repo = repo_of(ctx)
         total = await repo.count_clients(query)
         position = decode_cursor(after)
         page_query = dict(query)
         if position is not None:
             name, _, last_id = position.partition("\x00")
-            page_query["$or"] = [
-                {"sort_name": {"$gt": name}},
-                {"sort_name": name, "id": {"$gt": last_id}},
-            ]
+            page_query.setdefault("$and", []).append(
+                {
+                    "$or": [
+                        {"sort_name": {"$gt": name}},
+                        {"sort_name": name, "id": {"$gt": last_id}},
+                    ]
+                }
+            )
         docs = await repo.find_clients(
             page_query, sort=[("sort_name", 1), ("id", 1)], limit=size + 1
         )
@@ -148,13 +153,107 @@ class Query:
             total_count=total,
         )
 
+    @strawberry.field(description="C5: the studio's custom fields.")
+    async def custom_field_definitions(
+        self, info: Info[Any, Any], include_archived: bool = False
+    ) -> list[CustomFieldDefinition]:
+        ctx = require(info, *STAFF, Role.CLIENT)
+        return [
+            CustomFieldDefinition.from_doc(d)
+            for d in await repo_of(ctx).definitions()
+            if include_archived or not d.get("archived")
+        ]
+
+    @strawberry.field(
+        description="C4/C7: may this client book this service on this channel, and why not."
+    )
+    async def booking_check(
+        self,
+        info: Info[Any, Any],
+        client_id: strawberry.ID,
+        service_id: strawberry.ID,
+        channel: BookingChannel,
+    ) -> BookingCheck:
+        ctx = context_of(info)
+        principal = ctx.principal
+        if not principal.has(*READERS) and principal.client_id != str(client_id):
+            raise NotFound(f"unknown client {client_id!r}")
+        verdict = await extras.check_booking(
+            repo_of(ctx), str(client_id), str(service_id), BookingChannel(channel)
+        )
+        if verdict is None:
+            raise NotFound(f"unknown client {client_id!r}")
+        return BookingCheck(
+            allowed=verdict.allowed,
+            reasons=verdict.reasons,
+            codes=verdict.codes,
+            waitlist_allowed=verdict.waitlist_allowed,
+        )
+
+    @strawberry.field(description="C1: progress and row errors of a CSV import.")
+    async def import_job(self, info: Info[Any, Any], id: strawberry.ID) -> ImportJob | None:
+        ctx = require(info, *STAFF)
+        doc = await repo_of(ctx).job(str(id))
+        return ImportJob.from_doc(doc) if doc else None
+
+    @strawberry.field(
+        description="C12: everything the clients service holds about a client, as a JSON "
+        "document (text). `studioctl export-client` joins it with every other service's part."
+    )
+    async def client_export(self, info: Info[Any, Any], id: strawberry.ID) -> str:
+        ctx = require(info, *MANAGERS)
+        repo = repo_of(ctx)
+        card = await repo.client(str(id))
+        if card is None or card.get("erased"):
+            raise NotFound(f"unknown client {id!r}")
+        return privacy.export_card(card, await repo.definitions(), exported_at=ctx.now())
+
+
+def client_query(filter: ClientFilter | None) -> dict[str, Any]:
+    query: dict[str, Any] = {"erased": {"$ne": True}}
+    ands: list[dict[str, Any]] = []
+    if filter is None:
+        return query
+    if filter.search and filter.search.strip():
+        words = fold(filter.search).split()
+        ands.extend({"search_text": {"$regex": re.escape(w)}} for w in words[:5])
+    if filter.status:
+        query["status"] = {"$in": [s.value for s in filter.status]}
+    if filter.branch_id:
+        query["preferred_branch_id"] = str(filter.branch_id)
+    if filter.birthday_on:
+        day = filter.birthday_on
+        days = [day.strftime("%m-%d")]
+        if day.month == 2 and day.day == 28 and not _leap(day.year):
+            days.append("02-29")  # leap-day birthdays are celebrated on the 28th
+        query["birth_md"] = {"$in": days}
+    if filter.rank_id:
+        query["rank_ids"] = str(filter.rank_id)
+    low, high = filter.min_points, filter.max_points
+    if low is not None and high is not None and low > high:
+        raise BadInput("minPoints is greater than maxPoints", code="BAD_POINTS_RANGE")
+    if low is not None or high is not None:
+        bounds: dict[str, int] = {}
+        if low is not None:
+            bounds["$gte"] = low
+        if high is not None:
+            bounds["$lte"] = high
+        in_range: dict[str, Any] = {"points": bounds}
+        if (low is None or low <= 0) and (high is None or high >= 0):
+            # A card no loyalty event reached yet has a balance of 0.
+            in_range = {"$or": [in_range, {"points": {"$exists": False}}]}
+        ands.append(in_range)
+    if ands:
+        query["$and"] = ands
+    return query
+
 
 def _leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
 @strawberry.type
-class Mutation:
+class Mutation(PartnerKeyMutation):
     @strawberry.mutation
     async def update_studio(self, info: Info[Any, Any], input: StudioInput) -> StudioPayload:
         ctx = require(info, *MANAGERS)
@@ -184,6 +283,7 @@ class Mutation:
         referred_by_client_id: strawberry.ID | None = None,
     ) -> ClientPayload:
         ctx = require(info, *STAFF, Role.PARTNER)
+        require_scope(info, "clients:write")
         partner = ctx.principal.has(Role.PARTNER) and not ctx.principal.is_staff
         allowed = {Source.PARTNER, Source.WIDGET} if partner else {Source.MANUAL, Source.WIDGET}
         chosen = (
@@ -226,6 +326,261 @@ class Mutation:
             now=ctx.now(),
         )
         return client_payload(outcome)
+
+    @strawberry.mutation(
+        description="C1: import clients from a CSV file (header row with at least first and "
+        "last name columns). Returns at once; follow it with `importJob`."
+    )
+    async def import_clients(self, info: Info[Any, Any], file: Upload) -> ImportJob:
+        ctx = require(info, *STAFF)
+        limits = limits_of(ctx)
+        data = await read_upload(file, limits.max_import_bytes)
+        if data is None:
+            raise BadInput(
+                f"the file is larger than {limits.max_import_bytes // (1024 * 1024)} MB",
+                code="FILE_TOO_LARGE",
+            )
+        try:
+            job = await imports.start_import(
+                repo_of(ctx),
+                data,
+                actor=cards.Actor(ctx.principal.subject),
+                now=ctx.now(),
+                max_rows=limits.max_import_rows,
+            )
+        except imports.ImportRefused as exc:
+            raise BadInput(exc.message, code=exc.code) from None
+        return ImportJob.from_doc(job)
+
+    @strawberry.mutation(description="C5: add a custom field to every client card.")
+    async def define_custom_field(
+        self,
+        info: Info[Any, Any],
+        label: str,
+        type: CustomFieldType,
+        choices: list[str] | None = None,
+        collect_on: list[str] | None = None,
+        required: bool | None = False,
+    ) -> CustomFieldDefinition:
+        ctx = require(info, *MANAGERS)
+        doc, problems = await extras.define_custom_field(
+            repo_of(ctx),
+            label=label,
+            kind=CustomFieldType(type),
+            choices=choices,
+            collect_on=collect_on,
+            required=bool(required),
+        )
+        if doc is None:
+            raise_problems(problems)
+        assert doc is not None
+        return CustomFieldDefinition.from_doc(doc)
+
+    @strawberry.mutation(
+        description="C5: stop offering a custom field; the values already set are kept."
+    )
+    async def archive_custom_field(
+        self, info: Info[Any, Any], id: strawberry.ID
+    ) -> CustomFieldDefinition:
+        ctx = require(info, *MANAGERS)
+        doc, problems = await extras.archive_custom_field(repo_of(ctx), str(id))
+        if doc is None:
+            raise_problems(problems)
+        assert doc is not None
+        return CustomFieldDefinition.from_doc(doc)
+
+    @strawberry.mutation(description="C5: set (or clear with null) a custom field's value.")
+    async def set_custom_field_value(
+        self,
+        info: Info[Any, Any],
+        client_id: strawberry.ID,
+        field_id: strawberry.ID,
+        value: str | None = None,
+    ) -> ClientPayload:
+        ctx = require(info, *STAFF)
+        outcome = await extras.set_custom_value(
+            repo_of(ctx), str(client_id), str(field_id), value, now=ctx.now()
+        )
+        return client_payload(outcome)
+
+    @strawberry.mutation(description="C6: assign an intake form to the client.")
+    async def assign_form(
+        self, info: Info[Any, Any], client_id: strawberry.ID, form_id: strawberry.ID, name: str
+    ) -> ClientPayload:
+        ctx = require(info, *STAFF)
+        outcome = await extras.assign_form(
+            repo_of(ctx), str(client_id), str(form_id), name, now=ctx.now()
+        )
+        return client_payload(outcome)
+
+    @strawberry.mutation(
+        description="C6: remove an assigned form; a completed form cannot be removed."
+    )
+    async def remove_form(
+        self, info: Info[Any, Any], client_id: strawberry.ID, assigned_form_id: strawberry.ID
+    ) -> ClientPayload:
+        ctx = require(info, *STAFF)
+        outcome = await extras.remove_form(
+            repo_of(ctx), str(client_id), str(assigned_form_id), now=ctx.now()
+        )
+        return client_payload(outcome)
+
+    @strawberry.mutation(
+        description="C6: mark an assigned form as filled in (staff, or the client themself)."
+    )
+    async def complete_form(
+        self, info: Info[Any, Any], client_id: strawberry.ID, assigned_form_id: strawberry.ID
+    ) -> ClientPayload:
+        ctx = require_self_or(info, str(client_id), *STAFF)
+        outcome = await extras.complete_form(
+            repo_of(ctx), str(client_id), str(assigned_form_id), now=ctx.now()
+        )
+        return client_payload(outcome)
+
+    @strawberry.mutation(
+        description="C6: attach a document (PDF, JPEG, PNG, WEBP, HEIC, text or Word; at "
+        "most 10 MB by default), uploaded with the GraphQL multipart request spec."
+    )
+    async def upload_document(
+        self,
+        info: Info[Any, Any],
+        client_id: strawberry.ID,
+        type: str,
+        file: Upload,
+        visible_to_client: bool | None = False,
+    ) -> ClientPayload:
+        ctx = require(info, *STAFF)
+        limits = limits_of(ctx)
+        data = await read_upload(file, limits.max_document_bytes)
+        outcome = await extras.upload_document(
+            repo_of(ctx),
+            FileStore(ctx.db, ctx.tenant),
+            str(client_id),
+            type_=type,
+            file_name=str(getattr(file, "filename", "") or ""),
+            content_type=str(getattr(file, "content_type", "") or ""),
+            data=data or b"",
+            too_large=data is None,
+            visible_to_client=bool(visible_to_client),
+            max_bytes=limits.max_document_bytes,
+            now=ctx.now(),
+        )
+        return client_payload(outcome)
+
+    @strawberry.mutation(description="C6: delete a document and its file.")
+    async def delete_document(
+        self, info: Info[Any, Any], client_id: strawberry.ID, document_id: strawberry.ID
+    ) -> ClientPayload:
+        ctx = require(info, *STAFF)
+        outcome = await extras.delete_document(
+            repo_of(ctx), FileStore(ctx.db, ctx.tenant), str(client_id), str(document_id),
+            now=ctx.now(),
+        )  # fmt: skip
+        return client_payload(outcome)
+
+    @strawberry.mutation(description="C7: a service the client does not want, with a comment.")
+    async def add_disliked_service(
+        self,
+        info: Info[Any, Any],
+        client_id: strawberry.ID,
+        service_id: strawberry.ID,
+        service_name: str,
+        comment: str | None = None,
+    ) -> ClientPayload:
+        ctx = require(info, *STAFF)
+        outcome = await extras.add_disliked(
+            repo_of(ctx), str(client_id), service_id=str(service_id), service_name=service_name,
+            comment=comment, now=ctx.now(),
+        )  # fmt: skip
+        return client_payload(outcome)
+
+    @strawberry.mutation(description="C7: change the comment of a disliked service.")
+    async def update_disliked_service(
+        self,
+        info: Info[Any, Any],
+        client_id: strawberry.ID,
+        disliked_id: strawberry.ID,
+        comment: str | None = None,
+    ) -> ClientPayload:
+        ctx = require(info, *STAFF)
+        outcome = await extras.update_disliked(
+            repo_of(ctx), str(client_id), str(disliked_id), comment, now=ctx.now()
+        )
+        return client_payload(outcome)
+
+    @strawberry.mutation(description="C7: remove a disliked service.")
+    async def remove_disliked_service(
+        self, info: Info[Any, Any], client_id: strawberry.ID, disliked_id: strawberry.ID
+    ) -> ClientPayload:
+        ctx = require(info, *STAFF)
+        outcome = await extras.remove_disliked(
+            repo_of(ctx), str(client_id), str(disliked_id), now=ctx.now()
+        )
+        return client_payload(outcome)
+
+    @strawberry.mutation(
+        description="C8: switch one category on one channel (staff, or the client themself)."
+    )
+    async def set_communication_preference(
+        self,
+        info: Info[Any, Any],
+        client_id: strawberry.ID,
+        category: MessageCategory,
+        channel: Channel,
+        enabled: bool,
+    ) -> ClientPayload:
+        ctx = require_self_or(info, str(client_id), *STAFF)
+        outcome = await extras.set_preference(
+            repo_of(ctx), str(client_id), category=MessageCategory(category).value,
+            channel=Channel(channel).value, enabled=enabled, now=ctx.now(),
+        )  # fmt: skip
+        return client_payload(outcome)
+
+    @strawberry.mutation(
+        description="C12: erase a client's personal data here and, through "
+        "`clients.client_erased.v1`, in every other service."
+    )
+    async def erase_client(self, info: Info[Any, Any], id: strawberry.ID) -> ClientPayload:
+        ctx = require(info, *MANAGERS)
+        outcome = await privacy.erase_client(
+            repo_of(ctx), FileStore(ctx.db, ctx.tenant), str(id), now=ctx.now()
+        )
+        return ClientPayload(client=None, user_errors=errors(outcome.problems))
+
+
+def require_self_or(info: Info[Any, Any], client_id: str, *roles: Role) -> RequestContext:
+    """Staff in `roles`, or the CLIENT whose own card this is."""
+    ctx = context_of(info)
+    if ctx.principal.has(*roles):
+        return ctx
+    if ctx.principal.has(Role.CLIENT) and ctx.principal.client_id == client_id:
+        return ctx
+    return require(info, *roles)  # raises FORBIDDEN with the roles needed
+
+
+def raise_problems(problems: Problems) -> None:
+    first = problems.items[0]
+    raise BadInput(first.message, code=first.code, field=list(first.path))
+
+
+def limits_of(ctx: RequestContext) -> Settings:
+    settings = ctx.settings
+    return settings if isinstance(settings, Settings) else Settings()
+
+
+async def read_upload(file: Any, limit: int) -> bytes | None:
+    """The upload's bytes, or None when it is larger than `limit`."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await file.read(256 * 1024)
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 schema = strawberry.federation.Schema(

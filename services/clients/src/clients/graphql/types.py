@@ -7,16 +7,24 @@ from datetime import date, datetime
 from typing import Any
 
 import strawberry
+from plumbing.auth import STAFF, Role
 from plumbing.clock import as_utc
-from plumbing.gql import PageInfo, UserError
+from plumbing.enums import Channel, MessageCategory
+from plumbing.gql import PageInfo, UserError, context_of
 from plumbing.mongo import Doc
+from strawberry.types import Info
 
+from clients.adapters.repository import Repository
 from clients.domain import model
+from clients.domain.card import CHANNELS, MESSAGE_CATEGORIES, BookingChannel, CustomFieldType
 from clients.domain.model import ClientSource, ClientStatus, Gender
+from clients.service_layer.signing import download_url
 
 strawberry.enum(ClientStatus)
 strawberry.enum(ClientSource)
 strawberry.enum(Gender)
+strawberry.enum(CustomFieldType)
+strawberry.enum(BookingChannel)
 
 
 @strawberry.type
@@ -80,6 +88,88 @@ class ClientNote:
     at: datetime
 
 
+@strawberry.type
+class CustomFieldDefinition:
+    id: strawberry.ID
+    label: str
+    type: CustomFieldType
+    choices: list[str] | None
+    collect_on: list[str] = strawberry.field(
+        description="The intake forms that collect this field."
+    )
+    required: bool
+    archived: bool = strawberry.field(
+        description="Archived fields are no longer offered; values already set are kept."
+    )
+
+    @classmethod
+    def from_doc(cls, doc: Doc) -> CustomFieldDefinition:
+        return cls(
+            id=strawberry.ID(doc["id"]),
+            label=doc["label"],
+            type=CustomFieldType(doc["type"]),
+            choices=doc.get("choices"),
+            collect_on=list(doc.get("collect_on") or []),
+            required=bool(doc.get("required")),
+            archived=bool(doc.get("archived")),
+        )
+
+
+@strawberry.type
+class CustomFieldValue:
+    field: CustomFieldDefinition
+    value: str | None
+
+
+@strawberry.type
+class AssignedForm:
+    id: strawberry.ID
+    form_id: strawberry.ID
+    name: str
+    assigned_at: datetime
+    completed_at: datetime | None
+
+
+@strawberry.type
+class ClientDocument:
+    id: strawberry.ID
+    type: str
+    file_name: str
+    content_type: str
+    size_bytes: int
+    visible_to_client: bool
+    uploaded_at: datetime
+    download_url: str = strawberry.field(
+        description="A short-lived signed link to the file (no token needed while valid)."
+    )
+
+
+@strawberry.type
+class DislikedService:
+    id: strawberry.ID
+    service_id: strawberry.ID
+    service_name: str
+    comment: str | None
+    at: datetime
+
+
+@strawberry.type
+class CommunicationPreference:
+    category: MessageCategory
+    channel: Channel
+    enabled: bool
+    changed_at: datetime
+
+
+def _staff(info: Info[Any, Any]) -> bool:
+    return context_of(info).principal.has(*STAFF)
+
+
+def _client_self(info: Info[Any, Any]) -> bool:
+    principal = context_of(info).principal
+    return principal.has(Role.CLIENT) and not principal.is_staff
+
+
 @strawberry.federation.type(keys=["id"])
 class Client:
     id: strawberry.ID
@@ -99,9 +189,114 @@ class Client:
     weight_kg: float | None
     weight_history: list[WeightReading]
     online_booking_blocked: bool
-    notes: list[ClientNote]
     created_at: datetime
     updated_at: datetime
+    doc: strawberry.Private[Doc]
+
+    @strawberry.field(description="Staff notes (staff only; empty for the client themself).")
+    def notes(self, info: Info[Any, Any]) -> list[ClientNote]:
+        if not _staff(info):
+            return []
+        return [
+            ClientNote(
+                id=strawberry.ID(n["id"]),
+                text=n["text"],
+                author_id=strawberry.ID(n["author_id"]),
+                at=as_utc(n["at"]),
+            )
+            for n in self.doc.get("notes", [])
+        ]
+
+    @strawberry.field(
+        description="C5: a value for every field in use, and for archived fields that "
+        "still hold one."
+    )
+    async def custom_fields(self, info: Info[Any, Any]) -> list[CustomFieldValue]:
+        ctx = context_of(info)
+        if "custom_fields" not in ctx.cache:
+            repo = Repository(ctx.db, ctx.tenant, ctx.outbox)
+            ctx.cache["custom_fields"] = await repo.definitions()
+        values: dict[str, Any] = self.doc.get("custom_values") or {}
+        out = []
+        for definition in ctx.cache["custom_fields"]:
+            value = values.get(definition["id"])
+            if definition.get("archived") and value is None:
+                continue
+            out.append(
+                CustomFieldValue(field=CustomFieldDefinition.from_doc(definition), value=value)
+            )
+        return out
+
+    @strawberry.field(description="C6: intake forms assigned to the client.")
+    def forms(self) -> list[AssignedForm]:
+        return [
+            AssignedForm(
+                id=strawberry.ID(f["id"]),
+                form_id=strawberry.ID(f["form_id"]),
+                name=f["name"],
+                assigned_at=as_utc(f["assigned_at"]),
+                completed_at=as_utc(f["completed_at"]) if f.get("completed_at") else None,
+            )
+            for f in self.doc.get("forms") or []
+        ]
+
+    @strawberry.field(
+        description="C6: documents; the client themself sees only those visible to them."
+    )
+    def documents(self, info: Info[Any, Any]) -> list[ClientDocument]:
+        ctx = context_of(info)
+        staff = _staff(info)
+        if not staff and not _client_self(info):
+            return []
+        now = ctx.now()
+        return [
+            ClientDocument(
+                id=strawberry.ID(d["id"]),
+                type=d["type"],
+                file_name=d["file_name"],
+                content_type=d["content_type"],
+                size_bytes=int(d["size_bytes"]),
+                visible_to_client=bool(d["visible_to_client"]),
+                uploaded_at=as_utc(d["uploaded_at"]),
+                download_url=download_url(ctx.settings, ctx.tenant, self.doc["id"], d["id"], now),
+            )
+            for d in self.doc.get("documents") or []
+            if staff or d.get("visible_to_client")
+        ]
+
+    @strawberry.field(description="C7: services the client does not want.")
+    def disliked_services(self) -> list[DislikedService]:
+        return [
+            DislikedService(
+                id=strawberry.ID(i["id"]),
+                service_id=strawberry.ID(i["service_id"]),
+                service_name=i["service_name"],
+                comment=i.get("comment"),
+                at=as_utc(i["at"]),
+            )
+            for i in self.doc.get("disliked") or []
+        ]
+
+    @strawberry.field(
+        description="C8: every category on every channel (15 switches); a switch never "
+        "changed is on since the card was created."
+    )
+    def communication_preferences(self) -> list[CommunicationPreference]:
+        stored: dict[str, Doc] = self.doc.get("preferences") or {}
+        created = as_utc(self.doc["created_at"])
+        out = []
+        for category in MESSAGE_CATEGORIES:
+            for channel in CHANNELS:
+                switch = stored.get(f"{category}_{channel}")
+                out.append(
+                    CommunicationPreference(
+                        category=MessageCategory(category),
+                        channel=Channel(channel),
+                        enabled=bool(switch["enabled"]) if switch else True,
+                        changed_at=as_utc(switch["changed_at"]) if switch else created,
+                    )
+                )
+        return out
 
     @classmethod
     def from_doc(cls, doc: Doc) -> Client:
@@ -126,17 +321,9 @@ class Client:
                 WeightReading(kg=w["kg"], at=as_utc(w["at"])) for w in doc.get("weight_history", [])
             ],
             online_booking_blocked=bool(doc.get("online_booking_blocked")),
-            notes=[
-                ClientNote(
-                    id=strawberry.ID(n["id"]),
-                    text=n["text"],
-                    author_id=strawberry.ID(n["author_id"]),
-                    at=as_utc(n["at"]),
-                )
-                for n in doc.get("notes", [])
-            ],
             created_at=as_utc(doc["created_at"]),
             updated_at=as_utc(doc["updated_at"]),
+            doc=doc,
         )
 
 
@@ -159,6 +346,15 @@ class ClientFilter:
     status: list[ClientStatus] | None = None
     branch_id: strawberry.ID | None = None
     birthday_on: date | None = None
+    rank_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Holds this rank in any category (kept from ranks events)."
+    )
+    min_points: int | None = strawberry.field(
+        default=None, description="Points balance at least this (kept from loyalty events)."
+    )
+    max_points: int | None = strawberry.field(
+        default=None, description="Points balance at most this."
+    )
 
 
 @strawberry.input
@@ -208,6 +404,48 @@ class ClientPayload:
 class StudioPayload:
     studio: Studio | None
     user_errors: list[UserError]
+
+
+@strawberry.type
+class BookingCheck:
+    allowed: bool
+    reasons: list[str] = strawberry.field(description="Why not, in the studio's language.")
+    codes: list[str] = strawberry.field(
+        description="The reasons as stable codes: ONLINE_BOOKING_BLOCKED, DISLIKED_SERVICE, "
+        "CLIENT_ARCHIVED."
+    )
+    waitlist_allowed: bool = strawberry.field(
+        description="Whether the client may still join a waitlist (a blocked client may)."
+    )
+
+
+@strawberry.type
+class ImportRowError:
+    row: int = strawberry.field(description="The file's line number (the header is row 1).")
+    message: str
+
+
+@strawberry.type
+class ImportJob:
+    id: strawberry.ID
+    status: str = strawberry.field(description="RUNNING, COMPLETED or FAILED.")
+    total: int
+    processed: int
+    created: int
+    duplicates: int
+    errors: list[ImportRowError]
+
+    @classmethod
+    def from_doc(cls, doc: Doc) -> ImportJob:
+        return cls(
+            id=strawberry.ID(doc["id"]),
+            status=doc["status"],
+            total=int(doc["total"]),
+            processed=int(doc["processed"]),
+            created=int(doc["created"]),
+            duplicates=int(doc["duplicates"]),
+            errors=[ImportRowError(row=e["row"], message=e["message"]) for e in doc["errors"]],
+        )
 
 
 def input_values(value: Any) -> dict[str, Any]:

@@ -170,6 +170,9 @@ def _clean(
     return out
 
 
+clean_values = _clean
+
+
 def _search_text(doc: Doc) -> str:
     parts = [doc.get("first_name"), doc.get("middle_name"), doc.get("last_name"), doc.get("email")]
     phone = doc.get("phone")
@@ -201,6 +204,70 @@ async def _claim_contact_keys(
     return claimed
 
 
+def new_card(
+    values: dict[str, Any],
+    client_id: str,
+    *,
+    source: ClientSource,
+    actor: Actor,
+    now: datetime,
+    referred_by: str | None = None,
+) -> tuple[Doc, ClientCreated]:
+    """A new card from cleaned values, and the event announcing it."""
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # as stored (milliseconds)
+    default_status = (
+        ClientStatus.LEAD
+        if source in (ClientSource.WIDGET, ClientSource.PARTNER)
+        else ClientStatus.ACTIVE
+    )
+    doc: Doc = {
+        "id": client_id,
+        "first_name": values["first_name"],
+        "middle_name": values.get("middle_name"),
+        "last_name": values["last_name"],
+        "email": values.get("email"),
+        "phone": values.get("phone"),
+        "address": values.get("address"),
+        "birth_date": values.get("birth_date"),
+        "birth_md": values.get("birth_md"),
+        "gender": values.get("gender"),
+        "referral_source": values.get("referral_source"),
+        "referred_by": referred_by,
+        "preferred_branch_id": values.get("preferred_branch_id"),
+        "language": values.get("language"),
+        "status": values.get("status") or default_status.value,
+        "source": source.value,
+        "weight_kg": values.get("weight_kg"),
+        "weight_history": (
+            [{"kg": values["weight_kg"], "at": now}] if values.get("weight_kg") is not None else []
+        ),
+        "online_booking_blocked": values.get("online_booking_blocked", False),
+        "notes": [],
+        "points": 0,
+        "rev": 0,
+        "created_by": actor.id,
+        "created_at": now,
+        "updated_at": now,
+    }
+    doc["search_text"] = _search_text(doc)
+    doc["sort_name"] = _sort_name(doc)
+    event = ClientCreated(
+        client_id=client_id,
+        first_name=doc["first_name"],
+        last_name=doc["last_name"],
+        email=doc["email"],
+        phone=doc["phone"],
+        birth_date=date.fromisoformat(doc["birth_date"]) if doc["birth_date"] else None,
+        gender=doc["gender"],
+        language=doc["language"],
+        status=doc["status"],
+        source=doc["source"],
+        preferred_branch_id=doc["preferred_branch_id"],
+        referred_by_client_id=referred_by,
+    )
+    return doc, event
+
+
 async def create_client(
     given: CardInput,
     repo: Repository,
@@ -230,53 +297,8 @@ async def create_client(
         for kind, value in claimed:
             await repo.release_key(kind, value, client_id)
         return outcome
-    default_status = (
-        ClientStatus.LEAD
-        if source in (ClientSource.WIDGET, ClientSource.PARTNER)
-        else ClientStatus.ACTIVE
-    )
-    doc: Doc = {
-        "id": client_id,
-        "first_name": values["first_name"],
-        "middle_name": values.get("middle_name"),
-        "last_name": values["last_name"],
-        "email": values.get("email"),
-        "phone": values.get("phone"),
-        "address": values.get("address"),
-        "birth_date": values.get("birth_date"),
-        "birth_md": values.get("birth_md"),
-        "gender": values.get("gender"),
-        "referral_source": values.get("referral_source"),
-        "referred_by": referred_by,
-        "preferred_branch_id": values.get("preferred_branch_id"),
-        "language": values.get("language"),
-        "status": values.get("status") or default_status.value,
-        "source": source.value,
-        "weight_kg": values.get("weight_kg"),
-        "weight_history": (
-            [{"kg": values["weight_kg"], "at": now}] if values.get("weight_kg") is not None else []
-        ),
-        "online_booking_blocked": values.get("online_booking_blocked", False),
-        "notes": [],
-        "created_by": actor.id,
-        "created_at": now,
-        "updated_at": now,
-    }
-    doc["search_text"] = _search_text(doc)
-    doc["sort_name"] = _sort_name(doc)
-    event = ClientCreated(
-        client_id=client_id,
-        first_name=doc["first_name"],
-        last_name=doc["last_name"],
-        email=doc["email"],
-        phone=doc["phone"],
-        birth_date=date.fromisoformat(doc["birth_date"]) if doc["birth_date"] else None,
-        gender=doc["gender"],
-        language=doc["language"],
-        status=doc["status"],
-        source=doc["source"],
-        preferred_branch_id=doc["preferred_branch_id"],
-        referred_by_client_id=referred_by,
+    doc, event = new_card(
+        values, client_id, source=source, actor=actor, now=now, referred_by=referred_by
     )
     outcome.client = await repo.insert_client(doc, [event])
     return outcome

@@ -1,47 +1,118 @@
-"""What the crm consumer does with other contexts' events."""
+"""What the crm consumer does with every topic: partner facts become read models, and
+every event about a client becomes a timeline entry (C9)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
+from typing import Any
 
 from plumbing import readers
 from plumbing.app import Runtime
-from plumbing.consumer import Handler
+from plumbing.consumer import Handler, Rejected
 from plumbing.envelope import Envelope
 from plumbing.studio import remember_studio
+from pydantic import ValidationError
 
-from crm.adapters.profiles import add_timeline_entry, ensure_profile
+from crm.events import catalog
+from crm.service_layer.projections import Projector, studio_of
+
+# Events of other contexts shown on the timeline (events.md); any client-bearing field
+# is read tolerantly, and unknown facts get a generic summary.
+TIMELINE_TYPES = (
+    "clients.note_added.v1",
+    "clients.preferences_changed.v1",
+    "clients.custom_field_value_set.v1",
+    "clients.form_assigned.v1",
+    "clients.form_completed.v1",
+    "clients.form_removed.v1",
+    "clients.document_added.v1",
+    "clients.document_deleted.v1",
+    "clients.disliked_service_added.v1",
+    "clients.disliked_service_updated.v1",
+    "clients.disliked_service_removed.v1",
+    "ranks.rank_assigned.v1",
+    "ranks.client_eligible.v1",
+    "ranks.client_promoted.v1",
+    "ranks.client_demoted.v1",
+    "loyalty.points_earned.v1",
+    "loyalty.points_redeemed.v1",
+    "loyalty.points_granted.v1",
+    "loyalty.points_deducted.v1",
+    "loyalty.points_expired.v1",
+    "loyalty.points_reversed.v1",
+    "crm.task_created.v1",
+    "crm.task_completed.v1",
+    "crm.client_moved_in_funnel.v1",
+    "notifications.message_sent.v1",
+    "notifications.staff_notified.v1",
+)
+MESSAGE_SENT = "notifications.message_sent.v1"
+
+
+def client_in(event: Envelope) -> str | None:
+    value = event.data.get("client_id") or event.subject
+    return str(value) if value else None
 
 
 def handlers(runtime: Runtime) -> Mapping[str, Handler]:
     db = runtime.db
 
-    async def client_created(event: Envelope) -> None:
-        data = readers.ClientCreatedRead.model_validate(event.data)
-        await ensure_profile(
-            db,
-            event.tenant,
-            data.client_id,
-            {
-                "first_name": data.first_name,
-                "last_name": data.last_name,
-                "gender": data.gender,
-                "birth_date": data.birth_date.isoformat() if data.birth_date else None,
-                "status": data.status,
-            },
-        )
-        await add_timeline_entry(
-            db,
-            event.tenant,
-            event_id=event.id,
-            client_id=data.client_id,
-            at=event.time,
-            kind=event.fact,
-            summary=f"Client card created for {data.first_name} {data.last_name}",
-            source=event.source,
-        )
+    def projected(
+        step: Callable[[Projector], Awaitable[None]],
+    ) -> Handler:
+        async def handle(event: Envelope) -> None:
+            projector = Projector(db, event, await studio_of(db, event.tenant))
+            try:
+                await step(projector)
+            except ValidationError as exc:
+                raise Rejected(f"invalid data: {exc.errors()[:3]}") from exc
+
+        return handle
+
+    async def client_created(p: Projector) -> None:
+        data = readers.ClientCreatedRead.model_validate(p.event.data)
+        await p.client_created(data)
+
+    async def client_updated(p: Projector) -> None:
+        data = readers.ClientUpdatedRead.model_validate(p.event.data)
+        await p.client_updated(data.client_id, dict(data.changes))
+        await p.timeline(data.client_id)
+
+    async def client_erased(p: Projector) -> None:
+        data = readers.ClientErasedRead.model_validate(p.event.data)
+        await p.client_erased(data.client_id)
+
+    async def other(p: Projector) -> None:
+        client_id = client_in(p.event)
+        if p.event.type == MESSAGE_SENT and client_id:
+            await p.notified(client_id, _sent_at(p.event.data, p.event.time))
+        await p.timeline(client_id)
+
+    async def ingest(p: Projector) -> None:
+        await p.ingest()
 
     async def studio_updated(event: Envelope) -> None:
         await remember_studio(db, event)
 
-    return {readers.CLIENT_CREATED: client_created, readers.STUDIO_UPDATED: studio_updated}
+    table: dict[str, Handler] = {name: projected(other) for name in TIMELINE_TYPES}
+    for name in catalog.names():
+        if name.startswith("ingest."):
+            table[name] = projected(ingest)
+    table[readers.CLIENT_CREATED] = projected(client_created)
+    table[readers.CLIENT_UPDATED] = projected(client_updated)
+    table[readers.CLIENT_ERASED] = projected(client_erased)
+    table[readers.STUDIO_UPDATED] = studio_updated
+    return table
+
+
+def _sent_at(data: dict[str, Any], default: datetime) -> datetime:
+    raw = data.get("sent_at") or data.get("at")
+    if isinstance(raw, str):
+        try:
+            parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            if parsed.tzinfo is not None:
+                return parsed
+        except ValueError:
+            pass
+    return default

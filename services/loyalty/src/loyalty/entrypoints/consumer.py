@@ -3,14 +3,78 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import TypeVar
 
 from plumbing import readers
 from plumbing.app import Runtime
-from plumbing.consumer import Handler
+from plumbing.clock import as_utc
+from plumbing.consumer import Handler, Rejected
+from plumbing.contracts import EventData
 from plumbing.envelope import Envelope
 from plumbing.studio import remember_studio
+from pydantic import Field, ValidationError
 
-from loyalty.adapters.accounts import open_account
+from loyalty.domain.earning import Line, Payment
+from loyalty.service_layer import points
+
+PURCHASE_RECORDED = "ingest.purchase_recorded.v1"
+PURCHASE_REFUNDED = "ingest.purchase_refunded.v1"
+VISIT_RECORDED = "ingest.visit_recorded.v1"
+
+M = TypeVar("M", bound=EventData)
+
+
+# Tolerant readers of docs/events/ingest.*.json (only what loyalty needs).
+class LineRead(EventData):
+    category: str
+    item_id: str
+    name: str = ""
+    quantity: int = Field(default=1, ge=1)
+    amount: Decimal
+
+
+class PaymentRead(EventData):
+    method: str
+    amount: Decimal
+
+
+class PurchaseRead(EventData):
+    invoice_number: str = Field(min_length=1)
+    client_id: str = Field(min_length=1)
+    branch_id: str | None = None
+    occurred_at: datetime
+    lines: list[LineRead]
+    payments: list[PaymentRead]
+
+
+class RefundRead(EventData):
+    invoice_number: str = Field(min_length=1)
+    client_id: str | None = None
+    occurred_at: datetime
+
+
+class VisitRead(EventData):
+    visit_id: str | None = None
+    client_id: str = Field(min_length=1)
+    session_id: str | None = None
+    attended_at: datetime
+
+    def key(self) -> str:
+        # The same rule as crm's `visit_key`: one visit counts once however often reported.
+        if self.visit_id:
+            return self.visit_id
+        if self.session_id:
+            return f"{self.client_id}:{self.session_id}"
+        return f"{self.client_id}:{self.attended_at.isoformat()}"
+
+
+def _read(model: type[M], event: Envelope) -> M:
+    try:
+        return model.model_validate(event.data)
+    except ValidationError as exc:
+        raise Rejected(f"{event.type} data is invalid: {exc.error_count()} errors") from exc
 
 
 def handlers(runtime: Runtime) -> Mapping[str, Handler]:
@@ -18,9 +82,69 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
 
     async def client_created(event: Envelope) -> None:
         data = readers.ClientCreatedRead.model_validate(event.data)
-        await open_account(db, event.tenant, data.client_id, event.time)
+        await points.remember_client(
+            db,
+            event.tenant,
+            data.client_id,
+            {
+                "birth_date": data.birth_date.isoformat() if data.birth_date else None,
+                "referred_by": data.referred_by_client_id,
+                "known": True,
+            },
+        )
+
+    async def client_updated(event: Envelope) -> None:
+        data = readers.ClientUpdatedRead.model_validate(event.data)
+        if "birth_date" in data.changes:
+            value = data.changes["birth_date"]
+            await points.remember_client(
+                db, event.tenant, data.client_id, {"birth_date": str(value) if value else None}
+            )
+
+    async def client_erased(event: Envelope) -> None:
+        data = readers.ClientErasedRead.model_validate(event.data)
+        await points.erase(db, event.tenant, data.client_id)
 
     async def studio_updated(event: Envelope) -> None:
         await remember_studio(db, event)
 
-    return {readers.CLIENT_CREATED: client_created, readers.STUDIO_UPDATED: studio_updated}
+    async def purchase_recorded(event: Envelope) -> None:
+        data = _read(PurchaseRead, event)
+        await points.purchase_recorded(
+            db,
+            event.tenant,
+            points.Purchase(
+                invoice=data.invoice_number,
+                client_id=data.client_id,
+                branch_id=data.branch_id,
+                occurred_at=as_utc(data.occurred_at),
+                recorded_at=event.time,
+                lines=[
+                    Line(line.category, line.item_id, line.name, line.amount, line.quantity)
+                    for line in data.lines
+                ],
+                payments=[Payment(p.method, p.amount) for p in data.payments],
+            ),
+        )
+
+    async def purchase_refunded(event: Envelope) -> None:
+        data = _read(RefundRead, event)
+        await points.purchase_refunded(
+            db, event.tenant, data.invoice_number, data.client_id, as_utc(data.occurred_at)
+        )
+
+    async def visit_recorded(event: Envelope) -> None:
+        data = _read(VisitRead, event)
+        await points.visit_recorded(
+            db, event.tenant, data.client_id, data.key(), as_utc(data.attended_at)
+        )
+
+    return {
+        readers.CLIENT_CREATED: client_created,
+        readers.CLIENT_UPDATED: client_updated,
+        readers.CLIENT_ERASED: client_erased,
+        readers.STUDIO_UPDATED: studio_updated,
+        PURCHASE_RECORDED: purchase_recorded,
+        PURCHASE_REFUNDED: purchase_refunded,
+        VISIT_RECORDED: visit_recorded,
+    }

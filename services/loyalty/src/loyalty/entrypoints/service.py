@@ -1,19 +1,45 @@
-"""How the loyalty service is assembled."""
+"""How the loyalty service is assembled: schema, collections, topics, jobs."""
 
 from __future__ import annotations
 
-from plumbing import topics
-from plumbing.app import ServiceDefinition
+from datetime import datetime
 
+from plumbing import topics
+from plumbing.app import Job, Runtime, ServiceDefinition
+
+from loyalty.adapters.store import ACCOUNTS, AUTOMATIONS
 from loyalty.entrypoints.consumer import handlers
 from loyalty.graphql.schema import schema
+from loyalty.service_layer import points
+
+
+async def _tenants(runtime: Runtime, tenant: str | None) -> list[str]:
+    if tenant is not None:
+        return [tenant]
+    # Only tenants with automations can have birthday grants (one small collection).
+    return sorted({str(t) for t in await runtime.db[AUTOMATIONS].distinct("tenant")})
+
+
+async def expire_points(runtime: Runtime, now: datetime, tenant: str | None) -> object:
+    return {"expired_points": await points.expire(runtime.db, tenant, now)}
+
+
+async def birthday_points(runtime: Runtime, now: datetime, tenant: str | None) -> object:
+    granted = 0
+    for one in await _tenants(runtime, tenant):
+        granted += await points.birthdays(runtime.db, one, now)
+    return {"granted": granted}
 
 
 def definition() -> ServiceDefinition:
     return ServiceDefinition(
         name="loyalty",
         schema=schema,
-        outbox_collections=("accounts",),
-        consume_topics=(topics.CLIENTS,),
+        outbox_collections=(f"{ACCOUNTS}_states",),
+        consume_topics=(topics.CLIENTS, topics.INGEST_SALES, topics.INGEST_BOOKINGS),
         handlers=handlers,
+        jobs=(
+            Job("expire_points", every_seconds=3600, run=expire_points),
+            Job("birthday_points", every_seconds=3600, run=birthday_points),
+        ),
     )

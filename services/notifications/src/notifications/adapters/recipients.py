@@ -1,14 +1,22 @@
-"""Who can be written to: contact data and preferences, kept from the clients' events."""
+"""What this context keeps: recipients (contact data, preferences and points balance,
+all from other contexts' events), template overrides, messages and the staff inbox."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from plumbing.mongo import Doc, TenantCollection
+from plumbing.mongo import Doc, DuplicateKeyError, TenantCollection
 from pymongo.asynchronous.database import AsyncDatabase
+
+from notifications.domain.messages import Recipient, newer, preference_key
 
 RECIPIENTS = "recipients"
 MESSAGES = "messages"
+TEMPLATES = "templates"
+STAFF_NOTIFICATIONS = "staff_notifications"
+REQUESTS = "message_requests"
 
 
 def recipients(db: AsyncDatabase[Doc], tenant: str) -> TenantCollection:
@@ -19,11 +27,141 @@ def messages(db: AsyncDatabase[Doc], tenant: str) -> TenantCollection:
     return TenantCollection(db[MESSAGES], tenant)
 
 
+def templates(db: AsyncDatabase[Doc], tenant: str) -> TenantCollection:
+    return TenantCollection(db[TEMPLATES], tenant)
+
+
+def staff_notifications(db: AsyncDatabase[Doc], tenant: str) -> TenantCollection:
+    return TenantCollection(db[STAFF_NOTIFICATIONS], tenant)
+
+
+def requests(db: AsyncDatabase[Doc], tenant: str) -> TenantCollection:
+    return TenantCollection(db[REQUESTS], tenant)
+
+
+def template_id(key: str, channel: str, language: str) -> str:
+    return f"{key}|{channel}|{language}"
+
+
 async def ensure_recipient(
     db: AsyncDatabase[Doc], tenant: str, client_id: str, fields: dict[str, Any]
 ) -> None:
-    await recipients(db, tenant).update(
-        {"_id": client_id},
-        {"$setOnInsert": {"client_id": client_id, "preferences": {}, **fields}},
-        upsert=True,
+    """Contact data from client_created, in one write (preferences or points may have
+    arrived first and are kept). A client's events are ordered on one partition and
+    replays are dropped by event id, so nothing newer can be overwritten here."""
+    coll = recipients(db, tenant)
+    update: Doc = {"$set": fields, "$setOnInsert": {"client_id": client_id, "preferences": {}}}
+    try:
+        await coll.update({"_id": client_id}, update, upsert=True)
+    except DuplicateKeyError:  # inserted meanwhile by another event: update it instead
+        await coll.update({"_id": client_id}, {"$set": fields})
+
+
+async def update_recipient(
+    db: AsyncDatabase[Doc], tenant: str, client_id: str, fields: dict[str, Any]
+) -> None:
+    if fields:
+        coll = recipients(db, tenant)
+        await _exists(coll, client_id)
+        await coll.update({"_id": client_id}, {"$set": fields})
+
+
+async def erase_recipient(db: AsyncDatabase[Doc], tenant: str, client_id: str) -> None:
+    await recipients(db, tenant).delete({"_id": client_id})
+    await messages(db, tenant).delete({"client_id": client_id})
+    await staff_notifications(db, tenant).delete({"client_id": client_id})
+
+
+async def set_preference(
+    db: AsyncDatabase[Doc],
+    tenant: str,
+    client_id: str,
+    category: str,
+    channel: str,
+    enabled: bool,
+    changed_at: datetime,
+) -> None:
+    coll = recipients(db, tenant)
+    doc = await _exists(coll, client_id)
+    key = preference_key(category, channel)
+    current = (doc.get("preferences") or {}).get(key)
+    if not newer(changed_at, current):
+        return  # an older change arriving late never overrides a newer one
+    guard: Doc = (
+        {f"preferences.{key}": {"$exists": False}}
+        if current is None
+        else {f"preferences.{key}.at": current["at"]}
     )
+    await coll.update(
+        {"_id": client_id, **guard},
+        {"$set": {f"preferences.{key}": {"enabled": enabled, "at": changed_at}}},
+    )
+
+
+async def set_balance(
+    db: AsyncDatabase[Doc],
+    tenant: str,
+    client_id: str,
+    at: datetime,
+    *,
+    points: int,
+    value: Decimal | None,
+    value_per_point: Decimal | None,
+    currency: str | None,
+) -> None:
+    """The newest balance wins (events of one client arrive in order, but be safe)."""
+    coll = recipients(db, tenant)
+    doc = await _exists(coll, client_id)
+    balance = doc.get("balance") or {}
+    if balance.get("at") is not None and balance["at"] >= at:
+        return
+    fields: Doc = {"balance.points": points, "balance.at": at}
+    if value is not None:
+        fields["balance.value"] = str(value)
+    else:
+        fields["balance.value"] = None
+    if value_per_point is not None:
+        fields["balance.value_per_point"] = str(value_per_point)
+    if currency:
+        fields["balance.currency"] = currency
+    await coll.update({"_id": client_id}, {"$set": fields})
+
+
+async def load_recipient(db: AsyncDatabase[Doc], tenant: str, client_id: str) -> Recipient | None:
+    doc = await recipients(db, tenant).get(client_id)
+    if doc is None or doc.get("first_name") is None:
+        return None
+    balance = doc.get("balance") or {}
+    points = balance.get("points")
+    value: Decimal | None = None
+    if balance.get("value") is not None:
+        value = Decimal(balance["value"])
+    elif points is not None and balance.get("value_per_point") is not None:
+        value = Decimal(balance["value_per_point"]) * points
+    return Recipient(
+        client_id=client_id,
+        first_name=doc["first_name"],
+        last_name=doc.get("last_name") or "",
+        email=doc.get("email"),
+        phone=doc.get("phone"),
+        language=doc.get("language"),
+        preferences=doc.get("preferences") or {},
+        points=points,
+        points_value=value,
+        currency=balance.get("currency"),
+    )
+
+
+async def _exists(coll: TenantCollection, client_id: str) -> Doc:
+    doc = await coll.get(client_id)
+    if doc is not None:
+        return doc
+    try:
+        return await coll.insert(
+            {"_id": client_id, "client_id": client_id, "first_name": None, "preferences": {}}
+        )
+    except DuplicateKeyError:  # created meanwhile by another event
+        doc = await coll.get(client_id)
+        if doc is None:
+            raise
+        return doc

@@ -1,23 +1,77 @@
-"""What the notifications consumer does with other contexts' events."""
+"""What the notifications consumer does with other contexts' events (and its own
+message requests)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypeVar
 
 from plumbing import readers
 from plumbing.app import Runtime
-from plumbing.consumer import Handler
+from plumbing.consumer import Handler, Rejected
+from plumbing.contracts import EventData
 from plumbing.envelope import Envelope
 from plumbing.studio import remember_studio
+from pydantic import ValidationError
 
-from notifications.adapters.recipients import ensure_recipient
+from notifications.adapters.delivery import transports
+from notifications.adapters.recipients import (
+    ensure_recipient,
+    erase_recipient,
+    set_balance,
+    set_preference,
+    update_recipient,
+)
+from notifications.config import Settings
+from notifications.domain.messages import channels_to_try, money
+from notifications.events import (
+    CLIENT_ELIGIBLE,
+    CLIENT_PROMOTED,
+    POINTS_EVENTS,
+    POINTS_REDEEMED,
+    PREFERENCES_CHANGED,
+    ClientEligibleRead,
+    ClientPromotedRead,
+    MessageRequested,
+    PointsChangedRead,
+    PointsRedeemedRead,
+    PreferencesChangedRead,
+)
+from notifications.service_layer.dispatch import Deps, notify_staff, write_to_client
+
+CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "language")
+
+M = TypeVar("M", bound=EventData)
+
+
+def read(model: type[M], event: Envelope) -> M:
+    """An event's data, or a `Rejected` (parked at once: retrying cannot fix bad data)."""
+    try:
+        return model.model_validate(event.data)
+    except ValidationError as exc:
+        raise Rejected(f"{event.type} data does not match its contract: {exc}") from None
+
+
+def deps_of(runtime: Runtime) -> Deps:
+    settings = runtime.settings
+    if not isinstance(settings, Settings):  # pragma: no cover - wiring error
+        settings = Settings()
+    return Deps(
+        db=runtime.db,
+        outbox=runtime.outbox,
+        clock=runtime.clock,
+        transports=transports(settings),
+        attempts=settings.delivery_attempts,
+        backoff_seconds=settings.delivery_backoff_seconds,
+    )
 
 
 def handlers(runtime: Runtime) -> Mapping[str, Handler]:
     db = runtime.db
+    deps = deps_of(runtime)
 
     async def client_created(event: Envelope) -> None:
-        data = readers.ClientCreatedRead.model_validate(event.data)
+        data = read(readers.ClientCreatedRead, event)
         await ensure_recipient(
             db,
             event.tenant,
@@ -31,7 +85,137 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
             },
         )
 
+    async def client_updated(event: Envelope) -> None:
+        data = read(readers.ClientUpdatedRead, event)
+        fields = {k: v for k, v in data.changes.items() if k in CONTACT_FIELDS}
+        await update_recipient(db, event.tenant, data.client_id, fields)
+
+    async def client_erased(event: Envelope) -> None:
+        data = read(readers.ClientErasedRead, event)
+        await erase_recipient(db, event.tenant, data.client_id)
+
     async def studio_updated(event: Envelope) -> None:
         await remember_studio(db, event)
 
-    return {readers.CLIENT_CREATED: client_created, readers.STUDIO_UPDATED: studio_updated}
+    async def preferences_changed(event: Envelope) -> None:
+        data = read(PreferencesChangedRead, event)
+        await set_preference(
+            db,
+            event.tenant,
+            data.client_id,
+            data.category.upper(),
+            data.channel.upper(),
+            data.enabled,
+            data.changed_at,
+        )
+
+    async def client_eligible(event: Envelope) -> None:
+        data = read(ClientEligibleRead, event)
+        terms = {
+            "rank": data.rank_name,
+            "next_rank": data.next_rank_name,
+            "category": data.category_name,
+            "terminology": data.terminology,
+        }
+        await notify_staff(
+            deps,
+            tenant=event.tenant,
+            trigger_event_id=event.id,
+            kind="rank_eligible",
+            roles=data.notify_roles,
+            client_id=data.client_id,
+            template_key="rank_eligible_staff",
+            values={"visits_in_rank": data.visits_in_rank, "days_in_rank": data.days_in_rank},
+            rank_terms=terms,
+        )
+        if data.notify_client:
+            await write_to_client(
+                deps,
+                tenant=event.tenant,
+                trigger_event_id=event.id,
+                client_id=data.client_id,
+                template_key="rank_eligible_client",
+                channels=channels_to_try(None, automatic=True),
+                rank_terms=terms,
+            )
+
+    async def client_promoted(event: Envelope) -> None:
+        data = read(ClientPromotedRead, event)
+        if not data.notify_client:
+            return
+        await write_to_client(
+            deps,
+            tenant=event.tenant,
+            trigger_event_id=event.id,
+            client_id=data.client_id,
+            template_key="rank_promoted",
+            channels=channels_to_try(None, automatic=True),
+            rank_terms={
+                "rank": data.to_rank_name or data.rank_name,
+                "category": data.category_name,
+                "terminology": data.terminology,
+            },
+        )
+
+    async def remember_balance(event: Envelope, data: PointsChangedRead) -> None:
+        if data.balance_after is None:
+            return
+        await set_balance(
+            db,
+            event.tenant,
+            data.client_id,
+            event.time,
+            points=data.balance_after,
+            value=None,
+            # What one point is worth, read off the movement, prices the balance.
+            value_per_point=data.value_per_point(),
+            currency=data.currency,
+        )
+
+    async def points_changed(event: Envelope) -> None:
+        await remember_balance(event, read(PointsChangedRead, event))
+
+    async def points_redeemed(event: Envelope) -> None:
+        data = read(PointsRedeemedRead, event)
+        await remember_balance(event, data)
+        if not data.send_receipt:
+            return
+        await write_to_client(
+            deps,
+            tenant=event.tenant,
+            trigger_event_id=event.id,
+            client_id=data.client_id,
+            template_key="points_receipt",
+            channels=("EMAIL",),
+            values={
+                "points_used": data.points,
+                "amount": money(data.value, data.currency),
+                "invoice_number": data.invoice_number or "",
+            },
+        )
+
+    async def message_requested(event: Envelope) -> None:
+        data = read(MessageRequested, event)
+        await write_to_client(
+            deps,
+            tenant=event.tenant,
+            trigger_event_id=event.id,
+            client_id=data.client_id,
+            template_key=data.template_key,
+            channels=channels_to_try(data.channel, automatic=False),
+        )
+
+    table: dict[str, Handler] = {
+        readers.CLIENT_CREATED: client_created,
+        readers.CLIENT_UPDATED: client_updated,
+        readers.CLIENT_ERASED: client_erased,
+        readers.STUDIO_UPDATED: studio_updated,
+        PREFERENCES_CHANGED: preferences_changed,
+        CLIENT_ELIGIBLE: client_eligible,
+        CLIENT_PROMOTED: client_promoted,
+        POINTS_REDEEMED: points_redeemed,
+        "notifications.message_requested.v1": message_requested,
+    }
+    for name in POINTS_EVENTS:
+        table[name] = points_changed
+    return table

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from plumbing import topics
-from plumbing.app import ServiceDefinition
+from plumbing.app import Runtime, ServiceDefinition
 
+from notifications.adapters.recipients import MESSAGES, REQUESTS, STAFF_NOTIFICATIONS
 from notifications.entrypoints.consumer import handlers
 from notifications.graphql.schema import schema
+
+
+async def setup(runtime: Runtime) -> None:
+    # The inbox is read by tenant and role, newest first.
+    await runtime.db[STAFF_NOTIFICATIONS].create_index([("tenant", 1), ("role", 1), ("at", -1)])
+    await runtime.db[MESSAGES].create_index([("tenant", 1), ("client_id", 1), ("at", -1)])
 
 
 def definition() -> ServiceDefinition:
     return ServiceDefinition(
         name="notifications",
         schema=schema,
-        outbox_collections=(),
-        consume_topics=(topics.CLIENTS,),
+        outbox_collections=(MESSAGES, STAFF_NOTIFICATIONS, REQUESTS),
+        consume_topics=(topics.CLIENTS, topics.RANKS, topics.LOYALTY, topics.NOTIFICATIONS),
         handlers=handlers,
+        setup=setup,
     )

@@ -1,4 +1,5 @@
-"""The notifications subgraph: messages sent (or withheld) to a client."""
+"""The notifications subgraph: templates (N1), the staff inbox (N3), messages to a
+client (N2, N4)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,18 @@ from enum import StrEnum
 from typing import Any
 
 import strawberry
+from plumbing.auth import MANAGERS, STAFF
 from plumbing.clock import as_utc
-from plumbing.enums import Channel
-from plumbing.gql import context_of, error_masking, page_size
+from plumbing.enums import Channel, MessageCategory
+from plumbing.errors import BadInput, NotFound
+from plumbing.gql import UserError, context_of, error_masking, page_size, require, user_error
+from plumbing.mongo import Doc, local_id
 from strawberry.types import Info
 
-from notifications.adapters.recipients import messages
+from notifications.adapters.recipients import load_recipient, messages, staff_notifications
+from notifications.domain.messages import why_not
+from notifications.domain.templates import SPECS, TemplateError
+from notifications.service_layer import manage
 
 
 @strawberry.enum
@@ -31,6 +38,25 @@ class ClientMessage:
     status: MessageStatus
     reason: str | None
     at: datetime
+    subject: str | None = strawberry.field(description="E-mail subject as sent.", default=None)
+    body: str | None = strawberry.field(
+        description="The text as sent (none when suppressed).", default=None
+    )
+    language: str | None = strawberry.field(description="Language it was written in.", default=None)
+
+
+def _message(d: Doc) -> ClientMessage:
+    return ClientMessage(
+        id=strawberry.ID(local_id(str(d["_id"]))),
+        template_key=d["template_key"],
+        channel=Channel(d["channel"]),
+        status=MessageStatus(d["status"]),
+        reason=d.get("reason"),
+        at=as_utc(d["at"]),
+        subject=d.get("subject"),
+        body=d.get("body"),
+        language=d.get("language"),
+    )
 
 
 @strawberry.federation.type(keys=["id"])
@@ -44,25 +70,196 @@ class Client:
     @strawberry.field(description="Messages sent or suppressed for this client, newest first.")
     async def messages(self, info: Info[Any, Any], first: int | None = 20) -> list[ClientMessage]:
         ctx = context_of(info)
-        if not ctx.principal.is_staff:
+        if not ctx.principal.is_staff and ctx.principal.client_id != str(self.id):
             return []
         docs = await messages(ctx.db, ctx.tenant).find(
             {"client_id": str(self.id)}, sort=[("at", -1)], limit=page_size(first)
         )
-        return [
-            ClientMessage(
-                id=strawberry.ID(str(d["_id"]).split(":", 1)[1]),
-                template_key=d["template_key"],
-                channel=Channel(d["channel"]),
-                status=MessageStatus(d["status"]),
-                reason=d.get("reason"),
-                at=as_utc(d["at"]),
+        return [_message(d) for d in docs]
+
+    @strawberry.field(
+        description="N2: the channels a message of this category may reach the client on "
+        "now, given its contact data and communication preferences."
+    )
+    async def message_channels(
+        self, info: Info[Any, Any], category: MessageCategory
+    ) -> list[Channel]:
+        ctx = context_of(info)
+        if not ctx.principal.is_staff and ctx.principal.client_id != str(self.id):
+            return []
+        recipient = await load_recipient(ctx.db, ctx.tenant, str(self.id))
+        if recipient is None:
+            return []
+        return [c for c in Channel if why_not(recipient, category.value, c.value) is None]
+
+
+@strawberry.type(
+    description="N1: a transactional template for one key, channel and language. "
+    "Placeholders are written {name}."
+)
+class NotificationTemplate:
+    key: str
+    channel: Channel
+    language: str
+    subject: str | None
+    body: str
+    placeholders: list[str] = strawberry.field(
+        description="The placeholders this template may use.", default_factory=list
+    )
+    customized: bool = strawberry.field(
+        description="True when the studio changed it; false for the default text.", default=False
+    )
+
+
+def _template(t: manage.TemplateView) -> NotificationTemplate:
+    return NotificationTemplate(
+        key=t.key,
+        channel=Channel(t.channel),
+        language=t.language,
+        subject=t.subject,
+        body=t.body,
+        placeholders=sorted(SPECS[t.key].placeholders),
+        customized=t.customized,
+    )
+
+
+@strawberry.type(description="N3: a notification in the staff console inbox of one role.")
+class StaffNotification:
+    id: strawberry.ID
+    kind: str
+    message: str
+    client: Client | None
+    at: datetime
+    read: bool
+    role: strawberry.Private[str]
+
+
+def _notification(d: Doc) -> StaffNotification:
+    return StaffNotification(
+        id=strawberry.ID(local_id(str(d["_id"]))),
+        kind=d["kind"],
+        message=d["message"],
+        client=Client(id=strawberry.ID(d["client_id"])) if d.get("client_id") else None,
+        at=as_utc(d["at"]),
+        read=bool(d.get("read")),
+        role=d["role"],
+    )
+
+
+@strawberry.federation.type(shareable=True)
+class IngestPayload:
+    accepted: bool
+    event_id: strawberry.ID | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        description="N1: every template of the studio, in es, it and en, with its defaults "
+        "where the studio has not changed them."
+    )
+    async def notification_templates(self, info: Info[Any, Any]) -> list[NotificationTemplate]:
+        ctx = require(info, *STAFF)
+        return [_template(t) for t in await manage.list_templates(ctx.db, ctx.tenant)]
+
+    @strawberry.field(
+        description="N3: the console notifications of the caller's roles, newest first."
+    )
+    async def staff_notifications(
+        self, info: Info[Any, Any], unread_only: bool | None = True, first: int | None = 50
+    ) -> list[StaffNotification]:
+        ctx = require(info, *STAFF)
+        roles = sorted(r.value for r in ctx.principal.roles if r in STAFF)
+        query: Doc = {"role": {"$in": roles}}
+        if unread_only:
+            query["read"] = False
+        docs = await staff_notifications(ctx.db, ctx.tenant).find(
+            query, sort=[("at", -1)], limit=page_size(first, default=50)
+        )
+        return [_notification(d) for d in docs]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="N1/R10: change one template. An unknown placeholder is refused "
+        "(BAD_USER_INPUT, code UNKNOWN_PLACEHOLDER)."
+    )
+    async def update_notification_template(
+        self,
+        info: Info[Any, Any],
+        key: str,
+        channel: Channel,
+        language: str,
+        body: str,
+        subject: str | None = None,
+    ) -> NotificationTemplate:
+        ctx = require(info, *MANAGERS)
+        try:
+            view = await manage.save_template(
+                ctx.db,
+                ctx.tenant,
+                key,
+                channel.value,
+                language.strip().lower(),
+                subject,
+                body,
+                by=ctx.principal.subject,
+                now=ctx.now(),
             )
-            for d in docs
-        ]
+        except TemplateError as exc:
+            raise BadInput(str(exc), code=exc.code) from None
+        return _template(view)
+
+    @strawberry.mutation(description="N3: mark a console notification as read.")
+    async def mark_notification_read(
+        self, info: Info[Any, Any], id: strawberry.ID
+    ) -> StaffNotification:
+        ctx = require(info, *STAFF)
+        roles = [r.value for r in ctx.principal.roles if r in STAFF]
+        doc = await staff_notifications(ctx.db, ctx.tenant).update(
+            {"_id": str(id), "role": {"$in": roles}},
+            {"$set": {"read": True, "read_by": ctx.principal.subject, "read_at": ctx.now()}},
+        )
+        if doc is None:
+            raise NotFound("no such notification in your inbox")
+        return _notification(doc)
+
+    @strawberry.mutation(
+        description="N4: send a template (payment_reminder, booking_invitation, "
+        "points_balance) to a client from the card; without a channel, the first one the "
+        "client can be reached on. Accepted means queued: the client's preferences decide."
+    )
+    async def send_client_message(
+        self,
+        info: Info[Any, Any],
+        client_id: strawberry.ID,
+        template_key: str,
+        channel: Channel | None = strawberry.UNSET,
+    ) -> IngestPayload:
+        ctx = require(info, *STAFF)
+        result = await manage.request_message(
+            ctx.db,
+            ctx.outbox,
+            ctx.tenant,
+            str(client_id),
+            template_key.strip(),
+            channel.value if isinstance(channel, Channel) else None,
+            by=ctx.principal.subject,
+        )
+        if isinstance(result, manage.Refused):
+            return IngestPayload(
+                accepted=False,
+                event_id=None,
+                user_errors=[user_error(result.message, result.code, result.field)],
+            )
+        return IngestPayload(accepted=True, event_id=strawberry.ID(result), user_errors=[])
 
 
 schema = strawberry.federation.Schema(
+    query=Query,
+    mutation=Mutation,
     types=[Client],
     extensions=[error_masking],
     federation_version="2.9",

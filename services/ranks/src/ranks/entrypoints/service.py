@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from plumbing import topics
-from plumbing.app import ServiceDefinition
+from plumbing.app import Job, ServiceDefinition
 
-from ranks.entrypoints.consumer import handlers
+from ranks.adapters.store import OUTBOX_COLLECTIONS
+from ranks.entrypoints.consumer import handlers, seniority
 from ranks.graphql.schema import schema
+
+SENIORITY_EVERY_SECONDS = 15 * 60
 
 
 def definition() -> ServiceDefinition:
     return ServiceDefinition(
         name="ranks",
         schema=schema,
-        outbox_collections=("members",),
-        consume_topics=(topics.CLIENTS,),
+        outbox_collections=OUTBOX_COLLECTIONS,
+        consume_topics=(topics.CLIENTS, topics.INGEST_BOOKINGS),
         handlers=handlers,
+        jobs=(Job("seniority", SENIORITY_EVERY_SECONDS, seniority),),
     )

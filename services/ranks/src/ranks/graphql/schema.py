@@ -1,127 +1,376 @@
-"""The ranks subgraph: belt/rank programs and the ranks part of the client card."""
+"""The ranks subgraph: belt/rank programs and the ranks part of the client card.
+Thin: input -> use case -> payload. Refusals become `userErrors` in the studio's
+language, with the studio's chosen word (belt, rank, challenge)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 import strawberry
-from plumbing.auth import Role
-from plumbing.gql import context_of, error_masking  # also registers `enum Role`
+from plumbing.auth import MANAGERS, STAFF
+from plumbing.gql import RequestContext, UserError, context_of, error_masking, require, user_error
 from strawberry.types import Info
 
-from ranks.adapters.members import members
-
-
-@strawberry.enum
-class RankTerminology(StrEnum):
-    BELTS = "BELTS"
-    RANKINGS = "RANKINGS"
-    CHALLENGES = "CHALLENGES"
-
-
-@strawberry.enum
-class RankChangeKind(StrEnum):
-    ASSIGNMENT = "ASSIGNMENT"
-    PROMOTION = "PROMOTION"
-    DEMOTION = "DEMOTION"
-
-
-@strawberry.enum
-class RankChangeTrigger(StrEnum):
-    MANUAL = "MANUAL"
-    AUTOMATIC = "AUTOMATIC"
-
-
-@strawberry.type(
-    description="Both limits must hold where both are set; none set means promotion is manual only."
+from ranks.adapters.store import Program
+from ranks.domain import model
+from ranks.domain.words import message
+from ranks.graphql.reads import (
+    client_rank,
+    program_of,
+    rank_report,
+    settings_of,
+    store_of,
 )
-class PromotionCriteria:
-    min_visits: int | None
-    min_days_in_rank: int | None
+from ranks.graphql.types import (
+    Client,
+    ClientRankPayload,
+    PromotionCriteriaInput,
+    Rank,
+    RankCategory,
+    RankCategoryInput,
+    RankCategoryPayload,
+    RankChange,
+    RankInput,
+    RankPayload,
+    RankProgram,
+    RankProgramPayload,
+    RankReportConnection,
+    RankReportFilter,
+    RankTerminology,
+)
+from ranks.service_layer import holdings, programs
+
+# Which input field a refusal points at.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "BAD_NAME": ("input", "name"),
+    "DUPLICATE_RANK": ("input", "name"),
+    "DUPLICATE_CATEGORY": ("input", "name"),
+    "BAD_ROLE": ("input", "notifyRoles"),
+    "BAD_POSITION": ("position",),
+    "BAD_NOTE": ("note",),
+    "UNKNOWN_CATEGORY": ("categoryId",),
+    "UNKNOWN_RANK": ("rankId",),
+    "UNKNOWN_CLIENT": ("clientId",),
+    "UNKNOWN_SKILL": ("skill",),
+    "BAD_SKILLS": ("input", "criteria", "skills"),
+}
+
+
+async def refusal(
+    ctx: RequestContext, exc: model.RankRefused, program: Program | None = None
+) -> list[UserError]:
+    program = program or await store_of(ctx).program()
+    language = (await settings_of(ctx)).language
+    text = message(exc.code, program.terminology, language, **exc.args_)
+    path = FIELDS.get(exc.code, ())
+    if exc.code == "BAD_CRITERION":
+        path = ("input", "criteria", str(exc.args_.get("field", "")))
+    return [user_error(text, exc.code, *path)]
+
+
+def criteria_of(value: PromotionCriteriaInput | None) -> model.Criteria | None:
+    if value is None:
+        return None
+    skills = tuple(s.strip() for s in value.skills or ())
+    return model.Criteria(value.min_visits, value.min_days_in_rank, skills)
+
+
+def category_changes(input: RankCategoryInput) -> programs.CategoryChanges:
+    return programs.CategoryChanges(
+        name=input.name,
+        auto_promote=input.auto_promote,
+        notify_on_eligibility=input.notify_on_eligibility,
+        notify_roles=tuple(r.value for r in input.notify_roles)
+        if input.notify_roles is not None
+        else None,
+        notify_client=input.notify_client,
+        archived=input.archived,
+        service_ids=tuple(str(s) for s in input.service_ids)
+        if input.service_ids is not None
+        else None,
+    )
 
 
 @strawberry.type
-class RankCategory:
-    id: strawberry.ID
-    name: str
-    auto_promote: bool
-    notify_on_eligibility: bool
-    notify_roles: list[Role]
-    notify_client: bool
-    ranks: list[Rank]
-    archived: bool
-
-
-@strawberry.type
-class Rank:
-    id: strawberry.ID
-    name: str
-    position: int
-    criteria: PromotionCriteria
-    category: RankCategory
-
-
-@strawberry.type
-class ClientRank:
-    category: RankCategory
-    rank: Rank
-    since: datetime
-    visits_in_rank: int
-    days_in_rank: int
-    eligible_for_promotion: bool
-    next_rank: Rank | None
-
-
-@strawberry.type
-class RankChange:
-    id: strawberry.ID
-    category: RankCategory
-    from_rank: Rank | None
-    to_rank: Rank
-    kind: RankChangeKind
-    trigger: RankChangeTrigger
-    actor_id: strawberry.ID | None
-    note: str | None
-    at: datetime
-
-
-@strawberry.federation.type(keys=["id"])
-class Client:
-    id: strawberry.ID
-
-    @classmethod
-    def resolve_reference(cls, info: Info[Any, Any], id: strawberry.ID) -> Client:
-        return cls(id=id)
-
-    @strawberry.field(description="The client's current rank in each category.")
-    async def ranks(self, info: Info[Any, Any]) -> list[ClientRank]:
+class Query:
+    @strawberry.field(description="Whether the studio uses ranks, and the words it chose (R1).")
+    async def rank_program(self, info: Info[Any, Any]) -> RankProgram:
         ctx = context_of(info)
-        if not _may_see(ctx.principal, str(self.id)):
-            return []
-        member = await members(ctx.db, ctx.tenant).get(str(self.id))
-        if member is None:
-            return []
-        return []  # categories arrive with the rank programme
+        return RankProgram.of(await program_of(ctx), (await settings_of(ctx)).language)
 
     @strawberry.field
-    async def rank_history(
-        self, info: Info[Any, Any], category_id: strawberry.ID | None = None
-    ) -> list[RankChange]:
+    async def rank_categories(
+        self, info: Info[Any, Any], include_archived: bool | None = False
+    ) -> list[RankCategory]:
         ctx = context_of(info)
-        if not _may_see(ctx.principal, str(self.id)):
-            return []
-        return []
+        program = await program_of(ctx)
+        return [
+            RankCategory.of(c) for c in program.categories if include_archived or not c.archived
+        ]
+
+    @strawberry.field(
+        description="Who holds which rank of a category, who is eligible, who was promoted "
+        "automatically since when (R9). Ordered by client; staff only."
+    )
+    async def rank_report(
+        self,
+        info: Info[Any, Any],
+        category_id: strawberry.ID,
+        filter: RankReportFilter | None = None,
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> RankReportConnection:
+        return await rank_report(info, category_id, filter, first, after)
 
 
-def _may_see(principal: Any, client_id: str) -> bool:
-    return bool(
-        principal.is_staff or principal.has(Role.PARTNER) or principal.client_id == client_id
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Turn the feature on or off and choose its words (R1).")
+    async def set_rank_program(
+        self, info: Info[Any, Any], enabled: bool, terminology: RankTerminology | None = None
+    ) -> RankProgramPayload:
+        ctx = require(info, *MANAGERS)
+        program = await programs.set_program(
+            store_of(ctx), enabled, model.Terminology(terminology.value) if terminology else None
+        )
+        return RankProgramPayload(
+            program=RankProgram.of(program, (await settings_of(ctx)).language), user_errors=[]
+        )
+
+    @strawberry.mutation(description="R2: a category such as Karate, with its settings.")
+    async def create_rank_category(
+        self, info: Info[Any, Any], input: RankCategoryInput
+    ) -> RankCategoryPayload:
+        ctx = require(info, *MANAGERS)
+        try:
+            category = await programs.create_category(store_of(ctx), category_changes(input))
+        except model.RankRefused as exc:
+            return RankCategoryPayload(category=None, user_errors=await refusal(ctx, exc))
+        return RankCategoryPayload(category=RankCategory.of(category), user_errors=[])
+
+    @strawberry.mutation
+    async def update_rank_category(
+        self, info: Info[Any, Any], id: strawberry.ID, input: RankCategoryInput
+    ) -> RankCategoryPayload:
+        ctx = require(info, *MANAGERS)
+        try:
+            category = await programs.update_category(
+                store_of(ctx), str(id), category_changes(input)
+            )
+        except model.RankRefused as exc:
+            errors = await refusal(ctx, exc)
+            if exc.code == "UNKNOWN_CATEGORY":
+                errors[0].field = ["id"]
+            return RankCategoryPayload(category=None, user_errors=errors)
+        return RankCategoryPayload(category=RankCategory.of(category), user_errors=[])
+
+    @strawberry.mutation(
+        description="R3: add a rank at `position` (1 = first; default: after the last)."
+    )
+    async def add_rank(
+        self,
+        info: Info[Any, Any],
+        category_id: strawberry.ID,
+        input: RankInput,
+        position: int | None = None,
+    ) -> RankPayload:
+        ctx = require(info, *MANAGERS)
+        changes = programs.RankChanges(name=input.name, criteria=criteria_of(input.criteria))
+        try:
+            category, rank = await programs.add_rank(
+                store_of(ctx), str(category_id), changes, position
+            )
+        except model.RankRefused as exc:
+            return RankPayload(rank=None, user_errors=await refusal(ctx, exc))
+        return RankPayload(rank=Rank.of(category, rank), user_errors=[])
+
+    @strawberry.mutation(
+        description="Rename a rank or change its criteria; ranks already earned are kept."
+    )
+    async def update_rank(
+        self, info: Info[Any, Any], id: strawberry.ID, input: RankInput
+    ) -> RankPayload:
+        ctx = require(info, *MANAGERS)
+        changes = programs.RankChanges(name=input.name, criteria=criteria_of(input.criteria))
+        try:
+            category, rank = await programs.update_rank(store_of(ctx), str(id), changes)
+        except model.RankRefused as exc:
+            errors = await refusal(ctx, exc)
+            if exc.code == "UNKNOWN_RANK":
+                errors[0].field = ["id"]
+            return RankPayload(rank=None, user_errors=errors)
+        return RankPayload(rank=Rank.of(category, rank), user_errors=[])
+
+    @strawberry.mutation(
+        description="Move a rank to another position (1 = first). Refused (RANK_HELD) when a "
+        "rank whose place would change is held by a client."
+    )
+    async def move_rank(
+        self, info: Info[Any, Any], id: strawberry.ID, position: int
+    ) -> RankPayload:
+        ctx = require(info, *MANAGERS)
+        try:
+            category, rank = await programs.move(store_of(ctx), str(id), position)
+        except model.RankRefused as exc:
+            errors = await refusal(ctx, exc)
+            if exc.code == "UNKNOWN_RANK":
+                errors[0].field = ["id"]
+            return RankPayload(rank=None, user_errors=errors)
+        return RankPayload(rank=Rank.of(category, rank), user_errors=[])
+
+    @strawberry.mutation(
+        description="Remove a rank nobody holds. Refused (RANK_HELD) while a client holds it. "
+        "Returns the removed rank."
+    )
+    async def remove_rank(self, info: Info[Any, Any], id: strawberry.ID) -> RankPayload:
+        ctx = require(info, *MANAGERS)
+        try:
+            category, rank = await programs.remove(store_of(ctx), str(id))
+        except model.RankRefused as exc:
+            errors = await refusal(ctx, exc)
+            if exc.code == "UNKNOWN_RANK":
+                errors[0].field = ["id"]
+            return RankPayload(rank=None, user_errors=errors)
+        return RankPayload(rank=Rank.of(category, rank), user_errors=[])
+
+    @strawberry.mutation(description="R7: give a client a rank by hand, with a note.")
+    async def assign_rank(
+        self,
+        info: Info[Any, Any],
+        client_id: strawberry.ID,
+        rank_id: strawberry.ID,
+        note: str | None = None,
+    ) -> ClientRankPayload:
+        ctx = require(info, *STAFF)
+        program = await store_of(ctx).program()
+        found = program.rank(str(rank_id))
+        if found is None or all(r.id != str(rank_id) for r in found[0].ranks):
+            return await _manual_refused(ctx, model.RankRefused("UNKNOWN_RANK"), program)
+        return await _manual(
+            ctx, program, found[0], str(client_id), model.ChangeKind.ASSIGNMENT, str(rank_id), note
+        )
+
+    @strawberry.mutation(description="R7: move a client one rank up, with a note.")
+    async def promote_client(
+        self,
+        info: Info[Any, Any],
+        client_id: strawberry.ID,
+        category_id: strawberry.ID,
+        note: str | None = None,
+    ) -> ClientRankPayload:
+        ctx = require(info, *STAFF)
+        return await _by_category(ctx, client_id, category_id, model.ChangeKind.PROMOTION, note)
+
+    @strawberry.mutation(description="R7: move a client one rank down, with a note.")
+    async def demote_client(
+        self,
+        info: Info[Any, Any],
+        client_id: strawberry.ID,
+        category_id: strawberry.ID,
+        note: str | None = None,
+    ) -> ClientRankPayload:
+        ctx = require(info, *STAFF)
+        return await _by_category(ctx, client_id, category_id, model.ChangeKind.DEMOTION, note)
+
+    @strawberry.mutation(
+        description="B1: staff sign off one skill the client's next rank asks for. The last "
+        "missing sign-off may complete the criteria: then the client is promoted (auto) or "
+        "announced eligible, as after a visit. Signing twice changes nothing."
+    )
+    async def sign_off_skill(
+        self,
+        info: Info[Any, Any],
+        client_id: strawberry.ID,
+        category_id: strawberry.ID,
+        skill: str,
+    ) -> ClientRankPayload:
+        ctx = require(info, *STAFF)
+        program = await store_of(ctx).program()
+        category = program.category(str(category_id))
+        if category is None:
+            return await _manual_refused(ctx, model.RankRefused("UNKNOWN_CATEGORY"), program)
+        if not program.enabled:
+            return await _manual_refused(ctx, model.RankRefused("PROGRAM_DISABLED"), program)
+        now = ctx.now()
+        zone = (await settings_of(ctx)).zone
+        try:
+            member = await holdings.sign_off_skill(
+                store_of(ctx), program, category, str(client_id), skill, now, zone
+            )
+        except model.RankRefused as exc:
+            return await _manual_refused(ctx, exc, program)
+        except holdings.UnknownClient:
+            return await _manual_refused(ctx, model.RankRefused("UNKNOWN_CLIENT"), program)
+        holding = member.holdings[category.id]
+        last = model.last_change(member.history, category.id)
+        return ClientRankPayload(
+            client_rank=client_rank(program, category, holding, now, zone),
+            change=RankChange.of(program, last) if last and last.at == now else None,
+            user_errors=[],
+        )
+
+
+async def _manual_refused(
+    ctx: RequestContext, exc: model.RankRefused, program: Program
+) -> ClientRankPayload:
+    return ClientRankPayload(
+        client_rank=None, change=None, user_errors=await refusal(ctx, exc, program)
+    )
+
+
+async def _by_category(
+    ctx: RequestContext,
+    client_id: strawberry.ID,
+    category_id: strawberry.ID,
+    kind: model.ChangeKind,
+    note: str | None,
+) -> ClientRankPayload:
+    program = await store_of(ctx).program()
+    category = program.category(str(category_id))
+    if category is None:
+        return await _manual_refused(ctx, model.RankRefused("UNKNOWN_CATEGORY"), program)
+    return await _manual(ctx, program, category, str(client_id), kind, None, note)
+
+
+async def _manual(
+    ctx: RequestContext,
+    program: Program,
+    category: model.Category,
+    client_id: str,
+    kind: model.ChangeKind,
+    rank_id: str | None,
+    note: str | None,
+) -> ClientRankPayload:
+    if not program.enabled:
+        return await _manual_refused(ctx, model.RankRefused("PROGRAM_DISABLED"), program)
+    now = ctx.now()
+    try:
+        done = await holdings.change_by_hand(
+            store_of(ctx),
+            program,
+            category,
+            client_id,
+            kind,
+            rank_id=rank_id,
+            actor_id=ctx.principal.subject,
+            note=note,
+            now=now,
+        )
+    except model.RankRefused as exc:
+        return await _manual_refused(ctx, exc, program)
+    except holdings.UnknownClient:
+        return await _manual_refused(ctx, model.RankRefused("UNKNOWN_CLIENT"), program)
+    zone = (await settings_of(ctx)).zone
+    return ClientRankPayload(
+        client_rank=client_rank(program, category, done.holding, now, zone),
+        change=RankChange.of(program, done.change),
+        user_errors=[],
     )
 
 
 schema = strawberry.federation.Schema(
+    query=Query,
+    mutation=Mutation,
     types=[Client],
     extensions=[error_masking],
     federation_version="2.9",

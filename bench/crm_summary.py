@@ -1,0 +1,160 @@
+"""crm summary benchmark: how fast one consumer applies partner facts, and how fast
+`crmSummary` answers for a busy day, through the gateway.
+
+    uv run python bench/crm_summary.py [--clients 100] [--bookings 1000] [--queries 200]
+
+Loads a fresh studio on 127.0.0.1 only: client cards (as `clients.client_created`
+events), sessions and bookings (straight on `ingest.bookings`), all on one day so the
+day's read model is as large as a real busy day's. The summary reads a fixed number of
+documents by `_id` whatever the history, so its latency depends on the size of one
+day, not on the total number of bookings; the load rate is what a 1,000,000-booking
+history costs (extrapolated linearly, printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+
+from aiokafka import AIOKafkaProducer
+from plumbing import topics
+from plumbing.envelope import Envelope
+from plumbing.testing import KAFKA_BOOTSTRAP, Graph, unique_tenant
+
+SUMMARY = """
+query($d: Date!, $s: ID) {
+  crmSummary(date: $d) {
+    occupancy(serviceId: $s) { at placesOffered placesBooked rate }
+    bookedToday { count clients(first: 20) { id } } bookedFromApp
+    onWaitlist { count } waitlistConverted cancelled { count } rebookedWithin7Days
+    withUnpaidSale { count } birthdays { count }
+    withActiveFee withBalance withUnusedBalance withBalanceNoBooking activeInApp
+    demographics { gender { key count } ageBands { key count } }
+  }
+}"""
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--bookings", type=int, default=1000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--timeout", type=float, default=1800)
+    args = parser.parse_args()
+    tenant = unique_tenant("bench-crm")
+    owner = Graph(tenant, ["OWNER"])
+    producer = AIOKafkaProducer(bootstrap_servers=KAFKA_BOOTSTRAP, linger_ms=5)
+    await producer.start()
+    day = datetime.now(UTC).date() + timedelta(days=1)
+    clients = [f"bc{i:06d}" for i in range(args.clients)]
+    sessions = max(args.bookings // 20, 1)
+    try:
+
+        async def send(topic: str, envelope: Envelope) -> None:
+            await producer.send(topic, envelope.to_bytes(), key=envelope.key.encode())
+
+        for i, client in enumerate(clients):
+            birth = f"{1960 + i % 50}-{1 + i % 12:02d}-{1 + i % 28:02d}"
+            await send(
+                topics.CLIENTS,
+                Envelope(
+                    type="clients.client_created.v1",
+                    source="bench/crm",
+                    tenant=tenant,
+                    subject=client,
+                    data={
+                        "client_id": client,
+                        "first_name": "Bench",
+                        "last_name": str(i),
+                        "gender": ("FEMALE", "MALE", None)[i % 3],
+                        "birth_date": birth,
+                        "status": "ACTIVE",
+                        "source": "IMPORT",
+                    },
+                ),
+            )
+        for s in range(sessions):
+            starts = datetime(day.year, day.month, day.day, 6 + s % 16, tzinfo=UTC)
+            await send(
+                topics.INGEST_BOOKINGS,
+                Envelope(
+                    type="ingest.session_scheduled.v1",
+                    source="bench/crm",
+                    tenant=tenant,
+                    subject=None,
+                    data={
+                        "session_id": f"bs{s}",
+                        "service_id": f"svc{s % 5}",
+                        "professional_id": f"pro{s % 7}",
+                        "starts_at": starts.isoformat(),
+                        "capacity": 25,
+                    },
+                ),
+            )
+        await producer.flush()
+        await asyncio.sleep(5)  # cards and sessions first: bookings are checked against them
+        started = time.perf_counter()
+        for b in range(args.bookings):
+            client = clients[b % len(clients)]
+            await send(
+                topics.INGEST_BOOKINGS,
+                Envelope(
+                    type="ingest.booking_made.v1",
+                    source="bench/crm",
+                    tenant=tenant,
+                    subject=client,
+                    data={
+                        "booking_id": f"bb{b}",
+                        "client_id": client,
+                        "session_id": f"bs{b % sessions}",
+                        "from_app": b % 4 == 0,
+                        "balance_kind": "CREDIT",
+                        "occurred_at": datetime.now(UTC).isoformat(),
+                    },
+                ),
+            )
+        await producer.flush()
+        expected = min(args.bookings, len(clients))
+        applied = 0.0
+        while time.perf_counter() - started < args.timeout:
+            data = await owner(SUMMARY, {"d": day.isoformat(), "s": None})
+            booked = sum(p["placesBooked"] for p in data["crmSummary"]["occupancy"])
+            if booked >= args.bookings and data["crmSummary"]["bookedToday"]["count"] >= expected:
+                applied = time.perf_counter() - started
+                break
+            await asyncio.sleep(1.0)
+        rate = args.bookings / applied if applied else float("nan")
+
+        latencies = []
+        for q in range(args.queries):
+            variables = {"d": (day - timedelta(days=q % 3)).isoformat(), "s": f"svc{q % 5}"}
+            t0 = time.perf_counter()
+            await owner(SUMMARY, variables)
+            latencies.append((time.perf_counter() - t0) * 1000)
+        latencies.sort()
+
+        def p(fraction: float) -> float:
+            return latencies[min(int(fraction * len(latencies)), len(latencies) - 1)]
+
+        print(f"{'tenant':<34}{tenant}")
+        print(f"{'clients / sessions / bookings':<34}{args.clients} / {sessions} / {args.bookings}")
+        print(f"{'bookings applied in (s)':<34}{applied:.1f}")
+        print(f"{'facts/s (one consumer)':<34}{rate:.1f}")
+        if rate == rate:
+            print(
+                f"{'1,000,000 bookings would take':<34}{1_000_000 / rate / 3600:.1f} h at that rate"
+            )
+        print(f"{'crmSummary queries':<34}{len(latencies)}")
+        print(f"{'crmSummary p50 (ms)':<34}{statistics.median(latencies):.1f}")
+        print(f"{'crmSummary p95 (ms)':<34}{p(0.95):.1f}")
+        print(f"{'crmSummary p99 (ms)':<34}{p(0.99):.1f}")
+    finally:
+        await producer.stop()
+        await owner.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

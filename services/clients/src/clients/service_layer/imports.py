@@ -1,0 +1,257 @@
+"""C1 CSV import: a job that validates every row, flags duplicates and creates the rest.
+
+- Row numbers are the file's line numbers (the header is row 1, the first client row 2),
+  as a spreadsheet shows them.
+- A row is a duplicate when its email or phone (after normalisation) appeared in an
+  earlier row of the same file or belongs to an existing card; it is reported, not
+  created.
+- Cards are written in batches (`insert_many`), each with its own `client_created`
+  event in its own outbox, so every created client is announced like a manual one; the
+  relay is told at the end of the job (until then its writes would only slow the import
+  down), and a crash in between leaves the events to the relay's periodic sweep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from plumbing.ids import new_id
+from plumbing.logs import get_logger
+from plumbing.mongo import Doc
+
+from clients.adapters.repository import Repository
+from clients.domain.card import Invalid, header_key, parse_date, parse_gender, parse_status
+from clients.domain.model import ClientSource, Problems
+from clients.events import ClientCreated
+from clients.service_layer.cards import Actor, clean_values, new_card
+from clients.service_layer.studio import studio_view
+
+log = get_logger("clients.imports")
+
+BATCH = 1000
+ADDRESS_KEYS = ("line1", "line2", "city", "postal_code", "region", "country")
+_running: set[asyncio.Task[None]] = set()
+
+
+class ImportRefused(ValueError):
+    """The file as a whole cannot be imported (not CSV, no name columns, too big)."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass
+class ParsedFile:
+    columns: list[str | None]
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)
+
+
+def parse_csv(data: bytes, *, max_rows: int) -> ParsedFile:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    if not text.strip():
+        raise ImportRefused("the file is empty", "EMPTY_FILE")
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error) as exc:
+        raise ImportRefused(f"the file is not CSV: {exc}", "NOT_CSV") from None
+    columns = [header_key(h) for h in header]
+    if "first_name" not in columns or "last_name" not in columns:
+        raise ImportRefused(
+            "the header row must name the first-name and last-name columns "
+            "(e.g. firstName,lastName,email,phone)",
+            "MISSING_COLUMNS",
+        )
+    parsed = ParsedFile(columns=columns)
+    try:
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                continue
+            parsed.rows.append((reader.line_num, record))
+            if len(parsed.rows) > max_rows:
+                raise ImportRefused(
+                    f"the file has more than {max_rows} rows: split it", "TOO_MANY_ROWS"
+                )
+    except csv.Error as exc:
+        raise ImportRefused(f"line {reader.line_num} is not valid CSV: {exc}", "NOT_CSV") from None
+    return parsed
+
+
+def row_input(columns: Sequence[str | None], record: Sequence[str]) -> dict[str, Any]:
+    """One CSV row as `CardInput` fields (typed), raising Invalid for unreadable cells."""
+    given: dict[str, Any] = {}
+    address: dict[str, str] = {}
+    for key, cell in zip(columns, record, strict=False):
+        value = cell.strip()
+        if key is None or not value:
+            continue
+        if key in ADDRESS_KEYS:
+            address[key] = value
+        elif key == "birth_date":
+            given[key] = parse_date(value)
+        elif key == "gender":
+            given[key] = parse_gender(value)
+        elif key == "status":
+            given[key] = parse_status(value)
+        elif key == "weight_kg":
+            try:
+                given[key] = float(value.replace(",", "."))
+            except ValueError:
+                raise Invalid(f"weight {value!r} is not a number", "INVALID_WEIGHT") from None
+        else:
+            given[key] = value
+    given.setdefault("first_name", None)
+    given.setdefault("last_name", None)
+    if address:
+        given["address"] = address
+    return given
+
+
+def _message(problems: Problems) -> str:
+    return "; ".join(p.message for p in problems.items)
+
+
+async def start_import(
+    repo: Repository, data: bytes, *, actor: Actor, now: datetime, max_rows: int
+) -> Doc:
+    parsed = parse_csv(data, max_rows=max_rows)
+    job: Doc = {
+        "_id": new_id(),
+        "status": "RUNNING",
+        "total": len(parsed.rows),
+        "processed": 0,
+        "created": 0,
+        "duplicates": 0,
+        "errors": [],
+        "started_by": actor.id,
+        "started_at": now,
+        "finished_at": None,
+    }
+    job["id"] = job["_id"]
+    saved = await repo.insert_job(job)
+    task = asyncio.create_task(_run(repo, job["id"], parsed, actor=actor, now=now))
+    _running.add(task)
+    task.add_done_callback(_running.discard)
+    return saved
+
+
+async def _run(
+    repo: Repository, job_id: str, parsed: ParsedFile, *, actor: Actor, now: datetime
+) -> None:
+    try:
+        await run_import(repo, job_id, parsed, actor=actor, now=now)
+    except Exception as exc:
+        log.warning("import_failed", tenant=repo.tenant, job=job_id, error=repr(exc))
+        await repo.update_job(
+            job_id,
+            {"$set": {"status": "FAILED", "failure": repr(exc), "finished_at": now}},
+        )
+
+
+async def run_import(
+    repo: Repository, job_id: str, parsed: ParsedFile, *, actor: Actor, now: datetime
+) -> None:
+    studio = studio_view(repo.tenant, await repo.studio())
+    seen: dict[str, int] = {}  # "email:x" / "phone:y" -> first row that had it
+    created: list[str] = []
+    for start in range(0, len(parsed.rows), BATCH):
+        batch = parsed.rows[start : start + BATCH]
+        clock = [time.perf_counter()]
+        errors: list[Doc] = []
+        duplicates = 0
+        candidates: list[tuple[int, dict[str, Any], list[str]]] = []
+        for row, record in batch:
+            problems = Problems()
+            try:
+                given = row_input(parsed.columns, record)
+            except Invalid as exc:
+                errors.append({"row": row, "message": exc.message})
+                continue
+            values = clean_values(given, studio, now, problems, creating=True)
+            if problems:
+                errors.append({"row": row, "message": _message(problems)})
+                continue
+            keys = [f"{k}:{values[k]}" for k in ("email", "phone") if values.get(k)]
+            earlier = next(((k, seen[k]) for k in keys if k in seen), None)
+            if earlier is not None:
+                kind, value = earlier[0].split(":", 1)
+                errors.append(
+                    {
+                        "row": row,
+                        "message": f"duplicate: {kind} {value} is also on row {earlier[1]}",
+                    }
+                )
+                duplicates += 1
+                continue
+            for k in keys:
+                seen[k] = row
+            candidates.append((row, values, keys))
+        clock.append(time.perf_counter())
+        # Claim every contact key at once; only the keys someone already holds need a look.
+        rows = [(row, values, keys, new_id()) for row, values, keys in candidates]
+        lost = await repo.claim_keys([(k, cid) for _, _, keys, cid in rows for k in keys])
+        held = await repo.keys_held(sorted(lost))  # stale holders are dropped here
+        retry = [(k, cid) for _, _, keys, cid in rows for k in keys if k in lost and k not in held]
+        lost = (lost & set(held)) | await repo.claim_keys(retry)
+        held = {**held, **{k: "?" for k in lost if k not in held}}
+        fresh: list[tuple[int, dict[str, Any], list[str], str]] = []
+        for row, values, keys, client_id in rows:
+            holder = next(((k, held[k]) for k in keys if k in lost), None)
+            if holder is not None:
+                await repo.release_keys([(k, client_id) for k in keys if k not in lost])
+                kind, value = holder[0].split(":", 1)
+                who = f"client {holder[1]}" if holder[1] != "?" else "another client"
+                errors.append(
+                    {"row": row, "message": f"duplicate: {kind} {value} belongs to {who}"}
+                )
+                duplicates += 1
+                continue
+            fresh.append((row, values, keys, client_id))
+        clock.append(time.perf_counter())
+        cards: list[tuple[Doc, Sequence[ClientCreated]]] = []
+        for _row, values, _keys, client_id in fresh:
+            doc, event = new_card(
+                values, client_id, source=ClientSource.IMPORT, actor=actor, now=now
+            )
+            doc["import_job_id"] = job_id
+            cards.append((doc, [event]))
+        clock.append(time.perf_counter())
+        await repo.insert_clients(cards)
+        created.extend(doc["id"] for doc, _ in cards)
+        clock.append(time.perf_counter())
+        errors.sort(key=lambda e: e["row"])
+        update: Doc = {
+            "$inc": {"processed": len(batch), "created": len(cards), "duplicates": duplicates}
+        }
+        if errors:
+            update["$push"] = {"errors": {"$each": errors}}
+        await repo.update_job(job_id, update)
+        clock.append(time.perf_counter())
+        log.info(
+            "import_batch",
+            tenant=repo.tenant,
+            job=job_id,
+            rows=len(batch),
+            seconds={
+                step: round(clock[i + 1] - clock[i], 3)
+                for i, step in enumerate(("validate", "keys", "build", "insert", "progress"))
+            },
+        )
+    # The relay starts publishing the `client_created` events once the cards are in: while
+    # the import runs, its writes would only contend with the import's own.
+    await repo.announce(created)
+    await repo.update_job(job_id, {"$set": {"status": "COMPLETED", "finished_at": now}})

@@ -1,0 +1,237 @@
+"""MongoDB storage of the crm context (every access tenant-scoped).
+
+Collections:
+- `facts`: one document per partner fact, keyed by its natural id (`booking:<id>`,
+  `session:<id>`, `sale:<invoice>`, `visit:<key>`…). The first event that claims a key
+  owns it: the same fact reported again (another message, another event id) has no
+  effect. Facts recorded through the graph carry their event in `_outbox`.
+- `periods`: the summary's read models, one document per tenant, scope (all branches or
+  one branch) and day (`D~<scope>~2026-11-23`) or month (`M~<scope>~2026-11`), plus
+  `totals` (K3/K5 counters), `unpaid` and `bday~MM-DD` (birthdays).
+- `marks`: set membership written once (`appact~D~<day>~<client>`): inserting the mark
+  is what decides that a client is counted once in a period.
+- `profiles`: one document per client with what the card's activity shows.
+- `timelines`: one document per client holding its timeline entries (C9), newest
+  `TIMELINE_KEEP` kept, read by `_id` (never by scanning entries of every client).
+- `tasks`, `funnels`: K4, with their `crm.events` in `_outbox`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from plumbing.consumer import SEEN_FIELD, SEEN_KEEP
+from plumbing.contracts import EventData
+from plumbing.envelope import Envelope
+from plumbing.mongo import Doc, DuplicateKeyError, TenantCollection, document_lock
+from plumbing.outbox import Outbox, stored, with_events
+from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+
+from crm.events import catalog
+
+FACTS = "facts"
+PERIODS = "periods"
+MARKS = "marks"
+PROFILES = "profiles"
+TIMELINE = "timelines"
+TIMELINE_KEEP = 2000
+TASKS = "tasks"
+FUNNELS = "funnels"
+OUTBOX_COLLECTIONS = (FACTS, TASKS, FUNNELS)
+HIDDEN = {"_outbox": 0, "_events": 0}
+
+
+def period_id(kind: str, scope: str, key: str) -> str:
+    return f"{kind}~{scope}~{key}"
+
+
+async def by_id(
+    coll: TenantCollection, local: str, projection: Mapping[str, Any] | None = None
+) -> Doc | None:
+    """Read one document by `_id` alone: FerretDB's SQLite backend pushes a filter down
+    only when it is nothing but `_id` (with any other field, even the tenant, it scans
+    the collection). The key already carries the tenant (`<tenant>:<id>`), and the
+    stored tenant is checked as well."""
+    doc = await coll.raw.find_one({"_id": coll.key(local)}, projection)
+    if doc is not None and "tenant" in doc and doc["tenant"] != coll.tenant:
+        return None  # pragma: no cover - a key is never shared between tenants
+    return doc
+
+
+async def update_by_id(
+    coll: TenantCollection, local: str, update: Mapping[str, Any], *, upsert: bool = False
+) -> Doc | None:
+    """Atomically update one document chosen by `_id` alone (see `by_id`)."""
+    merged: Doc = {op: dict(fields) for op, fields in update.items()}
+    if upsert:
+        merged.setdefault("$setOnInsert", {})["tenant"] = coll.tenant
+    async with document_lock(coll.raw.name, coll.key(local)):
+        return await coll.raw.find_one_and_update(
+            {"_id": coll.key(local)}, merged, upsert=upsert, return_document=ReturnDocument.AFTER
+        )
+
+
+class Store:
+    def __init__(self, db: AsyncDatabase[Doc], tenant: str, outbox: Outbox | None = None) -> None:
+        self.tenant = tenant
+        self.facts = TenantCollection(db[FACTS], tenant)
+        self.periods = TenantCollection(db[PERIODS], tenant)
+        self.marks = TenantCollection(db[MARKS], tenant)
+        self.profiles = TenantCollection(db[PROFILES], tenant)
+        self.timeline = TenantCollection(db[TIMELINE], tenant)
+        self.tasks = TenantCollection(db[TASKS], tenant)
+        self.funnels = TenantCollection(db[FUNNELS], tenant)
+        self._outbox = outbox
+
+    # ------------------------------------------------------------------ events out
+    def envelope(self, data: EventData, subject: str | None) -> Envelope:
+        return catalog.envelope(data, tenant=self.tenant, subject=subject)
+
+    @staticmethod
+    def entries(envelopes: Sequence[Envelope]) -> list[Doc]:
+        return [stored(e, catalog.topic_of(e.type)) for e in envelopes]
+
+    async def woke(self, collection: str, doc_id: str) -> None:
+        if self._outbox is not None:
+            await self._outbox.written(collection, doc_id)
+
+    # ------------------------------------------------------------------ facts
+    async def record_fact(self, key: str, envelopes: Sequence[Envelope], body: Doc) -> Doc:
+        """Write a fact and its events in one insert; the same key again returns the
+        fact already stored and writes nothing."""
+        doc = {
+            "_id": key,
+            "event_id": envelopes[0].id,
+            **body,
+            "_outbox": self.entries(envelopes),
+        }
+        try:
+            saved = await self.facts.insert(doc)
+        except DuplicateKeyError:
+            existing = await by_id(self.facts, key, HIDDEN)
+            assert existing is not None
+            existing["duplicate"] = True
+            return existing
+        await self.woke(FACTS, saved["_id"])
+        return saved
+
+    async def claim(self, key: str, event_id: str, body: Doc) -> bool:
+        """Whether this event owns the fact `key` (first to claim it, or its own replay)."""
+        try:
+            await self.facts.insert({"_id": key, "event_id": event_id, **body})
+            return True
+        except DuplicateKeyError:
+            existing = await by_id(self.facts, key, {"event_id": 1, "tenant": 1})
+            if existing is None or existing.get("event_id") != event_id:
+                return False
+            # Recorded through the graph: complete it with what the consumer derived
+            # (e.g. a booking's session time and branch); its own state is kept.
+            extra = {k: v for k, v in body.items() if k not in ("status",)}
+            await update_by_id(self.facts, key, {"$set": extra})
+            return True
+
+    async def fact(self, key: str) -> Doc | None:
+        return await by_id(self.facts, key, HIDDEN)
+
+    async def set_fact(self, key: str, update: Mapping[str, Any]) -> None:
+        await update_by_id(self.facts, key, update)
+
+    # ------------------------------------------------------------------ read models
+    async def mark(self, key: str, event_id: str) -> bool:
+        """Set membership decided once; the event that set it may repeat its effects."""
+        return await self._claim_in(self.marks, key, event_id)
+
+    @staticmethod
+    async def _claim_in(coll: TenantCollection, key: str, event_id: str) -> bool:
+        try:
+            await coll.insert({"_id": key, "event_id": event_id})
+            return True
+        except DuplicateKeyError:
+            existing = await by_id(coll, key, {"event_id": 1, "tenant": 1})
+            return existing is not None and existing.get("event_id") == event_id
+
+    async def apply_once(
+        self,
+        coll: TenantCollection,
+        doc_id: str,
+        update: Mapping[str, Any],
+        event_id: str,
+        tag: str = "",
+    ) -> Doc | None:
+        """Apply an update to one read-model document at most once per event (upsert).
+
+        Returns the document after the update, or None if the event was already applied.
+        `tag` tells apart two different effects of one event on the same document.
+        """
+        guard_id = f"{event_id}{'#' + tag if tag else ''}"
+        # Read, then write by `_id` alone (see `by_id`). Not one atomic step, but one
+        # event is never applied by two consumers at once (a partition has one owner),
+        # and different events only $inc and $push, which are atomic.
+        seen = await by_id(coll, doc_id, {SEEN_FIELD: 1, "tenant": 1})
+        if seen is not None and guard_id in (seen.get(SEEN_FIELD) or []):
+            return None
+        merged: Doc = {op: dict(fields) for op, fields in update.items()}
+        merged.setdefault("$push", {})[SEEN_FIELD] = {"$each": [guard_id], "$slice": -SEEN_KEEP}
+        try:
+            return await update_by_id(coll, doc_id, merged, upsert=True)
+        except DuplicateKeyError:
+            return await update_by_id(coll, doc_id, merged)
+
+    async def profile(self, client_id: str) -> Doc | None:
+        return await by_id(self.profiles, client_id, HIDDEN)
+
+    async def period(self, doc_id: str) -> Doc | None:
+        return await by_id(self.periods, doc_id, HIDDEN)
+
+    async def periods_by_ids(self, ids: Sequence[str]) -> dict[str, Doc]:
+        docs = await self.periods.find(
+            {"_id": {"$in": [self.periods.key(i) for i in ids]}}, projection=HIDDEN
+        )
+        return {str(d["_id"]).split(":", 1)[1]: d for d in docs}
+
+    async def add_timeline(self, envelope: Envelope, client_id: str) -> None:
+        """One entry per event (its id is the event id); a replay adds nothing."""
+        entry = {
+            "id": envelope.id,
+            "at": envelope.time,
+            "type": envelope.type,
+            "kind": envelope.fact,
+            "data": envelope.data,
+            "source": envelope.source,
+        }
+        await self.apply_once(
+            self.timeline,
+            client_id,
+            {
+                "$push": {"entries": {"$each": [entry], "$slice": -TIMELINE_KEEP}},
+                "$setOnInsert": {"client_id": client_id},
+            },
+            envelope.id,
+            tag="tl",
+        )
+
+    async def timeline_of(self, client_id: str) -> list[Doc]:
+        doc = await by_id(self.timeline, client_id, {"entries": 1, "tenant": 1})
+        return list((doc or {}).get("entries") or [])
+
+    # ------------------------------------------------------------------ tasks, funnels
+    async def insert_with_events(
+        self, coll: TenantCollection, doc: Doc, envelopes: Sequence[Envelope]
+    ) -> Doc:
+        saved = await coll.insert({**doc, "_outbox": self.entries(envelopes)})
+        await self.woke(coll.name, saved["_id"])
+        return saved
+
+    async def update_with_events(
+        self,
+        coll: TenantCollection,
+        doc_id: str,
+        update: Mapping[str, Any],
+        envelopes: Sequence[Envelope],
+    ) -> Doc | None:
+        doc = await update_by_id(coll, doc_id, with_events(update, self.entries(envelopes)))
+        if doc is not None and envelopes:
+            await self.woke(coll.name, doc["_id"])
+        return doc

@@ -1,0 +1,229 @@
+"""C9: a human summary of any event, in the studio's language.
+
+Readers are tolerant: a field that is missing shows as a neutral word, and an event type
+nobody taught this module yet gets a generic sentence built from its name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+LANGUAGES = ("en", "es", "it")
+
+# fact -> language -> template over the event's data (str.format_map, missing -> "?")
+TEMPLATES: dict[str, dict[str, str]] = {
+    "client_created": {
+        "en": "Client card created for {first_name} {last_name}",
+        "es": "Ficha de cliente creada para {first_name} {last_name}",
+        "it": "Scheda cliente creata per {first_name} {last_name}",
+    },
+    "client_updated": {
+        "en": "Client card updated ({changed})",
+        "es": "Ficha de cliente actualizada ({changed})",
+        "it": "Scheda cliente aggiornata ({changed})",
+    },
+    "note_added": {
+        "en": "Note added: {text}",
+        "es": "Nota añadida: {text}",
+        "it": "Nota aggiunta: {text}",
+    },
+    "preferences_changed": {
+        "en": "Communication preference {category}/{channel} set to {enabled}",
+        "es": "Preferencia de comunicación {category}/{channel}: {enabled}",
+        "it": "Preferenza di comunicazione {category}/{channel}: {enabled}",
+    },
+    "session_scheduled": {
+        "en": "Session {session_id} scheduled",
+        "es": "Sesión {session_id} programada",
+        "it": "Sessione {session_id} programmata",
+    },
+    "booking_made": {
+        "en": "Booked session {session_id}{via_app}",
+        "es": "Reserva de la sesión {session_id}{via_app}",
+        "it": "Prenotazione della sessione {session_id}{via_app}",
+    },
+    "booking_cancelled": {
+        "en": "Booking for session {session_id} cancelled",
+        "es": "Reserva de la sesión {session_id} cancelada",
+        "it": "Prenotazione della sessione {session_id} cancellata",
+    },
+    "waitlist_joined": {
+        "en": "Joined the waitlist of session {session_id}",
+        "es": "En lista de espera de la sesión {session_id}",
+        "it": "In coda per la sessione {session_id}",
+    },
+    "waitlist_converted": {
+        "en": "Waitlist place for session {session_id} turned into a booking",
+        "es": "La espera de la sesión {session_id} se convirtió en reserva",
+        "it": "La coda per la sessione {session_id} è diventata una prenotazione",
+    },
+    "visit_recorded": {
+        "en": "Visit recorded",
+        "es": "Asistencia registrada",
+        "it": "Presenza registrata",
+    },
+    "purchase_recorded": {
+        "en": "Purchase {invoice_number}: {total}{due}",
+        "es": "Compra {invoice_number}: {total}{due}",
+        "it": "Acquisto {invoice_number}: {total}{due}",
+    },
+    "purchase_refunded": {
+        "en": "Purchase {invoice_number} refunded",
+        "es": "Compra {invoice_number} reembolsada",
+        "it": "Acquisto {invoice_number} rimborsato",
+    },
+    "membership_reported": {
+        "en": "Membership {plan}: {status}",
+        "es": "Cuota {plan}: {status}",
+        "it": "Quota {plan}: {status}",
+    },
+    "gift_card_reported": {
+        "en": "Gift card {code}: balance {balance} {currency}",
+        "es": "Tarjeta regalo {code}: saldo {balance} {currency}",
+        "it": "Carta regalo {code}: saldo {balance} {currency}",
+    },
+    "app_session_started": {
+        "en": "Opened the app ({platform})",
+        "es": "Abrió la app ({platform})",
+        "it": "Ha aperto l'app ({platform})",
+    },
+    "app_logged_out": {
+        "en": "Logged out of the app",
+        "es": "Cerró sesión en la app",
+        "it": "Si è disconnesso dall'app",
+    },
+    "notification_bounced": {
+        "en": "A notification bounced ({reason})",
+        "es": "Una notificación fue devuelta ({reason})",
+        "it": "Una notifica è tornata indietro ({reason})",
+    },
+    "task_created": {
+        "en": "Task created: {title}",
+        "es": "Tarea creada: {title}",
+        "it": "Compito creato: {title}",
+    },
+    "task_completed": {
+        "en": "Task completed: {title}",
+        "es": "Tarea completada: {title}",
+        "it": "Compito completato: {title}",
+    },
+    "client_moved_in_funnel": {
+        "en": "Moved to stage {stage_name} of funnel {funnel_name}",
+        "es": "Movido a la etapa {stage_name} del embudo {funnel_name}",
+        "it": "Spostato nella fase {stage_name} dell'imbuto {funnel_name}",
+    },
+    "rank_assigned": {
+        "en": "Rank assigned: {rank}",
+        "es": "Rango asignado: {rank}",
+        "it": "Grado assegnato: {rank}",
+    },
+    "client_promoted": {
+        "en": "Promoted to {rank}",
+        "es": "Promocionado a {rank}",
+        "it": "Promosso a {rank}",
+    },
+    "client_demoted": {
+        "en": "Demoted to {rank}",
+        "es": "Bajado a {rank}",
+        "it": "Retrocesso a {rank}",
+    },
+    "client_eligible": {
+        "en": "Eligible for {rank}",
+        "es": "Apto para {rank}",
+        "it": "Idoneo per {rank}",
+    },
+    "points_earned": {
+        "en": "Earned {points} points",
+        "es": "Ganó {points} puntos",
+        "it": "Ha guadagnato {points} punti",
+    },
+    "points_redeemed": {
+        "en": "Redeemed {points} points",
+        "es": "Canjeó {points} puntos",
+        "it": "Ha usato {points} punti",
+    },
+    "points_granted": {
+        "en": "Granted {points} points",
+        "es": "Recibió {points} puntos",
+        "it": "Ha ricevuto {points} punti",
+    },
+    "points_deducted": {
+        "en": "{points} points deducted",
+        "es": "Se descontaron {points} puntos",
+        "it": "Detratti {points} punti",
+    },
+    "points_expired": {
+        "en": "{points} points expired",
+        "es": "Caducaron {points} puntos",
+        "it": "Sono scaduti {points} punti",
+    },
+    "points_reversed": {
+        "en": "{points} points reversed",
+        "es": "Se revirtieron {points} puntos",
+        "it": "Stornati {points} punti",
+    },
+    "message_sent": {
+        "en": "Message sent by {channel}",
+        "es": "Mensaje enviado por {channel}",
+        "it": "Messaggio inviato via {channel}",
+    },
+}
+
+GENERIC = {
+    "en": "{context}: {fact}",
+    "es": "{context}: {fact}",
+    "it": "{context}: {fact}",
+}
+VIA_APP = {"en": " from the app", "es": " desde la app", "it": " dall'app"}
+DUE = {"en": ", {amount} owed", "es": ", {amount} pendiente", "it": ", {amount} da pagare"}
+
+
+class _Tolerant(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def _fields(fact: str, data: Mapping[str, Any], language: str) -> _Tolerant:
+    fields = _Tolerant({k: v for k, v in data.items() if isinstance(v, str | int | float | bool)})
+    fields["via_app"] = VIA_APP[language] if data.get("from_app") else ""
+    if fact == "client_updated":
+        fields["changed"] = ", ".join(sorted(dict(data.get("changes") or {}))) or "-"
+    if fact == "purchase_recorded":
+        total = sum(
+            (
+                _num(line.get("amount"))
+                for line in data.get("lines") or []
+                if isinstance(line, dict)
+            ),
+            0.0,
+        )
+        fields["total"] = f"{total:.2f}"
+        due = _num(data.get("amount_due"))
+        fields["due"] = DUE[language].format(amount=f"{due:.2f}") if due > 0 else ""
+    for rank_field in ("rank_name", "to_rank_name", "rank"):
+        if data.get(rank_field):
+            fields["rank"] = data[rank_field]
+            break
+    if "points" not in fields and data.get("amount") is not None:
+        fields["points"] = data["amount"]
+    return fields
+
+
+def _num(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def summarise(event_type: str, data: Mapping[str, Any], language: str) -> str:
+    """`ingest.booking_made.v1` + data -> "Reserva de la sesión S1 desde la app"."""
+    lang = language if language in LANGUAGES else "en"
+    parts = event_type.split(".")
+    context, fact = (parts[0], parts[1]) if len(parts) >= 2 else (event_type, event_type)
+    template = TEMPLATES.get(fact, GENERIC)[lang]
+    fields = _fields(fact, data, lang)
+    fields.setdefault("context", context)
+    fields.setdefault("fact", fact.replace("_", " "))
+    return template.format_map(fields)

@@ -1,0 +1,218 @@
+"""Strawberry types of the crm subgraph (contract names and shapes)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+
+import strawberry
+from plumbing.enums import AppPlatform, PaymentMethod, PurchaseCategory, SalesChannel
+from plumbing.gql import Money, PageInfo, UserError
+
+
+@strawberry.enum
+class Period(Enum):
+    DAY = "DAY"
+    MONTH = "MONTH"
+
+
+@strawberry.enum
+class ClientScope(Enum):
+    ALL = "ALL"
+    ACTIVE = "ACTIVE"
+
+
+@strawberry.enum
+class TaskPriority(Enum):
+    LOW = "LOW"
+    NORMAL = "NORMAL"
+    HIGH = "HIGH"
+    URGENT = "URGENT"
+
+
+@strawberry.type
+class Booking:
+    id: strawberry.ID
+    session_id: strawberry.ID
+    service_id: strawberry.ID | None
+    service_name: str | None
+    professional_id: strawberry.ID | None
+    starts_at: datetime
+    status: str
+    from_app: bool
+
+
+@strawberry.type
+class Sale:
+    id: strawberry.ID
+    invoice_number: str
+    total: Money
+    paid: Money
+    at: datetime
+
+
+@strawberry.type
+class Credit:
+    id: strawberry.ID
+    kind: str
+    status: str
+    expires_at: datetime | None
+
+
+@strawberry.type
+class Membership:
+    id: strawberry.ID
+    plan: str
+    branch_id: strawberry.ID | None
+    seller_id: strawberry.ID | None
+    status: str
+    valid_from: date
+    valid_until: date | None
+    tolerance_days: int
+    credits: list[Credit]
+    note: str | None
+
+
+@strawberry.type
+class GiftCard:
+    id: strawberry.ID
+    code: str
+    balance: Money
+    expires_at: datetime | None
+
+
+@strawberry.type
+class TimelineEntry:
+    id: strawberry.ID
+    at: datetime
+    kind: str
+    summary: str
+    source: str
+
+
+@strawberry.type
+class TimelineEdge:
+    cursor: str
+    node: TimelineEntry
+
+
+@strawberry.type
+class TimelineConnection:
+    edges: list[TimelineEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class OccupancyPoint:
+    at: datetime
+    places_offered: int
+    places_booked: int
+    rate: float
+
+
+@strawberry.type(description="B10: one weekday × hour cell of a month's occupancy.")
+class HeatCell:
+    weekday: int = strawberry.field(description="ISO weekday: 1 Monday … 7 Sunday.")
+    hour: int
+    places_offered: int
+    places_booked: int
+    rate: float
+
+
+@strawberry.type
+class Bucket:
+    key: str
+    count: int
+
+
+@strawberry.type
+class Demographics:
+    gender: list[Bucket]
+    age_bands: list[Bucket]
+    app_platform: list[Bucket]
+
+
+@strawberry.type
+class FunnelStage:
+    id: strawberry.ID
+    name: str
+    client_count: int
+
+
+@strawberry.type
+class Funnel:
+    id: strawberry.ID
+    name: str
+    stages: list[FunnelStage]
+    created_at: datetime
+
+
+@strawberry.federation.type(shareable=True)
+class IngestPayload:
+    accepted: bool
+    event_id: strawberry.ID | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class FunnelPayload:
+    funnel: Funnel | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class PurchaseLineInput:
+    category: PurchaseCategory
+    item_id: strawberry.ID
+    name: str
+    amount: Decimal
+    quantity: int = 1
+
+
+@strawberry.input
+class PaymentInput:
+    method: PaymentMethod
+    amount: Decimal
+
+
+@strawberry.input
+class PurchaseInput:
+    client_id: strawberry.ID
+    invoice_number: str
+    channel: SalesChannel
+    occurred_at: datetime
+    lines: list[PurchaseLineInput]
+    payments: list[PaymentInput]
+    branch_id: strawberry.ID | None = None
+    amount_due: Decimal | None = strawberry.field(
+        default=None,
+        description="What is still owed; by default the total minus the payments.",
+    )
+
+
+@strawberry.input(description="A credit of a membership as the billing partner reports it.")
+class CreditInput:
+    id: strawberry.ID
+    kind: str
+    status: str = strawberry.field(description="AVAILABLE (unused), IN_USE, USED or EXPIRED.")
+    expires_at: datetime | None = None
+
+
+@strawberry.input(description="C11/K3: the billing partner's current view of one membership.")
+class MembershipInput:
+    id: strawberry.ID
+    client_id: strawberry.ID
+    plan: str
+    status: str
+    valid_from: date
+    reported_at: datetime
+    valid_until: date | None = None
+    tolerance_days: int = 0
+    branch_id: strawberry.ID | None = None
+    seller_id: strawberry.ID | None = None
+    credits: list[CreditInput] = strawberry.field(default_factory=list)
+    note: str | None = None
+
+
+__all__ = ["AppPlatform"]

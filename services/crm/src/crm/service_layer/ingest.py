@@ -1,0 +1,223 @@
+"""K7: partner facts in. The graph's `record*` mutations and the Kafka consumer apply the
+same checks (`problems_of`) to the same event shapes; the mutations then write the fact
+with its event (one insert keyed by the fact's natural id) and the relay publishes it,
+so both paths reach the read models through the consumer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from plumbing.contracts import EventData
+
+from crm.adapters.store import Store
+from crm.events import (
+    AppLoggedOut,
+    AppSessionStarted,
+    BookingCancelled,
+    BookingMade,
+    GiftCardReported,
+    MembershipReported,
+    NotificationBounced,
+    PurchaseRecorded,
+    PurchaseRefunded,
+    SessionScheduled,
+    VisitRecorded,
+    WaitlistConverted,
+    WaitlistJoined,
+    visit_key,
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    code: str
+    field: tuple[str, ...] = ()
+
+
+@dataclass
+class Outcome:
+    accepted: bool = False
+    event_id: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+def fact_key(data: EventData) -> str:
+    """The natural id of a fact: the same key twice is the same fact."""
+    match data:
+        case SessionScheduled():
+            return f"session:{data.session_id}"
+        case BookingMade():
+            return f"booking:{data.booking_id}"
+        case BookingCancelled():
+            return f"cancel:{data.booking_id}"
+        case WaitlistJoined():
+            return f"waitlist:{data.entry_id}"
+        case WaitlistConverted():
+            return f"convert:{data.entry_id}"
+        case VisitRecorded():
+            return f"visit:{visit_key(data)}"
+        case PurchaseRecorded():
+            return f"sale:{data.invoice_number}"
+        case PurchaseRefunded():
+            return f"refund:{data.invoice_number}"
+        case MembershipReported():
+            # Latest report wins: each report is its own fact (same report twice: one).
+            return f"membership:{data.membership_id}:{data.reported_at.isoformat()}"
+        case GiftCardReported():
+            return f"giftcard:{data.gift_card_id}:{data.reported_at.isoformat()}"
+        case AppSessionStarted():
+            return f"app:{data.client_id}:start:{data.occurred_at.isoformat()}"
+        case AppLoggedOut():
+            return f"app:{data.client_id}:logout:{data.occurred_at.isoformat()}"
+        case NotificationBounced():
+            return f"app:{data.client_id}:bounce:{data.occurred_at.isoformat()}"
+    raise ValueError(f"{type(data).__name__} is not a partner fact")
+
+
+def client_of(data: EventData) -> str | None:
+    value = getattr(data, "client_id", None)
+    return str(value) if value else None
+
+
+def _times(data: EventData) -> list[tuple[str, datetime]]:
+    out = []
+    for name in ("occurred_at", "starts_at", "attended_at", "reported_at", "expires_at"):
+        value = getattr(data, name, None)
+        if isinstance(value, datetime):
+            out.append((name, value))
+    return out
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+async def problems_of(store: Store, data: EventData) -> list[Problem]:
+    """Everything that makes a fact unusable, in the caller's words."""
+    problems: list[Problem] = []
+    for name, value in _times(data):
+        if value.tzinfo is None:
+            problems.append(
+                Problem(f"{_camel(name)} needs a time zone offset", "NAIVE_TIME", (_camel(name),))
+            )
+    client_id = client_of(data)
+    if client_id is not None and await store.profile(client_id) is None:
+        problems.append(Problem(f"unknown client {client_id!r}", "UNKNOWN_CLIENT", ("clientId",)))
+    match data:
+        case SessionScheduled():
+            if data.capacity < 0:
+                problems.append(
+                    Problem("capacity must be 0 or more", "BAD_CAPACITY", ("capacity",))
+                )
+            if not data.session_id.strip() or not data.service_id.strip():
+                problems.append(
+                    Problem("session and service ids are required", "REQUIRED", ("id",))
+                )
+        case BookingMade() | BookingCancelled() | WaitlistJoined() | WaitlistConverted():
+            if await store.fact(f"session:{data.session_id}") is None:
+                problems.append(
+                    Problem(
+                        f"unknown session {data.session_id!r}: record the session first",
+                        "UNKNOWN_SESSION",
+                        ("sessionId",),
+                    )
+                )
+            if isinstance(data, BookingCancelled):
+                booking = await store.fact(f"booking:{data.booking_id}")
+                if booking is None:
+                    problems.append(
+                        Problem(f"unknown booking {data.booking_id!r}", "UNKNOWN_BOOKING", ("id",))
+                    )
+                elif booking.get("client_id") != data.client_id:
+                    problems.append(
+                        Problem(
+                            "the booking belongs to another client", "WRONG_CLIENT", ("clientId",)
+                        )
+                    )
+            if isinstance(data, WaitlistConverted):
+                entry = await store.fact(f"waitlist:{data.entry_id}")
+                if entry is None:
+                    problems.append(
+                        Problem(
+                            f"unknown waitlist entry {data.entry_id!r}",
+                            "UNKNOWN_WAITLIST_ENTRY",
+                            ("id",),
+                        )
+                    )
+        case VisitRecorded():
+            if data.session_id and await store.fact(f"session:{data.session_id}") is None:
+                problems.append(
+                    Problem(
+                        f"unknown session {data.session_id!r}", "UNKNOWN_SESSION", ("sessionId",)
+                    )
+                )
+        case PurchaseRecorded():
+            problems.extend(_purchase_problems(data))
+        case PurchaseRefunded():
+            sale = await store.fact(f"sale:{data.invoice_number}")
+            if sale is None:
+                problems.append(
+                    Problem(
+                        f"unknown invoice {data.invoice_number!r}",
+                        "UNKNOWN_INVOICE",
+                        ("invoiceNumber",),
+                    )
+                )
+        case MembershipReported():
+            if data.valid_until is not None and data.valid_until < data.valid_from:
+                problems.append(
+                    Problem("validUntil is before validFrom", "BAD_PERIOD", ("validUntil",))
+                )
+        case GiftCardReported():
+            if data.balance < 0:
+                problems.append(Problem("balance must be 0 or more", "BAD_AMOUNT", ("balance",)))
+    return problems
+
+
+def _purchase_problems(data: PurchaseRecorded) -> list[Problem]:
+    problems: list[Problem] = []
+    if not data.invoice_number.strip():
+        problems.append(Problem("invoiceNumber is required", "REQUIRED", ("invoiceNumber",)))
+    if not data.lines:
+        problems.append(Problem("a purchase needs at least one line", "NO_LINES", ("lines",)))
+    for i, line in enumerate(data.lines):
+        if line.amount < 0:
+            problems.append(
+                Problem("line amounts must be 0 or more", "BAD_AMOUNT", ("lines", str(i), "amount"))
+            )
+    for i, payment in enumerate(data.payments):
+        if payment.amount < 0:
+            problems.append(
+                Problem(
+                    "payment amounts must be 0 or more",
+                    "BAD_AMOUNT",
+                    ("payments", str(i), "amount"),
+                )
+            )
+    total = sum((line.amount for line in data.lines), Decimal("0"))
+    paid = sum((p.amount for p in data.payments), Decimal("0"))
+    if paid > total:
+        problems.append(
+            Problem(f"payments ({paid}) exceed the total ({total})", "OVERPAID", ("payments",))
+        )
+    return problems
+
+
+async def record(store: Store, facts: list[EventData]) -> Outcome:
+    """Validate and write one fact (and the events that come with it, e.g. a converted
+    waitlist place also books). The first fact decides the natural key."""
+    problems: list[Problem] = []
+    for data in facts:
+        problems.extend(await problems_of(store, data))
+    if problems:
+        return Outcome(problems=problems)
+    main = facts[0]
+    subject = client_of(main)
+    envelopes = [store.envelope(data, subject or client_of(data)) for data in facts]
+    body = {"type": envelopes[0].type, "client_id": subject, **main.model_dump(mode="json")}
+    saved = await store.record_fact(fact_key(main), envelopes, body)
+    return Outcome(accepted=True, event_id=str(saved["event_id"]))

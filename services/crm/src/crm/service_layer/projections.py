@@ -1,0 +1,541 @@
+"""The consumer side: facts and other contexts' events kept as read models.
+
+Every effect is idempotent: the fact's natural key is claimed by one event (`claim`),
+counters move once per event (`apply_once`), and set memberships are marks inserted
+once. A fact that cannot be used raises `Rejected` (the consumer parks it on the DLQ).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from plumbing.consumer import Rejected
+from plumbing.contracts import EventData
+from plumbing.envelope import Envelope
+from plumbing.studio import StudioSettings, studio_settings
+from pydantic import ValidationError
+from pymongo.asynchronous.database import AsyncDatabase
+
+from crm.adapters.store import Store, period_id, update_by_id
+from crm.domain import rules
+from crm.events import (
+    AppLoggedOut,
+    AppSessionStarted,
+    BookingCancelled,
+    BookingMade,
+    GiftCardReported,
+    MembershipReported,
+    NotificationBounced,
+    PurchaseRecorded,
+    PurchaseRefunded,
+    SessionScheduled,
+    VisitRecorded,
+    WaitlistConverted,
+    WaitlistJoined,
+    catalog,
+)
+from crm.service_layer.ingest import fact_key, problems_of
+
+Doc = dict[str, Any]
+
+
+async def studio_of(db: AsyncDatabase[Doc], tenant: str) -> StudioSettings:
+    """The studio's settings (read by `_id`: cheap, and never stale)."""
+    return await studio_settings(db, tenant)
+
+
+def _dt(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+class Projector:
+    def __init__(self, db: AsyncDatabase[Doc], envelope: Envelope, studio: StudioSettings) -> None:
+        self.db = db
+        self.event = envelope
+        self.store = Store(db, envelope.tenant)
+        self.studio = studio
+        self.zone = studio.zone
+
+    @property
+    def today(self) -> date:
+        return self.studio.today(datetime.now(UTC))
+
+    # ------------------------------------------------------------------ helpers
+    async def periods(self, kinds: list[tuple[str, str]], branch: str | None, update: Doc) -> None:
+        # Different documents: written concurrently, each at most once per event.
+        await asyncio.gather(
+            *(
+                self.store.apply_once(
+                    self.store.periods, period_id(kind, scope, key), update, self.event.id
+                )
+                for scope in rules.scopes(branch)
+                for kind, key in kinds
+            )
+        )
+
+    async def profile_update(self, client_id: str, update: Doc) -> Doc | None:
+        return await self.store.apply_once(self.store.profiles, client_id, update, self.event.id)
+
+    async def refresh(self, client_id: str) -> None:
+        await refresh_contributions(self.store, client_id, self.today, self.event.id)
+
+    async def timeline(self, client_id: str | None) -> None:
+        if client_id:
+            await self.store.add_timeline(self.event, client_id)
+
+    # ------------------------------------------------------------------ ingest facts
+    async def ingest(self) -> None:
+        try:
+            data = catalog.read(self.event)
+        except Exception as exc:
+            raise Rejected(str(exc)) from exc
+        problems = await problems_of(self.store, data)
+        if problems:
+            raise Rejected("; ".join(f"{p.code}: {p.message}" for p in problems))
+        key = fact_key(data)
+        body = {"type": self.event.type, **data.model_dump(mode="json")}
+        if isinstance(data, BookingMade):
+            session = await self.store.fact(f"session:{data.session_id}")
+            assert session is not None
+            for name in ("starts_at", "service_id", "service_name", "professional_id", "branch_id"):
+                body[name] = session.get(name)
+            body["status"] = "BOOKED"
+        if isinstance(data, PurchaseRefunded) and not data.client_id:
+            sale = await self.store.fact(f"sale:{data.invoice_number}")
+            body["client_id"] = (sale or {}).get("client_id")
+        if not await self.store.claim(key, self.event.id, body):
+            return  # the same fact was already applied (reported twice)
+        await asyncio.gather(self.apply(data, body), self.timeline(body.get("client_id")))
+
+    async def apply(self, data: EventData, body: Doc) -> None:
+        match data:
+            case SessionScheduled():
+                await self.session_scheduled(data)
+            case BookingMade():
+                await self.booking_made(data, body)
+            case BookingCancelled():
+                await self.booking_cancelled(data)
+            case WaitlistJoined():
+                await self.waitlist(
+                    data.session_id, {"$inc": {f"wait.{rules.safe_key(data.client_id)}": 1}}
+                )
+            case WaitlistConverted():
+                await self.waitlist(data.session_id, {"$inc": {"conv": 1}})
+            case VisitRecorded():
+                pass  # kept as a fact and on the timeline; ranks and loyalty count visits
+            case PurchaseRecorded():
+                await self.purchase(data)
+            case PurchaseRefunded():
+                await self.refund(data, body.get("client_id"))
+            case MembershipReported():
+                await self.reported("memberships", data.membership_id, data.client_id, data)
+            case GiftCardReported():
+                await self.reported("gift_cards", data.gift_card_id, data.client_id, data)
+            case AppSessionStarted():
+                await self.app_session(data)
+            case AppLoggedOut():
+                await self.app_out(data.client_id, data.occurred_at, "LOGGED_OUT")
+            case NotificationBounced():
+                if data.reason.upper() == "APP_UNINSTALLED":
+                    await self.app_out(data.client_id, data.occurred_at, "APP_UNINSTALLED")
+
+    async def session_scheduled(self, data: SessionScheduled) -> None:
+        at = rules.slot(data.starts_at, self.zone)
+        paths = rules.occupancy_paths(at.hour, data.service_id, data.professional_id)
+        offered = {f"{p}.o": data.capacity for p in paths}
+        await asyncio.gather(
+            self.periods([("D", at.day)], data.branch_id, {"$inc": offered}),
+            self.periods(
+                [("M", at.month)],
+                data.branch_id,
+                {"$inc": {**offered, f"{at.heat}.o": data.capacity}},
+            ),
+        )
+
+    async def booking_made(self, data: BookingMade, body: Doc) -> None:
+        starts = _dt(body["starts_at"])
+        at = rules.slot(starts, self.zone)
+        branch = body.get("branch_id")
+        paths = rules.occupancy_paths(at.hour, body.get("service_id"), body.get("professional_id"))
+        cid = rules.safe_key(data.client_id)
+        day_inc: Doc = {f"{p}.b": 1 for p in paths}
+        day_inc[f"booked.{cid}"] = 1
+        if data.from_app:
+            day_inc["app"] = 1
+        profile, *_ = await asyncio.gather(
+            self.store.profile(data.client_id),
+            self.periods(
+                [("M", at.month)],
+                branch,
+                {"$inc": {**{f"{p}.b": 1 for p in paths}, f"{at.heat}.b": 1}},
+            ),
+            self.periods([("D", at.day)], branch, {"$inc": day_inc}),
+        )
+        profile = profile or {}
+        with_balance = "balance" in (profile.get("contrib") or [])
+
+        async def booked_in(kind: str, scope: str, key: str) -> None:
+            first = await self.store.mark(f"bk~{kind}~{scope}~{key}~{cid}", self.event.id)
+            if first and with_balance:
+                await self.store.apply_once(
+                    self.store.periods,
+                    period_id(kind, scope, key),
+                    {"$inc": {"bwb": 1}},
+                    self.event.id,
+                    tag="bwb",
+                )
+
+        await asyncio.gather(
+            *(
+                booked_in(kind, scope, key)
+                for scope in rules.scopes(branch)
+                for kind, key in (("D", at.day), ("M", at.month))
+            )
+        )
+        cancelled = await self.store.fact(f"cancel:{data.booking_id}") is not None
+        booking = {
+            "made_at": data.occurred_at,
+            "balance_kind": data.balance_kind,
+            "session_id": data.session_id,
+            "service_id": body.get("service_id"),
+            "service_name": body.get("service_name"),
+            "professional_id": body.get("professional_id"),
+            "starts_at": starts,
+            "status": "CANCELLED" if cancelled else "BOOKED",
+            "from_app": data.from_app,
+        }
+        update: Doc = {"$set": {f"bookings.{rules.safe_key(data.booking_id)}": booking}}
+        recovered = rules.rebooked_cancellation(
+            [{**c, "at": _dt(c["at"])} for c in profile.get("cancels") or []],
+            booking_id=data.booking_id,
+            balance_kind=data.balance_kind,
+            at=data.occurred_at,
+        )
+        if recovered is not None:
+            booking["recovers"] = recovered["booking_id"]
+            cancels = [
+                {**c, "rebooked_by": data.booking_id}
+                if c["booking_id"] == recovered["booking_id"]
+                else c
+                for c in profile.get("cancels") or []
+            ]
+            update["$set"]["cancels"] = cancels
+            for scope in rules.scopes(recovered.get("branch_id")):
+                await self.store.apply_once(
+                    self.store.periods,
+                    period_id("D", scope, recovered["day"]),
+                    {"$inc": {"rebooked": 1}},
+                    self.event.id,
+                    tag="rebook",
+                )
+        await self.profile_update(data.client_id, update)
+
+    async def booking_cancelled(self, data: BookingCancelled) -> None:
+        booking = await self.store.fact(f"booking:{data.booking_id}")
+        assert booking is not None
+        if booking.get("status") == "CANCELLED":
+            return
+        if "starts_at" not in booking:
+            # Recorded through the graph and its booking_made not applied yet (the relay
+            # does not order different facts): the session tells where it belongs.
+            session = await self.store.fact(f"session:{data.session_id}") or {}
+            for name in ("starts_at", "service_id", "professional_id", "branch_id"):
+                booking[name] = session.get(name)
+        at = rules.slot(_dt(booking["starts_at"]), self.zone)
+        branch = booking.get("branch_id")
+        paths = rules.occupancy_paths(
+            at.hour, booking.get("service_id"), booking.get("professional_id")
+        )
+        cid = rules.safe_key(data.client_id)
+        day_inc: Doc = {f"{p}.b": -1 for p in paths}
+        day_inc[f"booked.{cid}"] = -1
+        day_inc[f"canc.{cid}"] = 1
+        if booking.get("from_app"):
+            day_inc["app"] = -1
+        await asyncio.gather(
+            self.periods(
+                [("M", at.month)],
+                branch,
+                {"$inc": {**{f"{p}.b": -1 for p in paths}, f"{at.heat}.b": -1}},
+            ),
+            self.periods([("D", at.day)], branch, {"$inc": day_inc}),
+        )
+        kind: str | None = data.balance_kind or booking.get("balance_kind")
+        cancel = {
+            "booking_id": data.booking_id,
+            "balance_kind": kind,
+            "at": data.occurred_at,
+            "day": at.day,
+            "branch_id": branch,
+        }
+        profile = await self.store.profile(data.client_id) or {}
+        bookings = {
+            k: {**v, "made_at": _dt(v["made_at"]) if v.get("made_at") else None}
+            for k, v in (profile.get("bookings") or {}).items()
+        }
+        recovering = rules.booking_recovering(
+            bookings,
+            booking_id=rules.safe_key(data.booking_id),
+            balance_kind=kind,
+            at=data.occurred_at,
+        )
+        changes: Doc = {f"bookings.{rules.safe_key(data.booking_id)}.status": "CANCELLED"}
+        if recovering is not None:
+            # The booking that recovers it arrived first.
+            cancel["rebooked_by"] = rules.unsafe_key(recovering)
+            changes[f"bookings.{recovering}.recovers"] = data.booking_id
+            await asyncio.gather(
+                *(
+                    self.store.apply_once(
+                        self.store.periods,
+                        period_id("D", scope, at.day),
+                        {"$inc": {"rebooked": 1}},
+                        self.event.id,
+                        tag="rebook",
+                    )
+                    for scope in rules.scopes(branch)
+                )
+            )
+        await self.profile_update(
+            data.client_id,
+            {"$set": changes, "$push": {"cancels": {"$each": [cancel], "$slice": -30}}},
+        )
+        await self.store.set_fact(f"booking:{data.booking_id}", {"$set": {"status": "CANCELLED"}})
+
+    async def waitlist(self, session_id: str, update: Doc) -> None:
+        session = await self.store.fact(f"session:{session_id}")
+        assert session is not None
+        at = rules.slot(_dt(session["starts_at"]), self.zone)
+        await self.periods([("D", at.day)], session.get("branch_id"), update)
+
+    async def purchase(self, data: PurchaseRecorded) -> None:
+        total = sum((line.amount for line in data.lines), Decimal("0"))
+        paid = sum((p.amount for p in data.payments), Decimal("0"))
+        due = max(data.amount_due, total - paid)
+        # A refund recorded through the graph may be applied first (the relay does not
+        # order different facts): the sale then arrives already refunded.
+        refunded = await self.store.fact(f"refund:{data.invoice_number}") is not None
+        sale = {
+            "invoice_number": data.invoice_number,
+            "total": str(total),
+            "paid": str(total - due),
+            "due": str(due),
+            "at": data.occurred_at,
+            "refunded": refunded,
+        }
+        await self.profile_update(
+            data.client_id, {"$set": {f"sales.{rules.safe_key(data.invoice_number)}": sale}}
+        )
+        if due > 0 and not refunded:
+            await self.store.apply_once(
+                self.store.periods,
+                "unpaid",
+                {"$inc": {f"clients.{rules.safe_key(data.client_id)}": 1}},
+                self.event.id,
+            )
+
+    async def refund(self, data: PurchaseRefunded, client_id: str | None) -> None:
+        if not client_id:
+            return
+        profile = await self.store.profile(client_id) or {}
+        sale = (profile.get("sales") or {}).get(rules.safe_key(data.invoice_number))
+        if not sale or sale.get("refunded"):
+            return
+        await self.profile_update(
+            client_id, {"$set": {f"sales.{rules.safe_key(data.invoice_number)}.refunded": True}}
+        )
+        if Decimal(sale["due"]) > 0:
+            await self.store.apply_once(
+                self.store.periods,
+                "unpaid",
+                {"$inc": {f"clients.{rules.safe_key(client_id)}": -1}},
+                self.event.id,
+            )
+
+    async def reported(
+        self,
+        field: str,
+        item_id: str,
+        client_id: str,
+        data: MembershipReported | GiftCardReported,
+    ) -> None:
+        """Latest report wins: an older report arriving late changes nothing."""
+        profile = await self.store.profile(client_id) or {}
+        key = rules.safe_key(item_id)
+        current = (profile.get(field) or {}).get(key)
+        reported_at = data.reported_at
+        if current and _dt(current["reported_at"]) > reported_at:
+            return
+        value = data.model_dump(mode="json")
+        value["reported_at"] = reported_at
+        await self.profile_update(client_id, {"$set": {f"{field}.{key}": value}})
+        await self.refresh(client_id)
+
+    async def app_session(self, data: AppSessionStarted) -> None:
+        profile = await self.store.profile(data.client_id) or {}
+        app = dict(profile.get("app") or {})
+        last_used = app.get("last_used")
+        app["last_used"] = max(data.occurred_at, _dt(last_used)) if last_used else data.occurred_at
+        changed = app.get("changed_at")
+        if not changed or _dt(changed) <= data.occurred_at:
+            app.update(
+                has=True, platform=data.platform, changed_at=data.occurred_at, out_reason=None
+            )
+        await self.profile_update(data.client_id, {"$set": {"app": app}})
+        at = rules.slot(data.occurred_at, self.zone)
+        cid = rules.safe_key(data.client_id)
+        for kind, key in (("D", at.day), ("M", at.month)):
+            if await self.store.mark(f"appact~{kind}~{key}~{cid}", self.event.id):
+                await self.store.apply_once(
+                    self.store.periods,
+                    period_id(kind, rules.ALL_SCOPE, key),
+                    {"$inc": {"appact": 1}},
+                    self.event.id,
+                )
+        await self.refresh(data.client_id)
+
+    async def app_out(self, client_id: str, at: datetime, reason: str) -> None:
+        profile = await self.store.profile(client_id) or {}
+        app = dict(profile.get("app") or {})
+        changed = app.get("changed_at")
+        if changed and _dt(changed) > at:
+            return  # an older fact arriving late
+        app.update(has=False, changed_at=at, out_reason=reason)
+        await self.profile_update(client_id, {"$set": {"app": app}})
+        await self.refresh(client_id)
+
+    # ------------------------------------------------------------------ other contexts
+    async def client_created(self, data: Any) -> None:
+        fields: Doc = {
+            "client_id": data.client_id,
+            "first_name": data.first_name,
+            "last_name": data.last_name,
+            "gender": data.gender,
+            "birth_date": data.birth_date.isoformat() if data.birth_date else None,
+            "status": data.status,
+        }
+        # A new card counts in its demographic buckets at once: one write for the
+        # profile, then the totals, the birthday list and the timeline side by side.
+        contrib = sorted(rules.contributions(fields, self.today))
+        created = await self.profile_update(
+            data.client_id, {"$setOnInsert": {**fields, "contrib": contrib}}
+        )
+        steps: list[Awaitable[Any]] = [self.timeline(data.client_id)]
+        if created is not None and created.get("contrib") == contrib:
+            steps.append(
+                self.store.apply_once(
+                    self.store.periods,
+                    "totals",
+                    {"$inc": {f"c.{k}": 1 for k in contrib}, "$setOnInsert": {"as_of": "never"}},
+                    self.event.id,
+                )
+            )
+        if data.birth_date:
+            steps.append(self.birthday(data.client_id, data.birth_date, 1))
+        await asyncio.gather(*steps)
+
+    async def birthday(self, client_id: str, birth: date, value: int) -> None:
+        update = (
+            {"$set": {f"clients.{rules.safe_key(client_id)}": 1}}
+            if value
+            else {"$unset": {f"clients.{rules.safe_key(client_id)}": ""}}
+        )
+        await update_by_id(
+            self.store.periods, f"bday~{birth.strftime('%m-%d')}", update, upsert=True
+        )
+
+    async def client_updated(self, client_id: str, changes: dict[str, Any]) -> None:
+        profile = await self.store.profile(client_id)
+        if profile is None:
+            return
+        wanted = {"first_name", "last_name", "gender", "birth_date", "status"}
+        fields = {k: v for k, v in changes.items() if k in wanted}
+        if not fields:
+            return
+        if "birth_date" in fields:
+            old, new = profile.get("birth_date"), fields["birth_date"]
+            if old:
+                await self.birthday(client_id, date.fromisoformat(str(old)[:10]), 0)
+            if new:
+                await self.birthday(client_id, date.fromisoformat(str(new)[:10]), 1)
+        await self.profile_update(client_id, {"$set": fields})
+        await self.refresh(client_id)
+
+    async def client_erased(self, client_id: str) -> None:
+        profile = await self.store.profile(client_id)
+        if profile is None:
+            return
+        moves = {f"c.{k}": -1 for k in profile.get("contrib") or []}
+        if moves:
+            await self.store.apply_once(
+                self.store.periods, "totals", {"$inc": moves}, self.event.id
+            )
+        if profile.get("birth_date"):
+            await self.birthday(client_id, date.fromisoformat(str(profile["birth_date"])[:10]), 0)
+        await self.store.profiles.delete({"_id": client_id})
+        await self.store.timeline.delete({"_id": client_id})
+
+    async def notified(self, client_id: str, at: datetime) -> None:
+        profile = await self.store.profile(client_id)
+        if profile is None:
+            return
+        app = dict(profile.get("app") or {})
+        last = app.get("last_notified")
+        if last and _dt(last) >= at:
+            return
+        app["last_notified"] = at
+        await self.profile_update(client_id, {"$set": {"app": app}})
+        await self.refresh(client_id)
+
+
+async def refresh_contributions(store: Store, client_id: str, today: date, event_id: str) -> None:
+    """Move the totals by the difference between what the client counted in and what it
+    counts in now; totals first (guarded by the event), then the client's own record."""
+    profile = await store.profile(client_id)
+    if profile is None:
+        return
+    old = list(profile.get("contrib") or [])
+    new = sorted(rules.contributions(profile, today))
+    moves = rules.delta(old, new)
+    if not moves:
+        return
+    await store.apply_once(
+        store.periods,
+        "totals",
+        # "never": the periodic job re-evaluates it (time passing) at its next run.
+        {"$inc": {f"c.{k}": v for k, v in moves.items()}, "$setOnInsert": {"as_of": "never"}},
+        event_id,
+    )
+    await update_by_id(store.profiles, client_id, {"$set": {"contrib": new}})
+
+
+async def recount(db: AsyncDatabase[Doc], tenant: str, now: datetime) -> dict[str, int]:
+    """The daily job: time passes (fees end, credits expire, app use gets old, clients
+    age), so every client's contributions are evaluated again and the totals rewritten."""
+    store = Store(db, tenant)
+    studio = await studio_of(db, tenant)
+    today = studio.today(now)
+    totals: dict[str, int] = {}
+    for profile in await store.profiles.find(
+        {}, projection={"_outbox": 0, "_events": 0, "bookings": 0}
+    ):
+        new = sorted(rules.contributions(profile, today))
+        for key in new:
+            totals[key] = totals.get(key, 0) + 1
+        if new != list(profile.get("contrib") or []):
+            local = str(profile["_id"]).split(":", 1)[1]
+            await update_by_id(store.profiles, local, {"$set": {"contrib": new}})
+    await update_by_id(
+        store.periods, "totals", {"$set": {"c": totals, "as_of": today.isoformat()}}, upsert=True
+    )
+    return totals
+
+
+def validation_error(exc: ValidationError) -> Rejected:
+    return Rejected(f"invalid data: {exc.errors()[:3]}")

@@ -1,0 +1,85 @@
+"""The crm summary, read from the read models the consumer keeps (a handful of
+documents fetched by `_id`; nothing is counted at query time)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from crm.adapters.store import Store, period_id
+from crm.domain import rules
+
+Doc = dict[str, Any]
+
+
+@dataclass
+class SummaryView:
+    day: date
+    period: str
+    zone: ZoneInfo
+    day_doc: Doc
+    month_doc: Doc
+    totals: Doc
+    unpaid: Doc
+    birthdays: list[str]
+
+    @property
+    def period_doc(self) -> Doc:
+        return self.month_doc if self.period == "MONTH" else self.day_doc
+
+    def occupancy(
+        self, service_id: str | None, professional_id: str | None
+    ) -> list[tuple[datetime, rules.OccupancyPoint]]:
+        base = self.day if self.period == "DAY" else self.day.replace(day=1)
+        return [
+            (datetime.combine(base, time(p.hour), self.zone).astimezone(UTC), p)
+            for p in rules.occupancy(self.period_doc.get("occ") or {}, service_id, professional_id)
+        ]
+
+    def list_of(self, name: str) -> list[str]:
+        return rules.members(self.day_doc.get(name))
+
+    def count(self, name: str, doc: Doc | None = None) -> int:
+        return max(int((doc if doc is not None else self.day_doc).get(name) or 0), 0)
+
+    def total(self, key: str) -> int:
+        return max(int((self.totals.get("c") or {}).get(key) or 0), 0)
+
+    def unpaid_booked(self) -> list[str]:
+        owing = set(rules.members(self.unpaid.get("clients")))
+        return [c for c in self.list_of("booked") if c in owing]
+
+    def balance_no_booking(self) -> int:
+        return max(self.total("balance") - self.count("bwb", self.period_doc), 0)
+
+    def buckets(self, scope: str, dimension: str, keys: tuple[str, ...]) -> list[tuple[str, int]]:
+        prefix = "all" if scope == "ALL" else "act"
+        return [(k, self.total(f"{prefix}~{dimension}~{k}")) for k in keys]
+
+
+async def load(
+    store: Store, day: date, period: str, branch_id: str | None, zone: ZoneInfo
+) -> SummaryView:
+    scope = rules.scope_of(branch_id)
+    ids = [
+        period_id("D", scope, day.isoformat()),
+        period_id("M", scope, day.strftime("%Y-%m")),
+        "totals",
+        "unpaid",
+        *(f"bday~{k}" for k in rules.birthday_keys(day)),
+    ]
+    docs = await asyncio.gather(*(store.period(i) for i in ids))
+    birthdays = sorted({c for d in docs[4:] for c in rules.members((d or {}).get("clients"))})
+    return SummaryView(
+        day=day,
+        period=period,
+        zone=zone,
+        day_doc=docs[0] or {},
+        month_doc=docs[1] or {},
+        totals=docs[2] or {},
+        unpaid=docs[3] or {},
+        birthdays=birthdays,
+    )

@@ -1,0 +1,323 @@
+"""Where the loyalty context keeps its state (one database; every hot read and write is
+keyed by `_id` alone, see `chain.py`).
+
+- `accounts_states` / `accounts_heads`: one chain per client. A state holds the balance,
+  the lots AND the ledger entries, the idempotency keys of what already applied and the
+  pending outbox, so the balance, the lots, the ledger and the events can never disagree;
+  two racing redemptions cannot both pass (the loser re-reads and re-decides). The head
+  keeps what the automations need to know about the client (birthday, referrer).
+- `program_states` / `program_heads`: the program's versions (settings + per-service
+  rules), newest last.
+- `invoices`: invoice number -> client, and whether it was refunded (a refund may name
+  no client, or arrive before its purchase).
+- `automations`: the points automations (L7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from plumbing.contracts import Catalog, EventData
+from plumbing.mongo import Doc, doc_key, document_lock
+from plumbing.outbox import OUTBOX_FIELD, stored
+from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+
+from loyalty.adapters.chain import Chain
+from loyalty.domain.earning import EarnRule, Program, ProgramVersion
+from loyalty.domain.ledger import Account, Entry, Kind, Lot, Taken
+
+ACCOUNTS = "accounts"
+PROGRAM = "program"
+INVOICES = "invoices"
+AUTOMATIONS = "automations"
+PROGRAM_ID = "program"
+
+
+# ---------------------------------------------------------------- (de)serialisation
+def _lot_doc(lot: Lot) -> Doc:
+    return {"id": lot.id, "points": lot.points, "at": lot.at, "expires_at": lot.expires_at}
+
+
+def _lot(doc: Doc) -> Lot:
+    return Lot(doc["id"], int(doc["points"]), doc["at"], doc.get("expires_at"))
+
+
+def _taken_doc(t: Taken) -> Doc:
+    return {"lot_id": t.lot_id, "points": t.points, "at": t.at, "expires_at": t.expires_at}
+
+
+def _taken(doc: Doc) -> Taken:
+    return Taken(doc["lot_id"], int(doc["points"]), doc["at"], doc.get("expires_at"))
+
+
+def entry_doc(e: Entry) -> Doc:
+    return {
+        "id": e.id,
+        "kind": e.kind.value,
+        "points": e.points,
+        "value": str(e.value),
+        "balance_after": e.balance_after,
+        "at": e.at,
+        "key": e.key,
+        "branch_id": e.branch_id,
+        "invoice_number": e.invoice_number,
+        "source_type": e.source_type,
+        "source_id": e.source_id,
+        "source_name": e.source_name,
+        "note": e.note,
+        "actor_id": e.actor_id,
+        "expires_at": e.expires_at,
+        "channel": e.channel,
+        "taken": [_taken_doc(t) for t in e.taken],
+    }
+
+
+def entry_of(doc: Doc) -> Entry:
+    return Entry(
+        id=doc["id"],
+        kind=Kind(doc["kind"]),
+        points=int(doc["points"]),
+        value=Decimal(doc["value"]),
+        balance_after=int(doc["balance_after"]),
+        at=doc["at"],
+        key=doc.get("key"),
+        branch_id=doc.get("branch_id"),
+        invoice_number=doc.get("invoice_number"),
+        source_type=doc.get("source_type") or "MANUAL",
+        source_id=doc.get("source_id"),
+        source_name=doc.get("source_name"),
+        note=doc.get("note"),
+        actor_id=doc.get("actor_id"),
+        expires_at=doc.get("expires_at"),
+        channel=doc.get("channel"),
+        taken=tuple(_taken(t) for t in doc.get("taken") or []),
+    )
+
+
+def account_of(client_id: str, doc: Doc | None) -> Account:
+    if doc is None:
+        return Account(client_id=client_id)
+    return Account(
+        client_id=client_id,
+        balance=int(doc.get("balance") or 0),
+        lots=[_lot(lot) for lot in doc.get("lots") or []],
+        entries=[entry_of(e) for e in doc.get("entries") or []],
+        keys=set(doc.get("keys") or []),
+        visits=int(doc.get("visits") or 0),
+        first_invoice=doc.get("first_invoice"),
+        version=int(doc.get("version") or 0),
+    )
+
+
+@dataclass
+class Loaded:
+    account: Account
+    exists: bool
+    profile: Doc
+    erased: bool
+
+
+class Accounts:
+    def __init__(self, db: AsyncDatabase[Doc], tenant: str, catalog: Catalog) -> None:
+        self.chain = Chain(db, ACCOUNTS, tenant)
+        self.tenant = tenant
+        self.catalog = catalog
+
+    async def exists(self, client_id: str) -> bool:
+        return (await self.chain.head(client_id)) is not None
+
+    async def load(self, client_id: str, head: Doc | None = None, *, walk: bool = True) -> Loaded:
+        head = head or await self.chain.head(client_id)
+        version, doc = await self.chain.latest(client_id, head, walk=walk)
+        account = account_of(client_id, doc)
+        account.version = version
+        return Loaded(
+            account=account,
+            exists=head is not None or doc is not None,
+            profile=dict((head or {}).get("profile") or {}),
+            erased=bool((head or {}).get("erased")),
+        )
+
+    async def save(self, loaded: Loaded, events: Sequence[EventData]) -> None:
+        """Write the next state, only if nobody else wrote it first (else Conflict)."""
+        account = loaded.account
+        outbox = [
+            stored(
+                self.catalog.envelope(e, tenant=self.tenant, subject=account.client_id),
+                _topic(self.catalog, e),
+            )
+            for e in events
+        ]
+        state: Doc = {
+            "client_id": account.client_id,
+            "balance": account.balance,
+            "lots": [_lot_doc(lot) for lot in account.lots],
+            "entries": [entry_doc(e) for e in account.entries],
+            "keys": sorted(account.keys),
+            "visits": account.visits,
+            "first_invoice": account.first_invoice,
+            OUTBOX_FIELD: outbox,
+        }
+        expiries = [lot.expires_at for lot in account.lots if lot.expires_at is not None]
+        await self.chain.append(
+            account.client_id,
+            account.version + 1,
+            state,
+            hints={"next_expiry": min(expiries) if expiries else None},
+        )
+        account.version += 1
+        account.new_entries = []
+        account.new_keys = []
+
+    async def set_profile(self, client_id: str, fields: Doc) -> None:
+        """Facts about the client the automations need (kept apart from the ledger)."""
+        await self.chain.set_head(client_id, {f"profile.{k}": v for k, v in fields.items()})
+
+    async def mark_erased(self, client_id: str) -> None:
+        await self.chain.set_head(client_id, {"profile": {}, "erased": True})
+
+    async def forget_old_states(self, client_id: str) -> int:
+        head = await self.chain.head(client_id)
+        return await self.chain.forget(client_id, head) if head else 0
+
+    async def every(self, *, clean: bool = False) -> list[Loaded]:
+        """Every account of the tenant (jobs and reports only); `clean` also drops old
+        states whose events are out (the expiry job does it, hourly)."""
+        loaded: list[Loaded] = []
+        for head in await self.chain.all_heads():
+            if head.get("local"):
+                loaded.append(await self.load(str(head["local"]), head))
+                if clean:
+                    await self.chain.forget(str(head["local"]), head)
+        return loaded
+
+
+def _topic(catalog: Catalog, data: EventData) -> str:
+    return catalog.type_of(data).topic
+
+
+# ---------------------------------------------------------------- program
+def _program_doc(p: Program) -> Doc:
+    return {
+        "enabled": p.enabled,
+        "point_value": str(p.point_value),
+        "earn_percent": str(p.earn_percent),
+        "expiry_days": p.expiry_days,
+        "non_earning_methods": sorted(p.non_earning_methods),
+        "receipt_branch_ids": list(p.receipt_branch_ids),
+        "rules": [
+            {
+                "service_id": r.service_id,
+                "service_name": r.service_name,
+                "excluded": r.excluded,
+                "fixed_points": r.fixed_points,
+            }
+            for r in p.rules.values()
+        ],
+    }
+
+
+def _program(doc: Doc) -> Program:
+    rules = [
+        EarnRule(r["service_id"], r["service_name"], bool(r["excluded"]), r.get("fixed_points"))
+        for r in doc.get("rules") or []
+    ]
+    return Program(
+        enabled=bool(doc["enabled"]),
+        point_value=Decimal(doc["point_value"]),
+        earn_percent=Decimal(doc["earn_percent"]),
+        expiry_days=int(doc["expiry_days"]),
+        non_earning_methods=frozenset(doc.get("non_earning_methods") or []),
+        receipt_branch_ids=tuple(doc.get("receipt_branch_ids") or []),
+        rules={r.service_id: r for r in rules},
+    )
+
+
+class Programs:
+    def __init__(self, db: AsyncDatabase[Doc], tenant: str) -> None:
+        self.chain = Chain(db, PROGRAM, tenant)
+
+    async def versions(self, *, walk: bool = False) -> tuple[int, list[ProgramVersion]]:
+        rev, doc = await self.chain.latest(PROGRAM_ID, walk=walk)
+        if doc is None:
+            return rev, []
+        return rev, [
+            ProgramVersion(v["since"], _program(v["program"])) for v in doc.get("versions") or []
+        ]
+
+    async def current(self) -> Program:
+        _, versions = await self.versions()
+        return versions[-1].program if versions else Program()
+
+    async def append(self, rev: int, versions: Sequence[ProgramVersion]) -> None:
+        docs = [{"since": v.since, "program": _program_doc(v.program)} for v in versions]
+        await self.chain.append(PROGRAM_ID, rev + 1, {"versions": docs})
+
+
+# ---------------------------------------------------------------- invoices
+class Invoices:
+    def __init__(self, db: AsyncDatabase[Doc], tenant: str) -> None:
+        self.col = db[INVOICES]
+        self.tenant = tenant
+
+    async def _upsert(self, invoice: str, update: Doc) -> Doc:
+        async with document_lock(self.col.name, doc_key(self.tenant, invoice)):
+            doc = await self.col.find_one_and_update(
+                {"_id": doc_key(self.tenant, invoice)},
+                {**update, "$set": {**update.get("$set", {}), "tenant": self.tenant}},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+        return doc or {}
+
+    async def owned_by(self, invoice: str, client_id: str) -> Doc:
+        return await self._upsert(
+            invoice, {"$set": {"client_id": client_id}, "$setOnInsert": {"refunded": False}}
+        )
+
+    async def refunded(self, invoice: str) -> Doc:
+        return await self._upsert(invoice, {"$set": {"refunded": True}})
+
+
+# ---------------------------------------------------------------- automations
+class Automations:
+    """All of a tenant's automations in one document, read by `_id` on every event."""
+
+    def __init__(self, db: AsyncDatabase[Doc], tenant: str) -> None:
+        self.col = db[AUTOMATIONS]
+        self.key = doc_key(tenant, "automations")
+        self.tenant = tenant
+
+    async def add(self, doc: Doc) -> Doc:
+        async with document_lock(self.col.name, self.key):
+            await self.col.update_one(
+                {"_id": self.key},
+                {"$push": {"items": doc}, "$set": {"tenant": self.tenant}},
+                upsert=True,
+            )
+        return doc
+
+    async def all(self) -> list[Doc]:
+        doc = await self.col.find_one({"_id": self.key})
+        return list((doc or {}).get("items") or [])
+
+    async def active(self, trigger: str) -> list[Doc]:
+        return [a for a in await self.all() if a["trigger"] == trigger and a.get("active", True)]
+
+
+def as_date(value: Any) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None

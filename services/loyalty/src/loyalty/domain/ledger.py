@@ -1,0 +1,436 @@
+"""One client's points: the ledger, the lots it is made of, and every rule that moves them.
+
+Invariants (checked by the property test):
+- `balance == sum(entry.points for entry in entries) == sum(lot.points for lot in lots)`;
+- `balance >= 0` after every operation (nothing is ever overdrawn);
+- an operation carrying an idempotency key already seen has no effect (replays).
+
+Points live in lots: each credit (earn, grant, returned spend) is a lot with its own
+expiry. Spending takes the oldest unexpired lots first; expiry turns what is left of an
+expired lot into an EXPIRE entry. An operation never moves points to another account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    EARN = "EARN"
+    REDEEM = "REDEEM"
+    GRANT = "GRANT"
+    DEDUCT = "DEDUCT"
+    EXPIRE = "EXPIRE"
+    REVERSAL = "REVERSAL"
+
+
+class LoyaltyError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Lot:
+    id: str
+    points: int  # what is left of it
+    at: datetime  # when it was credited: the order in which lots are spent
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Taken:
+    """A part of a lot consumed by a debit (so a refund can give it back as it was)."""
+
+    lot_id: str
+    points: int
+    at: datetime
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: str
+    kind: Kind
+    points: int  # signed: credits positive, debits negative
+    value: Decimal  # points x the point value at the time, signed like points
+    balance_after: int
+    at: datetime
+    key: str | None = None
+    branch_id: str | None = None
+    invoice_number: str | None = None
+    source_type: str = "MANUAL"
+    source_id: str | None = None
+    source_name: str | None = None
+    note: str | None = None
+    actor_id: str | None = None
+    expires_at: datetime | None = None
+    channel: str | None = None
+    taken: tuple[Taken, ...] = ()
+
+
+def earn_key(invoice: str) -> str:
+    return f"earn:{invoice}"
+
+
+def redeem_key(invoice: str) -> str:
+    return f"redeem:{invoice}"
+
+
+def refund_key(invoice: str) -> str:
+    return f"refund:{invoice}"
+
+
+def visit_key(key: str) -> str:
+    return f"visit:{key}"
+
+
+@dataclass
+class Account:
+    client_id: str
+    balance: int = 0
+    lots: list[Lot] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)
+    keys: set[str] = field(default_factory=set)
+    visits: int = 0
+    first_invoice: str | None = None
+    version: int = 0
+    # What this unit of work added, for the repository to append.
+    new_entries: list[Entry] = field(default_factory=list)
+    new_keys: list[str] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ helpers
+    def _remember(self, key: str) -> None:
+        if key not in self.keys:
+            self.keys.add(key)
+            self.new_keys.append(key)
+
+    def _record(self, entry: Entry) -> Entry:
+        self.balance += entry.points
+        entry = replace(entry, balance_after=self.balance)
+        self.entries.append(entry)
+        self.new_entries.append(entry)
+        return entry
+
+    def _take(self, points: int, *, prefer: str | None = None) -> tuple[Taken, ...]:
+        """Consume `points` from the lots, the preferred lot first, then the oldest."""
+        order = sorted(self.lots, key=lambda lot: (lot.id != prefer, lot.at, lot.id))
+        taken: list[Taken] = []
+        left = points
+        remaining: dict[str, int] = {lot.id: lot.points for lot in self.lots}
+        for lot in order:
+            if left == 0:
+                break
+            used = min(lot.points, left)
+            if used <= 0:
+                continue
+            taken.append(Taken(lot.id, used, lot.at, lot.expires_at))
+            remaining[lot.id] -= used
+            left -= used
+        if left:
+            raise LoyaltyError("INSUFFICIENT_POINTS", "not enough points")  # pragma: no cover
+        self.lots = [replace(lot, points=remaining[lot.id]) for lot in self.lots]
+        self.lots = [lot for lot in self.lots if lot.points > 0]
+        return tuple(taken)
+
+    def entries_with_key(self, key: str) -> list[Entry]:
+        return [e for e in self.entries if e.key == key]
+
+    def expiring_within(self, now: datetime, until: datetime) -> int:
+        return sum(lot.points for lot in self.lots if lot.expires_at and lot.expires_at <= until)
+
+    # ------------------------------------------------------------------ expiry (L5)
+    def settle(
+        self, as_of: datetime, point_value: Decimal, new_id: Callable[[], str]
+    ) -> list[Entry]:
+        """Expire what is left of every lot whose expiry is at or before `as_of`."""
+        made: list[Entry] = []
+        for lot in sorted(self.lots, key=lambda lot: (lot.at, lot.id)):
+            if lot.expires_at is None or lot.expires_at > as_of or lot.points <= 0:
+                continue
+            self.lots = [other for other in self.lots if other.id != lot.id]
+            made.append(
+                self._record(
+                    Entry(
+                        id=new_id(),
+                        kind=Kind.EXPIRE,
+                        points=-lot.points,
+                        value=-lot.points * point_value,
+                        balance_after=0,
+                        at=lot.expires_at,
+                        source_type="EXPIRY",
+                        source_id=lot.id,
+                        expires_at=lot.expires_at,
+                        taken=(Taken(lot.id, lot.points, lot.at, lot.expires_at),),
+                    )
+                )
+            )
+        return made
+
+    # ------------------------------------------------------------------ credits
+    def earn(
+        self,
+        *,
+        entry_id: str,
+        invoice: str,
+        points: int,
+        point_value: Decimal,
+        at: datetime,
+        expires_at: datetime | None,
+        branch_id: str | None,
+        source_name: str | None,
+    ) -> list[Entry]:
+        """Points a purchase earned (L2). A replay, or a purchase already refunded, earns
+        nothing; a purchase earning 0 is still remembered (first purchase, replays)."""
+        key = earn_key(invoice)
+        if key in self.keys:
+            return []
+        self._remember(key)
+        if self.first_invoice is None:
+            self.first_invoice = invoice
+        if points <= 0 or refund_key(invoice) in self.keys:
+            return []
+        self.lots.append(Lot(entry_id, points, at, expires_at))
+        return [
+            self._record(
+                Entry(
+                    id=entry_id,
+                    kind=Kind.EARN,
+                    points=points,
+                    value=points * point_value,
+                    balance_after=0,
+                    at=at,
+                    key=key,
+                    branch_id=branch_id,
+                    invoice_number=invoice,
+                    source_type="PURCHASE",
+                    source_id=invoice,
+                    source_name=source_name,
+                    expires_at=expires_at,
+                )
+            )
+        ]
+
+    def grant(
+        self,
+        *,
+        entry_id: str,
+        points: int,
+        point_value: Decimal,
+        at: datetime,
+        expires_at: datetime | None,
+        key: str | None = None,
+        source_type: str = "MANUAL",
+        source_id: str | None = None,
+        source_name: str | None = None,
+        note: str | None = None,
+        actor_id: str | None = None,
+    ) -> list[Entry]:
+        """Points given by staff (L6) or by an automation (L7, its own expiry)."""
+        if points <= 0:
+            raise LoyaltyError("BAD_POINTS", "points must be a positive whole number")
+        if key is not None:
+            if key in self.keys:
+                return []
+            self._remember(key)
+        self.lots.append(Lot(entry_id, points, at, expires_at))
+        return [
+            self._record(
+                Entry(
+                    id=entry_id,
+                    kind=Kind.GRANT,
+                    points=points,
+                    value=points * point_value,
+                    balance_after=0,
+                    at=at,
+                    key=key,
+                    source_type=source_type,
+                    source_id=source_id,
+                    source_name=source_name,
+                    note=note,
+                    actor_id=actor_id,
+                    expires_at=expires_at,
+                )
+            )
+        ]
+
+    # ------------------------------------------------------------------ debits
+    def deduct(
+        self,
+        *,
+        entry_id: str,
+        points: int,
+        point_value: Decimal,
+        at: datetime,
+        note: str | None,
+        actor_id: str | None,
+    ) -> list[Entry]:
+        """Points taken by hand (L6): never below zero, so more than the balance is refused."""
+        if points <= 0:
+            raise LoyaltyError("BAD_POINTS", "points must be a positive whole number")
+        if points > self.balance:
+            raise LoyaltyError(
+                "INSUFFICIENT_POINTS",
+                f"the client has {self.balance} points; {points} cannot be deducted",
+            )
+        taken = self._take(points)
+        return [
+            self._record(
+                Entry(
+                    id=entry_id,
+                    kind=Kind.DEDUCT,
+                    points=-points,
+                    value=-points * point_value,
+                    balance_after=0,
+                    at=at,
+                    source_type="MANUAL",
+                    note=note,
+                    actor_id=actor_id,
+                    taken=taken,
+                )
+            )
+        ]
+
+    def redeem(
+        self,
+        *,
+        entry_id: str,
+        invoice: str,
+        points: int,
+        point_value: Decimal,
+        at: datetime,
+        branch_id: str | None,
+        channel: str,
+        allow_partial: bool,
+    ) -> list[Entry]:
+        """Points paying (part of) an invoice (L3). In the studio the desk may take what the
+        balance covers (partial payment); in the app the balance must cover all of it."""
+        if points <= 0:
+            raise LoyaltyError("BAD_AMOUNT", "the amount must be positive")
+        key = redeem_key(invoice)
+        if key in self.keys:
+            return []
+        if self.balance <= 0:
+            raise LoyaltyError("INSUFFICIENT_POINTS", "the client has no points to redeem")
+        if points > self.balance and not allow_partial:
+            raise LoyaltyError(
+                "INSUFFICIENT_POINTS",
+                f"paying in the app needs the whole amount in points: {points} needed, "
+                f"{self.balance} available; nothing was deducted",
+            )
+        used = min(points, self.balance)
+        self._remember(key)
+        taken = self._take(used)
+        return [
+            self._record(
+                Entry(
+                    id=entry_id,
+                    kind=Kind.REDEEM,
+                    points=-used,
+                    value=-used * point_value,
+                    balance_after=0,
+                    at=at,
+                    key=key,
+                    branch_id=branch_id,
+                    invoice_number=invoice,
+                    source_type="REDEMPTION",
+                    source_id=invoice,
+                    channel=channel,
+                    taken=taken,
+                )
+            )
+        ]
+
+    # ------------------------------------------------------------------ refunds (L11)
+    def refund(
+        self,
+        *,
+        invoice: str,
+        point_value: Decimal,
+        at: datetime,
+        new_id: Callable[[], str],
+    ) -> list[Entry]:
+        """Take back what the invoice earned (never below zero) and give back what it spent
+        (the same lots, with their own expiry)."""
+        key = refund_key(invoice)
+        if key in self.keys:
+            return []
+        self._remember(key)
+        made: list[Entry] = []
+        for earned in self.entries_with_key(earn_key(invoice)):
+            back = min(earned.points, self.balance)
+            if back <= 0:
+                continue
+            taken = self._take(back, prefer=earned.id)
+            made.append(
+                self._record(
+                    Entry(
+                        id=new_id(),
+                        kind=Kind.REVERSAL,
+                        points=-back,
+                        value=-back * point_value,
+                        balance_after=0,
+                        at=at,
+                        key=key,
+                        branch_id=earned.branch_id,
+                        invoice_number=invoice,
+                        source_type="REFUND",
+                        source_id=earned.id,
+                        note=None
+                        if back == earned.points
+                        else f"{earned.points - back} earned points were already used",
+                        taken=taken,
+                    )
+                )
+            )
+        for spent in self.entries_with_key(redeem_key(invoice)):
+            returned = -spent.points
+            by_id = {lot.id: lot for lot in self.lots}
+            for part in spent.taken:
+                if part.lot_id in by_id:
+                    lot = by_id[part.lot_id]
+                    by_id[part.lot_id] = replace(lot, points=lot.points + part.points)
+                else:
+                    by_id[part.lot_id] = Lot(part.lot_id, part.points, part.at, part.expires_at)
+            self.lots = list(by_id.values())
+            expiries = [p.expires_at for p in spent.taken if p.expires_at is not None]
+            made.append(
+                self._record(
+                    Entry(
+                        id=new_id(),
+                        kind=Kind.REVERSAL,
+                        points=returned,
+                        value=returned * point_value,
+                        balance_after=0,
+                        at=at,
+                        key=key,
+                        branch_id=spent.branch_id,
+                        invoice_number=invoice,
+                        source_type="REFUND",
+                        source_id=spent.id,
+                        expires_at=min(expiries) if expiries else None,
+                        taken=spent.taken,
+                    )
+                )
+            )
+        return made
+
+    # ------------------------------------------------------------------ visits (L7)
+    def record_visit(self, key: str) -> int | None:
+        """Counts a visit once; returns the new count, or None for a visit already seen."""
+        marker = visit_key(key)
+        if marker in self.keys:
+            return None
+        self._remember(marker)
+        self.visits += 1
+        return self.visits
+
+    # ------------------------------------------------------------------ erasure
+    def anonymise(self) -> None:
+        """Keep the figures, drop free text that may hold personal data."""
+        self.entries = [replace(e, note=None) for e in self.entries]

@@ -1,0 +1,84 @@
+"""N2: whether a message may go to a client on a channel, and on which channels to try.
+
+A client's communication preferences (C8) are switches per (category, channel); a switch
+nobody has touched is on. The clients context publishes every change with its time; the
+newest change of a switch wins, whatever order the events arrive in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+# Event-driven messages go by e-mail, or by SMS when e-mail is not possible.
+AUTOMATIC_CHANNELS: tuple[str, ...] = ("EMAIL", "SMS")
+# A message sent from the card without a channel takes the first one that works.
+ANY_CHANNEL: tuple[str, ...] = ("EMAIL", "SMS", "PUSH")
+
+
+def preference_key(category: str, channel: str) -> str:
+    return f"{category}_{channel}"
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    client_id: str
+    first_name: str
+    last_name: str
+    email: str | None
+    phone: str | None
+    language: str | None
+    # preference_key -> {"enabled": bool, "at": datetime}
+    preferences: Mapping[str, Mapping[str, Any]]
+    points: int | None = None
+    points_value: Decimal | None = None
+    currency: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def allows(self, category: str, channel: str) -> bool:
+        switch = self.preferences.get(preference_key(category, channel))
+        return True if switch is None else bool(switch.get("enabled", True))
+
+    def address(self, channel: str) -> str | None:
+        if channel == "EMAIL":
+            return self.email
+        if channel == "SMS":
+            return self.phone
+        return self.client_id  # push goes to the client's devices, by client id
+
+
+def why_not(recipient: Recipient, category: str | None, channel: str) -> str | None:
+    """The reason a message may not be sent on `channel`, or None if it may."""
+    if category is not None and not recipient.allows(category, channel):
+        return f"the client switched off {category} messages by {channel}"
+    if not recipient.address(channel):
+        return {"EMAIL": "no e-mail address on file", "SMS": "no phone number on file"}.get(
+            channel, f"no {channel} address"
+        )
+    return None
+
+
+def newer(changed_at: datetime, current: Mapping[str, Any] | None) -> bool:
+    """Whether a preference change is newer than what is stored (newest wins)."""
+    if current is None or current.get("at") is None:
+        return True
+    stored: datetime = current["at"]
+    return changed_at > stored
+
+
+def money(amount: Decimal | None, currency: str | None) -> str | None:
+    if amount is None:
+        return None
+    return f"{amount.quantize(Decimal('0.01'))} {currency or ''}".strip()
+
+
+def channels_to_try(requested: str | None, automatic: bool) -> Sequence[str]:
+    if requested is not None:
+        return (requested,)
+    return AUTOMATIC_CHANNELS if automatic else ANY_CHANNEL

@@ -1,0 +1,318 @@
+"""Use cases: write to a client (N1, N2, L10, N4) and notify staff (N3).
+
+At most once per triggering event and channel: the message record, keyed by
+`<event id>|<channel>`, is written BEFORE anything is sent. A replay of the event finds
+the record and sends nothing; a crash between the record and the send leaves it
+PENDING, never sent twice (see docs/notifications.md for why this side was chosen).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from plumbing.clock import Clock
+from plumbing.consumer import Rejected
+from plumbing.logs import get_logger
+from plumbing.mongo import Doc, DuplicateKeyError
+from plumbing.outbox import Outbox, stored, with_events
+from plumbing.studio import StudioSettings, studio_settings
+from pymongo.asynchronous.database import AsyncDatabase
+
+from notifications.adapters.delivery import Outgoing, Transport, deliver
+from notifications.adapters.recipients import (
+    MESSAGES,
+    STAFF_NOTIFICATIONS,
+    load_recipient,
+    messages,
+    staff_notifications,
+    template_id,
+    templates,
+)
+from notifications.domain.messages import Recipient, money, why_not
+from notifications.domain.templates import (
+    Text,
+    default_text,
+    language_of,
+    rank_word,
+    render,
+    spec_of,
+)
+from notifications.events import (
+    MessageFailed,
+    MessageSent,
+    MessageSuppressed,
+    StaffNotified,
+    catalog,
+)
+
+log = get_logger("notifications.dispatch")
+
+
+class RecipientUnknown(Exception):
+    """The client's card has not reached this context yet: retried, then parked."""
+
+
+@dataclass(frozen=True)
+class Deps:
+    db: AsyncDatabase[Doc]
+    outbox: Outbox
+    clock: Clock
+    transports: Mapping[str, Transport]
+    attempts: int
+    backoff_seconds: float
+
+
+async def template_text(
+    db: AsyncDatabase[Doc], tenant: str, key: str, channel: str, language: str
+) -> Text:
+    """The studio's own version of a template, or the default one."""
+    doc = await templates(db, tenant).get(template_id(key, channel, language))
+    if doc is not None:
+        return Text(subject=doc.get("subject"), body=doc["body"])
+    return default_text(key, channel, language)
+
+
+def client_values(recipient: Recipient, studio: StudioSettings) -> dict[str, Any]:
+    return {
+        "client_first_name": recipient.first_name,
+        "client_last_name": recipient.last_name,
+        "client_name": recipient.name,
+        "studio": studio.name,
+        "points": recipient.points if recipient.points is not None else 0,
+        "points_value": money(recipient.points_value, recipient.currency or studio.currency),
+    }
+
+
+async def require_recipient(db: AsyncDatabase[Doc], tenant: str, client_id: str) -> Recipient:
+    recipient = await load_recipient(db, tenant, client_id)
+    if recipient is None:
+        raise RecipientUnknown(f"client {client_id} is not known here yet")
+    return recipient
+
+
+async def write_to_client(
+    deps: Deps,
+    *,
+    tenant: str,
+    trigger_event_id: str,
+    client_id: str,
+    template_key: str,
+    channels: Sequence[str],
+    values: Mapping[str, Any] | None = None,
+    rank_terms: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """Send one message on the first channel that may and can be used.
+
+    Every channel tried and refused is recorded as SUPPRESSED with the reason. Returns
+    the statuses recorded by this call (empty on a replay).
+    """
+    spec = spec_of(template_key)
+    recipient = await require_recipient(deps.db, tenant, client_id)
+    studio = await studio_settings(deps.db, tenant)
+    language = language_of(recipient.language, studio.language)
+    filled = {**client_values(recipient, studio), **(values or {})}
+    if rank_terms is not None:
+        filled.update(rank_terms_in(rank_terms, language))
+    outcomes: list[str] = []
+    for channel in channels:
+        record_id = f"{trigger_event_id}|{channel}"
+        existing = await messages(deps.db, tenant).get(record_id, {"status": 1})
+        if existing is not None:
+            if existing["status"] == "SENT":
+                break
+            continue
+        base: Doc = {
+            "_id": record_id,
+            "client_id": client_id,
+            "template_key": template_key,
+            "category": spec.category,
+            "channel": channel,
+            "trigger_event_id": trigger_event_id,
+            "language": language,
+            "at": deps.clock.now(),
+            "attempts": 0,
+            "reason": None,
+        }
+        reason = why_not(recipient, spec.category, channel)
+        if reason is not None:
+            event = catalog.envelope(
+                MessageSuppressed(
+                    message_id=record_id,
+                    client_id=client_id,
+                    template_key=template_key,
+                    channel=channel,
+                    category=spec.category,
+                    trigger_event_id=trigger_event_id,
+                    reason=reason,
+                ),
+                tenant=tenant,
+                subject=client_id,
+            )
+            doc = {**base, "status": "SUPPRESSED", "reason": reason}
+            if await _record(deps, tenant, doc, [stored(event, event_topic(event.type))]):
+                outcomes.append("SUPPRESSED")
+                log.info("message_suppressed", tenant=tenant, client_id=client_id, reason=reason)
+            continue
+        text = render(await template_text(deps.db, tenant, template_key, channel, language), filled)
+        to = recipient.address(channel) or ""
+        pending = {
+            **base,
+            "status": "PENDING",
+            "to": to,
+            "subject": text.subject,
+            "body": text.body,
+        }
+        if not await _record(deps, tenant, pending, []):
+            break  # someone else (a replica handling a replay) owns this send
+        outcome = await deliver(
+            deps.transports,
+            Outgoing(
+                message_id=f"{tenant}:{record_id}",
+                tenant=tenant,
+                client_id=client_id,
+                channel=channel,
+                to=to,
+                subject=text.subject,
+                body=text.body,
+                template_key=template_key,
+            ),
+            attempts=deps.attempts,
+            backoff_seconds=deps.backoff_seconds,
+        )
+        await _settle(deps, tenant, pending, outcome.sent, outcome.attempts, outcome.error)
+        outcomes.append("SENT" if outcome.sent else "FAILED")
+        if outcome.sent:
+            break
+    return outcomes
+
+
+def rank_terms_in(event: Mapping[str, Any], language: str) -> dict[str, Any]:
+    return {
+        "rank": event.get("rank") or "—",
+        "next_rank": event.get("next_rank") or "",
+        "category": event.get("category") or "",
+        "rank_word": rank_word(event.get("terminology"), language),
+    }
+
+
+def event_topic(name: str) -> str:
+    return catalog.topic_of(name)
+
+
+async def _record(deps: Deps, tenant: str, doc: Doc, events: list[Doc]) -> bool:
+    """Insert a message record (with its events); False if it already exists."""
+    if events:
+        doc = {**doc, "_outbox": events}
+    try:
+        await messages(deps.db, tenant).insert(doc)
+    except DuplicateKeyError:
+        return False
+    if events:
+        await deps.outbox.written(MESSAGES, f"{tenant}:{doc['_id']}")
+    return True
+
+
+async def _settle(
+    deps: Deps, tenant: str, pending: Doc, sent: bool, attempts: int, error: str | None
+) -> None:
+    record_id = str(pending["_id"])
+    client_id = str(pending["client_id"])
+    now = deps.clock.now()
+    if sent:
+        event = catalog.envelope(
+            MessageSent(
+                message_id=record_id,
+                client_id=client_id,
+                template_key=pending["template_key"],
+                channel=pending["channel"],
+                category=pending["category"],
+                trigger_event_id=pending["trigger_event_id"],
+                subject=pending.get("subject"),
+                sent_at=now,
+            ),
+            tenant=tenant,
+            subject=client_id,
+        )
+        update: Doc = {"$set": {"status": "SENT", "attempts": attempts, "sent_at": now}}
+        log.info("message_sent", tenant=tenant, client_id=client_id, message_id=record_id)
+    else:
+        reason = f"not delivered after {attempts} attempts: {error}"
+        event = catalog.envelope(
+            MessageFailed(
+                message_id=record_id,
+                client_id=client_id,
+                template_key=pending["template_key"],
+                channel=pending["channel"],
+                trigger_event_id=pending["trigger_event_id"],
+                reason=reason,
+                attempts=attempts,
+            ),
+            tenant=tenant,
+            subject=client_id,
+        )
+        update = {"$set": {"status": "FAILED", "attempts": attempts, "reason": reason}}
+        log.warning("message_failed", tenant=tenant, client_id=client_id, reason=reason)
+    await messages(deps.db, tenant).update(
+        {"_id": record_id}, with_events(update, [stored(event, event_topic(event.type))])
+    )
+    await deps.outbox.written(MESSAGES, f"{tenant}:{record_id}")
+
+
+async def notify_staff(
+    deps: Deps,
+    *,
+    tenant: str,
+    trigger_event_id: str,
+    kind: str,
+    roles: Sequence[str],
+    client_id: str,
+    template_key: str,
+    values: Mapping[str, Any],
+    rank_terms: Mapping[str, Any] | None = None,
+) -> int:
+    """One inbox entry per role (staff of that role see it); returns how many were new."""
+    recipient = await require_recipient(deps.db, tenant, client_id)
+    studio = await studio_settings(deps.db, tenant)
+    language = language_of(studio.language)  # the console speaks the studio's language
+    filled = {**client_values(recipient, studio), **values}
+    if rank_terms is not None:
+        filled.update(rank_terms_in(rank_terms, language))
+    text = render(await template_text(deps.db, tenant, template_key, "PUSH", language), filled)
+    created = 0
+    for role in dict.fromkeys(r.upper() for r in roles):
+        if role not in ("OWNER", "ADMIN", "OPERATOR"):
+            raise Rejected(f"notify_roles names {role!r}, which is not a staff role")
+        notification_id = f"{trigger_event_id}|{role}"
+        event = catalog.envelope(
+            StaffNotified(
+                notification_id=notification_id,
+                role=role,
+                kind=kind,
+                client_id=client_id,
+                message=text.body,
+                trigger_event_id=trigger_event_id,
+            ),
+            tenant=tenant,
+            subject=client_id,
+        )
+        try:
+            await staff_notifications(deps.db, tenant).insert(
+                {
+                    "_id": notification_id,
+                    "role": role,
+                    "kind": kind,
+                    "message": text.body,
+                    "client_id": client_id,
+                    "at": deps.clock.now(),
+                    "read": False,
+                    "read_by": None,
+                    "_outbox": [stored(event, event_topic(event.type))],
+                }
+            )
+        except DuplicateKeyError:
+            continue
+        await deps.outbox.written(STAFF_NOTIFICATIONS, f"{tenant}:{notification_id}")
+        created += 1
+    return created

@@ -1,0 +1,207 @@
+"""Use cases on the program: on/off, terminology, categories and their ordered ranks.
+
+The program is one document per studio; each use case reads it, lets the domain change
+it, and writes it back under its version (retried when two managers edit at once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from plumbing.ids import new_id
+
+from ranks.adapters.store import Conflict, Program, Store
+from ranks.domain.model import (
+    Category,
+    Criteria,
+    RankDef,
+    RankRefused,
+    Terminology,
+    insert_rank,
+    move_rank,
+    remove_rank,
+    valid_name,
+)
+
+ATTEMPTS = 5
+NOTIFIABLE = {"OWNER", "ADMIN", "OPERATOR"}
+
+
+@dataclass(frozen=True)
+class CategoryChanges:
+    name: str | None = None
+    auto_promote: bool | None = None
+    notify_on_eligibility: bool | None = None
+    notify_roles: tuple[str, ...] | None = None
+    notify_client: bool | None = None
+    archived: bool | None = None
+    service_ids: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class RankChanges:
+    name: str | None = None
+    criteria: Criteria | None = None
+
+
+async def _edit(store: Store, change: Callable[[Program], object]) -> tuple[Program, object]:
+    for _ in range(ATTEMPTS):
+        program = await store.program()
+        result = change(program)
+        try:
+            return await store.save_program(program), result
+        except Conflict:
+            continue
+    raise RuntimeError("the program changed too often meanwhile")
+
+
+def _enabled(program: Program) -> None:
+    if not program.enabled:
+        raise RankRefused("PROGRAM_DISABLED")
+
+
+async def set_program(store: Store, enabled: bool, terminology: Terminology | None) -> Program:
+    def change(program: Program) -> None:
+        program.enabled = enabled
+        if terminology is not None:
+            program.terminology = terminology
+
+    program, _ = await _edit(store, change)
+    return program
+
+
+def _apply(category: Category, changes: CategoryChanges, program: Program) -> Category:
+    if changes.name is not None:
+        name = valid_name(changes.name)
+        if any(
+            c.name.casefold() == name.casefold() and c.id != category.id for c in program.categories
+        ):
+            raise RankRefused("DUPLICATE_CATEGORY", name=name)
+        category = replace(category, name=name)
+    if changes.notify_roles is not None:
+        if set(changes.notify_roles) - NOTIFIABLE:
+            raise RankRefused("BAD_ROLE")
+        category = replace(category, notify_roles=tuple(dict.fromkeys(changes.notify_roles)))
+    for attr in ("auto_promote", "notify_on_eligibility", "notify_client", "archived"):
+        value = getattr(changes, attr)
+        if value is not None:
+            category = replace(category, **{attr: value})
+    if changes.service_ids is not None:
+        category = replace(category, service_ids=tuple(dict.fromkeys(changes.service_ids)))
+    return category
+
+
+async def create_category(store: Store, changes: CategoryChanges) -> Category:
+    def change(program: Program) -> Category:
+        _enabled(program)
+        if changes.name is None:
+            raise RankRefused("BAD_NAME", maximum=80)
+        category = _apply(Category(id=new_id(), name=""), changes, program)
+        program.categories.append(category)
+        return category
+
+    _, category = await _edit(store, change)
+    assert isinstance(category, Category)
+    return category
+
+
+def _category(program: Program, category_id: str) -> Category:
+    category = program.category(category_id)
+    if category is None:
+        raise RankRefused("UNKNOWN_CATEGORY")
+    return category
+
+
+async def update_category(store: Store, category_id: str, changes: CategoryChanges) -> Category:
+    def change(program: Program) -> Category:
+        _enabled(program)
+        category = _apply(_category(program, category_id), changes, program)
+        program.replace(category)
+        return category
+
+    _, category = await _edit(store, change)
+    assert isinstance(category, Category)
+    return category
+
+
+async def add_rank(
+    store: Store, category_id: str, changes: RankChanges, position: int | None
+) -> tuple[Category, RankDef]:
+    def change(program: Program) -> tuple[Category, RankDef]:
+        _enabled(program)
+        rank = RankDef(new_id(), valid_name(changes.name), changes.criteria or Criteria())
+        category = insert_rank(_category(program, category_id), rank, position)
+        program.replace(category)
+        return category, rank
+
+    _, result = await _edit(store, change)
+    assert isinstance(result, tuple)
+    return result
+
+
+def _owner_of(program: Program, rank_id: str) -> Category:
+    for category in program.categories:
+        if any(r.id == rank_id for r in category.ranks):
+            return category
+    raise RankRefused("UNKNOWN_RANK")
+
+
+async def update_rank(store: Store, rank_id: str, changes: RankChanges) -> tuple[Category, RankDef]:
+    """Rename or change criteria. New criteria apply from now on; nobody loses a rank
+    already earned (holders keep it whatever the new numbers say)."""
+
+    def change(program: Program) -> tuple[Category, RankDef]:
+        _enabled(program)
+        category = _owner_of(program, rank_id)
+        rank = category.rank(rank_id)
+        if changes.name is not None:
+            name = valid_name(changes.name)
+            if any(
+                r.name.casefold() == name.casefold() and r.id != rank_id for r in category.ranks
+            ):
+                raise RankRefused("DUPLICATE_RANK", name=name)
+            rank = replace(rank, name=name)
+        if changes.criteria is not None:
+            changes.criteria.check()
+            rank = replace(rank, criteria=changes.criteria)
+        category = replace(
+            category, ranks=tuple(rank if r.id == rank_id else r for r in category.ranks)
+        )
+        program.replace(category)
+        return category, rank
+
+    _, result = await _edit(store, change)
+    assert isinstance(result, tuple)
+    return result
+
+
+async def move(store: Store, rank_id: str, position: int) -> tuple[Category, RankDef]:
+    program = await store.program()
+    held = await store.held_ranks(_owner_of(program, rank_id).id)
+
+    def change(program: Program) -> tuple[Category, RankDef]:
+        _enabled(program)
+        category = move_rank(_owner_of(program, rank_id), rank_id, position, held)
+        program.replace(category)
+        return category, category.rank(rank_id)
+
+    _, result = await _edit(store, change)
+    assert isinstance(result, tuple)
+    return result
+
+
+async def remove(store: Store, rank_id: str) -> tuple[Category, RankDef]:
+    program = await store.program()
+    held = await store.held_ranks(_owner_of(program, rank_id).id)
+
+    def change(program: Program) -> tuple[Category, RankDef]:
+        _enabled(program)
+        category, rank = remove_rank(_owner_of(program, rank_id), rank_id, held)
+        program.replace(category)
+        program.removed[rank.id] = (category.id, rank)
+        return category, rank
+
+    _, result = await _edit(store, change)
+    assert isinstance(result, tuple)
+    return result

@@ -1,0 +1,447 @@
+"""K7: partner facts through the graph and straight from Kafka; C9: the timeline; the
+client card's activity (bookings, unpaid sales, memberships, gift cards, app)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from plumbing import topics
+from plumbing.envelope import Envelope
+from plumbing.testing import KAFKA_BOOTSTRAP, Graph, eventually
+
+CREATE_CLIENT = """
+mutation($f: String!, $l: String!) {
+  createClient(input: {firstName: $f, lastName: $l}) { client { id } userErrors { code } }
+}"""
+SESSION = """
+mutation($id: ID!, $svc: ID!, $at: DateTime!, $cap: Int!, $pro: ID) {
+  recordSession(id: $id, serviceId: $svc, startsAt: $at, capacity: $cap, professionalId: $pro) {
+    accepted eventId userErrors { code field message }
+  }
+}"""
+BOOKING = """
+mutation($id: ID!, $c: ID!, $s: ID!, $st: String!, $app: Boolean!, $k: String, $at: DateTime!) {
+  recordBooking(id: $id, clientId: $c, sessionId: $s, status: $st, fromApp: $app,
+                balanceKind: $k, occurredAt: $at) {
+    accepted eventId userErrors { code field message }
+  }
+}"""
+PURCHASE = """
+mutation($input: PurchaseInput!) {
+  recordPurchase(input: $input) { accepted eventId userErrors { code field message } }
+}"""
+REFUND = """
+mutation($inv: String!, $at: DateTime!) {
+  refundPurchase(invoiceNumber: $inv, occurredAt: $at) { accepted eventId userErrors { code } }
+}"""
+APP = """
+mutation($c: ID!, $k: String!, $p: AppPlatform, $at: DateTime!) {
+  recordAppEvent(clientId: $c, kind: $k, platform: $p, occurredAt: $at) {
+    accepted eventId userErrors { code field message }
+  }
+}"""
+VISIT = """
+mutation($c: ID!, $s: ID, $at: DateTime!) {
+  recordVisit(clientId: $c, sessionId: $s, attendedAt: $at) { accepted eventId userErrors { code } }
+}"""
+MEMBERSHIP = """
+mutation($input: MembershipInput!) {
+  recordMembership(input: $input) { accepted eventId userErrors { code field message } }
+}"""
+GIFT = """
+mutation($id: ID!, $c: ID!, $at: DateTime!) {
+  recordGiftCard(id: $id, clientId: $c, code: "GIFT-1", balance: "25.00", currency: "eur",
+                 reportedAt: $at) { accepted userErrors { code } }
+}"""
+# The card as the summary's list of the day links to it (crm resolves all of it).
+CARD = """
+query($d: Date!) {
+  crmSummary(date: $d) { bookedToday { clients {
+    id
+    activity {
+      upcomingBookings { id sessionId serviceId professionalId startsAt status fromApp }
+      pastBookings(first: 5) { id status }
+      unpaidSales { invoiceNumber total { amount currency } paid { amount } }
+      memberships { id plan status validFrom validUntil toleranceDays credits { id kind status } }
+      giftCards { code balance { amount currency } }
+      hasApp appPlatform
+    }
+    timeline(first: 50) { edges { node { kind summary source } } }
+  } } }
+}"""
+SUMMARY = """
+query($d: Date!) { crmSummary(date: $d) { bookedToday { count } bookedFromApp
+  occupancy { placesOffered placesBooked } } }"""
+
+
+def iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+KNOWN = '{ crmSummary(date: "2026-01-01") { demographics { gender { count } } } }'
+
+
+async def crm_knows(owner: Graph, count: int) -> None:
+    """Wait until the crm consumer has every client card of the studio (each card
+    counts in exactly one gender bucket)."""
+
+    def total(data: dict[str, Any]) -> int:
+        return sum(b["count"] for b in data["crmSummary"]["demographics"]["gender"])
+
+    await eventually(lambda: owner(KNOWN), until=lambda d: total(d) >= count, timeout=30)
+
+
+async def new_client(
+    owner: Graph, producer: AIOKafkaProducer, first: str, last: str = "Test", count: int = 1
+) -> str:
+    client_id = await seed_client(producer, owner.tenant, first, last)
+    await crm_knows(owner, count)
+    return client_id
+
+
+# Client cards and studio settings reach crm as the clients context's events; the tests
+# put them on Kafka themselves so that they exercise crm alone (the clients service has
+# its own tests).
+async def seed_client(
+    producer: AIOKafkaProducer,
+    tenant: str,
+    first: str,
+    last: str = "Test",
+    *,
+    gender: str | None = None,
+    birth: str | None = None,
+) -> str:
+    client_id = uuid.uuid4().hex
+    envelope = Envelope(
+        type="clients.client_created.v1",
+        source="services/clients",
+        tenant=tenant,
+        subject=client_id,
+        data={
+            "client_id": client_id,
+            "first_name": first,
+            "last_name": last,
+            "gender": gender,
+            "birth_date": birth,
+            "status": "ACTIVE",
+            "source": "MANUAL",
+        },
+    )
+    await producer.send_and_wait(topics.CLIENTS, envelope.to_bytes(), key=envelope.key.encode())
+    return client_id
+
+
+async def seed_studio(producer: AIOKafkaProducer, tenant: str, zone: str, language: str) -> None:
+    envelope = Envelope(
+        type="clients.studio_updated.v1",
+        source="services/clients",
+        tenant=tenant,
+        subject=None,
+        data={"name": "Studio", "time_zone": zone, "currency": "EUR", "language": language},
+    )
+    await producer.send_and_wait(topics.CLIENTS, envelope.to_bytes(), key=envelope.key.encode())
+
+
+def codes(payload: dict[str, Any]) -> list[str]:
+    return [e["code"] for e in payload["userErrors"]]
+
+
+@pytest.fixture
+async def producer() -> AsyncIterator[AIOKafkaProducer]:
+    made = AIOKafkaProducer(bootstrap_servers=KAFKA_BOOTSTRAP, enable_idempotence=True)
+    await made.start()
+    yield made
+    await made.stop()
+
+
+class DlqTap:
+    """What `ingest.bookings.dlq` received after the tap opened."""
+
+    def __init__(self) -> None:
+        self.consumer = AIOKafkaConsumer(
+            bootstrap_servers=KAFKA_BOOTSTRAP, enable_auto_commit=False
+        )
+        self.seen: list[dict[str, Any]] = []
+
+    async def open(self) -> None:
+        await self.consumer.start()
+        topic = topics.dlq(topics.INGEST_BOOKINGS)
+        cluster = await self.consumer._client.fetch_all_metadata()
+        partitions = [TopicPartition(topic, p) for p in cluster.partitions_for_topic(topic) or ()]
+        if not partitions:
+            partitions = [TopicPartition(topic, 0)]
+        self.consumer.assign(partitions)
+        await self.consumer.seek_to_end(*partitions)
+        for tp in partitions:
+            await self.consumer.position(tp)
+
+    async def parked(self, tenant: str) -> list[dict[str, Any]]:
+        batch = await self.consumer.getmany(timeout_ms=200)
+        for records in batch.values():
+            self.seen.extend(json.loads(r.value or b"{}") for r in records)
+        return [p for p in self.seen if p.get("tenant") == tenant]
+
+
+@pytest.fixture
+async def dlq() -> AsyncIterator[DlqTap]:
+    tap = DlqTap()
+    await tap.open()
+    yield tap
+    await tap.consumer.stop()
+
+
+async def test_k7_bad_facts_are_user_errors_and_good_ones_are_accepted_once(
+    owner: Graph, graphs: Callable[..., Graph], producer: AIOKafkaProducer
+) -> None:
+    partner = graphs(owner.tenant, "PARTNER", subject="partner-1")
+    ana = await new_client(owner, producer, "Ana")
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+
+    bad_session = await partner(SESSION, {"id": "S1", "svc": "yoga", "at": iso(start), "cap": -1})
+    assert codes(bad_session["recordSession"]) == ["BAD_CAPACITY"]
+    early = await partner(
+        BOOKING, {"id": "B1", "c": ana, "s": "S1", "st": "BOOKED", "app": False, "at": iso(start)}
+    )
+    assert codes(early["recordBooking"]) == ["UNKNOWN_SESSION"]  # booking before its session
+
+    ok = await partner(SESSION, {"id": "S1", "svc": "yoga", "at": iso(start), "cap": 8})
+    assert ok["recordSession"]["accepted"] is True and ok["recordSession"]["eventId"]
+    again = await partner(SESSION, {"id": "S1", "svc": "yoga", "at": iso(start), "cap": 8})
+    assert again["recordSession"]["eventId"] == ok["recordSession"]["eventId"]  # same fact
+
+    stranger = await partner(
+        BOOKING,
+        {"id": "B9", "c": "nobody", "s": "S1", "st": "BOOKED", "app": False, "at": iso(start)},
+    )
+    assert codes(stranger["recordBooking"]) == ["UNKNOWN_CLIENT"]
+    status = await partner(
+        BOOKING, {"id": "B1", "c": ana, "s": "S1", "st": "MAYBE", "app": False, "at": iso(start)}
+    )
+    assert codes(status["recordBooking"]) == ["BAD_STATUS"]
+    cancel_unknown = await partner(
+        BOOKING,
+        {"id": "B7", "c": ana, "s": "S1", "st": "CANCELLED", "app": False, "at": iso(start)},
+    )
+    assert codes(cancel_unknown["recordBooking"]) == ["UNKNOWN_BOOKING"]
+    booked = await partner(
+        BOOKING, {"id": "B1", "c": ana, "s": "S1", "st": "BOOKED", "app": True, "at": iso(start)}
+    )
+    twice = await partner(
+        BOOKING, {"id": "B1", "c": ana, "s": "S1", "st": "BOOKED", "app": True, "at": iso(start)}
+    )
+    assert booked["recordBooking"]["accepted"] and twice["recordBooking"]["accepted"]
+    assert twice["recordBooking"]["eventId"] == booked["recordBooking"]["eventId"]
+
+    kind = await partner(APP, {"c": ana, "k": "DANCE", "at": iso(start)})
+    assert codes(kind["recordAppEvent"]) == ["BAD_KIND"]
+    platform = await partner(APP, {"c": ana, "k": "SESSION_STARTED", "at": iso(start)})
+    assert codes(platform["recordAppEvent"]) == ["PLATFORM_REQUIRED"]
+    naive = await partner(APP, {"c": ana, "k": "LOGGED_OUT", "at": "2026-01-01T10:00:00"})
+    assert codes(naive["recordAppEvent"]) == ["NAIVE_TIME"]
+
+    sale = {
+        "clientId": ana,
+        "invoiceNumber": "INV-1",
+        "channel": "IN_STUDIO",
+        "occurredAt": iso(start),
+        "lines": [{"category": "SERVICE", "itemId": "yoga", "name": "Yoga", "amount": "20.00"}],
+        "payments": [{"method": "CASH", "amount": "25.00"}],
+    }
+    over = await partner(PURCHASE, {"input": sale})
+    assert codes(over["recordPurchase"]) == ["OVERPAID"]
+    empty = await partner(PURCHASE, {"input": {**sale, "lines": [], "payments": []}})
+    assert codes(empty["recordPurchase"]) == ["NO_LINES"]
+    refund = await partner(REFUND, {"inv": "NOPE", "at": iso(start)})
+    assert codes(refund["refundPurchase"]) == ["UNKNOWN_INVOICE"]
+    visit = await partner(VISIT, {"c": ana, "s": "S404", "at": iso(start)})
+    assert codes(visit["recordVisit"]) == ["UNKNOWN_SESSION"]
+
+    client = graphs(owner.tenant, "CLIENT", client_id=ana)
+    forbidden = await client.raw(SESSION, {"id": "S2", "svc": "x", "at": iso(start), "cap": 1})
+    assert forbidden["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+    day = start.date().isoformat()  # the studio has no time zone set: UTC
+    summary = await eventually(
+        lambda: owner(SUMMARY, {"d": day}),
+        until=lambda s: s["crmSummary"]["bookedToday"]["count"] == 1,
+    )
+    assert summary["crmSummary"]["bookedFromApp"] == 1  # recorded twice, counted once
+    assert summary["crmSummary"]["occupancy"] == [{"placesOffered": 8, "placesBooked": 1}]
+
+
+async def test_k7_facts_straight_from_kafka_are_checked_parked_and_never_doubled(
+    owner: Graph, producer: AIOKafkaProducer, dlq: DlqTap
+) -> None:
+    tenant = owner.tenant
+    bruno = await new_client(owner, producer, "Bruno")
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+
+    async def send(type_: str, data: dict[str, Any], subject: str | None = bruno) -> Envelope:
+        envelope = Envelope(
+            type=type_, source="partners/test", tenant=tenant, subject=subject, data=data
+        )
+        topic = topics.INGEST_BOOKINGS
+        await producer.send_and_wait(topic, envelope.to_bytes(), key=envelope.key.encode())
+        return envelope
+
+    booking = {
+        "booking_id": "K1",
+        "client_id": bruno,
+        "session_id": "KS1",
+        "from_app": False,
+        "occurred_at": iso(start),
+    }
+    await send("ingest.booking_made.v1", booking)  # before its session: parked
+    await send(
+        "ingest.session_scheduled.v1",
+        {"session_id": "KS1", "service_id": "karate", "starts_at": iso(start), "capacity": -3},
+        None,
+    )  # negative capacity: parked
+    await send(
+        "ingest.session_scheduled.v1",
+        {"session_id": "KS1", "service_id": "karate", "starts_at": iso(start), "capacity": 6},
+        None,
+    )
+    parked = await eventually(lambda: dlq.parked(tenant), until=lambda p: len(p) >= 2)
+    reasons = " | ".join(p["reason"] for p in parked)
+    assert "UNKNOWN_SESSION" in reasons
+    assert "capacity" in reasons
+
+    first = await send("ingest.booking_made.v1", booking)
+    await producer.send_and_wait(topics.INGEST_BOOKINGS, first.to_bytes(), key=first.key.encode())
+    await send("ingest.booking_made.v1", booking)  # the same booking, another message
+    await send(
+        "ingest.booking_made.v1", {**booking, "booking_id": "K2", "client_id": "ghost"}, "ghost"
+    )
+
+    day = start.date().isoformat()
+    summary = await eventually(
+        lambda: owner(SUMMARY, {"d": day}),
+        until=lambda s: s["crmSummary"]["occupancy"] != [],
+    )
+    parked = await eventually(lambda: dlq.parked(tenant), until=lambda p: len(p) >= 3)
+    assert any("UNKNOWN_CLIENT" in p["reason"] for p in parked)
+    summary = await owner(SUMMARY, {"d": day})
+    assert summary["crmSummary"]["bookedToday"]["count"] == 1
+    assert summary["crmSummary"]["occupancy"] == [{"placesOffered": 6, "placesBooked": 1}]
+
+
+async def test_c9_timeline_and_activity_of_a_client(
+    owner: Graph, graphs: Callable[..., Graph], producer: AIOKafkaProducer
+) -> None:
+    await seed_studio(producer, owner.tenant, "Europe/Madrid", "es")
+    carla = await new_client(owner, producer, "Carla", "Rossi")
+    now = datetime.now(UTC).replace(microsecond=0)
+    soon, before = now + timedelta(days=1), now - timedelta(days=1)
+    for sid, at in (("A1", soon), ("A2", before)):
+        data = await owner(
+            SESSION, {"id": sid, "svc": "pilates", "at": iso(at), "cap": 3, "pro": "p1"}
+        )
+        assert data["recordSession"]["accepted"]
+    for bid, sid in (("CB1", "A1"), ("CB2", "A2")):
+        data = await owner(
+            BOOKING,
+            {
+                "id": bid,
+                "c": carla,
+                "s": sid,
+                "st": "BOOKED",
+                "app": True,
+                "k": "CREDIT",
+                "at": iso(before),
+            },
+        )
+        assert data["recordBooking"]["accepted"]
+    sale = {
+        "clientId": carla,
+        "invoiceNumber": "F-7",
+        "channel": "APP",
+        "occurredAt": iso(before),
+        "lines": [{"category": "PACK", "itemId": "p10", "name": "10 sessions", "amount": "80.00"}],
+        "payments": [{"method": "CARD", "amount": "30.00"}],
+    }
+    assert (await owner(PURCHASE, {"input": sale}))["recordPurchase"]["accepted"]
+    membership = {
+        "id": "M1",
+        "clientId": carla,
+        "plan": "Monthly",
+        "status": "active",
+        "validFrom": before.date().isoformat(),
+        "validUntil": (now + timedelta(days=29)).date().isoformat(),
+        "toleranceDays": 3,
+        "reportedAt": iso(before),
+        "credits": [{"id": "c1", "kind": "CLASS", "status": "available"}],
+    }
+    assert (await owner(MEMBERSHIP, {"input": membership}))["recordMembership"]["accepted"]
+    bad = await owner(MEMBERSHIP, {"input": {**membership, "validUntil": "2000-01-01"}})
+    assert codes(bad["recordMembership"]) == ["BAD_PERIOD"]
+    assert (await owner(GIFT, {"id": "G1", "c": carla, "at": iso(before)}))["recordGiftCard"][
+        "accepted"
+    ]
+    assert (await owner(APP, {"c": carla, "k": "SESSION_STARTED", "p": "IOS", "at": iso(before)}))[
+        "recordAppEvent"
+    ]["accepted"]
+    assert (await owner(VISIT, {"c": carla, "s": "A2", "at": iso(before)}))["recordVisit"][
+        "accepted"
+    ]
+
+    tomorrow = soon.astimezone(ZoneInfo("Europe/Madrid")).date().isoformat()
+
+    async def card() -> dict[str, Any]:
+        listed = (await owner(CARD, {"d": tomorrow}))["crmSummary"]["bookedToday"]["clients"]
+        found: dict[str, Any] = next((c for c in listed if c["id"] == carla), {})
+        return found
+
+    shown = await eventually(
+        card, until=lambda c: bool(c) and len(c["timeline"]["edges"]) >= 8, timeout=30
+    )
+    activity = shown["activity"]
+    assert [b["id"] for b in activity["upcomingBookings"]] == ["CB1"]
+    assert activity["upcomingBookings"][0]["fromApp"] is True
+    assert activity["upcomingBookings"][0]["professionalId"] == "p1"
+    assert activity["pastBookings"] == [{"id": "CB2", "status": "BOOKED"}]
+    assert activity["unpaidSales"] == [
+        {
+            "invoiceNumber": "F-7",
+            "total": {"amount": "80.00", "currency": "EUR"},
+            "paid": {"amount": "30.00"},
+        }
+    ]
+    assert activity["memberships"][0]["plan"] == "Monthly"
+    assert activity["memberships"][0]["credits"] == [
+        {"id": "c1", "kind": "CLASS", "status": "AVAILABLE"}
+    ]
+    assert activity["giftCards"] == [
+        {"code": "GIFT-1", "balance": {"amount": "25.00", "currency": "EUR"}}
+    ]
+    assert (activity["hasApp"], activity["appPlatform"]) == (True, "IOS")
+
+    kinds = [e["node"]["kind"] for e in shown["timeline"]["edges"]]
+    for kind in (
+        "client_created",
+        "booking_made",
+        "purchase_recorded",
+        "membership_reported",
+        "gift_card_reported",
+        "app_session_started",
+        "visit_recorded",
+    ):
+        assert kind in kinds, kinds
+    summaries = {e["node"]["kind"]: e["node"]["summary"] for e in shown["timeline"]["edges"]}
+    assert summaries["purchase_recorded"] == "Compra F-7: 80.00, 50.00 pendiente"  # Spanish studio
+    assert summaries["app_session_started"] == "Abrió la app (IOS)"
+
+    # A refund takes the sale off the unpaid list; CLIENT sees only itself.
+    assert (await owner(REFUND, {"inv": "F-7", "at": iso(now)}))["refundPurchase"]["accepted"]
+    refunded = await eventually(card, until=lambda c: c["activity"]["unpaidSales"] == [])
+    assert "purchase_refunded" in [e["node"]["kind"] for e in refunded["timeline"]["edges"]]
+    other = graphs(owner.tenant, "CLIENT", client_id=carla)
+    refused = await other.raw(CARD, {"d": tomorrow})
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"  # staff only

@@ -1,0 +1,318 @@
+"""N1/R10 templates a studio edits (with their placeholders checked when saved) and N4
+messages staff send from the client card, delivered for real."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from notifications.sinks import received_mail, received_webhooks
+from plumbing import topics
+from plumbing.envelope import Envelope
+from plumbing.testing import KAFKA_BOOTSTRAP, Graph, eventually, subgraph_url
+
+TEMPLATES = (
+    "{ notificationTemplates { key channel language subject body placeholders customized } }"
+)
+UPDATE = """
+mutation($key: String!, $channel: Channel!, $language: String!, $subject: String, $body: String!) {
+  updateNotificationTemplate(key: $key, channel: $channel, language: $language,
+                             subject: $subject, body: $body) {
+    key channel language subject body customized
+  }
+}
+"""
+SEND = """
+mutation($id: ID!, $key: String!, $channel: Channel) {
+  sendClientMessage(clientId: $id, templateKey: $key, channel: $channel) {
+    accepted eventId userErrors { field message code }
+  }
+}
+"""
+
+
+ENTITIES = """
+query($r: [_Any!]!) {
+  _entities(representations: $r) {
+    ... on Client {
+      messages { templateKey channel status reason subject body language }
+      messageChannels(category: %s)
+    }
+  }
+}
+"""
+
+
+@pytest.fixture
+async def kafka() -> AsyncIterator[AIOKafkaProducer]:
+    producer = AIOKafkaProducer(bootstrap_servers=KAFKA_BOOTSTRAP, enable_idempotence=True)
+    await producer.start()
+    yield producer
+    await producer.stop()
+
+
+async def card(owner: Graph, client_id: str, category: str = "SERVICE") -> dict[str, Any]:
+    """The client fields this context owns, asked of its subgraph the way the gateway
+    does (`_entities`): these tests then need no other subgraph to answer `client(id)`."""
+    subgraph = Graph(owner.tenant, ["OWNER"], url=subgraph_url("notifications"))
+    try:
+        data = await subgraph(
+            ENTITIES % category, {"r": [{"__typename": "Client", "id": client_id}]}
+        )
+    finally:
+        await subgraph.close()
+    found: dict[str, Any] = data["_entities"][0]
+    return found
+
+
+async def announce_card(
+    kafka: AIOKafkaProducer,
+    tenant: str,
+    client_id: str,
+    *,
+    studio: str,
+    language: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    phone: str | None,
+) -> None:
+    """The facts the clients context publishes for the studio and the new card, published
+    here as well, in its contract, so these tests do not wait on another context's relay
+    (the real events arrive later and change nothing)."""
+    for envelope in (
+        Envelope(
+            type="clients.studio_updated.v1",
+            source="services/clients",
+            tenant=tenant,
+            data={
+                "name": studio,
+                "time_zone": "Europe/Madrid",
+                "currency": "EUR",
+                "language": language,
+            },
+        ),
+        Envelope(
+            type="clients.client_created.v1",
+            source="services/clients",
+            tenant=tenant,
+            subject=client_id,
+            data={
+                "client_id": client_id,
+                "first_name": first_name,
+                "last_name": last_name,
+                "email": email,
+                "phone": phone,
+                "status": "ACTIVE",
+                "source": "MANUAL",
+            },
+        ),
+    ):
+        await kafka.send_and_wait(topics.CLIENTS, envelope.to_bytes(), key=envelope.key.encode())
+
+
+async def new_client(
+    owner: Graph, kafka: AIOKafkaProducer, *, language: str = "es", phone: str | None = None
+) -> tuple[str, str]:
+    # Only the card's published facts: no other context needs to answer for it here.
+    email = f"marco.{uuid.uuid4().hex[:10]}@example.com"
+    client_id = uuid.uuid4().hex
+    await announce_card(
+        kafka,
+        owner.tenant,
+        client_id,
+        studio="Palestra Luna",
+        language=language,
+        first_name="Marco",
+        last_name="Rossi",
+        email=email,
+        phone=phone,
+    )
+
+    async def channels() -> list[str]:
+        found: list[str] = (await card(owner, client_id, "TRANSACTIONS"))["messageChannels"]
+        return found
+
+    await eventually(channels, timeout=30)
+    return client_id, email
+
+
+def code_of(body: dict[str, Any]) -> str:
+    code: str = body["errors"][0]["extensions"]["code"]
+    return code
+
+
+async def test_every_template_has_defaults_in_three_languages(owner: Graph) -> None:
+    templates = (await owner(TEMPLATES))["notificationTemplates"]
+    keys = {t["key"] for t in templates}
+    assert keys == {
+        "rank_eligible_staff",
+        "rank_eligible_client",
+        "rank_promoted",
+        "points_receipt",
+        "payment_reminder",
+        "booking_invitation",
+        "points_balance",
+    }
+    # 6 client templates x 3 channels x 3 languages + the staff one x 3 languages.
+    assert len(templates) == 6 * 3 * 3 + 3
+    by_id = {(t["key"], t["channel"], t["language"]): t for t in templates}
+    assert {lang for (k, _, lang) in by_id if k == "payment_reminder"} == {"es", "it", "en"}
+    mail = by_id[("rank_eligible_client", "EMAIL", "it")]
+    assert mail["subject"] == "{studio}: puoi passare a {next_rank}"
+    assert "{rank_word}" in mail["body"] and mail["customized"] is False
+    assert "{points}" in by_id[("points_balance", "SMS", "en")]["body"]
+    assert by_id[("points_balance", "SMS", "en")]["subject"] is None
+    assert "rank_word" in mail["placeholders"] and "invoice_number" not in mail["placeholders"]
+
+
+async def test_saving_a_template_checks_its_placeholders(
+    owner: Graph, tenant: str, graphs: Callable[..., Graph]
+) -> None:
+    base = {"key": "payment_reminder", "channel": "EMAIL", "language": "en", "subject": "Hi"}
+    typo = await owner.raw(UPDATE, {**base, "body": "Dear {client_frist_name}, please pay."})
+    assert code_of(typo) == "UNKNOWN_PLACEHOLDER"
+    assert "{client_frist_name}" in typo["errors"][0]["message"]
+    wrong_key = await owner.raw(UPDATE, {**base, "body": "{rank}"})  # not offered here
+    assert code_of(wrong_key) == "UNKNOWN_PLACEHOLDER"
+    braces = await owner.raw(UPDATE, {**base, "body": "Dear {client_first_name"})
+    assert code_of(braces) == "BAD_TEMPLATE"
+    attribute = await owner.raw(UPDATE, {**base, "body": "{studio.__class__}"})
+    assert code_of(attribute) == "BAD_TEMPLATE"
+    unknown = await owner.raw(UPDATE, {**base, "key": "welcome", "body": "Hi"})
+    assert code_of(unknown) == "UNKNOWN_TEMPLATE"
+    language = await owner.raw(UPDATE, {**base, "language": "fr", "body": "Salut"})
+    assert code_of(language) == "BAD_LANGUAGE"
+    sms_subject = await owner.raw(UPDATE, {**base, "channel": "SMS", "body": "Pay"})
+    assert code_of(sms_subject) == "BAD_TEMPLATE"
+    empty = await owner.raw(UPDATE, {**base, "body": "   "})
+    assert code_of(empty) == "BAD_TEMPLATE"
+    operator = graphs(tenant, "OPERATOR")
+    assert code_of(await operator.raw(UPDATE, {**base, "body": "Pay"})) == "FORBIDDEN"
+
+    saved = (
+        await owner(
+            UPDATE,
+            {**base, "body": "Dear {client_first_name}, you hold $CLIPOINTS$ points. {{{studio}}}"},
+        )
+    )["updateNotificationTemplate"]
+    assert saved["body"] == "Dear {client_first_name}, you hold {points} points. {{{studio}}}"
+    assert saved["customized"] is True
+    listed = [
+        t
+        for t in (await owner(TEMPLATES))["notificationTemplates"]
+        if (t["key"], t["channel"], t["language"]) == ("payment_reminder", "EMAIL", "en")
+    ]
+    assert listed == [{**saved, "placeholders": listed[0]["placeholders"]}]
+
+
+async def test_staff_send_a_reminder_from_the_card_in_the_studio_template(
+    owner: Graph, tenant: str, graphs: Callable[..., Graph], kafka: AIOKafkaProducer
+) -> None:
+    client_id, email = await new_client(owner, kafka, language="en")
+    await owner(
+        UPDATE,
+        {
+            "key": "payment_reminder",
+            "channel": "EMAIL",
+            "language": "en",
+            "subject": "{studio}: please settle up",
+            "body": "Dear {client_first_name}, you hold {points} points ({points_value}).",
+        },
+    )
+    await kafka.send_and_wait(
+        topics.LOYALTY,
+        Envelope(
+            type="loyalty.points_granted.v1",
+            source="services/loyalty",
+            tenant=tenant,
+            subject=client_id,
+            data={
+                "client_id": client_id,
+                "points": 30,
+                "balance_after": 30,
+                "value": "3.00",
+                "currency": "EUR",
+                "entry_id": "e-1",
+                "at": "2026-11-23T10:00:00Z",
+            },
+        ).to_bytes(),
+        key=f"{tenant}:{client_id}".encode(),
+    )
+    operator = graphs(tenant, "OPERATOR")  # daily staff work: allowed
+    sent = (await operator(SEND, {"id": client_id, "key": "payment_reminder", "channel": "EMAIL"}))[
+        "sendClientMessage"
+    ]
+    assert sent["accepted"] is True and sent["userErrors"] == [] and sent["eventId"]
+    [mail] = await eventually(lambda: asyncio.to_thread(received_mail, email))
+    assert mail["subject"] == "Palestra Luna: please settle up"
+    # 30 points granted worth 3.00 EUR: a point is worth 0.10 EUR.
+    assert mail["body"].strip() == "Dear Marco, you hold 30 points (3.00 EUR)."
+
+    async def records() -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = (await card(owner, client_id, "TRANSACTIONS"))["messages"]
+        return found
+
+    # The mail server accepts before the record says SENT: wait for the record too.
+    [record] = await eventually(records, until=lambda m: [r["status"] for r in m] == ["SENT"])
+    assert (record["templateKey"], record["status"]) == ("payment_reminder", "SENT")
+
+
+async def test_an_invitation_goes_by_sms_through_the_provider_webhook(
+    owner: Graph, kafka: AIOKafkaProducer
+) -> None:
+    phone = f"+3933{uuid.uuid4().int % 100_000_000:08d}"
+    client_id, email = await new_client(owner, kafka, language="it", phone=phone)
+    sent = (await owner(SEND, {"id": client_id, "key": "booking_invitation", "channel": "SMS"}))[
+        "sendClientMessage"
+    ]
+    assert sent["accepted"] is True
+    [hook] = await eventually(lambda: asyncio.to_thread(received_webhooks, phone))
+    assert hook["path"] == "/sms"
+    assert hook["body"]["body"] == (
+        "Palestra Luna: ti aspettiamo. Prenota il prossimo appuntamento dall'app."
+    )
+    assert hook["body"]["template_key"] == "booking_invitation"
+    # Without a channel: the first one the client can be reached on (e-mail here).
+    await owner(SEND, {"id": client_id, "key": "points_balance"})
+    [mail] = await eventually(lambda: asyncio.to_thread(received_mail, email))
+    assert mail["subject"] == "Palestra Luna: i tuoi punti"
+    assert "hai 0 punti" in mail["body"]
+
+
+async def test_what_cannot_be_sent_from_the_card(
+    owner: Graph, tenant: str, graphs: Callable[..., Graph], kafka: AIOKafkaProducer
+) -> None:
+    client_id, email = await new_client(owner, kafka)
+    unknown = (await owner(SEND, {"id": client_id, "key": "rank_eligible_client"}))[
+        "sendClientMessage"
+    ]
+    assert unknown["accepted"] is False
+    assert [(e["code"], e["field"]) for e in unknown["userErrors"]] == [
+        ("UNKNOWN_TEMPLATE", ["templateKey"])
+    ]
+    nobody = (await owner(SEND, {"id": "no-such-client", "key": "payment_reminder"}))[
+        "sendClientMessage"
+    ]
+    assert [e["code"] for e in nobody["userErrors"]] == ["CLIENT_NOT_FOUND"]
+    client = graphs(tenant, "CLIENT", client_id=client_id)
+    refused = await client.raw(SEND, {"id": client_id, "key": "payment_reminder"})
+    assert code_of(refused) == "FORBIDDEN"
+    # The client has no phone: an SMS is recorded as suppressed, with the reason.
+    await owner(SEND, {"id": client_id, "key": "payment_reminder", "channel": "SMS"})
+
+    async def records() -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = (await card(owner, client_id, "TRANSACTIONS"))["messages"]
+        return found
+
+    [record] = await eventually(records)
+    assert (record["channel"], record["status"], record["reason"]) == (
+        "SMS",
+        "SUPPRESSED",
+        "no phone number on file",
+    )
+    assert received_mail(email) == []
