@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
+import inspect
 import sys
 import time
 from pathlib import Path
@@ -32,7 +33,12 @@ async def run(paths: list[Path]) -> int:
         print(f"\n== {path.stem} ==", flush=True)
         started = time.perf_counter()
         try:
-            await module.main()
+            if inspect.iscoroutinefunction(module.main):
+                await module.main()
+            else:  # a script with its own arguments: run it with its defaults
+                process = await asyncio.create_subprocess_exec(sys.executable, str(path))
+                if await process.wait():
+                    raise RuntimeError(f"exit status {process.returncode}")
         except Exception as exc:
             failed += 1
             print(f"!! {path.stem} failed: {exc!r}")

@@ -150,9 +150,11 @@ class EventConsumer:
             ] = await asyncio.wait_for(consumer.getmany(timeout_ms=200, max_records=500), 30)
             if not batches:
                 continue
-            # Partitions are independent (order only matters within one), so a flood on
-            # one topic does not hold up the others.
-            await asyncio.gather(*(self._apply(records) for records in batches.values()))
+            # One partition after another: handlers may read-modify-write a read model that
+            # events from several topics touch (a client's profile), which is only safe
+            # when one event at a time is applied per process.
+            for records in batches.values():
+                await self._apply(records)
             await asyncio.wait_for(
                 consumer.commit({tp: records[-1].offset + 1 for tp, records in batches.items()}),
                 30,
