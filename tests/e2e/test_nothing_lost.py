@@ -120,16 +120,20 @@ async def test_kafka_outage_loses_nothing_and_replays_change_nothing(
 
     writer = asyncio.create_task(keep_creating())
     try:
-        await eventually(lambda: asyncio.sleep(0, len(created)), until=lambda n: n >= 5)
+        await eventually(lambda: asyncio.sleep(0, len(created)), until=lambda n: n >= 5, timeout=60)
         kafka(how)  # a clean stop, or kill -9 mid-load
         # The API keeps accepting work while Kafka is away (the outbox holds the events)…
         before = len(created)
-        await eventually(lambda: asyncio.sleep(0, len(created)), until=lambda n: n >= before + 10)
+        await eventually(
+            lambda: asyncio.sleep(0, len(created)), until=lambda n: n >= before + 10, timeout=60
+        )
         # …and every service says it is not ready.
         for context in SERVICE_PORTS:
             assert not await ready(context), f"{context} reports ready without Kafka"
         kafka("start")
-        await eventually(lambda: asyncio.sleep(0, len(created)), until=lambda n: n >= before + 15)
+        await eventually(
+            lambda: asyncio.sleep(0, len(created)), until=lambda n: n >= before + 15, timeout=60
+        )
     finally:
         stop.set()
         with contextlib.suppress(Exception):
