@@ -85,6 +85,21 @@ def latency_row(name: str, samples_ms: list[float]) -> str:
     return f"{name:<44} n={len(ordered):<6} p50 {p50:>7.1f} ms  p99 {p99:>7.1f} ms"
 
 
+RESULT_MARK = "RESULT\t"
+
+
+def result(figure: str, value: float | int | str, unit: str = "", target: str = "") -> None:
+    """Print one headline figure; `bench/run.py` gathers them into the final table."""
+    shown = (
+        f"{value:,.1f}"
+        if isinstance(value, float)
+        else f"{value:,}"
+        if isinstance(value, int)
+        else value
+    )
+    print(f"{RESULT_MARK}{figure}\t{shown}\t{unit}\t{target}", flush=True)
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of a process (from /proc), in MB."""
     with open(f"/proc/{pid}/status") as status:
@@ -98,4 +113,14 @@ def own_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-__all__ = ["GATEWAY_URL", "SERVICE_PORTS", "Figures", "latency_row", "load", "os", "rss_mb"]
+__all__ = [
+    "GATEWAY_URL",
+    "RESULT_MARK",
+    "SERVICE_PORTS",
+    "Figures",
+    "latency_row",
+    "load",
+    "os",
+    "result",
+    "rss_mb",
+]

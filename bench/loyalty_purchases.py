@@ -13,8 +13,10 @@ import argparse
 import asyncio
 import json
 import statistics
+import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from loyalty.testing import configure, iso
@@ -22,6 +24,9 @@ from plumbing import topics
 from plumbing.envelope import Envelope
 from plumbing.kafka import KafkaPublisher
 from plumbing.testing import KAFKA_BOOTSTRAP, Graph, unique_tenant
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `uv run python bench/…`
+from bench.common import result
 
 TIME_LIMIT = 240.0
 
@@ -147,6 +152,10 @@ async def main(burst: int, paced: int, clients: int) -> None:
     print(f"{'burst purchases turned into points':<44}{len(done):>12}")
     print(f"{'burst complete':<44}{complete!s:>12}")
     print(f"{'purchases/s (one consumer, incl. relay)':<44}{len(done) / elapsed:>12.1f}")
+    if latencies:
+        result("purchase->points p50", statistics.median(latencies) * 1000, "ms")
+        result("purchase->points p99", pct(latencies, 0.99) * 1000, "ms", "< 300 ms")
+    result("purchases/s, one loyalty consumer", len(done) / elapsed, "1/s", ">= 2,000")
 
 
 if __name__ == "__main__":

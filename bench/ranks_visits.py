@@ -18,8 +18,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -28,6 +30,9 @@ from plumbing.envelope import Envelope, InvalidEnvelope
 from plumbing.testing import KAFKA_BOOTSTRAP, MONGO_URL, Graph, unique_tenant
 from pymongo import AsyncMongoClient
 from ranks.adapters.store import bucket_of
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `uv run python bench/…`
+from bench.common import result
 
 CATEGORY = """mutation($n: String!) { createRankCategory(input: {name: $n, autoPromote: true})
   { category { id } userErrors { code } } }"""
@@ -207,6 +212,8 @@ async def main(args: argparse.Namespace) -> None:
             )
     await owner.close()
 
+    for figure, shown in rows:
+        result(figure, shown)
     width = max(len(k) for k, _ in rows)
     print(f"ranks bench, tenant {tenant}")
     for k, v in rows:

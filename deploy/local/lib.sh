@@ -272,7 +272,7 @@ ensure_kafka_jars() {
 # ensure_ferretdb: .cache/bin/ferretdb built from deploy/local/ferretdb (see main.go there).
 ensure_ferretdb() {
 	local src=$LOCAL_DIR/ferretdb bin=$CACHE/bin/ferretdb stamp
-	stamp=$(_stamp "$src/go.mod" "$src/go.sum" "$src/main.go")
+	stamp=$(_stamp "$src/go.mod" "$src/go.sum" "$src"/*.go)
 	[[ -x $bin && -f $bin.stamp && $(<"$bin.stamp") == "$stamp" ]] && return 0
 	command -v go >/dev/null || die "go not found (Go 1.24 or newer is required)"
 	say "building FerretDB (go install; the first build takes a few minutes)"

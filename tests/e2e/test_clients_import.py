@@ -120,3 +120,50 @@ async def test_leads_from_partners_and_widgets_keep_their_source(
     assert refused["createClient"]["userErrors"][0]["code"] == "INVALID_SOURCE"
     imported = await owner(create, {"i": {"firstName": "I", "lastName": "J"}, "s": "IMPORT"})
     assert imported["createClient"]["userErrors"][0]["code"] == "INVALID_SOURCE"
+
+
+async def test_an_import_whose_process_stopped_is_reported_failed_not_running(
+    owner: Graph,
+) -> None:
+    # What a service restart mid-file leaves behind: a job at RUNNING whose progress
+    # stopped being written (written here straight into the clients database).
+    from datetime import UTC, datetime, timedelta
+
+    from plumbing.testing import MONGO_URL, SERVICE_PORTS
+    from pymongo import AsyncMongoClient
+
+    started = datetime.now(UTC)
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(MONGO_URL, tz_aware=True)
+    try:
+        for job_id, beat in (("stalled", started - timedelta(minutes=5)), ("alive", started)):
+            await mongo["clients"]["import_jobs"].insert_one(
+                {
+                    "_id": f"{owner.tenant}:{job_id}",
+                    "id": job_id,
+                    "tenant": owner.tenant,
+                    "status": "RUNNING",
+                    "total": 500,
+                    "processed": 200,
+                    "created": 190,
+                    "duplicates": 10,
+                    "errors": [],
+                    "started_at": started - timedelta(minutes=6),
+                    "heartbeat_at": beat,
+                    "finished_at": None,
+                }
+            )
+    finally:
+        await mongo.close()
+    async with httpx.AsyncClient(timeout=30) as http:
+        response = await http.post(
+            f"http://127.0.0.1:{SERVICE_PORTS['clients']}/_dev/jobs/import_watchdog",
+            json={"as_of": (started + timedelta(seconds=30)).isoformat()},
+            headers=owner.headers(),
+        )
+    assert response.status_code == 200 and response.json()["result"] == 1
+    query = "query($id: ID!) { importJob(id: $id) { status processed created failure } }"
+    stalled = (await owner(query, {"id": "stalled"}))["importJob"]
+    assert stalled["status"] == "FAILED" and stalled["created"] == 190
+    assert "import the file again" in stalled["failure"]
+    alive = (await owner(query, {"id": "alive"}))["importJob"]
+    assert alive == {"status": "RUNNING", "processed": 200, "created": 190, "failure": None}

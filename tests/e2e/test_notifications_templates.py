@@ -157,9 +157,10 @@ async def test_every_template_has_defaults_in_three_languages(owner: Graph) -> N
         "payment_reminder",
         "booking_invitation",
         "points_balance",
+        "points_expiring",
     }
-    # 6 client templates x 3 channels x 3 languages + the staff one x 3 languages.
-    assert len(templates) == 6 * 3 * 3 + 3
+    # 7 client templates x 3 channels x 3 languages + the staff one x 3 languages.
+    assert len(templates) == 7 * 3 * 3 + 3
     by_id = {(t["key"], t["channel"], t["language"]): t for t in templates}
     assert {lang for (k, _, lang) in by_id if k == "payment_reminder"} == {"es", "it", "en"}
     mail = by_id[("rank_eligible_client", "EMAIL", "it")]

@@ -163,9 +163,9 @@ EXPORT_QUERY = """query($id: ID!) {
   clientExport(id: $id)
   client(id: $id) {
     id
-    ranks { category { id name } rank { id name } since visitsInRank daysInRank }
+    ranks { category { id name } rank { id name } since visitsInRank daysInRank stripes }
     rankHistory { id category { id name } fromRank { id name } toRank { id name } kind
-      trigger actorId note at }
+      trigger actorId note at fromStripes toStripes }
     loyalty { balance balanceValue { amount currency }
       ledger(first: 200) { edges { node { id kind points value { amount currency } branchId
         invoiceNumber sourceType sourceId sourceName note actorId at expiresAt } } } }

@@ -1,6 +1,7 @@
 """Demo data of the loyalty context: the program of the seed (a point is worth 0.01 EUR,
-5 % back, card payments do not earn), a fixed-points service, automations, and a few
-points movements on the demo clients, all through the public graph."""
+5 % back, card payments do not earn, a reminder 30 days before points expire), a
+fixed-points service, automations, points for each new karate belt, and a few points
+movements on the demo clients, all through the public graph."""
 
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ mutation($input: LoyaltyProgramInput!) {
 RULE = """
 mutation($s: ID!, $n: String!, $e: Boolean!, $f: Int) {
   setServiceEarnRule(serviceId: $s, serviceName: $n, excluded: $e, fixedPoints: $f) { serviceId }
+}"""
+REWARD = """
+mutation($r: ID!, $p: Int!, $d: Int) {
+  setPromotionReward(rankId: $r, points: $p, expiryDays: $d) { userErrors { field message code } }
 }"""
 AUTOMATION = """
 mutation($input: PointsAutomationInput!) {
@@ -36,6 +41,18 @@ mutation($c: ID!, $i: String!, $a: Decimal!, $b: ID) {
     userErrors { field message code }
   }
 }"""
+
+# (category, belt, points, expiry days): points granted once on reaching the belt (B4).
+# The demo's first promotions happen before these are set, so they earn nothing: a
+# reward never pays back for promotions before it.
+PROMOTION_REWARDS = [
+    ("Karate", "Amarillo", 300, 180),
+    ("Karate", "Naranja", 500, 180),
+    ("Karate", "Verde", 750, 365),
+    ("Karate", "Azul", 1000, 365),
+    ("Karate", "Marrón", 1500, 365),
+    ("Karate", "Negro", 3000, 730),
+]
 
 GIFTS = [
     ("Ana García", 1500, "Regalo de bienvenida"),
@@ -70,9 +87,19 @@ def fill(graph: Graph, state: DemoState) -> None:
                 "expiryDays": 365,
                 "nonEarningPaymentMethods": ["CARD"],
                 "receiptBranchIds": [centro] if centro else [],
+                "expiryReminderDays": 30,
             }
         },
     )
+    belts = {
+        (category["name"], rank["name"]): rank["id"]
+        for category in graph("{ rankCategories { name ranks { id name } } }")["rankCategories"]
+        for rank in category["ranks"]
+    }
+    for category, belt, points, days in PROMOTION_REWARDS:
+        rank_id = belts.get((category, belt))
+        if rank_id:
+            graph.mutate(REWARD, {"r": rank_id, "p": points, "d": days})
     graph(RULE, {"s": "svc-private-lesson", "n": "Clase particular", "e": False, "f": 300})
     graph(RULE, {"s": "svc-trial", "n": "Clase de prueba", "e": True, "f": None})
     for automation in (

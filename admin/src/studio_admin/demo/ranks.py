@@ -1,5 +1,6 @@
-"""Demo data of the ranks context: belt tracking on, two categories with ordered belts,
-and the demo clients holding belts with a short history (R1-R3, R7)."""
+"""Demo data of the ranks context: belt tracking on, two categories with ordered belts
+(the karate white belt with stripes), and the demo clients holding belts with a short
+history (R1-R3, R7, stripes)."""
 
 from __future__ import annotations
 
@@ -24,15 +25,29 @@ PROMOTE = """
 mutation($c: ID!, $cat: ID!, $n: String) {
   promoteClient(clientId: $c, categoryId: $cat, note: $n) { clientRank { rank { name } } userErrors { message code } }
 }"""
+UPDATE_RANK = """
+mutation($id: ID!, $i: RankInput!) {
+  updateRank(id: $id, input: $i) { rank { id name } userErrors { message code } }
+}"""
+AWARD_STRIPE = """
+mutation($c: ID!, $cat: ID!, $n: String) {
+  awardStripe(clientId: $c, categoryId: $cat, note: $n) { clientRank { stripes } userErrors { message code } }
+}"""
 
-# name, settings, belts (name, min visits, min days in the previous belt)
+# Stripes of a belt, in order: (min visits, min days), each counted since the previous
+# stripe (or since entering the belt). The belt after it counts from the last stripe.
+STRIPES: dict[tuple[str, str], list[tuple[int | None, int | None]]] = {
+    ("Karate", "Blanco"): [(4, None), (4, None), (4, 14), (4, 14)],
+}
+
+# name, settings, belts (name, min visits, min days since the previous step)
 CATEGORIES: list[tuple[str, dict[str, Any], list[tuple[str, int | None, int | None]]]] = [
     (
         "Karate",
-        {"autoPromote": True},
+        {"autoPromote": True, "notifyClient": True},
         [
-            ("Blanco", None, None),
-            ("Amarillo", 12, 30),
+            ("Blanco", None, None),  # four stripes first (STRIPES)
+            ("Amarillo", 6, 14),
             ("Naranja", 20, 60),
             ("Verde", 30, 90),
             ("Azul", 40, 120),
@@ -64,6 +79,18 @@ HOLDERS = [
     ("Alex Romero", "Judo infantil", "Blanco", 0, None),
 ]
 
+# (client, category): stripes awarded by hand on the belt held, note
+STRIPE_HOLDERS: dict[tuple[str, str], tuple[int, str]] = {
+    ("Daniel Sánchez", "Karate"): (2, "Buena guardia y constancia"),
+}
+
+
+def _stripes_input(category: str, belt: str) -> list[dict[str, Any]]:
+    return [
+        {"criteria": {"minVisits": visits, "minDaysInRank": days}}
+        for visits, days in STRIPES.get((category, belt), [])
+    ]
+
 
 def fill(graph: Graph, state: DemoState) -> None:
     graph.mutate(
@@ -71,25 +98,33 @@ def fill(graph: Graph, state: DemoState) -> None:
     )
     existing = {
         c["name"]: c
-        for c in graph("{ rankCategories { id name ranks { id name } } }")["rankCategories"]
+        for c in graph("{ rankCategories { id name ranks { id name stripes { number } } } }")[
+            "rankCategories"
+        ]
     }
     ids: dict[str, str] = {}
     belts: dict[tuple[str, str], str] = {}
     for name, settings, ranks in CATEGORIES:
+        striped: set[str] = set()
         if name in existing:  # a previous, interrupted run already made it
             ids[name] = existing[name]["id"]
             have = {r["name"]: r["id"] for r in existing[name]["ranks"]}
+            striped = {r["name"] for r in existing[name]["ranks"] if r["stripes"]}
         else:
             ids[name] = graph.mutate(CATEGORY, {"input": {"name": name, **settings}})["category"][
                 "id"
             ]
             have = {}
         for belt, visits, days in ranks:
+            stripes = _stripes_input(name, belt)
             if belt not in have:
                 criteria = {"minVisits": visits, "minDaysInRank": days}
                 have[belt] = graph.mutate(
-                    ADD_RANK, {"c": ids[name], "i": {"name": belt, "criteria": criteria}}
+                    ADD_RANK,
+                    {"c": ids[name], "i": {"name": belt, "criteria": criteria, "stripes": stripes}},
                 )["rank"]["id"]
+            elif stripes and belt not in striped:  # made before belts had stripes
+                graph.mutate(UPDATE_RANK, {"id": have[belt], "i": {"stripes": stripes}})
             belts[(name, belt)] = have[belt]
     for client, category, belt, promotions, note in HOLDERS:
         client_id = state.client_ids.get(client)
@@ -106,3 +141,6 @@ def fill(graph: Graph, state: DemoState) -> None:
             continue  # already done by an earlier run
         for _ in range(promotions):
             graph.mutate(PROMOTE, {"c": client_id, "cat": ids[category], "n": note})
+        awarded, stripe_note = STRIPE_HOLDERS.get((client, category), (0, ""))
+        for _ in range(awarded):
+            graph.mutate(AWARD_STRIPE, {"c": client_id, "cat": ids[category], "n": stripe_note})

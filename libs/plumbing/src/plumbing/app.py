@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -36,7 +36,7 @@ from plumbing.health import healthz, metrics, readyz
 from plumbing.kafka import KafkaPublisher, kafka_reachable
 from plumbing.logs import configure_logging, get_logger
 from plumbing.metrics import REQUEST_SECONDS
-from plumbing.mongo import Doc, create_client
+from plumbing.mongo import Doc, create_client, detect_backend
 from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.settings import Environment, ServiceSettings
 from plumbing.tracing import configure_tracing
@@ -93,6 +93,9 @@ class ServiceDefinition:
     # Extra HTTP routes of the API role (file downloads, token exchange…). Endpoints find
     # the process resources in `request.app.state.runtime`.
     routes: Sequence[BaseRoute] = ()
+    # Work the API role runs beside its requests for as long as the process lives (an
+    # in-memory read model that follows topics). Each must return soon after `stop` is set.
+    api_tasks: Sequence[Callable[[Runtime, asyncio.Event], Coroutine[Any, Any, None]]] = ()
 
 
 class _SubgraphView(GraphQL[RequestContext, None]):
@@ -190,6 +193,7 @@ def create_app(
         app.state.runtime = runtime
         stop = asyncio.Event()
         tasks: list[asyncio.Task[None]] = []
+        await _retrying("database", lambda: detect_backend(mongo))
         if definition.setup is not None:
             await _retrying("setup", lambda: definition.setup(runtime))  # type: ignore[misc]
         if role in (ProcessRole.RELAY, ProcessRole.ALL) and definition.outbox_collections:
@@ -214,6 +218,9 @@ def create_app(
             tasks.append(asyncio.create_task(runtime.consumer.run(stop), name="consumer"))
             for job in definition.jobs:
                 tasks.append(asyncio.create_task(_repeat(job, runtime, stop), name=job.name))
+        if role in (ProcessRole.API, ProcessRole.ALL):
+            for number, work in enumerate(definition.api_tasks):
+                tasks.append(asyncio.create_task(work(runtime, stop), name=f"api-task-{number}"))
         log.info("service_started", service=settings.service_name, role=role.value)
         try:
             yield

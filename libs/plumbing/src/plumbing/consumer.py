@@ -35,7 +35,7 @@ from plumbing import topics
 from plumbing.envelope import Envelope, InvalidEnvelope
 from plumbing.logs import get_logger
 from plumbing.metrics import CONSUMER_LAG, DLQ_EVENTS, EVENT_SECONDS, EVENTS_HANDLED
-from plumbing.mongo import Doc
+from plumbing.mongo import Doc, write_gate
 from plumbing.tracing import from_kafka_headers, span_from
 
 PROCESSED = "_processed_events"
@@ -244,14 +244,15 @@ class EventConsumer:
 
     async def _mark_processed(self, envelope: Envelope) -> None:
         try:
-            await self._db[PROCESSED].insert_one(
-                {
-                    "_id": self._processed_id(envelope),
-                    "tenant": envelope.tenant,
-                    "type": envelope.type,
-                    "at": datetime.now(UTC),
-                }
-            )
+            async with write_gate(self._db):
+                await self._db[PROCESSED].insert_one(
+                    {
+                        "_id": self._processed_id(envelope),
+                        "tenant": envelope.tenant,
+                        "type": envelope.type,
+                        "at": datetime.now(UTC),
+                    }
+                )
         except DuplicateKeyError:
             pass
 

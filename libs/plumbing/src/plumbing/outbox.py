@@ -32,7 +32,7 @@ from plumbing.envelope import Envelope
 from plumbing.kafka import Message
 from plumbing.logs import get_logger
 from plumbing.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
-from plumbing.mongo import Doc, document_lock
+from plumbing.mongo import Doc, backend, document_lock, write_gate
 from plumbing.tracing import current_traceparent, kafka_headers, span_from
 
 OUTBOX_FIELD = "_outbox"
@@ -78,7 +78,7 @@ class Outbox:
 
     async def written(self, collection: str, doc_id: str) -> None:
         hint = f"{collection}|{doc_id}"
-        async with document_lock(HINTS, hint):
+        async with document_lock(HINTS, hint), write_gate(self._hints):
             await self._hints.update_one({"_id": hint}, {"$inc": {"n": 1}}, upsert=True)
         self.wake.set()
 
@@ -120,14 +120,18 @@ class OutboxRelay:
     async def run(self, stop: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
         next_sweep = 0.0  # sweep once at start: a previous process may have died mid-way
+        quiet_sweeps = 0
         backoff = self._poll
         while not stop.is_set():
             try:
                 if loop.time() >= next_sweep:
                     swept = await self.sweep()
+                    # A sweep reads every aggregate (no index FerretDB would use): after
+                    # sweeps that found nothing it runs less often, up to 8x the period.
+                    quiet_sweeps = 0 if swept else min(quiet_sweeps + 1, 3)
                     # A full sweep means more may be waiting: look again once drained.
                     next_sweep = loop.time() + (
-                        0 if swept >= self.sweep_limit else self._sweep_every
+                        0 if swept >= self.sweep_limit else self._sweep_every * 2**quiet_sweeps
                     )
                 moved = await self.drain()
                 backoff = self._poll
@@ -135,6 +139,9 @@ class OutboxRelay:
                     continue
             except Exception as exc:  # Kafka or the database is down: retry, never give up
                 log.warning("outbox_relay_failed", error=repr(exc))
+                # A write may have lost its hint during the outage: sweep again soon.
+                quiet_sweeps = 0
+                next_sweep = min(next_sweep, loop.time() + self._sweep_every)
                 backoff = min(backoff * 2, 5.0)
                 await _sleep_or_stop(stop, backoff)
                 continue
@@ -194,15 +201,23 @@ class OutboxRelay:
                 await self.before_mark()
             # $pullAll with the exact entries read: FerretDB v1 ignores $pull conditions
             # on sub-documents, and entries pushed meanwhile stay untouched.
-            async with document_lock(collection, doc_id):
+            async with document_lock(collection, doc_id), write_gate(self._db):
                 await self._db[collection].update_one(
                     {"_id": doc_id}, {"$pullAll": {OUTBOX_FIELD: entries}}
                 )
             OUTBOX_PUBLISHED.inc(len(entries))
             self.stats.published += len(entries)
         # Removed only if no writer bumped it since we read it; otherwise go round again.
+        # Checked on the hint read by `_id` (with `n` in the filter FerretDB's SQLite
+        # backend would scan every hint); the lock orders it with this process's bumps.
         async with document_lock(HINTS, hint["_id"]):
-            await self._db[HINTS].delete_one({"_id": hint["_id"], "n": hint["n"]})
+            if not backend.id_only_pushdown:
+                await self._db[HINTS].delete_one({"_id": hint["_id"], "n": hint["n"]})
+                return len(entries)
+            now = await self._db[HINTS].find_one({"_id": hint["_id"]}, {"n": 1})
+            if now is not None and now.get("n") == hint["n"]:
+                async with write_gate(self._db):
+                    await self._db[HINTS].delete_one({"_id": hint["_id"]})
         return len(entries)
 
 

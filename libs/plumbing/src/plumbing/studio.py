@@ -11,7 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from plumbing.envelope import Envelope
-from plumbing.mongo import Doc, document_lock
+from plumbing.mongo import Doc, document_lock, write_gate
 from plumbing.readers import StudioUpdatedRead
 
 STUDIO_SETTINGS = "studio_settings"
@@ -47,7 +47,7 @@ async def remember_studio(db: AsyncDatabase[Doc], event: Envelope) -> None:
         }
     }
     try:
-        async with document_lock(STUDIO_SETTINGS, event.tenant):
+        async with document_lock(STUDIO_SETTINGS, event.tenant), write_gate(db):
             await db[STUDIO_SETTINGS].update_one(
                 {"_id": event.tenant, "at": {"$lt": event.time}}, update, upsert=True
             )

@@ -164,3 +164,13 @@ def test_heatmap_cells_and_the_previous_period() -> None:
     assert cells == [(1, 18, 4, 1, 0.25), (2, 9, 10, 5, 0.5)]
     assert rules.previous_period(date(2026, 3, 31), "MONTH") == date(2026, 2, 28)
     assert rules.previous_period(date(2026, 3, 1), "DAY") == date(2026, 2, 28)
+
+
+def test_stripe_changes_read_as_stripes_of_the_rank() -> None:
+    data = {"rank_name": "Blanco", "stripes": 2, "from_stripes": 1, "stripes_in_rank": 4}
+    assert summarise("ranks.stripe_awarded.v1", data, "es") == "Blanco: grado 2 de 4"
+    assert summarise("ranks.stripe_removed.v1", data, "en") == "Blanco: back to stripe 2 of 4"
+    eligible = {"rank_name": "White", "stripe": 3, "stripes_in_rank": 4}
+    assert (
+        summarise("ranks.stripe_eligible.v1", eligible, "it") == "White: idoneo per il grado 3 di 4"
+    )

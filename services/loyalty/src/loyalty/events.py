@@ -3,6 +3,7 @@
 Every movement of points is one event, carrying the ledger entry it wrote. `points` is
 always a positive magnitude; `balance_after` is the client's balance once it applied
 (the clients service filters by it, notifications show it as `{points}`).
+`points_expiring` is not a movement: it tells that a lot will expire soon (B5).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class PointsRedeemed(PointsMoved):
 
 @catalog.event("loyalty.points_granted.v1", topic=topics.LOYALTY)
 class PointsGranted(PointsMoved):
-    # MANUAL, BIRTHDAY, REFERRAL_FIRST_PURCHASE, VISIT_COUNT, PROMOTION
+    # MANUAL, BIRTHDAY, REFERRAL_FIRST_PURCHASE, VISIT_COUNT, PROMOTION (B4)
     note: str | None = None
     actor_id: str | None = None
 
@@ -65,3 +66,19 @@ class PointsExpired(PointsMoved):
 class PointsReversed(PointsMoved):
     # TAKEN_BACK: what a refunded purchase earned; RETURNED: what it had spent.
     direction: Literal["TAKEN_BACK", "RETURNED"]
+
+
+@catalog.event("loyalty.points_expiring.v1", topic=topics.LOYALTY)
+class PointsExpiring(EventData):
+    """B5: what is left of one lot expires at `expires_at`; published once per lot, the
+    program's `expiryReminderDays` before. `balance` is the client's balance at `at` (the
+    moment of the reminder); nothing moved, so there is no `balance_after`."""
+
+    client_id: str
+    lot_id: str
+    points: int = Field(ge=1)
+    value: str  # decimal string: points x the point value, positive
+    currency: str
+    expires_at: datetime
+    balance: int = Field(ge=0)
+    at: datetime

@@ -29,6 +29,13 @@ mutation($input: LoyaltyProgramInput!) {
     userErrors { field message code }
   }
 }"""
+SET_REWARD = """
+mutation($r: ID!, $p: Int!, $d: Int) {
+  setPromotionReward(rankId: $r, points: $p, expiryDays: $d) {
+    program { enabled expiryDays expiryReminderDays promotionRewards { rankId points expiryDays } }
+    userErrors { field message code }
+  }
+}"""
 ENTRY_FIELDS = """id kind points value { amount currency } branchId invoiceNumber sourceType
   sourceId sourceName note actorId at expiresAt balanceAfter"""
 ACCOUNT = f"""
@@ -204,6 +211,16 @@ async def balance_becomes(graph: Graph, client_id: str, expected: int) -> dict[s
 async def configure(graph: Graph, **settings: Any) -> dict[str, Any]:
     data = await graph(CONFIGURE, {"input": settings})
     payload: dict[str, Any] = data["configureLoyaltyProgram"]
+    assert payload["userErrors"] == [], payload
+    return payload
+
+
+async def set_reward(
+    graph: Graph, rank_id: str, points: int, expiry_days: int | None = None
+) -> dict[str, Any]:
+    """B4: the points a promotion to `rank_id` grants (0 removes the reward)."""
+    data = await graph(SET_REWARD, {"r": rank_id, "p": points, "d": expiry_days})
+    payload: dict[str, Any] = data["setPromotionReward"]
     assert payload["userErrors"] == [], payload
     return payload
 

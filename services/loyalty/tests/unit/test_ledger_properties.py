@@ -1,6 +1,7 @@
 """Property test of the points ledger: random sequences of purchases, redemptions,
-grants, deductions, refunds, expiries and replays. After every step the balance equals
-the ledger's sum and the lots' sum, and is never negative; replays change nothing."""
+grants, deductions, refunds, expiries, promotion rewards, expiry reminders and replays.
+After every step the balance equals the ledger's sum and the lots' sum, and is never
+negative; replays change nothing; a reminder moves nothing and never repeats a lot."""
 
 from __future__ import annotations
 
@@ -30,7 +31,10 @@ op = st.one_of(
     st.tuples(st.just("refund"), invoices, st.none(), st.none()),
     st.tuples(st.just("expire"), st.none(), st.none(), st.none()),
     st.tuples(st.just("tick"), st.integers(1, 200), st.none(), st.none()),
+    st.tuples(st.just("promote"), st.sampled_from(["r1", "r2"]), st.integers(1, 300), st.none()),
+    st.tuples(st.just("remind"), st.integers(0, 90), st.none(), st.none()),
 )
+reminded: list[str] = []
 
 
 def check(account: Account) -> None:
@@ -94,6 +98,26 @@ def apply(account: Account, step: tuple[object, ...], now: datetime) -> None:
         account.refund(invoice=invoice, point_value=VALUE, at=now, new_id=new_id)
     elif kind == "expire":
         account.settle(now, VALUE, new_id)
+    elif kind == "promote":
+        _, rank, points, _ = step
+        assert isinstance(rank, str) and isinstance(points, int)
+        account.reward_promotion(
+            entry_id=new_id(),
+            rank_id=rank,
+            rank_name=rank,
+            points=points,
+            expiry_days=90,
+            point_value=VALUE,
+            at=now,
+        )
+    elif kind == "remind":
+        _, days, _, _ = step
+        assert isinstance(days, int)
+        before = (account.balance, len(account.entries), list(account.lots))
+        made = account.remind(as_of=now, days=days, point_value=VALUE)
+        assert (account.balance, len(account.entries), list(account.lots)) == before
+        assert all(now < r.expires_at <= now + timedelta(days=days) for r in made)
+        reminded.extend(r.lot_id for r in made)
 
 
 @settings(max_examples=300, deadline=None)
@@ -104,6 +128,7 @@ def test_balance_is_always_the_ledger_and_never_negative(
     account = Account(client_id="c1")
     now = T0
     done: list[tuple[object, ...]] = []
+    reminded.clear()
     for step in steps:
         if step[0] == "tick":
             assert isinstance(step[1], int)
@@ -117,10 +142,12 @@ def test_balance_is_always_the_ledger_and_never_negative(
             assert refused.code in {"INSUFFICIENT_POINTS", "BAD_POINTS", "BAD_AMOUNT"}
             assert account.balance <= before
         check(account)
+        assert len(reminded) == len(set(reminded))  # once per lot
         done.append(step)
-        # Replays of purchases, refunds and redemptions already applied change nothing.
+        # Replays of purchases, refunds, redemptions and promotions already applied change
+        # nothing.
         for index in replays:
-            if index < len(done) and done[index][0] in {"earn", "refund", "redeem"}:
+            if index < len(done) and done[index][0] in {"earn", "refund", "redeem", "promote"}:
                 account.settle(now, VALUE, new_id)
                 snapshot = (account.balance, len(account.entries))
                 # A redemption refused the first time was never applied: it may apply now.

@@ -80,6 +80,7 @@ PREFERENCES_CHANGED = "clients.preferences_changed.v1"
 CLIENT_ELIGIBLE = "ranks.client_eligible.v1"
 CLIENT_PROMOTED = "ranks.client_promoted.v1"
 POINTS_REDEEMED = "loyalty.points_redeemed.v1"
+POINTS_EXPIRING = "loyalty.points_expiring.v1"
 POINTS_EVENTS = (
     "loyalty.points_earned.v1",
     "loyalty.points_granted.v1",
@@ -142,3 +143,19 @@ class PointsRedeemedRead(PointsChangedRead):
     branch_id: str | None = None
     channel: str | None = None
     send_receipt: bool = False
+
+
+class PointsExpiringRead(EventData):
+    """`loyalty.points_expiring.v1` (B5): one lot's points expire at `expires_at`."""
+
+    client_id: str
+    points: int
+    value: Decimal | None = None  # what `points` are worth: prices one point
+    currency: str | None = None
+    expires_at: datetime
+    balance: int
+
+    def balance_value(self) -> Decimal | None:
+        if self.value is None or not self.points:
+            return None
+        return self.value / self.points * self.balance

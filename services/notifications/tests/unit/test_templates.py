@@ -1,6 +1,8 @@
-"""N1/R10: placeholders are checked when saved, defaults exist in es/it/en, rendering."""
+"""N1/R10/B5: placeholders are checked when saved, defaults exist in es/it/en, rendering."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pytest
 from notifications.domain.templates import (
@@ -8,6 +10,7 @@ from notifications.domain.templates import (
     SPECS,
     TemplateError,
     Text,
+    date_text,
     default_text,
     language_of,
     placeholders_in,
@@ -78,3 +81,27 @@ def test_channel_and_key_are_checked() -> None:
     with pytest.raises(TemplateError) as unknown:
         validate("welcome", "EMAIL", "en", None, "x")
     assert unknown.value.code == "UNKNOWN_TEMPLATE"
+
+
+def test_the_expiry_reminder_tells_the_points_the_balance_and_the_day() -> None:
+    spec = SPECS["points_expiring"]
+    assert (spec.category, spec.channels, spec.manual) == (
+        "SERVICE",
+        ("EMAIL", "SMS", "PUSH"),
+        False,
+    )
+    assert {"points", "expiring_points", "expiry_date"} <= spec.placeholders
+    values = {"studio": "Dojo", "points": 500, "expiring_points": 120, "expiry_date": "1 May 2027"}
+    sms = render(default_text("points_expiring", "SMS", "en"), values)
+    assert sms.body == "Dojo: 120 of your 500 points expire on 1 May 2027."
+    mail = render(default_text("points_expiring", "EMAIL", "es"), {**values, "expiry_date": "x"})
+    assert mail.subject == "Dojo: tus puntos caducan el x"
+    assert "120 de tus 500 puntos caducan el x" in mail.body
+
+
+def test_dates_are_written_with_the_month_name_in_the_language() -> None:
+    day = date(2027, 3, 5)
+    assert date_text(day, "es") == "5 de marzo de 2027"
+    assert date_text(day, "it") == "5 marzo 2027"
+    assert date_text(day, "en") == "5 March 2027"
+    assert date_text(day, "de") == "5 March 2027"  # unsupported: English

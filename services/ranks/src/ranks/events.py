@@ -31,6 +31,8 @@ class RankChanged(EventData):
     note: str | None = None
     terminology: str  # BELTS | RANKINGS | CHALLENGES
     at: datetime
+    # Stripes held in the rank left (a new rank starts with none).
+    from_stripes: int = 0
 
 
 @catalog.event("ranks.rank_assigned.v1", topic=topics.RANKS)
@@ -40,7 +42,10 @@ class RankAssigned(RankChanged):
 
 @catalog.event("ranks.client_promoted.v1", topic=topics.RANKS)
 class ClientPromoted(RankChanged):
-    pass
+    """`notify_client`: the category says the client is told (its `notifyClient`), so the
+    notifications context sends the client the promotion message."""
+
+    notify_client: bool = False
 
 
 @catalog.event("ranks.client_demoted.v1", topic=topics.RANKS)
@@ -65,6 +70,56 @@ class ClientEligible(EventData):
     notify_client: bool
     visits_in_rank: int
     days_in_rank: int
+
+
+class StripeChanged(EventData):
+    """Common fields of a stripe awarded or removed: `stripes` is how many stripes of
+    `rank_*` the client holds AFTER the change, `from_stripes` before it."""
+
+    change_id: str
+    client_id: str
+    category_id: str
+    category_name: str
+    rank_id: str
+    rank_name: str
+    rank_position: int
+    stripes: int
+    from_stripes: int
+    stripes_in_rank: int  # how many stripes the rank has
+    trigger: str  # MANUAL | AUTOMATIC
+    actor_id: str | None = None
+    note: str | None = None
+    terminology: str
+    at: datetime
+
+
+@catalog.event("ranks.stripe_awarded.v1", topic=topics.RANKS)
+class StripeAwarded(StripeChanged):
+    pass
+
+
+@catalog.event("ranks.stripe_removed.v1", topic=topics.RANKS)
+class StripeRemoved(StripeChanged):
+    pass
+
+
+@catalog.event("ranks.stripe_eligible.v1", topic=topics.RANKS)
+class StripeEligible(EventData):
+    """Published once per eligibility when the category does not award by itself: the
+    client meets the criteria of `stripe` (its number) of the rank held."""
+
+    client_id: str
+    category_id: str
+    category_name: str
+    rank_id: str
+    rank_name: str
+    stripe: int
+    stripes_in_rank: int
+    terminology: str
+    notify_roles: list[str]
+    notify_client: bool
+    visits_in_step: int  # visits since the previous stripe (or entering the rank)
+    days_in_step: int
 
 
 class VisitRead(EventData):

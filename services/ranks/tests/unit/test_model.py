@@ -69,7 +69,8 @@ def test_auto_promotion_at_the_threshold_starts_the_new_rank_from_zero() -> None
 def test_without_auto_promotion_the_eligibility_is_announced_once() -> None:
     manual = Category("k", "Karate", ranks=(WHITE, YELLOW))
     first = settle(manual, held(visit_keys=("a", "b", "c")), T0, UTC_ZONE, "c1")
-    assert first.eligible_for == YELLOW and first.change is None
+    assert first.eligible_for is not None and first.eligible_for.rank == YELLOW
+    assert first.change is None
     again = settle(manual, first.holding, T0, UTC_ZONE, "c2")
     assert again.eligible_for is None and again.holding == first.holding
 

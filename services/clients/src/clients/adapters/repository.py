@@ -15,16 +15,18 @@ Collections:
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from plumbing.contracts import EventData
-from plumbing.mongo import Doc, DuplicateKeyError, TenantCollection
+from plumbing.mongo import Doc, DuplicateKeyError, TenantCollection, backend, write_gate
 from plumbing.outbox import HINTS, Outbox, stored, with_events
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from clients.events import catalog
+from clients.service_layer import search_index
 
 STUDIOS = "studios"
 CLIENTS = "clients"
@@ -74,10 +76,7 @@ class Repository:
         return await self.clients.get(client_id, {"_outbox": 0, "_events": 0})
 
     async def clients_by_ids(self, ids: Sequence[str]) -> dict[str, Doc]:
-        docs = await self.clients.find(
-            {"_id": {"$in": [self.clients.key(i) for i in ids]}},
-            projection={"_outbox": 0, "_events": 0},
-        )
+        docs = await self.clients.get_many(ids, {"_outbox": 0, "_events": 0})
         return {doc["id"]: doc for doc in docs}
 
     async def insert_client(self, doc: Doc, events: Sequence[EventData]) -> Doc:
@@ -85,6 +84,7 @@ class Repository:
         body["_id"] = doc["id"]
         body["_outbox"] = self._entries(events, doc["id"])
         saved = await self.clients.insert(body)
+        search_index.card_written(self.db.name, self.tenant, saved)
         await self._outbox.written(CLIENTS, saved["_id"])
         return saved
 
@@ -100,23 +100,62 @@ class Repository:
             {"_id": client_id, **(guard or {})},
             with_events(update, self._entries(events, client_id)),
         )
+        search_index.card_written(self.db.name, self.tenant, doc)
         if doc is not None and events:
             await self._outbox.written(CLIENTS, doc["_id"])
         return doc
 
-    async def find_clients(
+    async def search_clients(
         self,
         filter: Mapping[str, Any],
+        criteria: search_index.Criteria,
         *,
-        sort: Sequence[tuple[str, int]],
+        after: tuple[str, str] | None,
         limit: int,
-    ) -> list[Doc]:
-        return await self.clients.find(
-            filter, projection={"_outbox": 0, "_events": 0}, sort=sort, limit=limit
-        )
+    ) -> tuple[int, list[Doc]]:
+        """`(total matching, up to `limit` cards after the position)`, ordered by
+        `(sort_name, id)`. `filter` and `criteria` are the same conditions, for the
+        database and for the in-memory index.
 
-    async def count_clients(self, filter: Mapping[str, Any]) -> int:
-        return await self.clients.count(filter)
+        On MongoDB: a count and a page, both served by the `(tenant, sort_name, id)`
+        index. FerretDB's SQLite backend has no index for them and reads the whole
+        collection per query (every tenant's cards), so there this process's search index
+        answers once it is loaded, and the page's cards are then fetched by `_id`. While
+        it loads, the collection is read for the keys only.
+        """
+        index = search_index.serving(self.db.name)
+        if backend.id_only_pushdown and index is not None and index.ready:
+            total, page = index.search(self.tenant, criteria, after=after, limit=limit)
+            cards = await self.clients_by_ids(page)
+            return total, [cards[i] for i in page if i in cards and not cards[i].get("erased")]
+        if not backend.id_only_pushdown:
+            page_filter = dict(filter)
+            if after is not None:
+                name, last_id = after
+                page_filter.setdefault("$and", []).append(
+                    {
+                        "$or": [
+                            {"sort_name": {"$gt": name}},
+                            {"sort_name": name, "id": {"$gt": last_id}},
+                        ]
+                    }
+                )
+            total = await self.clients.count(filter)
+            docs = await self.clients.find(
+                page_filter,
+                projection={"_outbox": 0, "_events": 0},
+                sort=[("sort_name", 1), ("id", 1)],
+                limit=limit,
+            )
+            return total, docs
+        keys = sorted(
+            (str(d.get("sort_name") or ""), str(d["id"]))
+            for d in await self.clients.find(filter, projection={"sort_name": 1, "id": 1})
+        )
+        start = bisect.bisect_right(keys, after) if after is not None else 0
+        page = [client_id for _, client_id in keys[start : start + limit]]
+        cards = await self.clients_by_ids(page)
+        return len(keys), [cards[i] for i in page if i in cards]
 
     # ------------------------------------------------------------------ unique keys
     async def claim_key(self, kind: str, value: str, client_id: str) -> str | None:
@@ -147,12 +186,9 @@ class Repository:
         """`email:<x>` / `phone:<y>` keys already held, by whom (stale ones dropped)."""
         if not keys:
             return {}
-        docs = await self.keys.find({"_id": {"$in": [self.keys.key(k) for k in keys]}})
+        docs = await self.keys.get_many(keys)
         held = {str(d["_id"]).split(":", 1)[1]: str(d["client_id"]) for d in docs}
-        holders = await self.clients.find(
-            {"_id": {"$in": [self.clients.key(c) for c in set(held.values())]}},
-            projection={"id": 1, "erased": 1},
-        )
+        holders = await self.clients.get_many(list(held.values()), {"id": 1, "erased": 1})
         alive = {d["id"] for d in holders if not d.get("erased")}
         for key, holder in list(held.items()):
             if holder not in alive:
@@ -170,7 +206,8 @@ class Repository:
             for key, client in claims
         ]
         try:
-            await self.keys.raw.insert_many(docs, ordered=False)
+            async with write_gate(self.keys.raw):
+                await self.keys.raw.insert_many(docs, ordered=False)
         except BulkWriteError as exc:
             return {
                 claims[err["index"]][0]
@@ -198,7 +235,10 @@ class Repository:
             body["tenant"] = self.tenant
             body["_outbox"] = self._entries(events, doc["id"])
             bodies.append(body)
-        await self.clients.raw.insert_many(bodies, ordered=False)
+        async with write_gate(self.clients.raw):
+            await self.clients.raw.insert_many(bodies, ordered=False)
+        for body in bodies:
+            search_index.card_written(self.db.name, self.tenant, body)
 
     async def announce(self, client_ids: Sequence[str], chunk: int = 1000) -> None:
         """Tell the relay that these new cards hold events (one hint each, plain inserts:
@@ -209,7 +249,8 @@ class Repository:
                 for cid in client_ids[start : start + chunk]
             ]
             try:
-                await self.db[HINTS].insert_many(hints, ordered=False)
+                async with write_gate(self.db):
+                    await self.db[HINTS].insert_many(hints, ordered=False)
             except BulkWriteError as exc:
                 # A hint that exists already is read by the relay all the same.
                 errors = exc.details.get("writeErrors", [])

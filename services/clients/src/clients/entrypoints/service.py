@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from plumbing import topics
-from plumbing.app import Runtime, ServiceDefinition
+from plumbing.app import Job, Runtime, ServiceDefinition
 
 from clients.adapters.repository import OUTBOX_COLLECTIONS
+from clients.entrypoints import search_feed
 from clients.entrypoints.auth_routes import ROUTES as AUTH_ROUTES
 from clients.entrypoints.downloads import ROUTES as DOWNLOAD_ROUTES
 from clients.graphql.schema import schema
-from clients.service_layer import standing
+from clients.service_layer import imports, standing
 
 
 async def setup(runtime: Runtime) -> None:
@@ -33,4 +36,10 @@ def definition() -> ServiceDefinition:
         handlers=lambda runtime: standing.handlers(runtime.db),
         setup=setup,
         routes=[*DOWNLOAD_ROUTES, *AUTH_ROUTES],
+        api_tasks=(search_feed.run,),
+        jobs=(Job("import_watchdog", 60, stalled_imports),),
     )
+
+
+async def stalled_imports(runtime: Runtime, now: datetime, tenant: str | None) -> int:
+    return await imports.fail_stalled(runtime.db, now, tenant)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import strawberry
@@ -15,10 +14,10 @@ from plumbing.gql import (
     context_of,
     decode_cursor,
     encode_cursor,
-    error_masking,
     page_size,
     require,
     require_scope,
+    schema_extensions,
     user_error,
 )
 from strawberry.file_uploads import Upload
@@ -28,9 +27,10 @@ from clients.adapters.files import FileStore
 from clients.adapters.repository import Repository
 from clients.config import Settings
 from clients.domain.card import BookingChannel, CustomFieldType
-from clients.domain.model import ClientSource, Problems, fold
+from clients.domain.model import ClientSource, Problems
 from clients.domain.model import ClientSource as Source
 from clients.graphql.partner_keys import PartnerKeyMutation, PartnerKeyQuery
+from clients.graphql.search import client_criteria, client_query
 from clients.graphql.types import (
     BookingCheck,
     Client,
@@ -122,21 +122,13 @@ class Query(PartnerKeyQuery):
         size = page_size(first)
         query = client_query(filter)
         repo = repo_of(ctx)
-        total = await repo.count_clients(query)
         position = decode_cursor(after)
-        page_query = dict(query)
-        if position is not None:
-            name, _, last_id = position.partition("\x00")
-            page_query.setdefault("$and", []).append(
-                {
-                    "$or": [
-                        {"sort_name": {"$gt": name}},
-                        {"sort_name": name, "id": {"$gt": last_id}},
-                    ]
-                }
-            )
-        docs = await repo.find_clients(
-            page_query, sort=[("sort_name", 1), ("id", 1)], limit=size + 1
+        name, _, last_id = (position or "").partition("\x00")
+        total, docs = await repo.search_clients(
+            query,
+            client_criteria(filter),
+            after=(name, last_id) if position is not None else None,
+            limit=size + 1,
         )
         edges = [
             ClientEdge(
@@ -207,49 +199,6 @@ class Query(PartnerKeyQuery):
         if card is None or card.get("erased"):
             raise NotFound(f"unknown client {id!r}")
         return privacy.export_card(card, await repo.definitions(), exported_at=ctx.now())
-
-
-def client_query(filter: ClientFilter | None) -> dict[str, Any]:
-    query: dict[str, Any] = {"erased": {"$ne": True}}
-    ands: list[dict[str, Any]] = []
-    if filter is None:
-        return query
-    if filter.search and filter.search.strip():
-        words = fold(filter.search).split()
-        ands.extend({"search_text": {"$regex": re.escape(w)}} for w in words[:5])
-    if filter.status:
-        query["status"] = {"$in": [s.value for s in filter.status]}
-    if filter.branch_id:
-        query["preferred_branch_id"] = str(filter.branch_id)
-    if filter.birthday_on:
-        day = filter.birthday_on
-        days = [day.strftime("%m-%d")]
-        if day.month == 2 and day.day == 28 and not _leap(day.year):
-            days.append("02-29")  # leap-day birthdays are celebrated on the 28th
-        query["birth_md"] = {"$in": days}
-    if filter.rank_id:
-        query["rank_ids"] = str(filter.rank_id)
-    low, high = filter.min_points, filter.max_points
-    if low is not None and high is not None and low > high:
-        raise BadInput("minPoints is greater than maxPoints", code="BAD_POINTS_RANGE")
-    if low is not None or high is not None:
-        bounds: dict[str, int] = {}
-        if low is not None:
-            bounds["$gte"] = low
-        if high is not None:
-            bounds["$lte"] = high
-        in_range: dict[str, Any] = {"points": bounds}
-        if (low is None or low <= 0) and (high is None or high >= 0):
-            # A card no loyalty event reached yet has a balance of 0.
-            in_range = {"$or": [in_range, {"points": {"$exists": False}}]}
-        ands.append(in_range)
-    if ands:
-        query["$and"] = ands
-    return query
-
-
-def _leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
 @strawberry.type
@@ -587,6 +536,6 @@ schema = strawberry.federation.Schema(
     query=Query,
     mutation=Mutation,
     types=[Client],
-    extensions=[error_masking],
+    extensions=schema_extensions(),
     federation_version="2.9",
 )

@@ -434,6 +434,9 @@ class ImportJob:
     created: int
     duplicates: int
     errors: list[ImportRowError]
+    failure: str | None = strawberry.field(
+        default=None, description="Why a FAILED import stopped (rows already imported stay)."
+    )
 
     @classmethod
     def from_doc(cls, doc: Doc) -> ImportJob:
@@ -445,7 +448,17 @@ class ImportJob:
             created=int(doc["created"]),
             duplicates=int(doc["duplicates"]),
             errors=[ImportRowError(row=e["row"], message=e["message"]) for e in doc["errors"]],
+            failure=_public_failure(doc.get("failure")),
         )
+
+
+def _public_failure(failure: object) -> str | None:
+    """The reason a job stopped, for staff: a plain sentence, never an exception's text."""
+    if not isinstance(failure, str) or not failure:
+        return None
+    if failure.startswith(("the import", "la importación", "l'importazione")):
+        return failure
+    return "the import stopped because of an internal error; the rows processed are kept"
 
 
 def input_values(value: Any) -> dict[str, Any]:

@@ -19,14 +19,16 @@ import io
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from plumbing.clock import as_utc, utcnow
 from plumbing.ids import new_id
 from plumbing.logs import get_logger
-from plumbing.mongo import Doc
+from plumbing.mongo import Doc, TenantCollection, local_id
+from pymongo.asynchronous.database import AsyncDatabase
 
-from clients.adapters.repository import Repository
+from clients.adapters.repository import IMPORT_JOBS, Repository
 from clients.domain.card import Invalid, header_key, parse_date, parse_gender, parse_status
 from clients.domain.model import ClientSource, Problems
 from clients.events import ClientCreated
@@ -139,6 +141,7 @@ async def start_import(
         "errors": [],
         "started_by": actor.id,
         "started_at": now,
+        "heartbeat_at": utcnow(),
         "finished_at": None,
     }
     job["id"] = job["_id"]
@@ -235,7 +238,8 @@ async def run_import(
         clock.append(time.perf_counter())
         errors.sort(key=lambda e: e["row"])
         update: Doc = {
-            "$inc": {"processed": len(batch), "created": len(cards), "duplicates": duplicates}
+            "$inc": {"processed": len(batch), "created": len(cards), "duplicates": duplicates},
+            "$set": {"heartbeat_at": utcnow()},
         }
         if errors:
             update["$push"] = {"errors": {"$each": errors}}
@@ -255,3 +259,37 @@ async def run_import(
     # the import runs, its writes would only contend with the import's own.
     await repo.announce(created)
     await repo.update_job(job_id, {"$set": {"status": "COMPLETED", "finished_at": now}})
+
+
+STALLED_AFTER = timedelta(minutes=2)  # a running import writes its progress every batch
+
+
+async def fail_stalled(db: AsyncDatabase[Doc], now: datetime, tenant: str | None) -> int:
+    """Mark FAILED the imports whose process stopped mid-file (a restart, a crash): they
+    would otherwise show RUNNING for ever. What was imported stays; importing the file
+    again creates the rest and reports the rows already in as duplicates."""
+    query: Doc = {"status": "RUNNING"}
+    if tenant is not None:
+        query["tenant"] = tenant
+    failed = 0
+    for job in await db[IMPORT_JOBS].find(query, {"tenant": 1, "heartbeat_at": 1}).to_list():
+        beat = job.get("heartbeat_at")
+        if beat is not None and as_utc(beat) > now - STALLED_AFTER:
+            continue
+        jobs = TenantCollection(db[IMPORT_JOBS], str(job["tenant"]))
+        done = await jobs.update(
+            {"_id": local_id(str(job["_id"])), "status": "RUNNING"},
+            {
+                "$set": {
+                    "status": "FAILED",
+                    "failure": "the import stopped before the end of the file; the rows "
+                    "processed are kept: import the file again to add the rest (rows "
+                    "already imported are reported as duplicates)",
+                    "finished_at": now,
+                }
+            },
+        )
+        if done is not None:
+            failed += 1
+            log.warning("import_stalled", tenant=job["tenant"], job=job["_id"])
+    return failed

@@ -22,6 +22,7 @@ from plumbing.mongo import Doc, TenantCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from clients.adapters.repository import CLIENTS
+from clients.service_layer.search_index import card_written
 
 log = get_logger("clients.standing")
 
@@ -75,6 +76,7 @@ async def apply_rank(db: AsyncDatabase[Doc], envelope: Envelope) -> None:
             ),
         )
         if done is not None:
+            card_written(db.name, envelope.tenant, done)
             return
         again = await cards.get(data.client_id, {"_events": 1})
         if again is not None and envelope.id in (again.get("_events") or []):
@@ -87,7 +89,7 @@ async def apply_points(db: AsyncDatabase[Doc], envelope: Envelope) -> None:
     cards = TenantCollection(db[CLIENTS], envelope.tenant)
     at = as_utc(envelope.time)
     seen_filter, seen_update = once(envelope.id)
-    await cards.update(
+    done = await cards.update(
         {
             "_id": data.client_id,
             "erased": {"$ne": True},
@@ -96,6 +98,7 @@ async def apply_points(db: AsyncDatabase[Doc], envelope: Envelope) -> None:
         },
         merge({"$set": {"points": data.balance_after, "points_at": at}}, seen_update),
     )
+    card_written(db.name, envelope.tenant, done)
 
 
 def handlers(db: AsyncDatabase[Doc]) -> Mapping[str, Callable[[Envelope], Awaitable[None]]]:

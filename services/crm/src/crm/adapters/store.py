@@ -24,7 +24,14 @@ from typing import Any
 from plumbing.consumer import SEEN_FIELD, SEEN_KEEP
 from plumbing.contracts import EventData
 from plumbing.envelope import Envelope
-from plumbing.mongo import Doc, DuplicateKeyError, TenantCollection, document_lock
+from plumbing.mongo import (
+    Doc,
+    DuplicateKeyError,
+    TenantCollection,
+    bounded_pushes,
+    document_lock,
+    write_gate,
+)
 from plumbing.outbox import Outbox, stored, with_events
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
@@ -68,9 +75,14 @@ async def update_by_id(
     if upsert:
         merged.setdefault("$setOnInsert", {})["tenant"] = coll.tenant
     async with document_lock(coll.raw.name, coll.key(local)):
-        return await coll.raw.find_one_and_update(
-            {"_id": coll.key(local)}, merged, upsert=upsert, return_document=ReturnDocument.AFTER
-        )
+        merged = await bounded_pushes(coll.raw, coll.key(local), merged)
+        async with write_gate(coll.raw):
+            return await coll.raw.find_one_and_update(
+                {"_id": coll.key(local)},
+                merged,
+                upsert=upsert,
+                return_document=ReturnDocument.AFTER,
+            )
 
 
 class Store:
@@ -186,9 +198,7 @@ class Store:
         return await by_id(self.periods, doc_id, HIDDEN)
 
     async def periods_by_ids(self, ids: Sequence[str]) -> dict[str, Doc]:
-        docs = await self.periods.find(
-            {"_id": {"$in": [self.periods.key(i) for i in ids]}}, projection=HIDDEN
-        )
+        docs = await self.periods.get_many(ids, HIDDEN)
         return {str(d["_id"]).split(":", 1)[1]: d for d in docs}
 
     async def add_timeline(self, envelope: Envelope, client_id: str) -> None:

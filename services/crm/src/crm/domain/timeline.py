@@ -128,6 +128,21 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "es": "Bajado a {rank}",
         "it": "Retrocesso a {rank}",
     },
+    "stripe_awarded": {
+        "en": "{rank}: stripe {stripes} of {stripes_in_rank}",
+        "es": "{rank}: grado {stripes} de {stripes_in_rank}",
+        "it": "{rank}: grado {stripes} di {stripes_in_rank}",
+    },
+    "stripe_removed": {
+        "en": "{rank}: back to stripe {stripes} of {stripes_in_rank}",
+        "es": "{rank}: vuelve al grado {stripes} de {stripes_in_rank}",
+        "it": "{rank}: torna al grado {stripes} di {stripes_in_rank}",
+    },
+    "stripe_eligible": {
+        "en": "{rank}: eligible for stripe {stripe} of {stripes_in_rank}",
+        "es": "{rank}: apto para el grado {stripe} de {stripes_in_rank}",
+        "it": "{rank}: idoneo per il grado {stripe} di {stripes_in_rank}",
+    },
     "client_eligible": {
         "en": "Eligible for {rank}",
         "es": "Apto para {rank}",

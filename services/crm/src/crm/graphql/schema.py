@@ -20,10 +20,10 @@ from plumbing.gql import (
     context_of,
     decode_cursor,
     encode_cursor,
-    error_masking,
     page_size,
     require,
     require_scope,
+    schema_extensions,
     user_error,
 )
 from plumbing.studio import studio_settings
@@ -899,6 +899,6 @@ schema = strawberry.federation.Schema(
     query=Query,
     mutation=Mutation,
     types=[Client],
-    extensions=[error_masking],
+    extensions=schema_extensions(),
     federation_version="2.9",
 )

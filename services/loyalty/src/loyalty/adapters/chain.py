@@ -16,7 +16,7 @@ stay ONE single-document write. The state two steps back is deleted once its eve
 
 from __future__ import annotations
 
-from plumbing.mongo import Doc, DuplicateKeyError, doc_key, document_lock
+from plumbing.mongo import Doc, DuplicateKeyError, doc_key, document_lock, write_gate
 from plumbing.outbox import OUTBOX_FIELD, Outbox
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -76,12 +76,13 @@ class Chain:
         copied onto the head for scans (jobs); they may lag, never decide anything alone."""
         document = {**state, "_id": self.state_id(local, version), "tenant": self.tenant}
         try:
-            await self.states.insert_one(document)
+            async with write_gate(self.states):
+                await self.states.insert_one(document)
         except DuplicateKeyError as exc:
             raise Conflict(local) from exc
         if document.get(OUTBOX_FIELD):
             await self.outbox.written(self.states_name, document["_id"])
-        async with document_lock(self.heads.name, self.head_id(local)):
+        async with document_lock(self.heads.name, self.head_id(local)), write_gate(self.heads):
             await self.heads.update_one(
                 {"_id": self.head_id(local)},
                 {
@@ -103,16 +104,17 @@ class Chain:
             if old is not None and old.get(OUTBOX_FIELD):
                 break
             if old is not None:
-                await self.states.delete_one({"_id": old_id})
+                async with write_gate(self.states):
+                    await self.states.delete_one({"_id": old_id})
                 dropped += 1
             done = version
         if done > int(head.get("gc") or 0):
-            async with document_lock(self.heads.name, self.head_id(local)):
+            async with document_lock(self.heads.name, self.head_id(local)), write_gate(self.heads):
                 await self.heads.update_one({"_id": self.head_id(local)}, {"$max": {"gc": done}})
         return dropped
 
     async def set_head(self, local: str, fields: Doc) -> None:
-        async with document_lock(self.heads.name, self.head_id(local)):
+        async with document_lock(self.heads.name, self.head_id(local)), write_gate(self.heads):
             await self.heads.update_one(
                 {"_id": self.head_id(local)},
                 {

@@ -5,9 +5,10 @@ keyed by `_id` alone, see `chain.py`).
   the lots AND the ledger entries, the idempotency keys of what already applied and the
   pending outbox, so the balance, the lots, the ledger and the events can never disagree;
   two racing redemptions cannot both pass (the loser re-reads and re-decides). The head
-  keeps what the automations need to know about the client (birthday, referrer).
-- `program_states` / `program_heads`: the program's versions (settings + per-service
-  rules), newest last.
+  keeps what the automations need to know about the client (birthday, referrer), and
+  hints for the jobs: the next expiry, and the next expiry nobody was reminded of yet.
+- `program_states` / `program_heads`: the program's versions (settings, per-service
+  rules, promotion rewards), newest last.
 - `invoices`: invoice number -> client, and whether it was refunded (a refund may name
   no client, or arrive before its purchase).
 - `automations`: the points automations (L7).
@@ -22,13 +23,19 @@ from decimal import Decimal
 from typing import Any
 
 from plumbing.contracts import Catalog, EventData
-from plumbing.mongo import Doc, doc_key, document_lock
+from plumbing.mongo import Doc, doc_key, document_lock, write_gate
 from plumbing.outbox import OUTBOX_FIELD, stored
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from loyalty.adapters.chain import Chain
-from loyalty.domain.earning import EarnRule, Program, ProgramVersion
+from loyalty.domain.earning import (
+    DEFAULT_REMINDER_DAYS,
+    EarnRule,
+    Program,
+    ProgramVersion,
+    PromotionReward,
+)
 from loyalty.domain.ledger import Account, Entry, Kind, Lot, Taken
 
 ACCOUNTS = "accounts"
@@ -168,11 +175,15 @@ class Accounts:
             account.client_id,
             account.version + 1,
             state,
-            hints={"next_expiry": min(expiries) if expiries else None},
+            hints={
+                "next_expiry": min(expiries) if expiries else None,
+                "next_reminder": account.next_reminder(),
+            },
         )
         account.version += 1
         account.new_entries = []
         account.new_keys = []
+        account.new_reminders = []
 
     async def set_profile(self, client_id: str, fields: Doc) -> None:
         """Facts about the client the automations need (kept apart from the ledger)."""
@@ -219,6 +230,11 @@ def _program_doc(p: Program) -> Doc:
             }
             for r in p.rules.values()
         ],
+        "promotion_rewards": [
+            {"rank_id": r.rank_id, "points": r.points, "expiry_days": r.expiry_days}
+            for r in p.promotion_rewards.values()
+        ],
+        "expiry_reminder_days": p.expiry_reminder_days,
     }
 
 
@@ -235,6 +251,14 @@ def _program(doc: Doc) -> Program:
         non_earning_methods=frozenset(doc.get("non_earning_methods") or []),
         receipt_branch_ids=tuple(doc.get("receipt_branch_ids") or []),
         rules={r.service_id: r for r in rules},
+        promotion_rewards={
+            str(r["rank_id"]): PromotionReward(
+                str(r["rank_id"]), int(r["points"]), int(r["expiry_days"])
+            )
+            for r in doc.get("promotion_rewards") or []
+        },
+        # Versions written before reminders existed get the default.
+        expiry_reminder_days=int(doc.get("expiry_reminder_days", DEFAULT_REMINDER_DAYS)),
     )
 
 
@@ -266,7 +290,10 @@ class Invoices:
         self.tenant = tenant
 
     async def _upsert(self, invoice: str, update: Doc) -> Doc:
-        async with document_lock(self.col.name, doc_key(self.tenant, invoice)):
+        async with (
+            document_lock(self.col.name, doc_key(self.tenant, invoice)),
+            write_gate(self.col),
+        ):
             doc = await self.col.find_one_and_update(
                 {"_id": doc_key(self.tenant, invoice)},
                 {**update, "$set": {**update.get("$set", {}), "tenant": self.tenant}},
@@ -294,7 +321,7 @@ class Automations:
         self.tenant = tenant
 
     async def add(self, doc: Doc) -> Doc:
-        async with document_lock(self.col.name, self.key):
+        async with document_lock(self.col.name, self.key), write_gate(self.col):
             await self.col.update_one(
                 {"_id": self.key},
                 {"$push": {"items": doc}, "$set": {"tenant": self.tenant}},

@@ -22,6 +22,8 @@ from fractions import Fraction
 
 POINTS = "POINTS"
 DEFAULT_EXPIRY_DAYS = 365
+# B5: clients are told this many days before a lot of their points expires (0: never).
+DEFAULT_REMINDER_DAYS = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,15 @@ class EarnRule:
 
 
 @dataclass(frozen=True, slots=True)
+class PromotionReward:
+    """B4: points granted once to a client promoted to `rank_id`, with their own expiry."""
+
+    rank_id: str
+    points: int
+    expiry_days: int
+
+
+@dataclass(frozen=True, slots=True)
 class Program:
     enabled: bool = False
     point_value: Decimal = Decimal("0.01")
@@ -43,6 +54,8 @@ class Program:
     non_earning_methods: frozenset[str] = frozenset()
     receipt_branch_ids: tuple[str, ...] = ()
     rules: Mapping[str, EarnRule] = field(default_factory=dict)
+    promotion_rewards: Mapping[str, PromotionReward] = field(default_factory=dict)
+    expiry_reminder_days: int = DEFAULT_REMINDER_DAYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +73,17 @@ def program_at(versions: Sequence[ProgramVersion], at: datetime) -> Program:
         if version.since <= at:
             chosen = version.program
     return chosen
+
+
+def promotion_reward(program: Program, rank_id: str) -> PromotionReward | None:
+    """What a promotion to `rank_id` earns under `program` (the version in force when the
+    promotion was published): nothing while the program is off or the rank has no reward."""
+    if not program.enabled:
+        return None
+    reward = program.promotion_rewards.get(rank_id)
+    if reward is None or reward.points <= 0:
+        return None
+    return reward
 
 
 @dataclass(frozen=True, slots=True)

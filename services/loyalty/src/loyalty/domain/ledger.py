@@ -8,13 +8,14 @@ Invariants (checked by the property test):
 Points live in lots: each credit (earn, grant, returned spend) is a lot with its own
 expiry. Spending takes the oldest unexpired lots first; expiry turns what is left of an
 expired lot into an EXPIRE entry. An operation never moves points to another account.
+A client is reminded of a lot about to expire once per lot (B5); a reminder moves nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -90,6 +91,29 @@ def visit_key(key: str) -> str:
     return f"visit:{key}"
 
 
+def promotion_key(rank_id: str) -> str:
+    # Once per client and rank: a demotion and a new promotion to the same rank grant
+    # nothing more (else demoting and promoting again would print points).
+    return f"promotion:{rank_id}"
+
+
+def reminder_key(lot_id: str) -> str:
+    return f"reminder:{lot_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """B5: what is left of one lot, expiring soon, as told at `at`; `balance` is the
+    client's balance once whatever was already due at `at` has expired."""
+
+    lot_id: str
+    points: int
+    value: Decimal
+    expires_at: datetime
+    balance: int
+    at: datetime
+
+
 @dataclass
 class Account:
     client_id: str
@@ -103,6 +127,7 @@ class Account:
     # What this unit of work added, for the repository to append.
     new_entries: list[Entry] = field(default_factory=list)
     new_keys: list[str] = field(default_factory=list)
+    new_reminders: list[Reminder] = field(default_factory=list)
 
     # ------------------------------------------------------------------ helpers
     def _remember(self, key: str) -> None:
@@ -171,6 +196,46 @@ class Account:
                 )
             )
         return made
+
+    # ------------------------------------------------------------------ reminders (B5)
+    def remind(self, *, as_of: datetime, days: int, point_value: Decimal) -> list[Reminder]:
+        """The lots expiring after `as_of` but within `days` of it that were never reminded
+        of, each remembered so it is reminded once (a lot spent and given back by a refund
+        keeps its id, so it is not reminded again). `days <= 0`: reminders are off."""
+        if days <= 0:
+            return []
+        until = as_of + timedelta(days=days)
+        # Lots already past their expiry are the expiry job's; they are not in the balance
+        # the client is told about either.
+        balance = self.balance - sum(
+            lot.points
+            for lot in self.lots
+            if lot.expires_at is not None and lot.expires_at <= as_of
+        )
+        made: list[Reminder] = []
+        for lot in sorted(self.lots, key=lambda lot: (lot.expires_at or until, lot.at, lot.id)):
+            if lot.expires_at is None or lot.points <= 0 or not as_of < lot.expires_at <= until:
+                continue
+            key = reminder_key(lot.id)
+            if key in self.keys:
+                continue
+            self._remember(key)
+            made.append(
+                Reminder(
+                    lot.id, lot.points, lot.points * point_value, lot.expires_at, balance, as_of
+                )
+            )
+        self.new_reminders.extend(made)
+        return made
+
+    def next_reminder(self) -> datetime | None:
+        """When the soonest lot not reminded of yet expires (the reminder job's hint)."""
+        pending = [
+            lot.expires_at
+            for lot in self.lots
+            if lot.expires_at is not None and reminder_key(lot.id) not in self.keys
+        ]
+        return min(pending, default=None)
 
     # ------------------------------------------------------------------ credits
     def earn(
@@ -258,6 +323,31 @@ class Account:
                 )
             )
         ]
+
+    def reward_promotion(
+        self,
+        *,
+        entry_id: str,
+        rank_id: str,
+        rank_name: str | None,
+        points: int,
+        expiry_days: int,
+        point_value: Decimal,
+        at: datetime,
+    ) -> list[Entry]:
+        """B4: the points a promotion to `rank_id` earns, once per client and rank whatever
+        happens later (a replay, or a demotion and a new promotion, grant nothing more)."""
+        return self.grant(
+            entry_id=entry_id,
+            points=points,
+            point_value=point_value,
+            at=at,
+            expires_at=at + timedelta(days=expiry_days),
+            key=promotion_key(rank_id),
+            source_type="PROMOTION",
+            source_id=rank_id,
+            source_name=rank_name,
+        )
 
     # ------------------------------------------------------------------ debits
     def deduct(

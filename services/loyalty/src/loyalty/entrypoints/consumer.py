@@ -17,11 +17,12 @@ from plumbing.studio import remember_studio
 from pydantic import Field, ValidationError
 
 from loyalty.domain.earning import Line, Payment
-from loyalty.service_layer import points
+from loyalty.service_layer import points, promotions
 
 PURCHASE_RECORDED = "ingest.purchase_recorded.v1"
 PURCHASE_REFUNDED = "ingest.purchase_refunded.v1"
 VISIT_RECORDED = "ingest.visit_recorded.v1"
+CLIENT_PROMOTED = "ranks.client_promoted.v1"
 
 M = TypeVar("M", bound=EventData)
 
@@ -68,6 +69,15 @@ class VisitRead(EventData):
         if self.session_id:
             return f"{self.client_id}:{self.session_id}"
         return f"{self.client_id}:{self.attended_at.isoformat()}"
+
+
+# Tolerant reader of docs/events/ranks.client_promoted.v1.json (B4).
+class PromotionRead(EventData):
+    client_id: str = Field(min_length=1)
+    category_name: str = ""
+    rank_id: str = Field(min_length=1)
+    rank_name: str = ""
+    at: datetime | None = None  # the promotion's moment; the event's time if absent
 
 
 def _read(model: type[M], event: Envelope) -> M:
@@ -139,6 +149,21 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
             db, event.tenant, data.client_id, data.key(), as_utc(data.attended_at)
         )
 
+    async def client_promoted(event: Envelope) -> None:
+        data = _read(PromotionRead, event)
+        await promotions.promoted(
+            db,
+            event.tenant,
+            promotions.Promotion(
+                client_id=data.client_id,
+                rank_id=data.rank_id,
+                rank_name=data.rank_name,
+                category_name=data.category_name,
+                at=as_utc(data.at or event.time),
+                published_at=event.time,
+            ),
+        )
+
     return {
         readers.CLIENT_CREATED: client_created,
         readers.CLIENT_UPDATED: client_updated,
@@ -147,4 +172,5 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
         PURCHASE_RECORDED: purchase_recorded,
         PURCHASE_REFUNDED: purchase_refunded,
         VISIT_RECORDED: visit_recorded,
+        CLIENT_PROMOTED: client_promoted,
     }

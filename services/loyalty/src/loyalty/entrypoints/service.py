@@ -10,7 +10,7 @@ from plumbing.app import Job, Runtime, ServiceDefinition
 from loyalty.adapters.store import ACCOUNTS, AUTOMATIONS
 from loyalty.entrypoints.consumer import handlers
 from loyalty.graphql.schema import schema
-from loyalty.service_layer import points
+from loyalty.service_layer import points, reminders
 
 
 async def _tenants(runtime: Runtime, tenant: str | None) -> list[str]:
@@ -31,15 +31,25 @@ async def birthday_points(runtime: Runtime, now: datetime, tenant: str | None) -
     return {"granted": granted}
 
 
+async def expiry_reminders(runtime: Runtime, now: datetime, tenant: str | None) -> object:
+    return {"reminded": await reminders.remind_expiring(runtime.db, tenant, now)}
+
+
 def definition() -> ServiceDefinition:
     return ServiceDefinition(
         name="loyalty",
         schema=schema,
         outbox_collections=(f"{ACCOUNTS}_states",),
-        consume_topics=(topics.CLIENTS, topics.INGEST_SALES, topics.INGEST_BOOKINGS),
+        consume_topics=(
+            topics.CLIENTS,
+            topics.INGEST_SALES,
+            topics.INGEST_BOOKINGS,
+            topics.RANKS,  # client_promoted: promotion rewards (B4)
+        ),
         handlers=handlers,
         jobs=(
             Job("expire_points", every_seconds=3600, run=expire_points),
             Job("birthday_points", every_seconds=3600, run=birthday_points),
+            Job("expiry_reminders", every_seconds=3600, run=expiry_reminders),
         ),
     )

@@ -3,6 +3,7 @@ staff operations on it. Thin: input -> use case -> payload."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -19,9 +20,9 @@ from plumbing.gql import (
     context_of,
     decode_cursor,
     encode_cursor,
-    error_masking,
     page_size,
     require,
+    schema_extensions,
     user_error,
 )
 from plumbing.ids import new_id
@@ -46,6 +47,7 @@ from loyalty.graphql.types import (
     ServiceEarnRule,
 )
 from loyalty.service_layer import points as use_cases
+from loyalty.service_layer import promotions
 from loyalty.service_layer.validation import program_problems
 
 MAX_POINTS = 10_000_000
@@ -259,7 +261,8 @@ class Mutation:
         first_time = not versions
 
         def edit(current: Program) -> Program:
-            return Program(
+            return replace(
+                current,
                 # Configuring a program for the first time switches it on unless told not to.
                 enabled=input.enabled
                 if input.enabled is not None
@@ -279,7 +282,9 @@ class Mutation:
                 receipt_branch_ids=tuple(dict.fromkeys(str(b) for b in input.receipt_branch_ids))
                 if input.receipt_branch_ids is not None
                 else current.receipt_branch_ids,
-                rules=current.rules,
+                expiry_reminder_days=input.expiry_reminder_days
+                if input.expiry_reminder_days is not None
+                else current.expiry_reminder_days,
             )
 
         program = await use_cases.update_program(ctx.db, ctx.tenant, ctx.now(), edit)
@@ -312,18 +317,48 @@ class Mutation:
         def edit(current: Program) -> Program:
             rules = dict(current.rules)
             rules[rule.service_id] = rule
-            return Program(
-                enabled=current.enabled,
-                point_value=current.point_value,
-                earn_percent=current.earn_percent,
-                expiry_days=current.expiry_days,
-                non_earning_methods=current.non_earning_methods,
-                receipt_branch_ids=current.receipt_branch_ids,
-                rules=rules,
-            )
+            return replace(current, rules=rules)
 
         await use_cases.update_program(ctx.db, ctx.tenant, ctx.now(), edit)
         return ServiceEarnRule.of(rule)
+
+    @strawberry.mutation(
+        description="B4: points a client gets, once, when promoted to the rank (`points: 0` "
+        "removes the reward); they last `expiryDays`, by default the program's `expiryDays`. "
+        "Applies to promotions from now on only."
+    )
+    async def set_promotion_reward(
+        self,
+        info: Info[Any, Any],
+        rank_id: strawberry.ID,
+        points: int,
+        expiry_days: int | None = None,
+    ) -> LoyaltyProgramPayload:
+        ctx = require(info, *MANAGERS)
+        problems = [
+            p
+            for p in (
+                _check_text(str(rank_id), "rankId", limit=100),
+                _check_days(expiry_days, "expiryDays"),
+            )
+            if p
+        ]
+        if not 0 <= points <= MAX_POINTS:
+            problems.append(
+                user_error(f"points must be between 0 and {MAX_POINTS}", "BAD_POINTS", "points")
+            )
+        if problems:
+            return LoyaltyProgramPayload(program=None, user_errors=problems)
+        program = await promotions.set_reward(
+            ctx.db,
+            ctx.tenant,
+            ctx.now(),
+            rank_id=str(rank_id).strip(),
+            points=points,
+            expiry_days=expiry_days,
+        )
+        currency = (await studio_settings(ctx.db, ctx.tenant)).currency
+        return LoyaltyProgramPayload(program=LoyaltyProgram.of(program, currency), user_errors=[])
 
     @strawberry.mutation(
         description="L6: give points by hand (e.g. a birthday gift); expiry defaults to the program's."
@@ -490,6 +525,6 @@ schema = strawberry.federation.Schema(
     query=Query,
     mutation=Mutation,
     types=[Client],
-    extensions=[error_masking],
+    extensions=schema_extensions(),
     federation_version="2.9",
 )

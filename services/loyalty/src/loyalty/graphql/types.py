@@ -21,6 +21,7 @@ from plumbing.gql import (
 )
 from strawberry.types import Info
 
+from loyalty.domain import earning
 from loyalty.domain.earning import EarnRule, Program
 from loyalty.domain.ledger import Account, Entry
 
@@ -42,6 +43,21 @@ class AutomationTrigger(StrEnum):
     VISIT_COUNT = "VISIT_COUNT"
 
 
+@strawberry.type(description="B4: points granted once to a client promoted to the rank.")
+class PromotionReward:
+    rank_id: strawberry.ID
+    points: int
+    expiry_days: int = strawberry.field(description="How long the granted points last.")
+
+    @classmethod
+    def of(cls, reward: earning.PromotionReward) -> PromotionReward:
+        return cls(
+            rank_id=strawberry.ID(reward.rank_id),
+            points=reward.points,
+            expiry_days=reward.expiry_days,
+        )
+
+
 @strawberry.type
 class LoyaltyProgram:
     enabled: bool
@@ -50,6 +66,12 @@ class LoyaltyProgram:
     expiry_days: int
     non_earning_payment_methods: list[PaymentMethod]
     receipt_branch_ids: list[strawberry.ID]
+    expiry_reminder_days: int = strawberry.field(
+        description="B5: clients are told this many days before points expire (0: never)."
+    )
+    promotion_rewards: list[PromotionReward] = strawberry.field(
+        description="B4: points granted on a promotion, per rank (ranks without one grant none)."
+    )
 
     @classmethod
     def of(cls, program: Program, currency: str) -> LoyaltyProgram:
@@ -62,6 +84,10 @@ class LoyaltyProgram:
                 PaymentMethod(m) for m in sorted(program.non_earning_methods)
             ],
             receipt_branch_ids=[strawberry.ID(b) for b in program.receipt_branch_ids],
+            expiry_reminder_days=program.expiry_reminder_days,
+            promotion_rewards=[
+                PromotionReward.of(r) for _, r in sorted(program.promotion_rewards.items())
+            ],
         )
 
 
@@ -240,6 +266,9 @@ class LoyaltyProgramInput:
     expiry_days: int | None = None
     non_earning_payment_methods: list[PaymentMethod] | None = None
     receipt_branch_ids: list[strawberry.ID] | None = None
+    expiry_reminder_days: int | None = strawberry.field(
+        default=None, description="B5: days before an expiry the client is told (0: never)."
+    )
 
 
 @strawberry.input

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -35,11 +35,12 @@ from loyalty.domain.earning import (
     points_per_line,
     program_at,
 )
-from loyalty.domain.ledger import Entry, Kind, LoyaltyError, redeem_key
+from loyalty.domain.ledger import Entry, Kind, LoyaltyError, Reminder, redeem_key
 from loyalty.events import (
     PointsDeducted,
     PointsEarned,
     PointsExpired,
+    PointsExpiring,
     PointsGranted,
     PointsRedeemed,
     PointsReversed,
@@ -53,6 +54,7 @@ ATTEMPTS = 20
 class Outcome:
     entries: list[Entry]
     loaded: Loaded
+    reminders: list[Reminder] = field(default_factory=list)
 
 
 def events_for(
@@ -94,6 +96,24 @@ def events_for(
     return made
 
 
+def reminder_events(
+    client_id: str, reminders: Sequence[Reminder], currency: str
+) -> list[EventData]:
+    return [
+        PointsExpiring(
+            client_id=client_id,
+            lot_id=r.lot_id,
+            points=r.points,
+            value=str(r.value),
+            currency=currency,
+            expires_at=r.expires_at,
+            balance=r.balance,
+            at=r.at,
+        )
+        for r in reminders
+    ]
+
+
 async def change(
     db: AsyncDatabase[Doc],
     tenant: str,
@@ -103,7 +123,8 @@ async def change(
     send_receipt: Callable[[list[Entry]], bool] = lambda _: False,
     must_exist: bool = False,
 ) -> Outcome:
-    """Load, decide, write; on a concurrent write, start again from a fresh read."""
+    """Load, decide, write; on a concurrent write, start again from a fresh read. What
+    the decision added (entries, reminders) goes out as events in the same write."""
     accounts = Accounts(db, tenant, catalog)
     currency = (await studio_settings(db, tenant)).currency
     for attempt in range(ATTEMPTS):
@@ -122,12 +143,14 @@ async def change(
         if not entries and not loaded.account.new_keys and loaded.exists:
             return Outcome(entries, loaded)
         events = events_for(client_id, entries, currency, send_receipt=send_receipt(entries))
+        reminders = list(loaded.account.new_reminders)
+        events += reminder_events(client_id, reminders, currency)
         try:
             await accounts.save(loaded, events)
         except Conflict:
             await asyncio.sleep(0.005 * attempt)
             continue
-        return Outcome(entries, loaded)
+        return Outcome(entries, loaded, reminders)
     raise RuntimeError(f"account {client_id} kept changing under {ATTEMPTS} attempts")
 
 

@@ -10,6 +10,7 @@ from plumbing.enums import PaymentMethod
 from plumbing.gql import UserError, user_error
 
 MAX_DAYS = 3650
+MAX_REMINDER_DAYS = 365
 
 
 class ProgramInput(Protocol):
@@ -25,6 +26,8 @@ class ProgramInput(Protocol):
     def non_earning_payment_methods(self) -> list[PaymentMethod] | None: ...
     @property
     def receipt_branch_ids(self) -> Sequence[object] | None: ...
+    @property
+    def expiry_reminder_days(self) -> int | None: ...
 
 
 def _places(value: Decimal) -> int:
@@ -65,6 +68,17 @@ def program_problems(data: ProgramInput) -> list[UserError]:
                 "BAD_EXPIRY_DAYS",
                 "input",
                 "expiryDays",
+            )
+        )
+    if data.expiry_reminder_days is not None and not (
+        0 <= data.expiry_reminder_days <= MAX_REMINDER_DAYS
+    ):
+        problems.append(
+            user_error(
+                f"expiryReminderDays must be between 0 (no reminders) and {MAX_REMINDER_DAYS}",
+                "BAD_REMINDER_DAYS",
+                "input",
+                "expiryReminderDays",
             )
         )
     if data.receipt_branch_ids is not None and any(

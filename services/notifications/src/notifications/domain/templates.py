@@ -12,6 +12,7 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 LANGUAGES: tuple[str, ...] = ("es", "it", "en")
 FALLBACK_LANGUAGE = "en"
@@ -73,6 +74,13 @@ SPECS: Mapping[str, TemplateSpec] = {
         TemplateSpec("payment_reminder", "TRANSACTIONS", CHANNELS, CLIENT_FIELDS, manual=True),
         TemplateSpec("booking_invitation", "APPOINTMENTS", CHANNELS, CLIENT_FIELDS, manual=True),
         TemplateSpec("points_balance", "SERVICE", CHANNELS, CLIENT_FIELDS, manual=True),
+        # B5: `{points}` stays the balance, as everywhere; the lot is `{expiring_points}`.
+        TemplateSpec(
+            "points_expiring",
+            "SERVICE",
+            CHANNELS,
+            CLIENT_FIELDS | {"expiring_points", "expiry_date"},
+        ),
     )
 }
 
@@ -241,7 +249,55 @@ _DEFAULTS: Mapping[str, Mapping[str, tuple[str, str, str]]] = {
             "{studio}: you have {points} points ({points_value}).",
         ),
     },
+    "points_expiring": {
+        "es": (
+            "{studio}: tus puntos caducan el {expiry_date}",
+            "Hola {client_first_name}:\n\n{expiring_points} de tus {points} puntos caducan el "
+            "{expiry_date}. Úsalos antes de esa fecha en tu próxima visita o desde la "
+            "app.\n\n{studio}",
+            "{studio}: {expiring_points} de tus {points} puntos caducan el {expiry_date}.",
+        ),
+        "it": (
+            "{studio}: i tuoi punti scadono il {expiry_date}",
+            "Ciao {client_first_name},\n\n{expiring_points} dei tuoi {points} punti scadono il "
+            "{expiry_date}. Usali entro quella data alla prossima visita o dall'app."
+            "\n\n{studio}",
+            "{studio}: {expiring_points} dei tuoi {points} punti scadono il {expiry_date}.",
+        ),
+        "en": (
+            "{studio}: your points expire on {expiry_date}",
+            "Hi {client_first_name},\n\n{expiring_points} of your {points} points expire on "
+            "{expiry_date}. Use them before then, on your next visit or in the app."
+            "\n\n{studio}",
+            "{studio}: {expiring_points} of your {points} points expire on {expiry_date}.",
+        ),
+    },
 }
+
+
+MONTHS: Mapping[str, tuple[str, ...]] = {
+    "es": (
+        "enero", "febrero", "marzo", "abril", "mayo", "junio",
+        "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
+    ),
+    "it": (
+        "gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno",
+        "luglio", "agosto", "settembre", "ottobre", "novembre", "dicembre",
+    ),
+    "en": (
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
+    ),
+}  # fmt: skip
+
+
+def date_text(day: date, language: str) -> str:
+    """A date as the client reads it, with the month's name (never 03/04: which is it?)."""
+    language = language_of(language)
+    month = MONTHS[language][day.month - 1]
+    if language == "es":
+        return f"{day.day} de {month} de {day.year}"
+    return f"{day.day} {month} {day.year}"
 
 
 def language_of(*candidates: str | None) -> str:

@@ -28,12 +28,14 @@ from notifications.events import (
     CLIENT_ELIGIBLE,
     CLIENT_PROMOTED,
     POINTS_EVENTS,
+    POINTS_EXPIRING,
     POINTS_REDEEMED,
     PREFERENCES_CHANGED,
     ClientEligibleRead,
     ClientPromotedRead,
     MessageRequested,
     PointsChangedRead,
+    PointsExpiringRead,
     PointsRedeemedRead,
     PreferencesChangedRead,
 )
@@ -194,6 +196,25 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
             },
         )
 
+    async def points_expiring(event: Envelope) -> None:
+        # B5: the stored balance is left alone (nothing moved); the message shows the
+        # balance the reminder was decided on.
+        data = read(PointsExpiringRead, event)
+        values: dict[str, object] = {"points": data.balance, "expiring_points": data.points}
+        worth = money(data.balance_value(), data.currency)
+        if worth is not None:
+            values["points_value"] = worth
+        await write_to_client(
+            deps,
+            tenant=event.tenant,
+            trigger_event_id=event.id,
+            client_id=data.client_id,
+            template_key="points_expiring",
+            channels=channels_to_try(None, automatic=True),
+            values=values,
+            dates={"expiry_date": data.expires_at},
+        )
+
     async def message_requested(event: Envelope) -> None:
         data = read(MessageRequested, event)
         await write_to_client(
@@ -214,6 +235,7 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
         CLIENT_ELIGIBLE: client_eligible,
         CLIENT_PROMOTED: client_promoted,
         POINTS_REDEEMED: points_redeemed,
+        POINTS_EXPIRING: points_expiring,
         "notifications.message_requested.v1": message_requested,
     }
     for name in POINTS_EVENTS:

@@ -12,7 +12,7 @@ from plumbing.auth import MANAGERS, STAFF
 from plumbing.clock import as_utc
 from plumbing.enums import Channel, MessageCategory
 from plumbing.errors import BadInput, NotFound
-from plumbing.gql import UserError, context_of, error_masking, page_size, require, user_error
+from plumbing.gql import UserError, context_of, page_size, require, schema_extensions, user_error
 from plumbing.mongo import Doc, local_id
 from strawberry.types import Info
 
@@ -261,6 +261,6 @@ schema = strawberry.federation.Schema(
     query=Query,
     mutation=Mutation,
     types=[Client],
-    extensions=[error_masking],
+    extensions=schema_extensions(),
     federation_version="2.9",
 )

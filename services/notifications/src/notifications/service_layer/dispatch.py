@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from plumbing.clock import Clock
@@ -33,6 +34,7 @@ from notifications.adapters.recipients import (
 from notifications.domain.messages import Recipient, money, why_not
 from notifications.domain.templates import (
     Text,
+    date_text,
     default_text,
     language_of,
     rank_word,
@@ -102,11 +104,13 @@ async def write_to_client(
     channels: Sequence[str],
     values: Mapping[str, Any] | None = None,
     rank_terms: Mapping[str, Any] | None = None,
+    dates: Mapping[str, datetime] | None = None,
 ) -> list[str]:
     """Send one message on the first channel that may and can be used.
 
-    Every channel tried and refused is recorded as SUPPRESSED with the reason. Returns
-    the statuses recorded by this call (empty on a replay).
+    Every channel tried and refused is recorded as SUPPRESSED with the reason. `dates`
+    are written as the studio's calendar days, in the client's language. Returns the
+    statuses recorded by this call (empty on a replay).
     """
     spec = spec_of(template_key)
     recipient = await require_recipient(deps.db, tenant, client_id)
@@ -115,6 +119,8 @@ async def write_to_client(
     filled = {**client_values(recipient, studio), **(values or {})}
     if rank_terms is not None:
         filled.update(rank_terms_in(rank_terms, language))
+    for name, moment in (dates or {}).items():
+        filled[name] = date_text(studio.today(moment), language)
     outcomes: list[str] = []
     for channel in channels:
         record_id = f"{trigger_event_id}|{channel}"

@@ -2,7 +2,8 @@
 
 Collections:
 - `programs`: one document per tenant (`<tenant>:program`): on/off, terminology, the
-  categories with their ordered ranks. Changed under an optimistic `version` guard.
+  categories with their ordered ranks (and each rank's stripes). Changed under an
+  optimistic `version` guard.
 - `members`: one document per client (`<tenant>:<client id>`): what the client holds
   in each category (`holdings`), the history, the visits counted in the current rank,
   and the pending events (`_outbox`). Every change is one conditional single-document
@@ -10,7 +11,7 @@ Collections:
   and an eligibility is acted on once.
 - `roster`: the report's read model, keyed by what it is read by: per category,
   `ROSTER_BUCKETS` documents `<tenant>:<category>:<n>`, each mapping client id -> the
-  row (rank, since, eligible, last automatic promotion). A report reads those few
+  row (rank, since, stripes, eligible, last automatic promotion). A report reads those few
   documents by `_id` (the one filter FerretDB pushes down), never scans `members`.
   Visits that change nothing visible do not touch it.
 """
@@ -85,13 +86,24 @@ class Program:
         self.categories = [category if c.id == category.id else c for c in self.categories]
 
 
+def _criteria_doc(criteria: Criteria) -> Doc:
+    return {
+        "min_visits": criteria.min_visits,
+        "min_days": criteria.min_days_in_rank,
+        "skills": list(criteria.skills),
+    }
+
+
+def _criteria_of(doc: Doc) -> Criteria:
+    return Criteria(doc.get("min_visits"), doc.get("min_days"), tuple(doc.get("skills", ())))
+
+
 def _rank_doc(rank: RankDef) -> Doc:
     return {
         "id": rank.id,
         "name": rank.name,
-        "min_visits": rank.criteria.min_visits,
-        "min_days": rank.criteria.min_days_in_rank,
-        "skills": list(rank.criteria.skills),
+        **_criteria_doc(rank.criteria),
+        "stripes": [_criteria_doc(c) for c in rank.stripes],
     }
 
 
@@ -99,7 +111,8 @@ def _rank_of(doc: Doc) -> RankDef:
     return RankDef(
         doc["id"],
         doc["name"],
-        Criteria(doc.get("min_visits"), doc.get("min_days"), tuple(doc.get("skills", ()))),
+        _criteria_of(doc),
+        tuple(_criteria_of(c) for c in doc.get("stripes", ())),
     )
 
 
@@ -164,18 +177,31 @@ def _holding_doc(h: Holding) -> Doc:
         "announced_for": h.announced_for,
         "auto_promoted_at": h.auto_promoted_at,
         "skills": list(h.skills),
+        "stripes": h.stripes,
+        "stripe_since": h.stripe_since,
+        "earlier_visits": h.earlier_visits,
+        "last_visit_at": h.last_visit_at,
+        "announced_stripe": h.announced_stripe,
     }
 
 
+def _maybe_utc(value: datetime | None) -> datetime | None:
+    return as_utc(value) if value else None
+
+
 def _holding_of(doc: Doc) -> Holding:
-    auto = doc.get("auto_promoted_at")
     return Holding(
         rank_id=doc["rank_id"],
         since=as_utc(doc["since"]),
         visit_keys=tuple(doc.get("visit_keys", ())),
         announced_for=doc.get("announced_for"),
-        auto_promoted_at=as_utc(auto) if auto else None,
+        auto_promoted_at=_maybe_utc(doc.get("auto_promoted_at")),
         skills=tuple(doc.get("skills", ())),
+        stripes=doc.get("stripes", 0),
+        stripe_since=_maybe_utc(doc.get("stripe_since")),
+        earlier_visits=doc.get("earlier_visits", 0),
+        last_visit_at=_maybe_utc(doc.get("last_visit_at")),
+        announced_stripe=doc.get("announced_stripe"),
     )
 
 
@@ -192,6 +218,8 @@ def change_doc(c: Change) -> Doc:
         "actor_id": c.actor_id,
         "note": c.note,
         "at": c.at,
+        "from_stripes": c.from_stripes,
+        "to_stripes": c.to_stripes,
     }
 
 
@@ -208,6 +236,8 @@ def change_of(doc: Doc) -> Change:
         at=as_utc(doc["at"]),
         from_rank_name=doc.get("from_rank_name"),
         to_rank_name=doc.get("to_rank_name", ""),
+        from_stripes=doc.get("from_stripes", 0),
+        to_stripes=doc.get("to_stripes", 0),
     )
 
 
@@ -234,8 +264,14 @@ class RosterRow:
     client_id: str
     rank_id: str
     since: datetime
+    # Announced eligible for the next rank (`eligible`) or the next stripe.
     eligible: bool
     auto_promoted_at: datetime | None
+    stripes: int = 0
+    # Where the current step started (the last stripe change, or `since`): the seniority
+    # job finds the clients due from it.
+    step_since: datetime | None = None
+    stripe_eligible: bool = False
 
 
 class Store:
@@ -358,6 +394,9 @@ class Store:
             "s": row.since,
             "e": row.eligible,
             "a": row.auto_promoted_at,
+            "n": row.stripes,
+            "t": row.step_since,
+            "x": row.stripe_eligible,
         }
         await self.roster.update(
             {"_id": self._roster_id(category_id, bucket_of(row.client_id))},
@@ -377,17 +416,26 @@ class Store:
             if not doc:
                 continue
             for v in (doc.get("rows") or {}).values():
-                auto = v.get("a")
                 out.append(
                     RosterRow(
                         client_id=v["c"],
                         rank_id=v["r"],
                         since=as_utc(v["s"]),
                         eligible=bool(v.get("e")),
-                        auto_promoted_at=as_utc(auto) if auto else None,
+                        auto_promoted_at=_maybe_utc(v.get("a")),
+                        stripes=v.get("n") or 0,
+                        step_since=_maybe_utc(v.get("t")),
+                        stripe_eligible=bool(v.get("x")),
                     )
                 )
         return out
 
     async def held_ranks(self, category_id: str) -> set[str]:
         return {row.rank_id for row in await self.rows(category_id)}
+
+    async def held_stripes(self, category_id: str) -> dict[str, int]:
+        """Per rank of the category, the most stripes any client holds in it."""
+        most: dict[str, int] = {}
+        for row in await self.rows(category_id):
+            most[row.rank_id] = max(most.get(row.rank_id, 0), row.stripes)
+        return most

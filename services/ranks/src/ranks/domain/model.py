@@ -1,8 +1,13 @@
-"""The rules of ranks: programs, categories, ordered ranks, and what a client holds.
+"""The rules of ranks: programs, categories, ordered ranks (with their stripes), and what
+a client holds.
 
 Plain dataclasses and functions, standard library only. Every decision (count a visit,
-announce an eligibility, promote, refuse) is taken here; the service layer only loads,
-calls and stores.
+announce an eligibility, promote, award a stripe, refuse) is taken here; the service
+layer only loads, calls and stores.
+
+A client climbs in *steps*: each stripe of the rank held, in order, then the next rank.
+The criteria of a step count what happened since the previous step (the last stripe
+earned or removed, or entering the rank).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ MAX_NAME = 80
 MAX_NOTE = 1000
 MAX_CRITERION = 10_000
 MAX_SKILLS = 20
+MAX_STRIPES = 10
 
 
 class Terminology(StrEnum):
@@ -28,6 +34,8 @@ class ChangeKind(StrEnum):
     ASSIGNMENT = "ASSIGNMENT"
     PROMOTION = "PROMOTION"
     DEMOTION = "DEMOTION"
+    STRIPE_AWARDED = "STRIPE_AWARDED"
+    STRIPE_REMOVED = "STRIPE_REMOVED"
 
 
 class Trigger(StrEnum):
@@ -47,8 +55,8 @@ class RankRefused(Exception):
 
 @dataclass(frozen=True)
 class Criteria:
-    """What it takes to reach a rank from the one below it. Both limits must hold
-    where both are set; none set means the rank is given by hand only."""
+    """What it takes to earn a step (a stripe, or a rank) since the previous step. Every
+    criterion set must hold; none set means the step is given by hand only."""
 
     min_visits: int | None = None
     min_days_in_rank: int | None = None
@@ -79,6 +87,19 @@ class RankDef:
     id: str
     name: str
     criteria: Criteria = field(default_factory=Criteria)
+    # Stripes (sub-ranks) earned in order while holding this rank, each with its own
+    # criteria; stripe n is `stripes[n - 1]`.
+    stripes: tuple[Criteria, ...] = ()
+
+
+def check_stripes(stripes: Sequence[Criteria]) -> None:
+    if len(stripes) > MAX_STRIPES:
+        raise RankRefused("BAD_STRIPES", maximum=MAX_STRIPES)
+    for number, criteria in enumerate(stripes, start=1):
+        try:
+            criteria.check()
+        except RankRefused as exc:
+            raise RankRefused(exc.code, **exc.args_, stripe=number) from None
 
 
 @dataclass(frozen=True)
@@ -125,6 +146,7 @@ def valid_name(name: str | None) -> str:
 
 def insert_rank(category: Category, rank: RankDef, position: int | None) -> Category:
     rank.criteria.check()
+    check_stripes(rank.stripes)
     if any(r.name.casefold() == rank.name.casefold() for r in category.ranks):
         raise RankRefused("DUPLICATE_RANK", name=rank.name)
     ranks = list(category.ranks)
@@ -159,26 +181,73 @@ def remove_rank(category: Category, rank_id: str, held: set[str]) -> tuple[Categ
     return replace(category, ranks=tuple(r for r in category.ranks if r.id != rank_id)), rank
 
 
+def set_stripes(rank: RankDef, stripes: Sequence[Criteria], most_held: int) -> RankDef:
+    """Replace a rank's stripes. Refused while a client holds more stripes than the new
+    list has (what clients hold stays put); new criteria apply from the next step on."""
+    check_stripes(stripes)
+    if most_held > len(stripes):
+        raise RankRefused("STRIPES_HELD", name=rank.name, held=most_held)
+    return replace(rank, stripes=tuple(stripes))
+
+
 # ---------------------------------------------------------------- what a client holds
 
 
 @dataclass(frozen=True)
 class Holding:
-    """A client's place in one category."""
+    """A client's place in one category: a rank, the stripes earned in it, and the
+    progress toward the next step (the next stripe, or the next rank)."""
 
     rank_id: str
+    # When the client entered the rank.
     since: datetime
-    # Keys of the visits counted since `since` (a visit reported twice counts once).
+    # Keys of the visits counted toward the next step (a visit reported twice counts once).
     visit_keys: tuple[str, ...] = ()
     # The next rank an eligibility was already announced for (announced once).
     announced_for: str | None = None
     auto_promoted_at: datetime | None = None
-    # Skills of the next rank already signed off by staff (B1).
+    # Skills of the next step already signed off by staff (B1).
     skills: tuple[str, ...] = ()
+    # Stripes earned in this rank (0 on entering a rank).
+    stripes: int = 0
+    # When the stripes last changed (earned or removed); none: not since entering the rank.
+    stripe_since: datetime | None = None
+    # Visits counted toward the stripes already earned in this rank.
+    earlier_visits: int = 0
+    # The latest attendance among `visit_keys`: the next step never starts before it, so
+    # no visit counted for one step counts again for the next, whatever the order.
+    last_visit_at: datetime | None = None
+    # The stripe of this rank an eligibility was already announced for (announced once).
+    announced_stripe: int | None = None
+
+    @property
+    def step_since(self) -> datetime:
+        """Where the current step started: the last stripe change, or entering the rank."""
+        return self.stripe_since or self.since
 
     @property
     def visits(self) -> int:
+        """Visits counted toward the next step."""
         return len(self.visit_keys)
+
+    @property
+    def visits_in_rank(self) -> int:
+        """Visits counted since entering the rank, over all its stripes."""
+        return self.earlier_visits + len(self.visit_keys)
+
+    def with_stripes(self, at: datetime, *, stripes: int) -> Holding:
+        """The same rank with another stripe count: the next step starts afresh at `at`."""
+        return replace(
+            self,
+            stripes=stripes,
+            stripe_since=at,
+            visit_keys=(),
+            earlier_visits=self.visits_in_rank,
+            last_visit_at=None,
+            skills=(),
+            announced_for=None,
+            announced_stripe=None,
+        )
 
 
 @dataclass(frozen=True)
@@ -196,6 +265,9 @@ class Change:
     at: datetime
     from_rank_name: str | None = None
     to_rank_name: str = ""
+    # Stripes held before and after the change (a new rank starts with none).
+    from_stripes: int = 0
+    to_stripes: int = 0
 
 
 def days_between(since: datetime, now: datetime, zone: tzinfo) -> int:
@@ -204,6 +276,7 @@ def days_between(since: datetime, now: datetime, zone: tzinfo) -> int:
 
 
 def meets(criteria: Criteria, holding: Holding, now: datetime, zone: tzinfo) -> bool:
+    """Whether what the holding did since the previous step meets `criteria`."""
     if criteria.manual_only:
         return False
     if criteria.min_visits is not None and holding.visits < criteria.min_visits:
@@ -211,32 +284,59 @@ def meets(criteria: Criteria, holding: Holding, now: datetime, zone: tzinfo) -> 
     if not set(criteria.skills) <= set(holding.skills):
         return False
     if criteria.min_days_in_rank is not None:
-        return days_between(holding.since, now, zone) >= criteria.min_days_in_rank
+        return days_between(holding.step_since, now, zone) >= criteria.min_days_in_rank
     return True
 
 
-def eligible_next(
-    category: Category, holding: Holding, now: datetime, zone: tzinfo
-) -> RankDef | None:
-    """The next rank the client has earned by visits and seniority, if any."""
-    if category.archived:
-        return None
+@dataclass(frozen=True)
+class Step:
+    """What a holding earns next: stripe `stripe` of its own rank, or (`stripe` 0) the
+    next rank `rank`."""
+
+    rank: RankDef
+    stripe: int
+    criteria: Criteria
+
+    @property
+    def is_stripe(self) -> bool:
+        return self.stripe > 0
+
+
+def step_after(category: Category, rank_id: str, stripes: int) -> Step | None:
+    """After `stripes` stripes of a rank: its next stripe while one is left, then the
+    next rank; none past the last rank (or for a rank no longer in the category)."""
     try:
-        nxt = category.next_after(holding.rank_id)
+        rank = category.rank(rank_id)
     except RankRefused:
         return None
-    if nxt is None:
-        return None  # never past the last rank
-    return nxt if meets(nxt.criteria, holding, now, zone) else None
+    if stripes < len(rank.stripes):
+        return Step(rank, stripes + 1, rank.stripes[stripes])
+    nxt = category.next_after(rank.id)
+    return Step(nxt, 0, nxt.criteria) if nxt is not None else None
+
+
+def next_step(category: Category, holding: Holding) -> Step | None:
+    return step_after(category, holding.rank_id, holding.stripes)
+
+
+def eligible_step(category: Category, holding: Holding, now: datetime, zone: tzinfo) -> Step | None:
+    """The next step, when what the client did since the previous one has earned it."""
+    if category.archived:
+        return None
+    step = next_step(category, holding)
+    if step is None or not meets(step.criteria, holding, now, zone):
+        return None
+    return step
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What happened to one holding: the new holding, a history entry, an announcement."""
+    """What happened to one holding: the new holding, a history entry, an announcement
+    (`eligible_for`: the step the client is now eligible for, announced once)."""
 
     holding: Holding
     change: Change | None = None
-    eligible_for: RankDef | None = None
+    eligible_for: Step | None = None
 
 
 def settle(
@@ -248,29 +348,56 @@ def settle(
     *,
     since: datetime | None = None,
 ) -> Outcome:
-    """Re-evaluate after a visit or as time passes: promote (auto) or announce once."""
-    nxt = eligible_next(category, holding, now, zone)
-    if nxt is None:
+    """Re-evaluate after a visit or as time passes: take the next step (auto) or announce
+    it once. The step starts at `since` (the visit that earned it; default `now`), never
+    before a visit already counted toward the step it completes."""
+    step = eligible_step(category, holding, now, zone)
+    if step is None:
         return Outcome(holding)
     if category.auto_promote:
         at = since or now
+        if holding.last_visit_at is not None and holding.last_visit_at > at:
+            at = holding.last_visit_at
+        rank = category.rank(holding.rank_id)
+        if step.is_stripe:
+            change = Change(
+                id=change_id,
+                category_id=category.id,
+                from_rank_id=rank.id,
+                to_rank_id=rank.id,
+                kind=ChangeKind.STRIPE_AWARDED,
+                trigger=Trigger.AUTOMATIC,
+                actor_id=None,
+                note=None,
+                at=at,
+                from_rank_name=rank.name,
+                to_rank_name=rank.name,
+                from_stripes=holding.stripes,
+                to_stripes=step.stripe,
+            )
+            return Outcome(holding.with_stripes(at, stripes=step.stripe), change)
         change = Change(
             id=change_id,
             category_id=category.id,
-            from_rank_id=holding.rank_id,
-            to_rank_id=nxt.id,
+            from_rank_id=rank.id,
+            to_rank_id=step.rank.id,
             kind=ChangeKind.PROMOTION,
             trigger=Trigger.AUTOMATIC,
             actor_id=None,
             note=None,
             at=at,
-            from_rank_name=category.rank(holding.rank_id).name,
-            to_rank_name=nxt.name,
+            from_rank_name=rank.name,
+            to_rank_name=step.rank.name,
+            from_stripes=holding.stripes,
         )
-        return Outcome(Holding(rank_id=nxt.id, since=at, auto_promoted_at=at), change)
-    if holding.announced_for == nxt.id:
+        return Outcome(Holding(rank_id=step.rank.id, since=at, auto_promoted_at=at), change)
+    if step.is_stripe:
+        if holding.announced_stripe == step.stripe:
+            return Outcome(holding)  # already announced: never twice for one eligibility
+        return Outcome(replace(holding, announced_stripe=step.stripe), eligible_for=step)
+    if holding.announced_for == step.rank.id:
         return Outcome(holding)  # already announced: never twice for one eligibility
-    return Outcome(replace(holding, announced_for=nxt.id), eligible_for=nxt)
+    return Outcome(replace(holding, announced_for=step.rank.id), eligible_for=step)
 
 
 def count_visit(
@@ -280,23 +407,31 @@ def count_visit(
     attended_at: datetime,
     service_id: str | None,
 ) -> Holding:
-    """Count a visit toward the next rank: once per key, only after entering the rank."""
+    """Count a visit toward the next step: once per key, only if attended after the
+    previous step (entering the rank, or the last stripe change)."""
     if not category.counts(service_id):
         return holding
-    if attended_at <= holding.since or key in holding.visit_keys:
+    if attended_at <= holding.step_since or key in holding.visit_keys:
         return holding
-    return replace(holding, visit_keys=(*holding.visit_keys, key))
+    latest = holding.last_visit_at
+    return replace(
+        holding,
+        visit_keys=(*holding.visit_keys, key),
+        last_visit_at=attended_at if latest is None or attended_at > latest else latest,
+    )
 
 
 def sign_off(category: Category, holding: Holding | None, skill: str) -> Holding:
-    """Staff confirm one skill of the next rank (B1). Signing twice changes nothing."""
+    """Staff confirm one skill of the next step (B1): the next stripe's, or the next
+    rank's once every stripe is earned. Signing twice changes nothing."""
     if category.archived:
         raise RankRefused("CATEGORY_ARCHIVED", name=category.name)
     if holding is None:
         raise RankRefused("NO_RANK", category=category.name)
-    nxt = category.next_after(holding.rank_id)
+    category.rank(holding.rank_id)
+    step = next_step(category, holding)
     wanted = skill.strip()
-    if nxt is None or wanted not in nxt.criteria.skills:
+    if step is None or wanted not in step.criteria.skills:
         raise RankRefused("UNKNOWN_SKILL", skill=wanted)
     if wanted in holding.skills:
         return holding
@@ -347,8 +482,57 @@ def manual_change(
         at=now,
         from_rank_name=category.rank(current).name if current else None,
         to_rank_name=target.name,
+        from_stripes=holding.stripes if holding else 0,
     )
     return Holding(rank_id=target.id, since=now), change
+
+
+def stripe_change(
+    category: Category,
+    holding: Holding | None,
+    kind: ChangeKind,
+    *,
+    actor_id: str,
+    note: str | None,
+    now: datetime,
+    change_id: str,
+) -> tuple[Holding, Change]:
+    """Staff award the next stripe of the rank held, or take the last one back. Like any
+    change by hand, the next step starts afresh (since = now, 0 visits)."""
+    if category.archived:
+        raise RankRefused("CATEGORY_ARCHIVED", name=category.name)
+    if note is not None and len(note) > MAX_NOTE:
+        raise RankRefused("BAD_NOTE", maximum=MAX_NOTE)
+    if holding is None:
+        raise RankRefused("NO_RANK", category=category.name)
+    rank = category.rank(holding.rank_id)
+    if kind is ChangeKind.STRIPE_AWARDED:
+        if not rank.stripes:
+            raise RankRefused("NO_STRIPES", name=rank.name)
+        if holding.stripes >= len(rank.stripes):
+            raise RankRefused("ALL_STRIPES_HELD", name=rank.name)
+        stripes = holding.stripes + 1
+    else:
+        assert kind is ChangeKind.STRIPE_REMOVED
+        if holding.stripes == 0:
+            raise RankRefused("NO_STRIPE_HELD", name=rank.name)
+        stripes = holding.stripes - 1
+    change = Change(
+        id=change_id,
+        category_id=category.id,
+        from_rank_id=rank.id,
+        to_rank_id=rank.id,
+        kind=kind,
+        trigger=Trigger.MANUAL,
+        actor_id=actor_id,
+        note=(note or "").strip() or None,
+        at=now,
+        from_rank_name=rank.name,
+        to_rank_name=rank.name,
+        from_stripes=holding.stripes,
+        to_stripes=stripes,
+    )
+    return holding.with_stripes(now, stripes=stripes), change
 
 
 def last_change(history: Sequence[Change], category_id: str) -> Change | None:

@@ -17,37 +17,64 @@ class Labels:
     plural: str
     tracking: str
     report: str
+    # The sub-ranks earned within a rank (a belt's stripes).
+    stripe: str
+    stripes: str
 
 
 LABELS: dict[str, dict[Terminology, Labels]] = {
     "en": {
-        Terminology.BELTS: Labels("belt", "belts", "Belt tracking", "Belt report"),
-        Terminology.RANKINGS: Labels("rank", "ranks", "Client rankings", "Rankings report"),
+        Terminology.BELTS: Labels(
+            "belt", "belts", "Belt tracking", "Belt report", "stripe", "stripes"
+        ),
+        Terminology.RANKINGS: Labels(
+            "rank", "ranks", "Client rankings", "Rankings report", "level", "levels"
+        ),
         Terminology.CHALLENGES: Labels(
-            "challenge", "challenges", "Challenges", "Challenges report"
+            "challenge", "challenges", "Challenges", "Challenges report", "milestone", "milestones"
         ),
     },
     "es": {
         Terminology.BELTS: Labels(
-            "cinturón", "cinturones", "Seguimiento de cinturones", "Informe de cinturones"
+            "cinturón",
+            "cinturones",
+            "Seguimiento de cinturones",
+            "Informe de cinturones",
+            "grado",
+            "grados",
         ),
         Terminology.RANKINGS: Labels(
-            "ranking", "rankings", "Rankings de clientes", "Informe de rankings"
+            "ranking", "rankings", "Rankings de clientes", "Informe de rankings", "nivel", "niveles"
         ),
-        Terminology.CHALLENGES: Labels("desafío", "desafíos", "Desafíos", "Informe de desafíos"),
+        Terminology.CHALLENGES: Labels(
+            "desafío", "desafíos", "Desafíos", "Informe de desafíos", "hito", "hitos"
+        ),
     },
     "it": {
         Terminology.BELTS: Labels(
-            "cintura", "cinture", "Monitoraggio delle cinture", "Report delle cinture"
+            "cintura",
+            "cinture",
+            "Monitoraggio delle cinture",
+            "Report delle cinture",
+            "grado",
+            "gradi",
         ),
         Terminology.RANKINGS: Labels(
-            "livello", "livelli", "Classifiche dei clienti", "Report delle classifiche"
+            "livello",
+            "livelli",
+            "Classifiche dei clienti",
+            "Report delle classifiche",
+            "gradino",
+            "gradini",
         ),
-        Terminology.CHALLENGES: Labels("sfida", "sfide", "Sfide", "Report delle sfide"),
+        Terminology.CHALLENGES: Labels(
+            "sfida", "sfide", "Sfide", "Report delle sfide", "traguardo", "traguardi"
+        ),
     },
 }
 
-# {one}/{many}: the chosen word, singular/plural. Other fields come from the refusal.
+# {one}/{many}: the chosen word, singular/plural; {stripe}/{stripes}: its sub-ranks.
+# Other fields come from the refusal.
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         "PROGRAM_DISABLED": "{tracking} is turned off for this studio",
@@ -69,6 +96,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "CATEGORY_ARCHIVED": "the category {name} is archived",
         "BAD_SKILLS": "at most {maximum} different skills, each 1 to {length} characters",
         "UNKNOWN_SKILL": "the next {one} asks for no skill named {skill}",
+        "BAD_STRIPES": "a {one} has at most {maximum} {stripes}",
+        "STRIPES_HELD": "clients hold {stripe} {held} of {name}: take it from them first",
+        "NO_STRIPES": "{name} has no {stripes}",
+        "ALL_STRIPES_HELD": "the client already holds every {stripe} of {name}",
+        "NO_STRIPE_HELD": "the client holds no {stripe} of {name}",
     },
     "es": {
         "PROGRAM_DISABLED": "{tracking} está desactivado en este estudio",
@@ -90,6 +122,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "CATEGORY_ARCHIVED": "la categoría {name} está archivada",
         "BAD_SKILLS": "como máximo {maximum} habilidades distintas, cada una de 1 a {length} caracteres",
         "UNKNOWN_SKILL": "el siguiente {one} no pide ninguna habilidad llamada {skill}",
+        "BAD_STRIPES": "un {one} tiene como máximo {maximum} {stripes}",
+        "STRIPES_HELD": "hay clientes con el {stripe} {held} de {name}: quítaselo antes",
+        "NO_STRIPES": "{name} no tiene {stripes}",
+        "ALL_STRIPES_HELD": "el cliente ya tiene todos los {stripes} de {name}",
+        "NO_STRIPE_HELD": "el cliente no tiene ningún {stripe} de {name}",
     },
     "it": {
         "PROGRAM_DISABLED": "{tracking}: funzione disattivata per questo studio",
@@ -111,6 +148,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "CATEGORY_ARCHIVED": "la categoria {name} è archiviata",
         "BAD_SKILLS": "al massimo {maximum} abilità diverse, ognuna da 1 a {length} caratteri",
         "UNKNOWN_SKILL": "la prossima {one} non richiede nessuna abilità chiamata {skill}",
+        "BAD_STRIPES": "ogni {one} ha al massimo {maximum} {stripes}",
+        "STRIPES_HELD": "alcuni clienti hanno il {stripe} {held} di {name}: toglieteglielo prima",
+        "NO_STRIPES": "{name} non ha {stripes}",
+        "ALL_STRIPES_HELD": "il cliente ha già tutti i {stripes} di {name}",
+        "NO_STRIPE_HELD": "il cliente non ha nessun {stripe} di {name}",
     },
 }
 
@@ -128,7 +170,14 @@ def message(code: str, terminology: Terminology, language: str | None, **args: o
     lang = language_of(language)
     words = LABELS[lang][terminology]
     template = MESSAGES[lang].get(code) or MESSAGES["en"].get(code) or code
-    values = {"one": words.singular, "many": words.plural, "tracking": words.tracking, **args}
+    values = {
+        "one": words.singular,
+        "many": words.plural,
+        "tracking": words.tracking,
+        "stripe": words.stripe,
+        "stripes": words.stripes,
+        **args,
+    }
     try:
         return template.format(**values)
     except (KeyError, IndexError):

@@ -25,6 +25,7 @@ from ranks.domain import model
 from ranks.graphql.types import (
     Client,
     ClientRank,
+    PromotionCriteria,
     Rank,
     RankCategory,
     RankChange,
@@ -32,6 +33,7 @@ from ranks.graphql.types import (
     RankReportEdge,
     RankReportFilter,
     RankReportRow,
+    Stripe,
 )
 
 
@@ -68,15 +70,25 @@ def client_rank(
         nxt = category.next_after(holding.rank_id)
     except model.RankRefused:
         return None
+    step = model.next_step(category, holding)
+    eligible = model.eligible_step(category, holding, now, zone)
     return ClientRank(
         category=RankCategory.of(category),
         rank=Rank.of(category, rank),
         since=holding.since,
-        visits_in_rank=holding.visits,
+        visits_in_rank=holding.visits_in_rank,
         days_in_rank=model.days_between(holding.since, now, zone),
-        eligible_for_promotion=model.eligible_next(category, holding, now, zone) is not None,
+        eligible_for_promotion=eligible is not None and not eligible.is_stripe,
         next_rank=Rank.of(category, nxt) if nxt else None,
         skills_signed_off=list(holding.skills),
+        stripes=holding.stripes,
+        next_stripe=Stripe(number=step.stripe, criteria=PromotionCriteria.of(step.criteria))
+        if step is not None and step.is_stripe
+        else None,
+        eligible_for_stripe=eligible is not None and eligible.is_stripe,
+        step_since=holding.step_since,
+        visits_in_step=holding.visits,
+        days_in_step=model.days_between(holding.step_since, now, zone),
     )
 
 
@@ -178,10 +190,12 @@ async def rank_report(
                     client=Client(id=strawberry.ID(row.client_id)),
                     rank=Rank.of(category, category.rank(row.rank_id)),
                     since=row.since,
-                    visits_in_rank=holding.visits if holding else 0,
+                    visits_in_rank=holding.visits_in_rank if holding else 0,
                     eligible_for_promotion=row.eligible,
                     last_change=RankChange.of(program, last) if last else None,
                     auto_promoted_at=row.auto_promoted_at,
+                    stripes=row.stripes,
+                    eligible_for_stripe=row.stripe_eligible,
                 ),
             )
         )

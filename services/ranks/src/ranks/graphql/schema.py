@@ -8,7 +8,14 @@ from typing import Any
 
 import strawberry
 from plumbing.auth import MANAGERS, STAFF
-from plumbing.gql import RequestContext, UserError, context_of, error_masking, require, user_error
+from plumbing.gql import (
+    RequestContext,
+    UserError,
+    context_of,
+    require,
+    schema_extensions,
+    user_error,
+)
 from strawberry.types import Info
 
 from ranks.adapters.store import Program
@@ -53,6 +60,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "UNKNOWN_CLIENT": ("clientId",),
     "UNKNOWN_SKILL": ("skill",),
     "BAD_SKILLS": ("input", "criteria", "skills"),
+    "BAD_STRIPES": ("input", "stripes"),
+    "STRIPES_HELD": ("input", "stripes"),
 }
 
 
@@ -65,6 +74,10 @@ async def refusal(
     path = FIELDS.get(exc.code, ())
     if exc.code == "BAD_CRITERION":
         path = ("input", "criteria", str(exc.args_.get("field", "")))
+    stripe = exc.args_.get("stripe")
+    if isinstance(stripe, int) and path[:2] == ("input", "criteria"):
+        # A stripe's criteria: point at it (0-based, like the input list).
+        path = ("input", "stripes", str(stripe - 1), *path[1:])
     return [user_error(text, exc.code, *path)]
 
 
@@ -73,6 +86,16 @@ def criteria_of(value: PromotionCriteriaInput | None) -> model.Criteria | None:
         return None
     skills = tuple(s.strip() for s in value.skills or ())
     return model.Criteria(value.min_visits, value.min_days_in_rank, skills)
+
+
+def rank_changes(input: RankInput) -> programs.RankChanges:
+    return programs.RankChanges(
+        name=input.name,
+        criteria=criteria_of(input.criteria),
+        stripes=tuple(criteria_of(s.criteria) or model.Criteria() for s in input.stripes)
+        if input.stripes is not None
+        else None,
+    )
 
 
 def category_changes(input: RankCategoryInput) -> programs.CategoryChanges:
@@ -175,7 +198,7 @@ class Mutation:
         position: int | None = None,
     ) -> RankPayload:
         ctx = require(info, *MANAGERS)
-        changes = programs.RankChanges(name=input.name, criteria=criteria_of(input.criteria))
+        changes = rank_changes(input)
         try:
             category, rank = await programs.add_rank(
                 store_of(ctx), str(category_id), changes, position
@@ -185,13 +208,14 @@ class Mutation:
         return RankPayload(rank=Rank.of(category, rank), user_errors=[])
 
     @strawberry.mutation(
-        description="Rename a rank or change its criteria; ranks already earned are kept."
+        description="Rename a rank or change its criteria or stripes; ranks and stripes already "
+        "earned are kept (fewer stripes than a client holds: STRIPES_HELD)."
     )
     async def update_rank(
         self, info: Info[Any, Any], id: strawberry.ID, input: RankInput
     ) -> RankPayload:
         ctx = require(info, *MANAGERS)
-        changes = programs.RankChanges(name=input.name, criteria=criteria_of(input.criteria))
+        changes = rank_changes(input)
         try:
             category, rank = await programs.update_rank(store_of(ctx), str(id), changes)
         except model.RankRefused as exc:
@@ -273,9 +297,37 @@ class Mutation:
         return await _by_category(ctx, client_id, category_id, model.ChangeKind.DEMOTION, note)
 
     @strawberry.mutation(
-        description="B1: staff sign off one skill the client's next rank asks for. The last "
-        "missing sign-off may complete the criteria: then the client is promoted (auto) or "
-        "announced eligible, as after a visit. Signing twice changes nothing."
+        description="Award the client the next stripe of the rank held, with a note. The next "
+        "step counts from now."
+    )
+    async def award_stripe(
+        self,
+        info: Info[Any, Any],
+        client_id: strawberry.ID,
+        category_id: strawberry.ID,
+        note: str | None = None,
+    ) -> ClientRankPayload:
+        ctx = require(info, *STAFF)
+        return await _stripe(ctx, client_id, category_id, model.ChangeKind.STRIPE_AWARDED, note)
+
+    @strawberry.mutation(
+        description="Take back the last stripe the client holds in the rank held, with a note."
+    )
+    async def remove_stripe(
+        self,
+        info: Info[Any, Any],
+        client_id: strawberry.ID,
+        category_id: strawberry.ID,
+        note: str | None = None,
+    ) -> ClientRankPayload:
+        ctx = require(info, *STAFF)
+        return await _stripe(ctx, client_id, category_id, model.ChangeKind.STRIPE_REMOVED, note)
+
+    @strawberry.mutation(
+        description="B1: staff sign off one skill the client's next step asks for (the next "
+        "stripe, or the next rank). The last missing sign-off may complete the criteria: then "
+        "the client takes the step (auto) or is announced eligible, as after a visit. Signing "
+        "twice changes nothing."
     )
     async def sign_off_skill(
         self,
@@ -332,6 +384,43 @@ async def _by_category(
     return await _manual(ctx, program, category, str(client_id), kind, None, note)
 
 
+async def _stripe(
+    ctx: RequestContext,
+    client_id: strawberry.ID,
+    category_id: strawberry.ID,
+    kind: model.ChangeKind,
+    note: str | None,
+) -> ClientRankPayload:
+    program = await store_of(ctx).program()
+    category = program.category(str(category_id))
+    if category is None:
+        return await _manual_refused(ctx, model.RankRefused("UNKNOWN_CATEGORY"), program)
+    if not program.enabled:
+        return await _manual_refused(ctx, model.RankRefused("PROGRAM_DISABLED"), program)
+    now = ctx.now()
+    try:
+        done = await holdings.change_stripe_by_hand(
+            store_of(ctx),
+            program,
+            category,
+            str(client_id),
+            kind,
+            actor_id=ctx.principal.subject,
+            note=note,
+            now=now,
+        )
+    except model.RankRefused as exc:
+        return await _manual_refused(ctx, exc, program)
+    except holdings.UnknownClient:
+        return await _manual_refused(ctx, model.RankRefused("UNKNOWN_CLIENT"), program)
+    zone = (await settings_of(ctx)).zone
+    return ClientRankPayload(
+        client_rank=client_rank(program, category, done.holding, now, zone),
+        change=RankChange.of(program, done.change),
+        user_errors=[],
+    )
+
+
 async def _manual(
     ctx: RequestContext,
     program: Program,
@@ -372,6 +461,6 @@ schema = strawberry.federation.Schema(
     query=Query,
     mutation=Mutation,
     types=[Client],
-    extensions=[error_masking],
+    extensions=schema_extensions(),
     federation_version="2.9",
 )

@@ -28,6 +28,8 @@ class RankChangeKind(StrEnum):
     ASSIGNMENT = "ASSIGNMENT"
     PROMOTION = "PROMOTION"
     DEMOTION = "DEMOTION"
+    STRIPE_AWARDED = "STRIPE_AWARDED"
+    STRIPE_REMOVED = "STRIPE_REMOVED"
 
 
 @strawberry.enum
@@ -42,6 +44,10 @@ class RankLabels:
     plural: str
     tracking: str = strawberry.field(description='The feature\'s title, e.g. "Belt tracking".')
     report: str = strawberry.field(description='The report\'s title, e.g. "Belt report".')
+    stripe: str = strawberry.field(
+        description='The word for a sub-rank earned within a rank, e.g. "stripe", "grado".'
+    )
+    stripes: str
 
 
 @strawberry.type
@@ -63,6 +69,8 @@ class RankProgram:
                 plural=words.plural,
                 tracking=words.tracking,
                 report=words.report,
+                stripe=words.stripe,
+                stripes=words.stripes,
             ),
         )
 
@@ -77,6 +85,25 @@ class PromotionCriteria:
         description="Skills staff must sign off (signOffSkill) before the rank is earned."
     )
 
+    @classmethod
+    def of(cls, criteria: model.Criteria) -> PromotionCriteria:
+        return cls(
+            min_visits=criteria.min_visits,
+            min_days_in_rank=criteria.min_days_in_rank,
+            skills=list(criteria.skills),
+        )
+
+
+@strawberry.type(
+    description="A sub-rank earned, in order, while holding a rank (e.g. a belt's stripes)."
+)
+class Stripe:
+    number: int = strawberry.field(description="1 for the first stripe of its rank.")
+    criteria: PromotionCriteria = strawberry.field(
+        description="What it takes to earn this stripe: visits and days since the previous "
+        "stripe (or since entering the rank), skills. None set: given by hand only."
+    )
+
 
 @strawberry.type
 class RankCategory:
@@ -85,7 +112,10 @@ class RankCategory:
     auto_promote: bool
     notify_on_eligibility: bool
     notify_roles: list[Role]
-    notify_client: bool
+    notify_client: bool = strawberry.field(
+        description="The client is told too: of every promotion (by hand or automatic), and of "
+        "an eligibility when notifyOnEligibility is on."
+    )
     archived: bool
     service_ids: list[strawberry.ID] = strawberry.field(
         description="Only visits of these services count toward this category (empty: all visits)."
@@ -117,7 +147,11 @@ class Rank:
     name: str
     position: int = strawberry.field(description="1 for the first (lowest) rank of its category.")
     criteria: PromotionCriteria = strawberry.field(
-        description="What it takes to reach this rank from the one below it."
+        description="What it takes to reach this rank from the one below it, counted since "
+        "the previous step: the last stripe of the rank below, or entering it."
+    )
+    stripes: list[Stripe] = strawberry.field(
+        description="Stripes earned in order while holding this rank, before the next rank."
     )
     _category: strawberry.Private[model.Category]
 
@@ -135,11 +169,11 @@ class Rank:
             id=strawberry.ID(rank.id),
             name=rank.name,
             position=position,
-            criteria=PromotionCriteria(
-                min_visits=rank.criteria.min_visits,
-                min_days_in_rank=rank.criteria.min_days_in_rank,
-                skills=list(rank.criteria.skills),
-            ),
+            criteria=PromotionCriteria.of(rank.criteria),
+            stripes=[
+                Stripe(number=n, criteria=PromotionCriteria.of(c))
+                for n, c in enumerate(rank.stripes, start=1)
+            ],
             _category=category,
         )
 
@@ -156,13 +190,31 @@ class ClientRank:
     category: RankCategory
     rank: Rank
     since: datetime
-    visits_in_rank: int
+    visits_in_rank: int = strawberry.field(
+        description="Visits counted since entering the rank (over all its stripes)."
+    )
     days_in_rank: int
-    eligible_for_promotion: bool
+    eligible_for_promotion: bool = strawberry.field(
+        description="Meets the next rank's criteria (after every stripe of this rank)."
+    )
     next_rank: Rank | None
     skills_signed_off: list[str] = strawberry.field(
-        description="Skills of the next rank already signed off by staff."
+        description="Skills of the next step (next stripe, or next rank) already signed off."
     )
+    stripes: int = strawberry.field(description="Stripes of the rank held (0 on a new rank).")
+    next_stripe: Stripe | None = strawberry.field(
+        description="The next stripe to earn in this rank; none when every stripe is held."
+    )
+    eligible_for_stripe: bool = strawberry.field(
+        description="Meets the next stripe's criteria (categories without auto-promotion)."
+    )
+    step_since: datetime = strawberry.field(
+        description="Start of the current step: the last stripe change, or `since`."
+    )
+    visits_in_step: int = strawberry.field(
+        description="Visits counted toward the next step (next stripe, or next rank)."
+    )
+    days_in_step: int = strawberry.field(description="Days since `stepSince`.")
 
 
 @strawberry.type
@@ -176,6 +228,10 @@ class RankChange:
     actor_id: strawberry.ID | None
     note: str | None
     at: datetime
+    from_stripes: int = strawberry.field(description="Stripes held before the change.")
+    to_stripes: int = strawberry.field(
+        description="Stripes held after the change (0 on a new rank)."
+    )
 
     @classmethod
     def of(cls, program: Program, change: model.Change) -> RankChange | None:
@@ -194,6 +250,8 @@ class RankChange:
             actor_id=strawberry.ID(change.actor_id) if change.actor_id else None,
             note=change.note,
             at=change.at,
+            from_stripes=change.from_stripes,
+            to_stripes=change.to_stripes,
         )
 
 
@@ -230,6 +288,10 @@ class RankReportRow:
     last_change: RankChange | None
     auto_promoted_at: datetime | None = strawberry.field(
         description="When the client last reached a rank of this category automatically."
+    )
+    stripes: int = strawberry.field(description="Stripes of the rank held.")
+    eligible_for_stripe: bool = strawberry.field(
+        description="Announced eligible for the next stripe and not yet awarded."
     )
 
 
@@ -278,9 +340,22 @@ class RankCategoryInput:
 
 
 @strawberry.input
+class StripeInput:
+    criteria: PromotionCriteriaInput | None = strawberry.field(
+        default=None,
+        description="Counted since the previous stripe (or entering the rank); none: by hand.",
+    )
+
+
+@strawberry.input
 class RankInput:
     name: str | None = None
     criteria: PromotionCriteriaInput | None = None
+    stripes: list[StripeInput] | None = strawberry.field(
+        default=None,
+        description="The rank's stripes in order (replaces them; [] removes them all). "
+        "Refused (STRIPES_HELD) below what a client holds.",
+    )
 
 
 @strawberry.type

@@ -1,4 +1,5 @@
-"""Use cases on what clients hold: manual changes, visits, seniority, erasure.
+"""Use cases on what clients hold: manual changes (ranks and stripes), visits,
+seniority, erasure.
 
 Each one reads the client's document, asks the domain, and stores the outcome in one
 conditional write (retried on a concurrent change). Then the report's read model is
@@ -21,15 +22,26 @@ from ranks.domain.model import (
     Change,
     ChangeKind,
     Holding,
-    RankDef,
     RankRefused,
+    Step,
     count_visit,
     days_between,
     manual_change,
     settle,
     sign_off,
+    step_after,
+    stripe_change,
 )
-from ranks.events import ClientDemoted, ClientEligible, ClientPromoted, RankAssigned, VisitRead
+from ranks.events import (
+    ClientDemoted,
+    ClientEligible,
+    ClientPromoted,
+    RankAssigned,
+    StripeAwarded,
+    StripeEligible,
+    StripeRemoved,
+    VisitRead,
+)
 
 ATTEMPTS = 8
 # A client card and its first visit travel on different topics: wait a little for the
@@ -43,27 +55,49 @@ class UnknownClient(Exception):
 
 
 def change_event(program: Program, category: Category, client_id: str, change: Change) -> EventData:
-    kind = {
-        ChangeKind.ASSIGNMENT: RankAssigned,
-        ChangeKind.PROMOTION: ClientPromoted,
-        ChangeKind.DEMOTION: ClientDemoted,
-    }[change.kind]
-    return kind(
-        change_id=change.id,
-        client_id=client_id,
-        category_id=category.id,
-        category_name=category.name,
-        rank_id=change.to_rank_id,
-        rank_name=change.to_rank_name,
-        rank_position=category.position_of(change.to_rank_id),
-        from_rank_id=change.from_rank_id,
-        from_rank_name=change.from_rank_name,
-        trigger=change.trigger.value,
-        actor_id=change.actor_id,
-        note=change.note,
-        terminology=program.terminology.value,
-        at=change.at,
-    )
+    if change.kind in (ChangeKind.STRIPE_AWARDED, ChangeKind.STRIPE_REMOVED):
+        stripe_kind = StripeAwarded if change.kind is ChangeKind.STRIPE_AWARDED else StripeRemoved
+        return stripe_kind(
+            change_id=change.id,
+            client_id=client_id,
+            category_id=category.id,
+            category_name=category.name,
+            rank_id=change.to_rank_id,
+            rank_name=change.to_rank_name,
+            rank_position=category.position_of(change.to_rank_id),
+            stripes=change.to_stripes,
+            from_stripes=change.from_stripes,
+            stripes_in_rank=len(category.rank(change.to_rank_id).stripes),
+            trigger=change.trigger.value,
+            actor_id=change.actor_id,
+            note=change.note,
+            terminology=program.terminology.value,
+            at=change.at,
+        )
+    fields = {
+        "change_id": change.id,
+        "client_id": client_id,
+        "category_id": category.id,
+        "category_name": category.name,
+        "rank_id": change.to_rank_id,
+        "rank_name": change.to_rank_name,
+        "rank_position": category.position_of(change.to_rank_id),
+        "from_rank_id": change.from_rank_id,
+        "from_rank_name": change.from_rank_name,
+        "from_stripes": change.from_stripes,
+        "trigger": change.trigger.value,
+        "actor_id": change.actor_id,
+        "note": change.note,
+        "terminology": program.terminology.value,
+        "at": change.at,
+    }
+    if change.kind is ChangeKind.PROMOTION:
+        # The client is told of a promotion (by hand or automatic) when the category
+        # says so; eligibility notifications are a separate switch.
+        return ClientPromoted(**fields, notify_client=category.notify_client)
+    if change.kind is ChangeKind.DEMOTION:
+        return ClientDemoted(**fields)
+    return RankAssigned(**fields)
 
 
 def eligible_event(
@@ -71,23 +105,39 @@ def eligible_event(
     category: Category,
     client_id: str,
     holding: Holding,
-    nxt: RankDef,
+    step: Step,
     now: datetime,
     zone: tzinfo,
-) -> ClientEligible:
+) -> EventData:
     notify = category.notify_on_eligibility
+    rank = category.rank(holding.rank_id)
+    if step.is_stripe:
+        return StripeEligible(
+            client_id=client_id,
+            category_id=category.id,
+            category_name=category.name,
+            rank_id=rank.id,
+            rank_name=rank.name,
+            stripe=step.stripe,
+            stripes_in_rank=len(rank.stripes),
+            terminology=program.terminology.value,
+            notify_roles=list(category.notify_roles) if notify else [],
+            notify_client=notify and category.notify_client,
+            visits_in_step=holding.visits,
+            days_in_step=days_between(holding.step_since, now, zone),
+        )
     return ClientEligible(
         client_id=client_id,
         category_id=category.id,
         category_name=category.name,
-        rank_id=holding.rank_id,
-        rank_name=category.rank(holding.rank_id).name,
-        next_rank_id=nxt.id,
-        next_rank_name=nxt.name,
+        rank_id=rank.id,
+        rank_name=rank.name,
+        next_rank_id=step.rank.id,
+        next_rank_name=step.rank.name,
         terminology=program.terminology.value,
         notify_roles=list(category.notify_roles) if notify else [],
         notify_client=notify and category.notify_client,
-        visits_in_rank=holding.visits,
+        visits_in_rank=holding.visits_in_rank,
         days_in_rank=days_between(holding.since, now, zone),
     )
 
@@ -123,6 +173,9 @@ async def _refresh_roster(store: Store, client_id: str, changed: dict[str, Holdi
                 since=h.since,
                 eligible=h.announced_for is not None,
                 auto_promoted_at=h.auto_promoted_at,
+                stripes=h.stripes,
+                step_since=h.step_since,
+                stripe_eligible=h.announced_stripe is not None,
             ),
         )
 
@@ -176,6 +229,47 @@ async def change_by_hand(
     raise RuntimeError("too many concurrent changes to one client")
 
 
+async def change_stripe_by_hand(
+    store: Store,
+    program: Program,
+    category: Category,
+    client_id: str,
+    kind: ChangeKind,
+    *,
+    actor_id: str,
+    note: str | None,
+    now: datetime,
+) -> ManualResult:
+    """Award the next stripe or take the last one back. Raises RankRefused or
+    UnknownClient."""
+    for _ in range(ATTEMPTS):
+        member = await load_member(store, client_id, create_at=now)
+        holding, change = stripe_change(
+            category,
+            member.holdings.get(category.id),
+            kind,
+            actor_id=actor_id,
+            note=note,
+            now=now,
+            change_id=new_id(),
+        )
+        try:
+            await store.save_member(
+                member,
+                {category.id: holding},
+                [change],
+                [change_event(program, category, client_id, change)],
+                now,
+            )
+        except Conflict:
+            continue
+        member.holdings[category.id] = holding
+        member.history.append(change)
+        await _refresh_roster(store, client_id, {category.id: holding})
+        return ManualResult(holding, change, member)
+    raise RuntimeError("too many concurrent changes to one client")
+
+
 async def sign_off_skill(
     store: Store,
     program: Program,
@@ -185,8 +279,8 @@ async def sign_off_skill(
     now: datetime,
     zone: tzinfo,
 ) -> Member:
-    """B1: staff confirm a skill of the next rank; the last missing one may complete the
-    criteria, which then promotes or announces like a visit does."""
+    """B1: staff confirm a skill of the next step (stripe or rank); the last missing one
+    may complete the criteria, which then promotes or announces like a visit does."""
     for _ in range(ATTEMPTS):
         member = await load_member(store, client_id, create_at=now)
         signed = sign_off(category, member.holdings.get(category.id), skill)
@@ -270,7 +364,8 @@ async def record_visit(
             k: v
             for k, v in changed.items()
             if (old := member.holdings.get(k)) is None
-            or (old.rank_id, old.announced_for) != (v.rank_id, v.announced_for)
+            or (old.rank_id, old.stripes, old.announced_for, old.announced_stripe)
+            != (v.rank_id, v.stripes, v.announced_for, v.announced_stripe)
         }
         await _refresh_roster(store, member.client_id, visible)
         return len(changed)
@@ -304,24 +399,23 @@ async def reevaluate(
 async def seniority_due(
     store: Store, program: Program, now: datetime, zone: tzinfo
 ) -> Sequence[str]:
-    """Clients whose next rank asks for days in rank and who may have reached them,
-    found from the roster (by `_id`), not by scanning every client."""
+    """Clients whose next step (stripe or rank) asks for days and who may have reached
+    them, found from the roster (by `_id`), not by scanning every client."""
     due: set[str] = set()
     for category in program.categories:
         if category.archived:
             continue
-        needs_days = {
-            r.id: (nxt.criteria.min_days_in_rank or 0)
-            for r in category.ranks
-            if (nxt := category.next_after(r.id)) is not None
-            and nxt.criteria.min_days_in_rank is not None
-        }
-        if not needs_days:
+        if not any(
+            c.min_days_in_rank is not None for r in category.ranks for c in (r.criteria, *r.stripes)
+        ):
             continue
         for row in await store.rows(category.id):
-            days = needs_days.get(row.rank_id)
-            if days is None or row.eligible:
+            if row.eligible or row.stripe_eligible:
+                continue  # already announced: the job has nothing left to say
+            step = step_after(category, row.rank_id, row.stripes)
+            days = step.criteria.min_days_in_rank if step is not None else None
+            if days is None:
                 continue
-            if days_between(row.since, now, zone) >= days:
+            if days_between(row.step_since or row.since, now, zone) >= days:
                 due.add(row.client_id)
     return sorted(due)

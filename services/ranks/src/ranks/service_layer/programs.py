@@ -21,6 +21,7 @@ from ranks.domain.model import (
     insert_rank,
     move_rank,
     remove_rank,
+    set_stripes,
     valid_name,
 )
 
@@ -43,6 +44,8 @@ class CategoryChanges:
 class RankChanges:
     name: str | None = None
     criteria: Criteria | None = None
+    # The rank's stripes in order, each with its criteria (None: unchanged).
+    stripes: tuple[Criteria, ...] | None = None
 
 
 async def _edit(store: Store, change: Callable[[Program], object]) -> tuple[Program, object]:
@@ -130,7 +133,12 @@ async def add_rank(
 ) -> tuple[Category, RankDef]:
     def change(program: Program) -> tuple[Category, RankDef]:
         _enabled(program)
-        rank = RankDef(new_id(), valid_name(changes.name), changes.criteria or Criteria())
+        rank = RankDef(
+            new_id(),
+            valid_name(changes.name),
+            changes.criteria or Criteria(),
+            changes.stripes or (),
+        )
         category = insert_rank(_category(program, category_id), rank, position)
         program.replace(category)
         return category, rank
@@ -148,8 +156,14 @@ def _owner_of(program: Program, rank_id: str) -> Category:
 
 
 async def update_rank(store: Store, rank_id: str, changes: RankChanges) -> tuple[Category, RankDef]:
-    """Rename or change criteria. New criteria apply from now on; nobody loses a rank
-    already earned (holders keep it whatever the new numbers say)."""
+    """Rename, change criteria or stripes. New criteria apply from now on; nobody loses a
+    rank or a stripe already earned (holders keep it whatever the new numbers say), so
+    fewer stripes than a client holds is refused (STRIPES_HELD)."""
+    most_held = 0
+    if changes.stripes is not None:
+        program = await store.program()
+        held = await store.held_stripes(_owner_of(program, rank_id).id)
+        most_held = held.get(rank_id, 0)
 
     def change(program: Program) -> tuple[Category, RankDef]:
         _enabled(program)
@@ -165,6 +179,8 @@ async def update_rank(store: Store, rank_id: str, changes: RankChanges) -> tuple
         if changes.criteria is not None:
             changes.criteria.check()
             rank = replace(rank, criteria=changes.criteria)
+        if changes.stripes is not None:
+            rank = set_stripes(rank, changes.stripes, most_held)
         category = replace(
             category, ranks=tuple(rank if r.id == rank_id else r for r in category.ranks)
         )
