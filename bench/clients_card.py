@@ -28,7 +28,7 @@ from plumbing.auth import mint_token
 from plumbing.testing import GATEWAY_URL, SERVICE_PORTS, jwt_secret, unique_tenant
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `uv run python bench/…`
-from bench.common import Figures, load, result
+from bench.common import Figures, load, result, settled
 
 SERVICES_SH = str(Path(__file__).resolve().parents[1] / "deploy" / "local" / "services.sh")
 BARE = "query($id: ID!) { client(id: $id) { id } }"
@@ -117,26 +117,6 @@ def seed(tenant: str, start: int, count: int) -> None:
             print(f"  seeding: {start}", end="\r", flush=True)
     if batch:
         cards.insert_many(batch, ordered=False)
-    print()
-
-
-async def settled(timeout: float = 900) -> None:
-    """Wait until the stack is idle again: no outbox backlog and no consumer lag in any
-    service (read from their `/metrics`, which costs the database nothing), so that the
-    measurements do not share the machine with the import's events."""
-    deadline = time.perf_counter() + timeout
-    async with httpx.AsyncClient(timeout=10) as http:
-        while time.perf_counter() < deadline:
-            pending = 0.0
-            for port in SERVICE_PORTS.values():
-                text = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
-                for line in text.splitlines():
-                    if line.startswith(("outbox_backlog_documents", "consumer_lag_messages{")):
-                        pending += float(line.rsplit(" ", 1)[1])
-            print(f"  waiting for the stack to settle: {pending:.0f} pending", end="\r", flush=True)
-            if pending == 0:
-                break
-            await asyncio.sleep(3)
     print()
 
 

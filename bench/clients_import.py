@@ -9,6 +9,7 @@ the figures include the error and duplicate paths. Uses a fresh tenant.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 import time
@@ -19,7 +20,7 @@ from plumbing.auth import mint_token
 from plumbing.testing import GATEWAY_URL, jwt_secret, unique_tenant
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `uv run python bench/…`
-from bench.common import result
+from bench.common import result, settled
 
 IMPORT = "mutation($f: Upload!) { importClients(file: $f) { id total } }"
 JOB = "query($id: ID!) { importJob(id: $id) { status processed created duplicates } }"
@@ -70,6 +71,8 @@ def main() -> None:
     print(f"{'job finished in':<24}{total:.2f} s  ({job['status']})")
     print(f"{'rows per second':<24}{args.rows / total:,.0f}")
     result(f"import of {args.rows:,} rows", total, "s", "well under 60 s")
+    # The next benchmark should not share the machine with this import's events.
+    asyncio.run(settled())
     print(f"{'created':<24}{job['created']}")
     print(f"{'duplicates':<24}{job['duplicates']}")
     print(f"{'invalid':<24}{job['processed'] - job['created'] - job['duplicates']}")

@@ -100,6 +100,26 @@ def result(figure: str, value: float | int | str, unit: str = "", target: str = 
     print(f"{RESULT_MARK}{figure}\t{shown}\t{unit}\t{target}", flush=True)
 
 
+async def settled(timeout: float = 900) -> None:
+    """Wait until the stack is idle again: no outbox backlog and no consumer lag in any
+    service (read from their `/metrics`, which costs the database nothing), so that the
+    measurements do not share the machine with the import's events."""
+    deadline = time.perf_counter() + timeout
+    async with httpx.AsyncClient(timeout=10) as http:
+        while time.perf_counter() < deadline:
+            pending = 0.0
+            for port in SERVICE_PORTS.values():
+                text = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
+                for line in text.splitlines():
+                    if line.startswith(("outbox_backlog_documents", "consumer_lag_messages{")):
+                        pending += float(line.rsplit(" ", 1)[1])
+            print(f"  waiting for the stack to settle: {pending:.0f} pending", end="\r", flush=True)
+            if pending == 0:
+                break
+            await asyncio.sleep(3)
+    print()
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of a process (from /proc), in MB."""
     with open(f"/proc/{pid}/status") as status:
@@ -123,4 +143,5 @@ __all__ = [
     "os",
     "result",
     "rss_mb",
+    "settled",
 ]

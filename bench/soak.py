@@ -102,7 +102,7 @@ async def main() -> None:
                 purchase = {
                     "clientId": client,
                     "invoiceNumber": f"SOAK-{tenant}-{n}",
-                    "channel": "STUDIO",
+                    "channel": "IN_STUDIO",
                     "occurredAt": now,
                     "lines": [
                         {"category": "SERVICE", "itemId": "svc", "name": "Class", "amount": "20"}

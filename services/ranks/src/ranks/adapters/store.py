@@ -46,6 +46,7 @@ from ranks.events import catalog
 PROGRAMS = "programs"
 MEMBERS = "members"
 ROSTER = "roster"
+ROSTER_REVS = "roster_revs"  # per category: how many times each bucket changed
 PROGRAM_ID = "program"
 ROSTER_BUCKETS = 16
 OUTBOX_COLLECTIONS = (MEMBERS,)
@@ -274,12 +275,35 @@ class RosterRow:
     stripe_eligible: bool = False
 
 
+# Parsed roster buckets, by `<tenant>:<category>:<bucket>`: (revision read, rows).
+_roster_cache: dict[str, tuple[int, list[RosterRow]]] = {}
+
+
+def _parse_rows(doc: Doc | None) -> list[RosterRow]:
+    out: list[RosterRow] = []
+    for v in ((doc or {}).get("rows") or {}).values():
+        out.append(
+            RosterRow(
+                client_id=v["c"],
+                rank_id=v["r"],
+                since=as_utc(v["s"]),
+                eligible=bool(v.get("e")),
+                auto_promoted_at=_maybe_utc(v.get("a")),
+                stripes=v.get("n") or 0,
+                step_since=_maybe_utc(v.get("t")),
+                stripe_eligible=bool(v.get("x")),
+            )
+        )
+    return out
+
+
 class Store:
     def __init__(self, db: AsyncDatabase[Doc], tenant: str, outbox: Outbox) -> None:
         self.tenant = tenant
         self.programs = TenantCollection(db[PROGRAMS], tenant)
         self.members = TenantCollection(db[MEMBERS], tenant)
         self.roster = TenantCollection(db[ROSTER], tenant)
+        self.roster_revs = TenantCollection(db[ROSTER_REVS], tenant)
         self._outbox = outbox
 
     # ------------------------------------------------------------ program
@@ -382,6 +406,7 @@ class Store:
                 {"_id": self._roster_id(category_id, bucket_of(client_id))},
                 {"$unset": {f"rows.{_field(client_id)}": ""}},
             )
+            await self._bump(category_id, bucket_of(client_id))
 
     # ------------------------------------------------------------ roster (report model)
     def _roster_id(self, category_id: str, bucket: int) -> str:
@@ -403,32 +428,39 @@ class Store:
             {"$set": {f"rows.{_field(row.client_id)}": value}},
             upsert=True,
         )
+        await self._bump(category_id, bucket_of(row.client_id))
+
+    async def _bump(self, category_id: str, bucket: int) -> None:
+        """Tell every process's roster cache that this bucket changed (after the write:
+        a reader may serve the previous rows until then, never rows older than that)."""
+        await self.roster_revs.update(
+            {"_id": category_id}, {"$inc": {f"b{bucket}": 1}}, upsert=True
+        )
 
     async def rows(self, category_id: str) -> list[RosterRow]:
+        """Every row of a category's roster. A bucket is read again only when its revision
+        moved: for 100,000 holders the buckets are about 10 MB of documents, which FerretDB
+        took 4 s to return, while the revisions are one small document."""
+        revs = await self.roster_revs.get(category_id) or {}
+        stale = [
+            b
+            for b in range(ROSTER_BUCKETS)
+            if _roster_cache.get(self._bucket_key(category_id, b), (-1, []))[0]
+            != int(revs.get(f"b{b}") or 0)
+        ]
         docs = await asyncio.gather(
-            *(
-                self.roster.get(self._roster_id(category_id, b), {"rows": 1})
-                for b in range(ROSTER_BUCKETS)
-            )
+            *(self.roster.get(self._roster_id(category_id, b), {"rows": 1}) for b in stale)
         )
+        for b, doc in zip(stale, docs, strict=True):
+            rows = _parse_rows(doc)
+            _roster_cache[self._bucket_key(category_id, b)] = (int(revs.get(f"b{b}") or 0), rows)
         out: list[RosterRow] = []
-        for doc in docs:
-            if not doc:
-                continue
-            for v in (doc.get("rows") or {}).values():
-                out.append(
-                    RosterRow(
-                        client_id=v["c"],
-                        rank_id=v["r"],
-                        since=as_utc(v["s"]),
-                        eligible=bool(v.get("e")),
-                        auto_promoted_at=_maybe_utc(v.get("a")),
-                        stripes=v.get("n") or 0,
-                        step_since=_maybe_utc(v.get("t")),
-                        stripe_eligible=bool(v.get("x")),
-                    )
-                )
+        for b in range(ROSTER_BUCKETS):
+            out.extend(_roster_cache[self._bucket_key(category_id, b)][1])
         return out
+
+    def _bucket_key(self, category_id: str, bucket: int) -> str:
+        return f"{self.tenant}:{self._roster_id(category_id, bucket)}"
 
     async def held_ranks(self, category_id: str) -> set[str]:
         return {row.rank_id for row in await self.rows(category_id)}
