@@ -7,7 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
-from plumbing.testing import GATEWAY_URL, Graph, unique_tenant
+from aiokafka import AIOKafkaProducer
+from plumbing.testing import GATEWAY_URL, KAFKA_BOOTSTRAP, Graph, unique_tenant
 
 _STACK: dict[str, str] = {}
 
@@ -51,3 +52,12 @@ async def graphs() -> AsyncIterator[Callable[..., Graph]]:
 @pytest.fixture
 async def owner(tenant: str, graphs: Callable[..., Graph]) -> Graph:
     return graphs(tenant, "OWNER")
+
+
+@pytest.fixture
+async def producer() -> AsyncIterator[AIOKafkaProducer]:
+    """An idempotent Kafka producer, for tests that put events on topics themselves."""
+    made = AIOKafkaProducer(bootstrap_servers=KAFKA_BOOTSTRAP, enable_idempotence=True)
+    await made.start()
+    yield made
+    await made.stop()

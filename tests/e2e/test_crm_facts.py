@@ -4,7 +4,6 @@ client card's activity (bookings, unpaid sales, memberships, gift cards, app).""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,7 +13,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from plumbing import topics
 from plumbing.envelope import Envelope
-from plumbing.testing import KAFKA_BOOTSTRAP, Graph, eventually
+from plumbing.testing import KAFKA_BOOTSTRAP, Graph, eventually, seed_client, seed_studio
 
 CREATE_CLIENT = """
 mutation($f: String!, $l: String!) {
@@ -106,59 +105,8 @@ async def new_client(
     return client_id
 
 
-# Client cards and studio settings reach crm as the clients context's events; the tests
-# put them on Kafka themselves so that they exercise crm alone (the clients service has
-# its own tests).
-async def seed_client(
-    producer: AIOKafkaProducer,
-    tenant: str,
-    first: str,
-    last: str = "Test",
-    *,
-    gender: str | None = None,
-    birth: str | None = None,
-) -> str:
-    client_id = uuid.uuid4().hex
-    envelope = Envelope(
-        type="clients.client_created.v1",
-        source="services/clients",
-        tenant=tenant,
-        subject=client_id,
-        data={
-            "client_id": client_id,
-            "first_name": first,
-            "last_name": last,
-            "gender": gender,
-            "birth_date": birth,
-            "status": "ACTIVE",
-            "source": "MANUAL",
-        },
-    )
-    await producer.send_and_wait(topics.CLIENTS, envelope.to_bytes(), key=envelope.key.encode())
-    return client_id
-
-
-async def seed_studio(producer: AIOKafkaProducer, tenant: str, zone: str, language: str) -> None:
-    envelope = Envelope(
-        type="clients.studio_updated.v1",
-        source="services/clients",
-        tenant=tenant,
-        subject=None,
-        data={"name": "Studio", "time_zone": zone, "currency": "EUR", "language": language},
-    )
-    await producer.send_and_wait(topics.CLIENTS, envelope.to_bytes(), key=envelope.key.encode())
-
-
 def codes(payload: dict[str, Any]) -> list[str]:
     return [e["code"] for e in payload["userErrors"]]
-
-
-@pytest.fixture
-async def producer() -> AsyncIterator[AIOKafkaProducer]:
-    made = AIOKafkaProducer(bootstrap_servers=KAFKA_BOOTSTRAP, enable_idempotence=True)
-    await made.start()
-    yield made
-    await made.stop()
 
 
 class DlqTap:

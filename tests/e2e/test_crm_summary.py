@@ -5,18 +5,21 @@ from the read models the consumer keeps."""
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-import pytest
 from aiokafka import AIOKafkaProducer
 from plumbing import topics
 from plumbing.envelope import Envelope
-from plumbing.testing import KAFKA_BOOTSTRAP, SERVICE_PORTS, Graph, eventually
+from plumbing.testing import (
+    SERVICE_PORTS,
+    Graph,
+    eventually,
+    seed_client,
+    seed_studio,
+)
 
 MADRID = ZoneInfo("Europe/Madrid")
 JOB_URL = f"http://127.0.0.1:{SERVICE_PORTS['crm']}/_dev/jobs/crm_daily"
@@ -85,49 +88,6 @@ async def make_client(
 
     await eventually(lambda: owner(KNOWN), until=lambda d: total(d) >= count, timeout=30)
     return client_id
-
-
-# Client cards and studio settings reach crm as the clients context's events; the tests
-# put them on Kafka themselves so that they exercise crm alone (the clients service has
-# its own tests).
-async def seed_client(
-    producer: AIOKafkaProducer,
-    tenant: str,
-    first: str,
-    last: str = "Test",
-    *,
-    gender: str | None = None,
-    birth: str | None = None,
-) -> str:
-    client_id = uuid.uuid4().hex
-    envelope = Envelope(
-        type="clients.client_created.v1",
-        source="services/clients",
-        tenant=tenant,
-        subject=client_id,
-        data={
-            "client_id": client_id,
-            "first_name": first,
-            "last_name": last,
-            "gender": gender,
-            "birth_date": birth,
-            "status": "ACTIVE",
-            "source": "MANUAL",
-        },
-    )
-    await producer.send_and_wait(topics.CLIENTS, envelope.to_bytes(), key=envelope.key.encode())
-    return client_id
-
-
-async def seed_studio(producer: AIOKafkaProducer, tenant: str, zone: str, language: str) -> None:
-    envelope = Envelope(
-        type="clients.studio_updated.v1",
-        source="services/clients",
-        tenant=tenant,
-        subject=None,
-        data={"name": "Studio", "time_zone": zone, "currency": "EUR", "language": language},
-    )
-    await producer.send_and_wait(topics.CLIENTS, envelope.to_bytes(), key=envelope.key.encode())
 
 
 def buckets(rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -392,14 +352,6 @@ async def test_k1_to_k6_a_scripted_day(owner: Graph, producer: AIOKafkaProducer)
     other = today + timedelta(days=1) if today.day < 28 else today - timedelta(days=1)
     quiet = (await owner(SUMMARY, {"d": other.isoformat()}))["crmSummary"]
     assert quiet["occupancy"] == [] and quiet["bookedToday"]["count"] == 0
-
-
-@pytest.fixture
-async def producer() -> AsyncIterator[AIOKafkaProducer]:
-    made = AIOKafkaProducer(bootstrap_servers=KAFKA_BOOTSTRAP, enable_idempotence=True)
-    await made.start()
-    yield made
-    await made.stop()
 
 
 async def test_k6_twelve_months_without_use_or_notifications(

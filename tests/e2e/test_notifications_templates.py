@@ -13,7 +13,14 @@ from aiokafka import AIOKafkaProducer
 from notifications.sinks import received_mail, received_webhooks
 from plumbing import topics
 from plumbing.envelope import Envelope
-from plumbing.testing import KAFKA_BOOTSTRAP, Graph, eventually, subgraph_url
+from plumbing.testing import (
+    KAFKA_BOOTSTRAP,
+    Graph,
+    eventually,
+    seed_client,
+    seed_studio,
+    subgraph_url,
+)
 
 TEMPLATES = (
     "{ notificationTemplates { key channel language subject body placeholders customized } }"
@@ -84,35 +91,10 @@ async def announce_card(
     """The facts the clients context publishes for the studio and the new card, published
     here as well, in its contract, so these tests do not wait on another context's relay
     (the real events arrive later and change nothing)."""
-    for envelope in (
-        Envelope(
-            type="clients.studio_updated.v1",
-            source="services/clients",
-            tenant=tenant,
-            data={
-                "name": studio,
-                "time_zone": "Europe/Madrid",
-                "currency": "EUR",
-                "language": language,
-            },
-        ),
-        Envelope(
-            type="clients.client_created.v1",
-            source="services/clients",
-            tenant=tenant,
-            subject=client_id,
-            data={
-                "client_id": client_id,
-                "first_name": first_name,
-                "last_name": last_name,
-                "email": email,
-                "phone": phone,
-                "status": "ACTIVE",
-                "source": "MANUAL",
-            },
-        ),
-    ):
-        await kafka.send_and_wait(topics.CLIENTS, envelope.to_bytes(), key=envelope.key.encode())
+    await seed_studio(kafka, tenant, "Europe/Madrid", language, name=studio)
+    await seed_client(
+        kafka, tenant, first_name, last_name, client_id=client_id, email=email, phone=phone
+    )
 
 
 async def new_client(

@@ -120,14 +120,6 @@ async def ranks_tap() -> AsyncIterator[Tap]:
     await tap.consumer.stop()
 
 
-@pytest.fixture
-async def producer() -> AsyncIterator[AIOKafkaProducer]:
-    made = AIOKafkaProducer(bootstrap_servers=KAFKA_BOOTSTRAP, enable_idempotence=True)
-    await made.start()
-    yield made
-    await made.stop()
-
-
 async def visit(
     producer: AIOKafkaProducer, tenant: str, client_id: str, at: datetime, visit_id: str
 ) -> None:

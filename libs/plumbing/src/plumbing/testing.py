@@ -14,8 +14,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+from aiokafka import AIOKafkaProducer
 
+from plumbing import topics
 from plumbing.auth import mint_token
+from plumbing.envelope import Envelope
 
 ROOT = Path(__file__).resolve().parents[4]
 GATEWAY_URL = os.environ.get("GATEWAY_URL", "http://127.0.0.1:4000/graphql")
@@ -134,3 +137,52 @@ async def created_entries(mongo: Any, tenant: str) -> int:
             1 for e in entries if isinstance(e, dict) and e.get("kind") == "client_created"
         )
     return total
+
+
+# Client cards and studio settings as the clients context announces them: tests of a
+# consuming context put them on Kafka themselves, to exercise that context alone.
+async def seed_client(
+    producer: AIOKafkaProducer,
+    tenant: str,
+    first: str,
+    last: str = "Test",
+    *,
+    gender: str | None = None,
+    birth: str | None = None,
+    client_id: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+) -> str:
+    client_id = client_id or uuid.uuid4().hex
+    envelope = Envelope(
+        type="clients.client_created.v1",
+        source="services/clients",
+        tenant=tenant,
+        subject=client_id,
+        data={
+            "client_id": client_id,
+            "first_name": first,
+            "last_name": last,
+            "email": email,
+            "phone": phone,
+            "gender": gender,
+            "birth_date": birth,
+            "status": "ACTIVE",
+            "source": "MANUAL",
+        },
+    )
+    await producer.send_and_wait(topics.CLIENTS, envelope.to_bytes(), key=envelope.key.encode())
+    return client_id
+
+
+async def seed_studio(
+    producer: AIOKafkaProducer, tenant: str, zone: str, language: str, *, name: str = "Studio"
+) -> None:
+    envelope = Envelope(
+        type="clients.studio_updated.v1",
+        source="services/clients",
+        tenant=tenant,
+        subject=None,
+        data={"name": name, "time_zone": zone, "currency": "EUR", "language": language},
+    )
+    await producer.send_and_wait(topics.CLIENTS, envelope.to_bytes(), key=envelope.key.encode())

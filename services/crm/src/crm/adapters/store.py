@@ -28,12 +28,8 @@ from plumbing.mongo import (
     Doc,
     DuplicateKeyError,
     TenantCollection,
-    bounded_pushes,
-    document_lock,
-    write_gate,
 )
 from plumbing.outbox import Outbox, stored, with_events
-from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from crm.events import catalog
@@ -57,32 +53,16 @@ def period_id(kind: str, scope: str, key: str) -> str:
 async def by_id(
     coll: TenantCollection, local: str, projection: Mapping[str, Any] | None = None
 ) -> Doc | None:
-    """Read one document by `_id` alone: FerretDB's SQLite backend pushes a filter down
-    only when it is nothing but `_id` (with any other field, even the tenant, it scans
-    the collection). The key already carries the tenant (`<tenant>:<id>`), and the
-    stored tenant is checked as well."""
-    doc = await coll.raw.find_one({"_id": coll.key(local)}, projection)
-    if doc is not None and "tenant" in doc and doc["tenant"] != coll.tenant:
-        return None  # pragma: no cover - a key is never shared between tenants
-    return doc
+    """Read one document by `_id` alone (the only filter FerretDB's SQLite backend answers
+    from an index)."""
+    return await coll.get(local, projection)
 
 
 async def update_by_id(
     coll: TenantCollection, local: str, update: Mapping[str, Any], *, upsert: bool = False
 ) -> Doc | None:
-    """Atomically update one document chosen by `_id` alone (see `by_id`)."""
-    merged: Doc = {op: dict(fields) for op, fields in update.items()}
-    if upsert:
-        merged.setdefault("$setOnInsert", {})["tenant"] = coll.tenant
-    async with document_lock(coll.raw.name, coll.key(local)):
-        merged = await bounded_pushes(coll.raw, coll.key(local), merged)
-        async with write_gate(coll.raw):
-            return await coll.raw.find_one_and_update(
-                {"_id": coll.key(local)},
-                merged,
-                upsert=upsert,
-                return_document=ReturnDocument.AFTER,
-            )
+    """Update one document chosen by `_id` alone (see `TenantCollection.update`)."""
+    return await coll.update({"_id": local}, update, upsert=upsert)
 
 
 class Store:
