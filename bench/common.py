@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import resource
+import signal
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 from plumbing.testing import GATEWAY_URL, SERVICE_PORTS
 
 Request = Callable[[httpx.AsyncClient, int], Awaitable[None]]
+PIDS = Path(__file__).resolve().parents[1] / ".data" / "pids"
 
 
 @dataclass
@@ -145,3 +149,24 @@ __all__ = [
     "rss_mb",
     "settled",
 ]
+
+
+@contextlib.contextmanager
+def paused(services: Iterable[str]) -> Iterator[None]:
+    """Stop these local services' processes (SIGSTOP) for the duration, then let them go
+    on (SIGCONT) with whatever they missed waiting on Kafka. On this machine every service
+    shares two cores and one FerretDB process; pausing the others measures what one
+    consumer can do with the machine to itself, as it would on its own pod."""
+    pids: list[int] = []
+    for name in services:
+        pid_file = PIDS / f"{name}.pid"
+        if pid_file.exists():
+            pids.append(int(pid_file.read_text().split()[0]))
+    try:
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        yield
+    finally:
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)

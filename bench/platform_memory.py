@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from bench.common import result, rss_mb
-
-PIDS = Path(__file__).resolve().parents[1] / ".data" / "pids"
+from bench.common import PIDS, result, rss_mb
 
 
 def main() -> None:

@@ -24,9 +24,8 @@ import httpx
 from plumbing.testing import GATEWAY_URL, Graph, unique_tenant
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `uv run python bench/…`
-from bench.common import result, rss_mb
+from bench.common import PIDS, result, rss_mb
 
-PIDS = Path(__file__).resolve().parents[1] / ".data" / "pids"
 CREATE = """mutation($i: ClientInput!) { createClient(input: $i) {
   client { id } userErrors { code message } } }"""
 CARD = """query($id: ID!) { client(id: $id) { id firstName status

@@ -77,9 +77,10 @@ spawn() {
 	# The child writes its own pid before exec-ing: $! would be setsid's pid when
 	# setsid has to fork.
 	# shellcheck disable=SC2016 # $$ and $1 belong to the inner bash
-	# fd 9 is up.sh's lock: a daemon that inherited it would hold the lock forever.
+	# fd 9 is up.sh's lock (and a caller may hold others, e.g. under flock(1)): a daemon
+	# that inherited one would hold that lock forever.
 	setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$pidf.new" "$@" \
-		</dev/null >>"$log" 2>&1 9>&- &
+		</dev/null >>"$log" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
 	for i in $(seq 250); do
 		[[ -s $pidf.new ]] && read -r pid <"$pidf.new" && [[ -n $pid ]] && break
 		sleep 0.02

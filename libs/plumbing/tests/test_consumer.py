@@ -167,3 +167,50 @@ async def test_a_consumer_killed_between_effect_and_commit_applies_nothing_twice
         await eventually(stat(consumer, "handled"), until=lambda n: n == 3, timeout=30)
         await eventually(stat(consumer, "skipped"), until=lambda n: n >= 1, timeout=30)
     assert await visits(db) == 3
+
+
+async def test_a_batch_handler_takes_runs_and_hands_back_what_it_leaves_in_order(
+    db: AsyncDatabase[Doc], topic: str, publisher: KafkaPublisher
+) -> None:
+    other = "test.other_happened.v1"
+    seen_in_batches: list[list[str]] = []
+    one_at_a_time: list[str] = []
+
+    async def batch(events: list[Envelope]) -> list[Envelope]:
+        seen_in_batches.append([e.data["n"] for e in events])
+        return [e for e in events if e.data.get("leave")]
+
+    async def single(event: Envelope) -> None:
+        one_at_a_time.append(event.data["n"])
+
+    items = [
+        visit(n="a"),
+        visit(n="b", leave=True),
+        visit(n="c"),
+        Envelope(type=other, source="tests", tenant="t1", subject="c1", data={"n": "x"}),
+        visit(n="d"),
+    ]
+    async with consuming(
+        db, topic, publisher, {TYPE: single, other: single}, batch_handlers={TYPE: batch}
+    ) as consumer:
+        await send(publisher, topic, *items)
+        await eventually(stat(consumer, "handled"), until=lambda n: n == 5)
+    # Runs are cut by the other type; what the batch left comes one at a time, in order.
+    assert seen_in_batches == [["a", "b", "c"], ["d"]]
+    assert one_at_a_time == ["b", "x"]
+
+
+async def test_a_failing_batch_handler_leaves_everything_to_the_one_at_a_time_path(
+    db: AsyncDatabase[Doc], topic: str, publisher: KafkaPublisher
+) -> None:
+    async def broken(events: list[Envelope]) -> list[Envelope]:
+        raise RuntimeError("bulk write failed")
+
+    async with consuming(
+        db, topic, publisher, {TYPE: counting_handler(db)}, batch_handlers={TYPE: broken}
+    ) as consumer:
+        first = visit()
+        await send(publisher, topic, first, visit(), first)
+        await eventually(stat(consumer, "handled"), until=lambda n: n == 2)
+        await eventually(stat(consumer, "skipped"), until=lambda n: n == 1)
+    assert await visits(db) == 2

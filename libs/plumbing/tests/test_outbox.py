@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from plumbing.contracts import Catalog, EventData
 from plumbing.kafka import KafkaPublisher
 from plumbing.mongo import Doc, TenantCollection
-from plumbing.outbox import HINTS, OUTBOX_FIELD, Outbox, OutboxRelay, stored, with_events
+from plumbing.outbox import (
+    BATCH_FIELD,
+    HINTS,
+    OUTBOX_FIELD,
+    STALE_BATCH,
+    Outbox,
+    OutboxRelay,
+    stored,
+    with_events,
+)
 from plumbing.testing import eventually
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -136,3 +146,63 @@ async def test_the_running_relay_publishes_soon_after_a_write(
         stop.set()
         await task
     assert values_on(await read_all(topic)) == [9]
+
+
+async def _batch_of(
+    db: AsyncDatabase[Doc], outbox: Outbox, topic: str, values: dict[str, int]
+) -> str:
+    """Begin a batch holding one event per document (`doc id -> value`)."""
+    return await outbox.begin_batch(
+        "things",
+        {
+            doc_id: [
+                stored(catalog.envelope(CounterBumped(value=v), tenant="t1", subject=doc_id), topic)
+            ]
+            for doc_id, v in values.items()
+        },
+    )
+
+
+async def test_a_batch_is_published_once_ready_without_its_lost_documents(
+    db: AsyncDatabase[Doc], topic: str, publisher: KafkaPublisher
+) -> None:
+    outbox = Outbox(db)
+    relay = OutboxRelay(db, publisher, ["things"], outbox=outbox)
+    batch = await _batch_of(db, outbox, topic, {"a": 1, "b": 2, "c": 3})
+    assert await relay.drain() == 0  # not ready: its documents may not be written yet
+    await db["things"].insert_many([{"_id": d, BATCH_FIELD: batch} for d in ("a", "c")])
+    await outbox.commit_batch(batch, lost=["b"])
+    assert await relay.drain() == 2
+    assert sorted(values_on(await read_all(topic))) == [1, 3]
+    assert await db[HINTS].count_documents({}) == 0
+    assert not await outbox.pending(batch)
+
+
+async def test_a_batch_whose_writer_died_publishes_what_was_written_once_stale(
+    db: AsyncDatabase[Doc], topic: str, publisher: KafkaPublisher
+) -> None:
+    outbox = Outbox(db)
+    relay = OutboxRelay(db, publisher, ["things"], outbox=outbox)
+    batch = await _batch_of(db, outbox, topic, {"a": 1, "b": 2, "c": 3})
+    # Written: a; c exists but belongs to someone else; b never came. No ready marker.
+    await db["things"].insert_many([{"_id": "a", BATCH_FIELD: batch}, {"_id": "c"}])
+    assert await relay.drain() == 0
+    await db[HINTS].update_one(
+        {"_id": batch}, {"$set": {"at": datetime.now(UTC) - STALE_BATCH - timedelta(seconds=1)}}
+    )
+    assert await relay.drain() == 1
+    assert values_on(await read_all(topic)) == [1]
+    assert await db[HINTS].count_documents({}) == 0
+
+
+async def test_a_ready_marker_left_alone_by_a_dying_relay_is_dropped(
+    db: AsyncDatabase[Doc], topic: str, publisher: KafkaPublisher
+) -> None:
+    outbox = Outbox(db)
+    batch = await _batch_of(db, outbox, topic, {"a": 1})
+    await db["things"].insert_one({"_id": "a", BATCH_FIELD: batch})
+    await outbox.commit_batch(batch, lost=[])
+    await db[HINTS].delete_one({"_id": batch})  # the relay died between its two deletes
+    relay = OutboxRelay(db, publisher, ["things"], outbox=outbox)
+    assert await relay.drain() == 0
+    assert await db[HINTS].count_documents({}) == 0

@@ -30,7 +30,7 @@ from strawberry.asgi import GraphQL
 
 from plumbing.auth import TokenVerifier, Unauthenticated
 from plumbing.clock import Clock, SystemClock
-from plumbing.consumer import EventConsumer, Handler
+from plumbing.consumer import BatchHandler, EventConsumer, Handler
 from plumbing.gql import RequestContext
 from plumbing.health import healthz, metrics, readyz
 from plumbing.kafka import KafkaPublisher, kafka_reachable
@@ -88,6 +88,8 @@ class ServiceDefinition:
     outbox_collections: Sequence[str] = ()
     consume_topics: Sequence[str] = ()
     handlers: Callable[[Runtime], Mapping[str, Handler]] = lambda _: {}
+    # Optional bulk paths for hot event types (see `plumbing.consumer`).
+    batch_handlers: Callable[[Runtime], Mapping[str, BatchHandler]] = lambda _: {}
     setup: Callable[[Runtime], Awaitable[None]] | None = None
     jobs: Sequence[Job] = ()
     # Extra HTTP routes of the API role (file downloads, token exchange…). Endpoints find
@@ -212,6 +214,7 @@ def create_app(
                 group=settings.consumer_group,
                 topics_=list(definition.consume_topics),
                 handlers=definition.handlers(runtime),
+                batch_handlers=definition.batch_handlers(runtime),
                 dlq_publisher=runtime.publisher,
                 max_attempts=settings.consumer_max_attempts,
             )

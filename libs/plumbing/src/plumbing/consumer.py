@@ -9,6 +9,13 @@
 - What cannot be handled goes to `<topic>.dlq` with the reason, and the partition
   moves on: permanently bad messages at once, transient failures after retries.
 - Events without a tenant are refused (never applied to "no tenant").
+- Throughput: a service may give an event type a batch handler as well. Consecutive
+  messages of that type on one partition are then applied together (a few bulk writes
+  instead of several writes per event). A batch handler is idempotent by its own keys
+  (no `_processed_events` record is written for what it applied) and hands back the
+  events it leaves to the one-at-a-time handler: the rare cases (a conflict, a replay,
+  a rejection), all of one subject's events if any of them. If it fails, the whole run
+  goes through the one-at-a-time handler, which waits for the database and retries.
 """
 
 from __future__ import annotations
@@ -41,10 +48,14 @@ from plumbing.tracing import from_kafka_headers, span_from
 PROCESSED = "_processed_events"
 SEEN_FIELD = "_events"
 SEEN_KEEP = 64
+# Messages fetched at once (over all partitions): the most a batch handler sees.
+FETCH_MAX = 1000
 
 log = get_logger("plumbing.consumer")
 
 Handler = Callable[[Envelope], Awaitable[None]]
+# Applies what it can of a run of events of one type; returns those it left.
+BatchHandler = Callable[[list[Envelope]], Awaitable[list[Envelope]]]
 
 
 class Rejected(Exception):
@@ -96,6 +107,7 @@ class EventConsumer:
         topics_: list[str],
         handlers: Mapping[str, Handler],
         dlq_publisher: Publisher,
+        batch_handlers: Mapping[str, BatchHandler] | None = None,
         max_attempts: int = 5,
         retry_base_seconds: float = 0.2,
     ) -> None:
@@ -104,6 +116,8 @@ class EventConsumer:
         self._group = group
         self._topics = topics_
         self._handlers = dict(handlers)
+        # Each batch handler stands beside a one-at-a-time handler of the same type.
+        self._batch = {t: h for t, h in (batch_handlers or {}).items() if t in self._handlers}
         self._dlq = dlq_publisher
         self._max_attempts = max_attempts
         self._retry_base = retry_base_seconds
@@ -120,7 +134,7 @@ class EventConsumer:
                 group_id=self._group,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
-                max_poll_records=500,
+                max_poll_records=FETCH_MAX,
                 session_timeout_ms=10_000,
                 heartbeat_interval_ms=1_000,
                 request_timeout_ms=15_000,
@@ -147,14 +161,18 @@ class EventConsumer:
             # (uncommitted messages come again and are dropped as duplicates).
             batches: dict[
                 TopicPartition, list[ConsumerRecord[bytes, bytes]]
-            ] = await asyncio.wait_for(consumer.getmany(timeout_ms=200, max_records=500), 30)
+            ] = await asyncio.wait_for(consumer.getmany(timeout_ms=200, max_records=FETCH_MAX), 30)
             if not batches:
                 continue
             # One partition after another: handlers may read-modify-write a read model that
             # events from several topics touch (a client's profile), which is only safe
             # when one event at a time is applied per process.
-            for records in batches.values():
-                await self._apply(records)
+            merged = self._one_run(batches)
+            if merged is not None:
+                await self._apply_run(merged)
+            else:
+                for records in batches.values():
+                    await self._apply(records)
             await asyncio.wait_for(
                 consumer.commit({tp: records[-1].offset + 1 for tp, records in batches.items()}),
                 30,
@@ -167,10 +185,77 @@ class EventConsumer:
                     )
 
     async def _apply(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
+        run: list[tuple[ConsumerRecord[bytes, bytes], Envelope]] = []
         for record in records:
+            envelope = self._batchable(record)
+            if run and (envelope is None or envelope.type != run[0][1].type):
+                await self._apply_run(run)
+                run = []
+            if envelope is not None:
+                run.append((record, envelope))
+                continue
             await self.handle(record)
             if self.after_effect is not None:
                 await self.after_effect()
+        if run:
+            await self._apply_run(run)
+
+    def _one_run(
+        self, batches: Mapping[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
+    ) -> list[tuple[ConsumerRecord[bytes, bytes], Envelope]] | None:
+        """All the messages fetched, as one run, when they are all of one batched type
+        (a burst on one topic): a subject's events live on one partition, so joining the
+        partitions' runs keeps each subject's order, and the batch gets larger."""
+        if not self._batch or len(batches) < 2:
+            return None
+        run: list[tuple[ConsumerRecord[bytes, bytes], Envelope]] = []
+        for records in batches.values():
+            for record in records:
+                envelope = self._batchable(record)
+                if envelope is None or (run and envelope.type != run[0][1].type):
+                    return None
+                run.append((record, envelope))
+        return run
+
+    def _batchable(self, record: ConsumerRecord[bytes, bytes]) -> Envelope | None:
+        if not self._batch:
+            return None
+        try:
+            envelope = Envelope.from_bytes(record.value)
+        except InvalidEnvelope:
+            return None  # the one-at-a-time path parks it with the reason
+        return envelope if envelope.type in self._batch else None
+
+    async def _apply_run(self, run: list[tuple[ConsumerRecord[bytes, bytes], Envelope]]) -> None:
+        """Apply a run of one type through its batch handler; what it leaves (or all of
+        it, if it fails) goes through the one-at-a-time path, in the original order."""
+        topic, kind = run[0][0].topic, run[0][1].type
+        events = [envelope for _, envelope in run]
+        started = time.perf_counter()
+        try:
+            with span_from(
+                from_kafka_headers(run[0][0].headers),
+                f"consume {kind} x{len(run)}",
+                SpanKind.CONSUMER,
+                **{"messaging.destination": topic, "messaging.batch.message_count": len(run)},
+            ):
+                left = await self._batch[kind](events)
+        except Exception as exc:
+            log.warning("batch_handler_failed", type=kind, events=len(run), error=repr(exc))
+            left = events
+        left_ids = {id(envelope) for envelope in left}
+        applied = len(run) - len(left_ids)
+        if applied:
+            self.stats.handled += applied
+            EVENTS_HANDLED.labels(topic, kind, "applied").inc(applied)
+            per_event = (time.perf_counter() - started) / len(run)
+            for _ in range(applied):
+                EVENT_SECONDS.labels(topic).observe(per_event)
+        for record, envelope in run:
+            if id(envelope) in left_ids:
+                await self.handle(record)
+        if self.after_effect is not None:
+            await self.after_effect()
 
     async def handle(self, record: ConsumerRecord[bytes, bytes]) -> None:
         """Apply one message. While the database is unreachable the message is retried

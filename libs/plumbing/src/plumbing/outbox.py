@@ -15,6 +15,14 @@ The relay reads hints by scanning that small collection, not the aggregates. A h
 removed only if nobody bumped it meanwhile, so an event written while the relay was
 busy is never stranded. A crash between the write and the hint leaves an event with no
 hint: the periodic sweep over the aggregate collections finds it.
+
+Batches (a consumer applying hundreds of events with one bulk insert): pushing each
+document's events and pulling them again would cost two writes per document. Instead
+the events of the whole batch wait in ONE hint, written before the documents and made
+ready by a small marker after them (`begin_batch`, `commit_batch`); each document names
+its batch. The
+relay publishes a ready batch and drops its hint; one left unready by a writer that died
+is published after `STALE_BATCH` for exactly the documents that exist and name it.
 """
 
 from __future__ import annotations
@@ -23,12 +31,15 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from opentelemetry.trace import SpanKind
 from pymongo.asynchronous.database import AsyncDatabase
 
+from plumbing.clock import as_utc
 from plumbing.envelope import Envelope
+from plumbing.ids import new_id
 from plumbing.kafka import Message
 from plumbing.logs import get_logger
 from plumbing.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
@@ -37,6 +48,12 @@ from plumbing.tracing import current_traceparent, kafka_headers, span_from
 
 OUTBOX_FIELD = "_outbox"
 HINTS = "_outbox_hints"
+# Documents written in a batch name it here; their events wait in the batch's hint.
+BATCH_FIELD = "_batch"
+# How long a batch hint may stay unready before the relay decides its writer died (a
+# bulk write takes well under a second; the database's own timeouts are far shorter).
+STALE_BATCH = timedelta(minutes=5)
+READY = "|ready"
 
 log = get_logger("plumbing.outbox")
 
@@ -81,6 +98,45 @@ class Outbox:
         async with document_lock(HINTS, hint), write_gate(self._hints):
             await self._hints.update_one({"_id": hint}, {"$inc": {"n": 1}}, upsert=True)
         self.wake.set()
+
+    async def begin_batch(self, collection: str, groups: Mapping[str, Sequence[Doc]]) -> str:
+        """Start a batch: many documents written together by one bulk insert, their events
+        held by ONE hint document instead of by each of them (one write, not one per
+        document, and one more for the relay to drop it). Returns the batch id, which each
+        written document must carry in `BATCH_FIELD`.
+
+        The hint is written first and is not ready until `commit_batch`, so the relay
+        never publishes events of documents not written yet. If the writer dies in
+        between, the relay takes the hint up after `STALE_BATCH` and publishes the events
+        of exactly the documents that exist and carry the batch id."""
+        batch = f"{collection}|*{new_id()}"
+        hint: Doc = {
+            "_id": batch,
+            "n": 1,
+            "at": datetime.now(UTC),
+            "groups": [
+                {"doc": doc_id, "entries": list(entries)}
+                for doc_id, entries in groups.items()
+                if entries
+            ],
+        }
+        async with write_gate(self._hints):
+            await self._hints.insert_one(hint)
+        return batch
+
+    async def commit_batch(self, batch: str, lost: Sequence[str]) -> None:
+        """The documents of the batch are written (`lost`: those that lost a race, whose
+        events must never go out): the relay may publish. A small marker of its own, so
+        that the batch's large hint is written once and never rewritten."""
+        async with write_gate(self._hints):
+            await self._hints.insert_one(
+                {"_id": f"{batch}{READY}", "n": 1, "ready_for": batch, "lost": list(lost)}
+            )
+        self.wake.set()
+
+    async def pending(self, batch: str) -> bool:
+        """Whether a batch's events are still waiting for the relay."""
+        return await self._hints.find_one({"_id": batch}, {"_id": 1}) is not None
 
 
 @dataclass
@@ -177,48 +233,115 @@ class OutboxRelay:
         # Documents are independent (one document's events stay in order), so a backlog
         # is relayed several documents at a time.
         moved = 0
-        for start in range(0, len(hints), self._parallel):
-            chunk = hints[start : start + self._parallel]
+        # Batches one after another, oldest first (their ids sort by time): consecutive
+        # batches may hold consecutive events of one client.
+        for hint in sorted((h for h in hints if "groups" in h), key=lambda h: str(h["_id"])):
+            moved += await self._relay_one(hint)
+        batches = {str(h["_id"]) for h in hints if "groups" in h}
+        for marker in (h for h in hints if "ready_for" in h):
+            if marker["ready_for"] not in batches:
+                await self._drop_orphan_marker(marker)
+        singles = [h for h in hints if "groups" not in h and "ready_for" not in h]
+        for start in range(0, len(singles), self._parallel):
+            chunk = singles[start : start + self._parallel]
             moved += sum(await asyncio.gather(*(self._relay_one(h) for h in chunk)))
         self.stats.rounds += 1
         return moved
 
     async def _relay_one(self, hint: Doc) -> int:
         collection, _, doc_id = str(hint["_id"]).partition("|")
-        doc = await self._db[collection].find_one({"_id": doc_id}, {OUTBOX_FIELD: 1})
-        entries: list[Doc] = list((doc or {}).get(OUTBOX_FIELD) or [])
-        if entries:
-            # Sent in array order: one client's events stay in order on its partition.
-            messages: list[Message] = []
-            for entry in entries:
-                with span_from(entry.get("trace"), f"publish {entry['topic']}", SpanKind.PRODUCER):
-                    headers = kafka_headers(current_traceparent())
-                messages.append(
-                    (entry["topic"], str(entry["key"]).encode(), bytes(entry["value"]), headers)
-                )
-            await self._publisher.publish_many(messages)
-            if self.before_mark is not None:
-                await self.before_mark()
-            # $pullAll with the exact entries read: FerretDB v1 ignores $pull conditions
-            # on sub-documents, and entries pushed meanwhile stay untouched.
-            async with document_lock(collection, doc_id), write_gate(self._db):
-                await self._db[collection].update_one(
-                    {"_id": doc_id}, {"$pullAll": {OUTBOX_FIELD: entries}}
-                )
-            OUTBOX_PUBLISHED.inc(len(entries))
-            self.stats.published += len(entries)
+        if "groups" in hint:
+            return await self._relay_batch(collection, hint)
+        moved = await self._relay_docs(collection, [doc_id])
         # Removed only if no writer bumped it since we read it; otherwise go round again.
         # Checked on the hint read by `_id` (with `n` in the filter FerretDB's SQLite
         # backend would scan every hint); the lock orders it with this process's bumps.
         async with document_lock(HINTS, hint["_id"]):
             if not backend.id_only_pushdown:
                 await self._db[HINTS].delete_one({"_id": hint["_id"], "n": hint["n"]})
-                return len(entries)
+                return moved
             now = await self._db[HINTS].find_one({"_id": hint["_id"]}, {"n": 1})
             if now is not None and now.get("n") == hint["n"]:
                 async with write_gate(self._db):
                     await self._db[HINTS].delete_one({"_id": hint["_id"]})
-        return len(entries)
+        return moved
+
+    async def _relay_batch(self, collection: str, hint: Doc) -> int:
+        """A batch hint carries its events: publish them, then drop the hint and its
+        ready marker."""
+        groups: list[Doc] = list(hint.get("groups") or [])
+        marker = await self._db[HINTS].find_one({"_id": f"{hint['_id']}{READY}"})
+        if marker is not None:
+            lost = set(marker.get("lost") or [])
+            groups = [g for g in groups if g["doc"] not in lost]
+        else:
+            if datetime.now(UTC) - as_utc(hint["at"]) < STALE_BATCH:
+                return 0  # its writer is still at work
+            # Its writer died: publish the events of the documents it did write.
+            found = await asyncio.gather(
+                *(
+                    self._db[collection].find_one({"_id": g["doc"]}, {BATCH_FIELD: 1})
+                    for g in groups
+                )
+            )
+            groups = [
+                g
+                for g, doc in zip(groups, found, strict=True)
+                if doc is not None and doc.get(BATCH_FIELD) == hint["_id"]
+            ]
+        messages = [_message(entry) for group in groups for entry in group["entries"]]
+        if messages:
+            await self._publisher.publish_many(messages)
+            if self.before_mark is not None:
+                await self.before_mark()
+            OUTBOX_PUBLISHED.inc(len(messages))
+            self.stats.published += len(messages)
+        async with write_gate(self._db):
+            await self._db[HINTS].delete_one({"_id": hint["_id"]})
+        if marker is not None:
+            async with write_gate(self._db):
+                await self._db[HINTS].delete_one({"_id": marker["_id"]})
+        return len(messages)
+
+    async def _drop_orphan_marker(self, marker: Doc) -> None:
+        """A ready marker whose batch is gone (the relay died between the two deletes)."""
+        if await self._db[HINTS].find_one({"_id": marker["ready_for"]}, {"_id": 1}) is None:
+            async with write_gate(self._db):
+                await self._db[HINTS].delete_one({"_id": marker["_id"]})
+
+    async def _relay_docs(self, collection: str, doc_ids: Sequence[str]) -> int:
+        """Publish the pending events of these documents, then pull them from each."""
+        found = await asyncio.gather(
+            *(self._db[collection].find_one({"_id": d}, {OUTBOX_FIELD: 1}) for d in doc_ids)
+        )
+        pending = [
+            (doc_id, list(doc.get(OUTBOX_FIELD) or []))
+            for doc_id, doc in zip(doc_ids, found, strict=True)
+            if doc is not None and doc.get(OUTBOX_FIELD)
+        ]
+        if not pending:
+            return 0
+        # Sent in array order: one client's events stay in order on its partition.
+        messages = [_message(entry) for _, entries in pending for entry in entries]
+        await self._publisher.publish_many(messages)
+        if self.before_mark is not None:
+            await self.before_mark()
+        for doc_id, entries in pending:
+            # $pullAll with the exact entries read: FerretDB v1 ignores $pull conditions
+            # on sub-documents, and entries pushed meanwhile stay untouched.
+            async with document_lock(collection, doc_id), write_gate(self._db):
+                await self._db[collection].update_one(
+                    {"_id": doc_id}, {"$pullAll": {OUTBOX_FIELD: entries}}
+                )
+        OUTBOX_PUBLISHED.inc(len(messages))
+        self.stats.published += len(messages)
+        return len(messages)
+
+
+def _message(entry: Doc) -> Message:
+    with span_from(entry.get("trace"), f"publish {entry['topic']}", SpanKind.PRODUCER):
+        headers = kafka_headers(current_traceparent())
+    return (entry["topic"], str(entry["key"]).encode(), bytes(entry["value"]), headers)
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

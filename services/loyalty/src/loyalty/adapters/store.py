@@ -27,8 +27,9 @@ from plumbing.mongo import Doc, doc_key, document_lock, write_gate
 from plumbing.outbox import OUTBOX_FIELD, stored
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
 
-from loyalty.adapters.chain import Chain
+from loyalty.adapters.chain import DUPLICATE_KEY, Chain
 from loyalty.domain.earning import (
     DEFAULT_REMINDER_DAYS,
     EarnRule,
@@ -63,25 +64,32 @@ def _taken(doc: Doc) -> Taken:
 
 
 def entry_doc(e: Entry) -> Doc:
-    return {
-        "id": e.id,
-        "kind": e.kind.value,
-        "points": e.points,
-        "value": str(e.value),
-        "balance_after": e.balance_after,
-        "at": e.at,
-        "key": e.key,
-        "branch_id": e.branch_id,
-        "invoice_number": e.invoice_number,
-        "source_type": e.source_type,
-        "source_id": e.source_id,
-        "source_name": e.source_name,
-        "note": e.note,
-        "actor_id": e.actor_id,
-        "expires_at": e.expires_at,
-        "channel": e.channel,
-        "taken": [_taken_doc(t) for t in e.taken],
-    }
+    # Absent fields are left out: states carry the whole ledger, so size is write time.
+    return _present(
+        {
+            "id": e.id,
+            "kind": e.kind.value,
+            "points": e.points,
+            "value": str(e.value),
+            "balance_after": e.balance_after,
+            "at": e.at,
+            "key": e.key,
+            "branch_id": e.branch_id,
+            "invoice_number": e.invoice_number,
+            "source_type": e.source_type,
+            "source_id": e.source_id,
+            "source_name": e.source_name,
+            "note": e.note,
+            "actor_id": e.actor_id,
+            "expires_at": e.expires_at,
+            "channel": e.channel,
+            "taken": [_taken_doc(t) for t in e.taken],
+        }
+    )
+
+
+def _present(doc: Doc) -> Doc:
+    return {k: v for k, v in doc.items() if v is not None and v != []}
 
 
 def entry_of(doc: Doc) -> Entry:
@@ -139,19 +147,21 @@ class Accounts:
         return (await self.chain.head(client_id)) is not None
 
     async def load(self, client_id: str, head: Doc | None = None, *, walk: bool = True) -> Loaded:
-        head = head or await self.chain.head(client_id)
+        """The account; `head` if already read (`{}`: read and found missing)."""
+        if head is None:
+            head = await self.chain.head(client_id)
         version, doc = await self.chain.latest(client_id, head, walk=walk)
         account = account_of(client_id, doc)
         account.version = version
         return Loaded(
             account=account,
-            exists=head is not None or doc is not None,
+            exists=bool(head) or doc is not None,
             profile=dict((head or {}).get("profile") or {}),
             erased=bool((head or {}).get("erased")),
         )
 
-    async def save(self, loaded: Loaded, events: Sequence[EventData]) -> None:
-        """Write the next state, only if nobody else wrote it first (else Conflict)."""
+    def next_state(self, loaded: Loaded, events: Sequence[EventData]) -> tuple[Doc, Doc]:
+        """The next state document of the account (with its events) and the head's hints."""
         account = loaded.account
         outbox = [
             stored(
@@ -171,19 +181,18 @@ class Accounts:
             OUTBOX_FIELD: outbox,
         }
         expiries = [lot.expires_at for lot in account.lots if lot.expires_at is not None]
-        await self.chain.append(
-            account.client_id,
-            account.version + 1,
-            state,
-            hints={
-                "next_expiry": min(expiries) if expiries else None,
-                "next_reminder": account.next_reminder(),
-            },
-        )
-        account.version += 1
-        account.new_entries = []
-        account.new_keys = []
-        account.new_reminders = []
+        hints = {
+            "next_expiry": min(expiries) if expiries else None,
+            "next_reminder": account.next_reminder(),
+        }
+        return state, hints
+
+    async def save(self, loaded: Loaded, events: Sequence[EventData]) -> None:
+        """Write the next state, only if nobody else wrote it first (else Conflict)."""
+        account = loaded.account
+        state, hints = self.next_state(loaded, events)
+        await self.chain.append(account.client_id, account.version + 1, state, hints=hints)
+        saved(account)
 
     async def set_profile(self, client_id: str, fields: Doc) -> None:
         """Facts about the client the automations need (kept apart from the ledger)."""
@@ -206,6 +215,14 @@ class Accounts:
                 if clean:
                     await self.chain.forget(str(head["local"]), head)
         return loaded
+
+
+def saved(account: Account) -> None:
+    """The account's changes are written: it now stands at its next version."""
+    account.version += 1
+    account.new_entries = []
+    account.new_keys = []
+    account.new_reminders = []
 
 
 def _topic(catalog: Catalog, data: EventData) -> str:
@@ -306,6 +323,32 @@ class Invoices:
         return await self._upsert(
             invoice, {"$set": {"client_id": client_id}, "$setOnInsert": {"refunded": False}}
         )
+
+    async def claim_new(self, owners: Sequence[tuple[str, str]]) -> set[str]:
+        """Record many `(invoice, client)` at once, as `owned_by` would for new invoices;
+        returns the invoices that were already known (a replay, a refund that came
+        first), which were left untouched for `owned_by` to look at."""
+        documents = [
+            {
+                "_id": doc_key(self.tenant, invoice),
+                "client_id": client,
+                "refunded": False,
+                "tenant": self.tenant,
+            }
+            for invoice, client in owners
+        ]
+        if not documents:
+            return set()
+        known: set[str] = set()
+        try:
+            async with write_gate(self.col):
+                await self.col.insert_many(documents, ordered=False)
+        except BulkWriteError as exc:
+            for error in exc.details.get("writeErrors", []):
+                if error.get("code") != DUPLICATE_KEY:
+                    raise
+                known.add(owners[int(error["index"])][0])
+        return known
 
     async def refunded(self, invoice: str) -> Doc:
         return await self._upsert(invoice, {"$set": {"refunded": True}})

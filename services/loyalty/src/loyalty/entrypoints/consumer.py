@@ -10,14 +10,14 @@ from typing import TypeVar
 from plumbing import readers
 from plumbing.app import Runtime
 from plumbing.clock import as_utc
-from plumbing.consumer import Handler, Rejected
+from plumbing.consumer import BatchHandler, Handler, Rejected
 from plumbing.contracts import EventData
 from plumbing.envelope import Envelope
 from plumbing.studio import remember_studio
 from pydantic import Field, ValidationError
 
 from loyalty.domain.earning import Line, Payment
-from loyalty.service_layer import points, promotions
+from loyalty.service_layer import batches, points, promotions
 
 PURCHASE_RECORDED = "ingest.purchase_recorded.v1"
 PURCHASE_REFUNDED = "ingest.purchase_refunded.v1"
@@ -87,6 +87,43 @@ def _read(model: type[M], event: Envelope) -> M:
         raise Rejected(f"{event.type} data is invalid: {exc.error_count()} errors") from exc
 
 
+def _purchase(event: Envelope, data: PurchaseRead) -> points.Purchase:
+    return points.Purchase(
+        invoice=data.invoice_number,
+        client_id=data.client_id,
+        branch_id=data.branch_id,
+        occurred_at=as_utc(data.occurred_at),
+        recorded_at=event.time,
+        lines=[
+            Line(line.category, line.item_id, line.name, line.amount, line.quantity)
+            for line in data.lines
+        ],
+        payments=[Payment(p.method, p.amount) for p in data.payments],
+    )
+
+
+def batch_handlers(runtime: Runtime) -> Mapping[str, BatchHandler]:
+    """Purchases arrive by the thousand: they have a bulk path (`batches`)."""
+    bulk = batches.PurchaseBatches(runtime.db)
+
+    async def purchases_recorded(events: list[Envelope]) -> list[Envelope]:
+        left: list[Envelope] = []
+        readable: list[Envelope] = []
+        purchases: list[tuple[str, points.Purchase]] = []
+        for event in events:
+            try:
+                data = PurchaseRead.model_validate(event.data)
+            except ValidationError:
+                left.append(event)  # the one-at-a-time path parks it with the reason
+                continue
+            readable.append(event)
+            purchases.append((event.tenant, _purchase(event, data)))
+        aside = await bulk.apply(purchases)
+        return left + [event for position, event in enumerate(readable) if position in aside]
+
+    return {PURCHASE_RECORDED: purchases_recorded}
+
+
 def handlers(runtime: Runtime) -> Mapping[str, Handler]:
     db = runtime.db
 
@@ -119,22 +156,8 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
         await remember_studio(db, event)
 
     async def purchase_recorded(event: Envelope) -> None:
-        data = _read(PurchaseRead, event)
         await points.purchase_recorded(
-            db,
-            event.tenant,
-            points.Purchase(
-                invoice=data.invoice_number,
-                client_id=data.client_id,
-                branch_id=data.branch_id,
-                occurred_at=as_utc(data.occurred_at),
-                recorded_at=event.time,
-                lines=[
-                    Line(line.category, line.item_id, line.name, line.amount, line.quantity)
-                    for line in data.lines
-                ],
-                payments=[Payment(p.method, p.amount) for p in data.payments],
-            ),
+            db, event.tenant, _purchase(event, _read(PurchaseRead, event))
         )
 
     async def purchase_refunded(event: Envelope) -> None:

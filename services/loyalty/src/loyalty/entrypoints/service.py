@@ -8,7 +8,7 @@ from plumbing import topics
 from plumbing.app import Job, Runtime, ServiceDefinition
 
 from loyalty.adapters.store import ACCOUNTS, AUTOMATIONS
-from loyalty.entrypoints.consumer import handlers
+from loyalty.entrypoints.consumer import batch_handlers, handlers
 from loyalty.graphql.schema import schema
 from loyalty.service_layer import points, reminders
 
@@ -47,6 +47,7 @@ def definition() -> ServiceDefinition:
             topics.RANKS,  # client_promoted: promotion rewards (B4)
         ),
         handlers=handlers,
+        batch_handlers=batch_handlers,
         jobs=(
             Job("expire_points", every_seconds=3600, run=expire_points),
             Job("birthday_points", every_seconds=3600, run=birthday_points),

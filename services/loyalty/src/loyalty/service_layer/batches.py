@@ -1,0 +1,186 @@
+"""Purchases in bulk: the consumer's hot path (L2 at thousands of sales a second).
+
+The one-at-a-time path (`points.purchase_recorded`) costs several single-document
+writes per sale. Here a run of purchases costs a handful of calls, whatever its length:
+
+- the program and the studio's currency are read once per tenant;
+- the invoices are claimed with one `insert_many`: an invoice already known (a replay,
+  a refund that came first) sends all of that client's purchases of the run to the
+  one-at-a-time path, which knows what to do;
+- each account is read once, or not at all: this process keeps the accounts it wrote
+  for `TRUST_FOR`, decides every purchase of the run in order, and writes each account
+  once: all the next states with one `insert_many` (the same compare-and-set by
+  insertion as `Chain.append`: if anyone else wrote the account meanwhile, the state we
+  would write exists already, since states younger than `Chain.KEEP_RECENT` are never
+  cleaned up; the client's purchases then go to the one-at-a-time path);
+- their events wait for the relay in one outbox batch, not in each state;
+- heads move when their hints change or when they fall `HEAD_LAG` states behind (they
+  are hints: readers find the newest state from them in a few reads, `Chain._walk`).
+
+Replays stay harmless: the earn key of each invoice is in the account's state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from plumbing.clock import as_utc
+from plumbing.contracts import EventData
+from plumbing.ids import new_id
+from plumbing.mongo import Doc
+from plumbing.studio import studio_settings
+from pymongo.asynchronous.database import AsyncDatabase
+
+from loyalty.adapters.store import Accounts, Invoices, Loaded, Programs, saved
+from loyalty.domain.earning import points_per_line, program_at
+from loyalty.events import catalog
+from loyalty.service_layer.points import Purchase, events_for, referral
+
+HEAD_LAG = 32
+KEEP_ACCOUNTS = 10_000
+# Well under `Chain.KEEP_RECENT`: a state we wrote this long ago has not been cleaned up.
+TRUST_FOR = timedelta(minutes=1)
+
+
+@dataclass
+class _Referral:
+    referrer: str
+    referred: str
+    at: datetime
+
+
+@dataclass
+class _Known:
+    loaded: Loaded
+    head: Doc  # the head as we last read or wrote it: its `v` and hints
+    at: float  # when we wrote the account (monotonic seconds)
+
+
+class PurchaseBatches:
+    """One per consumer process: it remembers the accounts it wrote last."""
+
+    def __init__(self, db: AsyncDatabase[Doc], *, keep: int = KEEP_ACCOUNTS) -> None:
+        self.db = db
+        self.keep = keep
+        self._accounts: OrderedDict[tuple[str, str], _Known] = OrderedDict()
+
+    async def apply(self, purchases: Sequence[tuple[str, Purchase]]) -> set[int]:
+        """Apply `(tenant, purchase)` pairs; returns the positions left to the
+        one-at-a-time path."""
+        by_tenant: dict[str, list[int]] = defaultdict(list)
+        for position, (tenant, _) in enumerate(purchases):
+            by_tenant[tenant].append(position)
+        left: set[int] = set()
+        for tenant, positions in by_tenant.items():
+            run = [(position, purchases[position][1]) for position in positions]
+            try:
+                left |= await self._apply_tenant(tenant, run)
+            except BaseException:
+                # Accounts may hold decisions that were never written: forget them all.
+                for _, purchase in run:
+                    self._accounts.pop((tenant, purchase.client_id), None)
+                raise
+        return left
+
+    async def _apply_tenant(self, tenant: str, run: list[tuple[int, Purchase]]) -> set[int]:
+        accounts = Accounts(self.db, tenant, catalog)
+        _, versions = await Programs(self.db, tenant).versions()
+        currency = (await studio_settings(self.db, tenant)).currency
+        claimed = await Invoices(self.db, tenant).claim_new(
+            [(p.invoice, p.client_id) for _, p in run]
+        )
+        aside = {p.client_id for _, p in run if p.invoice in claimed}
+        clients = sorted({p.client_id for _, p in run} - aside)
+        known = {c: self._known(tenant, c) for c in clients}
+        unknown = [c for c in clients if known[c] is None]
+        heads = await accounts.chain.heads_of(unknown)
+        read = await asyncio.gather(*(accounts.load(c, heads.get(c, {})) for c in unknown))
+        loaded = {c: k.loaded for c, k in known.items() if k is not None}
+        loaded |= dict(zip(unknown, read, strict=True))
+        for c in unknown:
+            head = heads.get(c)
+            known[c] = _Known(loaded[c], head or {}, 0.0) if head is not None else None
+
+        events: dict[str, list[EventData]] = defaultdict(list)
+        referrals: list[_Referral] = []
+        for _, p in run:
+            if p.client_id in aside:
+                continue
+            one = loaded[p.client_id]
+            program = program_at(versions, p.recorded_at)
+            per_line = points_per_line(program, p.lines, p.payments)
+            names = [line.name for line, n in zip(p.lines, per_line, strict=True) if n > 0]
+            entries = one.account.earn(
+                entry_id=new_id(),
+                invoice=p.invoice,
+                points=sum(per_line),
+                point_value=program.point_value,
+                at=p.occurred_at,
+                expires_at=p.occurred_at + timedelta(days=program.expiry_days),
+                branch_id=p.branch_id,
+                source_name=", ".join(names) or None,
+            )
+            events[p.client_id] += events_for(p.client_id, entries, currency)
+            referrer = one.profile.get("referred_by")
+            if referrer and one.account.first_invoice == p.invoice and one.account.new_keys:
+                referrals.append(_Referral(str(referrer), p.client_id, p.occurred_at))
+
+        changed = [c for c in clients if loaded[c].account.new_keys or not loaded[c].exists]
+        states: list[tuple[str, int, Doc]] = []
+        hints: dict[str, Doc] = {}
+        for client in changed:
+            state, hints[client] = accounts.next_state(loaded[client], events[client])
+            states.append((client, loaded[client].account.version + 1, state))
+        lost = await accounts.chain.append_many(states)
+        for client in lost:
+            self._accounts.pop((tenant, client), None)
+        for client in changed:
+            if client in lost:
+                continue
+            one = loaded[client]
+            saved(one.account)
+            one.exists = True
+            was = known[client]
+            head = was.head if was is not None else None
+            if head is None or _moved(head, hints[client], one.account.version):
+                await accounts.chain.advance(client, one.account.version, hints[client])
+                head = {"v": one.account.version, **hints[client]}
+            self._remember(tenant, client, _Known(one, head, time.monotonic()))
+        for r in referrals:
+            if r.referred not in lost:
+                await referral(self.db, tenant, r.referrer, r.referred, r.at)
+        return {position for position, p in run if p.client_id in aside | lost}
+
+    def _known(self, tenant: str, client: str) -> _Known | None:
+        """The account as this process last wrote it, if that was recent enough to be
+        sure its states are still there to collide with another writer's."""
+        known = self._accounts.get((tenant, client))
+        if known is not None and time.monotonic() - known.at > TRUST_FOR.total_seconds():
+            del self._accounts[(tenant, client)]
+            return None
+        return known
+
+    def _remember(self, tenant: str, client: str, known: _Known) -> None:
+        self._accounts[(tenant, client)] = known
+        self._accounts.move_to_end((tenant, client))
+        while len(self._accounts) > self.keep:
+            self._accounts.popitem(last=False)
+
+
+def _moved(head: Doc, hints: Doc, version: int) -> bool:
+    """Whether the head must move: its hints changed, or it fell too far behind."""
+    if any(not _same(head.get(k), v) for k, v in hints.items()):
+        return True
+    return version - int(head.get("v") or 0) >= HEAD_LAG
+
+
+def _same(stored: object, value: object) -> bool:
+    # The database keeps milliseconds: compare times at that precision.
+    if isinstance(stored, datetime) and isinstance(value, datetime):
+        return abs(as_utc(stored) - as_utc(value)) < timedelta(milliseconds=1)
+    return stored == value

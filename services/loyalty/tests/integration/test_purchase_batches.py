@@ -1,0 +1,152 @@
+"""The bulk purchase path against the real FerretDB: the same ledger as one purchase at a
+time, replays and refunds handed back, and another writer never overwritten."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from loyalty.adapters.chain import Chain
+from loyalty.adapters.store import Accounts, Automations
+from loyalty.domain.earning import Line, Payment
+from loyalty.events import catalog
+from loyalty.service_layer import points
+from loyalty.service_layer.batches import PurchaseBatches
+from plumbing.mongo import Doc, create_client
+from plumbing.outbox import HINTS, READY
+from plumbing.testing import MONGO_URL
+from pymongo.asynchronous.database import AsyncDatabase
+
+T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def db() -> AsyncIterator[AsyncDatabase[Doc]]:
+    client = create_client(MONGO_URL)
+    # A database per test: no test sees another's leftovers.
+    yield client[f"loyalty_batches_{uuid.uuid4().hex[:10]}"]
+    await client.close()
+
+
+async def program_on(db: AsyncDatabase[Doc], tenant: str) -> None:
+    await points.update_program(
+        db,
+        tenant,
+        T0 - timedelta(days=1),
+        lambda p: dataclasses.replace(p, enabled=True, earn_percent=Decimal("5")),
+    )
+
+
+def purchase(client: str, invoice: str, amount: str = "20.00", minutes: int = 0) -> points.Purchase:
+    at = T0 + timedelta(minutes=minutes)
+    return points.Purchase(
+        invoice=invoice,
+        client_id=client,
+        branch_id="b1",
+        occurred_at=at,
+        recorded_at=at,
+        lines=[Line("SERVICE", "s1", "Class", Decimal(amount), 1)],
+        payments=[Payment("CASH", Decimal(amount))],
+    )
+
+
+async def ledger(db: AsyncDatabase[Doc], tenant: str, client: str) -> list[tuple[str, int, int]]:
+    account = (await Accounts(db, tenant, catalog).load(client)).account
+    return [(e.invoice_number or "", e.points, e.balance_after) for e in account.entries]
+
+
+async def test_a_batch_writes_the_ledger_one_purchase_at_a_time_would(
+    db: AsyncDatabase[Doc],
+) -> None:
+    sales = [
+        purchase("c1", "I-1"),
+        purchase("c2", "I-2", "10.00", 1),
+        purchase("c1", "I-3", "40.00", 2),
+        purchase("c3", "I-4", minutes=3),
+        purchase("c3", "I-4", minutes=3),  # the same sale twice: c3 goes one at a time
+    ]
+    for tenant in ("bulk", "single"):
+        await program_on(db, tenant)
+    left = await PurchaseBatches(db).apply([("bulk", p) for p in sales])
+    assert left == {3, 4}
+    for position in sorted(left):
+        await points.purchase_recorded(db, "bulk", sales[position])
+    for p in sales:
+        await points.purchase_recorded(db, "single", p)
+    for client in ("c1", "c2", "c3"):
+        assert await ledger(db, "bulk", client) == await ledger(db, "single", client)
+    assert await ledger(db, "bulk", "c1") == [("I-1", 100, 100), ("I-3", 200, 300)]
+    assert await ledger(db, "bulk", "c3") == [("I-4", 100, 100)]
+    # The bulk events wait in one ready batch: one per earning.
+    [batch] = await db[HINTS].find({"groups": {"$exists": True}}).to_list()
+    assert sum(len(g["entries"]) for g in batch["groups"]) == 3
+    assert await db[HINTS].find_one({"_id": f"{batch['_id']}{READY}"}) is not None
+
+
+async def test_known_invoices_and_accounts_written_by_others_are_handed_back(
+    db: AsyncDatabase[Doc],
+) -> None:
+    await program_on(db, "t1")
+    batches = PurchaseBatches(db)
+    assert (
+        await batches.apply([("t1", purchase("c1", "I-1")), ("t1", purchase("c2", "I-2"))]) == set()
+    )
+    # A refund that came first (it named no client), and a grant by the staff on c1.
+    await points.purchase_refunded(db, "t1", "I-9", None, T0)
+    await points.grant(
+        db, "t1", client_id="c1", points=5, note="gift", expiry_days=None, actor_id="u", now=T0
+    )
+    run = [
+        ("t1", purchase("c1", "I-4", minutes=5)),  # c1 changed since this process wrote it
+        ("t1", purchase("c2", "I-9", minutes=5)),  # refunded before it arrived
+        ("t1", purchase("c2", "I-5", minutes=6)),  # same client: goes along, in order
+        ("t1", purchase("c3", "I-6", minutes=6)),
+    ]
+    left = await batches.apply(run)
+    assert left == {0, 1, 2}
+    for position in sorted(left):
+        await points.purchase_recorded(db, "t1", run[position][1])
+    assert await ledger(db, "t1", "c1") == [("I-1", 100, 100), ("", 5, 105), ("I-4", 100, 205)]
+    assert await ledger(db, "t1", "c2") == [("I-2", 100, 100), ("I-5", 100, 200)]
+    assert await ledger(db, "t1", "c3") == [("I-6", 100, 100)]
+    # Replaying the whole run, in bulk then one by one, changes nothing.
+    for position in await PurchaseBatches(db).apply(run):
+        await points.purchase_recorded(db, "t1", run[position][1])
+    assert len(await ledger(db, "t1", "c1")) == 3
+
+
+async def test_the_first_purchase_of_a_referred_client_rewards_the_referrer(
+    db: AsyncDatabase[Doc],
+) -> None:
+    await program_on(db, "t1")
+    await Automations(db, "t1").add(
+        {"id": "a1", "trigger": "REFERRAL_FIRST_PURCHASE", "points": 50, "expiry_days": 30}
+    )
+    await points.remember_client(db, "t1", "new", {"referred_by": "old", "known": True})
+    run = [("t1", purchase("new", "I-1")), ("t1", purchase("new", "I-2", minutes=1))]
+    assert await PurchaseBatches(db).apply(run) == set()
+    assert await ledger(db, "t1", "old") == [("", 50, 50)]
+    assert await PurchaseBatches(db).apply(run) == {0, 1}  # known invoices: a replay
+    for _, p in run:
+        await points.purchase_recorded(db, "t1", p)
+    assert await ledger(db, "t1", "old") == [("", 50, 50)]
+
+
+@pytest.mark.parametrize(("head", "newest"), [(0, 0), (0, 1), (3, 3), (3, 4), (3, 37), (0, 64)])
+async def test_the_newest_state_is_found_however_far_behind_the_head_is(
+    db: AsyncDatabase[Doc], head: int, newest: int
+) -> None:
+    chain = Chain(db, "things", "t1")
+    if newest:
+        await chain.states.insert_many(
+            [{"_id": chain.state_id("x", v), "n": v} for v in range(1, newest + 1)]
+        )
+    if head:
+        await chain.advance("x", head, {})
+    version, doc = await chain.latest("x")
+    assert version == newest
+    assert (doc or {}).get("n") == (newest or None)
