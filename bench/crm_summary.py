@@ -1,14 +1,16 @@
 """crm summary benchmark: how fast one consumer applies partner facts, and how fast
-`crmSummary` answers for a busy day, through the gateway.
+`crmSummary` answers for a large studio, through the gateway.
 
-    uv run python bench/crm_summary.py [--clients 100] [--bookings 1000] [--queries 200]
+    uv run python bench/crm_summary.py [--history-clients 100000] [--history-bookings 1000000]
+        [--clients 100] [--bookings 1000] [--queries 300]
 
-Loads a fresh studio on 127.0.0.1 only: client cards (as `clients.client_created`
-events), sessions and bookings (straight on `ingest.bookings`), all on one day so the
-day's read model is as large as a real busy day's. The summary reads a fixed number of
-documents by `_id` whatever the history, so its latency depends on the size of one
-day, not on the total number of bookings; the load rate is what a 1,000,000-booking
-history costs (extrapolated linearly, printed).
+Loads a fresh studio on 127.0.0.1 only. First a year of history (`crm_history`: client
+cards and bookings written straight into crm's read models, in the shape the consumer
+keeps them), then live facts through Kafka: client cards (as `clients.client_created`
+events), sessions and bookings (on `ingest.bookings`), all on one day, which measures
+the facts/s one consumer applies. The summary is then asked for days and months spread
+over the whole history and for the busy day, by service and overall. The history is
+deleted at the end (`--keep` keeps it).
 """
 
 from __future__ import annotations
@@ -24,14 +26,16 @@ from pathlib import Path
 from aiokafka import AIOKafkaProducer
 from plumbing import topics
 from plumbing.envelope import Envelope
-from plumbing.testing import KAFKA_BOOTSTRAP, Graph, unique_tenant
+from plumbing.mongo import create_client
+from plumbing.testing import KAFKA_BOOTSTRAP, MONGO_URL, Graph, unique_tenant
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `uv run python bench/…`
+from bench import crm_history
 from bench.common import result
 
 SUMMARY = """
-query($d: Date!, $s: ID) {
-  crmSummary(date: $d) {
+query($d: Date!, $p: Period, $s: ID) {
+  crmSummary(date: $d, period: $p) {
     occupancy(serviceId: $s) { at placesOffered placesBooked rate }
     bookedToday { count clients(first: 20) { id } } bookedFromApp
     onWaitlist { count } waitlistConverted cancelled { count } rebookedWithin7Days
@@ -46,14 +50,30 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--bookings", type=int, default=1000)
-    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--history-clients", type=int, default=100_000)
+    parser.add_argument("--history-bookings", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--keep", action="store_true", help="keep the history afterwards")
     args = parser.parse_args()
     tenant = unique_tenant("bench-crm")
     owner = Graph(tenant, ["OWNER"])
     producer = AIOKafkaProducer(bootstrap_servers=KAFKA_BOOTSTRAP, linger_ms=5)
     await producer.start()
+    mongo = create_client(MONGO_URL)
+    crm_db = mongo["crm"]
     day = datetime.now(UTC).date() + timedelta(days=1)
+    history = None
+    if args.history_clients:
+        history = await crm_history.load(
+            crm_db,
+            tenant,
+            clients=args.history_clients,
+            bookings=args.history_bookings,
+            until=day,
+        )
+        written = ", ".join(f"{n:,} {c}" for c, n in history.counts.items())
+        print(f"{'history written':<34}{written} in {history.seconds:.0f} s")
     clients = [f"bc{i:06d}" for i in range(args.clients)]
     sessions = max(args.bookings // 20, 1)
     try:
@@ -104,7 +124,8 @@ async def main() -> None:
         # parked as UNKNOWN_CLIENT (the two facts travel on different topics).
         known = 0
         waited = time.perf_counter()
-        while known < len(clients) and time.perf_counter() - waited < args.timeout:
+        cards = len(clients) + args.history_clients
+        while known < cards and time.perf_counter() - waited < args.timeout:
             data = await owner(SUMMARY, {"d": day.isoformat(), "s": None})
             known = sum(g["count"] for g in data["crmSummary"]["demographics"]["gender"])
             await asyncio.sleep(1.0)
@@ -144,7 +165,13 @@ async def main() -> None:
 
         latencies = []
         for q in range(args.queries):
-            variables = {"d": (day - timedelta(days=q % 3)).isoformat(), "s": f"svc{q % 5}"}
+            # Every third query the busy day; the others any day or month of the year.
+            asked = day if q % 3 == 0 else day - timedelta(days=1 + (q * 37) % 365)
+            variables = {
+                "d": asked.isoformat(),
+                "p": "MONTH" if q % 5 == 1 else "DAY",
+                "s": f"svc{q % 5}" if q % 2 else None,
+            }
             t0 = time.perf_counter()
             await owner(SUMMARY, variables)
             latencies.append((time.perf_counter() - t0) * 1000)
@@ -154,7 +181,13 @@ async def main() -> None:
             return latencies[min(int(fraction * len(latencies)), len(latencies) - 1)]
 
         print(f"{'tenant':<34}{tenant}")
-        print(f"{'clients / sessions / bookings':<34}{args.clients} / {sessions} / {args.bookings}")
+        print(
+            f"{'studio':<34}{args.history_clients + args.clients:,} clients,"
+            f" {(history.bookings if history else 0) + args.bookings:,} bookings"
+        )
+        print(
+            f"{'live clients, sessions, bookings':<34}{args.clients}, {sessions}, {args.bookings}"
+        )
         print(f"{'bookings applied in (s)':<34}{applied:.1f}")
         print(f"{'facts/s (one consumer)':<34}{rate:.1f}")
         if rate == rate:
@@ -166,12 +199,16 @@ async def main() -> None:
         print(f"{'crmSummary p95 (ms)':<34}{p(0.95):.1f}")
         print(f"{'crmSummary p99 (ms)':<34}{p(0.99):.1f}")
         result("facts/s, one crm consumer (bookings)", rate, "1/s")
-        result("crmSummary p50", statistics.median(latencies), "ms")
-        result("crmSummary p95", p(0.95), "ms", "< 50 ms")
-        result("crmSummary p99", p(0.99), "ms")
+        size = f"{args.history_clients + args.clients:,} clients"
+        result(f"crmSummary p50 ({size})", statistics.median(latencies), "ms")
+        result(f"crmSummary p95 ({size})", p(0.95), "ms", "< 50 ms")
+        result(f"crmSummary p99 ({size})", p(0.99), "ms")
     finally:
         await producer.stop()
         await owner.close()
+        if history is not None and not args.keep:
+            await crm_history.remove(crm_db, history)
+        await mongo.close()
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from bench.common import RESULT_MARK  # noqa: E402
 
-SKIP = {"run", "common", "__init__", "soak"}  # the soak runs on its own (10 minutes)
+# Helpers, and the soak, which runs on its own (10 minutes).
+SKIP = {"run", "common", "__init__", "crm_history", "soak"}
 
 
 def discover() -> list[Path]:

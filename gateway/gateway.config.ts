@@ -15,6 +15,7 @@ import {
   defineConfig,
   type JWTAuthPluginOptions,
 } from '@graphql-hive/gateway';
+import { openTelemetrySetup } from '@graphql-hive/gateway/opentelemetry/setup';
 
 const env = process.env;
 
@@ -113,6 +114,63 @@ const batchLimit = intFromEnv('GATEWAY_BATCH_LIMIT', 5);
 const rateLimit = intFromEnv('GATEWAY_RATE_LIMIT_PER_MINUTE', production ? 600 : 0);
 const RATE_LIMIT_KEY = '{context.jwt.payload.tenant}/{context.jwt.payload.sub}';
 
+// Traces, as the services do it (libs/plumbing tracing.py): over OTLP when
+// OTEL_EXPORTER_OTLP_ENDPOINT is set (start.sh passes it as --opentelemetry), else one JSON
+// line per span on stderr (the log) unless OTEL_TRACES_EXPORTER is "none". The gateway's
+// spans join the caller's trace (traceparent) and the subgraphs' spans are its children.
+const otlpEndpoint = (env.OTEL_EXPORTER_OTLP_ENDPOINT || '').trim();
+const tracesTo = otlpEndpoint ? 'otlp' : (env.OTEL_TRACES_EXPORTER || 'console').toLowerCase();
+const tracing = tracesTo === 'otlp' || tracesTo === 'console';
+
+type ExportedSpan = {
+  name: string;
+  kind: number;
+  spanContext(): { traceId: string; spanId: string };
+  parentSpanContext?: { spanId: string };
+  startTime: [number, number];
+  endTime: [number, number];
+  attributes: Record<string, unknown>;
+  status: { code: number };
+};
+const SPAN_KINDS = ['INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
+const nanos = ([s, ns]: [number, number]) => s * 1e9 + ns;
+
+// The shape the services' console exporter writes, so one grep finds a whole trace.
+const consoleLines = {
+  export(spans: ExportedSpan[], done: (result: { code: number }) => void) {
+    for (const span of spans) {
+      const context = span.spanContext();
+      process.stderr.write(
+        JSON.stringify({
+          name: span.name,
+          context: { trace_id: `0x${context.traceId}`, span_id: `0x${context.spanId}` },
+          kind: `SpanKind.${SPAN_KINDS[span.kind] ?? 'INTERNAL'}`,
+          parent_id: span.parentSpanContext ? `0x${span.parentSpanContext.spanId}` : null,
+          duration_ms: (nanos(span.endTime) - nanos(span.startTime)) / 1e6,
+          // The document may hold literal values (names, phones): not written to the log;
+          // the operation hash identifies it.
+          attributes: Object.fromEntries(
+            Object.entries(span.attributes).filter(([key]) => key !== 'graphql.document'),
+          ),
+          status: { status_code: span.status.code === 2 ? 'ERROR' : 'UNSET' },
+          resource: { attributes: { 'service.name': 'gateway' } },
+        }) + '\n',
+      );
+    }
+    done({ code: 0 });
+  },
+  shutdown: () => Promise.resolve(),
+};
+
+if (tracesTo === 'console') {
+  openTelemetrySetup({
+    contextManager: null, // the plugin registers an AsyncLocalStorage one
+    resource: { serviceName: 'gateway' },
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    traces: { exporter: consoleLines as any, batching: true },
+  });
+}
+
 export const gatewayConfig = defineConfig({
   supergraph: () => readFileSync(supergraphPath, 'utf8'),
   // Milliseconds; the CLI refuses less than 10 s.
@@ -125,14 +183,27 @@ export const gatewayConfig = defineConfig({
 
   jwt: jwtOptions(),
   propagateHeaders: {
-    // The W3C trace context goes on too, so one trace follows a request from the caller
-    // through every subgraph it touches (and on, through the outbox, to the consumers).
+    // With tracing on, the gateway's own spans carry the W3C trace context on to the
+    // subgraphs (and through the outbox to the consumers); with it off, the caller's goes
+    // on as it came.
     fromClientToSubgraphs: ({ request }) => ({
       authorization: request.headers.get('authorization') ?? undefined,
-      traceparent: request.headers.get('traceparent') ?? undefined,
-      tracestate: request.headers.get('tracestate') ?? undefined,
+      ...(tracing
+        ? {}
+        : {
+            traceparent: request.headers.get('traceparent') ?? undefined,
+            tracestate: request.headers.get('tracestate') ?? undefined,
+          }),
     }),
   },
+  // Requests to /graphql only: health checks and scrapes would fill the log.
+  openTelemetry: tracing
+    ? {
+        traces: {
+          spans: { http: ({ request }) => new URL(request.url).pathname === '/graphql' },
+        },
+      }
+    : undefined,
 
   // GraphQL multipart request spec, for Upload arguments (client documents, imports).
   multipart: true,

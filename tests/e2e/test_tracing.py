@@ -1,5 +1,6 @@
 """P4: one trace follows a request from the caller through the gateway into the subgraph,
-and the event it caused from the relay into the consumers (console exporter, local)."""
+and the event it caused from the relay into the consumers (console exporter, local): the
+gateway's spans join the caller's trace and the subgraph's are their children."""
 
 from __future__ import annotations
 
@@ -39,6 +40,11 @@ async def test_a_trace_follows_the_request_and_its_event(owner: Graph) -> None:
 
     served = await eventually(lambda: traced("clients"), timeout=20)
     assert any(s.get("kind") == "SpanKind.SERVER" for s in served)
+    gateway = await eventually(lambda: traced("gateway"), timeout=20)
+    gateway_spans = {str(s["context"]["span_id"]) for s in gateway}  # type: ignore[index]
+    assert any(s.get("kind") == "SpanKind.SERVER" for s in gateway)
+    # The subgraph's request span hangs under one of the gateway's (its fetch).
+    assert any(s.get("parent_id") in gateway_spans for s in served)
     assert any(str(s.get("name", "")).startswith("publish clients.events") for s in served)
     consumed = await eventually(lambda: traced("crm"), timeout=20)
     assert any(str(s.get("name")) == "consume clients.client_created.v1" for s in consumed)

@@ -16,7 +16,7 @@ from typing import Any
 from pymongo import AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 Doc = dict[str, Any]
 
@@ -31,6 +31,7 @@ __all__ = [
     "detect_backend",
     "doc_key",
     "document_lock",
+    "insert_new",
     "literal",
     "local_id",
     "matches",
@@ -229,6 +230,27 @@ async def bounded_pushes(
     return out
 
 
+DUPLICATE_KEY = 11000
+
+
+async def insert_new(collection: AsyncCollection[Doc], documents: Sequence[Doc]) -> set[int]:
+    """Insert in one call every document whose `_id` is new (the bulk form of a claim by
+    insertion); returns the positions of those whose `_id` existed, left as they were.
+    Any other write error raises."""
+    if not documents:
+        return set()
+    existed: set[int] = set()
+    try:
+        async with write_gate(collection):
+            await collection.insert_many(documents, ordered=False)
+    except BulkWriteError as exc:
+        for error in exc.details.get("writeErrors", []):
+            if error.get("code") != DUPLICATE_KEY:
+                raise
+            existed.add(int(error["index"]))
+    return existed
+
+
 def create_client(url: str) -> AsyncMongoClient[Doc]:
     # Timeouts short enough that /readyz answers quickly while the database is down,
     # long enough to ride out a restart without failing requests already in flight.
@@ -362,6 +384,10 @@ class TenantCollection:
         async with write_gate(self.raw):
             await self.raw.insert_one(stamped)
         return stamped
+
+    async def insert_new(self, documents: Sequence[Mapping[str, Any]]) -> set[int]:
+        """`insert_new` for this tenant: positions of the documents that existed."""
+        return await insert_new(self.raw, [self._stamp(d) for d in documents])
 
     async def update(
         self,

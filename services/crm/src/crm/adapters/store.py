@@ -46,6 +46,21 @@ OUTBOX_COLLECTIONS = (FACTS, TASKS, FUNNELS)
 HIDDEN = {"_outbox": 0, "_events": 0}
 
 
+def _timeline_entry(envelope: Envelope) -> Doc:
+    return {
+        "id": envelope.id,
+        "at": envelope.time,
+        "type": envelope.type,
+        "kind": envelope.fact,
+        "data": envelope.data,
+        "source": envelope.source,
+    }
+
+
+def _timeline_guard(envelope: Envelope) -> str:
+    return f"{envelope.id}#tl"  # as `apply_once(..., tag="tl")` wrote it
+
+
 def period_id(kind: str, scope: str, key: str) -> str:
     return f"{kind}~{scope}~{key}"
 
@@ -164,8 +179,20 @@ class Store:
         seen = await by_id(coll, doc_id, {SEEN_FIELD: 1, "tenant": 1})
         if seen is not None and guard_id in (seen.get(SEEN_FIELD) or []):
             return None
+        return await self.apply_guarded(coll, doc_id, update, [guard_id])
+
+    @staticmethod
+    async def apply_guarded(
+        coll: TenantCollection, doc_id: str, update: Mapping[str, Any], guards: Sequence[str]
+    ) -> Doc | None:
+        """Write `update` (upsert) and add `guards` to the document's guard list, which
+        keeps all of them and the `SEEN_KEEP - 1` before them (a run applied together is
+        recognised whole when replayed). The caller knows none of them was applied."""
         merged: Doc = {op: dict(fields) for op, fields in update.items()}
-        merged.setdefault("$push", {})[SEEN_FIELD] = {"$each": [guard_id], "$slice": -SEEN_KEEP}
+        merged.setdefault("$push", {})[SEEN_FIELD] = {
+            "$each": list(guards),
+            "$slice": -(SEEN_KEEP - 1 + len(guards)),
+        }
         try:
             return await update_by_id(coll, doc_id, merged, upsert=True)
         except DuplicateKeyError:
@@ -183,23 +210,26 @@ class Store:
 
     async def add_timeline(self, envelope: Envelope, client_id: str) -> None:
         """One entry per event (its id is the event id); a replay adds nothing."""
-        entry = {
-            "id": envelope.id,
-            "at": envelope.time,
-            "type": envelope.type,
-            "kind": envelope.fact,
-            "data": envelope.data,
-            "source": envelope.source,
-        }
-        await self.apply_once(
-            self.timeline,
-            client_id,
-            {
-                "$push": {"entries": {"$each": [entry], "$slice": -TIMELINE_KEEP}},
-                "$setOnInsert": {"client_id": client_id},
+        await self.add_timelines(client_id, [envelope])
+
+    async def add_timelines(self, client_id: str, envelopes: Sequence[Envelope]) -> None:
+        """Entries of several events of one client in one write (the consumer's bulk path
+        reads and writes each client's timeline once per run, not once per event). Each
+        event adds its entry once: its id joins the guard list, which keeps all of this
+        run's ids (see `apply_guarded`)."""
+        seen = await by_id(self.timeline, client_id, {SEEN_FIELD: 1, "tenant": 1})
+        done = set((seen or {}).get(SEEN_FIELD) or [])
+        new = [e for e in {e.id: e for e in envelopes}.values() if _timeline_guard(e) not in done]
+        if not new:
+            return
+        update: Doc = {
+            "$push": {
+                "entries": {"$each": [_timeline_entry(e) for e in new], "$slice": -TIMELINE_KEEP}
             },
-            envelope.id,
-            tag="tl",
+            "$setOnInsert": {"client_id": client_id},
+        }
+        await self.apply_guarded(
+            self.timeline, client_id, update, [_timeline_guard(e) for e in new]
         )
 
     async def timeline_of(self, client_id: str) -> list[Doc]:

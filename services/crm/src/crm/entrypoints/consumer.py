@@ -3,18 +3,22 @@ every event about a client becomes a timeline entry (C9)."""
 
 from __future__ import annotations
 
+import asyncio
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from plumbing import readers
 from plumbing.app import Runtime
-from plumbing.consumer import Handler, Rejected
+from plumbing.consumer import BatchHandler, Handler, Rejected
 from plumbing.envelope import Envelope
 from plumbing.studio import remember_studio
 from pydantic import ValidationError
 
+from crm.adapters.store import Store
 from crm.events import catalog
+from crm.service_layer import bulk
 from crm.service_layer.projections import Projector, studio_of
 
 # Events of other contexts shown on the timeline (events.md); any client-bearing field
@@ -56,6 +60,36 @@ MESSAGE_SENT = "notifications.message_sent.v1"
 def client_in(event: Envelope) -> str | None:
     value = event.data.get("client_id") or event.subject
     return str(value) if value else None
+
+
+def batch_handlers(runtime: Runtime) -> Mapping[str, BatchHandler]:
+    """Events that only add a timeline entry arrive by the thousand (every purchase's
+    `points_earned`): a run of them costs one read and one write per client. Bookings
+    too, from partners' schedulers and imports (`bulk`)."""
+    db = runtime.db
+
+    async def bookings(events: list[Envelope]) -> list[Envelope]:
+        return await bulk.bookings_made(db, events)
+
+    async def timeline(events: list[Envelope]) -> list[Envelope]:
+        by_client: dict[tuple[str, str], list[Envelope]] = defaultdict(list)
+        for event in events:
+            client_id = client_in(event)
+            if client_id:
+                by_client[(event.tenant, client_id)].append(event)
+        await asyncio.gather(
+            *(
+                Store(db, tenant).add_timelines(client_id, run)
+                for (tenant, client_id), run in by_client.items()
+            )
+        )
+        return []
+
+    table: dict[str, BatchHandler] = dict.fromkeys(
+        (t for t in TIMELINE_TYPES if t != MESSAGE_SENT), timeline
+    )
+    table[bulk.BOOKING_MADE] = bookings
+    return table
 
 
 def handlers(runtime: Runtime) -> Mapping[str, Handler]:

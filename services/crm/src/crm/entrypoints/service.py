@@ -8,7 +8,7 @@ from plumbing import topics
 from plumbing.app import Job, Runtime, ServiceDefinition
 
 from crm.adapters.store import OUTBOX_COLLECTIONS, PERIODS, PROFILES
-from crm.entrypoints.consumer import handlers
+from crm.entrypoints.consumer import batch_handlers, handlers
 from crm.graphql.schema import schema
 from crm.service_layer.projections import recount
 
@@ -43,6 +43,7 @@ def definition() -> ServiceDefinition:
         outbox_collections=OUTBOX_COLLECTIONS,
         consume_topics=topics.ALL,
         handlers=handlers,
+        batch_handlers=batch_handlers,
         setup=setup,
         jobs=(Job(name="crm_daily", every_seconds=3600, run=daily),),
     )

@@ -48,10 +48,26 @@ async def studio_of(db: AsyncDatabase[Doc], tenant: str) -> StudioSettings:
     return await studio_settings(db, tenant)
 
 
-def _dt(value: Any) -> datetime:
+def moment(value: Any) -> datetime:
+    """A stored time as an aware datetime (read back from the database or from JSON)."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def booking_entry(data: BookingMade, body: Doc, *, cancelled: bool = False) -> Doc:
+    """A booking as the client's profile keeps it (`Client.activity`)."""
+    return {
+        "made_at": data.occurred_at,
+        "balance_kind": data.balance_kind,
+        "session_id": data.session_id,
+        "service_id": body.get("service_id"),
+        "service_name": body.get("service_name"),
+        "professional_id": body.get("professional_id"),
+        "starts_at": moment(body["starts_at"]),
+        "status": "CANCELLED" if cancelled else "BOOKED",
+        "from_app": data.from_app,
+    }
 
 
 class Projector:
@@ -159,7 +175,7 @@ class Projector:
         )
 
     async def booking_made(self, data: BookingMade, body: Doc) -> None:
-        starts = _dt(body["starts_at"])
+        starts = moment(body["starts_at"])
         at = rules.slot(starts, self.zone)
         branch = body.get("branch_id")
         paths = rules.occupancy_paths(at.hour, body.get("service_id"), body.get("professional_id"))
@@ -199,20 +215,10 @@ class Projector:
             )
         )
         cancelled = await self.store.fact(f"cancel:{data.booking_id}") is not None
-        booking = {
-            "made_at": data.occurred_at,
-            "balance_kind": data.balance_kind,
-            "session_id": data.session_id,
-            "service_id": body.get("service_id"),
-            "service_name": body.get("service_name"),
-            "professional_id": body.get("professional_id"),
-            "starts_at": starts,
-            "status": "CANCELLED" if cancelled else "BOOKED",
-            "from_app": data.from_app,
-        }
+        booking = booking_entry(data, body, cancelled=cancelled)
         update: Doc = {"$set": {f"bookings.{rules.safe_key(data.booking_id)}": booking}}
         recovered = rules.rebooked_cancellation(
-            [{**c, "at": _dt(c["at"])} for c in profile.get("cancels") or []],
+            [{**c, "at": moment(c["at"])} for c in profile.get("cancels") or []],
             booking_id=data.booking_id,
             balance_kind=data.balance_kind,
             at=data.occurred_at,
@@ -247,7 +253,7 @@ class Projector:
             session = await self.store.fact(f"session:{data.session_id}") or {}
             for name in ("starts_at", "service_id", "professional_id", "branch_id"):
                 booking[name] = session.get(name)
-        at = rules.slot(_dt(booking["starts_at"]), self.zone)
+        at = rules.slot(moment(booking["starts_at"]), self.zone)
         branch = booking.get("branch_id")
         paths = rules.occupancy_paths(
             at.hour, booking.get("service_id"), booking.get("professional_id")
@@ -276,7 +282,7 @@ class Projector:
         }
         profile = await self.store.profile(data.client_id) or {}
         bookings = {
-            k: {**v, "made_at": _dt(v["made_at"]) if v.get("made_at") else None}
+            k: {**v, "made_at": moment(v["made_at"]) if v.get("made_at") else None}
             for k, v in (profile.get("bookings") or {}).items()
         }
         recovering = rules.booking_recovering(
@@ -311,7 +317,7 @@ class Projector:
     async def waitlist(self, session_id: str, update: Doc) -> None:
         session = await self.store.fact(f"session:{session_id}")
         assert session is not None
-        at = rules.slot(_dt(session["starts_at"]), self.zone)
+        at = rules.slot(moment(session["starts_at"]), self.zone)
         await self.periods([("D", at.day)], session.get("branch_id"), update)
 
     async def purchase(self, data: PurchaseRecorded) -> None:
@@ -370,7 +376,7 @@ class Projector:
         key = rules.safe_key(item_id)
         current = (profile.get(field) or {}).get(key)
         reported_at = data.reported_at
-        if current and _dt(current["reported_at"]) > reported_at:
+        if current and moment(current["reported_at"]) > reported_at:
             return
         value = data.model_dump(mode="json")
         value["reported_at"] = reported_at
@@ -381,9 +387,11 @@ class Projector:
         profile = await self.store.profile(data.client_id) or {}
         app = dict(profile.get("app") or {})
         last_used = app.get("last_used")
-        app["last_used"] = max(data.occurred_at, _dt(last_used)) if last_used else data.occurred_at
+        app["last_used"] = (
+            max(data.occurred_at, moment(last_used)) if last_used else data.occurred_at
+        )
         changed = app.get("changed_at")
-        if not changed or _dt(changed) <= data.occurred_at:
+        if not changed or moment(changed) <= data.occurred_at:
             app.update(
                 has=True, platform=data.platform, changed_at=data.occurred_at, out_reason=None
             )
@@ -404,7 +412,7 @@ class Projector:
         profile = await self.store.profile(client_id) or {}
         app = dict(profile.get("app") or {})
         changed = app.get("changed_at")
-        if changed and _dt(changed) > at:
+        if changed and moment(changed) > at:
             return  # an older fact arriving late
         app.update(has=False, changed_at=at, out_reason=reason)
         await self.profile_update(client_id, {"$set": {"app": app}})
@@ -487,7 +495,7 @@ class Projector:
             return
         app = dict(profile.get("app") or {})
         last = app.get("last_notified")
-        if last and _dt(last) >= at:
+        if last and moment(last) >= at:
             return
         app["last_notified"] = at
         await self.profile_update(client_id, {"$set": {"app": app}})

@@ -21,12 +21,17 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from plumbing.clock import as_utc
-from plumbing.mongo import Doc, DuplicateKeyError, doc_key, document_lock, write_gate
+from plumbing.mongo import (
+    Doc,
+    DuplicateKeyError,
+    doc_key,
+    document_lock,
+    insert_new,
+    write_gate,
+)
 from plumbing.outbox import BATCH_FIELD, OUTBOX_FIELD, Outbox
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
 
-DUPLICATE_KEY = 11000
 WRITTEN_AT = "written_at"
 KEEP_RECENT = timedelta(minutes=10)
 
@@ -145,15 +150,7 @@ class Chain:
             }
             for i, (_, _, state) in zip(ids, states, strict=True)
         ]
-        lost: set[str] = set()
-        try:
-            async with write_gate(self.states):
-                await self.states.insert_many(documents, ordered=False)
-        except BulkWriteError as exc:
-            for error in exc.details.get("writeErrors", []):
-                if error.get("code") != DUPLICATE_KEY:
-                    raise
-                lost.add(states[int(error["index"])][0])
+        lost = {states[i][0] for i in await insert_new(self.states, documents)}
         await self.outbox.commit_batch(
             batch, [i for i, (local, _, _) in zip(ids, states, strict=True) if local in lost]
         )

@@ -23,13 +23,12 @@ from decimal import Decimal
 from typing import Any
 
 from plumbing.contracts import Catalog, EventData
-from plumbing.mongo import Doc, doc_key, document_lock, write_gate
+from plumbing.mongo import Doc, doc_key, document_lock, insert_new, write_gate
 from plumbing.outbox import OUTBOX_FIELD, stored
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
 
-from loyalty.adapters.chain import DUPLICATE_KEY, Chain
+from loyalty.adapters.chain import Chain
 from loyalty.domain.earning import (
     DEFAULT_REMINDER_DAYS,
     EarnRule,
@@ -337,18 +336,7 @@ class Invoices:
             }
             for invoice, client in owners
         ]
-        if not documents:
-            return set()
-        known: set[str] = set()
-        try:
-            async with write_gate(self.col):
-                await self.col.insert_many(documents, ordered=False)
-        except BulkWriteError as exc:
-            for error in exc.details.get("writeErrors", []):
-                if error.get("code") != DUPLICATE_KEY:
-                    raise
-                known.add(owners[int(error["index"])][0])
-        return known
+        return {owners[i][0] for i in await insert_new(self.col, documents)}
 
     async def refunded(self, invoice: str) -> Doc:
         return await self._upsert(invoice, {"$set": {"refunded": True}})
