@@ -7,7 +7,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 
-from plumbing.consumer import EventConsumer, Handler, Rejected, merge, once
+from plumbing.consumer import EventConsumer, Handler, Rejected, merge, newest_per_key, once
 from plumbing.envelope import Envelope
 from plumbing.kafka import KafkaPublisher
 from plumbing.mongo import Doc, TenantCollection
@@ -214,3 +214,19 @@ async def test_a_failing_batch_handler_leaves_everything_to_the_one_at_a_time_pa
         await eventually(stat(consumer, "handled"), until=lambda n: n == 2)
         await eventually(stat(consumer, "skipped"), until=lambda n: n == 1)
     assert await visits(db) == 2
+
+
+def test_newest_per_key_keeps_the_newest_event_of_each_thing() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def at(seconds: int) -> Envelope:
+        return Envelope(
+            type="t.x.v1", source="test", tenant="t", data={}, time=t0 + timedelta(seconds=seconds)
+        )
+
+    a1, a3, a2, b1, b1_again = at(1), at(3), at(2), at(1), at(1)
+    items = [("a", a1, 1), ("a", a3, 3), ("b", b1, 10), ("a", a2, 2), ("b", b1_again, 11)]
+    newest = newest_per_key(items)
+    assert [(e.id, v) for e, v in newest] == [(a3.id, 3), (b1_again.id, 11)]

@@ -23,10 +23,10 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from opentelemetry.trace import SpanKind
@@ -64,6 +64,20 @@ class Rejected(Exception):
 
 class Publisher(Protocol):
     async def publish(self, topic: str, key: bytes, value: bytes) -> None: ...
+
+
+T = TypeVar("T")
+
+
+def newest_per_key(items: Iterable[tuple[Hashable, Envelope, T]]) -> list[tuple[Envelope, T]]:
+    """Of a run's events about the same thing (`key`), the newest by event time (the
+    later in the run on a tie): for read models where the newest wins anyway, a run
+    then costs one write per thing, not one per event."""
+    newest: dict[Hashable, tuple[Envelope, T]] = {}
+    for key, envelope, value in items:
+        if key not in newest or newest[key][0].time <= envelope.time:
+            newest[key] = (envelope, value)
+    return list(newest.values())
 
 
 def once(event_id: str) -> tuple[Doc, Doc]:

@@ -34,6 +34,7 @@ def definition() -> ServiceDefinition:
         outbox_collections=OUTBOX_COLLECTIONS,
         consume_topics=(topics.RANKS, topics.LOYALTY),
         handlers=lambda runtime: standing.handlers(runtime.db),
+        batch_handlers=lambda runtime: standing.batch_handlers(runtime.db),
         setup=setup,
         routes=[*DOWNLOAD_ROUTES, *AUTH_ROUTES],
         api_tasks=(search_feed.run,),

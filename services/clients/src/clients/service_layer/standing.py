@@ -6,19 +6,22 @@ report, so `clients(filter: {rankId, minPoints, maxPoints})` is one query here.
   change. Kept per category with the event time; an older event never overwrites a
   newer one. `rank_ids` lists the ranks held in every category (what the filter reads).
 - `loyalty.events` (`points_*`): every event carries `client_id` and `balance_after`;
-  it is applied only if it is newer than the balance already held.
+  it is applied only if it is newer than the balance already held. Of a run of them
+  (a burst of purchases), only each client's newest is applied (`batch_handlers`).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 
 from plumbing.clock import as_utc
-from plumbing.consumer import merge, once
+from plumbing.consumer import BatchHandler, merge, newest_per_key, once
 from plumbing.contracts import EventData
 from plumbing.envelope import Envelope
 from plumbing.logs import get_logger
 from plumbing.mongo import Doc, TenantCollection
+from pydantic import ValidationError
 from pymongo.asynchronous.database import AsyncDatabase
 
 from clients.adapters.repository import CLIENTS
@@ -115,3 +118,20 @@ def handlers(db: AsyncDatabase[Doc]) -> Mapping[str, Callable[[Envelope], Awaita
     for name in POINTS_EVENTS:
         out[name] = points
     return out
+
+
+def batch_handlers(db: AsyncDatabase[Doc]) -> Mapping[str, BatchHandler]:
+    async def points(events: list[Envelope]) -> list[Envelope]:
+        read_ok: list[tuple[tuple[str, str], Envelope, None]] = []
+        left: list[Envelope] = []
+        for event in events:
+            try:
+                data = PointsBalance.model_validate(event.data)
+            except ValidationError:
+                left.append(event)  # parked with its reason by the one-at-a-time path
+                continue
+            read_ok.append(((event.tenant, data.client_id), event, None))
+        await asyncio.gather(*(apply_points(db, e) for e, _ in newest_per_key(read_ok)))
+        return left
+
+    return dict.fromkeys(POINTS_EVENTS, points)

@@ -3,16 +3,19 @@ message requests)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import TypeVar
 
 from plumbing import readers
 from plumbing.app import Runtime
-from plumbing.consumer import Handler, Rejected
+from plumbing.consumer import BatchHandler, Handler, Rejected, newest_per_key
 from plumbing.contracts import EventData
 from plumbing.envelope import Envelope
+from plumbing.mongo import Doc
 from plumbing.studio import remember_studio
 from pydantic import ValidationError
+from pymongo.asynchronous.database import AsyncDatabase
 
 from notifications.adapters.delivery import transports
 from notifications.adapters.recipients import (
@@ -52,6 +55,46 @@ def read(model: type[M], event: Envelope) -> M:
         return model.model_validate(event.data)
     except ValidationError as exc:
         raise Rejected(f"{event.type} data does not match its contract: {exc}") from None
+
+
+async def _remember_balance(
+    db: AsyncDatabase[Doc], event: Envelope, data: PointsChangedRead
+) -> None:
+    if data.balance_after is None:
+        return
+    await set_balance(
+        db,
+        event.tenant,
+        data.client_id,
+        event.time,
+        points=data.balance_after,
+        value=None,
+        # What one point is worth, read off the movement, prices the balance.
+        value_per_point=data.value_per_point(),
+        currency=data.currency,
+    )
+
+
+def batch_handlers(runtime: Runtime) -> Mapping[str, BatchHandler]:
+    """Points movements arrive by the thousand (every purchase earns): of a run, only
+    each client's newest balance is written (the newest wins anyway, `set_balance`)."""
+    db = runtime.db
+
+    async def balances(events: list[Envelope]) -> list[Envelope]:
+        read_ok: list[tuple[tuple[str, str], Envelope, PointsChangedRead]] = []
+        left: list[Envelope] = []
+        for event in events:
+            try:
+                data = PointsChangedRead.model_validate(event.data)
+            except ValidationError:
+                left.append(event)  # parked with its reason by the one-at-a-time path
+                continue
+            if data.balance_after is not None:
+                read_ok.append(((event.tenant, data.client_id), event, data))
+        await asyncio.gather(*(_remember_balance(db, e, d) for e, d in newest_per_key(read_ok)))
+        return left
+
+    return dict.fromkeys(POINTS_EVENTS, balances)
 
 
 def deps_of(runtime: Runtime) -> Deps:
@@ -160,19 +203,7 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
         )
 
     async def remember_balance(event: Envelope, data: PointsChangedRead) -> None:
-        if data.balance_after is None:
-            return
-        await set_balance(
-            db,
-            event.tenant,
-            data.client_id,
-            event.time,
-            points=data.balance_after,
-            value=None,
-            # What one point is worth, read off the movement, prices the balance.
-            value_per_point=data.value_per_point(),
-            currency=data.currency,
-        )
+        await _remember_balance(db, event, data)
 
     async def points_changed(event: Envelope) -> None:
         await remember_balance(event, read(PointsChangedRead, event))

@@ -6,7 +6,7 @@ from plumbing import topics
 from plumbing.app import Runtime, ServiceDefinition
 
 from notifications.adapters.recipients import MESSAGES, REQUESTS, STAFF_NOTIFICATIONS
-from notifications.entrypoints.consumer import handlers
+from notifications.entrypoints.consumer import batch_handlers, handlers
 from notifications.graphql.schema import schema
 
 
@@ -23,5 +23,6 @@ def definition() -> ServiceDefinition:
         outbox_collections=(MESSAGES, STAFF_NOTIFICATIONS, REQUESTS),
         consume_topics=(topics.CLIENTS, topics.RANKS, topics.LOYALTY, topics.NOTIFICATIONS),
         handlers=handlers,
+        batch_handlers=batch_handlers,
         setup=setup,
     )
