@@ -25,10 +25,11 @@ from typing import Any
 
 import httpx
 from plumbing.auth import mint_token
-from plumbing.testing import GATEWAY_URL, SERVICE_PORTS, jwt_secret, unique_tenant
+from plumbing.mongo import create_client
+from plumbing.testing import GATEWAY_URL, MONGO_URL, SERVICE_PORTS, jwt_secret, unique_tenant
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `uv run python bench/…`
-from bench.common import Figures, load, result, settled
+from bench.common import Figures, delete_ids, load, result, settled
 
 SERVICES_SH = str(Path(__file__).resolve().parents[1] / "deploy" / "local" / "services.sh")
 BARE = "query($id: ID!) { client(id: $id) { id } }"
@@ -85,16 +86,15 @@ def fill(http: httpx.Client, count: int) -> None:
     print()
 
 
-def seed(tenant: str, start: int, count: int) -> None:
+def seed(tenant: str, start: int, count: int) -> list[str]:
     """Cards `start..start+count` of `studio_csv`, written as the import writes them but
-    without their events (see the module docstring)."""
+    without their events (see the module docstring); returns their `_id`s."""
     from clients.domain.model import ClientSource, Problems
     from clients.service_layer.cards import Actor, clean_values, new_card
     from clients.service_layer.imports import parse_csv, row_input
     from clients.service_layer.studio import studio_view
     from plumbing.clock import utcnow
     from plumbing.ids import new_id
-    from plumbing.testing import MONGO_URL
     from pymongo import MongoClient
 
     parsed = parse_csv(studio_csv(start + count), max_rows=start + count + 1)
@@ -102,6 +102,7 @@ def seed(tenant: str, start: int, count: int) -> None:
     now = utcnow()
     cards: Any = MongoClient(MONGO_URL)["clients"]["clients"]
     batch: list[dict[str, object]] = []
+    written: list[str] = []
     for _row, record in parsed.rows[start:]:
         values = clean_values(
             row_input(parsed.columns, record), studio, now, Problems(), creating=True
@@ -110,6 +111,7 @@ def seed(tenant: str, start: int, count: int) -> None:
             values, new_id(), source=ClientSource.IMPORT, actor=Actor("bench"), now=now
         )
         batch.append({**doc, "_id": f"{tenant}:{doc['id']}", "tenant": tenant})
+        written.append(f"{tenant}:{doc['id']}")
         if len(batch) == 2000:
             cards.insert_many(batch, ordered=False)
             start += len(batch)
@@ -118,6 +120,7 @@ def seed(tenant: str, start: int, count: int) -> None:
     if batch:
         cards.insert_many(batch, ordered=False)
     print()
+    return written
 
 
 async def reload_search_index(timeout: float = 600) -> None:
@@ -161,6 +164,7 @@ async def main() -> None:
     parser.add_argument("--imported", type=int, default=2_000)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--keep", action="store_true", help="keep the seeded cards afterwards")
     args = parser.parse_args()
     tenant = unique_tenant("bench-card")
     token = mint_token(jwt_secret(), tenant=tenant, roles=["OWNER"], subject="bench")
@@ -177,7 +181,7 @@ async def main() -> None:
     await asyncio.sleep(5)  # the relay reads its first hints
     await settled()
     started = time.perf_counter()
-    seed(tenant, imported, args.clients - imported)
+    seeded = seed(tenant, imported, args.clients - imported)
     print(f"  seeded {args.clients - imported} more in {time.perf_counter() - started:.0f}s")
     if args.clients > imported:
         await reload_search_index()
@@ -226,6 +230,16 @@ async def main() -> None:
         result(f"{short}: p99", figures.pct(0.99), "ms")
     card_share = runs[1].rate / base.rate * 100 if base.rate else 0.0
     result("full card throughput as a share of bare", card_share, "%", ">= 60 %")
+    if seeded and not args.keep:
+        # The imported cards stay (they went through the services like any card).
+        started = time.perf_counter()
+        mongo = create_client(MONGO_URL)
+        try:
+            await delete_ids(mongo["clients"]["clients"], seeded)
+        finally:
+            await mongo.close()
+        await reload_search_index()  # the API process lets go of them too
+        print(f"  removed the {len(seeded):,} seeded cards in {time.perf_counter() - started:.0f}s")
 
 
 if __name__ == "__main__":

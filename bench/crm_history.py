@@ -10,13 +10,12 @@ rules (`rules.slot`, `rules.occupancy_paths`, `rules.contributions`).
 
 The facts themselves (`facts`, one document per booking) are not written: nothing the
 summary reads comes from them, and a million of them would stay behind in the
-development database (FerretDB/SQLite deletes about 1,500 documents a second by `_id`
+development database (FerretDB/SQLite deletes about 800–1,500 documents a second by `_id`
 and cannot delete many by a filter). `remove` deletes what `load` wrote, by `_id`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 from collections import defaultdict
@@ -29,6 +28,8 @@ from crm.adapters.store import PERIODS, PROFILES, period_id
 from crm.domain import rules
 from plumbing.mongo import Doc
 from pymongo.asynchronous.database import AsyncDatabase
+
+from bench.common import delete_ids
 
 CHUNK = 2000
 SERVICES = 5
@@ -207,6 +208,4 @@ async def load(
 
 async def remove(db: AsyncDatabase[Doc], history: History) -> None:
     for collection, ids in history.ids.items():
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            await asyncio.gather(*(db[collection].delete_one({"_id": i}) for i in chunk))
+        await delete_ids(db[collection], ids)

@@ -20,7 +20,7 @@ from graphql import (
     build_client_schema,
     get_introspection_query,
 )
-from plumbing.testing import GATEWAY_URL, ROOT, Graph, unique_tenant
+from plumbing.testing import GATEWAY_URL, ROOT, Graph, eventually, unique_tenant
 
 from .operations import Operation, _selection, build
 
@@ -119,7 +119,11 @@ async def test_no_role_of_another_studio_or_other_client_reads_or_writes_what_is
 ) -> None:
     schema = await api_schema(world.owner_b)
     table = permission_table()
-    before = await card(world, schema)
+    # Every context has heard of the victim before the snapshot (loyalty marks the
+    # account `known` once it applied the card's creation).
+    before = await eventually(
+        lambda: card(world, schema), until=lambda text: '"known": true' in text, timeout=30
+    )
     ids = {"default": world.x}
     operations = [op for op in build(schema, ids) if not op.needs_upload]
     callers = {
