@@ -1,5 +1,6 @@
-"""The bulk booking path against the real FerretDB: the same read models as one booking
-at a time, what it cannot decide handed back, and replays that change nothing."""
+"""The bulk path for bookings and sales against the real FerretDB: the same read models
+as one fact at a time, what it cannot decide handed back, and replays that change
+nothing."""
 
 from __future__ import annotations
 
@@ -140,11 +141,21 @@ async def one_at_a_time(db: AsyncDatabase[Doc], events: list[Envelope]) -> None:
 
 
 async def in_bulk(db: AsyncDatabase[Doc], events: list[Envelope]) -> list[Envelope]:
-    return cast(
-        list[Envelope],
-        await batch_handlers(cast(Runtime, SimpleNamespace(db=db)))["ingest.booking_made.v1"](
-            events
-        ),
+    table = batch_handlers(cast(Runtime, SimpleNamespace(db=db)))
+    return cast(list[Envelope], await table[events[0].type](events))
+
+
+def sale(invoice: str, client_id: str, amount: str, paid: str) -> Envelope:
+    return event(
+        "ingest.purchase_recorded.v1",
+        client_id,
+        {
+            "invoice_number": invoice,
+            "client_id": client_id,
+            "occurred_at": (DAY - timedelta(days=1)).isoformat(),
+            "lines": [{"category": "SERVICE", "item_id": "yoga", "name": "Yoga", "amount": amount}],
+            "payments": [{"method": "CARD", "amount": paid}] if paid != "0" else [],
+        },
     )
 
 
@@ -196,3 +207,35 @@ async def test_a_replayed_run_changes_nothing(client: Any) -> None:
     assert await read_models(db) == before
     timeline = await Store(db, TENANT).timeline_of("bea")
     assert [e["data"]["booking_id"] for e in timeline if "booking_id" in e["data"]] == ["b2", "b3"]
+
+
+async def test_a_run_of_sales_in_bulk_leaves_the_read_models_one_at_a_time_would(
+    client: Any,
+) -> None:
+    single, bulk = fresh(client), fresh(client)
+    await one_at_a_time(single, setup())
+    await one_at_a_time(bulk, setup())
+    sales = [
+        sale("F-1", "ana", "20.00", "20.00"),
+        sale("F-2", "bea", "30.00", "10.00"),  # 20.00 still owed
+        sale("F-3", "bea", "15.00", "0"),  # all of it owed
+        sale("F-1", "ana", "20.00", "20.00"),  # the same invoice reported again
+        sale("F-4", "zoe", "5.00", "5.00"),  # unknown client
+        sale("F-5", "cris", "5.00", "9.00"),  # paid more than the total
+    ]
+    await one_at_a_time(single, sales)
+    left = await in_bulk(bulk, sales)
+    assert [e.data["invoice_number"] for e in left] == ["F-1", "F-4", "F-5"]
+    await one_at_a_time(bulk, left)
+
+    expected, got = await read_models(single), await read_models(bulk)
+    assert got == expected
+    assert got["periods"][f"{TENANT}:unpaid"]["clients"] == {"bea": 2}
+    sales_of_bea = got["profiles"][f"{TENANT}:bea"]["sales"]
+    assert {k: v["due"] for k, v in sales_of_bea.items()} == {"F-2": "20.00", "F-3": "15.00"}
+
+    # Replayed: every claim exists, and the one-at-a-time path's guards skip them all.
+    again = await in_bulk(bulk, sales[:3])
+    assert again == sales[:3]
+    await one_at_a_time(bulk, again)
+    assert await read_models(bulk) == expected

@@ -64,12 +64,12 @@ def client_in(event: Envelope) -> str | None:
 
 def batch_handlers(runtime: Runtime) -> Mapping[str, BatchHandler]:
     """Events that only add a timeline entry arrive by the thousand (every purchase's
-    `points_earned`): a run of them costs one read and one write per client. Bookings
-    too, from partners' schedulers and imports (`bulk`)."""
+    `points_earned`): a run of them costs one read and one write per client. Bookings and
+    sales too, from partners' schedulers, tills and imports (`bulk`)."""
     db = runtime.db
 
-    async def bookings(events: list[Envelope]) -> list[Envelope]:
-        return await bulk.bookings_made(db, events)
+    async def facts(events: list[Envelope]) -> list[Envelope]:
+        return await bulk.facts_in_bulk(db, events)
 
     async def timeline(events: list[Envelope]) -> list[Envelope]:
         by_client: dict[tuple[str, str], list[Envelope]] = defaultdict(list)
@@ -88,7 +88,8 @@ def batch_handlers(runtime: Runtime) -> Mapping[str, BatchHandler]:
     table: dict[str, BatchHandler] = dict.fromkeys(
         (t for t in TIMELINE_TYPES if t != MESSAGE_SENT), timeline
     )
-    table[bulk.BOOKING_MADE] = bookings
+    for kind in bulk.KINDS:
+        table[kind] = facts
     return table
 
 

@@ -10,7 +10,7 @@ from plumbing.app import Job, Runtime, ServiceDefinition
 from crm.adapters.store import OUTBOX_COLLECTIONS, PERIODS, PROFILES
 from crm.entrypoints.consumer import batch_handlers, handlers
 from crm.graphql.schema import schema
-from crm.service_layer.projections import recount
+from crm.service_layer.projections import recount_many
 
 
 async def setup(runtime: Runtime) -> None:
@@ -30,9 +30,10 @@ async def daily(runtime: Runtime, now: datetime, tenant: str | None) -> object:
         tenants = [str(doc["tenant"]) for doc in stale]
     else:
         tenants = [tenant]
-    done = {}
-    for name in tenants:
-        done[name] = sum((await recount(runtime.db, name, now)).values())
+    if not tenants:
+        return {}
+    counted = await recount_many(runtime.db, tenants, now)
+    done = {name: sum(totals.values()) for name, totals in counted.items()}
     return done
 
 

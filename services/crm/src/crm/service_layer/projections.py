@@ -8,7 +8,7 @@ once. A fact that cannot be used raises `Rejected` (the consumer parks it on the
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -20,7 +20,7 @@ from plumbing.studio import StudioSettings, studio_settings
 from pydantic import ValidationError
 from pymongo.asynchronous.database import AsyncDatabase
 
-from crm.adapters.store import Store, period_id, update_by_id
+from crm.adapters.store import PROFILES, Store, period_id, update_by_id
 from crm.domain import rules
 from crm.events import (
     AppLoggedOut,
@@ -67,6 +67,21 @@ def booking_entry(data: BookingMade, body: Doc, *, cancelled: bool = False) -> D
         "starts_at": moment(body["starts_at"]),
         "status": "CANCELLED" if cancelled else "BOOKED",
         "from_app": data.from_app,
+    }
+
+
+def sale_entry(data: PurchaseRecorded, *, refunded: bool = False) -> Doc:
+    """A sale as the client's profile keeps it (unpaid sales, `Client.activity`)."""
+    total = sum((line.amount for line in data.lines), Decimal("0"))
+    paid = sum((p.amount for p in data.payments), Decimal("0"))
+    due = max(data.amount_due, total - paid)
+    return {
+        "invoice_number": data.invoice_number,
+        "total": str(total),
+        "paid": str(total - due),
+        "due": str(due),
+        "at": data.occurred_at,
+        "refunded": refunded,
     }
 
 
@@ -321,24 +336,14 @@ class Projector:
         await self.periods([("D", at.day)], session.get("branch_id"), update)
 
     async def purchase(self, data: PurchaseRecorded) -> None:
-        total = sum((line.amount for line in data.lines), Decimal("0"))
-        paid = sum((p.amount for p in data.payments), Decimal("0"))
-        due = max(data.amount_due, total - paid)
         # A refund recorded through the graph may be applied first (the relay does not
         # order different facts): the sale then arrives already refunded.
         refunded = await self.store.fact(f"refund:{data.invoice_number}") is not None
-        sale = {
-            "invoice_number": data.invoice_number,
-            "total": str(total),
-            "paid": str(total - due),
-            "due": str(due),
-            "at": data.occurred_at,
-            "refunded": refunded,
-        }
+        sale = sale_entry(data, refunded=refunded)
         await self.profile_update(
             data.client_id, {"$set": {f"sales.{rules.safe_key(data.invoice_number)}": sale}}
         )
-        if due > 0 and not refunded:
+        if Decimal(sale["due"]) > 0 and not refunded:
             await self.store.apply_once(
                 self.store.periods,
                 "unpaid",
@@ -526,22 +531,41 @@ async def refresh_contributions(store: Store, client_id: str, today: date, event
 async def recount(db: AsyncDatabase[Doc], tenant: str, now: datetime) -> dict[str, int]:
     """The daily job: time passes (fees end, credits expire, app use gets old, clients
     age), so every client's contributions are evaluated again and the totals rewritten."""
-    store = Store(db, tenant)
-    studio = await studio_of(db, tenant)
-    today = studio.today(now)
-    totals: dict[str, int] = {}
-    for profile in await store.profiles.find(
-        {}, projection={"_outbox": 0, "_events": 0, "bookings": 0}
-    ):
-        new = sorted(rules.contributions(profile, today))
+    return (await recount_many(db, [tenant], now))[tenant]
+
+
+RECOUNT_PROJECTION = {"_outbox": 0, "_events": 0, "bookings": 0, "sales": 0}
+
+
+async def recount_many(
+    db: AsyncDatabase[Doc], tenants: Sequence[str], now: datetime
+) -> dict[str, dict[str, int]]:
+    """`recount` for several studios with one pass over the profiles: a filter on
+    `tenant` is a full scan on FerretDB/SQLite, so one per studio would cost as many scans
+    as there are studios. One studio alone is read through its own filter (MongoDB uses
+    the `tenant` index)."""
+    wanted = set(tenants)
+    days = {t: (await studio_of(db, t)).today(now) for t in wanted}
+    totals: dict[str, dict[str, int]] = {t: {} for t in wanted}
+    query: Doc = {"tenant": tenants[0]} if len(wanted) == 1 else {}
+    async for profile in db[PROFILES].find(query, RECOUNT_PROJECTION):
+        tenant = str(profile.get("tenant"))
+        if tenant not in wanted:
+            continue
+        new = sorted(rules.contributions(profile, days[tenant]))
+        counts = totals[tenant]
         for key in new:
-            totals[key] = totals.get(key, 0) + 1
+            counts[key] = counts.get(key, 0) + 1
         if new != list(profile.get("contrib") or []):
             local = str(profile["_id"]).split(":", 1)[1]
-            await update_by_id(store.profiles, local, {"$set": {"contrib": new}})
-    await update_by_id(
-        store.periods, "totals", {"$set": {"c": totals, "as_of": today.isoformat()}}, upsert=True
-    )
+            await update_by_id(Store(db, tenant).profiles, local, {"$set": {"contrib": new}})
+    for tenant in wanted:
+        await update_by_id(
+            Store(db, tenant).periods,
+            "totals",
+            {"$set": {"c": totals[tenant], "as_of": days[tenant].isoformat()}},
+            upsert=True,
+        )
     return totals
 
 
