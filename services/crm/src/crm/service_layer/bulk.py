@@ -48,7 +48,8 @@ PURCHASE_RECORDED = "ingest.purchase_recorded.v1"
 
 class _RunStore(Store):
     """A run's reads: each profile and fact read once. Validation and the decisions
-    below read only what bookings do not change (cards, sessions, cancellations)."""
+    below read only what the run's own facts do not change (cards, sessions, earlier
+    cancellations and refunds)."""
 
     def __init__(self, db: AsyncDatabase[Doc], tenant: str) -> None:
         super().__init__(db, tenant)
