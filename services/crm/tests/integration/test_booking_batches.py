@@ -4,6 +4,7 @@ nothing."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -239,3 +240,17 @@ async def test_a_run_of_sales_in_bulk_leaves_the_read_models_one_at_a_time_would
     assert again == sales[:3]
     await one_at_a_time(bulk, again)
     assert await read_models(bulk) == expected
+
+
+async def test_a_message_delivered_twice_in_one_run_counts_once(client: Any) -> None:
+    single, bulk = fresh(client), fresh(client)
+    await one_at_a_time(single, setup())
+    await one_at_a_time(bulk, setup())
+    b1, b2 = booking("b1", "bea", "s9"), booking("b2", "cris", "s18")
+    await one_at_a_time(single, [b1, b2])
+
+    again = dataclasses.replace(b1)  # the same message again (a redelivery)
+    left = await in_bulk(bulk, [b1, b2, again])
+    assert [e is again for e in left] == [True]
+    await one_at_a_time(bulk, left)
+    assert await read_models(bulk) == await read_models(single)
