@@ -156,7 +156,13 @@ async def main(args: argparse.Namespace) -> None:
             sent_at[client_id] = time.perf_counter()
             await producer.send_and_wait(topics.INGEST_BOOKINGS, value, key=key)
             await asyncio.sleep(0.05)  # 20 visits/s: latency, not a backlog
-        await asyncio.wait_for(reader, timeout=120)
+        try:
+            await asyncio.wait_for(reader, timeout=120)
+        except TimeoutError:
+            await tap.stop()
+            raise SystemExit(
+                f"only {len(latencies)} of {len(clients)} promotions seen within 120 s"
+            ) from None
         await tap.stop()
         rows.append(("visit -> promotion p50", f"{pct(latencies, 50) * 1000:.0f} ms"))
         rows.append(("visit -> promotion p99", f"{pct(latencies, 99) * 1000:.0f} ms"))
