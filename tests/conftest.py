@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
+from loyalty.testing import close_publisher
 from plumbing.testing import GATEWAY_URL, KAFKA_BOOTSTRAP, Graph, unique_tenant
 
 _STACK: dict[str, str] = {}
@@ -27,6 +28,13 @@ def stack_is_up(request: pytest.FixtureRequest) -> None:
             _STACK["checked"] = f"the local stack is not running ({exc}); start it with `make up`"
     if _STACK["checked"] != "up":
         pytest.fail(_STACK["checked"])
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def shared_publishers() -> AsyncIterator[None]:
+    """Producers that helpers keep for the whole session are stopped at its end."""
+    yield
+    await close_publisher()
 
 
 @pytest.fixture

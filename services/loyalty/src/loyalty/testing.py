@@ -88,6 +88,13 @@ async def publish_envelope(topic: str, envelope: Envelope) -> None:
     await _publisher["p"].publish(topic, envelope.key.encode(), envelope.to_bytes())
 
 
+async def close_publisher() -> None:
+    """Stop the publisher `publish` shares across a test session (its teardown calls it)."""
+    publisher = _publisher.pop("p", None)
+    if publisher is not None:
+        await publisher.stop()
+
+
 def iso(at: datetime) -> str:
     return at.astimezone(UTC).isoformat()
 
