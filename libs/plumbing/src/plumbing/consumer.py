@@ -26,10 +26,11 @@ import time
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from opentelemetry.trace import SpanKind
+from pydantic import BaseModel, ValidationError
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import (
     ConnectionFailure,
@@ -54,6 +55,7 @@ FETCH_MAX = 1000
 log = get_logger("plumbing.consumer")
 
 Handler = Callable[[Envelope], Awaitable[None]]
+Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
 # Applies what it can of a run of events of one type; returns those it left.
 BatchHandler = Callable[[list[Envelope]], Awaitable[list[Envelope]]]
 
@@ -78,6 +80,37 @@ def newest_per_key(items: Iterable[tuple[Hashable, Envelope, T]]) -> list[tuple[
         if key not in newest or newest[key][0].time <= envelope.time:
             newest[key] = (envelope, value)
     return list(newest.values())
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def newest_per_client(
+    model: type[M],
+    apply: Callable[[Envelope, M], Awaitable[None]],
+    *,
+    wanted: Callable[[M], bool] = lambda _: True,
+) -> BatchHandler:
+    """A batch handler for a read model that keeps only each client's newest value: of a
+    run, each `(tenant, client_id)`'s newest event (`newest_per_key`) is applied. Events
+    whose data is not a `model` are left to the one-at-a-time path (which parks them
+    with their reason); those not `wanted` change nothing."""
+
+    async def handle(events: list[Envelope]) -> list[Envelope]:
+        readable: list[tuple[Hashable, Envelope, M]] = []
+        left: list[Envelope] = []
+        for event in events:
+            try:
+                data = model.model_validate(event.data)
+            except ValidationError:
+                left.append(event)
+                continue
+            if wanted(data):
+                readable.append(((event.tenant, getattr(data, "client_id", None)), event, data))
+        await asyncio.gather(*(apply(e, d) for e, d in newest_per_key(readable)))
+        return left
+
+    return handle
 
 
 def once(event_id: str) -> tuple[Doc, Doc]:
@@ -181,12 +214,14 @@ class EventConsumer:
             # One partition after another: handlers may read-modify-write a read model that
             # events from several topics touch (a client's profile), which is only safe
             # when one event at a time is applied per process.
-            merged = self._one_run(batches)
+            # Each message is read once here for the batch handlers (`_batchable`).
+            fetched = [[(r, self._batchable(r)) for r in records] for records in batches.values()]
+            merged = self._one_run(fetched)
             if merged is not None:
                 await self._apply_run(merged)
             else:
-                for records in batches.values():
-                    await self._apply(records)
+                for parsed in fetched:
+                    await self._apply(parsed)
             await asyncio.wait_for(
                 consumer.commit({tp: records[-1].offset + 1 for tp, records in batches.items()}),
                 30,
@@ -198,10 +233,9 @@ class EventConsumer:
                         max(highwater - records[-1].offset - 1, 0)
                     )
 
-    async def _apply(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
-        run: list[tuple[ConsumerRecord[bytes, bytes], Envelope]] = []
-        for record in records:
-            envelope = self._batchable(record)
+    async def _apply(self, records: list[tuple[Record, Envelope | None]]) -> None:
+        run: list[tuple[Record, Envelope]] = []
+        for record, envelope in records:
             if run and (envelope is None or envelope.type != run[0][1].type):
                 await self._apply_run(run)
                 run = []
@@ -215,23 +249,22 @@ class EventConsumer:
             await self._apply_run(run)
 
     def _one_run(
-        self, batches: Mapping[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
-    ) -> list[tuple[ConsumerRecord[bytes, bytes], Envelope]] | None:
+        self, fetched: list[list[tuple[Record, Envelope | None]]]
+    ) -> list[tuple[Record, Envelope]] | None:
         """All the messages fetched, as one run, when they are all of one batched type
         (a burst on one topic): a subject's events live on one partition, so joining the
         partitions' runs keeps each subject's order, and the batch gets larger."""
-        if not self._batch or len(batches) < 2:
+        if not self._batch or len(fetched) < 2:
             return None
-        run: list[tuple[ConsumerRecord[bytes, bytes], Envelope]] = []
-        for records in batches.values():
-            for record in records:
-                envelope = self._batchable(record)
+        run: list[tuple[Record, Envelope]] = []
+        for records in fetched:
+            for record, envelope in records:
                 if envelope is None or (run and envelope.type != run[0][1].type):
                     return None
                 run.append((record, envelope))
         return run
 
-    def _batchable(self, record: ConsumerRecord[bytes, bytes]) -> Envelope | None:
+    def _batchable(self, record: Record) -> Envelope | None:
         if not self._batch:
             return None
         try:
@@ -240,7 +273,7 @@ class EventConsumer:
             return None  # the one-at-a-time path parks it with the reason
         return envelope if envelope.type in self._batch else None
 
-    async def _apply_run(self, run: list[tuple[ConsumerRecord[bytes, bytes], Envelope]]) -> None:
+    async def _apply_run(self, run: list[tuple[Record, Envelope]]) -> None:
         """Apply a run of one type through its batch handler; what it leaves (or all of
         it, if it fails) goes through the one-at-a-time path, in the original order."""
         topic, kind = run[0][0].topic, run[0][1].type

@@ -9,20 +9,37 @@ import asyncio
 import os
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 from aiokafka import AIOKafkaProducer
+from pymongo.asynchronous.database import AsyncDatabase
 
 from plumbing import topics
 from plumbing.auth import mint_token
 from plumbing.envelope import Envelope
+from plumbing.mongo import Doc, create_client, detect_backend
 
 ROOT = Path(__file__).resolve().parents[4]
 GATEWAY_URL = os.environ.get("GATEWAY_URL", "http://127.0.0.1:4000/graphql")
 MONGO_URL = os.environ.get("MONGO_URL", "mongodb://127.0.0.1:27017/")
+
+
+@asynccontextmanager
+async def scratch_database(prefix: str) -> AsyncIterator[AsyncDatabase[Doc]]:
+    """A database of its own for one test (no test sees another's leftovers), on a
+    client that knows the backend as the services do (bounded lists on FerretDB)."""
+    client = create_client(MONGO_URL)
+    await detect_backend(client)
+    try:
+        yield client[f"{prefix}_{uuid.uuid4().hex[:10]}"]
+    finally:
+        await client.close()
+
+
 KAFKA_BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 SERVICE_PORTS = {
     "clients": 4101,

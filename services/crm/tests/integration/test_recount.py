@@ -3,7 +3,6 @@ is a full scan on FerretDB): each studio gets its own totals, others are left al
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -15,8 +14,8 @@ from crm.entrypoints.consumer import handlers
 from crm.service_layer.projections import recount_many
 from plumbing.app import Runtime
 from plumbing.envelope import Envelope
-from plumbing.mongo import Doc, create_client, detect_backend
-from plumbing.testing import MONGO_URL
+from plumbing.mongo import Doc
+from plumbing.testing import scratch_database
 from pymongo.asynchronous.database import AsyncDatabase
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
@@ -24,10 +23,8 @@ NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def db() -> AsyncIterator[AsyncDatabase[Doc]]:
-    client = create_client(MONGO_URL)
-    await detect_backend(client)
-    yield client[f"crm_recount_{uuid.uuid4().hex[:10]}"]
-    await client.close()
+    async with scratch_database("crm_recount") as scratch:
+        yield scratch
 
 
 async def cards(db: AsyncDatabase[Doc], tenant: str, genders: list[str]) -> None:

@@ -3,7 +3,6 @@ events, in order, and nothing added twice however the run is replayed."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
 from typing import Any, cast
@@ -13,8 +12,8 @@ from crm.adapters.store import Store
 from crm.entrypoints.consumer import batch_handlers
 from plumbing.app import Runtime
 from plumbing.envelope import Envelope
-from plumbing.mongo import Doc, create_client, detect_backend
-from plumbing.testing import MONGO_URL
+from plumbing.mongo import Doc
+from plumbing.testing import scratch_database
 from pymongo.asynchronous.database import AsyncDatabase
 
 TENANT = "t-timeline"
@@ -23,10 +22,8 @@ EARNED = "loyalty.points_earned.v1"
 
 @pytest.fixture
 async def db() -> AsyncIterator[AsyncDatabase[Doc]]:
-    client = create_client(MONGO_URL)
-    await detect_backend(client)  # as the service does: bounded lists on FerretDB
-    yield client[f"crm_timeline_{uuid.uuid4().hex[:10]}"]
-    await client.close()
+    async with scratch_database("crm_timeline") as scratch:
+        yield scratch
 
 
 def earned(client: str, points: int) -> Envelope:

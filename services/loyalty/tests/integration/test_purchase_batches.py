@@ -4,7 +4,6 @@ time, replays and refunds handed back, and another writer never overwritten."""
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -16,9 +15,9 @@ from loyalty.domain.earning import Line, Payment
 from loyalty.events import catalog
 from loyalty.service_layer import points
 from loyalty.service_layer.batches import PurchaseBatches
-from plumbing.mongo import Doc, create_client
+from plumbing.mongo import Doc
 from plumbing.outbox import HINTS, READY
-from plumbing.testing import MONGO_URL
+from plumbing.testing import scratch_database
 from pymongo.asynchronous.database import AsyncDatabase
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -26,10 +25,8 @@ T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def db() -> AsyncIterator[AsyncDatabase[Doc]]:
-    client = create_client(MONGO_URL)
-    # A database per test: no test sees another's leftovers.
-    yield client[f"loyalty_batches_{uuid.uuid4().hex[:10]}"]
-    await client.close()
+    async with scratch_database("loyalty_batches") as scratch:
+        yield scratch
 
 
 async def program_on(db: AsyncDatabase[Doc], tenant: str) -> None:

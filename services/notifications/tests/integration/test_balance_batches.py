@@ -3,7 +3,6 @@ the one kept, as one movement at a time would leave it."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -14,8 +13,8 @@ from notifications.adapters.recipients import recipients
 from notifications.entrypoints.consumer import batch_handlers
 from plumbing.app import Runtime
 from plumbing.envelope import Envelope
-from plumbing.mongo import Doc, create_client
-from plumbing.testing import MONGO_URL
+from plumbing.mongo import Doc
+from plumbing.testing import scratch_database
 from pymongo.asynchronous.database import AsyncDatabase
 
 TENANT = "t-balances"
@@ -25,9 +24,8 @@ T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def db() -> AsyncIterator[AsyncDatabase[Doc]]:
-    client = create_client(MONGO_URL)
-    yield client[f"notifications_balances_{uuid.uuid4().hex[:10]}"]
-    await client.close()
+    async with scratch_database("notifications_balances") as scratch:
+        yield scratch
 
 
 def earned(client: str, balance: int | None, seconds: int) -> Envelope:

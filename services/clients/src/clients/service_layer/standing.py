@@ -12,16 +12,14 @@ report, so `clients(filter: {rankId, minPoints, maxPoints})` is one query here.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 
 from plumbing.clock import as_utc
-from plumbing.consumer import BatchHandler, merge, newest_per_key, once
+from plumbing.consumer import BatchHandler, merge, newest_per_client, once
 from plumbing.contracts import EventData
 from plumbing.envelope import Envelope
 from plumbing.logs import get_logger
 from plumbing.mongo import Doc, TenantCollection
-from pydantic import ValidationError
 from pymongo.asynchronous.database import AsyncDatabase
 
 from clients.adapters.repository import CLIENTS
@@ -121,17 +119,7 @@ def handlers(db: AsyncDatabase[Doc]) -> Mapping[str, Callable[[Envelope], Awaita
 
 
 def batch_handlers(db: AsyncDatabase[Doc]) -> Mapping[str, BatchHandler]:
-    async def points(events: list[Envelope]) -> list[Envelope]:
-        read_ok: list[tuple[tuple[str, str], Envelope, None]] = []
-        left: list[Envelope] = []
-        for event in events:
-            try:
-                data = PointsBalance.model_validate(event.data)
-            except ValidationError:
-                left.append(event)  # parked with its reason by the one-at-a-time path
-                continue
-            read_ok.append(((event.tenant, data.client_id), event, None))
-        await asyncio.gather(*(apply_points(db, e) for e, _ in newest_per_key(read_ok)))
-        return left
+    async def points(envelope: Envelope, _: PointsBalance) -> None:
+        await apply_points(db, envelope)
 
-    return dict.fromkeys(POINTS_EVENTS, points)
+    return dict.fromkeys(POINTS_EVENTS, newest_per_client(PointsBalance, points))

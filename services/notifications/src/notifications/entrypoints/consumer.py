@@ -3,13 +3,12 @@ message requests)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import TypeVar
 
 from plumbing import readers
 from plumbing.app import Runtime
-from plumbing.consumer import BatchHandler, Handler, Rejected, newest_per_key
+from plumbing.consumer import BatchHandler, Handler, Rejected, newest_per_client
 from plumbing.contracts import EventData
 from plumbing.envelope import Envelope
 from plumbing.mongo import Doc
@@ -80,20 +79,12 @@ def batch_handlers(runtime: Runtime) -> Mapping[str, BatchHandler]:
     each client's newest balance is written (the newest wins anyway, `set_balance`)."""
     db = runtime.db
 
-    async def balances(events: list[Envelope]) -> list[Envelope]:
-        read_ok: list[tuple[tuple[str, str], Envelope, PointsChangedRead]] = []
-        left: list[Envelope] = []
-        for event in events:
-            try:
-                data = PointsChangedRead.model_validate(event.data)
-            except ValidationError:
-                left.append(event)  # parked with its reason by the one-at-a-time path
-                continue
-            if data.balance_after is not None:
-                read_ok.append(((event.tenant, data.client_id), event, data))
-        await asyncio.gather(*(_remember_balance(db, e, d) for e, d in newest_per_key(read_ok)))
-        return left
+    async def balance(event: Envelope, data: PointsChangedRead) -> None:
+        await _remember_balance(db, event, data)
 
+    balances = newest_per_client(
+        PointsChangedRead, balance, wanted=lambda data: data.balance_after is not None
+    )
     return dict.fromkeys(POINTS_EVENTS, balances)
 
 
