@@ -343,3 +343,16 @@ async def test_l10_events_carry_balance_and_receipt_flag(owner: Graph) -> None:
         "branch-plain",
     )
     assert receipt["entry_id"] and receipt["invoice_number"] == "T-1"
+
+
+async def test_a_long_ledger_reads_back_whole_from_its_sealed_pages(owner: Graph) -> None:
+    # More than two pages' worth: the older entries are sealed away from the account's
+    # state, and the card's ledger still lists every one, newest first, with its balance.
+    await configure(owner, **SEED)
+    client = await create_client(owner, "Regular")
+    for i in range(1, 41):
+        await grant(owner, client, i, f"visit {i}")
+    shown = await account(owner, client)
+    balances = [e["node"]["balanceAfter"] for e in shown["ledger"]["edges"]]
+    assert balances == [i * (i + 1) // 2 for i in range(40, 0, -1)]
+    assert shown["balance"] == 40 * 41 // 2

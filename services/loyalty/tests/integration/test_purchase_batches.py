@@ -1,5 +1,8 @@
 """The bulk purchase path against the real FerretDB: the same ledger as one purchase at a
-time, replays and refunds handed back, and another writer never overwritten."""
+time, replays and refunds handed back, and another writer never overwritten. Sealed
+ledger pages: a long history keeps the state small, the whole ledger reads back in order
+on every path, an old invoice can still be refunded, and an erasure scrubs the notes of
+the sealed pages too."""
 
 from __future__ import annotations
 
@@ -10,8 +13,9 @@ from decimal import Decimal
 
 import pytest
 from loyalty.adapters.chain import Chain
-from loyalty.adapters.store import Accounts, Automations
+from loyalty.adapters.store import ACCOUNTS, PAGE, PAGES, Accounts, Automations
 from loyalty.domain.earning import Line, Payment
+from loyalty.domain.ledger import Entry
 from loyalty.events import catalog
 from loyalty.service_layer import points
 from loyalty.service_layer.batches import PurchaseBatches
@@ -147,3 +151,104 @@ async def test_the_newest_state_is_found_however_far_behind_the_head_is(
     version, doc = await chain.latest("x")
     assert version == newest
     assert (doc or {}).get("n") == (newest or None)
+
+
+# ---------------------------------------------------------------- sealed ledger pages
+PURCHASES = 5 * PAGE + 7
+
+
+async def state_of(db: AsyncDatabase[Doc], tenant: str, client: str) -> Doc:
+    _, doc = await Chain(db, ACCOUNTS, tenant).latest(client)
+    assert doc is not None
+    return doc
+
+
+def summary(entries: list[Entry]) -> list[tuple[str, int, int]]:
+    return [(e.invoice_number or e.source_type, e.points, e.balance_after) for e in entries]
+
+
+async def test_a_long_history_is_sealed_into_pages_and_reads_back_whole(
+    db: AsyncDatabase[Doc],
+) -> None:
+    for tenant in ("bulk", "single"):
+        await program_on(db, tenant)
+    sales = [purchase("c1", f"I-{i}", minutes=i) for i in range(PURCHASES)]
+    batches = PurchaseBatches(db)
+    for start in range(0, PURCHASES, 20):  # runs of 20, as a consumer would apply them
+        assert await batches.apply([("bulk", p) for p in sales[start : start + 20]]) == set()
+    for p in sales:
+        await points.purchase_recorded(db, "single", p)
+
+    expected = [(f"I-{i}", 100, 100 * (i + 1)) for i in range(PURCHASES)]
+    for tenant in ("bulk", "single"):
+        accounts = Accounts(db, tenant, catalog)
+        full = await accounts.load("c1")
+        assert summary(full.account.entries) == expected
+        light = await accounts.load("c1", history=False)
+        assert light.account.balance == 100 * PURCHASES
+        assert summary(await accounts.history(light)) == expected
+        state = await state_of(db, tenant, "c1")
+        # The state holds less than a page's worth; the rest is in sealed pages.
+        assert len(state["entries"]) == PURCHASES % PAGE
+        assert len(state["pages"]) * PAGE + len(state["entries"]) == PURCHASES
+        assert len(state["pages"]) == PURCHASES // PAGE
+        assert len(await db[PAGES].find({"tenant": tenant}).to_list()) >= len(state["pages"])
+
+
+async def test_an_invoice_in_a_sealed_page_can_still_be_refunded(db: AsyncDatabase[Doc]) -> None:
+    await program_on(db, "t1")
+    for i in range(3 * PAGE):
+        await points.purchase_recorded(db, "t1", purchase("c1", f"I-{i}", minutes=i))
+    assert "I-0" not in {
+        e.get("invoice_number") for e in (await state_of(db, "t1", "c1"))["entries"]
+    }
+    await points.purchase_refunded(db, "t1", "I-0", "c1", T0 + timedelta(days=1))
+    loaded = await Accounts(db, "t1", catalog).load("c1")
+    assert loaded.account.balance == 100 * (3 * PAGE - 1)
+    refund = loaded.account.entries[-1]
+    assert (refund.invoice_number, refund.points) == ("I-0", -100)
+    # A second refund of the same invoice changes nothing.
+    await points.purchase_refunded(db, "t1", "I-0", "c1", T0 + timedelta(days=1))
+    assert (await Accounts(db, "t1", catalog).load("c1")).account.balance == loaded.account.balance
+
+
+async def test_erasure_scrubs_the_notes_of_sealed_pages(db: AsyncDatabase[Doc]) -> None:
+    await program_on(db, "t1")
+    for i in range(3 * PAGE):
+        await points.grant(
+            db,
+            "t1",
+            client_id="c1",
+            points=1,
+            note=f"private note {i}",
+            expiry_days=None,
+            actor_id="u",
+            now=T0 + timedelta(minutes=i),
+        )
+    before = (await state_of(db, "t1", "c1"))["pages"]
+    assert before
+    await points.erase(db, "t1", "c1")
+    loaded = await Accounts(db, "t1", catalog).load("c1")
+    assert loaded.account.balance == 3 * PAGE
+    assert len(loaded.account.entries) == 3 * PAGE
+    assert all(e.note is None for e in loaded.account.entries)
+    # The pages that held the notes are gone; what is left carries none.
+    for page_id in before:
+        assert await db[PAGES].find_one({"_id": page_id}) is None
+    async for page in db[PAGES].find({"tenant": "t1"}):
+        assert all("note" not in e for e in page["entries"])
+
+
+async def test_the_expiry_job_keeps_the_sealed_history(db: AsyncDatabase[Doc]) -> None:
+    await program_on(db, "t1")
+    for i in range(PAGE + 3):
+        await points.purchase_recorded(db, "t1", purchase("c1", f"I-{i}", minutes=i))
+    # Every lot is due ten years on: the job settles them without reading the pages.
+    expired = await points.expire(db, "t1", T0 + timedelta(days=3650))
+    assert expired == 100 * (PAGE + 3)
+    loaded = await Accounts(db, "t1", catalog).load("c1")
+    assert loaded.account.balance == 0
+    kinds = [e.source_type for e in loaded.account.entries]
+    assert kinds == ["PURCHASE"] * (PAGE + 3) + ["EXPIRY"] * (PAGE + 3)
+    state = await state_of(db, "t1", "c1")
+    assert len(state["pages"]) == 2 * (PAGE + 3) // PAGE

@@ -4,7 +4,9 @@ keyed by `_id` alone, see `chain.py`).
 - `accounts_states` / `accounts_heads`: one chain per client. A state holds the balance,
   the lots AND the ledger entries, the idempotency keys of what already applied and the
   pending outbox, so the balance, the lots, the ledger and the events can never disagree;
-  two racing redemptions cannot both pass (the loser re-reads and re-decides). The head
+  two racing redemptions cannot both pass (the loser re-reads and re-decides). The
+  ledger's older entries are sealed into `accounts_pages` (see `Pages`), so a state holds
+  fewer than `PAGE` entries and its size no longer grows with the client's history. The head
   keeps what the automations need to know about the client (birthday, referrer), and
   hints for the jobs: the next expiry, and the next expiry nobody was reminded of yet.
 - `program_states` / `program_heads`: the program's versions (settings, per-service
@@ -16,8 +18,10 @@ keyed by `_id` alone, see `chain.py`).
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -39,6 +43,9 @@ from loyalty.domain.earning import (
 from loyalty.domain.ledger import Account, Entry, Kind, Lot, Taken
 
 ACCOUNTS = "accounts"
+PAGES = "accounts_pages"
+# Ledger entries per sealed page: a state keeps fewer than PAGE entries of its own.
+PAGE = 16
 PROGRAM = "program"
 INVOICES = "invoices"
 AUTOMATIONS = "automations"
@@ -130,38 +137,126 @@ def account_of(client_id: str, doc: Doc | None) -> Account:
 
 @dataclass
 class Loaded:
+    """An account as read. `pages` are the ids of its sealed ledger pages, oldest first;
+    with `history`, `account.entries` holds their entries and then the state's own,
+    without it only the state's own (enough for balance, lots, keys and new entries)."""
+
     account: Account
     exists: bool
     profile: Doc
     erased: bool
+    pages: list[str] = field(default_factory=list)
+    history: bool = True
+    reseal: bool = False  # write every entry into new pages (erasure rewrote old ones)
+
+
+class Pages:
+    """Sealed ledger pages: `PAGE` entries each, written once before the state that
+    names them, never changed (an erasure writes new pages and drops the old ones).
+
+    A page's `_id` carries a random part: two writers racing from the same state may seal
+    different entries, and the loser's page is simply never named by any state."""
+
+    def __init__(self, db: AsyncDatabase[Doc], tenant: str) -> None:
+        self.col = db[PAGES]
+        self.tenant = tenant
+
+    def new_id(self, client_id: str) -> str:
+        return f"{doc_key(self.tenant, client_id)}~{secrets.token_hex(6)}"
+
+    async def entries(self, ids: Sequence[str]) -> list[Entry]:
+        found = await asyncio.gather(*(self.col.find_one({"_id": i}) for i in ids))
+        entries: list[Entry] = []
+        for page_id, doc in zip(ids, found, strict=True):
+            if doc is None:
+                raise RuntimeError(f"ledger page {page_id} is missing")
+            entries += [entry_of(e) for e in doc.get("entries") or []]
+        return entries
+
+    async def write(self, pages: Sequence[Doc]) -> None:
+        # Ids are random: an existing one is this very page, written by an earlier try.
+        await insert_new(self.col, pages)
+
+    async def drop(self, ids: Sequence[str]) -> None:
+        async with write_gate(self.col):
+            for page_id in ids:
+                await self.col.delete_one({"_id": page_id})
+
+
+@dataclass
+class NextState:
+    state: Doc
+    hints: Doc
+    pages: list[Doc]  # new sealed pages, to be written before the state
 
 
 class Accounts:
     def __init__(self, db: AsyncDatabase[Doc], tenant: str, catalog: Catalog) -> None:
         self.chain = Chain(db, ACCOUNTS, tenant)
+        self.pages = Pages(db, tenant)
         self.tenant = tenant
         self.catalog = catalog
 
     async def exists(self, client_id: str) -> bool:
         return (await self.chain.head(client_id)) is not None
 
-    async def load(self, client_id: str, head: Doc | None = None, *, walk: bool = True) -> Loaded:
-        """The account; `head` if already read (`{}`: read and found missing)."""
+    async def load(
+        self,
+        client_id: str,
+        head: Doc | None = None,
+        *,
+        walk: bool = True,
+        history: bool = True,
+    ) -> Loaded:
+        """The account; `head` if already read (`{}`: read and found missing). Without
+        `history` the sealed pages are not read: the whole ledger is then not there, but
+        everything a new entry needs is."""
         if head is None:
             head = await self.chain.head(client_id)
         version, doc = await self.chain.latest(client_id, head, walk=walk)
         account = account_of(client_id, doc)
         account.version = version
+        pages = [str(p) for p in (doc or {}).get("pages") or []]
+        if history and pages:
+            account.entries = await self.pages.entries(pages) + account.entries
         return Loaded(
             account=account,
             exists=bool(head) or doc is not None,
             profile=dict((head or {}).get("profile") or {}),
             erased=bool((head or {}).get("erased")),
+            pages=pages,
+            history=history,
         )
 
-    def next_state(self, loaded: Loaded, events: Sequence[EventData]) -> tuple[Doc, Doc]:
-        """The next state document of the account (with its events) and the head's hints."""
+    async def history(self, loaded: Loaded) -> list[Entry]:
+        """Every ledger entry of the account, oldest first."""
+        if loaded.history:
+            return list(loaded.account.entries)
+        return await self.pages.entries(loaded.pages) + loaded.account.entries
+
+    def next_state(self, loaded: Loaded, events: Sequence[EventData]) -> NextState:
+        """The next state document of the account (with its events), the head's hints
+        and the ledger pages it seals: whenever the state's own entries reach `PAGE`, the
+        oldest `PAGE` go into a page of their own."""
         account = loaded.account
+        if loaded.reseal and not loaded.history:
+            raise ValueError("resealing needs the whole ledger (load it with history)")
+        sealed = 0 if loaded.reseal else len(loaded.pages) * PAGE
+        own = account.entries[sealed:] if loaded.history else list(account.entries)
+        pages = [] if loaded.reseal else list(loaded.pages)
+        new_pages: list[Doc] = []
+        while len(own) >= PAGE:
+            page_id = self.pages.new_id(account.client_id)
+            new_pages.append(
+                {
+                    "_id": page_id,
+                    "tenant": self.tenant,
+                    "client_id": account.client_id,
+                    "entries": [entry_doc(e) for e in own[:PAGE]],
+                }
+            )
+            pages.append(page_id)
+            own = own[PAGE:]
         outbox = [
             stored(
                 self.catalog.envelope(e, tenant=self.tenant, subject=account.client_id),
@@ -173,7 +268,8 @@ class Accounts:
             "client_id": account.client_id,
             "balance": account.balance,
             "lots": [_lot_doc(lot) for lot in account.lots],
-            "entries": [entry_doc(e) for e in account.entries],
+            "entries": [entry_doc(e) for e in own],
+            "pages": pages,
             "keys": sorted(account.keys),
             "visits": account.visits,
             "first_invoice": account.first_invoice,
@@ -184,14 +280,20 @@ class Accounts:
             "next_expiry": min(expiries) if expiries else None,
             "next_reminder": account.next_reminder(),
         }
-        return state, hints
+        return NextState(state, hints, new_pages)
 
     async def save(self, loaded: Loaded, events: Sequence[EventData]) -> None:
         """Write the next state, only if nobody else wrote it first (else Conflict)."""
         account = loaded.account
-        state, hints = self.next_state(loaded, events)
-        await self.chain.append(account.client_id, account.version + 1, state, hints=hints)
-        saved(account)
+        following = self.next_state(loaded, events)
+        await self.pages.write(following.pages)
+        await self.chain.append(
+            account.client_id, account.version + 1, following.state, hints=following.hints
+        )
+        replaced = loaded.pages if loaded.reseal else []
+        written(loaded, following.state)
+        if replaced:
+            await self.pages.drop(replaced)
 
     async def set_profile(self, client_id: str, fields: Doc) -> None:
         """Facts about the client the automations need (kept apart from the ledger)."""
@@ -204,13 +306,13 @@ class Accounts:
         head = await self.chain.head(client_id)
         return await self.chain.forget(client_id, head) if head else 0
 
-    async def every(self, *, clean: bool = False) -> list[Loaded]:
+    async def every(self, *, clean: bool = False, history: bool = True) -> list[Loaded]:
         """Every account of the tenant (jobs and reports only); `clean` also drops old
         states whose events are out (the expiry job does it, hourly)."""
         loaded: list[Loaded] = []
         for head in await self.chain.all_heads():
             if head.get("local"):
-                loaded.append(await self.load(str(head["local"]), head))
+                loaded.append(await self.load(str(head["local"]), head, history=history))
                 if clean:
                     await self.chain.forget(str(head["local"]), head)
         return loaded
@@ -222,6 +324,17 @@ def saved(account: Account) -> None:
     account.new_entries = []
     account.new_keys = []
     account.new_reminders = []
+
+
+def written(loaded: Loaded, state: Doc) -> None:
+    """`state` is written: the account stands at its next version, with the pages the
+    state names (entries just sealed leave an account loaded without its history)."""
+    saved(loaded.account)
+    loaded.pages = list(state["pages"])
+    loaded.reseal = False
+    if not loaded.history:
+        own = len(state["entries"])
+        loaded.account.entries = loaded.account.entries[-own:] if own else []
 
 
 def _topic(catalog: Catalog, data: EventData) -> str:

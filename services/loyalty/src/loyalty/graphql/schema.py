@@ -73,11 +73,17 @@ class Client:
 
 
 async def account_view(ctx: RequestContext, client_id: str) -> LoyaltyAccount:
-    loaded = await Accounts(ctx.db, ctx.tenant, catalog).load(client_id)
+    # The card needs the balance and the lots; the older ledger pages are read only if
+    # the query asks for the ledger.
+    loaded = await Accounts(ctx.db, ctx.tenant, catalog).load(client_id, history=False)
     program = await Programs(ctx.db, ctx.tenant).current()
     currency = (await studio_settings(ctx.db, ctx.tenant)).currency
     return LoyaltyAccount.of(
-        loaded.account, program, currency, known=bool(loaded.profile.get("known"))
+        loaded.account,
+        program,
+        currency,
+        known=bool(loaded.profile.get("known")),
+        unread_pages=loaded.pages,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -21,6 +22,7 @@ from plumbing.gql import (
 )
 from strawberry.types import Info
 
+from loyalty.adapters.store import Pages
 from loyalty.domain import earning
 from loyalty.domain.earning import EarnRule, Program
 from loyalty.domain.ledger import Account, Entry
@@ -173,10 +175,18 @@ class LoyaltyAccount:
         description="Whether the clients service announced this card to loyalty yet "
         "(the birthday and referral automations need what it says)."
     )
+    # Sealed ledger pages whose entries `account` does not hold (read only for `ledger`).
+    unread_pages: strawberry.Private[tuple[str, ...]] = ()
 
     @classmethod
     def of(
-        cls, account: Account, program: Program, currency: str, *, known: bool = False
+        cls,
+        account: Account,
+        program: Program,
+        currency: str,
+        *,
+        known: bool = False,
+        unread_pages: Sequence[str] = (),
     ) -> LoyaltyAccount:
         return cls(
             account=account,
@@ -184,6 +194,7 @@ class LoyaltyAccount:
             balance=account.balance,
             balance_value=Money(amount=account.balance * program.point_value, currency=currency),
             known=known,
+            unread_pages=tuple(unread_pages),
         )
 
     @strawberry.field(description="Points that expire within the given number of days.")
@@ -204,15 +215,20 @@ class LoyaltyAccount:
         return [PointsExpiry(points=p, expires_at=t) for t, p in sorted(by_time.items())]
 
     @strawberry.field(description="Ledger entries, newest first; `from` inclusive, `to` exclusive.")
-    def ledger(
+    async def ledger(
         self,
+        info: Info[Any, Any],
         first: int | None = 20,
         after: str | None = None,
         from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
         to: datetime | None = None,
     ) -> LedgerConnection:
         size = page_size(first)
-        entries = sorted(self.account.entries, key=lambda e: (e.at, e.id), reverse=True)
+        entries = list(self.account.entries)
+        if self.unread_pages:
+            ctx = context_of(info)
+            entries = await Pages(ctx.db, ctx.tenant).entries(self.unread_pages) + entries
+        entries = sorted(entries, key=lambda e: (e.at, e.id), reverse=True)
         entries = [
             e for e in entries if (from_ is None or e.at >= from_) and (to is None or e.at < to)
         ]

@@ -36,7 +36,7 @@ from plumbing.mongo import Doc
 from plumbing.studio import studio_settings
 from pymongo.asynchronous.database import AsyncDatabase
 
-from loyalty.adapters.store import Accounts, Invoices, Loaded, Programs, saved
+from loyalty.adapters.store import Accounts, Invoices, Loaded, Programs, written
 from loyalty.domain.earning import points_per_line, program_at
 from loyalty.events import catalog
 from loyalty.service_layer.points import Purchase, events_for, referral
@@ -99,7 +99,9 @@ class PurchaseBatches:
         known = {c: self._known(tenant, c) for c in clients}
         unknown = [c for c in clients if known[c] is None]
         heads = await accounts.chain.heads_of(unknown)
-        read = await asyncio.gather(*(accounts.load(c, heads.get(c, {})) for c in unknown))
+        read = await asyncio.gather(
+            *(accounts.load(c, heads.get(c, {}), history=False) for c in unknown)
+        )
         loaded = {c: k.loaded for c, k in known.items() if k is not None}
         loaded |= dict(zip(unknown, read, strict=True))
         for c in unknown:
@@ -133,17 +135,22 @@ class PurchaseBatches:
         changed = [c for c in clients if loaded[c].account.new_keys or not loaded[c].exists]
         states: list[tuple[str, int, Doc]] = []
         hints: dict[str, Doc] = {}
+        pages: list[Doc] = []
         for client in changed:
-            state, hints[client] = accounts.next_state(loaded[client], events[client])
-            states.append((client, loaded[client].account.version + 1, state))
+            following = accounts.next_state(loaded[client], events[client])
+            hints[client] = following.hints
+            pages += following.pages
+            states.append((client, loaded[client].account.version + 1, following.state))
+        await accounts.pages.write(pages)
         lost = await accounts.chain.append_many(states)
+        state_of = {client: state for client, _, state in states}
         for client in lost:
             self._accounts.pop((tenant, client), None)
         for client in changed:
             if client in lost:
                 continue
             one = loaded[client]
-            saved(one.account)
+            written(one, state_of[client])
             one.exists = True
             was = known[client]
             head = was.head if was is not None else None

@@ -122,14 +122,17 @@ async def change(
     *,
     send_receipt: Callable[[list[Entry]], bool] = lambda _: False,
     must_exist: bool = False,
+    history: bool = True,
 ) -> Outcome:
     """Load, decide, write; on a concurrent write, start again from a fresh read. What
-    the decision added (entries, reminders) goes out as events in the same write."""
+    the decision added (entries, reminders) goes out as events in the same write.
+    `history=False` spares reading the sealed ledger pages, for decisions that look only
+    at the balance, the lots and the keys."""
     accounts = Accounts(db, tenant, catalog)
     currency = (await studio_settings(db, tenant)).currency
     for attempt in range(ATTEMPTS):
         # First trust the head (one read less); after a conflict, walk to the newest state.
-        loaded = await accounts.load(client_id, walk=attempt > 0)
+        loaded = await accounts.load(client_id, walk=attempt > 0, history=history)
         if must_exist and loaded.erased:
             # The account of an unknown card opens on first use (the clients service may
             # announce the card a little later); an erased client takes no new movements.
@@ -418,7 +421,7 @@ async def birthdays(db: AsyncDatabase[Doc], tenant: str, as_of: datetime) -> int
     today = (await studio_settings(db, tenant)).today(as_of)
     program = await Programs(db, tenant).current()
     granted = 0
-    for one in await Accounts(db, tenant, catalog).every():
+    for one in await Accounts(db, tenant, catalog).every(history=False):
         birth = as_date(one.profile.get("birth_date"))
         if one.erased or birth is None or not birthday_on(birth, today):
             continue
@@ -439,7 +442,8 @@ async def birthdays(db: AsyncDatabase[Doc], tenant: str, as_of: datetime) -> int
                 )
             return made
 
-        granted += len((await change(db, tenant, one.account.client_id, decide)).entries)
+        outcome = await change(db, tenant, one.account.client_id, decide, history=False)
+        granted += len(outcome.entries)
     return granted
 
 
@@ -460,7 +464,9 @@ async def expire(db: AsyncDatabase[Doc], tenant: str | None, as_of: datetime) ->
             continue
         one_tenant = str(head["tenant"])
         program = await Programs(db, one_tenant).current()
-        outcome = await change(db, one_tenant, str(head["local"]), _settle(as_of, program))
+        outcome = await change(
+            db, one_tenant, str(head["local"]), _settle(as_of, program), history=False
+        )
         expired += sum(-e.points for e in outcome.entries)
         await Accounts(db, one_tenant, catalog).forget_old_states(str(head["local"]))
     return expired
@@ -487,6 +493,7 @@ async def erase(db: AsyncDatabase[Doc], tenant: str, client_id: str) -> None:
     for attempt in range(ATTEMPTS):
         loaded = await accounts.load(client_id)
         loaded.account.anonymise()
+        loaded.reseal = True  # the sealed pages hold notes too: write them anew
         try:
             await accounts.save(loaded, [])
         except Conflict:
