@@ -173,6 +173,10 @@ class Pages:
             entries += [entry_of(e) for e in doc.get("entries") or []]
         return entries
 
+    async def ledger(self, ids: Sequence[str], own: Sequence[Entry]) -> list[Entry]:
+        """The whole ledger, oldest first: the pages' entries, then the state's `own`."""
+        return (await self.entries(ids) if ids else []) + list(own)
+
     async def write(self, pages: Sequence[Doc]) -> None:
         # Ids are random: an existing one is this very page, written by an earlier try.
         await insert_new(self.col, pages)
@@ -217,8 +221,8 @@ class Accounts:
         account = account_of(client_id, doc)
         account.version = version
         pages = [str(p) for p in (doc or {}).get("pages") or []]
-        if history and pages:
-            account.entries = await self.pages.entries(pages) + account.entries
+        if history:
+            account.entries = await self.pages.ledger(pages, account.entries)
         return Loaded(
             account=account,
             exists=bool(head) or doc is not None,
@@ -232,7 +236,7 @@ class Accounts:
         """Every ledger entry of the account, oldest first."""
         if loaded.history:
             return list(loaded.account.entries)
-        return await self.pages.entries(loaded.pages) + loaded.account.entries
+        return await self.pages.ledger(loaded.pages, loaded.account.entries)
 
     def next_state(self, loaded: Loaded, events: Sequence[EventData]) -> NextState:
         """The next state document of the account (with its events), the head's hints

@@ -224,11 +224,9 @@ class LoyaltyAccount:
         to: datetime | None = None,
     ) -> LedgerConnection:
         size = page_size(first)
-        entries = list(self.account.entries)
-        if self.unread_pages:
-            ctx = context_of(info)
-            entries = await Pages(ctx.db, ctx.tenant).entries(self.unread_pages) + entries
-        entries = sorted(entries, key=lambda e: (e.at, e.id), reverse=True)
+        ctx = context_of(info)
+        ledger = await Pages(ctx.db, ctx.tenant).ledger(self.unread_pages, self.account.entries)
+        entries = sorted(ledger, key=lambda e: (e.at, e.id), reverse=True)
         entries = [
             e for e in entries if (from_ is None or e.at >= from_) and (to is None or e.at < to)
         ]
