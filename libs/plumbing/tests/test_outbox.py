@@ -17,6 +17,7 @@ from plumbing.outbox import (
     STALE_BATCH,
     Outbox,
     OutboxRelay,
+    batch_groups,
     stored,
     with_events,
 )
@@ -176,6 +177,43 @@ async def test_a_batch_is_published_once_ready_without_its_lost_documents(
     assert sorted(values_on(await read_all(topic))) == [1, 3]
     assert await db[HINTS].count_documents({}) == 0
     assert not await outbox.pending(batch)
+
+
+async def test_a_batch_written_through_another_outbox_wakes_the_running_relay(
+    db: AsyncDatabase[Doc], topic: str, publisher: KafkaPublisher
+) -> None:
+    relay = OutboxRelay(db, publisher, ["things"], outbox=Outbox(db), poll_seconds=5)
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop))
+    try:
+        await eventually(lambda: asyncio.sleep(0, relay.stats.rounds), until=lambda n: n >= 1)
+        writer = Outbox(db)  # a writer's own, as a store builds it: not the relay's
+        batch = await _batch_of(db, writer, topic, {"a": 4})
+        await db["things"].insert_one({"_id": "a", BATCH_FIELD: batch})
+        await writer.commit_batch(batch, lost=[])
+        await eventually(
+            lambda: asyncio.sleep(0, relay.stats.published), until=lambda n: n == 1, timeout=3
+        )
+    finally:
+        stop.set()
+        await task
+    assert values_on(await read_all(topic)) == [4]
+
+
+async def test_a_batch_hint_written_before_packing_is_still_published(
+    db: AsyncDatabase[Doc], topic: str, publisher: KafkaPublisher
+) -> None:
+    outbox = Outbox(db)
+    relay = OutboxRelay(db, publisher, ["things"], outbox=outbox)
+    batch = await _batch_of(db, outbox, topic, {"a": 1, "b": 2})
+    hint = await db[HINTS].find_one({"_id": batch})
+    assert hint is not None and isinstance(hint["groups"], str)
+    # The groups as sub-documents, as batches were written before they were packed.
+    await db[HINTS].update_one({"_id": batch}, {"$set": {"groups": batch_groups(hint)}})
+    await db["things"].insert_many([{"_id": d, BATCH_FIELD: batch} for d in ("a", "b")])
+    await outbox.commit_batch(batch, lost=[])
+    assert await relay.drain() == 2
+    assert sorted(values_on(await read_all(topic))) == [1, 2]
 
 
 async def test_a_batch_whose_writer_died_publishes_what_was_written_once_stale(

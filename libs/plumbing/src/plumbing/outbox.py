@@ -23,12 +23,15 @@ ready by a small marker after them (`begin_batch`, `commit_batch`); each documen
 its batch. The
 relay publishes a ready batch and drops its hint; one left unready by a writer that died
 is published after `STALE_BATCH` for exactly the documents that exist and name it.
+The hint's groups are one packed string (`plumbing.packed`): written once, read whole.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -44,6 +47,7 @@ from plumbing.kafka import Message
 from plumbing.logs import get_logger
 from plumbing.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
 from plumbing.mongo import Doc, backend, document_lock, write_gate
+from plumbing.packed import pack, unpack
 from plumbing.tracing import current_traceparent, kafka_headers, span_from
 
 OUTBOX_FIELD = "_outbox"
@@ -86,12 +90,25 @@ class Publisher(Protocol):
     async def publish_many(self, messages: list[Message]) -> None: ...
 
 
+# The relay's wake-up call: one per event loop and database, whichever `Outbox` a writer
+# holds (a writer with an `Outbox` of its own used to leave the relay to its next poll).
+_wakes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Event]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 class Outbox:
     """The writer side: tells the relay that a document has pending events."""
 
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self._hints = db[HINTS]
-        self.wake = asyncio.Event()
+        self._database = db.name
+
+    @property
+    def wake(self) -> asyncio.Event:
+        """Set by every writer of this database in this process; the relay waits on it."""
+        per_database = _wakes.setdefault(asyncio.get_running_loop(), {})
+        return per_database.setdefault(self._database, asyncio.Event())
 
     async def written(self, collection: str, doc_id: str) -> None:
         hint = f"{collection}|{doc_id}"
@@ -114,11 +131,13 @@ class Outbox:
             "_id": batch,
             "n": 1,
             "at": datetime.now(UTC),
-            "groups": [
-                {"doc": doc_id, "entries": list(entries)}
-                for doc_id, entries in groups.items()
-                if entries
-            ],
+            "groups": pack(
+                [
+                    {"doc": doc_id, "entries": list(entries)}
+                    for doc_id, entries in groups.items()
+                    if entries
+                ]
+            ),
         }
         async with write_gate(self._hints):
             await self._hints.insert_one(hint)
@@ -274,7 +293,7 @@ class OutboxRelay:
     async def _relay_batch(self, collection: str, hint: Doc) -> int:
         """A batch hint carries its events: publish them, then drop the hint and its
         ready marker."""
-        groups: list[Doc] = list(hint.get("groups") or [])
+        groups = batch_groups(hint)
         marker = await self._db[HINTS].find_one({"_id": f"{hint['_id']}{READY}"})
         if marker is not None:
             lost = set(marker.get("lost") or [])
@@ -294,7 +313,7 @@ class OutboxRelay:
                 for g, doc in zip(groups, found, strict=True)
                 if doc is not None and doc.get(BATCH_FIELD) == hint["_id"]
             ]
-        messages = [_message(entry) for group in groups for entry in group["entries"]]
+        messages = _messages([entry for group in groups for entry in group["entries"]])
         if messages:
             await self._publisher.publish_many(messages)
             if self.before_mark is not None:
@@ -327,7 +346,7 @@ class OutboxRelay:
         if not pending:
             return 0
         # Sent in array order: one client's events stay in order on its partition.
-        messages = [_message(entry) for _, entries in pending for entry in entries]
+        messages = _messages([entry for _, entries in pending for entry in entries])
         await self._publisher.publish_many(messages)
         if self.before_mark is not None:
             await self.before_mark()
@@ -343,10 +362,27 @@ class OutboxRelay:
         return len(messages)
 
 
-def _message(entry: Doc) -> Message:
-    with span_from(entry.get("trace"), f"publish {entry['topic']}", SpanKind.PRODUCER):
-        headers = kafka_headers(current_traceparent())
-    return (entry["topic"], str(entry["key"]).encode(), bytes(entry["value"]), headers)
+def batch_groups(hint: Doc) -> list[Doc]:
+    """A batch hint's groups (`{doc, entries}`), packed or, written before packing, as
+    they are."""
+    groups = hint.get("groups") or []
+    return list(unpack(groups) if isinstance(groups, str) else groups)
+
+
+def _messages(entries: Sequence[Doc]) -> list[Message]:
+    """The entries as Kafka messages, in order, each carrying its trace on: one producer
+    span per run of entries of the same trace and topic (a consumer's bulk run writes
+    hundreds of events in one trace), not one per event."""
+    messages: list[Message] = []
+    for (carrier, topic), run in itertools.groupby(
+        entries, key=lambda e: (e.get("trace") or {}, str(e["topic"]))
+    ):
+        batch = list(run)
+        attributes = {"messaging.batch.message_count": len(batch)} if len(batch) > 1 else {}
+        with span_from(carrier, f"publish {topic}", SpanKind.PRODUCER, **attributes):
+            headers = kafka_headers(current_traceparent())
+        messages += [(topic, str(e["key"]).encode(), bytes(e["value"]), headers) for e in batch]
+    return messages
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

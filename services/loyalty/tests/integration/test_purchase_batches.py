@@ -13,14 +13,14 @@ from decimal import Decimal
 
 import pytest
 from loyalty.adapters.chain import Chain
-from loyalty.adapters.store import ACCOUNTS, PAGE, PAGES, Accounts, Automations
+from loyalty.adapters.store import ACCOUNTS, PACKED, PAGE, PAGES, Accounts, Automations, unpacked
 from loyalty.domain.earning import Line, Payment
 from loyalty.domain.ledger import Entry
 from loyalty.events import catalog
 from loyalty.service_layer import points
 from loyalty.service_layer.batches import PurchaseBatches
 from plumbing.mongo import Doc
-from plumbing.outbox import HINTS, READY
+from plumbing.outbox import HINTS, READY, batch_groups
 from plumbing.testing import scratch_database
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -84,7 +84,7 @@ async def test_a_batch_writes_the_ledger_one_purchase_at_a_time_would(
     assert await ledger(db, "bulk", "c3") == [("I-4", 100, 100)]
     # The bulk events wait in one ready batch: one per earning.
     [batch] = await db[HINTS].find({"groups": {"$exists": True}}).to_list()
-    assert sum(len(g["entries"]) for g in batch["groups"]) == 3
+    assert sum(len(g["entries"]) for g in batch_groups(batch)) == 3
     assert await db[HINTS].find_one({"_id": f"{batch['_id']}{READY}"}) is not None
 
 
@@ -160,7 +160,10 @@ PURCHASES = 5 * PAGE + 7
 async def state_of(db: AsyncDatabase[Doc], tenant: str, client: str) -> Doc:
     _, doc = await Chain(db, ACCOUNTS, tenant).latest(client)
     assert doc is not None
-    return doc
+    # The ledger fields are written packed, and read as they were before packing.
+    assert isinstance(doc[PACKED], str)
+    assert "entries" not in doc
+    return unpacked(doc)
 
 
 def summary(entries: list[Entry]) -> list[tuple[str, int, int]]:
@@ -236,7 +239,7 @@ async def test_erasure_scrubs_the_notes_of_sealed_pages(db: AsyncDatabase[Doc]) 
     for page_id in before:
         assert await db[PAGES].find_one({"_id": page_id}) is None
     async for page in db[PAGES].find({"tenant": "t1"}):
-        assert all("note" not in e for e in page["entries"])
+        assert all("note" not in e for e in unpacked(page)["entries"])
 
 
 async def test_the_expiry_job_keeps_the_sealed_history(db: AsyncDatabase[Doc]) -> None:
@@ -252,3 +255,31 @@ async def test_the_expiry_job_keeps_the_sealed_history(db: AsyncDatabase[Doc]) -
     assert kinds == ["PURCHASE"] * (PAGE + 3) + ["EXPIRY"] * (PAGE + 3)
     state = await state_of(db, "t1", "c1")
     assert len(state["pages"]) == 2 * (PAGE + 3) // PAGE
+
+
+async def test_states_and_pages_written_before_packing_read_and_grow_as_before(
+    db: AsyncDatabase[Doc],
+) -> None:
+    await program_on(db, "t1")
+    for i in range(PAGE + 2):
+        await points.purchase_recorded(db, "t1", purchase("c1", f"I-{i}", minutes=i))
+    # Rewrite the newest state and its page as they were stored before packing.
+    chain = Chain(db, ACCOUNTS, "t1")
+    version, doc = await chain.latest("c1")
+    assert doc is not None
+    await chain.states.replace_one({"_id": doc["_id"]}, {**unpacked(doc), PACKED: None})
+    [page_id] = doc["pages"]
+    page = await db[PAGES].find_one({"_id": page_id})
+    assert page is not None
+    await db[PAGES].replace_one({"_id": page_id}, {**unpacked(page), PACKED: None})
+
+    loaded = await Accounts(db, "t1", catalog).load("c1")
+    assert loaded.account.version == version
+    assert summary(loaded.account.entries) == [
+        (f"I-{i}", 100, 100 * (i + 1)) for i in range(PAGE + 2)
+    ]
+    assert await PurchaseBatches(db).apply([("t1", purchase("c1", "I-new", minutes=99))]) == set()
+    assert await PurchaseBatches(db).apply([("t1", purchase("c1", "I-0", minutes=99))]) == {0}
+    state = await state_of(db, "t1", "c1")
+    assert state["balance"] == 100 * (PAGE + 3)
+    assert [e["invoice_number"] for e in state["entries"]] == ["I-16", "I-17", "I-new"]

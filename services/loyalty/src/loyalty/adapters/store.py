@@ -6,7 +6,9 @@ keyed by `_id` alone, see `chain.py`).
   pending outbox, so the balance, the lots, the ledger and the events can never disagree;
   two racing redemptions cannot both pass (the loser re-reads and re-decides). The
   ledger's older entries are sealed into `accounts_pages` (see `Pages`), so a state holds
-  fewer than `PAGE` entries and its size no longer grows with the client's history. The head
+  fewer than `PAGE` entries and its size no longer grows with the client's history. A
+  state's lots, entries and keys (a page's entries) are one packed field (`PACKED`,
+  `plumbing.packed`): always read and written whole, and far cheaper so. The head
   keeps what the automations need to know about the client (birthday, referrer), and
   hints for the jobs: the next expiry, and the next expiry nobody was reminded of yet.
 - `program_states` / `program_heads`: the program's versions (settings, per-service
@@ -29,6 +31,7 @@ from typing import Any
 from plumbing.contracts import Catalog, EventData
 from plumbing.mongo import Doc, doc_key, document_lock, insert_new, write_gate
 from plumbing.outbox import OUTBOX_FIELD, stored
+from plumbing.packed import pack, unpack
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -46,6 +49,8 @@ ACCOUNTS = "accounts"
 PAGES = "accounts_pages"
 # Ledger entries per sealed page: a state keeps fewer than PAGE entries of its own.
 PAGE = 16
+# A state's `lots`, `entries` and `keys`, a page's `entries`, packed into one string.
+PACKED = "packed"
 PROGRAM = "program"
 INVOICES = "invoices"
 AUTOMATIONS = "automations"
@@ -70,7 +75,7 @@ def _taken(doc: Doc) -> Taken:
 
 
 def entry_doc(e: Entry) -> Doc:
-    # Absent fields are left out: states carry the whole ledger, so size is write time.
+    # Absent fields are left out: every state carries its open entries.
     return _present(
         {
             "id": e.id,
@@ -120,9 +125,17 @@ def entry_of(doc: Doc) -> Entry:
     )
 
 
+def unpacked(doc: Doc) -> Doc:
+    """A state or a page with its packed field spread out (documents written before
+    packing have the fields as they are)."""
+    text = doc.get(PACKED)
+    return {**doc, **unpack(text)} if isinstance(text, str) else doc
+
+
 def account_of(client_id: str, doc: Doc | None) -> Account:
     if doc is None:
         return Account(client_id=client_id)
+    doc = unpacked(doc)
     return Account(
         client_id=client_id,
         balance=int(doc.get("balance") or 0),
@@ -170,7 +183,7 @@ class Pages:
         for page_id, doc in zip(ids, found, strict=True):
             if doc is None:
                 raise RuntimeError(f"ledger page {page_id} is missing")
-            entries += [entry_of(e) for e in doc.get("entries") or []]
+            entries += [entry_of(e) for e in unpacked(doc).get("entries") or []]
         return entries
 
     async def ledger(self, ids: Sequence[str], own: Sequence[Entry]) -> list[Entry]:
@@ -192,6 +205,7 @@ class NextState:
     state: Doc
     hints: Doc
     pages: list[Doc]  # new sealed pages, to be written before the state
+    own: int  # ledger entries the state keeps (those not sealed into pages)
 
 
 class Accounts:
@@ -256,7 +270,7 @@ class Accounts:
                     "_id": page_id,
                     "tenant": self.tenant,
                     "client_id": account.client_id,
-                    "entries": [entry_doc(e) for e in own[:PAGE]],
+                    PACKED: pack({"entries": [entry_doc(e) for e in own[:PAGE]]}),
                 }
             )
             pages.append(page_id)
@@ -271,10 +285,14 @@ class Accounts:
         state: Doc = {
             "client_id": account.client_id,
             "balance": account.balance,
-            "lots": [_lot_doc(lot) for lot in account.lots],
-            "entries": [entry_doc(e) for e in own],
+            PACKED: pack(
+                {
+                    "lots": [_lot_doc(lot) for lot in account.lots],
+                    "entries": [entry_doc(e) for e in own],
+                    "keys": sorted(account.keys),
+                }
+            ),
             "pages": pages,
-            "keys": sorted(account.keys),
             "visits": account.visits,
             "first_invoice": account.first_invoice,
             OUTBOX_FIELD: outbox,
@@ -284,7 +302,7 @@ class Accounts:
             "next_expiry": min(expiries) if expiries else None,
             "next_reminder": account.next_reminder(),
         }
-        return NextState(state, hints, new_pages)
+        return NextState(state, hints, new_pages, len(own))
 
     async def save(self, loaded: Loaded, events: Sequence[EventData]) -> None:
         """Write the next state, only if nobody else wrote it first (else Conflict)."""
@@ -295,7 +313,7 @@ class Accounts:
             account.client_id, account.version + 1, following.state, hints=following.hints
         )
         replaced = loaded.pages if loaded.reseal else []
-        written(loaded, following.state)
+        written(loaded, following)
         if replaced:
             await self.pages.drop(replaced)
 
@@ -330,14 +348,14 @@ def saved(account: Account) -> None:
     account.new_reminders = []
 
 
-def written(loaded: Loaded, state: Doc) -> None:
-    """`state` is written: the account stands at its next version, with the pages the
-    state names (entries just sealed leave an account loaded without its history)."""
+def written(loaded: Loaded, following: NextState) -> None:
+    """`following` is written: the account stands at its next version, with the pages
+    its state names (entries just sealed leave an account loaded without its history)."""
     saved(loaded.account)
-    loaded.pages = list(state["pages"])
+    loaded.pages = list(following.state["pages"])
     loaded.reseal = False
     if not loaded.history:
-        own = len(state["entries"])
+        own = following.own
         loaded.account.entries = loaded.account.entries[-own:] if own else []
 
 

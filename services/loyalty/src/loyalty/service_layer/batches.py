@@ -133,30 +133,25 @@ class PurchaseBatches:
                 referrals.append(_Referral(str(referrer), p.client_id, p.occurred_at))
 
         changed = [c for c in clients if loaded[c].account.new_keys or not loaded[c].exists]
-        states: list[tuple[str, int, Doc]] = []
-        hints: dict[str, Doc] = {}
-        pages: list[Doc] = []
-        for client in changed:
-            following = accounts.next_state(loaded[client], events[client])
-            hints[client] = following.hints
-            pages += following.pages
-            states.append((client, loaded[client].account.version + 1, following.state))
-        await accounts.pages.write(pages)
-        lost = await accounts.chain.append_many(states)
-        state_of = {client: state for client, _, state in states}
+        nexts = {c: accounts.next_state(loaded[c], events[c]) for c in changed}
+        await accounts.pages.write([page for n in nexts.values() for page in n.pages])
+        lost = await accounts.chain.append_many(
+            [(c, loaded[c].account.version + 1, n.state) for c, n in nexts.items()]
+        )
         for client in lost:
             self._accounts.pop((tenant, client), None)
         for client in changed:
             if client in lost:
                 continue
             one = loaded[client]
-            written(one, state_of[client])
+            written(one, nexts[client])
             one.exists = True
             was = known[client]
             head = was.head if was is not None else None
-            if head is None or _moved(head, hints[client], one.account.version):
-                await accounts.chain.advance(client, one.account.version, hints[client])
-                head = {"v": one.account.version, **hints[client]}
+            hints = nexts[client].hints
+            if head is None or _moved(head, hints, one.account.version):
+                await accounts.chain.advance(client, one.account.version, hints)
+                head = {"v": one.account.version, **hints}
             self._remember(tenant, client, _Known(one, head, time.monotonic()))
         for r in referrals:
             if r.referred not in lost:
