@@ -1,5 +1,5 @@
-"""Client card benchmark: the full card across the five subgraphs, and a filtered
-`clients` search over a large studio, each against a bare single-subgraph
+"""Client card benchmark: the full card across four subgraphs (clients, ranks, loyalty,
+crm), and a filtered `clients` search over a large studio, each against a bare single-subgraph
 `client(id){id}` measured in the same run. Distinct variables per request (the gateway
 deduplicates identical in-flight requests).
 
@@ -214,7 +214,7 @@ async def main() -> None:
     runs: list[Figures] = []
     for name, request in (
         ("bare client(id){id} (clients only)", bare),
-        ("full client card (5 subgraphs)", card),
+        ("full client card (4 subgraphs)", card),
         (f"filtered clients search ({args.clients:,} cards)", search),
     ):
         runs.append(await load(name, request, seconds=args.seconds, concurrency=args.concurrency))

@@ -1,5 +1,7 @@
 """Each service's local copy of the studio settings it needs (time zone, currency,
-language, name), kept from `clients.studio_updated` events: newest event wins."""
+language, name), kept from `clients.studio_updated` events: newest event wins. Reads
+are remembered for a few seconds (`plumbing.recent`): the copy follows events anyway,
+and the process that applies an update forgets its remembered value at once."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from pymongo.errors import DuplicateKeyError
 from plumbing.envelope import Envelope
 from plumbing.mongo import Doc, document_lock, write_gate
 from plumbing.readers import StudioUpdatedRead
+from plumbing.recent import Recent
 
 STUDIO_SETTINGS = "studio_settings"
 
@@ -53,9 +56,18 @@ async def remember_studio(db: AsyncDatabase[Doc], event: Envelope) -> None:
             )
     except DuplicateKeyError:
         pass  # a newer version is already stored; this one arrived late
+    finally:
+        _recent.drop((db.name, event.tenant))
+
+
+_recent: Recent[StudioSettings] = Recent()
 
 
 async def studio_settings(db: AsyncDatabase[Doc], tenant: str) -> StudioSettings:
+    return await _recent.get((db.name, tenant), lambda: _read(db, tenant))
+
+
+async def _read(db: AsyncDatabase[Doc], tenant: str) -> StudioSettings:
     doc = await db[STUDIO_SETTINGS].find_one({"_id": tenant})
     if doc is None:
         return StudioSettings(tenant=tenant, name=tenant)

@@ -22,6 +22,7 @@ from typing import Any
 from plumbing.contracts import EventData
 from plumbing.mongo import Doc, DuplicateKeyError, TenantCollection, backend, write_gate
 from plumbing.outbox import HINTS, Outbox, stored, with_events
+from plumbing.recent import Recent
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
@@ -38,6 +39,8 @@ STUDIO_ID = "studio"
 DEFINITIONS_ID = "definitions"
 OUTBOX_COLLECTIONS = (STUDIOS, CLIENTS, CUSTOM_FIELDS)
 DUPLICATE_KEY = 11000
+# The custom field definitions as queries show them (the card): a few seconds.
+_shown_definitions: Recent[list[Doc]] = Recent()
 
 
 class Repository:
@@ -263,6 +266,11 @@ class Repository:
         doc = await self.custom_fields.get(DEFINITIONS_ID, {"fields": 1})
         return list((doc or {}).get("fields") or [])
 
+    async def shown_definitions(self) -> list[Doc]:
+        """The definitions for queries (the card, `customFieldDefinitions`): remembered
+        for a few seconds (`plumbing.recent`); what validates a value reads `definitions`."""
+        return await _shown_definitions.get((self.db.name, self.tenant), self.definitions)
+
     async def save_definitions(
         self,
         update: Mapping[str, Any],
@@ -271,11 +279,14 @@ class Repository:
         guard: Mapping[str, Any] | None = None,
         upsert: bool = False,
     ) -> Doc | None:
-        doc = await self.custom_fields.update(
-            {"_id": DEFINITIONS_ID, **(guard or {})},
-            with_events(update, self._entries(events, None)),
-            upsert=upsert,
-        )
+        try:
+            doc = await self.custom_fields.update(
+                {"_id": DEFINITIONS_ID, **(guard or {})},
+                with_events(update, self._entries(events, None)),
+                upsert=upsert,
+            )
+        finally:
+            _shown_definitions.drop((self.db.name, self.tenant))
         if doc is not None and events:
             await self._outbox.written(CUSTOM_FIELDS, doc["_id"])
         return doc

@@ -152,7 +152,7 @@ class Query(PartnerKeyQuery):
         ctx = require(info, *STAFF, Role.CLIENT)
         return [
             CustomFieldDefinition.from_doc(d)
-            for d in await repo_of(ctx).definitions()
+            for d in await repo_of(ctx).shown_definitions()
             if include_archived or not d.get("archived")
         ]
 

@@ -215,7 +215,7 @@ class Client:
         ctx = context_of(info)
         if "custom_fields" not in ctx.cache:
             repo = Repository(ctx.db, ctx.tenant, ctx.outbox)
-            ctx.cache["custom_fields"] = await repo.definitions()
+            ctx.cache["custom_fields"] = await repo.shown_definitions()
         values: dict[str, Any] = self.doc.get("custom_values") or {}
         out = []
         for definition in ctx.cache["custom_fields"]:

@@ -32,6 +32,7 @@ from plumbing.contracts import Catalog, EventData
 from plumbing.mongo import Doc, doc_key, document_lock, insert_new, write_gate
 from plumbing.outbox import OUTBOX_FIELD, stored
 from plumbing.packed import pack, unpack
+from plumbing.recent import Recent
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -413,9 +414,14 @@ def _program(doc: Doc) -> Program:
     )
 
 
+# The program as queries show it (the client card, `loyaltyProgram`): a few seconds.
+_shown: Recent[Program] = Recent()
+
+
 class Programs:
     def __init__(self, db: AsyncDatabase[Doc], tenant: str) -> None:
         self.chain = Chain(db, PROGRAM, tenant)
+        self._key = (db.name, tenant)
 
     async def versions(self, *, walk: bool = False) -> tuple[int, list[ProgramVersion]]:
         rev, doc = await self.chain.latest(PROGRAM_ID, walk=walk)
@@ -429,9 +435,17 @@ class Programs:
         _, versions = await self.versions()
         return versions[-1].program if versions else Program()
 
+    async def shown(self) -> Program:
+        """The current program for queries: remembered for a few seconds
+        (`plumbing.recent`); what decides points reads `current`."""
+        return await _shown.get(self._key, self.current)
+
     async def append(self, rev: int, versions: Sequence[ProgramVersion]) -> None:
         docs = [{"since": v.since, "program": _program_doc(v.program)} for v in versions]
-        await self.chain.append(PROGRAM_ID, rev + 1, {"versions": docs})
+        try:
+            await self.chain.append(PROGRAM_ID, rev + 1, {"versions": docs})
+        finally:
+            _shown.drop(self._key)
 
 
 # ---------------------------------------------------------------- invoices

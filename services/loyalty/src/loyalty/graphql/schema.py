@@ -76,7 +76,7 @@ async def account_view(ctx: RequestContext, client_id: str) -> LoyaltyAccount:
     # The card needs the balance and the lots; the older ledger pages are read only if
     # the query asks for the ledger.
     loaded = await Accounts(ctx.db, ctx.tenant, catalog).load(client_id, history=False)
-    program = await Programs(ctx.db, ctx.tenant).current()
+    program = await Programs(ctx.db, ctx.tenant).shown()
     currency = (await studio_settings(ctx.db, ctx.tenant)).currency
     return LoyaltyAccount.of(
         loaded.account,
@@ -137,14 +137,14 @@ class Query:
     @strawberry.field(description="L1: the studio's points program (defaults until configured).")
     async def loyalty_program(self, info: Info[Any, Any]) -> LoyaltyProgram:
         ctx = context_of(info)
-        program = await Programs(ctx.db, ctx.tenant).current()
+        program = await Programs(ctx.db, ctx.tenant).shown()
         currency = (await studio_settings(ctx.db, ctx.tenant)).currency
         return LoyaltyProgram.of(program, currency)
 
     @strawberry.field(description="L2: per-service points (fixed or excluded).")
     async def service_earn_rules(self, info: Info[Any, Any]) -> list[ServiceEarnRule]:
         ctx = require(info, *STAFF)
-        program = await Programs(ctx.db, ctx.tenant).current()
+        program = await Programs(ctx.db, ctx.tenant).shown()
         rules = sorted(program.rules.values(), key=lambda r: (r.service_name, r.service_id))
         return [ServiceEarnRule.of(r) for r in rules]
 

@@ -29,6 +29,7 @@ from plumbing.clock import as_utc
 from plumbing.contracts import EventData
 from plumbing.mongo import Doc, DuplicateKeyError, TenantCollection
 from plumbing.outbox import Outbox, stored, with_events
+from plumbing.recent import Recent
 from pymongo.asynchronous.database import AsyncDatabase
 
 from ranks.domain.model import (
@@ -297,9 +298,14 @@ def _parse_rows(doc: Doc | None) -> list[RosterRow]:
     return out
 
 
+# The program as queries show it (the client card, `rankProgram`): a few seconds.
+_shown: Recent[Program] = Recent()
+
+
 class Store:
     def __init__(self, db: AsyncDatabase[Doc], tenant: str, outbox: Outbox) -> None:
         self.tenant = tenant
+        self._key = (db.name, tenant)
         self.programs = TenantCollection(db[PROGRAMS], tenant)
         self.members = TenantCollection(db[MEMBERS], tenant)
         self.roster = TenantCollection(db[ROSTER], tenant)
@@ -310,8 +316,19 @@ class Store:
     async def program(self) -> Program:
         return program_of(await self.programs.get(PROGRAM_ID))
 
+    async def shown_program(self) -> Program:
+        """The program for queries: remembered for a few seconds (`plumbing.recent`);
+        mutations and the consumer decide from `program`."""
+        return await _shown.get(self._key, self.program)
+
     async def save_program(self, program: Program) -> Program:
         """Write the whole program if nobody changed it since it was read."""
+        try:
+            return await self._save_program(program)
+        finally:
+            _shown.drop(self._key)
+
+    async def _save_program(self, program: Program) -> Program:
         body: Doc = {
             "enabled": program.enabled,
             "terminology": program.terminology.value,

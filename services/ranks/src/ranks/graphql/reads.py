@@ -42,9 +42,9 @@ def store_of(ctx: RequestContext) -> Store:
 
 
 async def program_of(ctx: RequestContext) -> Program:
-    """The program, read once per request."""
+    """The program as queries show it, looked up once per request."""
     if "program" not in ctx.cache:
-        ctx.cache["program"] = await store_of(ctx).program()
+        ctx.cache["program"] = await store_of(ctx).shown_program()
     program: Program = ctx.cache["program"]
     return program
 
