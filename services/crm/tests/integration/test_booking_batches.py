@@ -166,10 +166,14 @@ async def read_models(db: AsyncDatabase[Doc]) -> dict[str, Any]:
     for name in ("periods", "profiles", "marks", "facts"):
         docs = await db[name].find({}, {"_events": 0, "_outbox": 0, "event_id": 0}).to_list()
         out[name] = {d["_id"]: d for d in docs}
-    timelines = await db["timelines"].find({}).to_list()
+    store = Store(db, TENANT)
+    heads = await db["timelines"].find({}, {"client_id": 1}).to_list()
     out["timelines"] = {
-        d["_id"]: sorted(e["type"] + "/" + str(e["data"].get("booking_id")) for e in d["entries"])
-        for d in timelines
+        d["_id"]: sorted(
+            e["type"] + "/" + str(e["data"].get("booking_id"))
+            for e in await store.timeline_of(d["client_id"])
+        )
+        for d in heads
     }
     return out
 

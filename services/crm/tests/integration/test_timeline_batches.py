@@ -1,14 +1,20 @@
 """The bulk timeline path against the real FerretDB: one write per client for a run of
-events, in order, and nothing added twice however the run is replayed."""
+events, in order, and nothing added twice however the run is replayed. A long timeline
+is sealed into pages and still reads newest first, page after page; only the newest
+entries are kept, an erasure removes every page, and a timeline written before pages
+existed reads and grows as before."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
+from crm.adapters import timelines as timelines_module
 from crm.adapters.store import Store
+from crm.adapters.timelines import HEADS, PAGE, PAGES, Timelines, key_of
 from crm.entrypoints.consumer import batch_handlers
 from plumbing.app import Runtime
 from plumbing.envelope import Envelope
@@ -73,3 +79,86 @@ async def test_a_long_run_for_one_client_is_recognised_whole_when_replayed(
     for event in run[:5]:
         await Store(db, TENANT).add_timeline(event, "c")
     assert await points_on(db, "c") == list(range(150))
+
+
+def at(minutes: int) -> datetime:
+    return datetime(2026, 11, 2, 9, 0, tzinfo=UTC) + timedelta(minutes=minutes)
+
+
+def entry(n: int, minutes: int) -> Doc:
+    return {
+        "id": f"e{n:05d}",
+        "at": at(minutes),
+        "type": EARNED,
+        "kind": "points_earned",
+        "data": {"points": n},
+        "source": "test",
+    }
+
+
+async def test_a_long_timeline_is_sealed_into_pages_and_read_newest_first(
+    db: AsyncDatabase[Doc],
+) -> None:
+    timelines = Timelines(db, TENANT)
+    count = 3 * PAGE + 7
+    # Added one run at a time, a little out of time order (a late fact now and then).
+    order = list(range(count))
+    order[10], order[3 * PAGE + 2] = order[3 * PAGE + 2], order[10]
+    for start in range(0, count, 9):
+        run = [entry(n, n) for n in order[start : start + 9]]
+        await timelines.add("d", run, [e["id"] for e in run])
+    head = await db[HEADS].find_one({"_id": f"{TENANT}:d"})
+    assert head is not None and isinstance(head["recent"], str)
+    assert len(head["pages"]) == 3 and await db[PAGES].count_documents({}) == 3
+
+    newest = await timelines.newest("d", 5)
+    assert [e["data"]["points"] for e in newest] == [count - 1 - i for i in range(5)]
+    # Walk the whole timeline ten at a time: every entry once, in time order.
+    seen: list[int] = []
+    before = None
+    while page := await timelines.newest("d", 10, before):
+        seen += [e["data"]["points"] for e in page]
+        before = key_of(page[-1])
+    assert seen == list(reversed(range(count)))
+    # The entry added early but dated late is found although its page is sealed.
+    assert (await timelines.newest("d", 1, key_of(entry(3 * PAGE + 3, 3 * PAGE + 3))))[0]["data"][
+        "points"
+    ] == 3 * PAGE + 2
+    assert len(await timelines.every("d")) == count
+
+
+async def test_only_the_newest_keep_entries_stay_and_erasure_removes_every_page(
+    db: AsyncDatabase[Doc], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(timelines_module, "KEEP", 2 * PAGE)
+    timelines = Timelines(db, TENANT)
+    for start in range(0, 4 * PAGE, PAGE // 2):
+        run = [entry(n, n) for n in range(start, start + PAGE // 2)]
+        await timelines.add("k", run, [e["id"] for e in run])
+    kept = [e["data"]["points"] for e in await timelines.every("k")]
+    assert kept == list(range(4 * PAGE - len(kept), 4 * PAGE))
+    assert 2 * PAGE - PAGE < len(kept) <= 2 * PAGE
+    assert await db[PAGES].count_documents({}) == len(kept) // PAGE
+    await timelines.erase("k")
+    assert await db[PAGES].count_documents({}) == 0
+    assert await db[HEADS].count_documents({}) == 0
+
+
+async def test_a_timeline_written_before_pages_reads_and_grows(db: AsyncDatabase[Doc]) -> None:
+    old = [entry(n, n) for n in range(PAGE - 2)]
+    await db[HEADS].insert_one(
+        {
+            "_id": f"{TENANT}:o",
+            "tenant": TENANT,
+            "client_id": "o",
+            "entries": old,
+            "_events": [e["id"] for e in old],
+        }
+    )
+    timelines = Timelines(db, TENANT)
+    assert [e["id"] for e in await timelines.newest("o", 2)] == ["e00047", "e00046"]
+    run = [entry(n, n) for n in range(PAGE - 4, PAGE + 3)]  # two of them already there
+    await timelines.add("o", run, [e["id"] for e in run])
+    assert [e["data"]["points"] for e in await timelines.every("o")] == list(range(PAGE + 3))
+    head = await db[HEADS].find_one({"_id": f"{TENANT}:o"})
+    assert head is not None and "entries" not in head and len(head["pages"]) == 1

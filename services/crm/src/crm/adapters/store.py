@@ -11,8 +11,9 @@ Collections:
 - `marks`: set membership written once (`appact~D~<day>~<client>`): inserting the mark
   is what decides that a client is counted once in a period.
 - `profiles`: one document per client with what the card's activity shows.
-- `timelines`: one document per client holding its timeline entries (C9), newest
-  `TIMELINE_KEEP` kept, read by `_id` (never by scanning entries of every client).
+- `timelines`, `timeline_pages`: each client's timeline (C9), a head with the newest
+  entries and sealed pages of older ones (`timelines.py`), read by `_id` (never by
+  scanning entries of every client).
 - `tasks`, `funnels`: K4, with their `crm.events` in `_outbox`.
 """
 
@@ -32,14 +33,13 @@ from plumbing.mongo import (
 from plumbing.outbox import Outbox, stored, with_events
 from pymongo.asynchronous.database import AsyncDatabase
 
+from crm.adapters.timelines import Key, Timelines
 from crm.events import catalog
 
 FACTS = "facts"
 PERIODS = "periods"
 MARKS = "marks"
 PROFILES = "profiles"
-TIMELINE = "timelines"
-TIMELINE_KEEP = 2000
 TASKS = "tasks"
 FUNNELS = "funnels"
 OUTBOX_COLLECTIONS = (FACTS, TASKS, FUNNELS)
@@ -87,7 +87,7 @@ class Store:
         self.periods = TenantCollection(db[PERIODS], tenant)
         self.marks = TenantCollection(db[MARKS], tenant)
         self.profiles = TenantCollection(db[PROFILES], tenant)
-        self.timeline = TenantCollection(db[TIMELINE], tenant)
+        self.timelines = Timelines(db, tenant)
         self.tasks = TenantCollection(db[TASKS], tenant)
         self.funnels = TenantCollection(db[FUNNELS], tenant)
         self._outbox = outbox
@@ -217,24 +217,20 @@ class Store:
         reads and writes each client's timeline once per run, not once per event). Each
         event adds its entry once: its id joins the guard list, which keeps all of this
         run's ids (see `apply_guarded`)."""
-        seen = await by_id(self.timeline, client_id, {SEEN_FIELD: 1, "tenant": 1})
-        done = set((seen or {}).get(SEEN_FIELD) or [])
-        new = [e for e in {e.id: e for e in envelopes}.values() if _timeline_guard(e) not in done]
-        if not new:
-            return
-        update: Doc = {
-            "$push": {
-                "entries": {"$each": [_timeline_entry(e) for e in new], "$slice": -TIMELINE_KEEP}
-            },
-            "$setOnInsert": {"client_id": client_id},
-        }
-        await self.apply_guarded(
-            self.timeline, client_id, update, [_timeline_guard(e) for e in new]
+        unique = list({e.id: e for e in envelopes}.values())
+        await self.timelines.add(
+            client_id, [_timeline_entry(e) for e in unique], [_timeline_guard(e) for e in unique]
         )
 
     async def timeline_of(self, client_id: str) -> list[Doc]:
-        doc = await by_id(self.timeline, client_id, {"entries": 1, "tenant": 1})
-        return list((doc or {}).get("entries") or [])
+        """Every entry kept, in the order they were added."""
+        return await self.timelines.every(client_id)
+
+    async def newest_timeline(
+        self, client_id: str, count: int, before: Key | None = None
+    ) -> list[Doc]:
+        """The `count` newest entries older than `before`, newest first."""
+        return await self.timelines.newest(client_id, count, before)
 
     # ------------------------------------------------------------------ tasks, funnels
     async def insert_with_events(

@@ -256,21 +256,18 @@ class Client:
             )
         ctx = context_of(info)
         size = page_size(first)
-        entries = sorted(
-            await _store(info).timeline_of(str(self.id)),
-            key=lambda e: (as_utc(e["at"]), e["id"]),
-            reverse=True,
-        )
+        before = None
         position = decode_cursor(after)
         if position is not None:
             at_text, _, entry_id = position.partition("|")
             try:
-                at = datetime.fromisoformat(at_text)
+                before = (as_utc(datetime.fromisoformat(at_text)), entry_id)
             except ValueError:
                 raise BadInput(
                     "the cursor is not one this API returned", code="BAD_CURSOR"
                 ) from None
-            entries = [e for e in entries if (as_utc(e["at"]), e["id"]) < (at, entry_id)]
+        # One more than the page: whether there is a next page.
+        entries = await _store(info).newest_timeline(str(self.id), size + 1, before)
         language = (await studio_settings(ctx.db, ctx.tenant)).language
         edges = []
         for entry in entries[:size]:

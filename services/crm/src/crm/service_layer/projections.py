@@ -492,7 +492,7 @@ class Projector:
         if profile.get("birth_date"):
             await self.birthday(client_id, date.fromisoformat(str(profile["birth_date"])[:10]), 0)
         await self.store.profiles.delete({"_id": client_id})
-        await self.store.timeline.delete({"_id": client_id})
+        await self.store.timelines.erase(client_id)
 
     async def notified(self, client_id: str, at: datetime) -> None:
         profile = await self.store.profile(client_id)

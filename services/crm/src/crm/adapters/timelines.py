@@ -1,0 +1,161 @@
+"""A client's timeline (C9): a small head document and sealed pages.
+
+The head (`timelines`, `<tenant>:<client>`) holds the newest entries (fewer than `PAGE`),
+the list of the client's pages and the guard list of the events already added. Whenever
+the head's entries reach `PAGE`, the oldest `PAGE` are sealed into a page of their own
+(`timeline_pages`, `<tenant>:<client>~<random>`), written before the head that names it
+and never changed. So adding an event writes a head of bounded size, whatever the
+client's history, and the client card's `timeline(first: 10)` reads the head and, only
+when its entries do not reach far enough back, the newest pages. Entries and pages'
+entries are packed (`plumbing.packed`); the newest `KEEP` entries are kept.
+
+A head written before pages existed holds its entries as a list (`entries`): it is read
+as the head's own entries and rewritten in the new form by the next event.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from plumbing.clock import as_utc
+from plumbing.consumer import SEEN_FIELD, SEEN_KEEP
+from plumbing.mongo import Doc, DuplicateKeyError, TenantCollection
+from plumbing.packed import pack, unpack
+from pymongo.asynchronous.database import AsyncDatabase
+
+HEADS = "timelines"
+PAGES = "timeline_pages"
+PAGE = 50
+KEEP = 2000
+LEGACY = "entries"
+ATTEMPTS = 5
+
+# (at, id) of an entry: the timeline's order, newest first when reversed.
+Key = tuple[datetime, str]
+
+
+def key_of(entry: Doc) -> Key:
+    return (as_utc(entry["at"]), str(entry["id"]))
+
+
+@dataclass
+class Head:
+    entries: list[Doc]  # oldest added first
+    pages: list[Doc]  # {"id", "newest", "oldest", "n"}, oldest first
+    guards: set[str]
+    version: int | None  # None: a head written before versions (or none at all)
+    exists: bool
+
+
+class Timelines:
+    def __init__(self, db: AsyncDatabase[Doc], tenant: str) -> None:
+        self.heads = TenantCollection(db[HEADS], tenant)
+        self.pages = TenantCollection(db[PAGES], tenant)
+
+    async def head(self, client_id: str) -> Head:
+        doc = await self.heads.get(client_id)
+        if doc is None:
+            return Head([], [], set(), None, exists=False)
+        packed = doc.get("recent")
+        entries = list(doc.get(LEGACY) or []) + (unpack(packed) if packed else [])
+        return Head(
+            entries=entries,
+            pages=list(doc.get("pages") or []),
+            guards=set(doc.get(SEEN_FIELD) or []),
+            version=int(doc["v"]) if "v" in doc else None,
+            exists=True,
+        )
+
+    async def add(self, client_id: str, entries: Sequence[Doc], guards: Sequence[str]) -> None:
+        """Add the entries whose guard is not in the head yet, with their guards, in one
+        write of the head (and a page when the head fills up). The head is replaced only
+        if it is still the one read (`v`); otherwise it is read again."""
+        for _ in range(ATTEMPTS):
+            head = await self.head(client_id)
+            new = [(e, g) for e, g in zip(entries, guards, strict=True) if g not in head.guards]
+            if not new:
+                return
+            if await self._write(client_id, head, [e for e, _ in new], [g for _, g in new]):
+                return
+        raise RuntimeError(f"timeline of {client_id} kept changing while being written")
+
+    async def _write(
+        self, client_id: str, head: Head, entries: list[Doc], guards: list[str]
+    ) -> bool:
+        own = head.entries + entries
+        pages = list(head.pages)
+        sealed: list[Doc] = []
+        while len(own) >= PAGE:
+            chunk, own = own[:PAGE], own[PAGE:]
+            page_id = f"{client_id}~{secrets.token_hex(6)}"
+            keys = [key_of(e) for e in chunk]
+            sealed.append({"_id": page_id, "client_id": client_id, "packed": pack(chunk)})
+            pages.append(
+                {"id": page_id, "newest": max(keys)[0], "oldest": min(keys)[0], "n": len(chunk)}
+            )
+        dropped: list[str] = []
+        while pages and sum(int(p["n"]) for p in pages) + len(own) > KEEP:
+            dropped.append(str(pages.pop(0)["id"]))
+        if sealed:
+            await self.pages.insert_new(sealed)  # ids are random: an existing one is ours
+        body = {
+            "client_id": client_id,
+            "recent": pack(own),
+            "pages": pages,
+            "v": (head.version or 0) + 1,
+        }
+        seen = {SEEN_FIELD: {"$each": guards, "$slice": -(SEEN_KEEP - 1 + len(guards))}}
+        if not head.exists:
+            try:
+                await self.heads.insert({"_id": client_id, **body, SEEN_FIELD: guards})
+            except DuplicateKeyError:
+                return False
+        else:
+            same = {"v": head.version} if head.version is not None else {"v": {"$exists": False}}
+            update: Doc = {"$set": body, "$push": seen}
+            if head.version is None:
+                update["$unset"] = {LEGACY: ""}
+            if await self.heads.update({"_id": client_id, **same}, update) is None:
+                return False
+        for page_id in dropped:
+            await self.pages.delete({"_id": page_id})
+        return True
+
+    async def newest(self, client_id: str, count: int, before: Key | None = None) -> list[Doc]:
+        """The `count` newest entries (older than `before`, when given), newest first.
+        Pages are read newest first, and only while one may hold an entry newer than
+        the `count`-th found so far."""
+        head = await self.head(client_id)
+        found = [e for e in head.entries if before is None or key_of(e) < before]
+        for page in reversed(head.pages):
+            found.sort(key=key_of, reverse=True)
+            if len(found) >= count and as_utc(page["newest"]) < key_of(found[count - 1])[0]:
+                continue
+            if before is not None and as_utc(page["oldest"]) > before[0]:
+                continue
+            found += [e for e in await self._page(page) if before is None or key_of(e) < before]
+        found.sort(key=key_of, reverse=True)
+        return found[:count]
+
+    async def every(self, client_id: str) -> list[Doc]:
+        """Every entry kept, in the order they were added."""
+        head = await self.head(client_id)
+        entries: list[Doc] = []
+        for page in head.pages:
+            entries += await self._page(page)
+        return entries + head.entries
+
+    async def erase(self, client_id: str) -> None:
+        head = await self.head(client_id)
+        await self.heads.delete({"_id": client_id})
+        for page in head.pages:
+            await self.pages.delete({"_id": page["id"]})
+
+    async def _page(self, page: Doc) -> list[Doc]:
+        doc = await self.pages.get(str(page["id"]))
+        if doc is None:
+            raise RuntimeError(f"timeline page {page['id']} is missing")
+        return list(unpack(doc["packed"]))
