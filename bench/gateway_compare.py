@@ -6,7 +6,7 @@ turns (A, B, A, B…) so that both see the same machine, with distinct variables
 Without `--url` it measures the local stack's gateway and, when they answer, the two
 variants documented in docs/gateway.md (Hive Gateway with the Rust query planner of
 `@graphql-hive/router-runtime` on :4010, Hive Gateway on the stitching runtime on
-:4011), and the clients subgraph directly for the bare query.
+:4011, Hive Router on :4020), and the clients subgraph directly for the bare query.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ DEFAULTS = {
     "stack gateway": GATEWAY_URL,
     "router-runtime :4010": "http://127.0.0.1:4010/graphql",
     "stitching :4011": "http://127.0.0.1:4011/graphql",
+    "hive-router :4020": "http://127.0.0.1:4020/graphql",
 }
 
 
