@@ -22,13 +22,16 @@ async def mongo() -> AsyncIterator[AsyncMongoClient[Doc]]:
 
 
 @pytest.fixture
-async def db(mongo: AsyncMongoClient[Doc]) -> AsyncDatabase[Doc]:
-    # A database per test: no test sees another's leftovers, nothing is wiped.
-    return mongo[f"plumbing_{uuid.uuid4().hex[:10]}"]
+async def db(mongo: AsyncMongoClient[Doc]) -> AsyncIterator[AsyncDatabase[Doc]]:
+    # A database per test: no test sees another's leftovers; dropped after.
+    name = f"plumbing_{uuid.uuid4().hex[:10]}"
+    yield mongo[name]
+    await mongo.drop_database(name)
 
 
 @pytest.fixture
-async def topic() -> str:
+async def topic() -> AsyncIterator[str]:
+    """A topic (and its DLQ) of its own for one test, deleted after."""
     name = f"test.{uuid.uuid4().hex[:10]}"
     admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA_BOOTSTRAP)
     await admin.start()
@@ -36,9 +39,10 @@ async def topic() -> str:
         await admin.create_topics(
             [NewTopic(name, 2, 1), NewTopic(f"{name}.dlq", 1, 1)], timeout_ms=15000
         )
+        yield name
+        await admin.delete_topics([name, f"{name}.dlq"], timeout_ms=15000)
     finally:
         await admin.close()
-    return name
 
 
 @pytest.fixture

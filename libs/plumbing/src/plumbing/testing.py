@@ -32,13 +32,20 @@ MONGO_URL = os.environ.get("MONGO_URL", "mongodb://127.0.0.1:27017/")
 @asynccontextmanager
 async def scratch_database(prefix: str) -> AsyncIterator[AsyncDatabase[Doc]]:
     """A database of its own for one test (no test sees another's leftovers), on a
-    client that knows the backend as the services do (bounded lists on FerretDB)."""
+    client that knows the backend as the services do (bounded lists on FerretDB),
+    dropped afterwards."""
     client = create_client(MONGO_URL)
     await detect_backend(client)
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     try:
-        yield client[f"{prefix}_{uuid.uuid4().hex[:10]}"]
+        yield client[name]
     finally:
-        await client.close()
+        # Dropped after: on FerretDB each database is a file of its own, and a test run
+        # used to leave a hundred of them behind.
+        try:
+            await client.drop_database(name)
+        finally:
+            await client.close()
 
 
 KAFKA_BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092")

@@ -29,11 +29,19 @@ async def client() -> AsyncIterator[Any]:
     mongo = create_client(MONGO_URL)
     await detect_backend(mongo)  # as the service does: bounded lists on FerretDB
     yield mongo
+    for name in _made:  # the databases `fresh` made for this test
+        await mongo.drop_database(name)
+    _made.clear()
     await mongo.close()
 
 
+_made: list[str] = []
+
+
 def fresh(mongo: Any) -> AsyncDatabase[Doc]:
-    return cast(AsyncDatabase[Doc], mongo[f"crm_bookings_{uuid.uuid4().hex[:10]}"])
+    name = f"crm_bookings_{uuid.uuid4().hex[:10]}"
+    _made.append(name)
+    return cast(AsyncDatabase[Doc], mongo[name])
 
 
 def event(kind: str, subject: str | None, data: Doc) -> Envelope:
