@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -129,23 +130,31 @@ async def test_an_event_written_while_the_relay_works_is_not_stranded(
     assert await db[HINTS].count_documents({}) == 0
 
 
-async def test_the_running_relay_publishes_soon_after_a_write(
-    db: AsyncDatabase[Doc], topic: str, publisher: KafkaPublisher
+async def published_by_the_running_relay(
+    relay: OutboxRelay, write: Callable[[], Awaitable[object]]
 ) -> None:
-    things = TenantCollection(db["things"], "t1")
-    outbox = Outbox(db)
-    relay = OutboxRelay(db, publisher, ["things"], outbox=outbox, poll_seconds=5)
+    """Start the relay (polling every 5 s), `write` once it went idle, and expect the
+    event out within 3 s: the write must have woken it."""
     stop = asyncio.Event()
     task = asyncio.create_task(relay.run(stop))
     try:
         await eventually(lambda: asyncio.sleep(0, relay.stats.rounds), until=lambda n: n >= 1)
-        await bump(things, outbox, topic, 9)  # wakes the relay long before its 5 s poll
+        await write()
         await eventually(
             lambda: asyncio.sleep(0, relay.stats.published), until=lambda n: n == 1, timeout=3
         )
     finally:
         stop.set()
         await task
+
+
+async def test_the_running_relay_publishes_soon_after_a_write(
+    db: AsyncDatabase[Doc], topic: str, publisher: KafkaPublisher
+) -> None:
+    things = TenantCollection(db["things"], "t1")
+    outbox = Outbox(db)
+    relay = OutboxRelay(db, publisher, ["things"], outbox=outbox, poll_seconds=5)
+    await published_by_the_running_relay(relay, lambda: bump(things, outbox, topic, 9))
     assert values_on(await read_all(topic)) == [9]
 
 
@@ -183,20 +192,14 @@ async def test_a_batch_written_through_another_outbox_wakes_the_running_relay(
     db: AsyncDatabase[Doc], topic: str, publisher: KafkaPublisher
 ) -> None:
     relay = OutboxRelay(db, publisher, ["things"], outbox=Outbox(db), poll_seconds=5)
-    stop = asyncio.Event()
-    task = asyncio.create_task(relay.run(stop))
-    try:
-        await eventually(lambda: asyncio.sleep(0, relay.stats.rounds), until=lambda n: n >= 1)
+
+    async def write() -> None:
         writer = Outbox(db)  # a writer's own, as a store builds it: not the relay's
         batch = await _batch_of(db, writer, topic, {"a": 4})
         await db["things"].insert_one({"_id": "a", BATCH_FIELD: batch})
         await writer.commit_batch(batch, lost=[])
-        await eventually(
-            lambda: asyncio.sleep(0, relay.stats.published), until=lambda n: n == 1, timeout=3
-        )
-    finally:
-        stop.set()
-        await task
+
+    await published_by_the_running_relay(relay, write)
     assert values_on(await read_all(topic)) == [4]
 
 
