@@ -12,6 +12,7 @@ import subprocess
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from crm.testing import created_entries
 from plumbing import topics
 from plumbing.envelope import Envelope, InvalidEnvelope
 from plumbing.testing import (
@@ -20,7 +21,6 @@ from plumbing.testing import (
     ROOT,
     SERVICE_PORTS,
     Graph,
-    created_entries,
     eventually,
 )
 from pymongo import AsyncMongoClient

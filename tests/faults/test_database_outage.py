@@ -12,7 +12,8 @@ import subprocess
 
 import httpx
 import pytest
-from plumbing.testing import MONGO_URL, ROOT, SERVICE_PORTS, Graph, created_entries, eventually
+from crm.testing import created_entries
+from plumbing.testing import MONGO_URL, ROOT, SERVICE_PORTS, Graph, eventually
 from pymongo import AsyncMongoClient
 
 CREATE = (

@@ -108,7 +108,10 @@ class Outbox:
     def wake(self) -> asyncio.Event:
         """Set by every writer of this database in this process; the relay waits on it."""
         per_database = _wakes.setdefault(asyncio.get_running_loop(), {})
-        return per_database.setdefault(self._database, asyncio.Event())
+        wake = per_database.get(self._database)
+        if wake is None:
+            wake = per_database[self._database] = asyncio.Event()
+        return wake
 
     async def written(self, collection: str, doc_id: str) -> None:
         hint = f"{collection}|{doc_id}"

@@ -22,7 +22,6 @@ from plumbing import topics
 from plumbing.auth import mint_token
 from plumbing.envelope import Envelope
 from plumbing.mongo import Doc, create_client, detect_backend
-from plumbing.packed import unpack
 
 ROOT = Path(__file__).resolve().parents[4]
 GATEWAY_URL = os.environ.get("GATEWAY_URL", "http://127.0.0.1:4000/graphql")
@@ -150,23 +149,6 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s; last value: {value!r}")
         await asyncio.sleep(interval)
-
-
-async def created_entries(mongo: Any, tenant: str) -> int:
-    """How many `client_created` entries the crm timelines of a tenant hold (each client's
-    must appear exactly once, whatever was replayed)."""
-    total = 0
-    crm = mongo["crm"]
-    async for head in crm["timelines"].find({"tenant": tenant}):
-        # A head's own entries (packed, or a list if written before pages), then its pages.
-        entries = list(head.get("entries") or []) + unpack(head.get("recent") or "[]")
-        for page in head.get("pages") or []:
-            doc = await crm["timeline_pages"].find_one({"_id": f"{tenant}:{page['id']}"})
-            entries += unpack(doc["packed"]) if doc else []
-        total += sum(
-            1 for e in entries if isinstance(e, dict) and e.get("kind") == "client_created"
-        )
-    return total
 
 
 # Client cards and studio settings as the clients context announces them: tests of a

@@ -179,7 +179,7 @@ async def read_models(db: AsyncDatabase[Doc]) -> dict[str, Any]:
     out["timelines"] = {
         d["_id"]: sorted(
             e["type"] + "/" + str(e["data"].get("booking_id"))
-            for e in await store.timeline_of(d["client_id"])
+            for e in await store.timelines.every(d["client_id"])
         )
         for d in heads
     }
@@ -218,7 +218,7 @@ async def test_a_replayed_run_changes_nothing(client: Any) -> None:
     assert left == events
     await one_at_a_time(db, left)
     assert await read_models(db) == before
-    timeline = await Store(db, TENANT).timeline_of("bea")
+    timeline = await Store(db, TENANT).timelines.every("bea")
     assert [e["data"]["booking_id"] for e in timeline if "booking_id" in e["data"]] == ["b2", "b3"]
 
 

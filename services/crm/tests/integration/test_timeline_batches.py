@@ -48,7 +48,7 @@ def bulk(db: AsyncDatabase[Doc]) -> Any:
 
 
 async def points_on(db: AsyncDatabase[Doc], client: str) -> list[int]:
-    entries = await Store(db, TENANT).timeline_of(client)
+    entries = await Store(db, TENANT).timelines.every(client)
     return [int(e["data"]["points"]) for e in entries]
 
 

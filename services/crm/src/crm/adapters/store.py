@@ -33,7 +33,7 @@ from plumbing.mongo import (
 from plumbing.outbox import Outbox, stored, with_events
 from pymongo.asynchronous.database import AsyncDatabase
 
-from crm.adapters.timelines import Key, Timelines
+from crm.adapters.timelines import Timelines
 from crm.events import catalog
 
 FACTS = "facts"
@@ -215,22 +215,11 @@ class Store:
     async def add_timelines(self, client_id: str, envelopes: Sequence[Envelope]) -> None:
         """Entries of several events of one client in one write (the consumer's bulk path
         reads and writes each client's timeline once per run, not once per event). Each
-        event adds its entry once: its id joins the guard list, which keeps all of this
-        run's ids (see `apply_guarded`)."""
+        event adds its entry once: its id joins the head's guard list (`Timelines.add`)."""
         unique = list({e.id: e for e in envelopes}.values())
         await self.timelines.add(
             client_id, [_timeline_entry(e) for e in unique], [_timeline_guard(e) for e in unique]
         )
-
-    async def timeline_of(self, client_id: str) -> list[Doc]:
-        """Every entry kept, in the order they were added."""
-        return await self.timelines.every(client_id)
-
-    async def newest_timeline(
-        self, client_id: str, count: int, before: Key | None = None
-    ) -> list[Doc]:
-        """The `count` newest entries older than `before`, newest first."""
-        return await self.timelines.newest(client_id, count, before)
 
     # ------------------------------------------------------------------ tasks, funnels
     async def insert_with_events(

@@ -267,7 +267,7 @@ class Client:
                     "the cursor is not one this API returned", code="BAD_CURSOR"
                 ) from None
         # One more than the page: whether there is a next page.
-        entries = await _store(info).newest_timeline(str(self.id), size + 1, before)
+        entries = await _store(info).timelines.newest(str(self.id), size + 1, before)
         language = (await studio_settings(ctx.db, ctx.tenant)).language
         edges = []
         for entry in entries[:size]:
