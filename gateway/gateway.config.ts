@@ -16,6 +16,14 @@ import {
   type JWTAuthPluginOptions,
 } from '@graphql-hive/gateway';
 import { openTelemetrySetup } from '@graphql-hive/gateway/opentelemetry/setup';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  ParentBasedSampler,
+  type Sampler,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-base';
 
 const env = process.env;
 
@@ -115,12 +123,41 @@ const rateLimit = intFromEnv('GATEWAY_RATE_LIMIT_PER_MINUTE', production ? 600 :
 const RATE_LIMIT_KEY = '{context.jwt.payload.tenant}/{context.jwt.payload.sub}';
 
 // Traces, as the services do it (libs/plumbing tracing.py): over OTLP when
-// OTEL_EXPORTER_OTLP_ENDPOINT is set (start.sh passes it as --opentelemetry), else one JSON
-// line per span on stderr (the log) unless OTEL_TRACES_EXPORTER is "none". The gateway's
-// spans join the caller's trace (traceparent) and the subgraphs' spans are its children.
-const otlpEndpoint = (env.OTEL_EXPORTER_OTLP_ENDPOINT || '').trim();
+// OTEL_EXPORTER_OTLP_ENDPOINT is set, else one JSON line per span on stderr (the log)
+// unless OTEL_TRACES_EXPORTER is "none". The gateway's spans join the caller's trace
+// (traceparent) and the subgraphs' spans are their children.
+const otlpEndpoint = (env.OTEL_EXPORTER_OTLP_ENDPOINT || '').trim().replace(/\/+$/, '');
 const tracesTo = otlpEndpoint ? 'otlp' : (env.OTEL_TRACES_EXPORTER || 'console').toLowerCase();
 const tracing = tracesTo === 'otlp' || tracesTo === 'console';
+
+// Head sampling, read from the variables every OpenTelemetry SDK reads (the services'
+// Python SDK reads the same two). The gateway starts most traces, and the subgraphs, the
+// relays and the consumers follow its decision through the sampled flag of `traceparent`.
+// A caller's own `traceparent` decides for its request (parent-based).
+function sampler(): Sampler {
+  const name = (env.OTEL_TRACES_SAMPLER || 'parentbased_always_on').trim().toLowerCase();
+  const ratio = (): number => {
+    const raw = (env.OTEL_TRACES_SAMPLER_ARG || '1').trim();
+    const value = Number(raw);
+    if (raw === '' || !Number.isFinite(value) || value < 0 || value > 1) {
+      throw new Error(`OTEL_TRACES_SAMPLER_ARG must be a ratio between 0 and 1, got "${raw}"`);
+    }
+    return value;
+  };
+  const roots: Record<string, () => Sampler> = {
+    always_on: () => new AlwaysOnSampler(),
+    always_off: () => new AlwaysOffSampler(),
+    traceidratio: () => new TraceIdRatioBasedSampler(ratio()),
+  };
+  const root = roots[name.replace(/^parentbased_/, '')];
+  if (root === undefined) {
+    throw new Error(
+      `OTEL_TRACES_SAMPLER must be one of parentbased_always_on, parentbased_always_off, ` +
+        `parentbased_traceidratio, always_on, always_off, traceidratio; got "${env.OTEL_TRACES_SAMPLER}"`,
+    );
+  }
+  return name.startsWith('parentbased_') ? new ParentBasedSampler({ root: root() }) : root();
+}
 
 type ExportedSpan = {
   name: string;
@@ -162,12 +199,19 @@ const consoleLines = {
   shutdown: () => Promise.resolve(),
 };
 
-if (tracesTo === 'console') {
+if (tracing) {
   openTelemetrySetup({
     contextManager: null, // the plugin registers an AsyncLocalStorage one
     resource: { serviceName: 'gateway' },
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    traces: { exporter: consoleLines as any, batching: true },
+    sampler: sampler(),
+    traces: {
+      exporter:
+        tracesTo === 'otlp'
+          ? new OTLPTraceExporter({ url: `${otlpEndpoint}/v1/traces` })
+          : // eslint-disable-next-line @typescript-eslint/no-explicit-any
+            (consoleLines as any),
+      batching: true,
+    },
   });
 }
 

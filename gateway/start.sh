@@ -36,15 +36,11 @@ fi
 # hive-gateway also reads HOST and PORT from the environment and lets them win over the
 # config file; pass ours explicitly so that a stray HOST or PORT cannot move the gateway.
 # (FORK is read by both, with the same meaning.)
-# Traces over OTLP when an endpoint is configured (gateway.config.ts: console otherwise).
-otel=()
-if [[ -n ${OTEL_EXPORTER_OTLP_ENDPOINT:-} ]]; then
-	otel=(--opentelemetry "${OTEL_EXPORTER_OTLP_ENDPOINT%/}/v1/traces")
-fi
+# Traces (OTLP or console, and their sampling) are set up by gateway.config.ts from the
+# OTEL_* variables; the CLI's own --opentelemetry would ignore the sampler.
 
 exec "$BIN" supergraph \
 	--config-path "$GATEWAY_DIR/gateway.config.ts" \
 	--host "${GATEWAY_HOST:-127.0.0.1}" \
 	--port "${GATEWAY_PORT:-4000}" \
-	"${otel[@]}" \
 	"$@"

@@ -53,7 +53,16 @@ REQUIRED_ENV = {
 TOPICS = set(topics.ALL)
 # Variables docker-compose.yml may take from the shell or .env; anything else written
 # as `$x` would be interpolated by compose by mistake (a shell variable needs `$$x`).
-COMPOSE_VARIABLES = {"JWT_SECRET", "JWT_JWKS_URL", "JWT_ISSUER", "JWT_AUDIENCE", "LOG_LEVEL"}
+COMPOSE_VARIABLES = {
+    "JWT_SECRET",
+    "JWT_JWKS_URL",
+    "JWT_ISSUER",
+    "JWT_AUDIENCE",
+    "LOG_LEVEL",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_TRACES_SAMPLER",
+    "OTEL_TRACES_SAMPLER_ARG",
+}
 SAMPLE_SECRET = "s" * 48
 
 SERVICE_ROLES = [(ctx, role) for ctx in PORTS for role in ROLES]

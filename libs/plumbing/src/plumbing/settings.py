@@ -9,7 +9,7 @@ the same names; a test checks that they do.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,6 +51,18 @@ class ServiceSettings(BaseSettings):
     # span on stderr) or `none`.
     otel_exporter_otlp_endpoint: str = ""
     otel_traces_exporter: str = "console"
+    # Head sampling, the OpenTelemetry SDK's own variables (the gateway reads them too):
+    # `parentbased_traceidratio` with OTEL_TRACES_SAMPLER_ARG=0.1 keeps one trace in ten,
+    # and a sampled caller's trace is always followed.
+    otel_traces_sampler: Literal[
+        "parentbased_always_on",
+        "parentbased_always_off",
+        "parentbased_traceidratio",
+        "always_on",
+        "always_off",
+        "traceidratio",
+    ] = "parentbased_always_on"
+    otel_traces_sampler_arg: float = Field(default=1.0, ge=0, le=1)
 
     # How often the relay sweeps every aggregate for events a crash left behind.
     outbox_sweep_seconds: float = Field(default=30.0, gt=0)

@@ -23,6 +23,13 @@ from opentelemetry.sdk.trace.export import (
     ConsoleSpanExporter,
     SpanExporter,
 )
+from opentelemetry.sdk.trace.sampling import (
+    ALWAYS_OFF,
+    ALWAYS_ON,
+    ParentBased,
+    Sampler,
+    TraceIdRatioBased,
+)
 from opentelemetry.trace import Span, SpanKind
 
 from plumbing.settings import ServiceSettings
@@ -45,10 +52,26 @@ def configure_tracing(settings: ServiceSettings) -> None:
         exporter = ConsoleSpanExporter(out=sys.stderr, formatter=_one_line)
     else:
         exporter = None
-    provider = TracerProvider(resource=Resource.create({"service.name": settings.service_name}))
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": settings.service_name}),
+        sampler=sampler(settings),
+    )
     if exporter is not None:
         provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
+
+
+def sampler(settings: ServiceSettings) -> Sampler:
+    """The head sampler `OTEL_TRACES_SAMPLER` names (validated by the settings)."""
+    name = settings.otel_traces_sampler
+    root: Sampler
+    if name.endswith("always_on"):
+        root = ALWAYS_ON
+    elif name.endswith("always_off"):
+        root = ALWAYS_OFF
+    else:
+        root = TraceIdRatioBased(settings.otel_traces_sampler_arg)
+    return ParentBased(root) if name.startswith("parentbased_") else root
 
 
 def _one_line(span: ReadableSpan) -> str:
