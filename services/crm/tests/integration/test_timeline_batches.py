@@ -1,11 +1,13 @@
 """The bulk timeline path against the real FerretDB: one write per client for a run of
 events, in order, and nothing added twice however the run is replayed. A long timeline
 is sealed into pages and still reads newest first, page after page; only the newest
-entries are kept, an erasure removes every page, and a timeline written before pages
+entries are kept, an erasure removes every page, a writer that loses a race leaves no
+page behind, and a timeline written before pages
 existed reads and grows as before."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -125,6 +127,29 @@ async def test_a_long_timeline_is_sealed_into_pages_and_read_newest_first(
         "points"
     ] == 3 * PAGE + 2
     assert len(await timelines.every("d")) == count
+
+
+async def test_writers_racing_to_seal_a_page_leave_only_the_pages_a_head_names(
+    db: AsyncDatabase[Doc],
+) -> None:
+    timelines = Timelines(db, TENANT)
+    clients = [f"race{n}" for n in range(4)]
+    for client in clients:
+        run = [entry(n, n) for n in range(PAGE - 1)]
+        await timelines.add(client, run, [e["id"] for e in run])
+    # Two writers per client read the same head; each seals a page, one of them loses.
+    late = [entry(PAGE + n, PAGE + n) for n in range(2)]
+    await asyncio.gather(
+        *(timelines.add(c, [e], [e["id"]]) for c in clients for e in late),
+    )
+    named = 0
+    for client in clients:
+        assert len(await timelines.every(client)) == PAGE + 1
+        head = await db[HEADS].find_one({"_id": f"{TENANT}:{client}"})
+        assert head is not None
+        named += len(head["pages"])
+    assert named == len(clients)
+    assert await db[PAGES].count_documents({}) == named
 
 
 async def test_only_the_newest_keep_entries_stay_and_erasure_removes_every_page(

@@ -1,8 +1,8 @@
 """The bulk purchase path against the real FerretDB: the same ledger as one purchase at a
 time, replays and refunds handed back, and another writer never overwritten. Sealed
 ledger pages: a long history keeps the state small, the whole ledger reads back in order
-on every path, an old invoice can still be refunded, and an erasure scrubs the notes of
-the sealed pages too."""
+on every path, an old invoice can still be refunded, an erasure scrubs the notes of
+the sealed pages too, and a writer that loses its race leaves no page behind."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from loyalty.adapters.chain import Chain
+from loyalty.adapters.chain import Chain, Conflict
 from loyalty.adapters.store import ACCOUNTS, PACKED, PAGE, PAGES, Accounts, Automations, unpacked
 from loyalty.domain.earning import Line, Payment
 from loyalty.domain.ledger import Entry
@@ -195,7 +195,42 @@ async def test_a_long_history_is_sealed_into_pages_and_reads_back_whole(
         assert len(state["entries"]) == PURCHASES % PAGE
         assert len(state["pages"]) * PAGE + len(state["entries"]) == PURCHASES
         assert len(state["pages"]) == PURCHASES // PAGE
-        assert len(await db[PAGES].find({"tenant": tenant}).to_list()) >= len(state["pages"])
+        assert len(await db[PAGES].find({"tenant": tenant}).to_list()) == len(state["pages"])
+
+
+async def pages_named(db: AsyncDatabase[Doc], tenant: str, client: str) -> list[str]:
+    return [str(p) for p in (await state_of(db, tenant, client))["pages"]]
+
+
+async def test_a_writer_that_loses_its_race_leaves_no_page_behind(db: AsyncDatabase[Doc]) -> None:
+    await program_on(db, "t1")
+    batches = PurchaseBatches(db)
+    run = [
+        ("t1", purchase(c, f"I-{c}-{i}", minutes=i)) for c in ("c1", "c2") for i in range(PAGE - 1)
+    ]
+    assert await batches.apply(run) == set()
+    # Another writer moves both accounts; the batch (which remembers them as it wrote them)
+    # and a single writer holding an older read each seal a page and lose.
+    stale = await Accounts(db, "t1", catalog).load("c2")
+    for client in ("c1", "c2"):
+        await points.purchase_recorded(db, "t1", purchase(client, f"I-{client}-other", minutes=90))
+    assert await batches.apply([("t1", purchase("c1", "I-c1-late", minutes=91))]) == {0}
+    stale.account.earn(
+        entry_id="late",
+        invoice="I-c2-late",
+        points=100,
+        point_value=Decimal("0.01"),
+        at=T0 + timedelta(minutes=91),
+        expires_at=None,
+        branch_id="b1",
+        source_name=None,
+    )
+    with pytest.raises(Conflict):
+        await Accounts(db, "t1", catalog).save(stale, [])
+    named = await pages_named(db, "t1", "c1") + await pages_named(db, "t1", "c2")
+    assert len(named) == 2
+    pages = await db[PAGES].find({"tenant": "t1"}).to_list()
+    assert sorted(p["_id"] for p in pages) == sorted(named)
 
 
 async def test_an_invoice_in_a_sealed_page_can_still_be_refunded(db: AsyncDatabase[Doc]) -> None:

@@ -4,7 +4,8 @@ The head (`timelines`, `<tenant>:<client>`) holds the newest entries (fewer than
 the list of the client's pages and the guard list of the events already added. Whenever
 the head's entries reach `PAGE`, the oldest `PAGE` are sealed into a page of their own
 (`timeline_pages`, `<tenant>:<client>~<random>`), written before the head that names it
-and never changed. So adding an event writes a head of bounded size, whatever the
+and never changed; a writer that finds the head moved meanwhile deletes the pages it
+sealed and tries again. So adding an event writes a head of bounded size, whatever the
 client's history, and the client card's `timeline(first: 10)` reads the head and, only
 when its entries do not reach far enough back, the newest pages. Entries and pages'
 entries are packed (`plumbing.packed`); the newest `KEEP` entries are kept.
@@ -108,21 +109,31 @@ class Timelines:
             "v": (head.version or 0) + 1,
         }
         seen = {SEEN_FIELD: {"$each": guards, "$slice": -(SEEN_KEEP - 1 + len(guards))}}
+        if not await self._replace_head(client_id, head, body, seen, guards):
+            # Another writer moved the head first: the pages just sealed are named by no
+            # head and never will be (the next try seals its own), so they go now.
+            for page in sealed:
+                await self.pages.delete({"_id": page["_id"]})
+            return False
+        for page_id in dropped:
+            await self.pages.delete({"_id": page_id})
+        return True
+
+    async def _replace_head(
+        self, client_id: str, head: Head, body: Doc, seen: Doc, guards: list[str]
+    ) -> bool:
+        """Write the head if it is still the one read (`v`); False if it is not."""
         if not head.exists:
             try:
                 await self.heads.insert({"_id": client_id, **body, SEEN_FIELD: guards})
             except DuplicateKeyError:
                 return False
-        else:
-            same = {"v": head.version} if head.version is not None else {"v": {"$exists": False}}
-            update: Doc = {"$set": body, "$push": seen}
-            if head.version is None:
-                update["$unset"] = {LEGACY: ""}
-            if await self.heads.update({"_id": client_id, **same}, update) is None:
-                return False
-        for page_id in dropped:
-            await self.pages.delete({"_id": page_id})
-        return True
+            return True
+        same = {"v": head.version} if head.version is not None else {"v": {"$exists": False}}
+        update: Doc = {"$set": body, "$push": seen}
+        if head.version is None:
+            update["$unset"] = {LEGACY: ""}
+        return await self.heads.update({"_id": client_id, **same}, update) is not None
 
     async def newest(self, client_id: str, count: int, before: Key | None = None) -> list[Doc]:
         """The `count` newest entries (older than `before`, when given), newest first.

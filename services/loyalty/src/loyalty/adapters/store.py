@@ -36,7 +36,7 @@ from plumbing.recent import Recent
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
-from loyalty.adapters.chain import Chain
+from loyalty.adapters.chain import Chain, Conflict
 from loyalty.domain.earning import (
     DEFAULT_REMINDER_DAYS,
     EarnRule,
@@ -169,7 +169,8 @@ class Pages:
     names them, never changed (an erasure writes new pages and drops the old ones).
 
     A page's `_id` carries a random part: two writers racing from the same state may seal
-    different entries, and the loser's page is simply never named by any state."""
+    different entries. The loser's pages are named by no state, and it drops them before
+    it reads again (`drop`)."""
 
     def __init__(self, db: AsyncDatabase[Doc], tenant: str) -> None:
         self.col = db[PAGES]
@@ -196,6 +197,8 @@ class Pages:
         await insert_new(self.col, pages)
 
     async def drop(self, ids: Sequence[str]) -> None:
+        if not ids:
+            return
         async with write_gate(self.col):
             for page_id in ids:
                 await self.col.delete_one({"_id": page_id})
@@ -310,9 +313,13 @@ class Accounts:
         account = loaded.account
         following = self.next_state(loaded, events)
         await self.pages.write(following.pages)
-        await self.chain.append(
-            account.client_id, account.version + 1, following.state, hints=following.hints
-        )
+        try:
+            await self.chain.append(
+                account.client_id, account.version + 1, following.state, hints=following.hints
+            )
+        except Conflict:
+            await self.pages.drop([str(p["_id"]) for p in following.pages])
+            raise
         replaced = loaded.pages if loaded.reseal else []
         written(loaded, following)
         if replaced:

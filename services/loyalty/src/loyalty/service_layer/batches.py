@@ -138,6 +138,7 @@ class PurchaseBatches:
         lost = await accounts.chain.append_many(
             [(c, loaded[c].account.version + 1, n.state) for c, n in nexts.items()]
         )
+        await accounts.pages.drop([str(p["_id"]) for c in lost for p in nexts[c].pages])
         for client in lost:
             self._accounts.pop((tenant, client), None)
         for client in changed:
