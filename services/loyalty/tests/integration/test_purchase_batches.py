@@ -277,6 +277,20 @@ async def test_erasure_scrubs_the_notes_of_sealed_pages(db: AsyncDatabase[Doc]) 
         assert all("note" not in e for e in unpacked(page)["entries"])
 
 
+async def test_an_erasure_that_keeps_losing_its_race_fails_so_that_it_is_retried(
+    db: AsyncDatabase[Doc], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await program_on(db, "t1")
+    await points.purchase_recorded(db, "t1", purchase("c1", "I-1"))
+
+    async def always_second(self: Accounts, loaded: object, events: object) -> None:
+        raise Conflict("c1")
+
+    monkeypatch.setattr(Accounts, "save", always_second)
+    with pytest.raises(RuntimeError, match="kept changing"):
+        await points.erase(db, "t1", "c1")
+
+
 async def test_the_expiry_job_keeps_the_sealed_history(db: AsyncDatabase[Doc]) -> None:
     await program_on(db, "t1")
     for i in range(PAGE + 3):

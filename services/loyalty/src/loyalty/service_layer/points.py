@@ -501,6 +501,8 @@ async def erase(db: AsyncDatabase[Doc], tenant: str, client_id: str) -> None:
             continue
         await accounts.forget_old_states(client_id)
         return
+    # Not a silent success: the consumer retries the erasure (and parks it if it fails).
+    raise RuntimeError(f"account {client_id} kept changing under {ATTEMPTS} attempts")
 
 
 # ---------------------------------------------------------------- program (L1)
