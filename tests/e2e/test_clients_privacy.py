@@ -9,7 +9,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from plumbing import topics
-from plumbing.testing import KAFKA_BOOTSTRAP, Graph
+from plumbing.testing import KAFKA_BOOTSTRAP, Graph, eventually
 
 ERRORS = "userErrors { field message code }"
 ERASE = f"mutation($id: ID!) {{ eraseClient(id: $id) {{ client {{ id }} {ERRORS} }} }}"
@@ -147,3 +147,32 @@ async def test_the_client_sees_only_its_own_card_and_not_staff_notes(
     staff = await owner("query($id: ID!) { client(id: $id) { notes { text } } }", {"id": mine})
     assert staff["client"]["notes"] == [{"text": "staff only"}]
     assert (await me.raw(EXPORT, {"id": mine}))["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_the_clients_own_timeline_leaves_out_the_studios_notes_and_tasks(
+    owner: Graph, graphs: Callable[..., Graph], tenant: str
+) -> None:
+    mine = await card(owner, "timeline@example.com")
+    note = "Cliente conflictivo, no dar descuentos"
+    for n in range(3):
+        await owner(
+            "mutation($c: ID!, $t: String!) { addClientNote(clientId: $c, text: $t) "
+            "{ userErrors { code } } }",
+            {"c": mine, "t": f"{note} {n}"},
+        )
+    timeline = "query($id: ID!) { client(id: $id) { timeline(first: 2) { edges { node { kind summary } } } } }"
+
+    async def kinds(graph: Graph, query: str, path: str) -> list[str]:
+        data = await graph(query, {"id": mine})
+        return [e["node"]["kind"] for e in data[path]["timeline"]["edges"]]
+
+    staff_sees = await eventually(
+        lambda: kinds(owner, timeline, "client"), until=lambda k: k.count("note_added") == 2
+    )
+    assert staff_sees == ["note_added", "note_added"]
+    me = graphs(tenant, "CLIENT", client_id=mine)
+    own = await me("{ me { timeline(first: 2) { edges { node { kind summary } } } } }")
+    edges = own["me"]["timeline"]["edges"]
+    # The card's creation, read past the newer notes the client does not see.
+    assert [e["node"]["kind"] for e in edges] == ["client_created"]
+    assert all(note not in e["node"]["summary"] for e in edges)

@@ -11,6 +11,19 @@ from typing import Any
 
 LANGUAGES = ("en", "es", "it")
 
+# Facts about the studio's own work on a client (its notes, tasks, funnel, bounced
+# messages): shown to staff, left out of the timeline the client or a partner reads, as
+# the card's `notes` are.
+STAFF_ONLY = frozenset(
+    {
+        "note_added",
+        "task_created",
+        "task_completed",
+        "client_moved_in_funnel",
+        "notification_bounced",
+    }
+)
+
 # fact -> language -> template over the event's data (str.format_map, missing -> "?")
 TEMPLATES: dict[str, dict[str, str]] = {
     "client_created": {

@@ -31,8 +31,9 @@ from pydantic import ValidationError
 from strawberry.types import Info
 
 from crm.adapters.store import HIDDEN, Store
+from crm.adapters.timelines import Key, key_of
 from crm.domain import rules
-from crm.domain.timeline import summarise
+from crm.domain.timeline import STAFF_ONLY, summarise
 from crm.events import (
     AppLoggedOut,
     AppSessionStarted,
@@ -134,6 +135,24 @@ def _may_see(info: Info[Any, Any], client_id: str) -> bool:
     return bool(
         principal.is_staff or principal.has(Role.PARTNER) or principal.client_id == client_id
     )
+
+
+async def _visible_timeline(
+    info: Info[Any, Any], client_id: str, count: int, before: Key | None
+) -> list[Doc]:
+    """The `count` newest entries this caller may read (one more than a page tells
+    whether there is a next page). Staff read everything; others do not read the studio's
+    own work (`STAFF_ONLY`), and pages are read on until `count` remain."""
+    timelines = _store(info).timelines
+    if context_of(info).principal.is_staff:
+        return await timelines.newest(client_id, count, before)
+    kept: list[Doc] = []
+    while True:
+        read = await timelines.newest(client_id, count, before)
+        kept += [e for e in read if e.get("kind") not in STAFF_ONLY]
+        if len(kept) >= count or len(read) < count:
+            return kept[:count]
+        before = key_of(read[-1])
 
 
 # ---------------------------------------------------------------------- client entity
@@ -266,8 +285,7 @@ class Client:
                 raise BadInput(
                     "the cursor is not one this API returned", code="BAD_CURSOR"
                 ) from None
-        # One more than the page: whether there is a next page.
-        entries = await _store(info).timelines.newest(str(self.id), size + 1, before)
+        entries = await _visible_timeline(info, str(self.id), size + 1, before)
         language = (await studio_settings(ctx.db, ctx.tenant)).language
         edges = []
         for entry in entries[:size]:
