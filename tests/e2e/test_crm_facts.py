@@ -397,3 +397,30 @@ async def test_c9_timeline_and_activity_of_a_client(
     other = graphs(owner.tenant, "CLIENT", client_id=carla)
     refused = await other.raw(CARD, {"d": tomorrow})
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"  # staff only
+
+
+async def test_k7_facts_about_a_card_created_a_moment_ago_are_accepted(
+    owner: Graph, graphs: Callable[..., Graph]
+) -> None:
+    partner = graphs(owner.tenant, "PARTNER", subject="partner-1")
+    task = 'mutation($c: ID) { createTask(title: "Welcome call", clientId: $c) { userErrors { code } } }'
+    now = datetime.now(UTC).replace(microsecond=0)
+    for n in range(3):
+        # The card's event is still on its way to crm when the facts arrive.
+        created = await owner(CREATE_CLIENT, {"f": f"Nueva{n}", "l": "Cliente"})
+        client = created["createClient"]["client"]["id"]
+        sale = {
+            "clientId": client,
+            "invoiceNumber": f"NEW-{n}",
+            "channel": "IN_STUDIO",
+            "occurredAt": iso(now),
+            "lines": [{"category": "SERVICE", "itemId": "yoga", "name": "Yoga", "amount": "20.00"}],
+            "payments": [{"method": "CASH", "amount": "20.00"}],
+        }
+        bought = await partner(PURCHASE, {"input": sale})
+        assert bought["recordPurchase"]["userErrors"] == [] and bought["recordPurchase"]["accepted"]
+        assert (await owner(task, {"c": client}))["createTask"]["userErrors"] == []
+    stranger = await partner(
+        PURCHASE, {"input": {**sale, "clientId": "nobody", "invoiceNumber": "X"}}
+    )
+    assert codes(stranger["recordPurchase"]) == ["UNKNOWN_CLIENT"]

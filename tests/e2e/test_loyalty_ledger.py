@@ -130,7 +130,7 @@ async def test_l3_bad_redemptions(owner: Graph, graphs: Any) -> None:
     payload = await redeem(owner, client, "  ", "1.00", "IN_STUDIO")
     assert payload["userErrors"][0]["field"] == ["invoiceNumber"]
     unknown = await redeem(owner, "no-such-client", "X-2", "1.00", "IN_STUDIO")
-    assert [e["code"] for e in unknown["userErrors"]] == ["INSUFFICIENT_POINTS"]  # empty
+    assert [e["code"] for e in unknown["userErrors"]] == ["CLIENT_NOT_FOUND"]
     # A client pays in the app for itself only (L8: never with someone else's points).
     me = graphs(owner.tenant, "CLIENT", client_id=client, subject="app-user")
     body = await me.raw(REDEEM, {"c": other, "i": "X-3", "a": "1.00", "ch": "APP", "b": None})
@@ -246,6 +246,23 @@ async def test_l6_grant_and_deduct_with_note_and_actor(owner: Graph, graphs: Any
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     acc = await account(owner, client)
     assert acc["balance"] == 180 == ledger_sum(acc)
+
+
+async def test_l6_grants_reach_cards_made_a_moment_ago_and_no_unknown_ones(
+    owner: Graph,
+) -> None:
+    await configure(owner, **SEED)
+    for n in range(3):
+        client = await create_client(owner, f"Recien{n}")  # its card event still on the way
+        granted = await grant(owner, client, 50, "Welcome")
+        assert granted["userErrors"] == [] and granted["account"]["balance"] == 50
+    for stranger in ("nobody", "01a2b3c4d5e6f708090a0b0c0d0e0f10"):
+        refused = await grant(owner, stranger, 10, "x")
+        assert [e["code"] for e in refused["userErrors"]] == ["CLIENT_NOT_FOUND"]
+        body = await owner.raw(DEDUCT, {"c": stranger, "p": 1, "n": "x"})
+        assert [e["code"] for e in body["data"]["deductPoints"]["userErrors"]] == [
+            "CLIENT_NOT_FOUND"
+        ]
 
 
 async def test_l11_refund_takes_back_earned_and_returns_spent_once(owner: Graph) -> None:

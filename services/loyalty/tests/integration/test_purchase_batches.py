@@ -252,6 +252,7 @@ async def test_an_invoice_in_a_sealed_page_can_still_be_refunded(db: AsyncDataba
 
 async def test_erasure_scrubs_the_notes_of_sealed_pages(db: AsyncDatabase[Doc]) -> None:
     await program_on(db, "t1")
+    await points.remember_client(db, "t1", "c1", {"known": True})  # its card event
     for i in range(3 * PAGE):
         await points.grant(
             db,

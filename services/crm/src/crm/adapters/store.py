@@ -25,6 +25,7 @@ from typing import Any
 from plumbing.consumer import SEEN_FIELD, SEEN_KEEP
 from plumbing.contracts import EventData
 from plumbing.envelope import Envelope
+from plumbing.late import awaited
 from plumbing.mongo import (
     Doc,
     DuplicateKeyError,
@@ -200,6 +201,11 @@ class Store:
 
     async def profile(self, client_id: str) -> Doc | None:
         return await by_id(self.profiles, client_id, HIDDEN)
+
+    async def awaited_profile(self, client_id: str) -> Doc | None:
+        """The client's profile, waiting a little for a card created just now
+        (`plumbing.late`): a partner may report a sale right after creating the card."""
+        return await awaited(lambda: self.profile(client_id))
 
     async def period(self, doc_id: str) -> Doc | None:
         return await by_id(self.periods, doc_id, HIDDEN)

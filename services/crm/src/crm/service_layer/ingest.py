@@ -96,8 +96,9 @@ def _camel(name: str) -> str:
     return head + "".join(p.title() for p in rest)
 
 
-async def problems_of(store: Store, data: EventData) -> list[Problem]:
-    """Everything that makes a fact unusable, in the caller's words."""
+async def problems_of(store: Store, data: EventData, *, caller: bool = False) -> list[Problem]:
+    """Everything that makes a fact unusable, in the caller's words. A `caller` of the
+    graph waits a little for a client created just now (`Store.awaited_profile`)."""
     problems: list[Problem] = []
     for name, value in _times(data):
         if value.tzinfo is None:
@@ -105,7 +106,8 @@ async def problems_of(store: Store, data: EventData) -> list[Problem]:
                 Problem(f"{_camel(name)} needs a time zone offset", "NAIVE_TIME", (_camel(name),))
             )
     client_id = client_of(data)
-    if client_id is not None and await store.profile(client_id) is None:
+    profile_of = store.awaited_profile if caller else store.profile
+    if client_id is not None and await profile_of(client_id) is None:
         problems.append(Problem(f"unknown client {client_id!r}", "UNKNOWN_CLIENT", ("clientId",)))
     match data:
         case SessionScheduled():
@@ -212,7 +214,7 @@ async def record(store: Store, facts: list[EventData]) -> Outcome:
     waitlist place also books). The first fact decides the natural key."""
     problems: list[Problem] = []
     for data in facts:
-        problems.extend(await problems_of(store, data))
+        problems.extend(await problems_of(store, data, caller=True))
     if problems:
         return Outcome(problems=problems)
     main = facts[0]

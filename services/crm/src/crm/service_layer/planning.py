@@ -36,7 +36,7 @@ async def create_task(
         problems.append(Problem("dueAt needs a time zone offset", "NAIVE_TIME", ("dueAt",)))
     if priority not in PRIORITIES:
         problems.append(Problem(f"unknown priority {priority!r}", "BAD_PRIORITY", ("priority",)))
-    if client_id and await store.profile(client_id) is None:
+    if client_id and await store.awaited_profile(client_id) is None:
         problems.append(Problem(f"unknown client {client_id!r}", "UNKNOWN_CLIENT", ("clientId",)))
     if problems:
         return None, problems
@@ -131,7 +131,7 @@ async def move_client(
     problems: list[Problem] = []
     if stage is None:
         problems.append(Problem(f"unknown stage {stage_id!r}", "UNKNOWN_STAGE", ("stageId",)))
-    if await store.profile(client_id) is None:
+    if await store.awaited_profile(client_id) is None:
         problems.append(Problem(f"unknown client {client_id!r}", "UNKNOWN_CLIENT", ("clientId",)))
     if problems or stage is None:
         return None, problems

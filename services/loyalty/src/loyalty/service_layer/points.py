@@ -12,6 +12,7 @@ from typing import Any
 
 from plumbing.contracts import EventData
 from plumbing.ids import new_id
+from plumbing.late import awaited
 from plumbing.mongo import Doc
 from plumbing.studio import studio_settings
 from pymongo.asynchronous.database import AsyncDatabase
@@ -130,12 +131,15 @@ async def change(
     at the balance, the lots and the keys."""
     accounts = Accounts(db, tenant, catalog)
     currency = (await studio_settings(db, tenant)).currency
+    if must_exist and await awaited(lambda: accounts.chain.head(client_id)) is None:
+        # Nothing ever told loyalty of this client: no card event (after a short wait
+        # for a card created a moment ago), no purchase, no visit.
+        raise LoyaltyError("CLIENT_NOT_FOUND", f"no client {client_id} in this studio")
     for attempt in range(ATTEMPTS):
         # First trust the head (one read less); after a conflict, walk to the newest state.
         loaded = await accounts.load(client_id, walk=attempt > 0, history=history)
         if must_exist and loaded.erased:
-            # The account of an unknown card opens on first use (the clients service may
-            # announce the card a little later); an erased client takes no new movements.
+            # An erased client takes no new movements.
             raise LoyaltyError("CLIENT_NOT_FOUND", f"no client {client_id} in this studio")
         try:
             entries = decide(loaded)
