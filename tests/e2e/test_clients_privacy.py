@@ -176,3 +176,20 @@ async def test_the_clients_own_timeline_leaves_out_the_studios_notes_and_tasks(
     # The card's creation, read past the newer notes the client does not see.
     assert [e["node"]["kind"] for e in edges] == ["client_created"]
     assert all(note not in e["node"]["summary"] for e in edges)
+
+
+async def test_lists_that_name_an_erased_client_still_answer(owner: Graph) -> None:
+    client = await card(owner, "gone@example.com")
+    task = 'mutation($c: ID) { createTask(title: "Call back", clientId: $c, priority: URGENT) { userErrors { code } } }'
+    assert (await owner(task, {"c": client}))["createTask"]["userErrors"] == []
+    assert (await owner(ERASE, {"id": client}))["eraseClient"]["userErrors"] == []
+    listed = await owner.raw("{ tasks { title client { id firstName lastName status email } } }")
+    assert "errors" not in listed, listed
+    [entry] = [t for t in listed["data"]["tasks"] if t["client"]["id"] == client]
+    assert entry["client"] == {
+        "id": client,
+        "firstName": "",
+        "lastName": "",
+        "status": "ARCHIVED",
+        "email": None,
+    }

@@ -271,6 +271,16 @@ async def test_an_erased_client_is_forgotten(owner: Graph) -> None:
         return count
 
     await eventually(total, until=lambda n: n == 0, timeout=60)
+    # Neither an erased client nor an id no card ever had takes a rank.
+    for stranger in (ana, "nope"):
+        refused = (await owner(ASSIGN, {"c": stranger, "r": white}))["assignRank"]
+        assert codes(refused) == ["UNKNOWN_CLIENT"]
+    assert await total() == 0
+    rows = await owner.raw(
+        "query($c: ID!) { rankReport(categoryId: $c) { edges { node { client { id } } } } }",
+        {"c": category_id},
+    )
+    assert "errors" not in rows and rows["data"]["rankReport"]["edges"] == []
 
 
 SIGN_OFF = """

@@ -76,7 +76,17 @@ async def load_client(ctx: RequestContext, client_id: str) -> Client | None:
 
 
 async def resolve_client_reference(info: Info[Any, Any], id: strawberry.ID) -> Client | None:
-    return await load_client(context_of(info), str(id))
+    """A client another subgraph names (a task, a booking of the day, a rank). A card
+    erased since then resolves to what is left of it (no name, status ARCHIVED), so the
+    caller's list shows an erased client instead of failing as a whole."""
+    ctx = context_of(info)
+    client = await load_client(ctx, str(id))
+    if client is not None or not ctx.principal.has(*READERS):
+        return client
+    doc = await repo_of(ctx).client(str(id))
+    if doc is None or not doc.get("erased"):
+        return None
+    return Client.from_doc({**doc, "first_name": "", "last_name": ""})
 
 
 Client.resolve_reference = classmethod(  # type: ignore[attr-defined]

@@ -362,11 +362,10 @@ class Store:
         docs = await asyncio.gather(*(self.member(i) for i in ids))
         return {m.client_id: m for m in docs if m is not None}
 
-    async def ensure_member(self, client_id: str, at: datetime, *, from_card: bool) -> None:
-        """Create the client's document if missing. `from_card`: the clients context told
-        us about the client (client_created); otherwise staff acted on a client whose
-        card event has not arrived yet (consumers may lag), and the card confirms later.
-        $setOnInsert makes a replay, or a race between the two, harmless."""
+    async def ensure_member(self, client_id: str, at: datetime) -> None:
+        """Create the client's document when the clients context tells us of the client
+        (client_created). $setOnInsert makes a replay harmless; `card` also confirms a
+        document staff created before their actions waited for the card."""
         update: Doc = {
             "$setOnInsert": {
                 "client_id": client_id,
@@ -374,17 +373,13 @@ class Store:
                 "history": [],
                 "version": 0,
                 "created_at": at,
-            }
+            },
+            "$set": {"card": True},
         }
-        if from_card:
-            update["$set"] = {"card": True}
-        else:
-            update["$setOnInsert"]["card"] = False
         try:
             await self.members.update({"_id": client_id}, update, upsert=True)
-        except DuplicateKeyError:
-            if from_card:  # created concurrently by staff: confirm the card
-                await self.members.update({"_id": client_id}, {"$set": {"card": True}})
+        except DuplicateKeyError:  # two upserts raced: the document is there now
+            await self.members.update({"_id": client_id}, {"$set": {"card": True}})
 
     async def save_member(
         self,

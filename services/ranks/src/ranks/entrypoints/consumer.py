@@ -56,7 +56,7 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
 
     async def client_created(event: Envelope) -> None:
         data = readers.ClientCreatedRead.model_validate(event.data)
-        await store(event.tenant).ensure_member(data.client_id, event.time, from_card=True)
+        await store(event.tenant).ensure_member(data.client_id, event.time)
 
     async def client_erased(event: Envelope) -> None:
         data = readers.ClientErasedRead.model_validate(event.data)

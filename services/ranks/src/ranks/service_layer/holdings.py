@@ -8,13 +8,13 @@ brought up to date for the categories that changed.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from plumbing.contracts import EventData
 from plumbing.ids import new_id
+from plumbing.late import CARD_WAIT, awaited
 
 from ranks.adapters.store import Conflict, Member, Program, RosterRow, Store
 from ranks.domain.model import (
@@ -47,7 +47,6 @@ ATTEMPTS = 8
 # A client card and its first visit travel on different topics: wait a little for the
 # card before calling the client unknown.
 UNKNOWN_CLIENT_WAIT = (0.25, 0.5, 1.0, 1.5)
-STAFF_WAIT = (0.2, 0.3)
 
 
 class UnknownClient(Exception):
@@ -143,21 +142,14 @@ def eligible_event(
 
 
 async def load_member(
-    store: Store, client_id: str, *, wait: bool = True, create_at: datetime | None = None
+    store: Store, client_id: str, *, wait: bool = True, staff: bool = False
 ) -> Member:
     """The client's document. A visit for a client nobody told us about is refused
-    (after a short wait for the card event); staff acting on a client (`create_at`)
-    create the document instead, since the card event may simply be late."""
-    member = await store.member(client_id)
-    pauses = STAFF_WAIT if create_at is not None else UNKNOWN_CLIENT_WAIT if wait else ()
-    for pause in pauses:
-        if member is not None:
-            break
-        await asyncio.sleep(pause)
-        member = await store.member(client_id)
-    if member is None and create_at is not None:
-        await store.ensure_member(client_id, create_at, from_card=False)
-        member = await store.member(client_id)
+    (after a short wait for the card event). Staff acting on a client wait longer for a
+    card created a moment ago (`plumbing.late`), then are refused too: a rank for an id
+    no card ever had would sit in the report with nobody behind it."""
+    pauses = CARD_WAIT if staff else UNKNOWN_CLIENT_WAIT if wait else ()
+    member = await awaited(lambda: store.member(client_id), pauses)
     if member is None:
         raise UnknownClient(client_id)
     return member
@@ -201,7 +193,7 @@ async def change_by_hand(
 ) -> ManualResult:
     """Assign, promote or demote (R7). Raises RankRefused or UnknownClient."""
     for _ in range(ATTEMPTS):
-        member = await load_member(store, client_id, create_at=now)
+        member = await load_member(store, client_id, staff=True)
         holding, change = manual_change(
             category,
             member.holdings.get(category.id),
@@ -243,7 +235,7 @@ async def change_stripe_by_hand(
     """Award the next stripe or take the last one back. Raises RankRefused or
     UnknownClient."""
     for _ in range(ATTEMPTS):
-        member = await load_member(store, client_id, create_at=now)
+        member = await load_member(store, client_id, staff=True)
         holding, change = stripe_change(
             category,
             member.holdings.get(category.id),
@@ -282,7 +274,7 @@ async def sign_off_skill(
     """B1: staff confirm a skill of the next step (stripe or rank); the last missing one
     may complete the criteria, which then promotes or announces like a visit does."""
     for _ in range(ATTEMPTS):
-        member = await load_member(store, client_id, create_at=now)
+        member = await load_member(store, client_id, staff=True)
         signed = sign_off(category, member.holdings.get(category.id), skill)
         changed, history, events = await _settle_member(
             store, program, member, {category.id: signed}, now, zone, since=now
