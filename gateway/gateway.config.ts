@@ -215,6 +215,55 @@ if (tracing) {
   });
 }
 
+// Partners trade an API key for a PARTNER token at the clients service
+// (`POST /auth/partner-token` with `Authorization: ApiKey <key>`, docs/security.md). The
+// gateway passes that one route on, before any token is asked for, so a partner system
+// needs only the gateway's address.
+const PARTNER_TOKEN_PATH = '/auth/partner-token';
+
+function partnerTokenUrl(): string {
+  const clients =
+    env.CLIENTS_URL ||
+    /@join__graph\(name: "clients", url: "([^"]+)"\)/.exec(readFileSync(supergraphPath, 'utf8'))?.[1];
+  if (!clients) throw new Error('the supergraph names no clients subgraph URL; set CLIENTS_URL');
+  return new URL(PARTNER_TOKEN_PATH, clients).toString();
+}
+
+const partnerTokenTarget = partnerTokenUrl();
+
+type RouteHook = {
+  request: Request;
+  url: URL;
+  endResponse(response: Response): void;
+};
+
+const partnerTokenRoute = {
+  async onRequest({ request, url, endResponse }: RouteHook): Promise<void> {
+    if (url.pathname !== PARTNER_TOKEN_PATH) return;
+    const headers: Record<string, string> = {};
+    for (const name of ['authorization', 'content-type', 'x-request-id']) {
+      const value = request.headers.get(name);
+      if (value) headers[name] = value;
+    }
+    try {
+      const upstream = await fetch(partnerTokenTarget, {
+        method: request.method,
+        headers,
+        body: request.method === 'POST' ? await request.text() : undefined,
+        signal: AbortSignal.timeout(10_000),
+      });
+      endResponse(
+        new Response(await upstream.text(), {
+          status: upstream.status,
+          headers: { 'content-type': upstream.headers.get('content-type') ?? 'application/json' },
+        }),
+      );
+    } catch {
+      endResponse(Response.json({ error: 'the token service cannot be reached; try again' }, { status: 503 }));
+    }
+  },
+};
+
 export const gatewayConfig = defineConfig({
   supergraph: () => readFileSync(supergraphPath, 'utf8'),
   // Milliseconds; the CLI refuses less than 10 s.
@@ -283,6 +332,7 @@ export const gatewayConfig = defineConfig({
       : false,
 
   plugins: () => [
+    partnerTokenRoute,
     // Fragments are flattened so that a client using fragments is not punished for it.
     maxDepthPlugin({ n: maxDepth, flattenFragments: true }),
     maxTokensPlugin({ n: maxTokens }),

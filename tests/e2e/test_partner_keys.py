@@ -1,15 +1,17 @@
 """P3: partner API keys — created and revoked by OWNER/ADMIN, stored hashed, scoped, and
-exchanged for short-lived PARTNER tokens."""
+exchanged through the gateway for short-lived PARTNER tokens; scopes read the same
+whether a token spells them `ingest:sales` or as the graph's `INGEST_SALES`."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import httpx
-from plumbing.testing import MONGO_URL, SERVICE_PORTS, Graph
+from plumbing.testing import GATEWAY_URL, MONGO_URL, Graph
 from pymongo import AsyncMongoClient
 
-EXCHANGE = f"http://127.0.0.1:{SERVICE_PORTS['clients']}/auth/partner-token"
+# Partners need only the gateway's address: it passes the exchange on to the clients service.
+EXCHANGE = GATEWAY_URL.removesuffix("/graphql") + "/auth/partner-token"
 CREATE_KEY = """
 mutation($n: String!, $s: [PartnerScope!]!) {
   createPartnerKey(name: $n, scopes: $s) { secret partnerKey { id name scopes revokedAt } userErrors { code field } }
@@ -77,3 +79,14 @@ async def test_bad_keys_and_callers_are_refused(owner: Graph, graphs: Any) -> No
     empty = (await owner(CREATE_KEY, {"n": " ", "s": []}))["createPartnerKey"]
     assert {e["code"] for e in empty["userErrors"]} == {"INVALID_NAME", "REQUIRED"}
     assert empty["secret"] is None
+
+
+async def test_scopes_spelled_as_the_graph_names_them_are_understood(
+    owner: Graph, graphs: Any
+) -> None:
+    readers = graphs(owner.tenant, "PARTNER", scopes=["CLIENTS_READ"])
+    assert (await readers("{ clients { totalCount } }"))["clients"]["totalCount"] == 0
+    refused = await readers.raw(
+        'mutation { createClient(input: {firstName: "No", lastName: "Scope"}) { client { id } } }'
+    )
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"

@@ -26,6 +26,17 @@ def test_a_valid_token_gives_tenant_roles_and_subject() -> None:
     assert principal.is_staff
 
 
+def test_partner_scopes_read_the_same_in_either_spelling() -> None:
+    token = mint_token(
+        SECRET,
+        tenant="dojo-1",
+        roles=["PARTNER"],
+        subject="partner:k1",
+        scopes=["INGEST_SALES", "clients:read", " Ingest_Bookings "],
+    )
+    assert verifier().verify(token).scopes == {"ingest:sales", "clients:read", "ingest:bookings"}
+
+
 @pytest.mark.parametrize(
     ("token", "reason"),
     [

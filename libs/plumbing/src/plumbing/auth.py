@@ -106,8 +106,20 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
         subject=str(claims["sub"]),
         roles=roles,
         client_id=str(client_id) if client_id else None,
-        scopes=frozenset(str(s) for s in scopes) if isinstance(scopes, list) else frozenset(),
+        scopes=frozenset(scope_name(s) for s in scopes)
+        if isinstance(scopes, list)
+        else frozenset(),
     )
+
+
+def scope_name(scope: object) -> str:
+    """A partner scope as the services check it (`ingest:sales`), also when a token spells
+    it as the graph's `PartnerScope` enum does (`INGEST_SALES`)."""
+    text = str(scope).strip().lower()
+    if ":" not in text and "_" in text:
+        area, _, action = text.partition("_")
+        return f"{area}:{action}"
+    return text
 
 
 def mint_token(
