@@ -264,6 +264,33 @@ const partnerTokenRoute = {
   },
 };
 
+// Every error a caller can fix carries a code. The gateway's own checks leave two kinds
+// without one: a variable whose value its type refuses (an unknown enum value, a string
+// for an Int) and a missing or invalid token.
+const CALLER_ERROR_CODES: Array<[RegExp, string]> = [
+  [/^Variable "\$/, 'BAD_USER_INPUT'],
+  [/^(Unauthenticated|Invalid (JWT|authentication))/, 'UNAUTHENTICATED'],
+];
+
+type CodedError = { message: string; extensions?: Record<string, unknown> };
+
+function withCodes(result: unknown): void {
+  const results = Array.isArray(result) ? result : [result];
+  for (const one of results) {
+    for (const error of ((one as { errors?: CodedError[] } | null)?.errors ?? [])) {
+      if (error.extensions?.code) continue;
+      const code = CALLER_ERROR_CODES.find(([pattern]) => pattern.test(error.message))?.[1];
+      if (code) error.extensions = { ...(error.extensions ?? {}), code };
+    }
+  }
+}
+
+const callerErrorCodes = {
+  onResultProcess({ result }: { result: unknown }): void {
+    withCodes(result);
+  },
+};
+
 export const gatewayConfig = defineConfig({
   supergraph: () => readFileSync(supergraphPath, 'utf8'),
   // Milliseconds; the CLI refuses less than 10 s.
@@ -333,6 +360,7 @@ export const gatewayConfig = defineConfig({
 
   plugins: () => [
     partnerTokenRoute,
+    callerErrorCodes,
     // Fragments are flattened so that a client using fragments is not punished for it.
     maxDepthPlugin({ n: maxDepth, flattenFragments: true }),
     maxTokensPlugin({ n: maxTokens }),

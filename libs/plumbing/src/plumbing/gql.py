@@ -149,7 +149,27 @@ def _should_mask(error: GraphQLError) -> bool:
     return True
 
 
+def _with_code(error: GraphQLError) -> GraphQLError:
+    """A caller's error with a code: a variable whose value does not fit its type
+    (`Variable '$at' got invalid value 'yesterday'`, an unknown enum value, a malformed
+    date) is BAD_USER_INPUT, like the other errors a caller can fix."""
+    if (error.extensions or {}).get("code") or not error.message.startswith("Variable '$"):
+        return error
+    return GraphQLError(
+        message=error.message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=error.original_error,
+        extensions={**(error.extensions or {}), "code": "BAD_USER_INPUT"},
+    )
+
+
 class _Masking(MaskErrors):
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return [_with_code(e) for e in super()._process_errors(errors)]
+
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         unavailable = isinstance(error.original_error, PyMongoError)
         return GraphQLError(
