@@ -72,7 +72,7 @@ query($d: Date!) {
       giftCards { code balance { amount currency } }
       hasApp appPlatform
     }
-    timeline(first: 50) { edges { node { kind summary source } } }
+    timeline(first: 50) { edges { node { kind summary source at } } }
   } } }
 }"""
 SUMMARY = """
@@ -389,6 +389,10 @@ async def test_c9_timeline_and_activity_of_a_client(
     summaries = {e["node"]["kind"]: e["node"]["summary"] for e in shown["timeline"]["edges"]}
     assert summaries["purchase_recorded"] == "Compra F-7: 80.00, 50.00 pendiente"  # Spanish studio
     assert summaries["app_session_started"] == "Abrió la app (IOS)"
+    # Facts sit on the timeline when they happened, not when they were reported.
+    ats = {e["node"]["kind"]: e["node"]["at"] for e in shown["timeline"]["edges"]}
+    for kind in ("visit_recorded", "purchase_recorded", "app_session_started"):
+        assert datetime.fromisoformat(ats[kind]) == before, (kind, ats[kind])
 
     # A refund takes the sale off the unpaid list; CLIENT sees only itself.
     assert (await owner(REFUND, {"inv": "F-7", "at": iso(now)}))["refundPurchase"]["accepted"]

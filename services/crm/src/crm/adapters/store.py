@@ -20,8 +20,10 @@ Collections:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
+from plumbing.clock import as_utc
 from plumbing.consumer import SEEN_FIELD, SEEN_KEEP
 from plumbing.contracts import EventData
 from plumbing.envelope import Envelope
@@ -47,10 +49,29 @@ OUTBOX_COLLECTIONS = (FACTS, TASKS, FUNNELS)
 HIDDEN = {"_outbox": 0, "_events": 0}
 
 
+# Where a fact's data says when it happened: a visit attended yesterday and reported
+# today sits at yesterday on the timeline.
+HAPPENED = ("occurred_at", "attended_at", "reported_at")
+
+
+def happened_at(envelope: Envelope) -> datetime:
+    """When the fact happened, by its data, never later than the event says it was
+    told (a time in the future would pin it above everything that follows)."""
+    for name in HAPPENED:
+        raw = envelope.data.get(name)
+        try:
+            value = datetime.fromisoformat(raw) if isinstance(raw, str) else raw
+        except ValueError:
+            continue
+        if isinstance(value, datetime):
+            return min(as_utc(value), as_utc(envelope.time))
+    return envelope.time
+
+
 def _timeline_entry(envelope: Envelope) -> Doc:
     return {
         "id": envelope.id,
-        "at": envelope.time,
+        "at": happened_at(envelope),
         "type": envelope.type,
         "kind": envelope.fact,
         "data": envelope.data,
