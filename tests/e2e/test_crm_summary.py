@@ -4,6 +4,7 @@ from the read models the consumer keeps."""
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -169,7 +170,7 @@ async def test_k1_to_k6_a_scripted_day(owner: Graph, producer: AIOKafkaProducer)
         membership("m-elena", elena, "ACTIVE", -1, 30, 0, [("AVAILABLE", None)]),
     ):
         ok(await owner(MEMBERSHIP, {"input": m}))
-    # Balance must be known before the bookings, to count "balance but no booking".
+    # Balances known before the bookings (the other order: the test after this one).
     await eventually(
         lambda: owner(SUMMARY, {"d": today.isoformat()}),
         until=lambda s: (
@@ -407,3 +408,45 @@ async def test_k6_twelve_months_without_use_or_notifications(
     # Bad input to the summary: an unknown period is refused by the schema.
     bad = await owner.raw('{ crmSummary(date: "2026-01-01", period: WEEK) { withApp } }')
     assert bad["errors"]
+
+
+async def test_k3_a_booking_reported_before_the_balance_still_counts(
+    owner: Graph, producer: AIOKafkaProducer
+) -> None:
+    await seed_studio(producer, owner.tenant, "Europe/Madrid", "es")
+    today = datetime.now(MADRID).date()
+    early = await make_client(owner, producer, 1, "Early", "Booker")
+    idle = await make_client(owner, producer, 2, "Idle", "Holder")
+    ok(
+        await owner(
+            SESSION, {"id": "K3", "svc": "yoga", "pro": "p", "at": local(today, 20), "cap": 5}
+        )
+    )
+    booked = {"id": "K3-B", "c": early, "s": "K3", "st": "BOOKED", "app": False, "k": "CLASS"}
+    ok(await owner(BOOKING, {**booked, "at": datetime.now(UTC).isoformat()}))
+    await eventually(
+        lambda: owner(SUMMARY, {"d": today.isoformat()}),
+        until=lambda s: s["crmSummary"]["bookedToday"]["count"] == 1,
+        timeout=30,
+    )
+    # The billing partner reports both clients' memberships only after the booking.
+    for mid, client in (("K3-M1", early), ("K3-M2", idle)):
+        membership = {
+            "id": mid,
+            "clientId": client,
+            "plan": "Plan",
+            "status": "ACTIVE",
+            "validFrom": (today - timedelta(days=1)).isoformat(),
+            "validUntil": (today + timedelta(days=30)).isoformat(),
+            "toleranceDays": 0,
+            "reportedAt": datetime.now(UTC).isoformat(),
+            "credits": [{"id": f"{mid}-c", "kind": "CLASS", "status": "AVAILABLE"}],
+        }
+        ok(await owner(MEMBERSHIP, {"input": membership}))
+    for period in ("DAY", "MONTH"):
+        summary = await eventually(
+            functools.partial(owner, SUMMARY, {"d": today.isoformat(), "p": period}),
+            until=lambda s: s["crmSummary"]["withBalance"] == 2,
+            timeout=30,
+        )
+        assert summary["crmSummary"]["withBalanceNoBooking"] == 1, period  # only the idle one

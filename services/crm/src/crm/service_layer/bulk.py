@@ -39,7 +39,13 @@ from crm.adapters.store import Store, period_id
 from crm.domain import rules
 from crm.events import BookingMade, PurchaseRecorded, catalog
 from crm.service_layer.ingest import fact_key, problems_of
-from crm.service_layer.projections import booking_entry, moment, sale_entry, studio_of
+from crm.service_layer.projections import (
+    balance_booked_mark,
+    booking_entry,
+    moment,
+    sale_entry,
+    studio_of,
+)
 
 Doc = dict[str, Any]
 BOOKING_MADE = "ingest.booking_made.v1"
@@ -140,10 +146,10 @@ def _booking_effects(fact: _Fact, run: _Run) -> None:
             day.inc["app"] += 1
         day.guards.append(fact.event.id)
         month.guards.append(fact.event.id)
-        for kind, key in (("D", at.day), ("M", at.month)):
-            run.marks.setdefault(
-                f"bk~{kind}~{scope}~{key}~{cid}", (fact, period_id(kind, scope, key))
-            )
+        if "balance" in (fact.profile.get("contrib") or []):
+            for kind, key in (("D", at.day), ("M", at.month)):
+                period = period_id(kind, scope, key)
+                run.marks.setdefault(balance_booked_mark(period, cid), (fact, period))
     profile = run.profiles[data.client_id]
     profile.sets[f"bookings.{rules.safe_key(data.booking_id)}"] = booking_entry(data, body)
     profile.guards.append(fact.event.id)
@@ -235,7 +241,7 @@ async def _tenant_run(
     )
     for i, name in enumerate(names):
         f, period = run.marks[name]
-        if i not in existed and "balance" in (f.profile.get("contrib") or []):
+        if i not in existed:
             run.periods[period].inc["bwb"] += 1
             run.periods[period].guards.append(f"{f.event.id}#bwb")
 

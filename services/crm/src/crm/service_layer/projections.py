@@ -67,7 +67,13 @@ def booking_entry(data: BookingMade, body: Doc, *, cancelled: bool = False) -> D
         "starts_at": moment(body["starts_at"]),
         "status": "CANCELLED" if cancelled else "BOOKED",
         "from_app": data.from_app,
+        "branch_id": body.get("branch_id"),
     }
+
+
+def balance_booked_mark(period: str, cid: str) -> str:
+    """K3: the client counted once among the period's booked clients with a balance."""
+    return f"bwb~{period}~{cid}"
 
 
 def sale_entry(data: PurchaseRecorded, *, refunded: bool = False) -> Doc:
@@ -114,7 +120,33 @@ class Projector:
         return await self.store.apply_once(self.store.profiles, client_id, update, self.event.id)
 
     async def refresh(self, client_id: str) -> None:
-        await refresh_contributions(self.store, client_id, self.today, self.event.id)
+        gained = await refresh_contributions(self.store, client_id, self.today, self.event.id)
+        if "balance" in gained:
+            await self.booked_before_balance(client_id)
+
+    async def balance_booked(self, period: str, cid: str) -> None:
+        """K3: count the client once among the period's booked clients with a balance."""
+        if await self.store.mark(balance_booked_mark(period, cid), self.event.id):
+            await self.store.apply_once(
+                self.store.periods, period, {"$inc": {"bwb": 1}}, self.event.id, tag="bwb"
+            )
+
+    async def booked_before_balance(self, client_id: str) -> None:
+        """K3: a client who booked and then gained a balance (the membership reported after
+        the booking) counts in this month's and later periods as one who booked with it."""
+        profile = await self.store.profile(client_id) or {}
+        cid = rules.safe_key(client_id)
+        month = self.today.strftime("%Y-%m")
+        periods: set[str] = set()
+        for booking in (profile.get("bookings") or {}).values():
+            if booking.get("status") == "CANCELLED" or not booking.get("starts_at"):
+                continue
+            at = rules.slot(moment(booking["starts_at"]), self.zone)
+            if at.month < month:
+                continue
+            for scope in rules.scopes(booking.get("branch_id")):
+                periods.update((period_id("D", scope, at.day), period_id("M", scope, at.month)))
+        await asyncio.gather(*(self.balance_booked(p, cid) for p in sorted(periods)))
 
     async def timeline(self, client_id: str | None) -> None:
         if client_id:
@@ -211,24 +243,14 @@ class Projector:
         profile = profile or {}
         with_balance = "balance" in (profile.get("contrib") or [])
 
-        async def booked_in(kind: str, scope: str, key: str) -> None:
-            first = await self.store.mark(f"bk~{kind}~{scope}~{key}~{cid}", self.event.id)
-            if first and with_balance:
-                await self.store.apply_once(
-                    self.store.periods,
-                    period_id(kind, scope, key),
-                    {"$inc": {"bwb": 1}},
-                    self.event.id,
-                    tag="bwb",
+        if with_balance:
+            await asyncio.gather(
+                *(
+                    self.balance_booked(period_id(kind, scope, key), cid)
+                    for scope in rules.scopes(branch)
+                    for kind, key in (("D", at.day), ("M", at.month))
                 )
-
-        await asyncio.gather(
-            *(
-                booked_in(kind, scope, key)
-                for scope in rules.scopes(branch)
-                for kind, key in (("D", at.day), ("M", at.month))
             )
-        )
         cancelled = await self.store.fact(f"cancel:{data.booking_id}") is not None
         booking = booking_entry(data, body, cancelled=cancelled)
         update: Doc = {"$set": {f"bookings.{rules.safe_key(data.booking_id)}": booking}}
@@ -507,17 +529,20 @@ class Projector:
         await self.refresh(client_id)
 
 
-async def refresh_contributions(store: Store, client_id: str, today: date, event_id: str) -> None:
+async def refresh_contributions(
+    store: Store, client_id: str, today: date, event_id: str
+) -> set[str]:
     """Move the totals by the difference between what the client counted in and what it
-    counts in now; totals first (guarded by the event), then the client's own record."""
+    counts in now; totals first (guarded by the event), then the client's own record.
+    Returns what the client counts in now and did not before."""
     profile = await store.profile(client_id)
     if profile is None:
-        return
+        return set()
     old = list(profile.get("contrib") or [])
     new = sorted(rules.contributions(profile, today))
     moves = rules.delta(old, new)
     if not moves:
-        return
+        return set()
     await store.apply_once(
         store.periods,
         "totals",
@@ -526,6 +551,7 @@ async def refresh_contributions(store: Store, client_id: str, today: date, event
         event_id,
     )
     await update_by_id(store.profiles, client_id, {"$set": {"contrib": new}})
+    return set(new) - set(old)
 
 
 async def recount(db: AsyncDatabase[Doc], tenant: str, now: datetime) -> dict[str, int]:
