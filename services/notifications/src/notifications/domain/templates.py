@@ -87,7 +87,7 @@ SPECS: Mapping[str, TemplateSpec] = {
 # The word a studio uses for a rank (R1): Belts, Rankings or Challenges, per language.
 RANK_WORDS: Mapping[str, Mapping[str, str]] = {
     "BELTS": {"es": "cinturón", "it": "cintura", "en": "belt"},
-    "RANKINGS": {"es": "rango", "it": "grado", "en": "rank"},
+    "RANKINGS": {"es": "ranking", "it": "livello", "en": "rank"},
     "CHALLENGES": {"es": "desafío", "it": "sfida", "en": "challenge"},
 }
 
