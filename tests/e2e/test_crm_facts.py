@@ -334,6 +334,10 @@ async def test_c9_timeline_and_activity_of_a_client(
     assert (await owner(MEMBERSHIP, {"input": membership}))["recordMembership"]["accepted"]
     bad = await owner(MEMBERSHIP, {"input": {**membership, "validUntil": "2000-01-01"}})
     assert codes(bad["recordMembership"]) == ["BAD_PERIOD"]
+    negative = await owner(MEMBERSHIP, {"input": {**membership, "toleranceDays": -1}})
+    [problem] = negative["recordMembership"]["userErrors"]
+    assert (problem["code"], problem["field"]) == ("INVALID", ["toleranceDays"]), problem
+    assert problem["message"].startswith("toleranceDays: ")
     assert (await owner(GIFT, {"id": "G1", "c": carla, "at": iso(before)}))["recordGiftCard"][
         "accepted"
     ]

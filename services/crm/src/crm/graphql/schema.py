@@ -77,7 +77,7 @@ from crm.graphql.types import (
     TimelineEntry,
 )
 from crm.service_layer import planning
-from crm.service_layer.ingest import Outcome, Problem, record
+from crm.service_layer.ingest import Outcome, Problem, camel, record
 from crm.service_layer.summary import SummaryView, load
 
 INGESTERS = (*STAFF, Role.PARTNER)
@@ -104,7 +104,8 @@ def _payload(outcome: Outcome) -> IngestPayload:
 def _invalid(exc: ValidationError) -> IngestPayload:
     errors = []
     for err in exc.errors():
-        path = [str(p) for p in err.get("loc", ())]
+        # The caller's names (toleranceDays), not the model's (tolerance_days).
+        path = [camel(p) if isinstance(p, str) else str(p) for p in err.get("loc", ())]
         errors.append(user_error(f"{'.'.join(path) or 'input'}: {err['msg']}", "INVALID", *path))
     return IngestPayload(accepted=False, event_id=None, user_errors=errors)
 

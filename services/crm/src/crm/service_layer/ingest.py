@@ -91,7 +91,7 @@ def _times(data: EventData) -> list[tuple[str, datetime]]:
     return out
 
 
-def _camel(name: str) -> str:
+def camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(p.title() for p in rest)
 
@@ -103,7 +103,7 @@ async def problems_of(store: Store, data: EventData, *, caller: bool = False) ->
     for name, value in _times(data):
         if value.tzinfo is None:
             problems.append(
-                Problem(f"{_camel(name)} needs a time zone offset", "NAIVE_TIME", (_camel(name),))
+                Problem(f"{camel(name)} needs a time zone offset", "NAIVE_TIME", (camel(name),))
             )
     client_id = client_of(data)
     profile_of = store.awaited_profile if caller else store.profile
