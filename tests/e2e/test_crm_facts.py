@@ -206,6 +206,9 @@ async def test_k7_bad_facts_are_user_errors_and_good_ones_are_accepted_once(
     assert codes(over["recordPurchase"]) == ["OVERPAID"]
     empty = await partner(PURCHASE, {"input": {**sale, "lines": [], "payments": []}})
     assert codes(empty["recordPurchase"]) == ["NO_LINES"]
+    mills = [{"category": "SERVICE", "itemId": "yoga", "name": "Yoga", "amount": "10.005"}]
+    fractional = await partner(PURCHASE, {"input": {**sale, "lines": mills, "payments": []}})
+    assert codes(fractional["recordPurchase"]) == ["BAD_AMOUNT"]
     refund = await partner(REFUND, {"inv": "NOPE", "at": iso(start)})
     assert codes(refund["refundPurchase"]) == ["UNKNOWN_INVOICE"]
     visit = await partner(VISIT, {"c": ana, "s": "S404", "at": iso(start)})

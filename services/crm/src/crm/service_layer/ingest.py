@@ -180,6 +180,11 @@ async def problems_of(store: Store, data: EventData, *, caller: bool = False) ->
     return problems
 
 
+def _cents(amount: Decimal) -> bool:
+    """Money is exact to the cent: 10.005 is not an amount a till prints."""
+    return amount == amount.quantize(Decimal("0.01"))
+
+
 def _purchase_problems(data: PurchaseRecorded) -> list[Problem]:
     problems: list[Problem] = []
     if not data.invoice_number.strip():
@@ -191,11 +196,25 @@ def _purchase_problems(data: PurchaseRecorded) -> list[Problem]:
             problems.append(
                 Problem("line amounts must be 0 or more", "BAD_AMOUNT", ("lines", str(i), "amount"))
             )
+        elif not _cents(line.amount):
+            problems.append(
+                Problem(
+                    "amounts have at most 2 decimals", "BAD_AMOUNT", ("lines", str(i), "amount")
+                )
+            )
     for i, payment in enumerate(data.payments):
         if payment.amount < 0:
             problems.append(
                 Problem(
                     "payment amounts must be 0 or more",
+                    "BAD_AMOUNT",
+                    ("payments", str(i), "amount"),
+                )
+            )
+        elif not _cents(payment.amount):
+            problems.append(
+                Problem(
+                    "amounts have at most 2 decimals",
                     "BAD_AMOUNT",
                     ("payments", str(i), "amount"),
                 )
