@@ -215,21 +215,28 @@ if (tracing) {
   });
 }
 
-// Partners trade an API key for a PARTNER token at the clients service
-// (`POST /auth/partner-token` with `Authorization: ApiKey <key>`, docs/security.md). The
-// gateway passes that one route on, before any token is asked for, so a partner system
-// needs only the gateway's address.
-const PARTNER_TOKEN_PATH = '/auth/partner-token';
+// Two routes of the clients service that callers reach without a token, passed on as
+// they are so that a caller needs only the gateway's address:
+// - `POST /auth/partner-token`: a partner trades its API key (`Authorization: ApiKey
+//   <key>`) for a PARTNER token (docs/security.md);
+// - `GET /documents/<tenant>/<client>/<document>?expires=…&signature=…`: a client
+//   document's signed download link (C6), which the signature alone authorises.
+const PASSED_ON = [
+  { method: 'POST', path: (p: string) => p === '/auth/partner-token' },
+  { method: 'GET', path: (p: string) => p.startsWith('/documents/') },
+];
+const PASSED_HEADERS = ['authorization', 'content-type', 'x-request-id'];
+const RETURNED_HEADERS = ['content-type', 'content-disposition', 'content-length', 'cache-control'];
 
-function partnerTokenUrl(): string {
+function clientsOrigin(): string {
   const clients =
     env.CLIENTS_URL ||
     /@join__graph\(name: "clients", url: "([^"]+)"\)/.exec(readFileSync(supergraphPath, 'utf8'))?.[1];
   if (!clients) throw new Error('the supergraph names no clients subgraph URL; set CLIENTS_URL');
-  return new URL(PARTNER_TOKEN_PATH, clients).toString();
+  return new URL(clients).origin;
 }
 
-const partnerTokenTarget = partnerTokenUrl();
+const clientsRoutesOrigin = clientsOrigin();
 
 type RouteHook = {
   request: Request;
@@ -237,29 +244,29 @@ type RouteHook = {
   endResponse(response: Response): void;
 };
 
-const partnerTokenRoute = {
+const clientsRoutes = {
   async onRequest({ request, url, endResponse }: RouteHook): Promise<void> {
-    if (url.pathname !== PARTNER_TOKEN_PATH) return;
+    if (!PASSED_ON.some((r) => r.method === request.method && r.path(url.pathname))) return;
     const headers: Record<string, string> = {};
-    for (const name of ['authorization', 'content-type', 'x-request-id']) {
+    for (const name of PASSED_HEADERS) {
       const value = request.headers.get(name);
       if (value) headers[name] = value;
     }
     try {
-      const upstream = await fetch(partnerTokenTarget, {
+      const upstream = await fetch(clientsRoutesOrigin + url.pathname + url.search, {
         method: request.method,
         headers,
         body: request.method === 'POST' ? await request.text() : undefined,
-        signal: AbortSignal.timeout(10_000),
+        signal: AbortSignal.timeout(30_000),
       });
-      endResponse(
-        new Response(await upstream.text(), {
-          status: upstream.status,
-          headers: { 'content-type': upstream.headers.get('content-type') ?? 'application/json' },
-        }),
-      );
+      const returned: Record<string, string> = {};
+      for (const name of RETURNED_HEADERS) {
+        const value = upstream.headers.get(name);
+        if (value) returned[name] = value;
+      }
+      endResponse(new Response(upstream.body, { status: upstream.status, headers: returned }));
     } catch {
-      endResponse(Response.json({ error: 'the token service cannot be reached; try again' }, { status: 503 }));
+      endResponse(Response.json({ error: 'the clients service cannot be reached; try again' }, { status: 503 }));
     }
   },
 };
@@ -359,7 +366,7 @@ export const gatewayConfig = defineConfig({
       : false,
 
   plugins: () => [
-    partnerTokenRoute,
+    clientsRoutes,
     callerErrorCodes,
     // Fragments are flattened so that a client using fragments is not punished for it.
     maxDepthPlugin({ n: maxDepth, flattenFragments: true }),

@@ -101,7 +101,9 @@ async def test_documents_upload_download_visibility_and_delete(
         ("medical", "analisis.png", 11, False),
     ]
     async with httpx.AsyncClient(timeout=30) as http:
-        got = await http.get(docs[0]["downloadUrl"])  # no token: the URL is the credential
+        # The link goes through the gateway, with no token: the URL is the credential.
+        assert docs[0]["downloadUrl"].startswith(GATEWAY_URL.removesuffix("/graphql") + "/")
+        got = await http.get(docs[0]["downloadUrl"])
         assert got.status_code == 200 and got.content == pdf
         assert got.headers["content-type"] == "application/pdf"
         tampered = docs[0]["downloadUrl"].replace(docs[0]["id"], docs[1]["id"])

@@ -12,8 +12,9 @@ class Settings(ServiceSettings):
     http_port: int = 4101
     mongo_db: str = "clients"
 
-    # Where callers reach this service's download route (signed document URLs point here).
-    public_base_url: str = "http://127.0.0.1:4101"
+    # Where callers reach this service's download route (signed document URLs point here):
+    # the gateway, which passes `/documents/...` on to this service.
+    public_base_url: str = "http://127.0.0.1:4000"
     # How long a signed download URL stays valid.
     download_url_seconds: int = Field(default=300, gt=0, le=3600)
     # Signs download URLs; empty means "derive from JWT_SECRET".
