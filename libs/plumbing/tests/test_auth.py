@@ -54,7 +54,7 @@ def test_partner_scopes_read_the_same_in_either_spelling() -> None:
         ),
         (
             jwt.encode(
-                {"sub": "u", "tenant": "t", "roles": ["OWNER"], "exp": int(time.time()) + 60},
+                {"sub": "u", "tenant": "t", "roles": ["OWNER"], "exp": int(time.time()) + 3600},
                 "",
                 "none",
             ),
@@ -62,17 +62,19 @@ def test_partner_scopes_read_the_same_in_either_spelling() -> None:
         ),
         (
             jwt.encode(
-                {"sub": "u", "roles": ["OWNER"], "exp": int(time.time()) + 60}, SECRET, "HS256"
+                {"sub": "u", "roles": ["OWNER"], "exp": int(time.time()) + 3600}, SECRET, "HS256"
             ),
             "tenant",
         ),
         (
-            jwt.encode({"sub": "u", "tenant": "t", "exp": int(time.time()) + 60}, SECRET, "HS256"),
+            jwt.encode(
+                {"sub": "u", "tenant": "t", "exp": int(time.time()) + 3600}, SECRET, "HS256"
+            ),
             "roles",
         ),
         (
             jwt.encode(
-                {"sub": "u", "tenant": "t", "roles": ["GOD"], "exp": int(time.time()) + 60},
+                {"sub": "u", "tenant": "t", "roles": ["GOD"], "exp": int(time.time()) + 3600},
                 SECRET,
                 "HS256",
             ),
@@ -81,7 +83,7 @@ def test_partner_scopes_read_the_same_in_either_spelling() -> None:
         (jwt.encode({"sub": "u", "tenant": "t", "roles": ["OWNER"]}, SECRET, "HS256"), "exp"),
         (
             jwt.encode(
-                {"sub": "u", "tenant": "t", "roles": ["CLIENT"], "exp": int(time.time()) + 60},
+                {"sub": "u", "tenant": "t", "roles": ["CLIENT"], "exp": int(time.time()) + 3600},
                 SECRET,
                 "HS256",
             ),
@@ -89,7 +91,7 @@ def test_partner_scopes_read_the_same_in_either_spelling() -> None:
         ),
         (
             jwt.encode(
-                {"sub": "u", "tenant": "a:b", "roles": ["OWNER"], "exp": int(time.time()) + 60},
+                {"sub": "u", "tenant": "a:b", "roles": ["OWNER"], "exp": int(time.time()) + 3600},
                 SECRET,
                 "HS256",
             ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from datetime import UTC, datetime
 
 
 def new_id() -> str:
@@ -21,3 +22,14 @@ def new_id() -> str:
 
 def new_event_id() -> str:
     return str(uuid.UUID(hex=new_id()))
+
+
+def minted_at(identifier: str) -> datetime | None:
+    """When `new_id` made this id; None for an id of another shape."""
+    try:
+        value = uuid.UUID(hex=identifier)
+    except ValueError:
+        return None
+    if (value.int >> 76) & 0xF != 7:  # the layout's version nibble (no variant bits set)
+        return None
+    return datetime.fromtimestamp((value.int >> 80) / 1000, UTC)

@@ -27,7 +27,7 @@ from plumbing.clock import as_utc
 from plumbing.consumer import SEEN_FIELD, SEEN_KEEP
 from plumbing.contracts import EventData
 from plumbing.envelope import Envelope
-from plumbing.late import awaited
+from plumbing.late import awaited, pauses_for
 from plumbing.mongo import (
     Doc,
     DuplicateKeyError,
@@ -226,7 +226,7 @@ class Store:
     async def awaited_profile(self, client_id: str) -> Doc | None:
         """The client's profile, waiting a little for a card created just now
         (`plumbing.late`): a partner may report a sale right after creating the card."""
-        return await awaited(lambda: self.profile(client_id))
+        return await awaited(lambda: self.profile(client_id), pauses_for(client_id))
 
     async def period(self, doc_id: str) -> Doc | None:
         return await by_id(self.periods, doc_id, HIDDEN)

@@ -12,7 +12,7 @@ from typing import Any
 
 from plumbing.contracts import EventData
 from plumbing.ids import new_id
-from plumbing.late import awaited
+from plumbing.late import awaited, pauses_for
 from plumbing.mongo import Doc
 from plumbing.studio import studio_settings
 from pymongo.asynchronous.database import AsyncDatabase
@@ -131,7 +131,10 @@ async def change(
     at the balance, the lots and the keys."""
     accounts = Accounts(db, tenant, catalog)
     currency = (await studio_settings(db, tenant)).currency
-    if must_exist and await awaited(lambda: accounts.chain.head(client_id)) is None:
+    if (
+        must_exist
+        and await awaited(lambda: accounts.chain.head(client_id), pauses_for(client_id)) is None
+    ):
         # Nothing ever told loyalty of this client: no card event (after a short wait
         # for a card created a moment ago), no purchase, no visit.
         raise LoyaltyError("CLIENT_NOT_FOUND", f"no client {client_id} in this studio")

@@ -14,7 +14,7 @@ from datetime import datetime, tzinfo
 
 from plumbing.contracts import EventData
 from plumbing.ids import new_id
-from plumbing.late import CARD_WAIT, awaited
+from plumbing.late import awaited, pauses_for
 
 from ranks.adapters.store import Conflict, Member, Program, RosterRow, Store
 from ranks.domain.model import (
@@ -148,7 +148,7 @@ async def load_member(
     (after a short wait for the card event). Staff acting on a client wait longer for a
     card created a moment ago (`plumbing.late`), then are refused too: a rank for an id
     no card ever had would sit in the report with nobody behind it."""
-    pauses = CARD_WAIT if staff else UNKNOWN_CLIENT_WAIT if wait else ()
+    pauses = pauses_for(client_id) if staff else UNKNOWN_CLIENT_WAIT if wait else ()
     member = await awaited(lambda: store.member(client_id), pauses)
     if member is None:
         raise UnknownClient(client_id)
