@@ -59,6 +59,15 @@ async def kafka() -> AsyncIterator[AIOKafkaProducer]:
     await producer.stop()
 
 
+def app_fact(tenant: str, client_id: str, kind: str, at: datetime) -> Envelope:
+    data: dict[str, Any] = {"client_id": client_id, "occurred_at": at.isoformat()}
+    if kind == "app_session_started":
+        data["platform"] = "IOS"
+    return Envelope(
+        type=f"ingest.{kind}.v1", source="partner/app", tenant=tenant, subject=client_id, data=data
+    )
+
+
 async def publish(kafka: AIOKafkaProducer, topic: str, envelope: Envelope) -> None:
     await kafka.send_and_wait(topic, envelope.to_bytes(), key=envelope.key.encode())
 
@@ -307,8 +316,15 @@ async def test_email_switched_off_means_no_email_and_a_suppression_record(
         found: list[str] = (await card(owner, client_id))["messageChannels"]
         return found
 
-    # No phone on the card either: only push is left for SERVICE messages.
-    await eventually(channels, until=lambda c: c == ["PUSH"])
+    # No phone on the card either, and no app: nothing is left for SERVICE messages.
+    await eventually(channels, until=lambda c: c == [])
+    # The app partner reports a session: push reaches the client; a logout takes it
+    # away again (the newest fact wins: services/notifications/tests/integration/test_app_facts.py).
+    now = datetime.now(UTC)
+    for kind, at in (("app_session_started", now), ("app_logged_out", now + timedelta(seconds=1))):
+        await publish(kafka, topics.INGEST_APP, app_fact(tenant, client_id, kind, at))
+        wanted = ["PUSH"] if kind == "app_session_started" else []
+        await eventually(channels, until=lambda c, w=wanted: c == w)  # type: ignore[misc]
     event = eligible(tenant, client_id, roles=["OWNER"])
     await publish(kafka, topics.RANKS, event)
     records = await eventually(lambda: messages_of(owner, client_id), until=lambda m: len(m) == 2)
@@ -350,7 +366,7 @@ async def test_with_email_off_the_message_goes_by_sms_through_the_provider_webho
         found: list[str] = (await card(owner, client_id))["messageChannels"]
         return found
 
-    await eventually(channels, until=lambda c: c == ["SMS", "PUSH"])
+    await eventually(channels, until=lambda c: c == ["SMS"])
     await publish(kafka, topics.RANKS, eligible(tenant, client_id, roles=["OWNER"]))
     [hook] = await eventually(lambda: asyncio.to_thread(received_webhooks, phone))
     assert hook["path"] == "/sms"

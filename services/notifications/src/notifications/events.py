@@ -77,6 +77,11 @@ class StaffNotified(EventData):
 # ---------------------------------------------------------------- what we read
 
 PREFERENCES_CHANGED = "clients.preferences_changed.v1"
+# Whether the client has the studio's app (K7 facts from the app partner, topic ingest.app):
+# push messages reach only a client whose newest app fact is a session.
+APP_SESSION_STARTED = "ingest.app_session_started.v1"
+APP_LOGGED_OUT = "ingest.app_logged_out.v1"
+NOTIFICATION_BOUNCED = "ingest.notification_bounced.v1"
 CLIENT_ELIGIBLE = "ranks.client_eligible.v1"
 CLIENT_PROMOTED = "ranks.client_promoted.v1"
 POINTS_REDEEMED = "loyalty.points_redeemed.v1"
@@ -88,6 +93,12 @@ POINTS_EVENTS = (
     "loyalty.points_expired.v1",
     "loyalty.points_reversed.v1",
 )
+
+
+class AppFactRead(EventData):
+    client_id: str
+    occurred_at: datetime
+    reason: str | None = None  # notification_bounced: APP_UNINSTALLED takes the app away
 
 
 class PreferencesChangedRead(EventData):

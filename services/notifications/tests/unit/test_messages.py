@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -23,7 +24,8 @@ def test_a_switched_off_channel_is_refused_with_the_reason() -> None:
     assert why_not(ANA, "SERVICE", "EMAIL") == "the client switched off SERVICE messages by EMAIL"
     assert why_not(ANA, "TRANSACTIONS", "EMAIL") is None  # untouched switches are on
     assert why_not(ANA, "TRANSACTIONS", "SMS") == "no phone number on file"
-    assert why_not(ANA, None, "PUSH") is None
+    assert why_not(ANA, None, "PUSH") == "the client does not have the app"
+    assert why_not(dataclasses.replace(ANA, has_app=True), None, "PUSH") is None
 
 
 def test_the_newest_change_wins() -> None:

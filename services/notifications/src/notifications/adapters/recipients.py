@@ -127,6 +127,19 @@ async def set_balance(
     await coll.update({"_id": client_id}, {"$set": fields})
 
 
+async def set_app(
+    db: AsyncDatabase[Doc], tenant: str, client_id: str, *, installed: bool, at: datetime
+) -> None:
+    """Whether the client has the app, by the newest app fact (they may arrive out of order)."""
+    coll = recipients(db, tenant)
+    doc = await _exists(coll, client_id)
+    current = doc.get("app") or {}
+    if current.get("at") is not None and current["at"] >= at:
+        return
+    guard: Doc = {"app": {"$exists": False}} if not current else {"app.at": current["at"]}
+    await coll.update({"_id": client_id, **guard}, {"$set": {"app": {"on": installed, "at": at}}})
+
+
 async def load_recipient(db: AsyncDatabase[Doc], tenant: str, client_id: str) -> Recipient | None:
     doc = await recipients(db, tenant).get(client_id)
     if doc is None or doc.get("first_name") is None:
@@ -149,6 +162,7 @@ async def load_recipient(db: AsyncDatabase[Doc], tenant: str, client_id: str) ->
         points=points,
         points_value=value,
         currency=balance.get("currency"),
+        has_app=bool((doc.get("app") or {}).get("on")),
     )
 
 

@@ -36,6 +36,8 @@ class Recipient:
     points: int | None = None
     points_value: Decimal | None = None
     currency: str | None = None
+    # A session in the studio's app, not since logged out or uninstalled (push needs it).
+    has_app: bool = False
 
     @property
     def name(self) -> str:
@@ -50,7 +52,8 @@ class Recipient:
             return self.email
         if channel == "SMS":
             return self.phone
-        return self.client_id  # push goes to the client's devices, by client id
+        # Push goes to the client's devices, by client id, when they have the app.
+        return self.client_id if self.has_app else None
 
 
 def why_not(recipient: Recipient, category: str | None, channel: str) -> str | None:
@@ -58,9 +61,11 @@ def why_not(recipient: Recipient, category: str | None, channel: str) -> str | N
     if category is not None and not recipient.allows(category, channel):
         return f"the client switched off {category} messages by {channel}"
     if not recipient.address(channel):
-        return {"EMAIL": "no e-mail address on file", "SMS": "no phone number on file"}.get(
-            channel, f"no {channel} address"
-        )
+        return {
+            "EMAIL": "no e-mail address on file",
+            "SMS": "no phone number on file",
+            "PUSH": "the client does not have the app",
+        }.get(channel, f"no {channel} address")
     return None
 
 

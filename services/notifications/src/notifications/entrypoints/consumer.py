@@ -20,6 +20,7 @@ from notifications.adapters.delivery import transports
 from notifications.adapters.recipients import (
     ensure_recipient,
     erase_recipient,
+    set_app,
     set_balance,
     set_preference,
     update_recipient,
@@ -27,12 +28,16 @@ from notifications.adapters.recipients import (
 from notifications.config import Settings
 from notifications.domain.messages import channels_to_try, money
 from notifications.events import (
+    APP_LOGGED_OUT,
+    APP_SESSION_STARTED,
     CLIENT_ELIGIBLE,
     CLIENT_PROMOTED,
+    NOTIFICATION_BOUNCED,
     POINTS_EVENTS,
     POINTS_EXPIRING,
     POINTS_REDEEMED,
     PREFERENCES_CHANGED,
+    AppFactRead,
     ClientEligibleRead,
     ClientPromotedRead,
     MessageRequested,
@@ -237,6 +242,13 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
             dates={"expiry_date": data.expires_at},
         )
 
+    async def app_fact(event: Envelope) -> None:
+        data = read(AppFactRead, event)
+        installed = event.type == APP_SESSION_STARTED
+        if event.type == NOTIFICATION_BOUNCED and (data.reason or "").upper() != "APP_UNINSTALLED":
+            return  # another bounce says nothing about the app
+        await set_app(db, event.tenant, data.client_id, installed=installed, at=data.occurred_at)
+
     async def message_requested(event: Envelope) -> None:
         data = read(MessageRequested, event)
         await write_to_client(
@@ -259,6 +271,9 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
         POINTS_REDEEMED: points_redeemed,
         POINTS_EXPIRING: points_expiring,
         "notifications.message_requested.v1": message_requested,
+        APP_SESSION_STARTED: app_fact,
+        APP_LOGGED_OUT: app_fact,
+        NOTIFICATION_BOUNCED: app_fact,
     }
     for name in POINTS_EVENTS:
         table[name] = points_changed
