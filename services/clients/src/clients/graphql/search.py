@@ -34,8 +34,6 @@ def client_query(filter: ClientFilter | None) -> dict[str, Any]:
     if filter.rank_id:
         query["rank_ids"] = str(filter.rank_id)
     low, high = filter.min_points, filter.max_points
-    if (low is not None and low < 0) or (high is not None and high < 0):
-        raise BadInput("minPoints and maxPoints are 0 or more", code="BAD_POINTS_RANGE")
     if low is not None and high is not None and low > high:
         raise BadInput("minPoints is greater than maxPoints", code="BAD_POINTS_RANGE")
     if low is not None or high is not None:
