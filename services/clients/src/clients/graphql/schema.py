@@ -80,13 +80,14 @@ async def resolve_client_reference(info: Info[Any, Any], id: strawberry.ID) -> C
     erased since then resolves to what is left of it (no name, status ARCHIVED), so the
     caller's list shows an erased client instead of failing as a whole."""
     ctx = context_of(info)
-    client = await load_client(ctx, str(id))
-    if client is not None or not ctx.principal.has(*READERS):
-        return client
+    if not ctx.principal.has(*READERS):
+        return await load_client(ctx, str(id))  # a CLIENT: their own card only
     doc = await repo_of(ctx).client(str(id))
-    if doc is None or not doc.get("erased"):
+    if doc is None:
         return None
-    return Client.from_doc({**doc, "first_name": "", "last_name": ""})
+    if doc.get("erased"):
+        return Client.from_doc({**doc, "first_name": "", "last_name": ""})
+    return Client.from_doc(doc)
 
 
 Client.resolve_reference = classmethod(  # type: ignore[attr-defined]

@@ -131,16 +131,18 @@ async def change(
     at the balance, the lots and the keys."""
     accounts = Accounts(db, tenant, catalog)
     currency = (await studio_settings(db, tenant)).currency
-    if (
-        must_exist
-        and await awaited(lambda: accounts.chain.head(client_id), pauses_for(client_id)) is None
-    ):
-        # Nothing ever told loyalty of this client: no card event (after a short wait
-        # for a card created a moment ago), no purchase, no visit.
-        raise LoyaltyError("CLIENT_NOT_FOUND", f"no client {client_id} in this studio")
+    head: Doc | None = None
+    if must_exist:
+        head = await awaited(lambda: accounts.chain.head(client_id), pauses_for(client_id))
+        if head is None:
+            # Nothing ever told loyalty of this client: no card event (after a short wait
+            # for a card created a moment ago), no purchase, no visit.
+            raise LoyaltyError("CLIENT_NOT_FOUND", f"no client {client_id} in this studio")
     for attempt in range(ATTEMPTS):
         # First trust the head (one read less); after a conflict, walk to the newest state.
-        loaded = await accounts.load(client_id, walk=attempt > 0, history=history)
+        loaded = await accounts.load(
+            client_id, head if attempt == 0 else None, walk=attempt > 0, history=history
+        )
         if must_exist and loaded.erased:
             # An erased client takes no new movements.
             raise LoyaltyError("CLIENT_NOT_FOUND", f"no client {client_id} in this studio")
