@@ -27,7 +27,7 @@ from aiokafka import AIOKafkaProducer
 from plumbing import topics
 from plumbing.envelope import Envelope
 from plumbing.mongo import create_client
-from plumbing.testing import KAFKA_BOOTSTRAP, MONGO_URL, Graph, unique_tenant
+from plumbing.testing import KAFKA_BOOTSTRAP, MONGO_URL, Graph, kafka_options, unique_tenant
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `uv run python bench/…`
 from bench import crm_history
@@ -58,7 +58,7 @@ async def main() -> None:
     args = parser.parse_args()
     tenant = unique_tenant("bench-crm")
     owner = Graph(tenant, ["OWNER"])
-    producer = AIOKafkaProducer(bootstrap_servers=KAFKA_BOOTSTRAP, linger_ms=5)
+    producer = AIOKafkaProducer(**kafka_options(), bootstrap_servers=KAFKA_BOOTSTRAP, linger_ms=5)
     await producer.start()
     mongo = create_client(MONGO_URL)
     crm_db = mongo["crm"]
@@ -121,8 +121,9 @@ async def main() -> None:
                 ),
             )
         await producer.flush()
-        # Cards and sessions first: a booking for a client crm has not heard of yet is
-        # parked as UNKNOWN_CLIENT (the two facts travel on different topics).
+        # Cards and sessions first: a booking for a client crm has not heard of yet waits
+        # for the card (UNKNOWN_CLIENT, the two facts travel on different topics) and
+        # would be measured late.
         known = 0
         waited = time.perf_counter()
         cards = len(clients) + args.history_clients

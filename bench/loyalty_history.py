@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from loyalty.domain.earning import Line, Payment
-from loyalty.service_layer import points
+from loyalty.service_layer import points, purchases
 from loyalty.service_layer.batches import PurchaseBatches
 from plumbing.testing import scratch_database
 
@@ -33,9 +33,9 @@ TENANT = "bench-history"
 TIME_LIMIT = 300.0
 
 
-def purchase(client: int, n: int) -> points.Purchase:
+def purchase(client: int, n: int) -> purchases.Purchase:
     at = T0 + timedelta(minutes=n)
-    return points.Purchase(
+    return purchases.Purchase(
         invoice=f"H-{client}-{n}",
         client_id=f"c{client}",
         branch_id="b1",
@@ -54,6 +54,9 @@ async def main(clients: int, entries: int) -> None:
             T0 - timedelta(days=1),
             lambda p: dataclasses.replace(p, enabled=True, earn_percent=Decimal("5")),
         )
+        # The clients' cards have arrived: a purchase before its card waits for it.
+        for c in range(clients):
+            await points.remember_client(db, TENANT, f"c{c}", {"known": True})
         batches = PurchaseBatches(db)
         deadline = time.perf_counter() + TIME_LIMIT
         rates: list[tuple[int, float]] = []

@@ -29,13 +29,21 @@ from loyalty.testing import configure, iso
 from plumbing import topics
 from plumbing.envelope import Envelope
 from plumbing.kafka import KafkaPublisher, Message
-from plumbing.testing import KAFKA_BOOTSTRAP, SERVICE_PORTS, Graph, unique_tenant
+from plumbing.testing import (
+    KAFKA_BOOTSTRAP,
+    SERVICE_PORTS,
+    Graph,
+    kafka_options,
+    subgraph_url,
+    unique_tenant,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `uv run python bench/…`
 from bench.common import paused, result
 
 TIME_LIMIT = 240.0
 PURCHASE = "ingest.purchase_recorded.v1"
+CLIENT_CREATED = "clients.client_created.v1"
 OTHER_SERVICES = ("clients", "ranks", "crm", "notifications")
 
 
@@ -70,7 +78,7 @@ class Tap:
     def __init__(self, tenant: str) -> None:
         self.tenant = tenant
         self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=KAFKA_BOOTSTRAP, enable_auto_commit=False
+            **kafka_options(), bootstrap_servers=KAFKA_BOOTSTRAP, enable_auto_commit=False
         )
         self.seen: dict[str, float] = {}
 
@@ -117,6 +125,49 @@ async def purchases_applied() -> float:
         and 'outcome="applied"' in line
         and PURCHASE in line
     )
+
+
+KNOWN = (
+    "query($r: [_Any!]!) { _entities(representations: $r) { ... on Client { loyalty { known } } } }"
+)
+CRM_CARDS = '{ crmSummary(date: "2026-01-01") { demographics { gender { count } } } }'
+
+
+async def with_cards(
+    publisher: KafkaPublisher, owner: Graph, clients: int, deadline: float
+) -> None:
+    """The clients' cards, as the clients service announces them: a purchase before its
+    client's card waits for it. Measuring starts once loyalty and crm (which follows every
+    purchase) have them all, so that neither the cards nor waiting purchases share the
+    cores with the measurement."""
+    messages: list[Message] = []
+    for i in range(clients):
+        card = Envelope(
+            type=CLIENT_CREATED,
+            source="bench/loyalty",
+            tenant=owner.tenant,
+            subject=f"c{i}",
+            data={"client_id": f"c{i}", "first_name": f"C{i}", "last_name": "Bench"},
+        )
+        messages.append((topics.CLIENTS, card.key.encode(), card.to_bytes()))
+    await publisher.publish_many(messages)
+    loyalty = Graph(owner.tenant, ["OWNER"], url=subgraph_url("loyalty"), token=owner.token)
+    representations = [{"__typename": "Client", "id": f"c{i}"} for i in range(clients)]
+    try:
+        while True:
+            known = await loyalty(KNOWN, {"r": representations})
+            cards = await owner(CRM_CARDS)
+            in_loyalty = sum(bool(e["loyalty"]["known"]) for e in known["_entities"])
+            in_crm = sum(g["count"] for g in cards["crmSummary"]["demographics"]["gender"])
+            if in_loyalty >= clients and in_crm >= clients:
+                return
+            if time.perf_counter() > deadline:
+                raise TimeoutError(
+                    f"the cards reached loyalty {in_loyalty}, crm {in_crm} of {clients}"
+                )
+            await asyncio.sleep(0.5)
+    finally:
+        await loyalty.close()
 
 
 async def applied_after(target: float, deadline: float) -> float:
@@ -175,12 +226,12 @@ async def main(burst: int, paced: int, clients: int) -> None:
     tenant = unique_tenant("bench-loyalty")
     owner = Graph(tenant, ["OWNER"])
     await configure(owner, pointValue="0.01", earnPercent="5")
-    await owner.close()
-    publisher = KafkaPublisher(KAFKA_BOOTSTRAP, client_id="bench-loyalty")
+    publisher = KafkaPublisher(KAFKA_BOOTSTRAP, options=kafka_options(), client_id="bench-loyalty")
     tap = Tap(tenant)
     await tap.open()
     deadline = time.perf_counter() + TIME_LIMIT
     try:
+        await with_cards(publisher, owner, clients, deadline)
         # 1. Latency: one purchase at a time, waiting for its points before the next. The
         # first is not measured: it warms the process up for the fresh tenant (its
         # program and settings, a consumer that may still be joining its group).
@@ -203,6 +254,7 @@ async def main(burst: int, paced: int, clients: int) -> None:
     finally:
         await tap.consumer.stop()
         await publisher.stop()
+        await owner.close()
 
     print(f"tenant {tenant}: {clients} clients, 20.00 EUR cash purchases -> 400 points each")
     print(f"{'paced purchases measured':<44}{len(latencies):>12}")

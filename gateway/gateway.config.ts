@@ -1,5 +1,6 @@
 // Hive Gateway configuration. Every knob comes from the environment so that the local
 // stack, docker compose and Kubernetes run the same file; docs/gateway.md lists them.
+import { createHash, createHmac } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
@@ -24,12 +25,33 @@ import {
   type Sampler,
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
+import {
+  type FieldNode,
+  type FragmentDefinitionNode,
+  getArgumentValues,
+  getNamedType,
+  getNullableType,
+  getOperationAST,
+  type GraphQLCompositeType,
+  GraphQLError,
+  type GraphQLField,
+  type GraphQLSchema,
+  isCompositeType,
+  isListType,
+  isObjectType,
+  isInterfaceType,
+  Kind,
+  type SelectionSetNode,
+} from 'graphql';
 
 const env = process.env;
 
 // The services accept this secret in development only (libs/plumbing settings); the gateway
 // must sign-check with the same one or every request fails at one side.
 const DEVELOPMENT_JWT_SECRET = 'development-only-secret-change-me-0123456789';
+
+// The services accept this signing secret in development only (libs/plumbing auth.py).
+const DEVELOPMENT_SIGNING_SECRET = 'development-only-gateway-signing-secret-0123456789';
 
 // Same names and defaults as compose.mjs. The committed supergraph carries the defaults;
 // these override where each subgraph is reached without recomposing.
@@ -238,6 +260,92 @@ function clientsOrigin(): string {
 
 const clientsRoutesOrigin = clientsOrigin();
 
+// --- Only the gateway reaches the subgraphs --------------------------------------------
+// Every request to a subgraph (GraphQL, and the two clients routes above) carries
+// `x-gateway-signature: t=<unix seconds>,v1=<hex>`: an HMAC-SHA256, with
+// GATEWAY_SIGNING_SECRET, over the lines "v1", the time, the method, the path with its
+// query string, and the SHA-256 of the Authorization header and of the body. Each
+// subgraph checks it (libs/plumbing auth.py `signature_base` builds the same lines) and
+// answers nothing unsigned, so a token sent straight to a subgraph's port gets nothing.
+const SIGNATURE_HEADER = 'x-gateway-signature';
+
+function signingSecret(): string {
+  const secret = env.GATEWAY_SIGNING_SECRET || (production ? '' : DEVELOPMENT_SIGNING_SECRET);
+  if (production && (!secret || secret === DEVELOPMENT_SIGNING_SECRET || secret.length < 32)) {
+    throw new Error(
+      'GATEWAY_SIGNING_SECRET must be a real secret of at least 32 characters in production',
+    );
+  }
+  return secret;
+}
+
+const gatewaySigningSecret = signingSecret();
+
+const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+function signature(
+  method: string,
+  url: string,
+  authorization: string,
+  body: string | Uint8Array,
+): string {
+  const target = new URL(url);
+  const time = Math.floor(Date.now() / 1000);
+  const base = [
+    'v1',
+    String(time),
+    method.toUpperCase(),
+    target.pathname + target.search,
+    sha256(authorization),
+    sha256(body),
+  ];
+  const mac = createHmac('sha256', gatewaySigningSecret).update(base.join('\n')).digest('hex');
+  return `t=${time},v1=${mac}`;
+}
+
+function headerValue(headers: Record<string, string>, name: string): string {
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  return key === undefined ? '' : headers[key];
+}
+
+type FetchHook = {
+  url: string;
+  options: { method?: string; body?: unknown; headers?: Record<string, string> };
+  setOptions(options: FetchHook['options']): void;
+  executionRequest?: unknown;
+};
+
+// The fetch API the subgraph executor builds its multipart bodies with.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+let fetchAPI: any = globalThis;
+
+const subgraphSignature = {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  onYogaInit({ yoga }: { yoga: { fetchAPI: any } }): void {
+    fetchAPI = yoga.fetchAPI;
+  },
+  async onFetch({ url, options, setOptions, executionRequest }: FetchHook): Promise<void> {
+    if (executionRequest === undefined) return; // not a subgraph request
+    const method = (options.method || 'GET').toUpperCase();
+    const headers = { ...(options.headers ?? {}) };
+    let body = options.body;
+    if (body != null && typeof body !== 'string') {
+      // A multipart upload (FormData): encode it once here, so that the bytes signed are
+      // the bytes sent, boundary included.
+      const encoded = new fetchAPI.Response(body);
+      body = new Uint8Array(await encoded.arrayBuffer());
+      for (const key of Object.keys(headers)) {
+        if (key.toLowerCase() === 'content-type') delete headers[key];
+      }
+      headers['content-type'] = encoded.headers.get('content-type') ?? 'multipart/form-data';
+    }
+    const signed = (body ?? '') as string | Uint8Array;
+    const authorization = headerValue(headers, 'authorization');
+    headers[SIGNATURE_HEADER] = signature(method, url, authorization, signed);
+    setOptions(body == null ? { ...options, headers } : { ...options, headers, body });
+  },
+};
+
 type RouteHook = {
   request: Request;
   url: URL;
@@ -253,10 +361,14 @@ const clientsRoutes = {
       if (value) headers[name] = value;
     }
     try {
-      const upstream = await fetch(clientsRoutesOrigin + url.pathname + url.search, {
+      const target = clientsRoutesOrigin + url.pathname + url.search;
+      const body = request.method === 'POST' ? await request.text() : undefined;
+      const authorization = headers.authorization ?? '';
+      headers[SIGNATURE_HEADER] = signature(request.method, target, authorization, body ?? '');
+      const upstream = await fetch(target, {
         method: request.method,
         headers,
-        body: request.method === 'POST' ? await request.text() : undefined,
+        body,
         signal: AbortSignal.timeout(30_000),
       });
       const returned: Record<string, string> = {};
@@ -271,12 +383,16 @@ const clientsRoutes = {
   },
 };
 
-// Every error a caller can fix carries a code. The gateway's own checks leave two kinds
-// without one: a variable whose value its type refuses (an unknown enum value, a string
-// for an Int) and a missing or invalid token.
+// Every error a caller can fix carries a code. The gateway's own checks leave some without
+// one: a variable whose value its type refuses (an unknown enum value, a string for an
+// Int), a missing or invalid token, and the depth, alias and token limits.
 const CALLER_ERROR_CODES: Array<[RegExp, string]> = [
   [/^Variable "\$/, 'BAD_USER_INPUT'],
   [/^(Unauthenticated|Invalid (JWT|authentication))/, 'UNAUTHENTICATED'],
+  // The limits below, with the codes the subgraphs give the same refusals.
+  [/^Syntax Error: Query depth limit of/, 'QUERY_TOO_DEEP'],
+  [/^Syntax Error: Aliases limit of/, 'TOO_MANY_ALIASES'],
+  [/^Syntax Error: Token limit of/, 'TOO_MANY_TOKENS'],
 ];
 
 type CodedError = { message: string; extensions?: Record<string, unknown> };
@@ -291,6 +407,205 @@ function withCodes(result: unknown): void {
     }
   }
 }
+
+// --- Cost limit ------------------------------------------------------------------------
+// An operation's estimated cost is the number of objects it may return: every field of an
+// object type counts 1, times the size of every list around it. A list's size is its
+// `first`/`last` argument (as sent, or the argument's default); on a connection
+// (`clients(first: 200) { edges … }`) the argument sizes its `edges` and `nodes`. Any other
+// list counts GATEWAY_COST_LIST_SIZE. A mutation adds 10. Above GATEWAY_MAX_COST the
+// operation is refused before any subgraph is called, with code
+// COST_ESTIMATED_TOO_EXPENSIVE (and `extensions.cost: {estimated, max}`).
+//
+// Not Hive Gateway's `demandControl`: it adds up the cost of each subgraph request as it is
+// sent, so a mutation is already applied when a later fetch is refused, and it sizes an
+// entity fetch (`_entities`) by the assumed list size rather than by the rows that lead
+// to it (the 3,000 cards of 15 × `clients(first: 200)` count as 10). The estimate here
+// covers the whole operation, before it starts.
+const maxCost = intFromEnv('GATEWAY_MAX_COST', 10_000);
+const assumedListSize = intFromEnv('GATEWAY_COST_LIST_SIZE', 10);
+const SLICING_ARGUMENTS = ['first', 'last'];
+const CONNECTION_LISTS = ['edges', 'nodes'];
+
+type Fragments = Record<string, FragmentDefinitionNode>;
+
+function sliceSize(
+  field: GraphQLField<unknown, unknown>,
+  node: FieldNode,
+  variables: Record<string, unknown>,
+): number | undefined {
+  if (!field.args.some((arg) => SLICING_ARGUMENTS.includes(arg.name))) return undefined;
+  let values: Record<string, unknown> = {};
+  try {
+    values = getArgumentValues(field, node, variables);
+  } catch {
+    // An invalid value is refused by execution itself; cost it as the assumed size.
+  }
+  const sizes = SLICING_ARGUMENTS.map((name) => values[name]).filter(
+    (value): value is number => typeof value === 'number',
+  );
+  return sizes.length ? Math.max(0, ...sizes) : undefined;
+}
+
+function selectionCost(
+  schema: GraphQLSchema,
+  selections: SelectionSetNode,
+  parent: GraphQLCompositeType,
+  multiplier: number,
+  connectionSize: number | undefined,
+  fragments: Fragments,
+  variables: Record<string, unknown>,
+): number {
+  let cost = 0;
+  for (const selection of selections.selections) {
+    if (selection.kind === Kind.INLINE_FRAGMENT || selection.kind === Kind.FRAGMENT_SPREAD) {
+      const fragment =
+        selection.kind === Kind.FRAGMENT_SPREAD ? fragments[selection.name.value] : selection;
+      if (!fragment) continue;
+      const condition = fragment.typeCondition
+        ? schema.getType(fragment.typeCondition.name.value)
+        : parent;
+      if (!condition || !isCompositeType(condition)) continue;
+      cost += selectionCost(
+        schema, fragment.selectionSet, condition, multiplier, connectionSize, fragments, variables,
+      );
+      continue;
+    }
+    if (selection.name.value.startsWith('__')) continue; // __typename, introspection
+    if (!isObjectType(parent) && !isInterfaceType(parent)) continue; // a union: only __typename
+    const field = parent.getFields()[selection.name.value];
+    if (!field) continue;
+    const sliced = sliceSize(field, selection, variables);
+    const list = isListType(getNullableType(field.type));
+    let factor = 1;
+    if (list) {
+      const sizedByConnection = CONNECTION_LISTS.includes(field.name) ? connectionSize : undefined;
+      factor = sliced ?? sizedByConnection ?? assumedListSize;
+    }
+    const named = getNamedType(field.type);
+    const inner = multiplier * factor;
+    if (isCompositeType(named)) {
+      cost += inner;
+      if (selection.selectionSet) {
+        const childConnection = list ? undefined : sliced;
+        cost += selectionCost(
+          schema, selection.selectionSet, named, inner, childConnection, fragments, variables,
+        );
+      }
+    }
+  }
+  return cost;
+}
+
+type ExecuteArgs = {
+  schema: GraphQLSchema;
+  document: { definitions: ReadonlyArray<{ kind: string }> };
+  operationName?: string | null;
+  variableValues?: Record<string, unknown> | null;
+};
+
+function estimateCost(args: ExecuteArgs): number {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const operation = getOperationAST(args.document as any, args.operationName ?? undefined);
+  if (!operation) return 0;
+  const root = args.schema.getRootType(operation.operation);
+  if (!root) return 0;
+  const fragments: Fragments = {};
+  for (const definition of args.document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) {
+      const fragment = definition as FragmentDefinitionNode;
+      fragments[fragment.name.value] = fragment;
+    }
+  }
+  const base = operation.operation === 'mutation' ? 10 : 0;
+  const variables = args.variableValues ?? {};
+  const selected = selectionCost(
+    args.schema, operation.selectionSet, root, 1, undefined, fragments, variables,
+  );
+  return base + selected;
+}
+
+type ExecuteHook = {
+  args: ExecuteArgs;
+  setResultAndStopExecution(result: unknown): void;
+};
+
+const costLimit = {
+  onExecute({ args, setResultAndStopExecution }: ExecuteHook) {
+    const estimated = estimateCost(args);
+    const cost = { estimated, max: maxCost };
+    if (estimated > maxCost) {
+      setResultAndStopExecution({
+        errors: [
+          new GraphQLError(
+            `Operation estimated cost ${estimated} exceeded the maximum of ${maxCost}`,
+            { extensions: { code: 'COST_ESTIMATED_TOO_EXPENSIVE', cost } },
+          ),
+        ],
+      });
+      return undefined;
+    }
+    if (production) return undefined;
+    // Outside production every answer tells its cost, to see how far a query is from the limit.
+    return {
+      onExecuteDone({ result, setResult }: { result: unknown; setResult(result: unknown): void }) {
+        if (result === null || typeof result !== 'object' || Symbol.asyncIterator in result) return;
+        const plain = result as { extensions?: Record<string, unknown> };
+        setResult({ ...plain, extensions: { ...(plain.extensions ?? {}), cost } });
+      },
+    };
+  },
+};
+
+// --- CORS ------------------------------------------------------------------------------
+// Browsers may call the gateway only from the origins listed in GATEWAY_CORS_ORIGINS
+// (comma-separated; outside production the local console's by default). Any other origin
+// gets no CORS headers at all, so the browser keeps the answer from it. The token travels
+// in the Authorization header, never in a cookie, so credentials are not allowed either.
+function corsOrigins(): string[] {
+  const localConsole = 'http://localhost:5173,http://127.0.0.1:5173';
+  const raw = env.GATEWAY_CORS_ORIGINS ?? (production ? '' : localConsole);
+  const origins = raw.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin) {
+      throw new Error(
+        `GATEWAY_CORS_ORIGINS: "${origin}" is not an origin (scheme://host[:port], no path, no "*")`,
+      );
+    }
+  }
+  return origins;
+}
+
+const allowedOrigins = corsOrigins();
+const corsMaxAge = intFromEnv('GATEWAY_CORS_MAX_AGE', 600);
+
+function cors(request: Request) {
+  const origin = request.headers.get('origin');
+  if (origin === null || !allowedOrigins.includes(origin)) return false as const;
+  return {
+    origin: [origin],
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'traceparent', 'tracestate'],
+    exposedHeaders: ['x-request-id'],
+    credentials: false,
+    maxAge: corsMaxAge,
+  };
+}
+
+// The answer depends on the caller's Origin (CORS headers or none): caches must key on it.
+const varyByOrigin = {
+  onResponse({ response }: { response: Response }): void {
+    const vary = response.headers.get('vary');
+    if (vary && /\borigin\b/i.test(vary)) return;
+    response.headers.set('vary', vary ? `${vary}, Origin` : 'Origin');
+  },
+};
 
 const callerErrorCodes = {
   onResultProcess({ result }: { result: unknown }): void {
@@ -335,6 +650,8 @@ export const gatewayConfig = defineConfig({
   // GraphQL multipart request spec, for Upload arguments (client documents, imports).
   multipart: true,
 
+  cors,
+
   // Unexpected errors (a bug in a gateway plugin, a subgraph that cannot be reached) reach
   // the caller as "Unexpected error." without message or stack; this is Hive Gateway's
   // default and stays on. Errors a subgraph returns in its GraphQL response are passed on
@@ -367,11 +684,14 @@ export const gatewayConfig = defineConfig({
 
   plugins: () => [
     clientsRoutes,
+    subgraphSignature,
+    varyByOrigin,
     callerErrorCodes,
     // Fragments are flattened so that a client using fragments is not punished for it.
     maxDepthPlugin({ n: maxDepth, flattenFragments: true }),
     maxTokensPlugin({ n: maxTokens }),
     maxAliasesPlugin({ n: maxAliases }),
+    costLimit,
     // "Did you mean …" suggestions leak the schema when introspection is off.
     ...(production ? [blockFieldSuggestionsPlugin()] : []),
   ],

@@ -20,6 +20,11 @@ if [[ -z ${JWT_SECRET:-} && -z ${JWT_JWKS_URL:-} && -s $ROOT/.data/secrets/jwt_s
 	JWT_SECRET=$(<"$ROOT/.data/secrets/jwt_secret")
 	export JWT_SECRET
 fi
+# Likewise the secret it signs every subgraph request with (the services check it).
+if [[ -z ${GATEWAY_SIGNING_SECRET:-} && -s $ROOT/.data/secrets/gateway_signing_secret ]]; then
+	GATEWAY_SIGNING_SECRET=$(<"$ROOT/.data/secrets/gateway_signing_secret")
+	export GATEWAY_SIGNING_SECRET
+fi
 
 # The services read LOG_LEVEL in Python's spelling (INFO, WARNING); the gateway's logger
 # accepts only trace|debug|info|warn|error and refuses to start on anything else.

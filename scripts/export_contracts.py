@@ -39,7 +39,34 @@ def expected_files() -> dict[Path, str]:
             )
             index.append({"type": name, "topic": schema["x-topic"], "producer": f"services/{ctx}"})
     files[ROOT / "docs" / "events" / "index.json"] = json.dumps(index, indent=2) + "\n"
+    files[EVENT_TYPES] = event_types_module(sorted(entry["type"] for entry in index))
     return files
+
+
+EVENT_TYPES = ROOT / "libs" / "plumbing" / "src" / "plumbing" / "event_types.py"
+
+
+def event_types_module(names: list[str]) -> str:
+    """The platform's event types as plumbing reads them at run time (a consumer image
+    holds one service's code, not every catalog)."""
+    lines = "".join(f'        "{name}",\n' for name in names)
+    return (
+        '"""Every event type of the platform\'s contract, from each context\'s catalog (written\n'
+        "by `make schema`, checked against the code by tests/platform/test_event_contracts.py).\n"
+        "\n"
+        "A consumer skips a type it does not read when it is here (a topic carries many types)\n"
+        "and parks one that is not (`UNKNOWN_TYPE`): a type nobody publishes, or a version\n"
+        "newer than this build.\n"
+        '"""\n'
+        "\n"
+        "from __future__ import annotations\n"
+        "\n"
+        "KNOWN: frozenset[str] = frozenset(\n"
+        "    {\n"
+        f"{lines}"
+        "    }\n"
+        ")\n"
+    )
 
 
 def stale(files: dict[Path, str]) -> list[str]:

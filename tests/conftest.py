@@ -9,7 +9,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from loyalty.testing import close_publisher
-from plumbing.testing import GATEWAY_URL, KAFKA_BOOTSTRAP, Graph, unique_tenant
+from plumbing.testing import GATEWAY_URL, KAFKA_BOOTSTRAP, Graph, kafka_options, unique_tenant
 
 _STACK: dict[str, str] = {}
 
@@ -65,7 +65,9 @@ async def owner(tenant: str, graphs: Callable[..., Graph]) -> Graph:
 @pytest.fixture
 async def producer() -> AsyncIterator[AIOKafkaProducer]:
     """An idempotent Kafka producer, for tests that put events on topics themselves."""
-    made = AIOKafkaProducer(bootstrap_servers=KAFKA_BOOTSTRAP, enable_idempotence=True)
+    made = AIOKafkaProducer(
+        **kafka_options(), bootstrap_servers=KAFKA_BOOTSTRAP, enable_idempotence=True
+    )
     await made.start()
     yield made
     await made.stop()

@@ -21,7 +21,21 @@ prepare() {
 	v=$(java_major)
 	[[ -n $v && $v -ge 17 ]] || die "Kafka 4 needs Java 17 or newer (found: ${v:-none})"
 	mkdir -p "$KDATA"
-	sed "s|@KAFKA_DATA@|$KDATA|g" "$LOCAL_DIR/kafka/server.properties" >"$KDATA/server.properties"
+	# Storage formatted before Kafka asked for SASL has no users to log in with (the
+	# broker's and the operator's SCRAM credentials are written at format time): the local
+	# Kafka data is started afresh. The services' databases keep everything they applied.
+	if [[ -f $KDATA/logs/meta.properties && ! -f $KDATA/sasl ]]; then
+		say "Kafka's local storage predates SASL; formatting it again (local events are dropped)"
+		rm -rf "$KDATA/logs"
+	fi
+	local broker_pw operator_pw
+	broker_pw=$(kafka_password broker)
+	operator_pw=$(kafka_password operator)
+	(
+		umask 077
+		sed -e "s|@KAFKA_DATA@|$KDATA|g" -e "s|@BROKER_PASSWORD@|$broker_pw|g" \
+			"$LOCAL_DIR/kafka/server.properties" >"$KDATA/server.properties"
+	)
 	if [[ ! -s $KDATA/cluster-id ]]; then
 		# Kafka's id format: 16 random bytes, URL-safe base64 without padding, and not
 		# starting with '-' (the command-line tools would read it as an option).
@@ -36,18 +50,26 @@ while True:
 		say "formatting Kafka storage in .data/kafka"
 		java -Xmx256m -cp "$LIBS/*" -Dlog4j2.configurationFile="$LOCAL_DIR/kafka/log4j2.xml" \
 			kafka.tools.StorageTool format --standalone \
-			-t "$(<"$KDATA/cluster-id")" -c "$KDATA/server.properties" >>"$LOGS/$NAME.log" 2>&1 ||
+			-t "$(<"$KDATA/cluster-id")" -c "$KDATA/server.properties" \
+			--add-scram "SCRAM-SHA-512=[name=broker,password=$broker_pw]" \
+			--add-scram "SCRAM-SHA-512=[name=operator,password=$operator_pw]" \
+			>>"$LOGS/$NAME.log" 2>&1 ||
 			{
 				last_log "$NAME"
 				die "kafka storage format failed"
 			}
+		touch "$KDATA/sasl"
 	fi
 }
 
 start() {
 	if [[ -n $(pid_of "$NAME") ]]; then
-		say "kafka already running (pid $(pid_of "$NAME"))"
-		return 0
+		if [[ -f $KDATA/sasl ]]; then
+			say "kafka already running (pid $(pid_of "$NAME"))"
+			return 0
+		fi
+		say "kafka runs without SASL; restarting it with SASL and ACLs"
+		stop_proc "$NAME" 30
 	fi
 	if port_open "$KAFKA_PORT"; then
 		say "port $KAFKA_PORT is already taken by a process this script did not start; using it as Kafka"
@@ -88,7 +110,9 @@ wait_ready() { wait_until "$NAME" "${1:-90}" ready; }
 # than one JVM per topic.
 topics() {
 	[[ -x $VENV/bin/python ]] || ensure_venv
-	local args=(--bootstrap "127.0.0.1:$KAFKA_PORT")
+	local args=(--bootstrap "127.0.0.1:$KAFKA_PORT" --secrets "$SECRETS/kafka")
+	local user
+	for user in operator "${CONTEXTS[@]}"; do kafka_password "$user" >/dev/null; done
 	[[ $STACK_QUIET == 1 ]] && args+=(--quiet)
 	"$VENV/bin/python" "$LOCAL_DIR/topics.py" "${args[@]}" || die "could not create Kafka topics"
 }

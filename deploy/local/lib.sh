@@ -286,11 +286,12 @@ ensure_ferretdb() {
 
 # --- configuration shared by services, gateway and the demo ------------------------
 
-# jwt_secret: generated once, kept across resets (tokens handed out keep working).
+# jwt_secret [NAME]: generated once, kept across resets (tokens handed out keep working).
 # Several scripts may ask at the same moment: each writes its own candidate and the
-# first hard link to win becomes the secret.
+# first hard link to win becomes the secret. NAME (default jwt_secret) names another
+# secret kept the same way.
 jwt_secret() {
-	local f=$SECRETS/jwt_secret tmp
+	local f=$SECRETS/${1:-jwt_secret} tmp
 	if [[ ! -s $f ]]; then
 		mkdir -p "$SECRETS"
 		chmod 700 "$SECRETS"
@@ -298,6 +299,25 @@ jwt_secret() {
 		(
 			umask 077
 			python3 -c 'import secrets; print(secrets.token_urlsafe(48))' >"$tmp"
+		)
+		ln "$tmp" "$f" 2>/dev/null || true
+		rm -f "$tmp"
+	fi
+	cat "$f"
+}
+
+# kafka_password USER: the local Kafka user's password (SCRAM), generated once into
+# .data/secrets/kafka/USER and kept across resets, like the JWT secret.
+kafka_password() {
+	local dir=$SECRETS/kafka f tmp
+	f=$dir/$1
+	if [[ ! -s $f ]]; then
+		mkdir -p "$dir"
+		chmod 700 "$SECRETS" "$dir"
+		tmp=$f.$$.$RANDOM
+		(
+			umask 077
+			python3 -c 'import secrets; print(secrets.token_urlsafe(32))' >"$tmp"
 		)
 		ln "$tmp" "$f" 2>/dev/null || true
 		rm -f "$tmp"
@@ -326,9 +346,14 @@ service_port() {
 export_stack_env() {
 	JWT_SECRET=$(jwt_secret)
 	export JWT_SECRET
+	# The gateway signs its requests to the subgraphs with it; they answer nothing else.
+	GATEWAY_SIGNING_SECRET=$(jwt_secret gateway_signing_secret)
+	export GATEWAY_SIGNING_SECRET
 	export ENVIRONMENT=${ENVIRONMENT:-development}
 	export MONGO_URL=${MONGO_URL:-mongodb://127.0.0.1:$MONGO_PORT/}
 	export KAFKA_BOOTSTRAP=${KAFKA_BOOTSTRAP:-127.0.0.1:$KAFKA_PORT}
+	# Each service logs in to Kafka as itself (services.sh sets KAFKA_USERNAME/PASSWORD).
+	export KAFKA_SECURITY_PROTOCOL=${KAFKA_SECURITY_PROTOCOL:-SASL_PLAINTEXT}
 	export LOG_LEVEL=${LOG_LEVEL:-INFO}
 	# Plain-text lines are easier to read in .data/logs; set LOG_JSON=true to see the
 	# production format.

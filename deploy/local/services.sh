@@ -36,6 +36,7 @@ start_one() {
 	[[ -x $bin ]] || die "$bin is missing: run 'uv sync' (or the service is not written yet)"
 	# Each service gets its own database and consumer group, named after it.
 	SERVICE_NAME=$ctx MONGO_DB=$ctx HTTP_HOST=127.0.0.1 HTTP_PORT=$port \
+		KAFKA_USERNAME=$ctx KAFKA_PASSWORD=$(kafka_password "$ctx") \
 		spawn "$ctx" "$bin" all
 	say "$ctx starting (pid $(pid_of "$ctx"), http://127.0.0.1:$port, log .data/logs/$ctx.log)"
 }

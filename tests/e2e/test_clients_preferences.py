@@ -11,7 +11,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from plumbing import topics
-from plumbing.testing import KAFKA_BOOTSTRAP, Graph
+from plumbing.testing import KAFKA_BOOTSTRAP, Graph, kafka_options
 
 PREFS = "communicationPreferences { category channel enabled changedAt }"
 SET = f"""mutation($c: ID!, $cat: MessageCategory!, $ch: Channel!, $on: Boolean!) {{
@@ -20,7 +20,9 @@ SET = f"""mutation($c: ID!, $cat: MessageCategory!, $ch: Channel!, $on: Boolean!
 
 
 async def tail_clients_events() -> AIOKafkaConsumer:
-    consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA_BOOTSTRAP, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        **kafka_options(), bootstrap_servers=KAFKA_BOOTSTRAP, enable_auto_commit=False
+    )
     await consumer.start()
     cluster = await consumer._client.fetch_all_metadata()
     partitions = [

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from plumbing import topics
-from plumbing.testing import KAFKA_BOOTSTRAP, Graph, eventually
+from plumbing.testing import KAFKA_BOOTSTRAP, Graph, eventually, kafka_options
 
 ERRORS = "userErrors { field message code }"
 ERASE = f"mutation($id: ID!) {{ eraseClient(id: $id) {{ client {{ id }} {ERRORS} }} }}"
@@ -17,7 +17,9 @@ EXPORT = "query($id: ID!) { clientExport(id: $id) }"
 
 
 async def tail_clients_events() -> AIOKafkaConsumer:
-    consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA_BOOTSTRAP, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        **kafka_options(), bootstrap_servers=KAFKA_BOOTSTRAP, enable_auto_commit=False
+    )
     await consumer.start()
     cluster = await consumer._client.fetch_all_metadata()
     partitions = [

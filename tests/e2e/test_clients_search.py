@@ -10,7 +10,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from plumbing import topics
 from plumbing.envelope import Envelope
-from plumbing.testing import KAFKA_BOOTSTRAP, Graph, eventually
+from plumbing.testing import KAFKA_BOOTSTRAP, Graph, eventually, kafka_options
 
 SEARCH = """query($f: ClientFilter, $after: String) {
   clients(filter: $f, first: 2, after: $after) {
@@ -19,7 +19,7 @@ T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 
 
 async def publish(events: list[tuple[str, str, Envelope]]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=KAFKA_BOOTSTRAP)
+    producer = AIOKafkaProducer(**kafka_options(), bootstrap_servers=KAFKA_BOOTSTRAP)
     await producer.start()
     try:
         for topic, key, envelope in events:

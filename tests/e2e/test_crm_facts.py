@@ -3,17 +3,22 @@ client card's activity (bookings, unpaid sales, memberships, gift cards, app).""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 from plumbing import topics
 from plumbing.envelope import Envelope
-from plumbing.testing import KAFKA_BOOTSTRAP, Graph, eventually, seed_client, seed_studio
+from plumbing.testing import (
+    Graph,
+    eventually,
+    seed_studio,
+)
+
+from ..journeys import DlqTap, codes, crm_client, iso
 
 CREATE_CLIENT = """
 mutation($f: String!, $l: String!) {
@@ -29,7 +34,7 @@ BOOKING = """
 mutation($id: ID!, $c: ID!, $s: ID!, $st: String!, $app: Boolean!, $k: String, $at: DateTime!) {
   recordBooking(id: $id, clientId: $c, sessionId: $s, status: $st, fromApp: $app,
                 balanceKind: $k, occurredAt: $at) {
-    accepted eventId userErrors { code field message }
+    accepted status waitingFor { code field } eventId userErrors { code field message }
   }
 }"""
 PURCHASE = """
@@ -38,7 +43,9 @@ mutation($input: PurchaseInput!) {
 }"""
 REFUND = """
 mutation($inv: String!, $at: DateTime!) {
-  refundPurchase(invoiceNumber: $inv, occurredAt: $at) { accepted eventId userErrors { code } }
+  refundPurchase(invoiceNumber: $inv, occurredAt: $at) {
+    accepted status waitingFor { code } eventId userErrors { code }
+  }
 }"""
 APP = """
 mutation($c: ID!, $k: String!, $p: AppPlatform, $at: DateTime!) {
@@ -48,7 +55,9 @@ mutation($c: ID!, $k: String!, $p: AppPlatform, $at: DateTime!) {
 }"""
 VISIT = """
 mutation($c: ID!, $s: ID, $at: DateTime!) {
-  recordVisit(clientId: $c, sessionId: $s, attendedAt: $at) { accepted eventId userErrors { code } }
+  recordVisit(clientId: $c, sessionId: $s, attendedAt: $at) {
+    accepted status waitingFor { code } eventId userErrors { code }
+  }
 }"""
 MEMBERSHIP = """
 mutation($input: MembershipInput!) {
@@ -80,66 +89,16 @@ query($d: Date!) { crmSummary(date: $d) { bookedToday { count } bookedFromApp
   occupancy { placesOffered placesBooked } } }"""
 
 
-def iso(value: datetime) -> str:
-    return value.isoformat()
-
-
-KNOWN = '{ crmSummary(date: "2026-01-01") { demographics { gender { count } } } }'
-
-
-async def crm_knows(owner: Graph, count: int) -> None:
-    """Wait until the crm consumer has every client card of the studio (each card
-    counts in exactly one gender bucket)."""
-
-    def total(data: dict[str, Any]) -> int:
-        return sum(b["count"] for b in data["crmSummary"]["demographics"]["gender"])
-
-    await eventually(lambda: owner(KNOWN), until=lambda d: total(d) >= count, timeout=30)
-
-
-async def new_client(
-    owner: Graph, producer: AIOKafkaProducer, first: str, last: str = "Test", count: int = 1
-) -> str:
-    client_id = await seed_client(producer, owner.tenant, first, last)
-    await crm_knows(owner, count)
-    return client_id
-
-
-def codes(payload: dict[str, Any]) -> list[str]:
-    return [e["code"] for e in payload["userErrors"]]
-
-
-class DlqTap:
-    """What `ingest.bookings.dlq` received after the tap opened."""
-
-    def __init__(self) -> None:
-        self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=KAFKA_BOOTSTRAP, enable_auto_commit=False
-        )
-        self.seen: list[dict[str, Any]] = []
-
-    async def open(self) -> None:
-        await self.consumer.start()
-        topic = topics.dlq(topics.INGEST_BOOKINGS)
-        cluster = await self.consumer._client.fetch_all_metadata()
-        partitions = [TopicPartition(topic, p) for p in cluster.partitions_for_topic(topic) or ()]
-        if not partitions:
-            partitions = [TopicPartition(topic, 0)]
-        self.consumer.assign(partitions)
-        await self.consumer.seek_to_end(*partitions)
-        for tp in partitions:
-            await self.consumer.position(tp)
-
-    async def parked(self, tenant: str) -> list[dict[str, Any]]:
-        batch = await self.consumer.getmany(timeout_ms=200)
-        for records in batch.values():
-            self.seen.extend(json.loads(r.value or b"{}") for r in records)
-        return [p for p in self.seen if p.get("tenant") == tenant]
+def pending(payload: dict[str, Any]) -> list[str]:
+    """What a fact accepted as PENDING waits for (it is applied once that arrives)."""
+    assert payload["accepted"] is True and payload["status"] == "PENDING", payload
+    assert payload["userErrors"] == [] and payload["eventId"], payload
+    return [w["code"] for w in payload["waitingFor"]]
 
 
 @pytest.fixture
 async def dlq() -> AsyncIterator[DlqTap]:
-    tap = DlqTap()
+    tap = DlqTap(topics.INGEST_BOOKINGS)
     await tap.open()
     yield tap
     await tap.consumer.stop()
@@ -149,15 +108,18 @@ async def test_k7_bad_facts_are_user_errors_and_good_ones_are_accepted_once(
     owner: Graph, graphs: Callable[..., Graph], producer: AIOKafkaProducer
 ) -> None:
     partner = graphs(owner.tenant, "PARTNER", subject="partner-1")
-    ana = await new_client(owner, producer, "Ana")
-    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    ana = await crm_client(owner, producer, "Ana")
+    now = datetime.now(UTC).replace(microsecond=0)  # facts happened now (FUTURE_TIME otherwise)
+    start = now + timedelta(days=2)  # the session they book is ahead
 
     bad_session = await partner(SESSION, {"id": "S1", "svc": "yoga", "at": iso(start), "cap": -1})
     assert codes(bad_session["recordSession"]) == ["BAD_CAPACITY"]
     early = await partner(
-        BOOKING, {"id": "B1", "c": ana, "s": "S1", "st": "BOOKED", "app": False, "at": iso(start)}
+        BOOKING, {"id": "B1", "c": ana, "s": "S1", "st": "BOOKED", "app": True, "at": iso(now)}
     )
-    assert codes(early["recordBooking"]) == ["UNKNOWN_SESSION"]  # booking before its session
+    # A booking before its session is accepted and waits for the session.
+    assert pending(early["recordBooking"]) == ["UNKNOWN_SESSION"]
+    assert early["recordBooking"]["waitingFor"][0]["field"] == ["sessionId"]
 
     ok = await partner(SESSION, {"id": "S1", "svc": "yoga", "at": iso(start), "cap": 8})
     assert ok["recordSession"]["accepted"] is True and ok["recordSession"]["eventId"]
@@ -166,30 +128,34 @@ async def test_k7_bad_facts_are_user_errors_and_good_ones_are_accepted_once(
 
     stranger = await partner(
         BOOKING,
-        {"id": "B9", "c": "nobody", "s": "S1", "st": "BOOKED", "app": False, "at": iso(start)},
+        {"id": "B9", "c": "nobody", "s": "S1", "st": "BOOKED", "app": False, "at": iso(now)},
     )
     assert codes(stranger["recordBooking"]) == ["UNKNOWN_CLIENT"]
+    assert stranger["recordBooking"]["status"] == "REFUSED"
     status = await partner(
-        BOOKING, {"id": "B1", "c": ana, "s": "S1", "st": "MAYBE", "app": False, "at": iso(start)}
+        BOOKING, {"id": "B1", "c": ana, "s": "S1", "st": "MAYBE", "app": False, "at": iso(now)}
     )
     assert codes(status["recordBooking"]) == ["BAD_STATUS"]
     cancel_unknown = await partner(
         BOOKING,
-        {"id": "B7", "c": ana, "s": "S1", "st": "CANCELLED", "app": False, "at": iso(start)},
+        {"id": "B7", "c": ana, "s": "S1", "st": "CANCELLED", "app": False, "at": iso(now)},
     )
-    assert codes(cancel_unknown["recordBooking"]) == ["UNKNOWN_BOOKING"]
+    assert pending(cancel_unknown["recordBooking"]) == ["UNKNOWN_BOOKING"]
     booked = await partner(
-        BOOKING, {"id": "B1", "c": ana, "s": "S1", "st": "BOOKED", "app": True, "at": iso(start)}
+        BOOKING, {"id": "B1", "c": ana, "s": "S1", "st": "BOOKED", "app": True, "at": iso(now)}
     )
     twice = await partner(
-        BOOKING, {"id": "B1", "c": ana, "s": "S1", "st": "BOOKED", "app": True, "at": iso(start)}
+        BOOKING, {"id": "B1", "c": ana, "s": "S1", "st": "BOOKED", "app": True, "at": iso(now)}
     )
     assert booked["recordBooking"]["accepted"] and twice["recordBooking"]["accepted"]
+    assert booked["recordBooking"]["status"] == "ACCEPTED"
+    # The booking accepted while it waited is the same fact: its event, applied once.
     assert twice["recordBooking"]["eventId"] == booked["recordBooking"]["eventId"]
+    assert booked["recordBooking"]["eventId"] == early["recordBooking"]["eventId"]
 
-    kind = await partner(APP, {"c": ana, "k": "DANCE", "at": iso(start)})
+    kind = await partner(APP, {"c": ana, "k": "DANCE", "at": iso(now)})
     assert codes(kind["recordAppEvent"]) == ["BAD_KIND"]
-    platform = await partner(APP, {"c": ana, "k": "SESSION_STARTED", "at": iso(start)})
+    platform = await partner(APP, {"c": ana, "k": "SESSION_STARTED", "at": iso(now)})
     assert codes(platform["recordAppEvent"]) == ["PLATFORM_REQUIRED"]
     naive = await partner(APP, {"c": ana, "k": "LOGGED_OUT", "at": "2026-01-01T10:00:00"})
     assert codes(naive["recordAppEvent"]) == ["NAIVE_TIME"]
@@ -198,7 +164,7 @@ async def test_k7_bad_facts_are_user_errors_and_good_ones_are_accepted_once(
         "clientId": ana,
         "invoiceNumber": "INV-1",
         "channel": "IN_STUDIO",
-        "occurredAt": iso(start),
+        "occurredAt": iso(now),
         "lines": [{"category": "SERVICE", "itemId": "yoga", "name": "Yoga", "amount": "20.00"}],
         "payments": [{"method": "CASH", "amount": "25.00"}],
     }
@@ -209,10 +175,10 @@ async def test_k7_bad_facts_are_user_errors_and_good_ones_are_accepted_once(
     mills = [{"category": "SERVICE", "itemId": "yoga", "name": "Yoga", "amount": "10.005"}]
     fractional = await partner(PURCHASE, {"input": {**sale, "lines": mills, "payments": []}})
     assert codes(fractional["recordPurchase"]) == ["BAD_AMOUNT"]
-    refund = await partner(REFUND, {"inv": "NOPE", "at": iso(start)})
-    assert codes(refund["refundPurchase"]) == ["UNKNOWN_INVOICE"]
-    visit = await partner(VISIT, {"c": ana, "s": "S404", "at": iso(start)})
-    assert codes(visit["recordVisit"]) == ["UNKNOWN_SESSION"]
+    refund = await partner(REFUND, {"inv": "NOPE", "at": iso(now)})
+    assert pending(refund["refundPurchase"]) == ["UNKNOWN_INVOICE"]  # before its sale
+    visit = await partner(VISIT, {"c": ana, "s": "S404", "at": iso(now)})
+    assert pending(visit["recordVisit"]) == ["UNKNOWN_SESSION"]
 
     client = graphs(owner.tenant, "CLIENT", client_id=ana)
     forbidden = await client.raw(SESSION, {"id": "S2", "svc": "x", "at": iso(start), "cap": 1})
@@ -231,8 +197,9 @@ async def test_k7_facts_straight_from_kafka_are_checked_parked_and_never_doubled
     owner: Graph, producer: AIOKafkaProducer, dlq: DlqTap
 ) -> None:
     tenant = owner.tenant
-    bruno = await new_client(owner, producer, "Bruno")
-    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+    bruno = await crm_client(owner, producer, "Bruno")
+    now = datetime.now(UTC).replace(microsecond=0)  # facts happened now (FUTURE_TIME otherwise)
+    start = now + timedelta(days=3)  # the session they book is ahead
 
     async def send(type_: str, data: dict[str, Any], subject: str | None = bruno) -> Envelope:
         envelope = Envelope(
@@ -247,13 +214,9 @@ async def test_k7_facts_straight_from_kafka_are_checked_parked_and_never_doubled
         "client_id": bruno,
         "session_id": "KS1",
         "from_app": False,
-        "occurred_at": iso(start),
+        "occurred_at": iso(now),
     }
-    await send("ingest.booking_made.v1", booking)  # before its session: parked
-    # Parked before the session is sent: sessions go to another partition (no subject),
-    # which the consumer may well read first.
-    first_parked = await eventually(lambda: dlq.parked(tenant), until=lambda p: len(p) >= 1)
-    assert "UNKNOWN_SESSION" in first_parked[0]["reason"]
+    early = await send("ingest.booking_made.v1", booking)  # before its session: it waits
     await send(
         "ingest.session_scheduled.v1",
         {"session_id": "KS1", "service_id": "karate", "starts_at": iso(start), "capacity": -3},
@@ -264,35 +227,38 @@ async def test_k7_facts_straight_from_kafka_are_checked_parked_and_never_doubled
         {"session_id": "KS1", "service_id": "karate", "starts_at": iso(start), "capacity": 6},
         None,
     )
-    parked = await eventually(lambda: dlq.parked(tenant), until=lambda p: len(p) >= 2)
-    reasons = " | ".join(p["reason"] for p in parked)
-    assert "UNKNOWN_SESSION" in reasons
-    assert "capacity" in reasons
+    parked = await eventually(lambda: dlq.parked(tenant), until=lambda p: len(p) >= 1)
+    assert parked[0]["code"] == "INVALID_DATA" and "capacity" in parked[0]["reason"]
 
-    first = await send("ingest.booking_made.v1", booking)
-    await producer.send_and_wait(topics.INGEST_BOOKINGS, first.to_bytes(), key=first.key.encode())
+    day = start.date().isoformat()
+    await eventually(
+        lambda: owner(SUMMARY, {"d": day}),
+        until=lambda s: s["crmSummary"]["bookedToday"]["count"] == 1,
+    )  # the early booking, applied once its session came
+    await producer.send_and_wait(topics.INGEST_BOOKINGS, early.to_bytes(), key=early.key.encode())
     await send("ingest.booking_made.v1", booking)  # the same booking, another message
     await send(
         "ingest.booking_made.v1", {**booking, "booking_id": "K2", "client_id": "ghost"}, "ghost"
+    )  # a client crm has not heard of: it waits for the card
+    await send(
+        "ingest.session_scheduled.v1",
+        {"session_id": "KS2", "service_id": "karate", "starts_at": iso(start), "capacity": 2},
+        None,
     )
-
-    day = start.date().isoformat()
     summary = await eventually(
         lambda: owner(SUMMARY, {"d": day}),
-        until=lambda s: s["crmSummary"]["occupancy"] != [],
-    )
-    parked = await eventually(lambda: dlq.parked(tenant), until=lambda p: len(p) >= 3)
-    assert any("UNKNOWN_CLIENT" in p["reason"] for p in parked)
-    summary = await owner(SUMMARY, {"d": day})
+        until=lambda s: s["crmSummary"]["occupancy"] == [{"placesOffered": 8, "placesBooked": 1}],
+    )  # a session sent after the replays and the ghost
     assert summary["crmSummary"]["bookedToday"]["count"] == 1
-    assert summary["crmSummary"]["occupancy"] == [{"placesOffered": 6, "placesBooked": 1}]
+    # Only the bad session was parked: the early booking and the ghost's waited.
+    assert [p["code"] for p in await dlq.parked(tenant)] == ["INVALID_DATA"]
 
 
 async def test_c9_timeline_and_activity_of_a_client(
     owner: Graph, graphs: Callable[..., Graph], producer: AIOKafkaProducer
 ) -> None:
     await seed_studio(producer, owner.tenant, "Europe/Madrid", "es")
-    carla = await new_client(owner, producer, "Carla", "Rossi")
+    carla = await crm_client(owner, producer, "Carla", "Rossi")
     now = datetime.now(UTC).replace(microsecond=0)
     soon, before = now + timedelta(days=1), now - timedelta(days=1)
     for sid, at in (("A1", soon), ("A2", before)):

@@ -18,16 +18,16 @@ from plumbing.testing import (
     SERVICE_PORTS,
     Graph,
     eventually,
-    seed_client,
     seed_studio,
 )
+
+from ..journeys import crm_client
 
 MADRID = ZoneInfo("Europe/Madrid")
 JOB_URL = f"http://127.0.0.1:{SERVICE_PORTS['crm']}/_dev/jobs/crm_daily"
 
 CREATE = """
 mutation($input: ClientInput!) { createClient(input: $input) { client { id } userErrors { code } } }"""
-KNOWN = '{ crmSummary(date: "2026-01-01") { demographics { gender { count } } } }'
 TASK = 'mutation($c: ID) { createTask(title: "Follow up", clientId: $c) { userErrors { code } } }'
 TASK_TIMELINE = "{ tasks { client { timeline { edges { node { kind } } } } } }"
 SESSION = """
@@ -71,24 +71,17 @@ def local(day: date, hour: int, minute: int = 0) -> str:
     return datetime.combine(day, time(hour, minute), MADRID).isoformat()
 
 
+def happened(day: date, hour: int, minute: int = 0) -> str:
+    """When a fact of the scripted day happened: the script's clock (07:00, 07:10 …)
+    folded into the day's first minutes, in the same order, so that the facts of today
+    have happened whenever the test runs (a fact from the future is FUTURE_TIME)."""
+    start = datetime.combine(day, time(0), MADRID)
+    return (start + timedelta(seconds=(hour * 60 + minute) // 10)).isoformat()
+
+
 def ok(payload: dict[str, Any]) -> None:
     [(name, result)] = payload.items()
     assert result["accepted"], (name, result)
-
-
-async def make_client(
-    owner: Graph, producer: AIOKafkaProducer, count: int, first: str, last: str, **fields: Any
-) -> str:
-    """A card (as the clients context announces it); wait until crm has `count` cards."""
-    client_id = await seed_client(
-        producer, owner.tenant, first, last, gender=fields.get("gender"), birth=fields.get("birth")
-    )
-
-    def total(d: dict[str, Any]) -> int:
-        return sum(b["count"] for b in d["crmSummary"]["demographics"]["gender"])
-
-    await eventually(lambda: owner(KNOWN), until=lambda d: total(d) >= count, timeout=30)
-    return client_id
 
 
 def buckets(rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -101,20 +94,26 @@ async def test_k1_to_k6_a_scripted_day(owner: Graph, producer: AIOKafkaProducer)
     y = today.year
     away = date(y - 20, 1, 1) if (today.month, today.day) != (1, 1) else date(y - 20, 1, 2)
     born = date(y - 30, today.month, min(today.day, 28)).isoformat()
-    ana = await make_client(owner, producer, 1, "Ana", "A", gender="FEMALE", birth=born)
-    bruno = await make_client(
-        owner, producer, 2, "Bruno", "B", gender="MALE", birth=away.isoformat()
+    ana = await crm_client(owner, producer, "Ana", "A", count=1, gender="FEMALE", birth=born)
+    bruno = await crm_client(
+        owner, producer, "Bruno", "B", count=2, gender="MALE", birth=away.isoformat()
     )
-    carla = await make_client(owner, producer, 3, "Carla", "C")
-    dario = await make_client(
-        owner, producer, 4, "Dario", "D", gender="MALE", birth=away.replace(year=y - 70).isoformat()
-    )
-    elena = await make_client(
+    carla = await crm_client(owner, producer, "Carla", "C", count=3)
+    dario = await crm_client(
         owner,
         producer,
-        5,
+        "Dario",
+        "D",
+        count=4,
+        gender="MALE",
+        birth=away.replace(year=y - 70).isoformat(),
+    )
+    elena = await crm_client(
+        owner,
+        producer,
         "Elena",
         "E",
+        count=5,
         gender="FEMALE",
         birth=away.replace(year=y - 40).isoformat(),
     )
@@ -190,16 +189,17 @@ async def test_k1_to_k6_a_scripted_day(owner: Graph, producer: AIOKafkaProducer)
                 SESSION, {"id": sid, "svc": svc, "pro": pro, "at": local(today, hour), "cap": cap}
             )
         )
-    early = local(today, 7)
+    early = happened(today, 7)
     for bid, client, sid, status, app, kind, at in (
         ("B1", ana, "S1", "BOOKED", True, "CREDIT", early),
         ("B2", bruno, "S1", "BOOKED", False, "CREDIT", early),
         ("B3", carla, "S2", "BOOKED", True, None, early),
         ("B4", bruno, "S3", "BOOKED", False, "CREDIT", early),
-        ("B4", bruno, "S3", "CANCELLED", False, "CREDIT", local(today, 7, 10)),
-        ("B5", bruno, "S3", "BOOKED", False, "CREDIT", local(today, 7, 20)),  # re-booked, same kind
+        ("B4", bruno, "S3", "CANCELLED", False, "CREDIT", happened(today, 7, 10)),
+        # re-booked, same kind:
+        ("B5", bruno, "S3", "BOOKED", False, "CREDIT", happened(today, 7, 20)),
         ("B6", dario, "S3", "BOOKED", False, "MEMBERSHIP", early),
-        ("B6", dario, "S3", "CANCELLED", False, "MEMBERSHIP", local(today, 7, 10)),
+        ("B6", dario, "S3", "CANCELLED", False, "MEMBERSHIP", happened(today, 7, 10)),
         (
             "B7",
             dario,
@@ -207,10 +207,10 @@ async def test_k1_to_k6_a_scripted_day(owner: Graph, producer: AIOKafkaProducer)
             "BOOKED",
             False,
             "CREDIT",
-            local(today, 7, 20),
+            happened(today, 7, 20),
         ),  # another kind: not re-booked
         ("W1", carla, "S3", "WAITLISTED", False, None, early),
-        ("W1", carla, "S3", "CONVERTED", False, None, local(today, 7, 30)),
+        ("W1", carla, "S3", "CONVERTED", False, None, happened(today, 7, 30)),
         ("W2", ana, "S2", "WAITLISTED", False, None, early),
     ):
         ok(
@@ -235,14 +235,14 @@ async def test_k1_to_k6_a_scripted_day(owner: Graph, producer: AIOKafkaProducer)
     ok(await owner(PURCHASE, sale("INV-1", bruno, "50.00", "20.00")))  # 30 owed, booked today
     ok(await owner(PURCHASE, sale("INV-2", ana, "40.00", "40.00")))  # paid
     ok(await owner(PURCHASE, sale("INV-3", carla, "30.00", "0")))  # owed, then refunded
-    ok(await owner(REFUND, {"inv": "INV-3", "at": local(today, 8)}))
+    ok(await owner(REFUND, {"inv": "INV-3", "at": happened(today, 8)}))
     ok(await owner(PURCHASE, sale("INV-4", elena, "30.00", "0")))  # owed, but no booking today
 
     # K6: app sessions.
     for client, kind, platform, at in (
-        (ana, "SESSION_STARTED", "IOS", local(today, 8)),
-        (bruno, "SESSION_STARTED", "ANDROID", local(today, 8)),
-        (bruno, "LOGGED_OUT", None, local(today, 8, 30)),  # out on logout (still active today)
+        (ana, "SESSION_STARTED", "IOS", happened(today, 8)),
+        (bruno, "SESSION_STARTED", "ANDROID", happened(today, 8)),
+        (bruno, "LOGGED_OUT", None, happened(today, 8, 30)),  # out on logout (still active today)
         (
             carla,
             "SESSION_STARTED",
@@ -255,7 +255,7 @@ async def test_k1_to_k6_a_scripted_day(owner: Graph, producer: AIOKafkaProducer)
             None,
             (datetime.combine(today, time(8), MADRID) - timedelta(days=39)).isoformat(),
         ),
-        (dario, "SESSION_STARTED", "IOS", local(today, 8)),
+        (dario, "SESSION_STARTED", "IOS", happened(today, 8)),
     ):
         ok(await owner(APP, {"c": client, "k": kind, "p": platform, "at": at}))
 
@@ -358,8 +358,8 @@ async def test_k1_to_k6_a_scripted_day(owner: Graph, producer: AIOKafkaProducer)
 async def test_k6_twelve_months_without_use_or_notifications(
     owner: Graph, producer: AIOKafkaProducer
 ) -> None:
-    idle = await make_client(owner, producer, 1, "Idle", "I")
-    told = await make_client(owner, producer, 2, "Told", "T")
+    idle = await crm_client(owner, producer, "Idle", "I", count=1)
+    told = await crm_client(owner, producer, "Told", "T", count=2)
     now = datetime.now(UTC).replace(microsecond=0)
     for client in (idle, told):
         ok(
@@ -415,8 +415,8 @@ async def test_k3_a_booking_reported_before_the_balance_still_counts(
 ) -> None:
     await seed_studio(producer, owner.tenant, "Europe/Madrid", "es")
     today = datetime.now(MADRID).date()
-    early = await make_client(owner, producer, 1, "Early", "Booker")
-    idle = await make_client(owner, producer, 2, "Idle", "Holder")
+    early = await crm_client(owner, producer, "Early", "Booker", count=1)
+    idle = await crm_client(owner, producer, "Idle", "Holder", count=2)
     ok(
         await owner(
             SESSION, {"id": "K3", "svc": "yoga", "pro": "p", "at": local(today, 20), "cap": 5}

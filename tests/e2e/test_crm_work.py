@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from plumbing.testing import Graph, eventually, seed_client
+from plumbing.testing import Graph, eventually
+
+from ..journeys import codes, crm_client
 
 CREATE = """
 mutation($f: String!) { createClient(input: {firstName: $f, lastName: "W"}) { client { id } } }"""
-KNOWN = '{ crmSummary(date: "2026-01-01") { demographics { gender { count } } } }'
 # The client's timeline as a task links to it (resolved by crm alone).
 TIMELINE = "{ tasks { client { id timeline { edges { node { kind summary } } } } } }"
 TASK = """
@@ -38,22 +39,10 @@ query($d: Date!) { crmSummary(date: $d) {
 } }"""
 
 
-def codes(payload: dict[str, Any]) -> list[str]:
-    return [e["code"] for e in payload["userErrors"]]
-
-
 async def test_k4_tasks_and_funnels(
     owner: Graph, graphs: Callable[..., Graph], producer: AIOKafkaProducer
 ) -> None:
-    lia = await seed_client(producer, owner.tenant, "Lia", "W")
-    await eventually(
-        lambda: owner(KNOWN),
-        until=lambda d: (
-            d["crmSummary"]["demographics"]["gender"] != []
-            and sum(b["count"] for b in d["crmSummary"]["demographics"]["gender"]) == 1
-        ),
-        timeout=30,
-    )
+    lia = await crm_client(owner, producer, "Lia", "W")
     now = datetime.now(UTC).replace(microsecond=0)
     operator = graphs(owner.tenant, "OPERATOR")
 

@@ -22,6 +22,7 @@ from plumbing.testing import (
     SERVICE_PORTS,
     Graph,
     eventually,
+    kafka_options,
 )
 from pymongo import AsyncMongoClient
 
@@ -31,7 +32,7 @@ mutation($input: ClientInput!) { createClient(input: $input) { client { id } use
 # Where each consumer keeps one document per client it heard of.
 # (loyalty stores its per-client state lazily; its own tests check replays and races)
 PER_CLIENT_STATE = {
-    "ranks": "members",
+    "ranks": "client_cards",
     "crm": "profiles",
     "notifications": "recipients",
 }
@@ -71,7 +72,9 @@ async def counts(mongo: AsyncMongoClient[dict[str, object]], tenant: str) -> dic
 
 
 async def tenant_events(tenant: str) -> list[Envelope]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA_BOOTSTRAP, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        **kafka_options(), bootstrap_servers=KAFKA_BOOTSTRAP, enable_auto_commit=False
+    )
     await consumer.start()
     try:
         cluster = await consumer._client.fetch_all_metadata()
@@ -151,7 +154,9 @@ async def test_kafka_outage_loses_nothing_and_replays_change_nothing(
         events = await tenant_events(tenant)
         assert len([e for e in events if e.type == "clients.client_created.v1"]) == total
         dropped_before = {ctx: await duplicates_dropped(ctx) for ctx in CONSUMERS}
-        producer = AIOKafkaProducer(bootstrap_servers=KAFKA_BOOTSTRAP, enable_idempotence=True)
+        producer = AIOKafkaProducer(
+            **kafka_options(), bootstrap_servers=KAFKA_BOOTSTRAP, enable_idempotence=True
+        )
         await producer.start()
         try:
             for envelope in events:

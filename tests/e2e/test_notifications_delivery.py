@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,13 +19,11 @@ from notifications.sinks import received_mail, received_webhooks
 from plumbing import topics
 from plumbing.envelope import Envelope
 from plumbing.testing import (
-    KAFKA_BOOTSTRAP,
     Graph,
     eventually,
-    seed_client,
-    seed_studio,
-    subgraph_url,
 )
+
+from ..journeys import announce_card, notifications_card, publish
 
 INBOX = """
 query($unread: Boolean) {
@@ -39,26 +37,6 @@ mutation($input: ClientInput!) {
 """
 
 
-ENTITIES = """
-query($r: [_Any!]!) {
-  _entities(representations: $r) {
-    ... on Client {
-      messages { templateKey channel status reason subject body language }
-      messageChannels(category: %s)
-    }
-  }
-}
-"""
-
-
-@pytest.fixture
-async def kafka() -> AsyncIterator[AIOKafkaProducer]:
-    producer = AIOKafkaProducer(bootstrap_servers=KAFKA_BOOTSTRAP, enable_idempotence=True)
-    await producer.start()
-    yield producer
-    await producer.stop()
-
-
 def app_fact(tenant: str, client_id: str, kind: str, at: datetime) -> Envelope:
     data: dict[str, Any] = {"client_id": client_id, "occurred_at": at.isoformat()}
     if kind == "app_session_started":
@@ -66,10 +44,6 @@ def app_fact(tenant: str, client_id: str, kind: str, at: datetime) -> Envelope:
     return Envelope(
         type=f"ingest.{kind}.v1", source="partner/app", tenant=tenant, subject=client_id, data=data
     )
-
-
-async def publish(kafka: AIOKafkaProducer, topic: str, envelope: Envelope) -> None:
-    await kafka.send_and_wait(topic, envelope.to_bytes(), key=envelope.key.encode())
 
 
 def eligible(
@@ -105,44 +79,9 @@ def eligible(
     )
 
 
-async def card(owner: Graph, client_id: str, category: str = "SERVICE") -> dict[str, Any]:
-    """The client fields this context owns, asked of its subgraph the way the gateway
-    does (`_entities`): these tests then need no other subgraph to answer `client(id)`."""
-    subgraph = Graph(owner.tenant, ["OWNER"], url=subgraph_url("notifications"))
-    try:
-        data = await subgraph(
-            ENTITIES % category, {"r": [{"__typename": "Client", "id": client_id}]}
-        )
-    finally:
-        await subgraph.close()
-    found: dict[str, Any] = data["_entities"][0]
-    return found
-
-
-async def announce_card(
-    kafka: AIOKafkaProducer,
-    tenant: str,
-    client_id: str,
-    *,
-    studio: str,
-    language: str,
-    first_name: str,
-    last_name: str,
-    email: str,
-    phone: str | None,
-) -> None:
-    """The facts the clients context publishes for the studio and the new card, published
-    here as well, in its contract, so these tests do not wait on another context's relay
-    (the real events arrive later and change nothing)."""
-    await seed_studio(kafka, tenant, "Europe/Madrid", language, name=studio)
-    await seed_client(
-        kafka, tenant, first_name, last_name, client_id=client_id, email=email, phone=phone
-    )
-
-
 async def studio_and_client(
     owner: Graph,
-    kafka: AIOKafkaProducer,
+    producer: AIOKafkaProducer,
     *,
     language: str,
     phone: str | None = None,
@@ -160,7 +99,7 @@ async def studio_and_client(
         assert created["createClient"]["userErrors"] == []
         client_id = created["createClient"]["client"]["id"]
     await announce_card(
-        kafka,
+        producer,
         owner.tenant,
         client_id,
         studio="Dojo Sakura",
@@ -172,7 +111,7 @@ async def studio_and_client(
     )
 
     async def known() -> list[str]:
-        channels: list[str] = (await card(owner, client_id))["messageChannels"]
+        channels: list[str] = (await notifications_card(owner, client_id))["messageChannels"]
         return channels
 
     # The card reached this context (and the studio's language with it).
@@ -186,18 +125,18 @@ async def inbox(graph: Graph, unread: bool = True) -> list[dict[str, Any]]:
 
 
 async def messages_of(owner: Graph, client_id: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = (await card(owner, client_id))["messages"]
+    found: list[dict[str, Any]] = (await notifications_card(owner, client_id))["messages"]
     return found
 
 
 async def test_eligibility_reaches_each_chosen_role_once_and_mails_the_client_once(
-    owner: Graph, tenant: str, graphs: Callable[..., Graph], kafka: AIOKafkaProducer
+    owner: Graph, tenant: str, graphs: Callable[..., Graph], producer: AIOKafkaProducer
 ) -> None:
-    client_id, email = await studio_and_client(owner, kafka, language="es")
+    client_id, email = await studio_and_client(owner, producer, language="es")
     operator = graphs(tenant, "OPERATOR", subject="op-1")
     admin = graphs(tenant, "ADMIN", subject="admin-1")
     event = eligible(tenant, client_id, roles=["OWNER", "OPERATOR"])
-    await publish(kafka, topics.RANKS, event)
+    await publish(producer, topics.RANKS, event)
 
     [for_owner] = await eventually(lambda: inbox(owner))
     expected = (
@@ -231,9 +170,9 @@ async def test_eligibility_reaches_each_chosen_role_once_and_mails_the_client_on
 
     # The same event again (a replay), then a new fact behind it on the same partition:
     # once the new fact is visible, the replay has been handled — and did nothing.
-    await publish(kafka, topics.RANKS, event)
+    await publish(producer, topics.RANKS, event)
     marker = eligible(tenant, client_id, roles=["ADMIN"], notify_client=False)
-    await publish(kafka, topics.RANKS, marker)
+    await publish(producer, topics.RANKS, marker)
     await eventually(lambda: inbox(admin))
     assert len(await inbox(owner)) == 1
     assert len(await inbox(operator)) == 1
@@ -259,15 +198,15 @@ async def test_eligibility_reaches_each_chosen_role_once_and_mails_the_client_on
 async def test_the_client_message_follows_the_studio_language_and_terminology(
     owner: Graph,
     tenant: str,
-    kafka: AIOKafkaProducer,
+    producer: AIOKafkaProducer,
     language: str,
     terminology: str,
     subject: str,
     phrase: str,
 ) -> None:
-    client_id, email = await studio_and_client(owner, kafka, language=language)
+    client_id, email = await studio_and_client(owner, producer, language=language)
     await publish(
-        kafka,
+        producer,
         topics.RANKS,
         eligible(
             tenant,
@@ -284,9 +223,9 @@ async def test_the_client_message_follows_the_studio_language_and_terminology(
 
 
 async def test_email_switched_off_means_no_email_and_a_suppression_record(
-    owner: Graph, tenant: str, graphs: Callable[..., Graph], kafka: AIOKafkaProducer
+    owner: Graph, tenant: str, graphs: Callable[..., Graph], producer: AIOKafkaProducer
 ) -> None:
-    client_id, email = await studio_and_client(owner, kafka, language="es")
+    client_id, email = await studio_and_client(owner, producer, language="es")
     # C8 as the clients context publishes it (clients.preferences_changed.v1).
     switched_off = Envelope(
         type="clients.preferences_changed.v1",
@@ -309,11 +248,11 @@ async def test_email_switched_off_means_no_email_and_a_suppression_record(
         subject=client_id,
         data={**switched_off.data, "enabled": True, "changed_at": "2020-01-01T00:00:00Z"},
     )
-    await publish(kafka, topics.CLIENTS, switched_off)
-    await publish(kafka, topics.CLIENTS, stale)
+    await publish(producer, topics.CLIENTS, switched_off)
+    await publish(producer, topics.CLIENTS, stale)
 
     async def channels() -> list[str]:
-        found: list[str] = (await card(owner, client_id))["messageChannels"]
+        found: list[str] = (await notifications_card(owner, client_id))["messageChannels"]
         return found
 
     # No phone on the card either, and no app: nothing is left for SERVICE messages.
@@ -322,11 +261,11 @@ async def test_email_switched_off_means_no_email_and_a_suppression_record(
     # away again (the newest fact wins: services/notifications/tests/integration/test_app_facts.py).
     now = datetime.now(UTC)
     for kind, at in (("app_session_started", now), ("app_logged_out", now + timedelta(seconds=1))):
-        await publish(kafka, topics.INGEST_APP, app_fact(tenant, client_id, kind, at))
+        await publish(producer, topics.INGEST_APP, app_fact(tenant, client_id, kind, at))
         wanted = ["PUSH"] if kind == "app_session_started" else []
         await eventually(channels, until=lambda c, w=wanted: c == w)  # type: ignore[misc]
     event = eligible(tenant, client_id, roles=["OWNER"])
-    await publish(kafka, topics.RANKS, event)
+    await publish(producer, topics.RANKS, event)
     records = await eventually(lambda: messages_of(owner, client_id), until=lambda m: len(m) == 2)
     by_channel = {m["channel"]: m for m in records}
     assert by_channel["EMAIL"]["status"] == "SUPPRESSED"
@@ -337,10 +276,10 @@ async def test_email_switched_off_means_no_email_and_a_suppression_record(
     # Staff are told all the same: preferences are the client's, not the studio's.
     assert len(await eventually(lambda: inbox(owner))) == 1
 
-    await publish(kafka, topics.RANKS, event)  # replayed: no second record, still no mail
+    await publish(producer, topics.RANKS, event)  # replayed: no second record, still no mail
     admin = graphs(tenant, "ADMIN", subject="admin-1")
     await publish(
-        kafka, topics.RANKS, eligible(tenant, client_id, roles=["ADMIN"], notify_client=False)
+        producer, topics.RANKS, eligible(tenant, client_id, roles=["ADMIN"], notify_client=False)
     )
     await eventually(lambda: inbox(admin))
     assert len(await messages_of(owner, client_id)) == 2
@@ -348,10 +287,12 @@ async def test_email_switched_off_means_no_email_and_a_suppression_record(
 
 
 async def test_with_email_off_the_message_goes_by_sms_through_the_provider_webhook(
-    owner: Graph, tenant: str, kafka: AIOKafkaProducer
+    owner: Graph, tenant: str, producer: AIOKafkaProducer
 ) -> None:
     phone = f"+3461{uuid.uuid4().int % 10_000_000:07d}"
-    client_id, email = await studio_and_client(owner, kafka, language="es", phone=phone, real=True)
+    client_id, email = await studio_and_client(
+        owner, producer, language="es", phone=phone, real=True
+    )
     # C8 through the graph: the clients context publishes the change, we read it.
     switched = await owner(
         """mutation($id: ID!) {
@@ -363,11 +304,11 @@ async def test_with_email_off_the_message_goes_by_sms_through_the_provider_webho
     assert switched["setCommunicationPreference"]["userErrors"] == []
 
     async def channels() -> list[str]:
-        found: list[str] = (await card(owner, client_id))["messageChannels"]
+        found: list[str] = (await notifications_card(owner, client_id))["messageChannels"]
         return found
 
     await eventually(channels, until=lambda c: c == ["SMS"])
-    await publish(kafka, topics.RANKS, eligible(tenant, client_id, roles=["OWNER"]))
+    await publish(producer, topics.RANKS, eligible(tenant, client_id, roles=["OWNER"]))
     [hook] = await eventually(lambda: asyncio.to_thread(received_webhooks, phone))
     assert hook["path"] == "/sms"
     assert hook["body"]["body"] == (
@@ -384,11 +325,11 @@ async def test_with_email_off_the_message_goes_by_sms_through_the_provider_webho
 
 
 async def test_marking_a_notification_read_and_who_may(
-    owner: Graph, tenant: str, graphs: Callable[..., Graph], kafka: AIOKafkaProducer
+    owner: Graph, tenant: str, graphs: Callable[..., Graph], producer: AIOKafkaProducer
 ) -> None:
-    client_id, _ = await studio_and_client(owner, kafka, language="en")
+    client_id, _ = await studio_and_client(owner, producer, language="en")
     await publish(
-        kafka, topics.RANKS, eligible(tenant, client_id, roles=["OWNER"], notify_client=False)
+        producer, topics.RANKS, eligible(tenant, client_id, roles=["OWNER"], notify_client=False)
     )
     [item] = await eventually(lambda: inbox(owner))
     mark = "mutation($id: ID!) { markNotificationRead(id: $id) { id read message } }"
@@ -412,9 +353,9 @@ async def test_marking_a_notification_read_and_who_may(
 
 
 async def test_a_payment_with_points_sends_a_receipt_with_the_balance(
-    owner: Graph, tenant: str, kafka: AIOKafkaProducer
+    owner: Graph, tenant: str, producer: AIOKafkaProducer
 ) -> None:
-    client_id, email = await studio_and_client(owner, kafka, language="en")
+    client_id, email = await studio_and_client(owner, producer, language="en")
 
     def points(kind: str, data: dict[str, Any]) -> Envelope:
         return Envelope(
@@ -433,7 +374,7 @@ async def test_a_payment_with_points_sends_a_receipt_with_the_balance(
         "entry_id": "e-1",
         "at": datetime.now(UTC).isoformat(),
     }
-    await publish(kafka, topics.LOYALTY, points("points_earned", earned))
+    await publish(producer, topics.LOYALTY, points("points_earned", earned))
     no_receipt = {
         **earned,
         "entry_id": "e-2",
@@ -446,7 +387,7 @@ async def test_a_payment_with_points_sends_a_receipt_with_the_balance(
         "channel": "IN_STUDIO",
         "send_receipt": False,
     }
-    await publish(kafka, topics.LOYALTY, points("points_redeemed", no_receipt))
+    await publish(producer, topics.LOYALTY, points("points_redeemed", no_receipt))
     receipt = {
         **no_receipt,
         "points": 50,
@@ -455,7 +396,7 @@ async def test_a_payment_with_points_sends_a_receipt_with_the_balance(
         "balance_after": 50,
         "send_receipt": True,
     }
-    await publish(kafka, topics.LOYALTY, points("points_redeemed", receipt))
+    await publish(producer, topics.LOYALTY, points("points_redeemed", receipt))
     # 50 points paid 5.00 EUR: a point is worth 0.10 EUR, so the 50 left are worth 5.00 EUR.
     [mail] = await eventually(lambda: asyncio.to_thread(received_mail, email))
     assert mail["subject"] == "Dojo Sakura: receipt for your payment with points"
@@ -489,11 +430,11 @@ mutation($c: ID!, $at: DateTime!, $v: ID) {
 
 
 async def test_a_visit_that_reaches_the_threshold_notifies_staff_and_the_client(
-    owner: Graph, tenant: str, graphs: Callable[..., Graph], kafka: AIOKafkaProducer
+    owner: Graph, tenant: str, graphs: Callable[..., Graph], producer: AIOKafkaProducer
 ) -> None:
     """The whole path: crm takes the visit, ranks finds the client eligible (auto-promotion
     off), notifications tells the OWNER and OPERATOR roles and e-mails the client."""
-    client_id, email = await studio_and_client(owner, kafka, language="es", real=True)
+    client_id, email = await studio_and_client(owner, producer, language="es", real=True)
     await owner(
         "mutation { setRankProgram(enabled: true, terminology: BELTS) { userErrors { code } } }"
     )

@@ -5,22 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from aiokafka import AIOKafkaProducer
 from notifications.sinks import received_mail, received_webhooks
 from plumbing import topics
 from plumbing.envelope import Envelope
 from plumbing.testing import (
-    KAFKA_BOOTSTRAP,
     Graph,
     eventually,
-    seed_client,
-    seed_studio,
-    subgraph_url,
 )
+
+from ..journeys import announce_card, notifications_card
 
 TEMPLATES = (
     "{ notificationTemplates { key channel language subject body placeholders customized } }"
@@ -42,69 +39,14 @@ mutation($id: ID!, $key: String!, $channel: Channel) {
 """
 
 
-ENTITIES = """
-query($r: [_Any!]!) {
-  _entities(representations: $r) {
-    ... on Client {
-      messages { templateKey channel status reason subject body language }
-      messageChannels(category: %s)
-    }
-  }
-}
-"""
-
-
-@pytest.fixture
-async def kafka() -> AsyncIterator[AIOKafkaProducer]:
-    producer = AIOKafkaProducer(bootstrap_servers=KAFKA_BOOTSTRAP, enable_idempotence=True)
-    await producer.start()
-    yield producer
-    await producer.stop()
-
-
-async def card(owner: Graph, client_id: str, category: str = "SERVICE") -> dict[str, Any]:
-    """The client fields this context owns, asked of its subgraph the way the gateway
-    does (`_entities`): these tests then need no other subgraph to answer `client(id)`."""
-    subgraph = Graph(owner.tenant, ["OWNER"], url=subgraph_url("notifications"))
-    try:
-        data = await subgraph(
-            ENTITIES % category, {"r": [{"__typename": "Client", "id": client_id}]}
-        )
-    finally:
-        await subgraph.close()
-    found: dict[str, Any] = data["_entities"][0]
-    return found
-
-
-async def announce_card(
-    kafka: AIOKafkaProducer,
-    tenant: str,
-    client_id: str,
-    *,
-    studio: str,
-    language: str,
-    first_name: str,
-    last_name: str,
-    email: str,
-    phone: str | None,
-) -> None:
-    """The facts the clients context publishes for the studio and the new card, published
-    here as well, in its contract, so these tests do not wait on another context's relay
-    (the real events arrive later and change nothing)."""
-    await seed_studio(kafka, tenant, "Europe/Madrid", language, name=studio)
-    await seed_client(
-        kafka, tenant, first_name, last_name, client_id=client_id, email=email, phone=phone
-    )
-
-
 async def new_client(
-    owner: Graph, kafka: AIOKafkaProducer, *, language: str = "es", phone: str | None = None
+    owner: Graph, producer: AIOKafkaProducer, *, language: str = "es", phone: str | None = None
 ) -> tuple[str, str]:
     # Only the card's published facts: no other context needs to answer for it here.
     email = f"marco.{uuid.uuid4().hex[:10]}@example.com"
     client_id = uuid.uuid4().hex
     await announce_card(
-        kafka,
+        producer,
         owner.tenant,
         client_id,
         studio="Palestra Luna",
@@ -116,7 +58,9 @@ async def new_client(
     )
 
     async def channels() -> list[str]:
-        found: list[str] = (await card(owner, client_id, "TRANSACTIONS"))["messageChannels"]
+        found: list[str] = (await notifications_card(owner, client_id, "TRANSACTIONS"))[
+            "messageChannels"
+        ]
         return found
 
     await eventually(channels, timeout=30)
@@ -194,9 +138,9 @@ async def test_saving_a_template_checks_its_placeholders(
 
 
 async def test_staff_send_a_reminder_from_the_card_in_the_studio_template(
-    owner: Graph, tenant: str, graphs: Callable[..., Graph], kafka: AIOKafkaProducer
+    owner: Graph, tenant: str, graphs: Callable[..., Graph], producer: AIOKafkaProducer
 ) -> None:
-    client_id, email = await new_client(owner, kafka, language="en")
+    client_id, email = await new_client(owner, producer, language="en")
     await owner(
         UPDATE,
         {
@@ -207,7 +151,7 @@ async def test_staff_send_a_reminder_from_the_card_in_the_studio_template(
             "body": "Dear {client_first_name}, you hold {points} points ({points_value}).",
         },
     )
-    await kafka.send_and_wait(
+    await producer.send_and_wait(
         topics.LOYALTY,
         Envelope(
             type="loyalty.points_granted.v1",
@@ -237,7 +181,9 @@ async def test_staff_send_a_reminder_from_the_card_in_the_studio_template(
     assert mail["body"].strip() == "Dear Marco, you hold 30 points (3.00 EUR)."
 
     async def records() -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = (await card(owner, client_id, "TRANSACTIONS"))["messages"]
+        found: list[dict[str, Any]] = (await notifications_card(owner, client_id, "TRANSACTIONS"))[
+            "messages"
+        ]
         return found
 
     # The mail server accepts before the record says SENT: wait for the record too.
@@ -246,10 +192,10 @@ async def test_staff_send_a_reminder_from_the_card_in_the_studio_template(
 
 
 async def test_an_invitation_goes_by_sms_through_the_provider_webhook(
-    owner: Graph, kafka: AIOKafkaProducer
+    owner: Graph, producer: AIOKafkaProducer
 ) -> None:
     phone = f"+3933{uuid.uuid4().int % 100_000_000:08d}"
-    client_id, email = await new_client(owner, kafka, language="it", phone=phone)
+    client_id, email = await new_client(owner, producer, language="it", phone=phone)
     sent = (await owner(SEND, {"id": client_id, "key": "booking_invitation", "channel": "SMS"}))[
         "sendClientMessage"
     ]
@@ -268,9 +214,9 @@ async def test_an_invitation_goes_by_sms_through_the_provider_webhook(
 
 
 async def test_what_cannot_be_sent_from_the_card(
-    owner: Graph, tenant: str, graphs: Callable[..., Graph], kafka: AIOKafkaProducer
+    owner: Graph, tenant: str, graphs: Callable[..., Graph], producer: AIOKafkaProducer
 ) -> None:
-    client_id, email = await new_client(owner, kafka)
+    client_id, email = await new_client(owner, producer)
     unknown = (await owner(SEND, {"id": client_id, "key": "rank_eligible_client"}))[
         "sendClientMessage"
     ]
@@ -289,7 +235,9 @@ async def test_what_cannot_be_sent_from_the_card(
     await owner(SEND, {"id": client_id, "key": "payment_reminder", "channel": "SMS"})
 
     async def records() -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = (await card(owner, client_id, "TRANSACTIONS"))["messages"]
+        found: list[dict[str, Any]] = (await notifications_card(owner, client_id, "TRANSACTIONS"))[
+            "messages"
+        ]
         return found
 
     [record] = await eventually(records)

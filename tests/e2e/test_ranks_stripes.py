@@ -16,7 +16,14 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from notifications.sinks import received_mail
 from plumbing import topics
 from plumbing.envelope import Envelope, InvalidEnvelope
-from plumbing.testing import KAFKA_BOOTSTRAP, SERVICE_PORTS, Graph, eventually, subgraph_url
+from plumbing.testing import (
+    KAFKA_BOOTSTRAP,
+    SERVICE_PORTS,
+    Graph,
+    eventually,
+    kafka_options,
+    subgraph_url,
+)
 
 # Visits travel through Kafka and the ranks consumer: generous on a busy shared stack.
 WAIT = 60.0
@@ -82,7 +89,7 @@ class Tap:
     def __init__(self, topic: str) -> None:
         self.topic = topic
         self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=KAFKA_BOOTSTRAP, enable_auto_commit=False
+            **kafka_options(), bootstrap_servers=KAFKA_BOOTSTRAP, enable_auto_commit=False
         )
         self.seen: list[bytes] = []
 
@@ -204,8 +211,9 @@ async def test_visits_earn_each_stripe_once_then_the_next_rank(
     )
     client_id, since = await new_client(owner, white)
 
-    def t(minutes: int) -> datetime:
-        return since + timedelta(minutes=minutes)
+    def t(seconds: int) -> datetime:
+        # Visits have happened: at most 5 minutes ahead of now (FUTURE_TIME), so seconds.
+        return since + timedelta(seconds=seconds)
 
     async def step(until: Any) -> dict[str, Any]:
         return rank_of(

@@ -21,7 +21,7 @@ CREATE = (
 )
 # (loyalty stores its per-client state lazily; its own tests check replays and races)
 PER_CLIENT_STATE = {
-    "ranks": "members",
+    "ranks": "client_cards",
     "crm": "profiles",
     "notifications": "recipients",
 }

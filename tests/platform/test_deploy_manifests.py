@@ -3,7 +3,8 @@
 docker-compose.yml, the Dockerfiles and deploy/k8s/*.yaml are parsed here, never run:
 no Docker engine (`docker compose config` is not needed) and no cluster. What can run
 without them does: the healthcheck one-liners against a local HTTP server, and the
-topic-creation script against a stand-in for kafka-topics.sh that records its calls.
+Kafka commands (the broker's storage format, the topics, users and ACLs script) against
+stand-ins for the Kafka image's tools that record their calls.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import pytest
 import yaml
 from plumbing import topics
 from plumbing.settings import ENV_NAMES, Environment, ServiceSettings
+from studio_admin import kafka_access
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
@@ -48,13 +50,28 @@ REQUIRED_ENV = {
     "SERVICE_NAME",
     "HTTP_PORT",
     "ENVIRONMENT",
+    "KAFKA_SECURITY_PROTOCOL",
+    "KAFKA_SASL_MECHANISM",
+    "KAFKA_USERNAME",
+    "KAFKA_PASSWORD",
 }
 # The one topic map of the code; the topic init must create each and its dead-letter twin.
 TOPICS = set(topics.ALL)
+# Kafka's passwords in docker-compose.yml: the broker's own user and the operator's (made
+# when the storage is formatted), and one per service (made by kafka-topics).
+KAFKA_SERVICE_PASSWORDS = {ctx: f"KAFKA_PASSWORD_{ctx.upper()}" for ctx in PORTS}
+KAFKA_VARIABLES = {
+    "KAFKA_BROKER_PASSWORD",
+    "KAFKA_OPERATOR_PASSWORD",
+    *KAFKA_SERVICE_PASSWORDS.values(),
+}
+# A different password for each, so that a test sees which one went where.
+SAMPLE_KAFKA_PASSWORDS = {name: f"{name.lower()}-{'k' * 32}" for name in sorted(KAFKA_VARIABLES)}
 # Variables docker-compose.yml may take from the shell or .env; anything else written
 # as `$x` would be interpolated by compose by mistake (a shell variable needs `$$x`).
 COMPOSE_VARIABLES = {
     "JWT_SECRET",
+    "GATEWAY_SIGNING_SECRET",
     "JWT_JWKS_URL",
     "JWT_ISSUER",
     "JWT_AUDIENCE",
@@ -62,6 +79,7 @@ COMPOSE_VARIABLES = {
     "OTEL_EXPORTER_OTLP_ENDPOINT",
     "OTEL_TRACES_SAMPLER",
     "OTEL_TRACES_SAMPLER_ARG",
+    *KAFKA_VARIABLES,
 }
 SAMPLE_SECRET = "s" * 48
 
@@ -228,7 +246,12 @@ def interpolate(value: str, environ: dict[str, str]) -> str:
 
 
 def compose_env(name: str, environ: dict[str, str] | None = None) -> dict[str, str]:
-    environ = {"JWT_SECRET": SAMPLE_SECRET} if environ is None else environ
+    environ = (
+        {"JWT_SECRET": SAMPLE_SECRET, "GATEWAY_SIGNING_SECRET": SAMPLE_SECRET}
+        | SAMPLE_KAFKA_PASSWORDS
+        if environ is None
+        else environ
+    )
     raw = compose_service(name).get("environment", {})
     assert isinstance(raw, dict), f"{name}: write environment as a mapping"
     return {key: interpolate(str(value), environ) for key, value in raw.items()}
@@ -476,72 +499,439 @@ def test_compose_gateway_healthcheck_passes_only_when_ready() -> None:
         assert run_healthcheck(argv, GATEWAY_PORT, port) != 0
 
 
-# --- topic creation, run with a stand-in for kafka-topics.sh ---------------------------
+# --- Kafka: the broker's security, its users, the topics and the ACLs ------------------
+#
+# The commands run here against stand-ins for the Kafka image's tools that record their
+# calls: the compose broker's (formats the storage, then starts the image's own script)
+# and the setup both compose and the Kubernetes Job run (deploy/k8s/kafka-setup.sh).
 
-FAKE_KAFKA_TOPICS = """#!/bin/sh
+SETUP_SCRIPT = K8S / "kafka-setup.sh"
+KAFKA_TOOLS = ("kafka-topics.sh", "kafka-configs.sh", "kafka-acls.sh")
+SASL_PROTOCOLS = {"SASL_PLAINTEXT", "SASL_SSL"}
+# KAFKA_* variables the apache/kafka image does not copy into server.properties.
+IMAGE_NON_PROPERTIES = {
+    "KAFKA_VERSION",
+    "KAFKA_HEAP_OPTS",
+    "KAFKA_LOG4J_OPTS",
+    "KAFKA_OPTS",
+    "KAFKA_JMX_OPTS",
+    "KAFKA_JVM_PERFORMANCE_OPTS",
+    "KAFKA_GC_LOG_OPTS",
+    "KAFKA_LOG4J_ROOT_LOGLEVEL",
+    "KAFKA_LOG4J_LOGGERS",
+    "KAFKA_TOOLS_LOG4J_LOGLEVEL",
+    "KAFKA_JMX_HOSTNAME",
+}
+# What compose's broker must set as the local stack's does (deploy/local/kafka/server.properties).
+SECURITY_PROPERTIES = (
+    "sasl.enabled.mechanisms",
+    "sasl.mechanism.inter.broker.protocol",
+    "sasl.mechanism.controller.protocol",
+    "authorizer.class.name",
+    "allow.everyone.if.no.acl.found",
+    "super.users",
+    "auto.create.topics.enable",
+    "message.max.bytes",
+)
+
+FAKE_KAFKA_TOOL = """#!/bin/sh
+printf '%s\\t' "$(basename "$0")" >> "$CALLS"
 for arg in "$@"; do printf '%s\\t' "$arg"; done >> "$CALLS"
 printf '\\n' >> "$CALLS"
 """
+# Also keeps the config it was given, and leaves what a real format leaves.
+FAKE_KAFKA_STORAGE = (
+    FAKE_KAFKA_TOOL
+    + """while [ $# -gt 0 ]; do
+  if [ "$1" = --config ]; then cp "$2" "$CALLS.config"; fi
+  shift
+done
+touch "$KAFKA_LOG_DIRS/meta.properties"
+"""
+)
+FAKE_IMAGE_RUN = """#!/bin/sh
+printf 'run\\n' >> "$CALLS"
+"""
 
 
-def run_topic_script(script: str, env: dict[str, str], tmp_path: Path) -> list[dict[str, str]]:
+def image_properties(env: dict[str, str]) -> dict[str, str]:
+    """The server.properties the apache/kafka image writes from its environment
+    (kafka.docker.KafkaDockerWrapper): KAFKA_ dropped, lower case, `_` → `.`, then
+    `...` → `-` and `..` → `_`."""
+    properties = {}
+    for name, value in env.items():
+        if name.startswith("KAFKA_") and name not in IMAGE_NON_PROPERTIES:
+            key = name.removeprefix("KAFKA_").lower().replace("_", ".")
+            properties[key.replace("...", "-").replace("..", "_")] = value
+    return properties
+
+
+def read_properties(text: str) -> dict[str, str]:
+    properties = {}
+    for line in text.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            key, _, value = line.partition("=")
+            properties[key.strip()] = value.strip()
+    return properties
+
+
+def listener_protocols(broker_properties: dict[str, str]) -> dict[str, str]:
+    """Each listener's security protocol (listener.security.protocol.map)."""
+    pairs = broker_properties["listener.security.protocol.map"].split(",")
+    return dict(pair.split(":") for pair in pairs)
+
+
+def jaas_options(line: str) -> dict[str, str]:
+    """`…LoginModule required a="1" b="2";` → {"a": "1", "b": "2"}."""
+    return dict(re.findall(r'(\w+)="([^"]*)"', line))
+
+
+def check_operator_client_config(path: Path, protocol: str, username: str, password: str) -> None:
+    assert path.stat().st_mode & 0o077 == 0, "a password file for its owner only"
+    config = read_properties(path.read_text(encoding="utf-8"))
+    assert config["security.protocol"] == protocol
+    assert protocol in SASL_PROTOCOLS
+    assert config["sasl.mechanism"] == kafka_access.MECHANISM
+    assert "ScramLoginModule required" in config["sasl.jaas.config"]
+    assert jaas_options(config["sasl.jaas.config"]) == {"username": username, "password": password}
+    assert username in kafka_access.SUPER_USERS
+
+
+def recorded_calls(calls_file: Path) -> list[list[str]]:
+    lines = calls_file.read_text(encoding="utf-8").splitlines()
+    return [line.rstrip("\t").split("\t") for line in lines]
+
+
+def options(args: list[str]) -> dict[str, str]:
+    """`--name value` pairs; a flag without a value maps to ""."""
+    found: dict[str, str] = {}
+    for index, arg in enumerate(args):
+        if arg.startswith("--"):
+            following = args[index + 1] if index + 1 < len(args) else ""
+            found[arg] = "" if following.startswith("--") else following
+    return found
+
+
+@pytest.mark.parametrize(("ctx", "role"), SERVICE_ROLES)
+def test_each_service_logs_in_to_kafka_as_itself(ctx: str, role: str) -> None:
+    assert ctx in kafka_access.SERVICES
+    compose_password = SAMPLE_KAFKA_PASSWORDS[KAFKA_SERVICE_PASSWORDS[ctx]]
+    deployment = only_container(k8s_object("Deployment", f"{ctx}-{role}"))
+    for env, password in (
+        (compose_env(f"{ctx}-{role}"), compose_password),
+        (k8s_env(deployment), f"<secret:kafka-users/{ctx}>"),
+    ):
+        assert env["KAFKA_SECURITY_PROTOCOL"] in SASL_PROTOCOLS
+        assert env["KAFKA_SASL_MECHANISM"] == kafka_access.MECHANISM
+        assert env["KAFKA_USERNAME"] == ctx
+        assert env["KAFKA_PASSWORD"] == password
+    raw = compose_service(f"{ctx}-{role}")["environment"]["KAFKA_PASSWORD"]
+    name = KAFKA_SERVICE_PASSWORDS[ctx]
+    assert re.fullmatch(rf"\$\{{{name}:\?[^}}]+\}}", raw), f"use ${{{name}:?message}}"
+
+
+def test_every_kafka_service_user_is_a_deployed_service() -> None:
+    assert set(kafka_access.SERVICES) == set(PORTS)
+
+
+def test_the_gateway_does_not_talk_to_kafka() -> None:
+    deployment = only_container(k8s_object("Deployment", "gateway"))
+    for env in (compose_env("gateway"), k8s_env(deployment)):
+        assert not [name for name in env if name.startswith("KAFKA_")]
+
+
+def test_compose_kafka_is_secured_as_the_local_stack() -> None:
+    env = compose_env("kafka")
+    broker_properties = image_properties(env)
+    local = read_properties(
+        (ROOT / "deploy" / "local" / "kafka" / "server.properties").read_text(encoding="utf-8")
+    )
+    for key in SECURITY_PROPERTIES:
+        assert broker_properties.get(key) == local[key], key
+    assert broker_properties["super.users"] == ";".join(
+        f"User:{user}" for user in kafka_access.SUPER_USERS
+    )
+    assert broker_properties["sasl.enabled.mechanisms"] == kafka_access.MECHANISM
+    # Every listener, the controller's included, wants a login: no anonymous user at all.
+    protocols = listener_protocols(broker_properties)
+    listeners = [item.split("://")[0] for item in broker_properties["listeners"].split(",")]
+    assert listeners
+    assert all(protocols[listener] in SASL_PROTOCOLS for listener in listeners), protocols
+    # The broker logs in to itself and to its controller as `broker`.
+    broker = broker_properties["inter.broker.listener.name"].lower()
+    controller = broker_properties["controller.listener.names"].lower()
+    password = SAMPLE_KAFKA_PASSWORDS["KAFKA_BROKER_PASSWORD"]
+    mechanism = kafka_access.MECHANISM.lower()
+    scram = broker_properties[f"listener.name.{broker}.{mechanism}.sasl.jaas.config"]
+    assert "ScramLoginModule required" in scram
+    assert jaas_options(scram) == {"username": "broker", "password": password}
+    assert broker_properties[f"listener.name.{controller}.sasl.enabled.mechanisms"] == "PLAIN"
+    plain = broker_properties[f"listener.name.{controller}.plain.sasl.jaas.config"]
+    assert "PlainLoginModule required" in plain
+    assert jaas_options(plain) == {
+        "username": "broker",
+        "password": password,
+        "user_broker": password,
+    }
+    # The image refuses to start a SASL listener while KAFKA_OPTS is empty.
+    assert env["KAFKA_OPTS"]
+    for name in ("KAFKA_BROKER_PASSWORD", "KAFKA_OPERATOR_PASSWORD"):
+        with pytest.raises(LookupError):
+            compose_env("kafka", {k: v for k, v in SAMPLE_KAFKA_PASSWORDS.items() if k != name})
+
+
+def run_broker_command(env: dict[str, str], tmp_path: Path) -> tuple[list[list[str]], Path]:
+    """Runs compose's kafka command with stand-ins; returns the calls and its /tmp."""
+    scratch = tmp_path / "tmp"
+    bin_dir = tmp_path / "bin"
+    for directory in (scratch, bin_dir):
+        directory.mkdir(exist_ok=True)
+    (bin_dir / "kafka-storage.sh").write_text(FAKE_KAFKA_STORAGE)
+    (bin_dir / "run").write_text(FAKE_IMAGE_RUN)
+    for fake in bin_dir.iterdir():
+        fake.chmod(0o755)
+    shell, flag, script = compose_service("kafka")["command"]
+    script = interpolate(script, {})
+    for path in ("/tmp/", "/opt/kafka/bin/", "/etc/kafka/docker/run"):
+        assert path in script, path
+    # /tmp/ first: the stand-ins themselves live under the test's /tmp.
+    script = script.replace("/tmp/", f"{scratch}/")
+    script = script.replace("/opt/kafka/bin/", f"{bin_dir}/")
+    script = script.replace("/etc/kafka/docker/run", str(bin_dir / "run"))
+    calls_file = tmp_path / "calls"
+    calls_file.unlink(missing_ok=True)
+    run_env = {"PATH": os.environ["PATH"], **env, "CALLS": str(calls_file)}
+    subprocess.run([shell, flag, script], env=run_env, check=True, timeout=30)
+    return recorded_calls(calls_file), scratch
+
+
+def test_compose_kafka_formats_its_storage_once_with_the_super_users(tmp_path: Path) -> None:
+    env = compose_env("kafka")
+    data = tmp_path / "data"
+    data.mkdir()
+    env["KAFKA_LOG_DIRS"] = str(data)
+    calls, scratch = run_broker_command(env, tmp_path)
+    assert [call[0] for call in calls] == ["kafka-storage.sh", "run"], "format, then the image"
+    storage = calls[0][1:]
+    assert storage[0] == "format"
+    assert options(storage)["--cluster-id"] == env["CLUSTER_ID"]
+    added = [storage[index + 1] for index, arg in enumerate(storage) if arg == "--add-scram"]
+    assert sorted(added) == sorted(
+        f"{kafka_access.MECHANISM}=[name={user},"
+        f"password={SAMPLE_KAFKA_PASSWORDS[f'KAFKA_{user.upper()}_PASSWORD']}]"
+        for user in kafka_access.SUPER_USERS
+    )
+    # The storage is formatted for this very node: what the format reads is what the
+    # image writes into server.properties.
+    formatted_with = read_properties((tmp_path / "calls.config").read_text(encoding="utf-8"))
+    broker_properties = image_properties(env)
+    identity = {"process.roles", "node.id", "controller.quorum.voters", "log.dirs"}
+    assert identity <= set(formatted_with)
+    assert formatted_with == {key: broker_properties[key] for key in formatted_with}
+    assert [path.name for path in scratch.iterdir()] == ["operator.properties"]
+
+    # The healthcheck logs in as the operator, with the settings the command wrote.
+    kind, check = compose_service("kafka")["healthcheck"]["test"]
+    assert kind == "CMD-SHELL"
+    check_options = options(check.split())
+    advertised = [item.split("://") for item in env["KAFKA_ADVERTISED_LISTENERS"].split(",")]
+    by_address = {address: name for name, address in advertised}
+    listener = by_address[check_options["--bootstrap-server"]]
+    assert check_options["--command-config"] == "/tmp/operator.properties"
+    check_operator_client_config(
+        scratch / "operator.properties",
+        listener_protocols(broker_properties)[listener],
+        "operator",
+        SAMPLE_KAFKA_PASSWORDS["KAFKA_OPERATOR_PASSWORD"],
+    )
+
+    # Restarted, it finds its storage formatted and leaves it (and its users) alone.
+    calls, _ = run_broker_command(env, tmp_path)
+    assert calls == [["run"]]
+
+
+def test_kafka_setup_script_is_the_generated_one() -> None:
+    assert SETUP_SCRIPT.read_text(encoding="utf-8") == kafka_access.shell_script(), (
+        "deploy/k8s/kafka-setup.sh is not what admin/src/studio_admin/kafka_access.py makes; "
+        "regenerate it: studioctl kafka script > deploy/k8s/kafka-setup.sh"
+    )
+
+
+def compose_setup_path() -> str:
+    """Where the kafka-topics container sees deploy/k8s/kafka-setup.sh (read-only)."""
+    targets: list[str] = []
+    for volume in compose_service("kafka-topics")["volumes"]:
+        source, target, *mode = volume.split(":")
+        if (ROOT / source).resolve() == SETUP_SCRIPT:
+            assert mode == ["ro"], volume
+            targets.append(target)
+    assert len(targets) == 1, "mount deploy/k8s/kafka-setup.sh into kafka-topics"
+    return targets[0]
+
+
+def k8s_setup_path() -> str:
+    """Where the Job sees kafka-setup.sh: the ConfigMap kustomize generates from the file."""
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text(encoding="utf-8"))
+    [generator] = [
+        entry
+        for entry in kustomization.get("configMapGenerator", [])
+        if SETUP_SCRIPT.name in entry.get("files", [])
+    ]
+    job = k8s_object("Job", "kafka-topics")
+    volumes = job["spec"]["template"]["spec"]["volumes"]
+    [volume] = [v for v in volumes if v.get("configMap", {}).get("name") == generator["name"]]
+    [mount] = [m for m in only_container(job)["volumeMounts"] if m["name"] == volume["name"]]
+    assert mount.get("readOnly") is True
+    return f"{mount['mountPath']}/{SETUP_SCRIPT.name}"
+
+
+def test_compose_and_the_k8s_job_run_the_same_setup() -> None:
+    init = compose_service("kafka-topics")
+    container = only_container(k8s_object("Job", "kafka-topics"))
+    assert init["image"] == container["image"] == compose_service("kafka")["image"]
+    assert init["depends_on"] == {"kafka": {"condition": "service_healthy"}}
+    shell, flag, script = init["command"]
+    assert (shell, flag) == ("/bin/sh", "-c")
+    assert container["command"] == [shell, flag, interpolate(script, {})]
+    assert compose_setup_path() == k8s_setup_path()
+    assert compose_setup_path() in script
+
+
+def run_kafka_setup(
+    script: str, setup_path: str, env: dict[str, str], tmp_path: Path
+) -> tuple[list[tuple[str, dict[str, str]]], Path]:
+    """Runs a kafka-topics command with stand-ins for the Kafka tools; returns each call
+    (tool, options) and the admin client config the command wrote."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    fake = bin_dir / "kafka-topics.sh"
-    fake.write_text(FAKE_KAFKA_TOPICS)
-    fake.chmod(0o755)
-    assert "/opt/kafka/bin/" in script
-    script = script.replace("/opt/kafka/bin/", f"{bin_dir}/")
+    for tool in KAFKA_TOOLS:
+        (bin_dir / tool).write_text(FAKE_KAFKA_TOOL)
+        (bin_dir / tool).chmod(0o755)
+    setup = SETUP_SCRIPT.read_text(encoding="utf-8")
+    assert "/opt/kafka/bin/" in setup
+    (tmp_path / "kafka-setup.sh").write_text(setup.replace("/opt/kafka/bin/", f"{bin_dir}/"))
+    assert setup_path in script
+    script = script.replace(setup_path, str(tmp_path / "kafka-setup.sh"))
+    admin_config = tmp_path / "admin.properties"
     calls_file = tmp_path / "calls"
-    run_env = {"PATH": os.environ["PATH"], **env, "CALLS": str(calls_file)}
+    run_env = {
+        "PATH": os.environ["PATH"],
+        **env,
+        "KAFKA_ADMIN_CONFIG": str(admin_config),
+        "CALLS": str(calls_file),
+    }
     subprocess.run(["/bin/sh", "-c", script], env=run_env, check=True, timeout=30)
-    calls = []
-    for line in calls_file.read_text(encoding="utf-8").splitlines():
-        args = line.rstrip("\t").split("\t")
-        call: dict[str, str] = {}
-        for index, arg in enumerate(args):
-            if arg.startswith("--"):
-                following = args[index + 1] if index + 1 < len(args) else ""
-                call[arg] = "" if following.startswith("--") else following
-        calls.append(call)
-    return calls
+    return [(call[0], options(call[1:])) for call in recorded_calls(calls_file)], admin_config
 
 
-def check_topic_calls(calls: list[dict[str, str]], env: dict[str, str]) -> None:
-    created = {call["--topic"]: call for call in calls}
+def check_setup_calls(
+    calls: list[tuple[str, dict[str, str]]], env: dict[str, str], admin_config: Path
+) -> None:
+    for tool, call in calls:
+        assert tool in KAFKA_TOOLS
+        assert call["--bootstrap-server"] == env["KAFKA_BOOTSTRAP"]
+        assert call["--command-config"] == str(admin_config)
+    check_operator_client_config(
+        admin_config, env["KAFKA_SECURITY_PROTOCOL"], env["KAFKA_USERNAME"], env["KAFKA_PASSWORD"]
+    )
+
+    topic_calls = [call for tool, call in calls if tool == "kafka-topics.sh"]
+    created = {call["--topic"]: call for call in topic_calls}
     assert set(created) == TOPICS | {topics.dlq(topic) for topic in TOPICS}
-    assert len(calls) == len(created), "each topic is created once"
+    assert len(topic_calls) == len(created), "each topic is created once"
     for topic, call in created.items():
         assert "--create" in call
-        assert "--if-not-exists" in call, "the init must be safe to rerun"
-        assert call["--bootstrap-server"] == env["KAFKA_BOOTSTRAP"]
+        assert "--if-not-exists" in call, "the setup must be safe to rerun"
         assert call["--replication-factor"] == env["TOPIC_REPLICATION_FACTOR"]
-        if not topic.endswith(".dlq"):
-            assert call["--partitions"] == env["TOPIC_PARTITIONS"]
+        dlq = topic.endswith(".dlq")
+        assert call["--partitions"] == ("1" if dlq else env["TOPIC_PARTITIONS"]), topic
+
+    # Each service's user, with the password that service logs in with.
+    user_calls = [call for tool, call in calls if tool == "kafka-configs.sh"]
+    users = {call["--entity-name"]: call for call in user_calls}
+    assert set(users) == set(kafka_access.SERVICES)
+    assert len(user_calls) == len(users)
+    for user, call in users.items():
+        assert "--alter" in call
+        assert call["--entity-type"] == "users"
+        password = re.escape(env[KAFKA_SERVICE_PASSWORDS[user]])
+        credential = re.fullmatch(
+            rf"{kafka_access.MECHANISM}=\[iterations=(\d+),password={password}\]",
+            call["--add-config"],
+        )
+        assert credential, call["--add-config"]
+        assert int(credential[1]) >= 4096, "Kafka's least SCRAM iteration count"
+
+    # Exactly the ACLs of the one table, nothing more.
+    acl_calls = [call for tool, call in calls if tool == "kafka-acls.sh"]
+    granted = []
+    for call in acl_calls:
+        assert "--add" in call
+        assert "--force" in call, "no prompt in a container"
+        resource = "TOPIC" if "--topic" in call else "GROUP"
+        granted.append(
+            kafka_access.Grant(
+                call["--allow-principal"],
+                resource,
+                call[f"--{resource.lower()}"],
+                call["--operation"].upper(),
+                prefixed=call["--resource-pattern-type"] == "prefixed",
+            )
+        )
+    wanted = {grant for ctx in kafka_access.SERVICES for grant in kafka_access.service_grants(ctx)}
+    assert set(granted) == wanted
+    assert len(granted) == len(wanted), "each ACL is added once"
 
 
-def test_compose_topic_init_creates_every_topic_and_its_dlq(tmp_path: Path) -> None:
-    init = compose_service("kafka-topics")
-    assert init["image"] == compose_service("kafka")["image"]
-    assert init["depends_on"] == {"kafka": {"condition": "service_healthy"}}
+def test_compose_kafka_setup_makes_every_topic_user_and_acl(tmp_path: Path) -> None:
     env = compose_env("kafka-topics")
     assert env["KAFKA_BOOTSTRAP"] == compose_env("clients-api")["KAFKA_BOOTSTRAP"]
     assert env["TOPIC_REPLICATION_FACTOR"] == "1"
-    shell, flag, script = init["command"]
-    assert (shell, flag) == ("/bin/sh", "-c")
-    calls = run_topic_script(interpolate(script, {}), env, tmp_path)
-    check_topic_calls(calls, env)
+    assert env["KAFKA_USERNAME"] == "operator"
+    assert env["KAFKA_PASSWORD"] == SAMPLE_KAFKA_PASSWORDS["KAFKA_OPERATOR_PASSWORD"]
+    for ctx, name in KAFKA_SERVICE_PASSWORDS.items():
+        assert env[name] == compose_env(f"{ctx}-api")["KAFKA_PASSWORD"], name
+        without = {k: v for k, v in SAMPLE_KAFKA_PASSWORDS.items() if k != name}
+        with pytest.raises(LookupError):
+            compose_env("kafka-topics", without)
+    script = interpolate(compose_service("kafka-topics")["command"][2], {})
+    calls, admin_config = run_kafka_setup(script, compose_setup_path(), env, tmp_path)
+    check_setup_calls(calls, env, admin_config)
 
 
-def test_k8s_topic_job_creates_every_topic_and_its_dlq(tmp_path: Path) -> None:
+def test_k8s_kafka_setup_job_makes_every_topic_user_and_acl(tmp_path: Path) -> None:
     container = only_container(k8s_object("Job", "kafka-topics"))
-    assert container["image"] == compose_service("kafka")["image"]
     env = k8s_env(container)
     assert env["KAFKA_BOOTSTRAP"] == platform_config()["KAFKA_BOOTSTRAP"]
-    shell, flag, script = container["command"]
-    assert (shell, flag) == ("/bin/sh", "-c")
-    calls = run_topic_script(script, env, tmp_path)
-    check_topic_calls(calls, env)
+    assert env["KAFKA_USERNAME"] == "operator"
+    assert env["KAFKA_PASSWORD"] == "<secret:kafka-users/operator>"
+    for ctx, name in KAFKA_SERVICE_PASSWORDS.items():
+        service = k8s_env(only_container(k8s_object("Deployment", f"{ctx}-api")))
+        assert env[name] == service["KAFKA_PASSWORD"] == f"<secret:kafka-users/{ctx}>", name
+    # The admin config goes on the writable /tmp, off the read-only root.
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]
+    assert env["KAFKA_ADMIN_CONFIG"].startswith("/tmp/")
+    calls, admin_config = run_kafka_setup(container["command"][2], k8s_setup_path(), env, tmp_path)
+    check_setup_calls(calls, env, admin_config)
+
+
+def test_docs_explain_the_kafka_passwords_and_the_external_cluster() -> None:
+    docs = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    for name in sorted(KAFKA_VARIABLES):
+        assert f"`{name}`" in docs, f"docs/deploy.md does not explain {name}"
+    assert "kafka-users" in docs, "how the operator creates the Secret kafka-users"
+    # What an external cluster must have for the Job and the services to work on it.
+    for needed in (
+        "SCRAM-SHA-512",
+        "SASL_SSL",
+        "StandardAuthorizer",
+        "allow.everyone.if.no.acl.found=false",
+        "auto.create.topics.enable=false",
+        "super.users",
+        "message.max.bytes",
+    ):
+        assert needed in docs, needed
 
 
 def test_consumers_never_outnumber_partitions() -> None:
@@ -752,7 +1142,12 @@ def test_k8s_commits_no_secret() -> None:
             for entry in only_container(workload).get("env", []):
                 if "secretKeyRef" in entry.get("valueFrom", {}):
                     refs.add((entry["name"], entry["valueFrom"]["secretKeyRef"]["name"]))
-    assert refs == {("JWT_SECRET", "platform-secrets")}
+    assert refs == {
+        ("JWT_SECRET", "platform-secrets"),
+        ("GATEWAY_SIGNING_SECRET", "platform-secrets"),
+    } | {("KAFKA_PASSWORD", "kafka-users")} | {
+        (name, "kafka-users") for name in KAFKA_SERVICE_PASSWORDS.values()
+    }
 
 
 @pytest.mark.parametrize(("ctx", "role"), SERVICE_ROLES)
@@ -889,7 +1284,18 @@ def test_kustomize_builds_every_object() -> None:
     )
     assert result.returncode == 0, result.stderr
     built = [doc for doc in yaml.safe_load_all(result.stdout) if doc is not None]
-    assert len(built) == len(k8s_documents())
+    # The committed objects, and the ConfigMap generated from kafka-setup.sh, whose name
+    # kustomize suffixes with a hash of the script and puts in the Job's volume.
+    [setup] = [
+        doc
+        for doc in built
+        if doc["kind"] == "ConfigMap" and doc["metadata"]["name"].startswith("kafka-setup-")
+    ]
+    assert setup["data"] == {SETUP_SCRIPT.name: SETUP_SCRIPT.read_text(encoding="utf-8")}
+    assert len(built) == len(k8s_documents()) + 1
+    [job] = [doc for doc in built if doc["kind"] == "Job"]
+    volumes = job["spec"]["template"]["spec"]["volumes"]
+    assert setup["metadata"]["name"] in [v.get("configMap", {}).get("name") for v in volumes]
     images = {
         container["image"]
         for doc in built
@@ -897,3 +1303,99 @@ def test_kustomize_builds_every_object() -> None:
         for container in doc["spec"]["template"]["spec"]["containers"]
     }
     assert all(":" in image for image in images)
+
+
+# --- only the gateway reaches a subgraph ------------------------------------------------
+
+
+def test_gateway_and_every_api_share_the_signing_secret() -> None:
+    """The gateway signs each subgraph request; each API checks with the same secret,
+    which comes from the Secret (k8s) or must be given (compose), never a default."""
+    secret = "<secret:platform-secrets/GATEWAY_SIGNING_SECRET>"
+    gateway = k8s_env(only_container(k8s_object("Deployment", "gateway")))
+    assert gateway["GATEWAY_SIGNING_SECRET"] == secret
+    assert "GATEWAY_SIGNING_SECRET" in gateway_reads()
+    for ctx in PORTS:
+        api = k8s_env(only_container(k8s_object("Deployment", f"{ctx}-api")))
+        assert api["GATEWAY_SIGNING_SECRET"] == secret, ctx
+    for name in ["gateway", *(f"{ctx}-api" for ctx in PORTS)]:
+        raw = compose_service(name)["environment"]["GATEWAY_SIGNING_SECRET"]
+        assert re.fullmatch(r"\$\{GATEWAY_SIGNING_SECRET:\?[^}]+\}", raw), name
+        assert interpolate(raw, {"GATEWAY_SIGNING_SECRET": SAMPLE_SECRET}) == SAMPLE_SECRET
+        with pytest.raises(LookupError):
+            interpolate(raw, {})
+
+
+def _selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    """Whether a Kubernetes label selector (matchLabels, matchExpressions) selects `labels`."""
+    if not selector.get("matchLabels", {}).items() <= labels.items():
+        return False
+    for expression in selector.get("matchExpressions", []):
+        present = labels.get(expression["key"])
+        operator, values = expression["operator"], expression.get("values", [])
+        if operator == "In" and present not in values:
+            return False
+        if operator == "NotIn" and present in values:
+            return False
+        if operator == "Exists" and present is None:
+            return False
+        if operator == "DoesNotExist" and present is not None:
+            return False
+    return True
+
+
+def ingress_sources(labels: dict[str, str]) -> list[tuple[str, dict[str, Any], list[Any]]]:
+    """What may reach pods with `labels`: (kind, selector, ports) of every `from` entry of
+    every NetworkPolicy selecting them; [("any", …)] when none isolates them."""
+    sources: list[tuple[str, dict[str, Any], list[Any]]] = []
+    isolated = False
+    for policy in k8s_objects("NetworkPolicy").values():
+        spec = policy["spec"]
+        if not _selects(spec["podSelector"], labels) or "Ingress" not in spec["policyTypes"]:
+            continue
+        isolated = True
+        for rule in spec.get("ingress", []):
+            assert rule.get("from"), (
+                f"{policy['metadata']['name']}: a rule without `from` admits all"
+            )
+            for peer in rule["from"]:
+                assert len(peer) == 1, "one selector per peer (both together mean AND)"
+                [(kind, selector)] = peer.items()
+                sources.append((kind, selector, [p["port"] for p in rule.get("ports", [])]))
+    return sources if isolated else [("any", {}, [])]
+
+
+def gateway_labels() -> dict[str, str]:
+    labels = k8s_object("Deployment", "gateway")["spec"]["template"]["metadata"]["labels"]
+    return dict(labels)
+
+
+@pytest.mark.parametrize(("ctx", "role"), SERVICE_ROLES)
+def test_only_the_gateway_and_the_metrics_scraper_reach_a_service_pod(ctx: str, role: str) -> None:
+    deployment = k8s_object("Deployment", f"{ctx}-{role}")
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    container = only_container(deployment)
+    sources = ingress_sources(labels)
+    assert sources[0][0] != "any", f"no NetworkPolicy isolates {ctx}-{role}"
+    pod_peers = [selector for kind, selector, _ in sources if kind == "podSelector"]
+    namespaces = [selector for kind, selector, _ in sources if kind == "namespaceSelector"]
+    assert {kind for kind, _, _ in sources} <= {"podSelector", "namespaceSelector"}
+    # Pods of this namespace: the gateway's, and only for an API.
+    for selector in pod_peers:
+        assert _selects(selector, gateway_labels()), selector
+        for other in k8s_objects("Deployment").values():
+            other_labels = other["spec"]["template"]["metadata"]["labels"]
+            if other["metadata"]["name"] != "gateway":
+                assert not _selects(selector, other_labels), other["metadata"]["name"]
+    assert bool(pod_peers) == (role == "api")
+    # Other namespaces: the metrics scraper's only (an empty selector would admit all).
+    assert namespaces, "Prometheus must still reach /metrics"
+    for selector in namespaces:
+        assert selector == {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}
+    for _, _, ports in sources:
+        assert ports, "name the port"
+        assert {container_port(container, port) for port in ports} == {PORTS[ctx]}
+
+
+def test_the_gateway_is_not_isolated_by_the_service_policies() -> None:
+    assert ingress_sources(gateway_labels())[0][0] == "any"

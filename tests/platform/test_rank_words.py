@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from notifications.domain.templates import rank_word
-from ranks.domain.model import Terminology
+from ranks.domain.categories import Terminology
 from ranks.domain.words import LABELS
 
 

@@ -1,6 +1,9 @@
 """P3: every operation of the live schema, as every role, of another studio and of the
 same studio: zero cross-tenant (or cross-client) reads or writes, and every forbidden
-call refused as documented in docs/security.md."""
+call refused as documented in docs/security.md.
+
+An unsigned call to a subgraph is refused whatever its token; test_sweep_subgraphs.py
+sweeps the subgraphs called directly, signed as the gateway signs."""
 
 from __future__ import annotations
 
@@ -20,7 +23,15 @@ from graphql import (
     build_client_schema,
     get_introspection_query,
 )
-from plumbing.testing import GATEWAY_URL, ROOT, Graph, eventually, unique_tenant
+from plumbing.testing import (
+    GATEWAY_URL,
+    ROOT,
+    SERVICE_PORTS,
+    Graph,
+    eventually,
+    subgraph_url,
+    unique_tenant,
+)
 
 from .operations import Operation, _selection, build
 
@@ -167,3 +178,17 @@ async def test_an_id_of_another_studio_is_simply_unknown(world: World) -> None:
             json={"query": "{ studio { name } }"},
         )
     assert direct.status_code == 401  # a subgraph never serves a request without a token
+
+
+@pytest.mark.parametrize("context", list(SERVICE_PORTS))
+async def test_a_subgraph_refuses_an_unsigned_call_whatever_its_token(
+    world: World, context: str
+) -> None:
+    """A valid OWNER token sent straight to a subgraph's port gets nothing."""
+    unsigned = world.graph(world.tenant_a, "OWNER", url=subgraph_url(context), signed=False)
+    response = await unsigned.post("{ __typename }")
+    assert response.status_code == 401, response.text
+    assert [e["extensions"]["code"] for e in response.json()["errors"]] == [
+        "GATEWAY_SIGNATURE_REQUIRED"
+    ]
+    assert world.name not in response.text

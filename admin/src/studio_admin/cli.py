@@ -18,11 +18,13 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from studio_admin import kafka_cli
 from studio_admin.demo import steps
 from studio_admin.demo.state import DemoState
 from studio_admin.graph import DEFAULT_GATEWAY, Graph, GraphError, make_token
 
 app = typer.Typer(help="Administer a studio through the public graph.", no_args_is_help=True)
+app.add_typer(kafka_cli.app, name="kafka")
 console = Console(stderr=True)
 ROLES = ["OWNER", "ADMIN", "OPERATOR", "CLIENT", "PARTNER"]
 ROLES_HELP = "Roles (repeatable): " + ", ".join(ROLES)

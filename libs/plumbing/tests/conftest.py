@@ -9,7 +9,7 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from plumbing.kafka import KafkaPublisher
 from plumbing.mongo import Doc, create_client
-from plumbing.testing import KAFKA_BOOTSTRAP, MONGO_URL
+from plumbing.testing import KAFKA_BOOTSTRAP, MONGO_URL, kafka_options
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -33,7 +33,7 @@ async def db(mongo: AsyncMongoClient[Doc]) -> AsyncIterator[AsyncDatabase[Doc]]:
 async def topic() -> AsyncIterator[str]:
     """A topic (and its DLQ) of its own for one test, deleted after."""
     name = f"test.{uuid.uuid4().hex[:10]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA_BOOTSTRAP)
+    admin = AIOKafkaAdminClient(**kafka_options(), bootstrap_servers=KAFKA_BOOTSTRAP)
     await admin.start()
     try:
         await admin.create_topics(
@@ -47,6 +47,6 @@ async def topic() -> AsyncIterator[str]:
 
 @pytest.fixture
 async def publisher() -> AsyncIterator[KafkaPublisher]:
-    pub = KafkaPublisher(KAFKA_BOOTSTRAP, client_id="plumbing-tests")
+    pub = KafkaPublisher(KAFKA_BOOTSTRAP, options=kafka_options(), client_id="plumbing-tests")
     yield pub
     await pub.stop()

@@ -6,11 +6,13 @@ import json
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from plumbing.testing import KAFKA_BOOTSTRAP
+from plumbing.testing import KAFKA_BOOTSTRAP, kafka_options
 
 
 async def read_all(topic: str) -> list[tuple[bytes | None, bytes | None]]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA_BOOTSTRAP, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        **kafka_options(), bootstrap_servers=KAFKA_BOOTSTRAP, enable_auto_commit=False
+    )
     await consumer.start()
     try:
         # Fresh metadata: the topic may be seconds old and unknown to this client's cache.

@@ -7,11 +7,19 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 
-from plumbing.consumer import EventConsumer, Handler, Rejected, merge, newest_per_key, once
+from plumbing.consumer import (
+    EventConsumer,
+    Handler,
+    Publisher,
+    Rejected,
+    merge,
+    newest_per_key,
+    once,
+)
 from plumbing.envelope import Envelope
 from plumbing.kafka import KafkaPublisher
 from plumbing.mongo import Doc, TenantCollection
-from plumbing.testing import KAFKA_BOOTSTRAP, eventually
+from plumbing.testing import KAFKA_BOOTSTRAP, eventually, kafka_options
 from pymongo.asynchronous.database import AsyncDatabase
 
 from .kafka_reading import read_json
@@ -70,15 +78,17 @@ async def consuming(
     topic: str,
     publisher: KafkaPublisher,
     handlers: Mapping[str, Handler],
+    dlq_publisher: Publisher | None = None,
     **options: object,
 ) -> AsyncIterator[EventConsumer]:
     consumer = EventConsumer(
         db=db,
         bootstrap=KAFKA_BOOTSTRAP,
+        kafka_options=kafka_options(),
         group=f"test-{uuid.uuid4().hex[:8]}",
         topics_=[topic],
         handlers=handlers,
-        dlq_publisher=publisher,
+        dlq_publisher=dlq_publisher or publisher,
         retry_base_seconds=0.01,
         **options,  # type: ignore[arg-type]
     )
@@ -128,7 +138,8 @@ async def test_what_cannot_be_handled_is_parked_with_its_reason_and_the_partitio
     assert "invalid envelope" in reasons[0] and "JSON" in reasons[0]
     assert "tenant" in reasons[1]
     assert reasons[2] == "unknown client c1"
-    assert all(p["topic"] == topic and p["value"] for p in parked)
+    assert all(p["topic"] == topic and p["excerpt"] and p["sha256"] for p in parked)
+    assert [p["code"] for p in parked] == ["INVALID_ENVELOPE", "INVALID_ENVELOPE", "INVALID_DATA"]
 
 
 async def test_transient_failures_are_retried_then_parked(

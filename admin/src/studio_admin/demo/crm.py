@@ -63,6 +63,20 @@ def local(day: date, hour: int, minute: int = 0) -> str:
     return datetime.combine(day, time(hour, minute), ZONE).isoformat()
 
 
+# The last of the morning's facts below (a log-out at 08:30).
+LAST_FACT = time(8, 30)
+
+
+def happened(day: date, hour: int, minute: int = 0) -> str:
+    """When one of today's facts happened: at that time; or, before the morning's facts
+    have all come to pass, folded in the same order into the day's first minutes (a fact
+    from the future is refused: FUTURE_TIME)."""
+    if datetime.now(ZONE) >= datetime.combine(day, LAST_FACT, ZONE):
+        return local(day, hour, minute)
+    start = datetime.combine(day, time(0), ZONE)
+    return (start + timedelta(seconds=(hour * 60 + minute) // 10)).isoformat()
+
+
 def fill(graph: Graph, state: DemoState) -> None:
     today = datetime.now(ZONE).date()
     ids = list(state.client_ids.values())
@@ -114,19 +128,19 @@ def fill(graph: Graph, state: DemoState) -> None:
                 }
             },
         )
-    early = local(today, 7)
+    early = happened(today, 7)
     s = [f"{today}-{sid}" for sid, *_ in sessions]
     bookings = [
         ("bk-1", ids[0], s[0], "BOOKED", True, "CLASS", early),
         ("bk-2", ids[1], s[0], "BOOKED", False, "CLASS", early),
         ("bk-3", ids[2], s[1], "BOOKED", True, "MEMBERSHIP", early),
         ("bk-4", ids[3], s[2], "BOOKED", False, "CLASS", early),
-        ("bk-4", ids[3], s[2], "CANCELLED", False, "CLASS", local(today, 7, 15)),
-        ("bk-5", ids[3], s[0], "BOOKED", False, "CLASS", local(today, 7, 30)),
+        ("bk-4", ids[3], s[2], "CANCELLED", False, "CLASS", happened(today, 7, 15)),
+        ("bk-5", ids[3], s[0], "BOOKED", False, "CLASS", happened(today, 7, 30)),
         ("bk-6", ids[4], s[1], "BOOKED", True, "MEMBERSHIP", early),
         ("bk-7", ids[5], s[2], "BOOKED", False, "CLASS", early),
         ("wl-1", ids[6], s[2], "WAITLISTED", False, None, early),
-        ("wl-1", ids[6], s[2], "CONVERTED", False, "CLASS", local(today, 7, 20)),
+        ("wl-1", ids[6], s[2], "CONVERTED", False, "CLASS", happened(today, 7, 20)),
         ("wl-2", ids[7], s[2], "WAITLISTED", True, None, early),
     ]
     for bid, client, sid, status, app, kind, at in bookings:
@@ -168,9 +182,11 @@ def fill(graph: Graph, state: DemoState) -> None:
         (ids[6], "ANDROID"),
     ):
         record(
-            graph, APP, {"c": client, "k": "SESSION_STARTED", "p": platform, "at": local(today, 8)}
+            graph,
+            APP,
+            {"c": client, "k": "SESSION_STARTED", "p": platform, "at": happened(today, 8)},
         )
-    record(graph, APP, {"c": ids[6], "k": "LOGGED_OUT", "at": local(today, 8, 30)})
+    record(graph, APP, {"c": ids[6], "k": "LOGGED_OUT", "at": happened(today, 8, 30)})
     now = datetime.now(ZONE)
     tasks: list[tuple[str, int, str, str | None]] = [
         ("Llamar para renovar la cuota", 1, "URGENT", ids[1]),

@@ -4,6 +4,9 @@ Roles: `api` serves the subgraph; `consumer` applies events from Kafka; `relay`
 publishes the outbox; `all` runs the three in one process (the local stack). Every role
 serves /healthz, /readyz and /metrics. Clients (MongoDB, Kafka) are created in the
 lifespan, never at import time.
+
+The API answers only requests the gateway signed (`_GatewayOnly`), with bodies no larger
+than the settings allow; health, readiness and metrics stay open to probes and scrapes.
 """
 
 from __future__ import annotations
@@ -22,23 +25,32 @@ from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
-from plumbing.auth import TokenVerifier, Unauthenticated
+from plumbing.auth import (
+    DEVELOPMENT_SIGNING_SECRET,
+    SIGNATURE_HEADER,
+    BadSignature,
+    SignatureVerifier,
+    TokenVerifier,
+    Unauthenticated,
+)
 from plumbing.clock import Clock, SystemClock
 from plumbing.consumer import BatchHandler, EventConsumer, Handler
 from plumbing.gql import RequestContext
 from plumbing.health import healthz, metrics, readyz
-from plumbing.kafka import KafkaPublisher, kafka_reachable
+from plumbing.kafka import KafkaPublisher, client_options, kafka_reachable
 from plumbing.logs import configure_logging, get_logger
 from plumbing.metrics import REQUEST_SECONDS
 from plumbing.mongo import Doc, create_client, detect_backend
 from plumbing.outbox import Outbox, OutboxRelay
 from plumbing.settings import Environment, ServiceSettings
+from plumbing.storage import Aggregates, Storage, open_storage
 from plumbing.tracing import configure_tracing
 
 log = get_logger("plumbing.app")
@@ -64,7 +76,15 @@ class Runtime:
     verifier: TokenVerifier
     consumer: EventConsumer | None = None
     relay: OutboxRelay | None = None
+    # The storage port (`plumbing.storage`), opened once at start for the definition's
+    # aggregates and read models; the implementation follows the database.
+    storage: Storage | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+
+    def store(self) -> Storage:
+        if self.storage is None:  # pragma: no cover - wiring error
+            raise RuntimeError("storage is opened in the lifespan, before any request")
+        return self.storage
 
 
 @dataclass
@@ -86,6 +106,10 @@ class ServiceDefinition:
     name: str
     schema: strawberry.federation.Schema
     outbox_collections: Sequence[str] = ()
+    # What this service keeps behind the storage port: the relay publishes the events
+    # saved with their states, and a job tidies what the local database keeps behind.
+    aggregates: Sequence[Aggregates[Any]] = ()
+    read_models: Sequence[str] = ()
     consume_topics: Sequence[str] = ()
     handlers: Callable[[Runtime], Mapping[str, Handler]] = lambda _: {}
     # Optional bulk paths for hot event types (see `plumbing.consumer`).
@@ -115,7 +139,21 @@ class _SubgraphView(GraphQL[RequestContext, None]):
             outbox=rt.outbox,
             clock=rt.clock,
             settings=rt.settings,
+            storage=rt.storage,
         )
+
+
+def _tidy_jobs(definition: ServiceDefinition) -> list[Job]:
+    """Each aggregate kind's old states, deleted once their events are out (the local
+    database keeps a state per version; on MongoDB there is nothing to do)."""
+
+    def tidy(kind: Aggregates[Any]) -> Callable[[Runtime, datetime, str | None], Awaitable[int]]:
+        async def run(runtime: Runtime, now: datetime, tenant: str | None) -> int:
+            return await runtime.store().tidy(kind)
+
+        return run
+
+    return [Job(f"tidy-{kind.name}", 600.0, tidy(kind)) for kind in definition.aggregates]
 
 
 class _Authenticate:
@@ -141,6 +179,118 @@ class _Authenticate:
             await JSONResponse(body, status_code=401)(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+def _refusal(message: str, code: str, status: int) -> JSONResponse:
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
+    )
+
+
+# Open to anyone who reaches the port: probes and scrapes (the NetworkPolicy in
+# deploy/k8s lets only the gateway and the metrics scraper in).
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+class _GatewayOnly:
+    """Bounds the request body and lets through only requests the gateway signed.
+
+    The body is read here, at most `max_body_bytes` (`max_multipart_body_bytes` for a
+    multipart upload), because the signature covers it; the application then reads the
+    same bytes. Refusals: 413 `REQUEST_TOO_LARGE`, 401 `GATEWAY_SIGNATURE_REQUIRED`,
+    403 `GATEWAY_SIGNATURE_INVALID`. `verifier` None checks sizes only (a process that
+    serves no API).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        settings: ServiceSettings,
+        verifier: SignatureVerifier | None,
+        open_paths: frozenset[str] = OPEN_PATHS,
+        open_prefixes: tuple[str, ...] = (),
+    ) -> None:
+        self.app = app
+        self.verifier = verifier
+        self.open_paths = open_paths
+        self.open_prefixes = open_prefixes
+        self.max_body = settings.max_body_bytes
+        self.max_multipart = settings.max_multipart_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        multipart = headers.get("content-type", "").lower().startswith("multipart/")
+        limit = self.max_multipart if multipart else self.max_body
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            await self._too_large(scope, receive, send, limit)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":  # the caller went away
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await self._too_large(scope, receive, send, limit)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        path: str = scope["path"]
+        if self.verifier is not None and not self._open(path):
+            query = scope.get("query_string", b"").decode("latin-1")
+            target = scope.get("raw_path", path.encode()).decode("latin-1")
+            try:
+                self.verifier.verify(
+                    headers.get(SIGNATURE_HEADER),
+                    method=scope["method"],
+                    target=f"{target}?{query}" if query else target,
+                    authorization=headers.get("authorization", ""),
+                    body=body,
+                )
+            except BadSignature as exc:
+                client = scope.get("client") or ("", 0)
+                log.warning("request_refused", code=exc.code, path=path, peer=client[0])
+                await _refusal(str(exc), exc.code, exc.status)(scope, receive, send)
+                return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    def _open(self, path: str) -> bool:
+        return path in self.open_paths or path.startswith(self.open_prefixes)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        log.info("request_refused", code="REQUEST_TOO_LARGE", path=scope["path"], limit=limit)
+        message = f"the request body is larger than {limit} bytes"
+        await _refusal(message, "REQUEST_TOO_LARGE", 413)(scope, receive, send)
+
+
+def signing_verifier(settings: ServiceSettings) -> SignatureVerifier:
+    """The API's check of the gateway's signature; a real secret is required in production."""
+    secret = settings.gateway_signing_secret
+    if settings.environment is Environment.PRODUCTION and (
+        not secret or secret == DEVELOPMENT_SIGNING_SECRET or len(secret) < 32
+    ):
+        raise ValueError(
+            "GATEWAY_SIGNING_SECRET must be a real secret of at least 32 characters in "
+            "production (the gateway signs every subgraph request with it)"
+        )
+    return SignatureVerifier(secret or DEVELOPMENT_SIGNING_SECRET)
 
 
 class _Timing:
@@ -176,6 +326,9 @@ def create_app(
 ) -> Starlette:
     configure_logging(settings.log_level, json=settings.log_json)
     configure_tracing(settings)
+    serves_api = role in (ProcessRole.API, ProcessRole.ALL)
+    # Before anything starts: a production API without the gateway's secret must not run.
+    signatures = signing_verifier(settings) if serves_api else None
     holder: dict[str, Runtime] = {}
 
     @contextlib.asynccontextmanager
@@ -187,7 +340,11 @@ def create_app(
             mongo=mongo,
             db=db,
             outbox=Outbox(db),
-            publisher=KafkaPublisher(settings.kafka_bootstrap, client_id=settings.service_name),
+            publisher=KafkaPublisher(
+                settings.kafka_bootstrap,
+                client_id=settings.service_name,
+                options=client_options(settings),
+            ),
             clock=clock or SystemClock(),
             verifier=TokenVerifier(settings),
         )
@@ -196,13 +353,22 @@ def create_app(
         stop = asyncio.Event()
         tasks: list[asyncio.Task[None]] = []
         await _retrying("database", lambda: detect_backend(mongo))
+
+        async def opened() -> None:
+            runtime.storage = await open_storage(db, definition.aggregates, definition.read_models)
+
+        await _retrying("storage", opened)
         if definition.setup is not None:
             await _retrying("setup", lambda: definition.setup(runtime))  # type: ignore[misc]
-        if role in (ProcessRole.RELAY, ProcessRole.ALL) and definition.outbox_collections:
+        outbox_collections = [
+            *definition.outbox_collections,
+            *(c for kind in definition.aggregates for c in kind.outbox_collections),
+        ]
+        if role in (ProcessRole.RELAY, ProcessRole.ALL) and outbox_collections:
             runtime.relay = OutboxRelay(
                 db,
                 runtime.publisher,
-                definition.outbox_collections,
+                outbox_collections,
                 outbox=runtime.outbox,
                 sweep_seconds=settings.outbox_sweep_seconds,
             )
@@ -217,9 +383,11 @@ def create_app(
                 batch_handlers=definition.batch_handlers(runtime),
                 dlq_publisher=runtime.publisher,
                 max_attempts=settings.consumer_max_attempts,
+                wait_seconds=settings.consumer_wait_seconds,
+                kafka_options=client_options(settings),
             )
             tasks.append(asyncio.create_task(runtime.consumer.run(stop), name="consumer"))
-            for job in definition.jobs:
+            for job in (*definition.jobs, *_tidy_jobs(definition)):
                 tasks.append(asyncio.create_task(_repeat(job, runtime, stop), name=job.name))
         if role in (ProcessRole.API, ProcessRole.ALL):
             for number, work in enumerate(definition.api_tasks):
@@ -288,6 +456,16 @@ def create_app(
 
         routes.append(Route("/_dev/jobs/{name}", run_job, methods=["POST"]))
     app = Starlette(routes=routes, lifespan=lifespan)
+    # Innermost: refused requests are still timed and traced. `/_dev/jobs` exists only
+    # outside production and is driven by tests straight from the test process.
+    app.add_middleware(
+        _GatewayOnly,
+        settings=settings,
+        verifier=signatures,
+        open_prefixes=("/_dev/jobs/",)
+        if settings.environment is not Environment.PRODUCTION
+        else (),
+    )
     app.add_middleware(_Timing)
     # Continues the gateway's trace (W3C traceparent) into this subgraph; health probes
     # and metrics scrapes are not traced.

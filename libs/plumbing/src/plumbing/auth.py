@@ -1,13 +1,19 @@
-"""Who is calling: JWT verification shared by every subgraph.
+"""Who is calling: JWT verification shared by every subgraph, and the gateway's signature.
 
 The gateway verifies the token and forwards the `Authorization` header; each subgraph
 verifies it again, so a request that bypasses the gateway gets nothing. Local and test
 stacks sign with HS256 and a generated secret; production verifies RS256 against a JWKS
 document. `alg: none`, expired, wrongly signed and tenant-less tokens are refused.
+
+Besides the caller's token, every request the gateway sends to a subgraph carries the
+gateway's own signature (`x-gateway-signature`, see `sign_request`): a subgraph answers
+only the gateway, so a valid token sent straight to a subgraph's port gets nothing either.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -46,6 +52,11 @@ class Principal:
 
     def has(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
+
+    def allows(self, scope: str) -> bool:
+        """Whether a partner's key allows `scope`; a PARTNER token without a `scopes`
+        claim (minted by the studio's own tooling) allows every partner scope."""
+        return not self.scopes or scope_name(scope) in self.scopes
 
     @property
     def is_staff(self) -> bool:
@@ -146,3 +157,103 @@ def mint_token(
     if scopes:
         claims["scopes"] = scopes
     return jwt.encode(claims, secret, algorithm="HS256")
+
+
+# --- the gateway's signature on subgraph requests ------------------------------------
+
+SIGNATURE_HEADER = "x-gateway-signature"
+# How old (or, with clock skew, how far ahead) a signature may be. A signature covers one
+# request exactly, so this bounds how long a captured request could be replayed as it was.
+SIGNATURE_MAX_AGE_SECONDS = 60
+# A secret that only exists so a fresh checkout can start; the API refuses it in production.
+DEVELOPMENT_SIGNING_SECRET = "development-only-gateway-signing-secret-0123456789"
+
+
+class BadSignature(Exception):
+    """A request that does not come from the gateway (no signature, or not a valid one)."""
+
+    def __init__(self, message: str, *, code: str, status: int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def signature_base(
+    timestamp: int, method: str, target: str, authorization: str, body: bytes
+) -> bytes:
+    """What the gateway signs: the time, the method, the path with its query string, and
+    SHA-256 digests of the `Authorization` header and of the body. gateway.config.ts
+    builds the same lines; a change here must be made there too."""
+    lines = [
+        "v1",
+        str(timestamp),
+        method.upper(),
+        target,
+        _sha256(authorization.encode("latin-1", "replace")),
+        _sha256(body),
+    ]
+    return "\n".join(lines).encode()
+
+
+def sign_request(
+    secret: str,
+    *,
+    method: str,
+    target: str,
+    authorization: str = "",
+    body: bytes = b"",
+    now: float | None = None,
+) -> str:
+    """The `x-gateway-signature` value for one request: `t=<unix seconds>,v1=<hex HMAC>`."""
+    timestamp = int(time.time() if now is None else now)
+    base = signature_base(timestamp, method, target, authorization, body)
+    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+class SignatureVerifier:
+    """Checks the gateway's signature on a subgraph request (HMAC-SHA256, shared secret)."""
+
+    def __init__(self, secret: str, *, max_age: int = SIGNATURE_MAX_AGE_SECONDS) -> None:
+        self._key = secret.encode()
+        self._max_age = max_age
+
+    def verify(
+        self,
+        header: str | None,
+        *,
+        method: str,
+        target: str,
+        authorization: str,
+        body: bytes,
+        now: float | None = None,
+    ) -> None:
+        if not header:
+            raise BadSignature(
+                "this service answers only the gateway",
+                code="GATEWAY_SIGNATURE_REQUIRED",
+                status=401,
+            )
+        fields = dict(part.strip().partition("=")[::2] for part in header.split(","))
+        timestamp, given = fields.get("t", ""), fields.get("v1", "")
+        if not timestamp.isdigit() or not given:
+            raise BadSignature(
+                "malformed gateway signature", code="GATEWAY_SIGNATURE_INVALID", status=403
+            )
+        current = time.time() if now is None else now
+        if abs(current - int(timestamp)) > self._max_age:
+            raise BadSignature(
+                "the gateway signature is out of date", code="GATEWAY_SIGNATURE_INVALID", status=403
+            )
+        base = signature_base(int(timestamp), method, target, authorization, body)
+        expected = hmac.new(self._key, base, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, given):
+            raise BadSignature(
+                "the gateway signature does not match this request",
+                code="GATEWAY_SIGNATURE_INVALID",
+                status=403,
+            )

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from plumbing.bounds import refusal
 from plumbing.envelope import Envelope, InvalidEnvelope
 
 
@@ -106,6 +107,10 @@ class Catalog:
         try:
             return kind.model.model_validate(envelope.data)
         except ValidationError as exc:
+            # Out of bounds: the code first, as the reason a consumer parks it with.
+            reason = refusal(exc)
+            if reason is not None:
+                raise InvalidEnvelope(f"{reason} ({envelope.type})") from exc
             raise InvalidEnvelope(f"{envelope.type} data is invalid: {exc}") from exc
 
     def json_schemas(self) -> dict[str, dict[str, Any]]:

@@ -8,6 +8,7 @@ partition.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -104,7 +105,28 @@ class Envelope:
         if not value:
             raise InvalidEnvelope("empty message")
         try:
-            raw = json.loads(value)
+            # UTF-8 only: `json.loads` of bytes would also take UTF-16 and UTF-32.
+            raw = json.loads(value.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise InvalidEnvelope(f"message is not UTF-8 JSON: {exc}") from exc
+        except RecursionError as exc:  # `[[[[…` thousands deep
+            raise InvalidEnvelope("message nests too deeply to be an event") from exc
+        if b"\\u" in value and _LONE_SURROGATE.search(value) and not _unicode(raw):
+            # Valid JSON, but no database can store it.
+            raise InvalidEnvelope("message holds text that is not Unicode (a lone surrogate)")
         return cls.from_dict(raw)
+
+
+# A `\uD800`–`\uDFFF` escape that is not half of a pair: JSON allows it, UTF-8 does not.
+_LONE_SURROGATE = re.compile(
+    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+
+
+def _unicode(raw: Any) -> bool:
+    try:
+        json.dumps(raw, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return False
+    return True

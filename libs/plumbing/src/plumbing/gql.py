@@ -4,27 +4,50 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
+import functools
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
-from graphql import GraphQLError
+from graphql import (
+    ASTValidationRule,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationContext,
+    ValidationRule,
+)
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 from starlette.requests import Request
 from starlette.responses import Response
-from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
-from strawberry.types import Info
+from strawberry.extensions import (
+    MaskErrors,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.types import ExecutionContext, Info
 
 from plumbing.auth import Principal, Role
 from plumbing.clock import Clock
 from plumbing.errors import BadInput, Forbidden
+from plumbing.logs import log_graphql_error
 from plumbing.mongo import Doc, TenantCollection
 from plumbing.outbox import Outbox
 from plumbing.settings import ServiceSettings
+from plumbing.storage import Aggregates, Repository, Storage
+
+S = TypeVar("S")
 
 strawberry.enum(Role)  # the contract's `enum Role`, shared by every subgraph that names roles
 
@@ -63,11 +86,18 @@ class RequestContext:
     outbox: Outbox
     clock: Clock
     settings: ServiceSettings
+    storage: Storage | None = None
     cache: dict[str, Any] = field(default_factory=dict)
 
     @property
     def tenant(self) -> str:
         return self.principal.tenant
+
+    def repository(self, aggregates: Aggregates[S]) -> Repository[S]:
+        """The caller's tenant's aggregates of this kind, behind the storage port."""
+        if self.storage is None:  # pragma: no cover - wiring error
+            raise RuntimeError("the request context was built without storage")
+        return self.storage.repository(aggregates, self.principal.tenant)
 
     def collection(self, name: str) -> TenantCollection:
         return TenantCollection(self.db[name], self.principal.tenant)
@@ -114,6 +144,29 @@ def require_scope(info: Info[Any, Any], scope: str) -> RequestContext:
     if principal.scopes and scope not in principal.scopes:
         raise Forbidden(f"this partner key lacks the scope {scope}")
     return ctx
+
+
+CLIENTS_READ = "clients:read"
+
+
+def may_read_client(info: Info[Any, Any], client_id: str) -> bool:
+    """Whether the caller may read a client's card and everything other services add to
+    it (points, ranks, activity, timeline, messages), as the root `client` field decides:
+    staff may; a PARTNER may with the `clients:read` scope and is refused (FORBIDDEN)
+    without it; a CLIENT may read only their own card (False for any other).
+
+    Entity references (`_entities`) and the fields a subgraph adds to `Client` check
+    this, so a subgraph reached with a narrow token answers what the gateway would."""
+    principal = context_of(info).principal
+    if principal.is_staff:
+        return True
+    if principal.has(Role.CLIENT) and principal.client_id == client_id:
+        return True
+    if principal.has(Role.PARTNER):
+        if not principal.allows(CLIENTS_READ):
+            raise Forbidden(f"this partner key lacks the scope {CLIENTS_READ}")
+        return True
+    return False
 
 
 def encode_cursor(value: str) -> str:
@@ -192,6 +245,126 @@ def error_masking() -> MaskErrors:
     return _Masking(should_mask_error=_should_mask, error_message="Internal server error")
 
 
+def _depth_rule(max_depth: int) -> type[ASTValidationRule]:
+    """Strawberry's depth limiter, counting as the gateway does: it counts a root field as
+    depth 0 where the gateway (graphql-armor) counts 1, so one level less here refuses
+    exactly what the gateway refuses (13 nested fields when the limit is 12)."""
+    [rule] = QueryDepthLimiter(max_depth=max_depth - 1).validation_rules
+
+    class MaxDepth(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            report = context.on_error
+
+            def refuse(error: GraphQLError) -> None:
+                message = f"Query depth limit of {max_depth} exceeded"
+                report(GraphQLError(message, error.nodes, extensions={"code": "QUERY_TOO_DEEP"}))
+
+            # The limiter reports from its constructor through `on_error`, the callback
+            # graphql-core's context was built with (it assigns it over the method too).
+            context.on_error = refuse  # type: ignore[method-assign]
+            try:
+                rule(context)
+            finally:
+                context.on_error = report  # type: ignore[method-assign]
+            super().__init__(context)
+
+    return MaxDepth
+
+
+# The gateway sends the root fields of one operation that go to the same subgraph in one
+# request, each renamed `_v<n>_<name>` (`_v3_funnels: funnels`, `_v0__entities:
+# _entities`). Those renames are not the caller's aliases: counted, a query the gateway
+# accepted with 15 aliases and a few more root fields would be refused here.
+_BATCH_RENAME = re.compile(r"_v\d+_(?P<name>\w+)")
+
+
+def _aliases(
+    selections: SelectionSetNode | None,
+    fragments: dict[str, FragmentDefinitionNode],
+    seen: frozenset[str] = frozenset(),
+) -> int:
+    if selections is None:
+        return 0
+    count = 0
+    for node in selections.selections:
+        if isinstance(node, FieldNode):
+            if node.alias is not None:
+                renamed = _BATCH_RENAME.fullmatch(node.alias.value)
+                count += not (renamed and renamed["name"] == node.name.value)
+            count += _aliases(node.selection_set, fragments, seen)
+        elif isinstance(node, InlineFragmentNode):
+            count += _aliases(node.selection_set, fragments, seen)
+        elif isinstance(node, FragmentSpreadNode) and node.name.value not in seen:
+            fragment = fragments.get(node.name.value)
+            if fragment is not None:
+                count += _aliases(fragment.selection_set, fragments, seen | {node.name.value})
+    return count
+
+
+def _alias_rule(max_aliases: int) -> type[ASTValidationRule]:
+    class MaxAliases(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            definitions = context.document.definitions
+            fragments = {
+                d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)
+            }
+            found = sum(
+                _aliases(d.selection_set, fragments)
+                for d in definitions
+                if isinstance(d, OperationDefinitionNode)
+            )
+            if found > max_aliases:
+                context.report_error(
+                    GraphQLError(
+                        f"{found} aliases found. Allowed: {max_aliases}",
+                        extensions={"code": "TOO_MANY_ALIASES"},
+                    )
+                )
+
+    return MaxAliases
+
+
+@functools.cache
+def limit_rules(max_depth: int, max_aliases: int) -> tuple[type[ASTValidationRule], ...]:
+    """The depth and alias rules for these limits, built once: the validation cache is
+    keyed by the rule classes, so a new class per request would never hit it."""
+    return (_depth_rule(max_depth), _alias_rule(max_aliases))
+
+
+class _Limits(SchemaExtension):
+    """The gateway's depth and alias limits, enforced again by the subgraph itself
+    (`GRAPHQL_MAX_DEPTH`, `GRAPHQL_MAX_ALIASES`)."""
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if isinstance(context, RequestContext):
+            rules = limit_rules(
+                context.settings.graphql_max_depth, context.settings.graphql_max_aliases
+            )
+        else:  # executed without a request (a test of the schema alone): the defaults
+            fields = ServiceSettings.model_fields
+            rules = limit_rules(
+                fields["graphql_max_depth"].default, fields["graphql_max_aliases"].default
+            )
+        self.execution_context.validation_rules = (*self.execution_context.validation_rules, *rules)
+        yield
+
+
+class SubgraphSchema(strawberry.federation.Schema):
+    """A subgraph's schema: errors are logged as events, an expected refusal (FORBIDDEN,
+    BAD_USER_INPUT, an invalid document…) as one line with its code, and only an
+    unexpected exception with its traceback (strawberry's default logs a traceback for
+    every error, refusals included)."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        operation = execution_context.operation_name if execution_context else None
+        for error in errors:
+            log_graphql_error(error, operation=operation)
+
+
 def schema_extensions() -> list[Any]:
     """The extensions every subgraph schema runs with.
 
@@ -202,6 +375,7 @@ def schema_extensions() -> list[Any]:
     # Factories: a fresh extension per request, the caches themselves live at module level.
     return [
         error_masking,
+        _Limits,
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
     ]

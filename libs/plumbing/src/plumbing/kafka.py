@@ -10,23 +10,68 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Mapping
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.helpers import create_ssl_context
 
 from plumbing.logs import get_logger
+from plumbing.settings import ServiceSettings
 
 log = get_logger("plumbing.kafka")
+
+# The largest message a producer of the platform sends (the outbox relay, the DLQ). The
+# brokers take up to `message.max.bytes` (1 MiB, deploy/local/kafka/server.properties and
+# docker-compose.yml); a larger message is refused by the producer before it is sent.
+MAX_MESSAGE_BYTES = 1_048_576
 
 Headers = list[tuple[str, bytes]]
 # (topic, key, value) or (topic, key, value, headers)
 Message = tuple[str, bytes, bytes] | tuple[str, bytes, bytes, Headers]
 
 
+def sasl_options(
+    protocol: str, mechanism: str = "SCRAM-SHA-512", username: str = "", password: str = ""
+) -> dict[str, Any]:
+    """The keyword arguments aiokafka's producers, consumers and admin clients need to
+    authenticate; nothing for a PLAINTEXT broker."""
+    if protocol == "PLAINTEXT":
+        return {}
+    options: dict[str, Any] = {
+        "security_protocol": protocol,
+        "sasl_mechanism": mechanism,
+        "sasl_plain_username": username,
+        "sasl_plain_password": password,
+    }
+    if protocol == "SASL_SSL":
+        options["ssl_context"] = create_ssl_context()
+    return options
+
+
+def client_options(settings: ServiceSettings) -> dict[str, Any]:
+    """`sasl_options` for this process's own Kafka user."""
+    return sasl_options(
+        settings.kafka_security_protocol,
+        settings.kafka_sasl_mechanism,
+        settings.kafka_username,
+        settings.kafka_password,
+    )
+
+
 class KafkaPublisher:
-    def __init__(self, bootstrap: str, *, client_id: str = "studio", timeout_ms: int = 10_000):
+    def __init__(
+        self,
+        bootstrap: str,
+        *,
+        client_id: str = "studio",
+        timeout_ms: int = 10_000,
+        options: Mapping[str, Any] | None = None,
+    ):
         self._bootstrap = bootstrap
         self._client_id = client_id
         self._timeout_ms = timeout_ms
+        self._options = dict(options or {})
         self._producer: AIOKafkaProducer | None = None
         self._lock = asyncio.Lock()
 
@@ -41,6 +86,8 @@ class KafkaPublisher:
                     linger_ms=2,
                     request_timeout_ms=self._timeout_ms,
                     retry_backoff_ms=200,
+                    max_request_size=MAX_MESSAGE_BYTES,
+                    **self._options,
                 )
                 try:
                     await producer.start()

@@ -1,4 +1,7 @@
-"""Structured logs: one JSON object per line, snake_case event names, bound context."""
+"""Structured logs: one JSON object per line, snake_case event names, bound context.
+
+A traceback in a log means a bug: expected refusals are one line with their code.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ import sys
 from typing import Any
 
 import structlog
+from graphql import GraphQLError
+from pymongo.errors import PyMongoError
 
 
 def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
@@ -31,3 +36,41 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
     logger: structlog.stdlib.BoundLogger = structlog.get_logger(name)
     return logger
+
+
+_refusals = structlog.get_logger("plumbing.requests")
+
+
+def log_graphql_error(error: GraphQLError, *, operation: str | None = None) -> None:
+    """One error of a GraphQL response, in the service's log.
+
+    A refusal the caller can fix or expected (a `PublicError` such as FORBIDDEN or
+    BAD_USER_INPUT, a document or variable the schema refuses) is one line with its code;
+    anything else is a bug and is logged with its traceback.
+    """
+    original = error.original_error
+    path = ".".join(str(p) for p in error.path) if error.path else None
+    if original is None or isinstance(original, GraphQLError):
+        extensions = error.extensions or (original.extensions if original is not None else None)
+        code = (extensions or {}).get("code") or (
+            "BAD_USER_INPUT"
+            if error.message.startswith("Variable '$")
+            else "GRAPHQL_VALIDATION_FAILED"
+        )
+        _refusals.info(
+            "request_refused", code=code, message=error.message, path=path, operation=operation
+        )
+        return
+    if isinstance(original, PyMongoError):
+        # An outage, not a bug: the caller is told to try again (SERVICE_UNAVAILABLE).
+        _refusals.warning(
+            "database_unavailable", error=repr(original), path=path, operation=operation
+        )
+        return
+    _refusals.error(
+        "resolver_failed",
+        error=repr(original),
+        path=path,
+        operation=operation,
+        exc_info=(type(original), original, original.__traceback__),
+    )

@@ -36,6 +36,14 @@ class ServiceSettings(BaseSettings):
     mongo_db: str = "service"
 
     kafka_bootstrap: str = "127.0.0.1:9092"
+    # How this process authenticates to Kafka (docs/security.md, "Kafka"). Every listener
+    # of the stack's brokers wants SASL/SCRAM; PLAINTEXT is for a bare test broker only and
+    # is refused in production. Each service has a Kafka user of its own, named after it,
+    # whose ACLs allow exactly the topics it writes and reads.
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256"] = "SCRAM-SHA-512"
+    kafka_username: str = ""
+    kafka_password: str = ""
     # Consumers of one service share a group so that replicas split the partitions.
     kafka_group: str = ""
 
@@ -68,6 +76,22 @@ class ServiceSettings(BaseSettings):
     outbox_sweep_seconds: float = Field(default=30.0, gt=0)
     # How many times a consumer retries one message before parking it on <topic>.dlq.
     consumer_max_attempts: int = Field(default=5, ge=1)
+    # How long a fact waits for what it needs (its session, its booking, the client's
+    # card) before it is parked on <topic>.dlq (`plumbing.waiting`).
+    consumer_wait_seconds: float = Field(default=600.0, gt=0)
+
+    # The gateway signs every request it sends to a subgraph with this secret, and the API
+    # answers nothing else (docs/security.md, "Only the gateway"). Empty outside production
+    # means a development placeholder; the API role refuses to start without a real one
+    # in production.
+    gateway_signing_secret: str = ""
+    # Limits the API enforces itself, as the gateway does (same defaults): selection depth
+    # and aliases per operation, and the size of a request body. Multipart bodies carry
+    # uploads; the largest is the clients service's 20 MB CSV import.
+    graphql_max_depth: int = Field(default=12, ge=1)
+    graphql_max_aliases: int = Field(default=15, ge=0)
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    max_multipart_body_bytes: int = Field(default=21 * 1024 * 1024, gt=0)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Self:
@@ -79,6 +103,15 @@ class ServiceSettings(BaseSettings):
                 )
             if self.jwt_secret != DEVELOPMENT_JWT_SECRET and len(self.jwt_secret) < 32:
                 raise ValueError("JWT_SECRET must be at least 32 characters")
+            if self.kafka_security_protocol == "PLAINTEXT":
+                raise ValueError("KAFKA_SECURITY_PROTOCOL=PLAINTEXT is refused in production")
+        if self.kafka_security_protocol != "PLAINTEXT" and not (
+            self.kafka_username and self.kafka_password
+        ):
+            raise ValueError(
+                f"KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs "
+                "KAFKA_USERNAME and KAFKA_PASSWORD"
+            )
         return self
 
     @property

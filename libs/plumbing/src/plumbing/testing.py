@@ -6,6 +6,7 @@ Tests never wipe shared data: each one works in a tenant of its own (`unique_ten
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 import uuid
@@ -19,8 +20,9 @@ from aiokafka import AIOKafkaProducer
 from pymongo.asynchronous.database import AsyncDatabase
 
 from plumbing import topics
-from plumbing.auth import mint_token
+from plumbing.auth import DEVELOPMENT_SIGNING_SECRET, SIGNATURE_HEADER, mint_token, sign_request
 from plumbing.envelope import Envelope
+from plumbing.kafka import sasl_options
 from plumbing.mongo import Doc, create_client, detect_backend
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -48,6 +50,26 @@ async def scratch_database(prefix: str) -> AsyncIterator[AsyncDatabase[Doc]]:
 
 
 KAFKA_BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+# The local stack's Kafka users and their passwords (deploy/local/kafka.sh): `operator` may
+# do anything (it stands in for the platform's own producers in tests), each service and
+# each partner key only what its ACLs allow.
+KAFKA_SECRETS = ROOT / ".data" / "secrets" / "kafka"
+
+
+def kafka_password(user: str) -> str:
+    return (KAFKA_SECRETS / user).read_text().strip()
+
+
+def kafka_options(user: str = "operator", password: str | None = None) -> dict[str, Any]:
+    """aiokafka keyword arguments to authenticate as `user` to the local stack's Kafka
+    (nothing when it runs without SASL, as a bare test broker may)."""
+    if os.environ.get("KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT") == "PLAINTEXT":
+        return {}
+    if password is None:
+        password = kafka_password(user)
+    return sasl_options("SASL_PLAINTEXT", "SCRAM-SHA-512", user, password)
+
+
 SERVICE_PORTS = {
     "clients": 4101,
     "ranks": 4102,
@@ -73,6 +95,31 @@ def subgraph_url(context: str) -> str:
     return f"http://127.0.0.1:{SERVICE_PORTS[context]}/graphql"
 
 
+def gateway_signing_secret() -> str:
+    """The secret the gateway signs subgraph requests with (the local stack's, or the
+    development placeholder the services fall back to without one)."""
+    if os.environ.get("GATEWAY_SIGNING_SECRET"):
+        return os.environ["GATEWAY_SIGNING_SECRET"]
+    path = ROOT / ".data" / "secrets" / "gateway_signing_secret"
+    return path.read_text().strip() if path.is_file() else DEVELOPMENT_SIGNING_SECRET
+
+
+def signed_like_the_gateway(
+    method: str, url: str, headers: dict[str, str], body: bytes = b""
+) -> dict[str, str]:
+    """`headers` plus the gateway's signature, for a test that calls a subgraph directly."""
+    parts = httpx.URL(url)
+    target = parts.raw_path.decode()  # the path with its query string, as sent
+    signature = sign_request(
+        gateway_signing_secret(),
+        method=method,
+        target=target,
+        authorization=headers.get("authorization", ""),
+        body=body,
+    )
+    return {**headers, SIGNATURE_HEADER: signature}
+
+
 class GraphQLFailed(AssertionError):
     pass
 
@@ -90,9 +137,13 @@ class Graph:
         client_id: str | None = None,
         scopes: list[str] | None = None,
         token: str | None = None,
+        signed: bool | None = None,
     ) -> None:
         self.tenant = tenant
         self.url = url
+        # A subgraph answers only requests the gateway signed: sign as the gateway does
+        # when calling one directly (`signed=False` to see an unsigned call refused).
+        self.signed = url != GATEWAY_URL if signed is None else signed
         self.token = (
             token
             if token is not None
@@ -111,9 +162,11 @@ class Graph:
         return {"authorization": f"Bearer {self.token}"} if self.token else {}
 
     async def post(self, query: str, variables: dict[str, Any] | None = None) -> httpx.Response:
-        return await self._http.post(
-            self.url, json={"query": query, "variables": variables or {}}, headers=self.headers()
-        )
+        body = json.dumps({"query": query, "variables": variables or {}}).encode()
+        headers = {**self.headers(), "content-type": "application/json"}
+        if self.signed:
+            headers = signed_like_the_gateway("POST", self.url, headers, body)
+        return await self._http.post(self.url, content=body, headers=headers)
 
     async def raw(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         response = await self.post(query, variables)

@@ -163,3 +163,29 @@ class DislikedServiceRemoved(EventData):
     disliked_id: str
     service_id: str
     service_name: str
+
+
+# ---------------------------------------------------------------- read from other contexts
+# Tolerant readers: only the fields this context uses (C10's rank and points filters).
+
+RANK_EVENTS = ("ranks.rank_assigned.v1", "ranks.client_promoted.v1", "ranks.client_demoted.v1")
+POINTS_EVENTS = tuple(
+    f"loyalty.points_{fact}.v1"
+    for fact in ("earned", "redeemed", "granted", "deducted", "expired", "reversed")
+)
+
+
+class RankHeld(EventData):
+    """`rank_assigned`, `client_promoted`, `client_demoted`: the rank held in the category
+    after the change."""
+
+    client_id: str
+    category_id: str
+    rank_id: str
+
+
+class PointsBalance(EventData):
+    """Every `points_*` event: the balance after it."""
+
+    client_id: str
+    balance_after: int

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from clients.adapters.search_index import Criteria, SearchIndex
 from clients.entrypoints.search_feed import Feed
-from clients.service_layer.search_index import Criteria, SearchIndex
 from plumbing import topics
 from plumbing.envelope import Envelope
 

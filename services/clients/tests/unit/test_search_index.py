@@ -1,4 +1,4 @@
-"""The C10 search index: the same answers as `client_query`, pages after a cursor, and
+"""The C10 search index: the same answers as the MongoDB filter (`mongo_filter`), pages after a cursor, and
 values that never go back whatever order documents and events arrive in."""
 
 from __future__ import annotations
@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from clients.adapters import search_index
+from clients.adapters.card_search import mongo_filter
+from clients.adapters.search_index import Criteria, SearchIndex
 from clients.domain.model import ClientStatus, fold
-from clients.graphql.search import client_criteria, client_query
-from clients.graphql.types import ClientFilter
-from clients.service_layer import search_index
-from clients.service_layer.search_index import Criteria, SearchIndex
+from clients.graphql.inputs import ClientFilter
+from clients.graphql.search import client_criteria
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from plumbing.mongo import matches
@@ -301,6 +302,8 @@ def test_the_index_answers_what_the_database_query_selects(
         held = {f"cat-{r}": {"rank_id": r, "at": T0} for r in doc.get("rank_ids", [])}
         index.card(T, {**doc, "ranks_held": held})
     selected = sorted(
-        (doc["sort_name"], doc["id"]) for doc in docs if matches(doc, client_query(wanted))
+        (doc["sort_name"], doc["id"])
+        for doc in docs
+        if matches(doc, mongo_filter(client_criteria(wanted)))
     )
     assert ids(index, client_criteria(wanted)) == (len(selected), [i for _, i in selected])

@@ -2,7 +2,9 @@
 
 `ingest.*` facts come from partners, either straight onto Kafka or through the crm
 subgraph's `record*` mutations; both paths produce exactly these shapes. Money amounts
-are decimal strings ("12.50"); times are ISO 8601 with offset.
+are decimal strings ("12.50"); times are ISO 8601 with offset. Both paths refuse what is
+out of `plumbing.bounds` (money, counts, the time a fact happened) in these models, so
+every reader of the same fact with the same types decides the same.
 """
 
 from __future__ import annotations
@@ -12,6 +14,15 @@ from decimal import Decimal
 from typing import Literal
 
 from plumbing import topics
+from plumbing.bounds import (
+    MAX_CAPACITY,
+    MAX_DAYS,
+    MAX_QUANTITY,
+    Amount,
+    AwareTime,
+    HappenedAt,
+    SaleLines,
+)
 from plumbing.contracts import Catalog, EventData
 from pydantic import Field
 
@@ -31,8 +42,8 @@ class SessionScheduled(EventData):
     service_name: str | None = None
     professional_id: str | None = None
     branch_id: str | None = None
-    starts_at: datetime
-    capacity: int = Field(ge=0)
+    starts_at: AwareTime  # when the class is scheduled: may well be ahead
+    capacity: int = Field(ge=0, le=MAX_CAPACITY)
 
 
 @catalog.event("ingest.booking_made.v1", topic=topics.INGEST_BOOKINGS)
@@ -43,7 +54,7 @@ class BookingMade(EventData):
     from_app: bool = False
     # What the booking consumes: e.g. "CREDIT", "MEMBERSHIP", "VOUCHER", "PAY_AS_YOU_GO".
     balance_kind: str | None = None
-    occurred_at: datetime
+    occurred_at: HappenedAt
 
 
 @catalog.event("ingest.booking_cancelled.v1", topic=topics.INGEST_BOOKINGS)
@@ -52,7 +63,7 @@ class BookingCancelled(EventData):
     client_id: str
     session_id: str
     balance_kind: str | None = None
-    occurred_at: datetime
+    occurred_at: HappenedAt
 
 
 @catalog.event("ingest.waitlist_joined.v1", topic=topics.INGEST_BOOKINGS)
@@ -60,7 +71,7 @@ class WaitlistJoined(EventData):
     entry_id: str
     client_id: str
     session_id: str
-    occurred_at: datetime
+    occurred_at: HappenedAt
 
 
 @catalog.event("ingest.waitlist_converted.v1", topic=topics.INGEST_BOOKINGS)
@@ -69,7 +80,7 @@ class WaitlistConverted(EventData):
     client_id: str
     session_id: str
     booking_id: str
-    occurred_at: datetime
+    occurred_at: HappenedAt
 
 
 @catalog.event("ingest.visit_recorded.v1", topic=topics.INGEST_BOOKINGS)
@@ -83,7 +94,7 @@ class VisitRecorded(EventData):
     client_id: str
     session_id: str | None = None
     service_id: str | None = None
-    attended_at: datetime
+    attended_at: HappenedAt
 
 
 def visit_key(visit: VisitRecorded) -> str:
@@ -99,13 +110,13 @@ class PurchaseLine(EventData):
     category: PurchaseCategory
     item_id: str
     name: str
-    quantity: int = Field(default=1, ge=1)
-    amount: Decimal  # the line total, in the studio's currency
+    quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY)
+    amount: Amount  # the line total, in the studio's currency
 
 
 class Payment(EventData):
     method: PaymentMethod
-    amount: Decimal
+    amount: Amount
 
 
 @catalog.event("ingest.purchase_recorded.v1", topic=topics.INGEST_SALES)
@@ -116,25 +127,25 @@ class PurchaseRecorded(EventData):
     client_id: str
     branch_id: str | None = None
     channel: SalesChannel = "IN_STUDIO"
-    occurred_at: datetime
-    lines: list[PurchaseLine]
+    occurred_at: HappenedAt
+    lines: SaleLines[PurchaseLine]
     payments: list[Payment]
     # What is still owed (an unpaid or partly paid sale); "0" when fully paid.
-    amount_due: Decimal = Decimal("0")
+    amount_due: Amount = Decimal("0")
 
 
 @catalog.event("ingest.purchase_refunded.v1", topic=topics.INGEST_SALES)
 class PurchaseRefunded(EventData):
     invoice_number: str
     client_id: str | None = None
-    occurred_at: datetime
+    occurred_at: HappenedAt
 
 
 class ReportedCredit(EventData):
     credit_id: str
     kind: str
     status: str
-    expires_at: datetime | None = None
+    expires_at: AwareTime | None = None
 
 
 @catalog.event("ingest.membership_reported.v1", topic=topics.INGEST_SALES)
@@ -149,10 +160,10 @@ class MembershipReported(EventData):
     status: str
     valid_from: date
     valid_until: date | None = None
-    tolerance_days: int = Field(default=0, ge=0)
+    tolerance_days: int = Field(default=0, ge=0, le=MAX_DAYS)
     credits: list[ReportedCredit] = Field(default_factory=list)
     note: str | None = None
-    reported_at: datetime
+    reported_at: HappenedAt
 
 
 @catalog.event("ingest.gift_card_reported.v1", topic=topics.INGEST_SALES)
@@ -160,10 +171,10 @@ class GiftCardReported(EventData):
     gift_card_id: str
     client_id: str
     code: str
-    balance: Decimal
+    balance: Amount
     currency: str
-    expires_at: datetime | None = None
-    reported_at: datetime
+    expires_at: AwareTime | None = None
+    reported_at: HappenedAt
 
 
 # ---------------------------------------------------------------- ingest.app
@@ -171,13 +182,13 @@ class GiftCardReported(EventData):
 class AppSessionStarted(EventData):
     client_id: str
     platform: AppPlatform
-    occurred_at: datetime
+    occurred_at: HappenedAt
 
 
 @catalog.event("ingest.app_logged_out.v1", topic=topics.INGEST_APP)
 class AppLoggedOut(EventData):
     client_id: str
-    occurred_at: datetime
+    occurred_at: HappenedAt
 
 
 @catalog.event("ingest.notification_bounced.v1", topic=topics.INGEST_APP)
@@ -185,7 +196,7 @@ class NotificationBounced(EventData):
     client_id: str
     # "APP_UNINSTALLED" takes the client out of the "with the app" count (K6).
     reason: str
-    occurred_at: datetime
+    occurred_at: HappenedAt
 
 
 # ---------------------------------------------------------------- crm.events (K4)

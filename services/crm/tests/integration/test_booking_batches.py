@@ -15,6 +15,7 @@ import pytest
 from crm.adapters.store import Store
 from crm.entrypoints.consumer import batch_handlers, handlers
 from plumbing.app import Runtime
+from plumbing.consumer import Pending, Rejected
 from plumbing.envelope import Envelope
 from plumbing.mongo import Doc, create_client, detect_backend
 from plumbing.testing import MONGO_URL
@@ -22,6 +23,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 TENANT = "t-bookings"
 DAY = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=3)
+# Booked and sold before today (a fact from the future is refused: FUTURE_TIME), for
+# sessions on DAY.
+BOOKED = DAY - timedelta(days=4)
 
 
 @pytest.fixture
@@ -97,7 +101,7 @@ def booking(booking_id: str, client_id: str, session_id: str, *, app: bool = Fal
             "session_id": session_id,
             "from_app": app,
             "balance_kind": "CREDIT",
-            "occurred_at": (DAY - timedelta(days=1)).isoformat(),
+            "occurred_at": BOOKED.isoformat(),
         },
     )
 
@@ -111,7 +115,7 @@ def cancel(booking_id: str, client_id: str, session_id: str) -> Envelope:
             "client_id": client_id,
             "session_id": session_id,
             "balance_kind": "CREDIT",
-            "occurred_at": (DAY - timedelta(days=2)).isoformat(),
+            "occurred_at": (BOOKED - timedelta(days=1)).isoformat(),
         },
     )
 
@@ -133,10 +137,10 @@ def run() -> list[Envelope]:
         booking("b2", "bea", "s9"),
         booking("b3", "bea", "s18", app=True),
         booking("b4", "cris", "s18"),
-        booking("b5", "ana", "nope"),  # unknown session: parked by the one-at-a-time path
+        booking("b5", "ana", "nope"),  # unknown session: waits in the one-at-a-time path
         booking("b6", "dan", "s9"),  # dan may recover a cancellation
         booking("b1", "ana", "s9"),  # the same booking reported again
-        booking("b7", "zoe", "s9"),  # unknown client
+        booking("b7", "zoe", "s9"),  # unknown client: waits for the card
     ]
 
 
@@ -145,8 +149,8 @@ async def one_at_a_time(db: AsyncDatabase[Doc], events: list[Envelope]) -> None:
     for e in events:
         try:
             await table[e.type](e)
-        except Exception as exc:  # parked by the consumer; nothing written
-            assert "Rejected" in type(exc).__name__, exc
+        except (Rejected, Pending):  # parked, or kept waiting, by the consumer: nothing written
+            pass
 
 
 async def in_bulk(db: AsyncDatabase[Doc], events: list[Envelope]) -> list[Envelope]:
@@ -161,7 +165,7 @@ def sale(invoice: str, client_id: str, amount: str, paid: str) -> Envelope:
         {
             "invoice_number": invoice,
             "client_id": client_id,
-            "occurred_at": (DAY - timedelta(days=1)).isoformat(),
+            "occurred_at": BOOKED.isoformat(),
             "lines": [{"category": "SERVICE", "item_id": "yoga", "name": "Yoga", "amount": amount}],
             "payments": [{"method": "CARD", "amount": paid}] if paid != "0" else [],
         },

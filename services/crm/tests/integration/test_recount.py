@@ -10,8 +10,9 @@ from typing import cast
 
 import pytest
 from crm.adapters.store import Store
+from crm.adapters.studios import studios_for
 from crm.entrypoints.consumer import handlers
-from crm.service_layer.projections import recount_many
+from crm.service_layer.totals import recount_many
 from plumbing.app import Runtime
 from plumbing.envelope import Envelope
 from plumbing.mongo import Doc
@@ -58,7 +59,7 @@ async def test_each_studio_is_recounted_from_its_own_clients(db: AsyncDatabase[D
     await cards(db, "east", ["FEMALE"])
     east_before = await totals(db, "east")
 
-    counted = await recount_many(db, ["north", "south"], NOW)
+    counted = await recount_many(await studios_for(db), ["north", "south"], NOW)
 
     assert counted["north"]["all~g~FEMALE"] == 2
     assert counted["north"]["all~g~MALE"] == 1

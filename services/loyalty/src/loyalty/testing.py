@@ -11,7 +11,14 @@ import httpx
 from plumbing import topics
 from plumbing.envelope import Envelope
 from plumbing.kafka import KafkaPublisher
-from plumbing.testing import KAFKA_BOOTSTRAP, SERVICE_PORTS, Graph, eventually, subgraph_url
+from plumbing.testing import (
+    KAFKA_BOOTSTRAP,
+    SERVICE_PORTS,
+    Graph,
+    eventually,
+    kafka_options,
+    subgraph_url,
+)
 
 _publisher: dict[str, KafkaPublisher] = {}
 
@@ -74,7 +81,9 @@ mutation($input: PointsAutomationInput!) {
 async def publish(tenant: str, type_: str, topic: str, subject: str, data: dict[str, Any]) -> str:
     """Publish one fact as a partner would (plumbing envelope, key tenant:subject)."""
     if "p" not in _publisher:
-        _publisher["p"] = KafkaPublisher(KAFKA_BOOTSTRAP, client_id="loyalty-tests")
+        _publisher["p"] = KafkaPublisher(
+            KAFKA_BOOTSTRAP, options=kafka_options(), client_id="loyalty-tests"
+        )
     envelope = Envelope(
         type=type_, source="tests/partner", tenant=tenant, subject=subject, data=data
     )
@@ -84,7 +93,9 @@ async def publish(tenant: str, type_: str, topic: str, subject: str, data: dict[
 
 async def publish_envelope(topic: str, envelope: Envelope) -> None:
     if "p" not in _publisher:
-        _publisher["p"] = KafkaPublisher(KAFKA_BOOTSTRAP, client_id="loyalty-tests")
+        _publisher["p"] = KafkaPublisher(
+            KAFKA_BOOTSTRAP, options=kafka_options(), client_id="loyalty-tests"
+        )
     await _publisher["p"].publish(topic, envelope.key.encode(), envelope.to_bytes())
 
 

@@ -12,12 +12,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from loyalty.adapters.accounts import ACCOUNTS, PAGE, PAGES, Accounts
+from loyalty.adapters.automations import Automations
 from loyalty.adapters.chain import Chain, Conflict
-from loyalty.adapters.store import ACCOUNTS, PACKED, PAGE, PAGES, Accounts, Automations, unpacked
+from loyalty.adapters.ledger_documents import PACKED, unpacked
 from loyalty.domain.earning import Line, Payment
 from loyalty.domain.ledger import Entry
-from loyalty.events import catalog
-from loyalty.service_layer import points
+from loyalty.service_layer import points, purchases
 from loyalty.service_layer.batches import PurchaseBatches
 from plumbing.mongo import Doc
 from plumbing.outbox import HINTS, READY, batch_groups
@@ -34,17 +35,23 @@ async def db() -> AsyncIterator[AsyncDatabase[Doc]]:
 
 
 async def program_on(db: AsyncDatabase[Doc], tenant: str) -> None:
+    """The points program on, and the cards of c1, c2 and c3 known (as their
+    `clients.client_created` leaves them): a purchase before its card waits for it."""
     await points.update_program(
         db,
         tenant,
         T0 - timedelta(days=1),
         lambda p: dataclasses.replace(p, enabled=True, earn_percent=Decimal("5")),
     )
+    for client in ("c1", "c2", "c3"):
+        await points.remember_client(db, tenant, client, {"known": True})
 
 
-def purchase(client: str, invoice: str, amount: str = "20.00", minutes: int = 0) -> points.Purchase:
+def purchase(
+    client: str, invoice: str, amount: str = "20.00", minutes: int = 0
+) -> purchases.Purchase:
     at = T0 + timedelta(minutes=minutes)
-    return points.Purchase(
+    return purchases.Purchase(
         invoice=invoice,
         client_id=client,
         branch_id="b1",
@@ -56,7 +63,7 @@ def purchase(client: str, invoice: str, amount: str = "20.00", minutes: int = 0)
 
 
 async def ledger(db: AsyncDatabase[Doc], tenant: str, client: str) -> list[tuple[str, int, int]]:
-    account = (await Accounts(db, tenant, catalog).load(client)).account
+    account = (await Accounts(db, tenant).load(client)).account
     return [(e.invoice_number or "", e.points, e.balance_after) for e in account.entries]
 
 
@@ -75,9 +82,9 @@ async def test_a_batch_writes_the_ledger_one_purchase_at_a_time_would(
     left = await PurchaseBatches(db).apply([("bulk", p) for p in sales])
     assert left == {3, 4}
     for position in sorted(left):
-        await points.purchase_recorded(db, "bulk", sales[position])
+        await purchases.purchase_recorded(db, "bulk", sales[position])
     for p in sales:
-        await points.purchase_recorded(db, "single", p)
+        await purchases.purchase_recorded(db, "single", p)
     for client in ("c1", "c2", "c3"):
         assert await ledger(db, "bulk", client) == await ledger(db, "single", client)
     assert await ledger(db, "bulk", "c1") == [("I-1", 100, 100), ("I-3", 200, 300)]
@@ -97,7 +104,7 @@ async def test_known_invoices_and_accounts_written_by_others_are_handed_back(
         await batches.apply([("t1", purchase("c1", "I-1")), ("t1", purchase("c2", "I-2"))]) == set()
     )
     # A refund that came first (it named no client), and a grant by the staff on c1.
-    await points.purchase_refunded(db, "t1", "I-9", None, T0)
+    await purchases.purchase_refunded(db, "t1", "I-9", None, T0)
     await points.grant(
         db, "t1", client_id="c1", points=5, note="gift", expiry_days=None, actor_id="u", now=T0
     )
@@ -110,13 +117,13 @@ async def test_known_invoices_and_accounts_written_by_others_are_handed_back(
     left = await batches.apply(run)
     assert left == {0, 1, 2}
     for position in sorted(left):
-        await points.purchase_recorded(db, "t1", run[position][1])
+        await purchases.purchase_recorded(db, "t1", run[position][1])
     assert await ledger(db, "t1", "c1") == [("I-1", 100, 100), ("", 5, 105), ("I-4", 100, 205)]
     assert await ledger(db, "t1", "c2") == [("I-2", 100, 100), ("I-5", 100, 200)]
     assert await ledger(db, "t1", "c3") == [("I-6", 100, 100)]
     # Replaying the whole run, in bulk then one by one, changes nothing.
     for position in await PurchaseBatches(db).apply(run):
-        await points.purchase_recorded(db, "t1", run[position][1])
+        await purchases.purchase_recorded(db, "t1", run[position][1])
     assert len(await ledger(db, "t1", "c1")) == 3
 
 
@@ -133,8 +140,27 @@ async def test_the_first_purchase_of_a_referred_client_rewards_the_referrer(
     assert await ledger(db, "t1", "old") == [("", 50, 50)]
     assert await PurchaseBatches(db).apply(run) == {0, 1}  # known invoices: a replay
     for _, p in run:
-        await points.purchase_recorded(db, "t1", p)
+        await purchases.purchase_recorded(db, "t1", p)
     assert await ledger(db, "t1", "old") == [("", 50, 50)]
+
+
+async def test_a_purchase_before_its_clients_card_is_handed_back_untouched(
+    db: AsyncDatabase[Doc],
+) -> None:
+    await program_on(db, "t1")
+    run = [
+        ("t1", purchase("stranger", "I-1")),
+        ("t1", purchase("c1", "I-2", minutes=1)),
+        ("t1", purchase("stranger", "I-3", minutes=2)),
+    ]
+    assert await PurchaseBatches(db).apply(run) == {0, 2}
+    assert await ledger(db, "t1", "stranger") == []
+    assert not (await Accounts(db, "t1").load("stranger")).exists
+    assert await ledger(db, "t1", "c1") == [("I-2", 100, 100)]
+    # Not even its invoices were claimed: once its card is known, the bulk path takes them.
+    await points.remember_client(db, "t1", "stranger", {"known": True})
+    assert await PurchaseBatches(db).apply([run[0], run[2]]) == set()
+    assert await ledger(db, "t1", "stranger") == [("I-1", 100, 100), ("I-3", 100, 200)]
 
 
 @pytest.mark.parametrize(("head", "newest"), [(0, 0), (0, 1), (3, 3), (3, 4), (3, 37), (0, 64)])
@@ -180,11 +206,11 @@ async def test_a_long_history_is_sealed_into_pages_and_reads_back_whole(
     for start in range(0, PURCHASES, 20):  # runs of 20, as a consumer would apply them
         assert await batches.apply([("bulk", p) for p in sales[start : start + 20]]) == set()
     for p in sales:
-        await points.purchase_recorded(db, "single", p)
+        await purchases.purchase_recorded(db, "single", p)
 
     expected = [(f"I-{i}", 100, 100 * (i + 1)) for i in range(PURCHASES)]
     for tenant in ("bulk", "single"):
-        accounts = Accounts(db, tenant, catalog)
+        accounts = Accounts(db, tenant)
         full = await accounts.load("c1")
         assert summary(full.account.entries) == expected
         light = await accounts.load("c1", history=False)
@@ -211,9 +237,11 @@ async def test_a_writer_that_loses_its_race_leaves_no_page_behind(db: AsyncDatab
     assert await batches.apply(run) == set()
     # Another writer moves both accounts; the batch (which remembers them as it wrote them)
     # and a single writer holding an older read each seal a page and lose.
-    stale = await Accounts(db, "t1", catalog).load("c2")
+    stale = await Accounts(db, "t1").load("c2")
     for client in ("c1", "c2"):
-        await points.purchase_recorded(db, "t1", purchase(client, f"I-{client}-other", minutes=90))
+        await purchases.purchase_recorded(
+            db, "t1", purchase(client, f"I-{client}-other", minutes=90)
+        )
     assert await batches.apply([("t1", purchase("c1", "I-c1-late", minutes=91))]) == {0}
     stale.account.earn(
         entry_id="late",
@@ -226,7 +254,7 @@ async def test_a_writer_that_loses_its_race_leaves_no_page_behind(db: AsyncDatab
         source_name=None,
     )
     with pytest.raises(Conflict):
-        await Accounts(db, "t1", catalog).save(stale, [])
+        await Accounts(db, "t1").save(stale, [])
     named = await pages_named(db, "t1", "c1") + await pages_named(db, "t1", "c2")
     assert len(named) == 2
     pages = await db[PAGES].find({"tenant": "t1"}).to_list()
@@ -236,18 +264,18 @@ async def test_a_writer_that_loses_its_race_leaves_no_page_behind(db: AsyncDatab
 async def test_an_invoice_in_a_sealed_page_can_still_be_refunded(db: AsyncDatabase[Doc]) -> None:
     await program_on(db, "t1")
     for i in range(3 * PAGE):
-        await points.purchase_recorded(db, "t1", purchase("c1", f"I-{i}", minutes=i))
+        await purchases.purchase_recorded(db, "t1", purchase("c1", f"I-{i}", minutes=i))
     assert "I-0" not in {
         e.get("invoice_number") for e in (await state_of(db, "t1", "c1"))["entries"]
     }
-    await points.purchase_refunded(db, "t1", "I-0", "c1", T0 + timedelta(days=1))
-    loaded = await Accounts(db, "t1", catalog).load("c1")
+    await purchases.purchase_refunded(db, "t1", "I-0", "c1", T0 + timedelta(days=1))
+    loaded = await Accounts(db, "t1").load("c1")
     assert loaded.account.balance == 100 * (3 * PAGE - 1)
     refund = loaded.account.entries[-1]
     assert (refund.invoice_number, refund.points) == ("I-0", -100)
     # A second refund of the same invoice changes nothing.
-    await points.purchase_refunded(db, "t1", "I-0", "c1", T0 + timedelta(days=1))
-    assert (await Accounts(db, "t1", catalog).load("c1")).account.balance == loaded.account.balance
+    await purchases.purchase_refunded(db, "t1", "I-0", "c1", T0 + timedelta(days=1))
+    assert (await Accounts(db, "t1").load("c1")).account.balance == loaded.account.balance
 
 
 async def test_erasure_scrubs_the_notes_of_sealed_pages(db: AsyncDatabase[Doc]) -> None:
@@ -267,7 +295,7 @@ async def test_erasure_scrubs_the_notes_of_sealed_pages(db: AsyncDatabase[Doc]) 
     before = (await state_of(db, "t1", "c1"))["pages"]
     assert before
     await points.erase(db, "t1", "c1")
-    loaded = await Accounts(db, "t1", catalog).load("c1")
+    loaded = await Accounts(db, "t1").load("c1")
     assert loaded.account.balance == 3 * PAGE
     assert len(loaded.account.entries) == 3 * PAGE
     assert all(e.note is None for e in loaded.account.entries)
@@ -282,7 +310,7 @@ async def test_an_erasure_that_keeps_losing_its_race_fails_so_that_it_is_retried
     db: AsyncDatabase[Doc], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await program_on(db, "t1")
-    await points.purchase_recorded(db, "t1", purchase("c1", "I-1"))
+    await purchases.purchase_recorded(db, "t1", purchase("c1", "I-1"))
 
     async def always_second(self: Accounts, loaded: object, events: object) -> None:
         raise Conflict("c1")
@@ -295,11 +323,11 @@ async def test_an_erasure_that_keeps_losing_its_race_fails_so_that_it_is_retried
 async def test_the_expiry_job_keeps_the_sealed_history(db: AsyncDatabase[Doc]) -> None:
     await program_on(db, "t1")
     for i in range(PAGE + 3):
-        await points.purchase_recorded(db, "t1", purchase("c1", f"I-{i}", minutes=i))
+        await purchases.purchase_recorded(db, "t1", purchase("c1", f"I-{i}", minutes=i))
     # Every lot is due ten years on: the job settles them without reading the pages.
     expired = await points.expire(db, "t1", T0 + timedelta(days=3650))
     assert expired == 100 * (PAGE + 3)
-    loaded = await Accounts(db, "t1", catalog).load("c1")
+    loaded = await Accounts(db, "t1").load("c1")
     assert loaded.account.balance == 0
     kinds = [e.source_type for e in loaded.account.entries]
     assert kinds == ["PURCHASE"] * (PAGE + 3) + ["EXPIRY"] * (PAGE + 3)
@@ -312,7 +340,7 @@ async def test_states_and_pages_written_before_packing_read_and_grow_as_before(
 ) -> None:
     await program_on(db, "t1")
     for i in range(PAGE + 2):
-        await points.purchase_recorded(db, "t1", purchase("c1", f"I-{i}", minutes=i))
+        await purchases.purchase_recorded(db, "t1", purchase("c1", f"I-{i}", minutes=i))
     # Rewrite the newest state and its page as they were stored before packing.
     chain = Chain(db, ACCOUNTS, "t1")
     version, doc = await chain.latest("c1")
@@ -323,7 +351,7 @@ async def test_states_and_pages_written_before_packing_read_and_grow_as_before(
     assert page is not None
     await db[PAGES].replace_one({"_id": page_id}, {**unpacked(page), PACKED: None})
 
-    loaded = await Accounts(db, "t1", catalog).load("c1")
+    loaded = await Accounts(db, "t1").load("c1")
     assert loaded.account.version == version
     assert summary(loaded.account.entries) == [
         (f"I-{i}", 100, 100 * (i + 1)) for i in range(PAGE + 2)

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from plumbing import topics
+from plumbing.bounds import HappenedAt
 from plumbing.contracts import Catalog, EventData
 
 catalog = Catalog(source="services/notifications")
@@ -97,7 +98,9 @@ POINTS_EVENTS = (
 
 class AppFactRead(EventData):
     client_id: str
-    occurred_at: datetime
+    # The newest fact decides: one from the future would decide until then (crm parks it
+    # too: `plumbing.bounds`, FUTURE_TIME).
+    occurred_at: HappenedAt
     reason: str | None = None  # notification_bounced: APP_UNINSTALLED takes the app away
 
 

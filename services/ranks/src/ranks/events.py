@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from plumbing import topics
+from plumbing.bounds import HappenedAt
 from plumbing.contracts import Catalog, EventData
 
 catalog = Catalog(source="services/ranks")
@@ -129,7 +130,9 @@ class VisitRead(EventData):
     client_id: str
     session_id: str | None = None
     service_id: str | None = None
-    attended_at: datetime
+    # A visit from the future would promote "then" and hold progress until then
+    # (`plumbing.bounds`: FUTURE_TIME, NAIVE_TIME; parked, as crm parks it).
+    attended_at: HappenedAt
 
     @property
     def key(self) -> str:

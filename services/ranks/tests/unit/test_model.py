@@ -6,21 +6,23 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from ranks.domain.model import (
+from ranks.domain.categories import (
     Category,
-    ChangeKind,
     Criteria,
-    Holding,
     RankDef,
     RankRefused,
     Terminology,
+    insert_rank,
+    move_rank,
+    remove_rank,
+)
+from ranks.domain.model import (
+    ChangeKind,
+    Holding,
     Trigger,
     count_visit,
     days_between,
-    insert_rank,
     manual_change,
-    move_rank,
-    remove_rank,
     settle,
     sign_off,
 )

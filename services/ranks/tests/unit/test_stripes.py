@@ -7,20 +7,22 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from ranks.domain.model import (
+from ranks.domain.categories import (
     Category,
-    ChangeKind,
     Criteria,
-    Holding,
     RankDef,
     RankRefused,
     Terminology,
+    set_stripes,
+)
+from ranks.domain.model import (
+    ChangeKind,
+    Holding,
     Trigger,
     count_visit,
     eligible_step,
     manual_change,
     next_step,
-    set_stripes,
     settle,
     sign_off,
     stripe_change,

@@ -13,7 +13,7 @@ from gridfs.errors import NoFile
 from plumbing.mongo import Doc, doc_key
 from pymongo.asynchronous.database import AsyncDatabase
 
-from clients.adapters.repository import DOCUMENTS_BUCKET
+DOCUMENTS_BUCKET = "documents"  # GridFS bucket: `documents.files`, `documents.chunks`
 
 CHUNK_BYTES = 255 * 1024
 

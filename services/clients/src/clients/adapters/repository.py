@@ -15,32 +15,81 @@ Collections:
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from plumbing.contracts import EventData
-from plumbing.mongo import Doc, DuplicateKeyError, TenantCollection, backend, write_gate
+from plumbing.gql import RequestContext
+from plumbing.mongo import (
+    Doc,
+    DuplicateKeyError,
+    TenantCollection,
+    backend,
+    local_id,
+    write_gate,
+)
 from plumbing.outbox import HINTS, Outbox, stored, with_events
 from plumbing.recent import Recent
+from plumbing.storage import Repository as Versioned
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
+from clients.adapters import search_index
+from clients.adapters.card_search import card_search
+from clients.adapters.files import FileStore
+from clients.adapters.partner_keys import PartnerKeyStore
+from clients.adapters.revised import RevisedDocuments
 from clients.events import catalog
-from clients.service_layer import search_index
+from clients.service_layer.ports import CardSearch, ImportJobs
 
 STUDIOS = "studios"
 CLIENTS = "clients"
 KEYS = "client_keys"
 CUSTOM_FIELDS = "custom_fields"
 IMPORT_JOBS = "import_jobs"
-DOCUMENTS_BUCKET = "documents"
 STUDIO_ID = "studio"
 DEFINITIONS_ID = "definitions"
 OUTBOX_COLLECTIONS = (STUDIOS, CLIENTS, CUSTOM_FIELDS)
 DUPLICATE_KEY = 11000
 # The custom field definitions as queries show them (the card): a few seconds.
 _shown_definitions: Recent[list[Doc]] = Recent()
+
+
+async def by_ids(
+    collection: TenantCollection, ids: Sequence[str], projection: Mapping[str, Any] | None = None
+) -> list[Doc]:
+    """The documents of these ids that exist. MongoDB: one `{_id: {$in}}` query (the `_id`
+    index). FerretDB/SQLite pushes down only a filter of exactly one `_id`, so `$in` reads
+    the whole collection (every tenant's documents; it slows down as the collection grows)
+    and single lookups stay constant: one each there (`TenantCollection.get_many`)."""
+    if backend.id_only_pushdown:
+        return await collection.get_many(ids, projection)
+    keys = [collection.key(i) for i in dict.fromkeys(ids)]
+    if not keys:
+        return []
+    return await collection.find({"_id": {"$in": keys}}, projection=projection)
+
+
+async def prepare(db: AsyncDatabase[Doc]) -> None:
+    """The indexes the queries of this module and of `card_search` use, at start."""
+    clients = db[CLIENTS]
+    await clients.create_index([("tenant", 1), ("sort_name", 1), ("id", 1)])
+    await clients.create_index([("tenant", 1), ("birth_md", 1)])
+    rank_and_points = ("tenant_1_rank_ids_1", "tenant_1_points_1")
+    if backend.id_only_pushdown:
+        # FerretDB's SQLite backend answers every non-`_id` filter by scanning (the search
+        # is `IndexedSearch` there), so these indexes would only slow every write of the
+        # rank/points read model down: none, on purpose (and dropped if an older version
+        # of FerretDB's data has them).
+        names = await clients.index_information()
+        for name in rank_and_points:
+            if name in names:
+                await clients.drop_index(name)
+        return
+    # MongoDB: a search by rank or by points is served by its own index.
+    await clients.create_index([("tenant", 1), ("rank_ids", 1)], name=rank_and_points[0])
+    await clients.create_index([("tenant", 1), ("points", 1)], name=rank_and_points[1])
 
 
 class Repository:
@@ -61,6 +110,29 @@ class Repository:
             out.append(stored(envelope, catalog.type_of(data).topic))
         return out
 
+    def partner_keys(self) -> PartnerKeyStore:
+        return PartnerKeyStore(self.db, self.tenant)
+
+    def files(self) -> FileStore:
+        return FileStore(self.db, self.tenant)
+
+    def cards(self) -> Versioned[Doc]:
+        """The cards as the storage port (`plumbing.storage.change` changes them)."""
+        return RevisedDocuments(
+            self.clients,
+            self._outbox,
+            written=lambda doc: search_index.card_written(self.db.name, self.tenant, doc),
+        )
+
+    def definition_documents(self) -> Versioned[Doc]:
+        """The custom field definitions (one document, `definitions`) as the port."""
+        return RevisedDocuments(
+            self.custom_fields,
+            self._outbox,
+            erased_is_gone=False,
+            written=lambda _: _shown_definitions.drop((self.db.name, self.tenant)),
+        )
+
     # ------------------------------------------------------------------ studio
     async def studio(self) -> Doc | None:
         return await self.studios.get(STUDIO_ID)
@@ -79,7 +151,7 @@ class Repository:
         return await self.clients.get(client_id, {"_outbox": 0, "_events": 0})
 
     async def clients_by_ids(self, ids: Sequence[str]) -> dict[str, Doc]:
-        docs = await self.clients.get_many(ids, {"_outbox": 0, "_events": 0})
+        docs = await by_ids(self.clients, ids, {"_outbox": 0, "_events": 0})
         return {doc["id"]: doc for doc in docs}
 
     async def insert_client(self, doc: Doc, events: Sequence[EventData]) -> Doc:
@@ -108,57 +180,9 @@ class Repository:
             await self._outbox.written(CLIENTS, doc["_id"])
         return doc
 
-    async def search_clients(
-        self,
-        filter: Mapping[str, Any],
-        criteria: search_index.Criteria,
-        *,
-        after: tuple[str, str] | None,
-        limit: int,
-    ) -> tuple[int, list[Doc]]:
-        """`(total matching, up to `limit` cards after the position)`, ordered by
-        `(sort_name, id)`. `filter` and `criteria` are the same conditions, for the
-        database and for the in-memory index.
-
-        On MongoDB: a count and a page, both served by the `(tenant, sort_name, id)`
-        index. FerretDB's SQLite backend has no index for them and reads the whole
-        collection per query (every tenant's cards), so there this process's search index
-        answers once it is loaded, and the page's cards are then fetched by `_id`. While
-        it loads, the collection is read for the keys only.
-        """
-        index = search_index.serving(self.db.name)
-        if backend.id_only_pushdown and index is not None and index.ready:
-            total, page = index.search(self.tenant, criteria, after=after, limit=limit)
-            cards = await self.clients_by_ids(page)
-            return total, [cards[i] for i in page if i in cards and not cards[i].get("erased")]
-        if not backend.id_only_pushdown:
-            page_filter = dict(filter)
-            if after is not None:
-                name, last_id = after
-                page_filter.setdefault("$and", []).append(
-                    {
-                        "$or": [
-                            {"sort_name": {"$gt": name}},
-                            {"sort_name": name, "id": {"$gt": last_id}},
-                        ]
-                    }
-                )
-            total = await self.clients.count(filter)
-            docs = await self.clients.find(
-                page_filter,
-                projection={"_outbox": 0, "_events": 0},
-                sort=[("sort_name", 1), ("id", 1)],
-                limit=limit,
-            )
-            return total, docs
-        keys = sorted(
-            (str(d.get("sort_name") or ""), str(d["id"]))
-            for d in await self.clients.find(filter, projection={"sort_name": 1, "id": 1})
-        )
-        start = bisect.bisect_right(keys, after) if after is not None else 0
-        page = [client_id for _, client_id in keys[start : start + limit]]
-        cards = await self.clients_by_ids(page)
-        return len(keys), [cards[i] for i in page if i in cards]
+    def search(self) -> CardSearch:
+        """C10's search, answered as the database that runs can (`card_search`)."""
+        return card_search(self.clients, self.db.name)
 
     # ------------------------------------------------------------------ unique keys
     async def claim_key(self, kind: str, value: str, client_id: str) -> str | None:
@@ -189,9 +213,9 @@ class Repository:
         """`email:<x>` / `phone:<y>` keys already held, by whom (stale ones dropped)."""
         if not keys:
             return {}
-        docs = await self.keys.get_many(keys)
+        docs = await by_ids(self.keys, keys)
         held = {str(d["_id"]).split(":", 1)[1]: str(d["client_id"]) for d in docs}
-        holders = await self.clients.get_many(list(held.values()), {"id": 1, "erased": 1})
+        holders = await by_ids(self.clients, list(held.values()), {"id": 1, "erased": 1})
         alive = {d["id"] for d in holders if not d.get("erased")}
         for key, holder in list(held.items()):
             if holder not in alive:
@@ -301,8 +325,31 @@ class Repository:
     async def update_job(self, job_id: str, update: Mapping[str, Any]) -> Doc | None:
         return await self.jobs.update({"_id": job_id}, update)
 
-    # ------------------------------------------------------------------ erasure
-    async def erase_client(
-        self, client_id: str, update: Mapping[str, Any], events: Sequence[EventData]
-    ) -> Doc | None:
-        return await self.update_client(client_id, update, events, guard={"erased": {"$ne": True}})
+
+def for_request(ctx: RequestContext) -> Repository:
+    """The caller's tenant's storage of this context (resolvers never see the database)."""
+    return Repository(ctx.db, ctx.tenant, ctx.outbox)
+
+
+class StoredImportJobs(ImportJobs):
+    """`import_jobs` across tenants: the watchdog reads the few RUNNING jobs of all."""
+
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._db = db
+
+    async def running(self, tenant: str | None) -> list[tuple[str, str, datetime | None]]:
+        query: Doc = {"status": "RUNNING"}
+        if tenant is not None:
+            query["tenant"] = tenant
+        found = self._db[IMPORT_JOBS].find(query, {"tenant": 1, "heartbeat_at": 1})
+        return [
+            (str(job["tenant"]), local_id(str(job["_id"])), job.get("heartbeat_at"))
+            for job in await found.to_list()
+        ]
+
+    async def fail(self, tenant: str, job_id: str, reason: str, now: datetime) -> bool:
+        done = await TenantCollection(self._db[IMPORT_JOBS], tenant).update(
+            {"_id": job_id, "status": "RUNNING"},
+            {"$set": {"status": "FAILED", "failure": reason, "finished_at": now}},
+        )
+        return done is not None

@@ -1,6 +1,7 @@
 """`POST /auth/partner-token`: a partner system trades its API key for a short-lived token.
 
-curl -X POST http://127.0.0.1:4101/auth/partner-token -H "authorization: ApiKey pk.…"
+curl -X POST http://127.0.0.1:4000/auth/partner-token -H "authorization: ApiKey pk.…"
+(at the gateway, which signs it on to this service; the service answers nothing unsigned)
 -> {"access_token": "…", "token_type": "Bearer", "expires_in": 900}
 """
 
@@ -11,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from clients.adapters.partner_keys import partner_keys
 from clients.service_layer.partner_keys import KeyRefused, exchange
 
 
@@ -29,7 +31,10 @@ async def partner_token(request: Request) -> Response:
         )
     try:
         token, ttl = await exchange(
-            runtime.db, key, signing_secret=runtime.settings.jwt_secret, now=runtime.clock.now()
+            partner_keys(runtime.db),
+            key,
+            signing_secret=runtime.settings.jwt_secret,
+            now=runtime.clock.now(),
         )
     except KeyRefused as exc:
         return JSONResponse({"error": str(exc)}, status_code=401)

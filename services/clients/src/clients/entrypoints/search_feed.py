@@ -1,5 +1,5 @@
 """Loads this API process's C10 search index and keeps it current (the index and why it
-exists: `clients.service_layer.search_index`). Runs only on FerretDB's SQLite backend;
+exists: `clients.adapters.search_index`). Runs only on FerretDB's SQLite backend;
 MongoDB answers searches from its own indexes.
 
 1. Before any card is read, where to follow each topic from: the end of `clients.events`
@@ -25,13 +25,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from plumbing import topics
 from plumbing.app import Runtime
 from plumbing.envelope import Envelope, InvalidEnvelope
+from plumbing.kafka import client_options
 from plumbing.logs import get_logger
 from plumbing.mongo import Doc, TenantCollection, backend
 from prometheus_client import Counter, Gauge
@@ -39,8 +41,8 @@ from pydantic import ValidationError
 from pymongo.asynchronous.collection import AsyncCollection
 
 from clients.adapters.repository import CLIENTS
-from clients.service_layer.search_index import SearchIndex, serve
-from clients.service_layer.standing import POINTS_EVENTS, RANK_EVENTS, PointsBalance, RankHeld
+from clients.adapters.search_index import SearchIndex, serve
+from clients.events import POINTS_EVENTS, RANK_EVENTS, PointsBalance, RankHeld
 
 log = get_logger("clients.search_feed")
 
@@ -87,6 +89,7 @@ async def run(runtime: Runtime, stop: asyncio.Event) -> None:
             index,
             bootstrap=runtime.settings.kafka_bootstrap,
             group=runtime.settings.consumer_group,
+            options=client_options(runtime.settings),
         ).run(stop)
     finally:
         serve(database, None)
@@ -95,9 +98,16 @@ async def run(runtime: Runtime, stop: asyncio.Event) -> None:
 
 class Feed:
     def __init__(
-        self, cards: AsyncCollection[Doc], index: SearchIndex, *, bootstrap: str, group: str
+        self,
+        cards: AsyncCollection[Doc],
+        index: SearchIndex,
+        *,
+        bootstrap: str,
+        group: str,
+        options: Mapping[str, Any] | None = None,
     ) -> None:
         self._cards = cards
+        self._options = dict(options or {})
         self._index = index
         self._bootstrap = bootstrap
         self._group = group
@@ -116,6 +126,7 @@ class Feed:
                 auto_offset_reset="earliest",
                 request_timeout_ms=15_000,
                 retry_backoff_ms=200,
+                **self._options,
             )
             try:
                 await asyncio.wait_for(consumer.start(), 60)
@@ -177,7 +188,9 @@ class Feed:
     async def _committed(self, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
         if not partitions:
             return {}
-        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, request_timeout_ms=15_000)
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=self._bootstrap, request_timeout_ms=15_000, **self._options
+        )
         await asyncio.wait_for(admin.start(), 30)
         try:
             offsets = await asyncio.wait_for(

@@ -9,11 +9,17 @@ from typing import Any
 import strawberry
 from plumbing.auth import MANAGERS
 from plumbing.clock import as_utc
-from plumbing.gql import UserError, require, user_error
+from plumbing.gql import RequestContext, UserError, require, user_error
 from plumbing.mongo import Doc
 from strawberry.types import Info
 
+from clients.adapters.repository import for_request
 from clients.service_layer import partner_keys
+from clients.service_layer.ports import PartnerKeys
+
+
+def keys_of(ctx: RequestContext) -> PartnerKeys:
+    return for_request(ctx).partner_keys()
 
 
 @strawberry.enum(description="What a partner key allows.")
@@ -23,6 +29,7 @@ class PartnerScope(Enum):
     INGEST_BOOKINGS = "ingest:bookings"
     INGEST_SALES = "ingest:sales"
     INGEST_APP = "ingest:app"
+    LOYALTY_REDEEM = "loyalty:redeem"
 
 
 @strawberry.type(description="An API key of a partner system (the secret is never shown again).")
@@ -60,7 +67,7 @@ class PartnerKeyQuery:
     @strawberry.field(description="The studio's partner API keys (OWNER/ADMIN).")
     async def partner_keys(self, info: Info[Any, Any]) -> list[PartnerKey]:
         ctx = require(info, *MANAGERS)
-        return [PartnerKey.from_doc(d) for d in await partner_keys.list_keys(ctx.db, ctx.tenant)]
+        return [PartnerKey.from_doc(d) for d in await partner_keys.list_keys(keys_of(ctx))]
 
 
 @strawberry.type
@@ -83,7 +90,7 @@ class PartnerKeyMutation:
         if errors:
             return PartnerKeyPayload(partner_key=None, secret=None, user_errors=errors)
         issued = await partner_keys.create_key(
-            ctx.db,
+            keys_of(ctx),
             ctx.tenant,
             name=clean,
             scopes=[s.value for s in scopes],
@@ -101,7 +108,7 @@ class PartnerKeyMutation:
         self, info: Info[Any, Any], id: strawberry.ID
     ) -> PartnerKeyPayload:
         ctx = require(info, *MANAGERS)
-        doc = await partner_keys.revoke_key(ctx.db, ctx.tenant, str(id), now=ctx.now())
+        doc = await partner_keys.revoke_key(keys_of(ctx), str(id), now=ctx.now())
         if doc is None:
             return PartnerKeyPayload(
                 partner_key=None,

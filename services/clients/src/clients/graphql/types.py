@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date, datetime
 from typing import Any
 
@@ -10,11 +9,11 @@ import strawberry
 from plumbing.auth import STAFF, Role
 from plumbing.clock import as_utc
 from plumbing.enums import Channel, MessageCategory
-from plumbing.gql import PageInfo, UserError, context_of
+from plumbing.gql import PageInfo, context_of
 from plumbing.mongo import Doc
 from strawberry.types import Info
 
-from clients.adapters.repository import Repository
+from clients.adapters.repository import for_request
 from clients.domain import model
 from clients.domain.card import CHANNELS, MESSAGE_CATEGORIES, BookingChannel, CustomFieldType
 from clients.domain.model import ClientSource, ClientStatus, Gender
@@ -214,7 +213,7 @@ class Client:
     async def custom_fields(self, info: Info[Any, Any]) -> list[CustomFieldValue]:
         ctx = context_of(info)
         if "custom_fields" not in ctx.cache:
-            repo = Repository(ctx.db, ctx.tenant, ctx.outbox)
+            repo = for_request(ctx)
             ctx.cache["custom_fields"] = await repo.shown_definitions()
         values: dict[str, Any] = self.doc.get("custom_values") or {}
         out = []
@@ -338,136 +337,3 @@ class ClientConnection:
     edges: list[ClientEdge]
     page_info: PageInfo
     total_count: int
-
-
-@strawberry.input
-class ClientFilter:
-    search: str | None = strawberry.field(default=None, description="name, email or phone")
-    status: list[ClientStatus] | None = None
-    branch_id: strawberry.ID | None = None
-    birthday_on: date | None = None
-    rank_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Holds this rank in any category (kept from ranks events)."
-    )
-    min_points: int | None = strawberry.field(
-        default=None, description="Points balance at least this (kept from loyalty events)."
-    )
-    max_points: int | None = strawberry.field(
-        default=None, description="Points balance at most this."
-    )
-
-
-@strawberry.input
-class AddressInput:
-    line1: str | None = None
-    line2: str | None = None
-    city: str | None = None
-    postal_code: str | None = None
-    region: str | None = None
-    country: str | None = None
-
-
-@strawberry.input
-class ClientInput:
-    first_name: str | None = strawberry.UNSET
-    middle_name: str | None = strawberry.UNSET
-    last_name: str | None = strawberry.UNSET
-    email: str | None = strawberry.UNSET
-    phone: str | None = strawberry.UNSET
-    address: AddressInput | None = strawberry.UNSET
-    birth_date: date | None = strawberry.UNSET
-    gender: Gender | None = strawberry.UNSET
-    referral_source: str | None = strawberry.UNSET
-    preferred_branch_id: strawberry.ID | None = strawberry.UNSET
-    language: str | None = strawberry.UNSET
-    status: ClientStatus | None = strawberry.UNSET
-    weight_kg: float | None = strawberry.UNSET
-    online_booking_blocked: bool | None = strawberry.UNSET
-
-
-@strawberry.input
-class StudioInput:
-    name: str | None = None
-    time_zone: str | None = None
-    currency: str | None = None
-    language: str | None = None
-    country: str | None = None
-
-
-@strawberry.type
-class ClientPayload:
-    client: Client | None
-    user_errors: list[UserError]
-
-
-@strawberry.type
-class StudioPayload:
-    studio: Studio | None
-    user_errors: list[UserError]
-
-
-@strawberry.type
-class BookingCheck:
-    allowed: bool
-    reasons: list[str] = strawberry.field(description="Why not, in the studio's language.")
-    codes: list[str] = strawberry.field(
-        description="The reasons as stable codes: ONLINE_BOOKING_BLOCKED, DISLIKED_SERVICE, "
-        "CLIENT_ARCHIVED."
-    )
-    waitlist_allowed: bool = strawberry.field(
-        description="Whether the client may still join a waitlist (a blocked client may)."
-    )
-
-
-@strawberry.type
-class ImportRowError:
-    row: int = strawberry.field(description="The file's line number (the header is row 1).")
-    message: str
-
-
-@strawberry.type
-class ImportJob:
-    id: strawberry.ID
-    status: str = strawberry.field(description="RUNNING, COMPLETED or FAILED.")
-    total: int
-    processed: int
-    created: int
-    duplicates: int
-    errors: list[ImportRowError]
-    failure: str | None = strawberry.field(
-        default=None, description="Why a FAILED import stopped (rows already imported stay)."
-    )
-
-    @classmethod
-    def from_doc(cls, doc: Doc) -> ImportJob:
-        return cls(
-            id=strawberry.ID(doc["id"]),
-            status=doc["status"],
-            total=int(doc["total"]),
-            processed=int(doc["processed"]),
-            created=int(doc["created"]),
-            duplicates=int(doc["duplicates"]),
-            errors=[ImportRowError(row=e["row"], message=e["message"]) for e in doc["errors"]],
-            failure=_public_failure(doc.get("failure")),
-        )
-
-
-def _public_failure(failure: object) -> str | None:
-    """The reason a job stopped, for staff: a plain sentence, never an exception's text."""
-    if not isinstance(failure, str) or not failure:
-        return None
-    if failure.startswith(("the import", "la importación", "l'importazione")):
-        return failure
-    return "the import stopped because of an internal error; the rows processed are kept"
-
-
-def input_values(value: Any) -> dict[str, Any]:
-    """A Strawberry input as a dict of the fields the caller actually sent."""
-    out: dict[str, Any] = {}
-    for name, field_value in vars(value).items():
-        if field_value is strawberry.UNSET:
-            continue
-        if dataclasses.is_dataclass(field_value) and not isinstance(field_value, type):
-            field_value = {k: v for k, v in vars(field_value).items() if v is not strawberry.UNSET}
-        out[name] = field_value
-    return out

@@ -25,14 +25,14 @@ from typing import Any
 from plumbing.clock import as_utc, utcnow
 from plumbing.ids import new_id
 from plumbing.logs import get_logger
-from plumbing.mongo import Doc, TenantCollection, local_id
-from pymongo.asynchronous.database import AsyncDatabase
+from plumbing.mongo import Doc
 
-from clients.adapters.repository import IMPORT_JOBS, Repository
+from clients.adapters.repository import Repository
 from clients.domain.card import Invalid, header_key, parse_date, parse_gender, parse_status
 from clients.domain.model import ClientSource, Problems
 from clients.events import ClientCreated
 from clients.service_layer.cards import Actor, clean_values, new_card
+from clients.service_layer.ports import ImportJobs, ImportTarget
 from clients.service_layer.studio import studio_view
 
 log = get_logger("clients.imports")
@@ -166,7 +166,7 @@ async def _run(
 
 
 async def run_import(
-    repo: Repository, job_id: str, parsed: ParsedFile, *, actor: Actor, now: datetime
+    repo: ImportTarget, job_id: str, parsed: ParsedFile, *, actor: Actor, now: datetime
 ) -> None:
     studio = studio_view(repo.tenant, await repo.studio())
     seen: dict[str, int] = {}  # "email:x" / "phone:y" -> first row that had it
@@ -264,32 +264,20 @@ async def run_import(
 STALLED_AFTER = timedelta(minutes=2)  # a running import writes its progress every batch
 
 
-async def fail_stalled(db: AsyncDatabase[Doc], now: datetime, tenant: str | None) -> int:
+async def fail_stalled(jobs: ImportJobs, now: datetime, tenant: str | None) -> int:
     """Mark FAILED the imports whose process stopped mid-file (a restart, a crash): they
     would otherwise show RUNNING for ever. What was imported stays; importing the file
     again creates the rest and reports the rows already in as duplicates."""
-    query: Doc = {"status": "RUNNING"}
-    if tenant is not None:
-        query["tenant"] = tenant
     failed = 0
-    for job in await db[IMPORT_JOBS].find(query, {"tenant": 1, "heartbeat_at": 1}).to_list():
-        beat = job.get("heartbeat_at")
+    for job_tenant, job_id, beat in await jobs.running(tenant):
         if beat is not None and as_utc(beat) > now - STALLED_AFTER:
             continue
-        jobs = TenantCollection(db[IMPORT_JOBS], str(job["tenant"]))
-        done = await jobs.update(
-            {"_id": local_id(str(job["_id"])), "status": "RUNNING"},
-            {
-                "$set": {
-                    "status": "FAILED",
-                    "failure": "the import stopped before the end of the file; the rows "
-                    "processed are kept: import the file again to add the rest (rows "
-                    "already imported are reported as duplicates)",
-                    "finished_at": now,
-                }
-            },
+        reason = (
+            "the import stopped before the end of the file; the rows processed are kept: "
+            "import the file again to add the rest (rows already imported are reported as "
+            "duplicates)"
         )
-        if done is not None:
+        if await jobs.fail(job_tenant, job_id, reason, now):
             failed += 1
-            log.warning("import_stalled", tenant=job["tenant"], job=job["_id"])
+            log.warning("import_stalled", tenant=job_tenant, job=job_id)
     return failed

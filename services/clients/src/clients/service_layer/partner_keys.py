@@ -13,17 +13,25 @@ import binascii
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from plumbing.auth import mint_token
 from plumbing.ids import new_id
-from plumbing.mongo import Doc, TenantCollection
-from pymongo.asynchronous.database import AsyncDatabase
+from plumbing.mongo import Doc
 
-KEYS = "partner_keys"
+from clients.service_layer.ports import PartnerKeys
+
 TOKEN_TTL = timedelta(minutes=15)
-SCOPES = ("clients:read", "clients:write", "ingest:bookings", "ingest:sales", "ingest:app")
+SCOPES = (
+    "clients:read",
+    "clients:write",
+    "ingest:bookings",
+    "ingest:sales",
+    "ingest:app",
+    "loyalty:redeem",
+)
 
 
 class KeyRefused(Exception):
@@ -49,13 +57,12 @@ class IssuedKey:
 
 
 async def create_key(
-    db: AsyncDatabase[Doc], tenant: str, *, name: str, scopes: list[str], actor: str, now: datetime
+    keys: PartnerKeys, tenant: str, *, name: str, scopes: list[str], actor: str, now: datetime
 ) -> IssuedKey:
     key_id = new_id()
     secret = secrets.token_urlsafe(32)
-    doc = await TenantCollection(db[KEYS], tenant).insert(
+    doc = await keys.add(
         {
-            "_id": key_id,
             "id": key_id,
             "name": name,
             "scopes": sorted(set(scopes)),
@@ -69,20 +76,16 @@ async def create_key(
     return IssuedKey(doc=doc, secret=f"pk.{_encode_tenant(tenant)}.{key_id}.{secret}")
 
 
-async def revoke_key(
-    db: AsyncDatabase[Doc], tenant: str, key_id: str, *, now: datetime
-) -> Doc | None:
-    keys = TenantCollection(db[KEYS], tenant)
-    await keys.update({"_id": key_id, "revoked_at": None}, {"$set": {"revoked_at": now}})
-    return await keys.get(key_id)
+async def revoke_key(keys: PartnerKeys, key_id: str, *, now: datetime) -> Doc | None:
+    return await keys.revoke(key_id, now)
 
 
-async def list_keys(db: AsyncDatabase[Doc], tenant: str) -> list[Doc]:
-    return await TenantCollection(db[KEYS], tenant).find({}, sort=[("created_at", 1)])
+async def list_keys(keys: PartnerKeys) -> list[Doc]:
+    return await keys.all()
 
 
 async def exchange(
-    db: AsyncDatabase[Doc], presented: str, *, signing_secret: str, now: datetime
+    stores: Callable[[str], PartnerKeys], presented: str, *, signing_secret: str, now: datetime
 ) -> tuple[str, int]:
     """A valid, unrevoked key -> (PARTNER token, seconds it lives)."""
     parts = presented.strip().split(".")
@@ -94,13 +97,13 @@ async def exchange(
         raise KeyRefused("malformed partner key") from None
     if not tenant or ":" in tenant:
         raise KeyRefused("malformed partner key")
-    keys = TenantCollection(db[KEYS], tenant)
+    keys = stores(tenant)
     doc = await keys.get(parts[2])
     if doc is None or not hmac.compare_digest(doc["secret_sha256"], _hash(parts[3])):
         raise KeyRefused("unknown partner key")
     if doc.get("revoked_at") is not None:
         raise KeyRefused("this partner key was revoked")
-    await keys.update({"_id": parts[2]}, {"$set": {"last_used_at": now}})
+    await keys.used(parts[2], now)
     ttl = int(TOKEN_TTL.total_seconds())
     token = mint_token(
         signing_secret,

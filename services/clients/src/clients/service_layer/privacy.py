@@ -8,45 +8,46 @@ from typing import Any
 
 from plumbing.clock import as_utc
 from plumbing.mongo import Doc
+from plumbing.storage import Decision, Loaded, Refuse, Repository, Save, change, outgoing
 
-from clients.adapters.files import FileStore
-from clients.adapters.repository import Repository
-from clients.events import ClientErased
+from clients.events import ClientErased, catalog
+from clients.service_layer.card_details import listed, not_found
 from clients.service_layer.cards import Outcome
+from clients.service_layer.ports import ContactKeys, Files
 
 # What an erased card keeps: enough to answer "this client was erased", nothing personal.
-KEPT_ON_ERASE = {"_id", "tenant", "id", "source", "created_at", "rev", "_outbox", "_events"}
+KEPT_ON_ERASE = ("id", "source", "created_at")
 
 
 async def erase_client(
-    repo: Repository, files: FileStore, client_id: str, *, now: datetime
+    cards: Repository[Doc], keys: ContactKeys, files: Files, client_id: str, *, now: datetime
 ) -> Outcome:
-    outcome = Outcome()
-    current = await repo.client(client_id)
-    if current is None or current.get("erased"):
-        outcome.problems.add(f"unknown client {client_id!r}", "NOT_FOUND", "id")
-        return outcome
-    personal = sorted(k for k in current if k not in KEPT_ON_ERASE)
-    update: Doc = {
-        "$unset": {k: "" for k in personal},
-        "$set": {"erased": True, "erased_at": now, "status": "ARCHIVED"},
-        "$inc": {"rev": 1},
-    }
-    update["$set"]["updated_at"] = now
-    update["$unset"].pop("updated_at", None)
-    update["$unset"].pop("status", None)
-    doc = await repo.erase_client(client_id, update, [ClientErased(client_id=client_id)])
-    if doc is None:
-        outcome.problems.add(f"unknown client {client_id!r}", "NOT_FOUND", "id")
-        return outcome
+    """C12: the card keeps a tombstone, its email and phone are free for new cards, its
+    documents' bytes are gone, and `clients.client_erased.v1` tells every other service."""
+    erased: list[Doc] = []
+
+    def decide(current: Loaded[Doc]) -> Decision[Doc, Outcome]:
+        card = current.state
+        if not listed(card):
+            return Refuse(not_found(client_id, "id"))
+        erased[:] = [card]
+        tombstone = {k: card[k] for k in KEPT_ON_ERASE if k in card}
+        tombstone.update(erased=True, erased_at=now, status="ARCHIVED", updated_at=now)
+        event = outgoing(catalog, ClientErased(client_id=client_id), tenant=cards.tenant,
+                         subject=client_id)  # fmt: skip
+        return Save(tombstone, Outcome(), [event])
+
+    done = await change(cards, client_id, decide)
+    if not done.saved:
+        return done.result
     # The erasure is committed (state + event): now let go of what hangs off the card.
+    (card,) = erased
     for kind in ("email", "phone"):
-        if current.get(kind):
-            await repo.release_key(kind, current[kind], client_id)
-    for document in current.get("documents") or []:
+        if card.get(kind):
+            await keys.release_key(kind, card[kind], client_id)
+    for document in card.get("documents") or []:
         await files.delete(document["id"])
-    outcome.client = doc
-    return outcome
+    return Outcome()
 
 
 def _plain(value: Any) -> Any:

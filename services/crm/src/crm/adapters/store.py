@@ -19,6 +19,7 @@ Collections:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,7 @@ from plumbing.clock import as_utc
 from plumbing.consumer import SEEN_FIELD, SEEN_KEEP
 from plumbing.contracts import EventData
 from plumbing.envelope import Envelope
+from plumbing.gql import RequestContext
 from plumbing.late import awaited, pauses_for
 from plumbing.mongo import (
     Doc,
@@ -34,6 +36,7 @@ from plumbing.mongo import (
     TenantCollection,
 )
 from plumbing.outbox import Outbox, stored, with_events
+from plumbing.studio import StudioSettings, studio_settings
 from pymongo.asynchronous.database import AsyncDatabase
 
 from crm.adapters.timelines import Timelines
@@ -105,6 +108,7 @@ async def update_by_id(
 class Store:
     def __init__(self, db: AsyncDatabase[Doc], tenant: str, outbox: Outbox | None = None) -> None:
         self.tenant = tenant
+        self._db = db
         self.facts = TenantCollection(db[FACTS], tenant)
         self.periods = TenantCollection(db[PERIODS], tenant)
         self.marks = TenantCollection(db[MARKS], tenant)
@@ -113,6 +117,10 @@ class Store:
         self.tasks = TenantCollection(db[TASKS], tenant)
         self.funnels = TenantCollection(db[FUNNELS], tenant)
         self._outbox = outbox
+
+    async def studio(self) -> StudioSettings:
+        """The studio's settings (zone, language, currency), remembered briefly."""
+        return await studio_settings(self._db, self.tenant)
 
     # ------------------------------------------------------------------ events out
     def envelope(self, data: EventData, subject: str | None) -> Envelope:
@@ -267,3 +275,29 @@ class Store:
         if doc is not None and envelopes:
             await self.woke(coll.name, doc["_id"])
         return doc
+
+
+def request_store(ctx: RequestContext) -> Store:
+    """The store of a GraphQL request's tenant, publishing through the request's outbox."""
+    return Store(ctx.db, ctx.tenant, ctx.outbox)
+
+
+class RunStore(Store):
+    """A run's reads: each profile and fact read once. Validation and the decisions
+    below read only what the run's own facts do not change (cards, sessions, earlier
+    cancellations and refunds)."""
+
+    def __init__(self, db: AsyncDatabase[Doc], tenant: str) -> None:
+        super().__init__(db, tenant)
+        self._profiles: dict[str, asyncio.Task[Doc | None]] = {}
+        self._facts: dict[str, asyncio.Task[Doc | None]] = {}
+
+    async def profile(self, client_id: str) -> Doc | None:
+        if client_id not in self._profiles:
+            self._profiles[client_id] = asyncio.ensure_future(super().profile(client_id))
+        return await self._profiles[client_id]
+
+    async def fact(self, key: str) -> Doc | None:
+        if key not in self._facts:
+            self._facts[key] = asyncio.ensure_future(super().fact(key))
+        return await self._facts[key]

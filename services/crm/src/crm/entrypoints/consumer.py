@@ -16,10 +16,10 @@ from plumbing.envelope import Envelope
 from plumbing.studio import remember_studio
 from pydantic import ValidationError
 
-from crm.adapters.store import Store
+from crm.adapters.store import RunStore, Store
 from crm.events import catalog
 from crm.service_layer import bulk
-from crm.service_layer.projections import Projector, studio_of
+from crm.service_layer.projections import Projector
 
 # Events of other contexts shown on the timeline (events.md); any client-bearing field
 # is read tolerantly, and unknown facts get a generic summary.
@@ -69,7 +69,7 @@ def batch_handlers(runtime: Runtime) -> Mapping[str, BatchHandler]:
     db = runtime.db
 
     async def facts(events: list[Envelope]) -> list[Envelope]:
-        return await bulk.facts_in_bulk(db, events)
+        return await bulk.facts_in_bulk(lambda tenant: RunStore(db, tenant), events)
 
     async def timeline(events: list[Envelope]) -> list[Envelope]:
         by_client: dict[tuple[str, str], list[Envelope]] = defaultdict(list)
@@ -100,7 +100,8 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
         step: Callable[[Projector], Awaitable[None]],
     ) -> Handler:
         async def handle(event: Envelope) -> None:
-            projector = Projector(db, event, await studio_of(db, event.tenant))
+            store = Store(db, event.tenant)
+            projector = Projector(store, event, await store.studio())
             try:
                 await step(projector)
             except ValidationError as exc:

@@ -7,32 +7,25 @@ from datetime import datetime
 from plumbing import topics
 from plumbing.app import Job, Runtime, ServiceDefinition
 
-from crm.adapters.store import OUTBOX_COLLECTIONS, PERIODS, PROFILES
+from crm.adapters.store import OUTBOX_COLLECTIONS
+from crm.adapters.studios import studios_for
 from crm.entrypoints.consumer import batch_handlers, handlers
 from crm.graphql.schema import schema
-from crm.service_layer.projections import recount_many
+from crm.service_layer.totals import recount_many
 
 
 async def setup(runtime: Runtime) -> None:
-    await runtime.db[PROFILES].create_index([("tenant", 1)])
+    await (await studios_for(runtime.db)).prepare()
 
 
 async def daily(runtime: Runtime, now: datetime, tenant: str | None) -> object:
     """Re-evaluate every client's totals as time passes (see `recount`)."""
-    if tenant is None:
-        # The periodic run: only studios whose totals were last evaluated another day.
-        today = now.date().isoformat()
-        stale = (
-            await runtime.db[PERIODS]
-            .find({"as_of": {"$exists": True, "$ne": today}}, {"tenant": 1})
-            .to_list()
-        )
-        tenants = [str(doc["tenant"]) for doc in stale]
-    else:
-        tenants = [tenant]
+    studios = await studios_for(runtime.db)
+    # The periodic run: only studios whose totals were last evaluated another day.
+    tenants = [tenant] if tenant is not None else await studios.stale(now.date().isoformat())
     if not tenants:
         return {}
-    counted = await recount_many(runtime.db, tenants, now)
+    counted = await recount_many(studios, tenants, now)
     done = {name: sum(totals.values()) for name, totals in counted.items()}
     return done
 

@@ -148,13 +148,6 @@ class Funnel:
     created_at: datetime
 
 
-@strawberry.federation.type(shareable=True)
-class IngestPayload:
-    accepted: bool
-    event_id: strawberry.ID | None
-    user_errors: list[UserError]
-
-
 @strawberry.type
 class FunnelPayload:
     funnel: Funnel | None

@@ -33,7 +33,6 @@ from zoneinfo import ZoneInfo
 
 from plumbing.contracts import EventData
 from plumbing.envelope import Envelope
-from pymongo.asynchronous.database import AsyncDatabase
 
 from crm.adapters.store import Store, period_id
 from crm.domain import rules
@@ -44,33 +43,11 @@ from crm.service_layer.projections import (
     booking_entry,
     moment,
     sale_entry,
-    studio_of,
 )
 
 Doc = dict[str, Any]
 BOOKING_MADE = "ingest.booking_made.v1"
 PURCHASE_RECORDED = "ingest.purchase_recorded.v1"
-
-
-class _RunStore(Store):
-    """A run's reads: each profile and fact read once. Validation and the decisions
-    below read only what the run's own facts do not change (cards, sessions, earlier
-    cancellations and refunds)."""
-
-    def __init__(self, db: AsyncDatabase[Doc], tenant: str) -> None:
-        super().__init__(db, tenant)
-        self._profiles: dict[str, asyncio.Task[Doc | None]] = {}
-        self._facts: dict[str, asyncio.Task[Doc | None]] = {}
-
-    async def profile(self, client_id: str) -> Doc | None:
-        if client_id not in self._profiles:
-            self._profiles[client_id] = asyncio.ensure_future(super().profile(client_id))
-        return await self._profiles[client_id]
-
-    async def fact(self, key: str) -> Doc | None:
-        if key not in self._facts:
-            self._facts[key] = asyncio.ensure_future(super().fact(key))
-        return await self._facts[key]
 
 
 @dataclass
@@ -110,11 +87,11 @@ class _Run:
 
 # What one kind of fact needs: the checks beyond `problems_of` (None: hand it back), and
 # its effects on the run's documents.
-Check = Callable[["_RunStore", Any, Doc], Awaitable[Doc | None]]
+Check = Callable[["Store", Any, Doc], Awaitable[Doc | None]]
 Effects = Callable[[_Fact, _Run], None]
 
 
-async def _booking_check(store: _RunStore, data: BookingMade, profile: Doc) -> Doc | None:
+async def _booking_check(store: Store, data: BookingMade, profile: Doc) -> Doc | None:
     session, cancelled = await asyncio.gather(
         store.fact(f"session:{data.session_id}"), store.fact(f"cancel:{data.booking_id}")
     )
@@ -155,7 +132,7 @@ def _booking_effects(fact: _Fact, run: _Run) -> None:
     profile.guards.append(fact.event.id)
 
 
-async def _sale_check(store: _RunStore, data: PurchaseRecorded, profile: Doc) -> Doc | None:
+async def _sale_check(store: Store, data: PurchaseRecorded, profile: Doc) -> Doc | None:
     if await store.fact(f"refund:{data.invoice_number}") is not None:
         return None
     return {}
@@ -180,19 +157,22 @@ KINDS: dict[str, tuple[type[EventData], Check, Effects]] = {
 }
 
 
-async def facts_in_bulk(db: AsyncDatabase[Doc], events: Sequence[Envelope]) -> list[Envelope]:
+async def facts_in_bulk(
+    run_store: Callable[[str], Store], events: Sequence[Envelope]
+) -> list[Envelope]:
     """Apply what can be applied of a run of one kind of fact; returns the events left to
-    the one-at-a-time path, in their order."""
+    the one-at-a-time path, in their order. `run_store(tenant)` gives a store that reads
+    each profile and fact once for the run (`RunStore`)."""
     by_tenant: dict[str, list[Envelope]] = defaultdict(list)
     for event in events:
         by_tenant[event.tenant].append(event)
     left: set[int] = set()
     for tenant, run in by_tenant.items():
-        left |= {id(e) for e in await _tenant_run(db, tenant, run)}
+        left |= {id(e) for e in await _tenant_run(run_store(tenant), run)}
     return [e for e in events if id(e) in left]
 
 
-async def _plain(store: _RunStore, event: Envelope) -> _Fact | None:
+async def _plain(store: Store, event: Envelope) -> _Fact | None:
     """The fact as the one-at-a-time path would claim it, if this path can apply it."""
     model, check, _ = KINDS[event.type]
     try:
@@ -212,11 +192,8 @@ async def _plain(store: _RunStore, event: Envelope) -> _Fact | None:
     return _Fact(event, data, body, profile)
 
 
-async def _tenant_run(
-    db: AsyncDatabase[Doc], tenant: str, events: list[Envelope]
-) -> list[Envelope]:
-    store = _RunStore(db, tenant)
-    zone = (await studio_of(db, tenant)).zone
+async def _tenant_run(store: Store, events: list[Envelope]) -> list[Envelope]:
+    zone = (await store.studio()).zone
     decided = await asyncio.gather(*(_plain(store, event) for event in events))
     plain = [f for f in decided if f is not None]
     left = [event for event, f in zip(events, decided, strict=True) if f is None]

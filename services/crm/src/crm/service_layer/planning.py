@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from plumbing import bounds
 from plumbing.ids import new_id
 
 from crm.adapters.store import HIDDEN, Store, by_id
@@ -32,8 +33,9 @@ async def create_task(
         problems.append(Problem("a task needs a title", "REQUIRED", ("title",)))
     elif len(title) > 200:
         problems.append(Problem("the title must be at most 200 characters", "TOO_LONG", ("title",)))
-    if due_at is not None and due_at.tzinfo is None:
-        problems.append(Problem("dueAt needs a time zone offset", "NAIVE_TIME", ("dueAt",)))
+    naive = bounds.time_problem(due_at) if due_at is not None else None  # ahead is fine
+    if naive is not None:
+        problems.append(Problem(f"dueAt {naive[1]}", naive[0], ("dueAt",)))
     if priority not in PRIORITIES:
         problems.append(Problem(f"unknown priority {priority!r}", "BAD_PRIORITY", ("priority",)))
     if client_id and await store.awaited_profile(client_id) is None:

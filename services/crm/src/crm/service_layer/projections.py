@@ -2,25 +2,26 @@
 
 Every effect is idempotent: the fact's natural key is claimed by one event (`claim`),
 counters move once per event (`apply_once`), and set memberships are marks inserted
-once. A fact that cannot be used raises `Rejected` (the consumer parks it on the DLQ).
+once. A fact that cannot be used raises `Rejected` (the consumer parks it on the DLQ);
+one that needs a fact not applied yet (its session, its booking, its sale, its client's
+card) raises `Pending` before writing anything (the consumer tries it again later).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from plumbing.consumer import Rejected
+from plumbing.consumer import Pending, Rejected
 from plumbing.contracts import EventData
 from plumbing.envelope import Envelope
-from plumbing.studio import StudioSettings, studio_settings
+from plumbing.studio import StudioSettings
 from pydantic import ValidationError
-from pymongo.asynchronous.database import AsyncDatabase
 
-from crm.adapters.store import PROFILES, Store, period_id, update_by_id
+from crm.adapters.store import Store, period_id, update_by_id
 from crm.domain import rules
 from crm.events import (
     AppLoggedOut,
@@ -38,14 +39,10 @@ from crm.events import (
     WaitlistJoined,
     catalog,
 )
-from crm.service_layer.ingest import fact_key, problems_of
+from crm.service_layer.ingest import CONSUMER_WAITS_FOR, fact_key, problems_of
+from crm.service_layer.totals import refresh_contributions
 
 Doc = dict[str, Any]
-
-
-async def studio_of(db: AsyncDatabase[Doc], tenant: str) -> StudioSettings:
-    """The studio's settings (read by `_id`: cheap, and never stale)."""
-    return await studio_settings(db, tenant)
 
 
 def moment(value: Any) -> datetime:
@@ -92,10 +89,9 @@ def sale_entry(data: PurchaseRecorded, *, refunded: bool = False) -> Doc:
 
 
 class Projector:
-    def __init__(self, db: AsyncDatabase[Doc], envelope: Envelope, studio: StudioSettings) -> None:
-        self.db = db
+    def __init__(self, store: Store, envelope: Envelope, studio: StudioSettings) -> None:
         self.event = envelope
-        self.store = Store(db, envelope.tenant)
+        self.store = store
         self.studio = studio
         self.zone = studio.zone
 
@@ -159,8 +155,10 @@ class Projector:
         except Exception as exc:
             raise Rejected(str(exc)) from exc
         problems = await problems_of(self.store, data)
-        if problems:
+        if any(p.code not in CONSUMER_WAITS_FOR for p in problems):
             raise Rejected("; ".join(f"{p.code}: {p.message}" for p in problems))
+        if problems:
+            raise Pending("; ".join(p.message for p in problems), problems[0].code)
         key = fact_key(data)
         body = {"type": self.event.type, **data.model_dump(mode="json")}
         if isinstance(data, BookingMade):
@@ -527,72 +525,6 @@ class Projector:
         app["last_notified"] = at
         await self.profile_update(client_id, {"$set": {"app": app}})
         await self.refresh(client_id)
-
-
-async def refresh_contributions(
-    store: Store, client_id: str, today: date, event_id: str
-) -> set[str]:
-    """Move the totals by the difference between what the client counted in and what it
-    counts in now; totals first (guarded by the event), then the client's own record.
-    Returns what the client counts in now and did not before."""
-    profile = await store.profile(client_id)
-    if profile is None:
-        return set()
-    old = list(profile.get("contrib") or [])
-    new = sorted(rules.contributions(profile, today))
-    moves = rules.delta(old, new)
-    if not moves:
-        return set()
-    await store.apply_once(
-        store.periods,
-        "totals",
-        # "never": the periodic job re-evaluates it (time passing) at its next run.
-        {"$inc": {f"c.{k}": v for k, v in moves.items()}, "$setOnInsert": {"as_of": "never"}},
-        event_id,
-    )
-    await update_by_id(store.profiles, client_id, {"$set": {"contrib": new}})
-    return set(new) - set(old)
-
-
-async def recount(db: AsyncDatabase[Doc], tenant: str, now: datetime) -> dict[str, int]:
-    """The daily job: time passes (fees end, credits expire, app use gets old, clients
-    age), so every client's contributions are evaluated again and the totals rewritten."""
-    return (await recount_many(db, [tenant], now))[tenant]
-
-
-RECOUNT_PROJECTION = {"_outbox": 0, "_events": 0, "bookings": 0, "sales": 0}
-
-
-async def recount_many(
-    db: AsyncDatabase[Doc], tenants: Sequence[str], now: datetime
-) -> dict[str, dict[str, int]]:
-    """`recount` for several studios with one pass over the profiles: a filter on
-    `tenant` is a full scan on FerretDB/SQLite, so one per studio would cost as many scans
-    as there are studios. One studio alone is read through its own filter (MongoDB uses
-    the `tenant` index)."""
-    wanted = set(tenants)
-    days = {t: (await studio_of(db, t)).today(now) for t in wanted}
-    totals: dict[str, dict[str, int]] = {t: {} for t in wanted}
-    query: Doc = {"tenant": tenants[0]} if len(wanted) == 1 else {}
-    async for profile in db[PROFILES].find(query, RECOUNT_PROJECTION):
-        tenant = str(profile.get("tenant"))
-        if tenant not in wanted:
-            continue
-        new = sorted(rules.contributions(profile, days[tenant]))
-        counts = totals[tenant]
-        for key in new:
-            counts[key] = counts.get(key, 0) + 1
-        if new != list(profile.get("contrib") or []):
-            local = str(profile["_id"]).split(":", 1)[1]
-            await update_by_id(Store(db, tenant).profiles, local, {"$set": {"contrib": new}})
-    for tenant in wanted:
-        await update_by_id(
-            Store(db, tenant).periods,
-            "totals",
-            {"$set": {"c": totals[tenant], "as_of": days[tenant].isoformat()}},
-            upsert=True,
-        )
-    return totals
 
 
 def validation_error(exc: ValidationError) -> Rejected:

@@ -30,14 +30,13 @@ from plumbing.mongo import (
     write_gate,
 )
 from plumbing.outbox import BATCH_FIELD, OUTBOX_FIELD, Outbox
+from plumbing.storage import Conflict
 from pymongo.asynchronous.database import AsyncDatabase
 
 WRITTEN_AT = "written_at"
 KEEP_RECENT = timedelta(minutes=10)
 
-
-class Conflict(Exception):
-    """Someone else wrote the next state first: read again and retry."""
+__all__ = ["KEEP_RECENT", "WRITTEN_AT", "Chain", "Conflict", "heads_of_every_tenant"]
 
 
 class Chain:

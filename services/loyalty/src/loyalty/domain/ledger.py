@@ -3,6 +3,10 @@
 Invariants (checked by the property test):
 - `balance == sum(entry.points for entry in entries) == sum(lot.points for lot in lots)`;
 - `balance >= 0` after every operation (nothing is ever overdrawn);
+- `balance <= MAX_BALANCE` (`plumbing.bounds`), so every balance and movement fits the
+  graph's 32-bit `Int`: a grant by hand that would pass it is refused (POINTS_LIMIT);
+  what a fact credits (a purchase, an automation, a promotion, a refund giving spent
+  points back) is credited up to it, and the entry's note says what was left out;
 - an operation carrying an idempotency key already seen has no effect (replays).
 
 Points live in lots: each credit (earn, grant, returned spend) is a lot with its own
@@ -18,6 +22,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+
+# Constants only (no I/O): the platform-wide bounds every service applies.
+from plumbing.bounds import MAX_BALANCE, POINTS_LIMIT, room
 
 
 class Kind(StrEnum):
@@ -163,6 +170,16 @@ class Account:
         self.lots = [lot for lot in self.lots if lot.points > 0]
         return tuple(taken)
 
+    def _up_to_limit(self, points: int) -> tuple[int, str | None]:
+        """What a fact may credit of `points`, and the note when that is less."""
+        credited = min(points, room(self.balance))
+        if credited == points:
+            return points, None
+        return credited, (
+            f"{points - credited} points above the maximum balance of {MAX_BALANCE} "
+            "were not credited"
+        )
+
     def entries_with_key(self, key: str) -> list[Entry]:
         return [e for e in self.entries if e.key == key]
 
@@ -260,6 +277,9 @@ class Account:
             self.first_invoice = invoice
         if points <= 0 or refund_key(invoice) in self.keys:
             return []
+        points, note = self._up_to_limit(points)
+        if points <= 0:
+            return []
         self.lots.append(Lot(entry_id, points, at, expires_at))
         return [
             self._record(
@@ -276,6 +296,7 @@ class Account:
                     source_type="PURCHASE",
                     source_id=invoice,
                     source_name=source_name,
+                    note=note,
                     expires_at=expires_at,
                 )
             )
@@ -296,13 +317,24 @@ class Account:
         note: str | None = None,
         actor_id: str | None = None,
     ) -> list[Entry]:
-        """Points given by staff (L6) or by an automation (L7, its own expiry)."""
+        """Points given by staff (L6, no `key`) or by an automation (L7, its own expiry, a
+        `key` that makes it once). Staff are told when the balance cannot take them all
+        (POINTS_LIMIT); an automation gives what it can."""
         if points <= 0:
             raise LoyaltyError("BAD_POINTS", "points must be a positive whole number")
+        if key is None and points > room(self.balance):
+            raise LoyaltyError(
+                POINTS_LIMIT,
+                f"the client has {self.balance} points: {points} more would pass the "
+                f"maximum balance of {MAX_BALANCE}",
+            )
         if key is not None:
             if key in self.keys:
                 return []
             self._remember(key)
+        points, capped = self._up_to_limit(points)
+        if points <= 0:
+            return []
         self.lots.append(Lot(entry_id, points, at, expires_at))
         return [
             self._record(
@@ -317,7 +349,7 @@ class Account:
                     source_type=source_type,
                     source_id=source_id,
                     source_name=source_name,
-                    note=note,
+                    note=" ".join(n for n in (note, capped) if n) or None,
                     actor_id=actor_id,
                     expires_at=expires_at,
                 )
@@ -479,16 +511,25 @@ class Account:
                 )
             )
         for spent in self.entries_with_key(redeem_key(invoice)):
-            returned = -spent.points
-            by_id = {lot.id: lot for lot in self.lots}
+            returned, capped = self._up_to_limit(-spent.points)
+            if returned <= 0:
+                continue
+            # The same lots as they were, oldest part first, up to what may be returned.
+            given: list[Taken] = []
+            left = returned
             for part in spent.taken:
+                if left > 0:
+                    given.append(replace(part, points=min(part.points, left)))
+                    left -= given[-1].points
+            by_id = {lot.id: lot for lot in self.lots}
+            for part in given:
                 if part.lot_id in by_id:
                     lot = by_id[part.lot_id]
                     by_id[part.lot_id] = replace(lot, points=lot.points + part.points)
                 else:
                     by_id[part.lot_id] = Lot(part.lot_id, part.points, part.at, part.expires_at)
             self.lots = list(by_id.values())
-            expiries = [p.expires_at for p in spent.taken if p.expires_at is not None]
+            expiries = [p.expires_at for p in given if p.expires_at is not None]
             made.append(
                 self._record(
                     Entry(
@@ -503,8 +544,9 @@ class Account:
                         invoice_number=invoice,
                         source_type="REFUND",
                         source_id=spent.id,
+                        note=capped,
                         expires_at=min(expiries) if expiries else None,
-                        taken=spent.taken,
+                        taken=tuple(given),
                     )
                 )
             )

@@ -7,17 +7,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TypeVar
 
-from plumbing import readers
+from plumbing import bounds, readers
 from plumbing.app import Runtime
 from plumbing.clock import as_utc
-from plumbing.consumer import BatchHandler, Handler, Rejected
+from plumbing.consumer import BatchHandler, Handler, Pending, Rejected
 from plumbing.contracts import EventData
 from plumbing.envelope import Envelope
 from plumbing.studio import remember_studio
 from pydantic import Field, ValidationError
 
+from loyalty.adapters.accounts import Accounts
+from loyalty.adapters.invoices import Invoices
 from loyalty.domain.earning import Line, Payment
-from loyalty.service_layer import batches, points, promotions
+from loyalty.service_layer import automations, batches, points, promotions, purchases
 
 PURCHASE_RECORDED = "ingest.purchase_recorded.v1"
 PURCHASE_REFUNDED = "ingest.purchase_refunded.v1"
@@ -32,35 +34,37 @@ class LineRead(EventData):
     category: str
     item_id: str
     name: str = ""
-    quantity: int = Field(default=1, ge=1)
-    amount: Decimal
+    quantity: int = Field(default=1, ge=1, le=bounds.MAX_QUANTITY)
+    amount: bounds.Amount
 
 
 class PaymentRead(EventData):
     method: str
-    amount: Decimal
+    amount: bounds.Amount
 
 
 class PurchaseRead(EventData):
     invoice_number: str = Field(min_length=1)
     client_id: str = Field(min_length=1)
     branch_id: str | None = None
-    occurred_at: datetime
-    lines: list[LineRead]
+    occurred_at: bounds.HappenedAt
+    lines: bounds.SaleLines[LineRead]
     payments: list[PaymentRead]
+    # Not used here, but bounded like every amount: crm and loyalty refuse the same sales.
+    amount_due: bounds.Amount = Decimal("0")
 
 
 class RefundRead(EventData):
     invoice_number: str = Field(min_length=1)
     client_id: str | None = None
-    occurred_at: datetime
+    occurred_at: bounds.HappenedAt
 
 
 class VisitRead(EventData):
     visit_id: str | None = None
     client_id: str = Field(min_length=1)
     session_id: str | None = None
-    attended_at: datetime
+    attended_at: bounds.HappenedAt
 
     def key(self) -> str:
         # The same rule as crm's `visit_key`: one visit counts once however often reported.
@@ -84,11 +88,12 @@ def _read(model: type[M], event: Envelope) -> M:
     try:
         return model.model_validate(event.data)
     except ValidationError as exc:
-        raise Rejected(f"{event.type} data is invalid: {exc.error_count()} errors") from exc
+        reason = bounds.refusal(exc) or f"{event.type} data is invalid: {exc.error_count()} errors"
+        raise Rejected(reason) from exc
 
 
-def _purchase(event: Envelope, data: PurchaseRead) -> points.Purchase:
-    return points.Purchase(
+def _purchase(event: Envelope, data: PurchaseRead) -> purchases.Purchase:
+    return purchases.Purchase(
         invoice=data.invoice_number,
         client_id=data.client_id,
         branch_id=data.branch_id,
@@ -109,7 +114,7 @@ def batch_handlers(runtime: Runtime) -> Mapping[str, BatchHandler]:
     async def purchases_recorded(events: list[Envelope]) -> list[Envelope]:
         left: list[Envelope] = []
         readable: list[Envelope] = []
-        purchases: list[tuple[str, points.Purchase]] = []
+        sales: list[tuple[str, purchases.Purchase]] = []
         for event in events:
             try:
                 data = PurchaseRead.model_validate(event.data)
@@ -117,8 +122,8 @@ def batch_handlers(runtime: Runtime) -> Mapping[str, BatchHandler]:
                 left.append(event)  # the one-at-a-time path parks it with the reason
                 continue
             readable.append(event)
-            purchases.append((event.tenant, _purchase(event, data)))
-        aside = await bulk.apply(purchases)
+            sales.append((event.tenant, _purchase(event, data)))
+        aside = await bulk.apply(sales)
         return left + [event for position, event in enumerate(readable) if position in aside]
 
     return {PURCHASE_RECORDED: purchases_recorded}
@@ -126,6 +131,14 @@ def batch_handlers(runtime: Runtime) -> Mapping[str, BatchHandler]:
 
 def handlers(runtime: Runtime) -> Mapping[str, Handler]:
     db = runtime.db
+
+    async def carded(event: Envelope, client_id: str) -> None:
+        """A purchase or a visit before the client's card waits for the card: its
+        referrer and birthday decide points (`clients.client_created`)."""
+        if not await batches.carded(Accounts(db, event.tenant), client_id):
+            raise Pending(
+                f"unknown client {client_id!r}: its card has not arrived", "UNKNOWN_CLIENT"
+            )
 
     async def client_created(event: Envelope) -> None:
         data = readers.ClientCreatedRead.model_validate(event.data)
@@ -156,19 +169,27 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
         await remember_studio(db, event)
 
     async def purchase_recorded(event: Envelope) -> None:
-        await points.purchase_recorded(
-            db, event.tenant, _purchase(event, _read(PurchaseRead, event))
-        )
+        data = _read(PurchaseRead, event)
+        await carded(event, data.client_id)
+        await purchases.purchase_recorded(db, event.tenant, _purchase(event, data))
 
     async def purchase_refunded(event: Envelope) -> None:
         data = _read(RefundRead, event)
-        await points.purchase_refunded(
+        # A refund before its sale waits for the sale: it then reverses what the sale
+        # earned, as it would have in order (the sale waited for the client's card).
+        if await Invoices(db, event.tenant).owner(data.invoice_number) is None:
+            raise Pending(
+                f"unknown invoice {data.invoice_number!r}: its sale has not arrived",
+                "UNKNOWN_INVOICE",
+            )
+        await purchases.purchase_refunded(
             db, event.tenant, data.invoice_number, data.client_id, as_utc(data.occurred_at)
         )
 
     async def visit_recorded(event: Envelope) -> None:
         data = _read(VisitRead, event)
-        await points.visit_recorded(
+        await carded(event, data.client_id)
+        await automations.visit_recorded(
             db, event.tenant, data.client_id, data.key(), as_utc(data.attended_at)
         )
 

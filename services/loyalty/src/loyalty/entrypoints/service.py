@@ -7,10 +7,11 @@ from datetime import datetime
 from plumbing import topics
 from plumbing.app import Job, Runtime, ServiceDefinition
 
-from loyalty.adapters.store import ACCOUNTS, AUTOMATIONS
+from loyalty.adapters.accounts import ACCOUNTS
+from loyalty.adapters.automations import AUTOMATIONS
 from loyalty.entrypoints.consumer import batch_handlers, handlers
 from loyalty.graphql.schema import schema
-from loyalty.service_layer import points, reminders
+from loyalty.service_layer import automations, points, reminders
 
 
 async def _tenants(runtime: Runtime, tenant: str | None) -> list[str]:
@@ -27,7 +28,7 @@ async def expire_points(runtime: Runtime, now: datetime, tenant: str | None) -> 
 async def birthday_points(runtime: Runtime, now: datetime, tenant: str | None) -> object:
     granted = 0
     for one in await _tenants(runtime, tenant):
-        granted += await points.birthdays(runtime.db, one, now)
+        granted += await automations.birthdays(runtime.db, one, now)
     return {"granted": granted}
 
 

@@ -9,8 +9,9 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import strawberry
+from plumbing import bounds
 from plumbing.enums import PaymentMethod
-from plumbing.errors import BadInput
+from plumbing.errors import BadInput, Forbidden
 from plumbing.gql import (
     Money,
     PageInfo,
@@ -18,14 +19,15 @@ from plumbing.gql import (
     context_of,
     decode_cursor,
     encode_cursor,
+    may_read_client,
     page_size,
 )
 from strawberry.types import Info
 
-from loyalty.adapters.store import Pages
 from loyalty.domain import earning
 from loyalty.domain.earning import EarnRule, Program
 from loyalty.domain.ledger import Account, Entry
+from loyalty.service_layer import views
 
 
 @strawberry.enum
@@ -223,9 +225,14 @@ class LoyaltyAccount:
         from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
         to: datetime | None = None,
     ) -> LedgerConnection:
+        # Also reached from a mutation's payload (`redeemPoints { account { ledger } }`):
+        # the history needs the right to read the client, not only to change the balance.
+        if not may_read_client(info, self.account.client_id):
+            raise Forbidden("a client sees only their own points")
         size = page_size(first)
+        from_, to = bounds.aware_or_none(from_, "from"), bounds.aware_or_none(to, "to")
         ctx = context_of(info)
-        ledger = await Pages(ctx.db, ctx.tenant).ledger(self.unread_pages, self.account.entries)
+        ledger = await views.ledger(ctx.db, ctx.tenant, self.unread_pages, self.account.entries)
         entries = sorted(ledger, key=lambda e: (e.at, e.id), reverse=True)
         entries = [
             e for e in entries if (from_ is None or e.at >= from_) and (to is None or e.at < to)

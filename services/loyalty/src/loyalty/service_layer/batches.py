@@ -1,12 +1,15 @@
 """Purchases in bulk: the consumer's hot path (L2 at thousands of sales a second).
 
-The one-at-a-time path (`points.purchase_recorded`) costs several single-document
+The one-at-a-time path (`purchases.purchase_recorded`) costs several single-document
 writes per sale. Here a run of purchases costs a handful of calls, whatever its length:
 
 - the program and the studio's currency are read once per tenant;
 - the invoices are claimed with one `insert_many`: an invoice already known (a replay,
   a refund that came first) sends all of that client's purchases of the run to the
   one-at-a-time path, which knows what to do;
+- a purchase before its client's card is left to the one-at-a-time path, which lets it
+  wait for the card (the card's referrer decides points), its invoice not even claimed:
+  the account's head tells (read anyway, or known from this process's own writes);
 - each account is read once, or not at all: this process keeps the accounts it wrote
   for `TRUST_FOR`, decides every purchase of the run in order, and writes each account
   once: all the next states with one `insert_many` (the same compare-and-set by
@@ -30,16 +33,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from plumbing.clock import as_utc
-from plumbing.contracts import EventData
-from plumbing.ids import new_id
 from plumbing.mongo import Doc
+from plumbing.storage import Outgoing, outgoing
 from plumbing.studio import studio_settings
-from pymongo.asynchronous.database import AsyncDatabase
 
-from loyalty.adapters.store import Accounts, Invoices, Loaded, Programs, written
-from loyalty.domain.earning import points_per_line, program_at
+from loyalty.adapters.accounts import Accounts, AccountState
+from loyalty.adapters.database import Database
+from loyalty.adapters.invoices import Invoices
+from loyalty.adapters.programs import Programs
+from loyalty.domain.earning import program_at
 from loyalty.events import catalog
-from loyalty.service_layer.points import Purchase, events_for, referral
+from loyalty.service_layer.account_changes import events_for
+from loyalty.service_layer.automations import referral
+from loyalty.service_layer.purchases import Purchase, earning
 
 HEAD_LAG = 32
 KEEP_ACCOUNTS = 10_000
@@ -56,7 +62,7 @@ class _Referral:
 
 @dataclass
 class _Known:
-    loaded: Loaded
+    loaded: AccountState
     head: Doc  # the head as we last read or wrote it: its `v` and hints
     at: float  # when we wrote the account (monotonic seconds)
 
@@ -64,7 +70,7 @@ class _Known:
 class PurchaseBatches:
     """One per consumer process: it remembers the accounts it wrote last."""
 
-    def __init__(self, db: AsyncDatabase[Doc], *, keep: int = KEEP_ACCOUNTS) -> None:
+    def __init__(self, db: Database, *, keep: int = KEEP_ACCOUNTS) -> None:
         self.db = db
         self.keep = keep
         self._accounts: OrderedDict[tuple[str, str], _Known] = OrderedDict()
@@ -88,17 +94,21 @@ class PurchaseBatches:
         return left
 
     async def _apply_tenant(self, tenant: str, run: list[tuple[int, Purchase]]) -> set[int]:
-        accounts = Accounts(self.db, tenant, catalog)
+        accounts = Accounts(self.db, tenant)
         _, versions = await Programs(self.db, tenant).versions()
         currency = (await studio_settings(self.db, tenant)).currency
-        claimed = await Invoices(self.db, tenant).claim_new(
-            [(p.invoice, p.client_id) for _, p in run]
-        )
-        aside = {p.client_id for _, p in run if p.invoice in claimed}
-        clients = sorted({p.client_id for _, p in run} - aside)
+        clients = sorted({p.client_id for _, p in run})
         known = {c: self._known(tenant, c) for c in clients}
         unknown = [c for c in clients if known[c] is None]
-        heads = await accounts.chain.heads_of(unknown)
+        heads = await accounts.heads_of(unknown)
+        # Not even its invoice is claimed: the one-at-a-time path lets it wait for the card.
+        strangers = {c for c in unknown if not _carded(heads.get(c))}
+        claimed = await Invoices(self.db, tenant).claim_new(
+            [(p.invoice, p.client_id) for _, p in run if p.client_id not in strangers]
+        )
+        aside = strangers | {p.client_id for _, p in run if p.invoice in claimed}
+        clients = [c for c in clients if c not in aside]
+        unknown = [c for c in unknown if c not in aside]
         read = await asyncio.gather(
             *(accounts.load(c, heads.get(c, {}), history=False) for c in unknown)
         )
@@ -108,51 +118,36 @@ class PurchaseBatches:
             head = heads.get(c)
             known[c] = _Known(loaded[c], head or {}, 0.0) if head is not None else None
 
-        events: dict[str, list[EventData]] = defaultdict(list)
+        events: dict[str, list[Outgoing]] = defaultdict(list)
         referrals: list[_Referral] = []
         for _, p in run:
             if p.client_id in aside:
                 continue
             one = loaded[p.client_id]
-            program = program_at(versions, p.recorded_at)
-            per_line = points_per_line(program, p.lines, p.payments)
-            names = [line.name for line, n in zip(p.lines, per_line, strict=True) if n > 0]
-            entries = one.account.earn(
-                entry_id=new_id(),
-                invoice=p.invoice,
-                points=sum(per_line),
-                point_value=program.point_value,
-                at=p.occurred_at,
-                expires_at=p.occurred_at + timedelta(days=program.expiry_days),
-                branch_id=p.branch_id,
-                source_name=", ".join(names) or None,
-            )
-            events[p.client_id] += events_for(p.client_id, entries, currency)
+            # The same decision as one purchase at a time (`purchases.earning`).
+            entries = earning(program_at(versions, p.recorded_at), p)(one)
+            events[p.client_id] += [
+                outgoing(catalog, data, tenant=tenant, subject=p.client_id)
+                for data in events_for(p.client_id, entries, currency)
+            ]
             referrer = one.profile.get("referred_by")
             if referrer and one.account.first_invoice == p.invoice and one.account.new_keys:
                 referrals.append(_Referral(str(referrer), p.client_id, p.occurred_at))
 
         changed = [c for c in clients if loaded[c].account.new_keys or not loaded[c].exists]
-        nexts = {c: accounts.next_state(loaded[c], events[c]) for c in changed}
-        await accounts.pages.write([page for n in nexts.values() for page in n.pages])
-        lost = await accounts.chain.append_many(
-            [(c, loaded[c].account.version + 1, n.state) for c, n in nexts.items()]
-        )
-        await accounts.pages.drop([str(p["_id"]) for c in lost for p in nexts[c].pages])
+        lost, hints = await accounts.save_many({c: loaded[c] for c in changed}, events)
         for client in lost:
             self._accounts.pop((tenant, client), None)
         for client in changed:
             if client in lost:
                 continue
             one = loaded[client]
-            written(one, nexts[client])
             one.exists = True
             was = known[client]
             head = was.head if was is not None else None
-            hints = nexts[client].hints
-            if head is None or _moved(head, hints, one.account.version):
-                await accounts.chain.advance(client, one.account.version, hints)
-                head = {"v": one.account.version, **hints}
+            if head is None or _moved(head, hints[client], one.account.version):
+                await accounts.advance(client, one.account.version, hints[client])
+                head = {"v": one.account.version, **hints[client]}
             self._remember(tenant, client, _Known(one, head, time.monotonic()))
         for r in referrals:
             if r.referred not in lost:
@@ -173,6 +168,19 @@ class PurchaseBatches:
         self._accounts.move_to_end((tenant, client))
         while len(self._accounts) > self.keep:
             self._accounts.popitem(last=False)
+
+
+def _carded(head: Doc | None) -> bool:
+    """Whether loyalty has the client's card (`clients.client_created`), or had it before
+    an erasure, by the account's head. An account this process wrote is carded: it
+    writes none that is not."""
+    head = head or {}
+    return bool((head.get("profile") or {}).get("known")) or bool(head.get("erased"))
+
+
+async def carded(accounts: Accounts, client_id: str) -> bool:
+    """`_carded` for one client (one read)."""
+    return _carded(await accounts.head(client_id))
 
 
 def _moved(head: Doc, hints: Doc, version: int) -> bool:

@@ -6,13 +6,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from plumbing.ids import new_id
-from plumbing.mongo import Doc
-from pymongo.asynchronous.database import AsyncDatabase
 
-from loyalty.adapters.store import Loaded, Programs
+from loyalty.adapters.accounts import AccountState
+from loyalty.adapters.database import Database
+from loyalty.adapters.programs import Programs
 from loyalty.domain.earning import Program, PromotionReward, program_at, promotion_reward
 from loyalty.domain.ledger import Entry
-from loyalty.service_layer.points import change, update_program
+from loyalty.service_layer.account_changes import change_one
+from loyalty.service_layer.points import update_program
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Promotion:
     published_at: datetime
 
 
-async def promoted(db: AsyncDatabase[Doc], tenant: str, p: Promotion) -> list[Entry]:
+async def promoted(db: Database, tenant: str, p: Promotion) -> list[Entry]:
     _, versions = await Programs(db, tenant).versions()
     # The program as it stood when the promotion was published: a reward set later never
     # pays for promotions before it.
@@ -38,7 +39,7 @@ async def promoted(db: AsyncDatabase[Doc], tenant: str, p: Promotion) -> list[En
         return []
     name = f"{p.rank_name} ({p.category_name})" if p.category_name else p.rank_name
 
-    def decide(loaded: Loaded) -> list[Entry]:
+    def decide(loaded: AccountState) -> list[Entry]:
         if loaded.erased:
             return []  # an erased client takes no new movements
         return loaded.account.reward_promotion(
@@ -51,11 +52,11 @@ async def promoted(db: AsyncDatabase[Doc], tenant: str, p: Promotion) -> list[En
             at=p.at,
         )
 
-    return (await change(db, tenant, p.client_id, decide)).entries
+    return (await change_one(db, tenant, p.client_id, decide)).entries
 
 
 async def set_reward(
-    db: AsyncDatabase[Doc],
+    db: Database,
     tenant: str,
     now: datetime,
     *,

@@ -10,24 +10,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from plumbing.mongo import Doc
-from pymongo.asynchronous.database import AsyncDatabase
-
-from loyalty.adapters.chain import heads_of_every_tenant
-from loyalty.adapters.store import ACCOUNTS, Loaded, Programs
+from loyalty.adapters.accounts import AccountState, every_head
+from loyalty.adapters.database import Database
+from loyalty.adapters.programs import Programs
 from loyalty.domain.earning import Program
 from loyalty.domain.ledger import Entry
-from loyalty.service_layer.points import change
+from loyalty.service_layer.account_changes import change_one
 
 HINTS = {"tenant": 1, "local": 1, "next_expiry": 1, "next_reminder": 1, "erased": 1}
 
 
-async def remind_expiring(db: AsyncDatabase[Doc], tenant: str | None, as_of: datetime) -> int:
+async def remind_expiring(db: Database, tenant: str | None, as_of: datetime) -> int:
     """Remind of every lot expiring within the program's reminder days after `as_of` (one
     tenant, or all with None); returns how many lots were reminded of. Heads carry the
     soonest expiry nobody was reminded of, so only accounts with something due are read.
     The setting in force now applies (a lot reminded of is never reminded again)."""
-    heads = await heads_of_every_tenant(db, ACCOUNTS, HINTS)
+    heads = await every_head(db, HINTS)
     programs: dict[str, Program] = {}
     reminded = 0
     for head in heads:
@@ -47,13 +45,13 @@ async def remind_expiring(db: AsyncDatabase[Doc], tenant: str | None, as_of: dat
         # A disabled program neither earns nor lets points be spent: nothing to remind of.
         if not program.enabled or days <= 0 or due > as_of + timedelta(days=days):
             continue
-        outcome = await change(db, one_tenant, local, _remind(as_of, program))
+        outcome = await change_one(db, one_tenant, local, _remind(as_of, program))
         reminded += len(outcome.reminders)
     return reminded
 
 
-def _remind(as_of: datetime, program: Program) -> Callable[[Loaded], list[Entry]]:
-    def decide(loaded: Loaded) -> list[Entry]:
+def _remind(as_of: datetime, program: Program) -> Callable[[AccountState], list[Entry]]:
+    def decide(loaded: AccountState) -> list[Entry]:
         if not loaded.erased:
             loaded.account.remind(
                 as_of=as_of, days=program.expiry_reminder_days, point_value=program.point_value

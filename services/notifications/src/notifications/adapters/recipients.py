@@ -10,7 +10,7 @@ from typing import Any
 from plumbing.mongo import Doc, DuplicateKeyError, TenantCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from notifications.domain.messages import Recipient, newer, preference_key
+from notifications.domain.messages import Recipient, app_after, newer, preference_key
 
 RECIPIENTS = "recipients"
 MESSAGES = "messages"
@@ -134,10 +134,11 @@ async def set_app(
     coll = recipients(db, tenant)
     doc = await _exists(coll, client_id)
     current = doc.get("app") or {}
-    if current.get("at") is not None and current["at"] >= at:
+    app = app_after(current, installed=installed, at=at)
+    if app is None:
         return
     guard: Doc = {"app": {"$exists": False}} if not current else {"app.at": current["at"]}
-    await coll.update({"_id": client_id, **guard}, {"$set": {"app": {"on": installed, "at": at}}})
+    await coll.update({"_id": client_id, **guard}, {"$set": {"app": app}})
 
 
 async def load_recipient(db: AsyncDatabase[Doc], tenant: str, client_id: str) -> Recipient | None:

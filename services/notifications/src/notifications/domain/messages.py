@@ -87,3 +87,14 @@ def channels_to_try(requested: str | None, automatic: bool) -> Sequence[str]:
     if requested is not None:
         return (requested,)
     return AUTOMATIC_CHANNELS if automatic else ANY_CHANNEL
+
+
+def app_after(
+    current: Mapping[str, Any] | None, *, installed: bool, at: datetime
+) -> dict[str, Any] | None:
+    """N2: whether the client has the app after an app fact at `at`, or None when the fact
+    changes nothing (the newest fact decides; facts arrive in any order, and one at the
+    same instant as the fact on record does not override it)."""
+    if current and current.get("at") is not None and current["at"] >= at:
+        return None
+    return {"on": installed, "at": at}

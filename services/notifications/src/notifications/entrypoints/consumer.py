@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypeVar
 
-from plumbing import readers
+from plumbing import bounds, readers
 from plumbing.app import Runtime
-from plumbing.consumer import BatchHandler, Handler, Rejected, newest_per_client
+from plumbing.consumer import BatchHandler, Handler, Pending, Rejected, newest_per_client
 from plumbing.contracts import EventData
 from plumbing.envelope import Envelope
 from plumbing.mongo import Doc
@@ -17,10 +17,10 @@ from pydantic import ValidationError
 from pymongo.asynchronous.database import AsyncDatabase
 
 from notifications.adapters.delivery import transports
+from notifications.adapters.notices import MongoNotices
 from notifications.adapters.recipients import (
     ensure_recipient,
     erase_recipient,
-    set_app,
     set_balance,
     set_preference,
     update_recipient,
@@ -46,7 +46,12 @@ from notifications.events import (
     PointsRedeemedRead,
     PreferencesChangedRead,
 )
-from notifications.service_layer.dispatch import Deps, notify_staff, write_to_client
+from notifications.service_layer.dispatch import (
+    Deps,
+    RecipientUnknown,
+    notify_staff,
+    write_to_client,
+)
 
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "language")
 
@@ -58,7 +63,8 @@ def read(model: type[M], event: Envelope) -> M:
     try:
         return model.model_validate(event.data)
     except ValidationError as exc:
-        raise Rejected(f"{event.type} data does not match its contract: {exc}") from None
+        reason = bounds.refusal(exc) or f"{event.type} data does not match its contract: {exc}"
+        raise Rejected(reason) from None
 
 
 async def _remember_balance(
@@ -97,9 +103,9 @@ def deps_of(runtime: Runtime) -> Deps:
     settings = runtime.settings
     if not isinstance(settings, Settings):  # pragma: no cover - wiring error
         settings = Settings()
+    db, outbox = runtime.db, runtime.outbox
     return Deps(
-        db=runtime.db,
-        outbox=runtime.outbox,
+        notices=lambda tenant: MongoNotices(db, outbox, tenant),
         clock=runtime.clock,
         transports=transports(settings),
         attempts=settings.delivery_attempts,
@@ -247,7 +253,9 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
         installed = event.type == APP_SESSION_STARTED
         if event.type == NOTIFICATION_BOUNCED and (data.reason or "").upper() != "APP_UNINSTALLED":
             return  # another bounce says nothing about the app
-        await set_app(db, event.tenant, data.client_id, installed=installed, at=data.occurred_at)
+        await deps.notices(event.tenant).set_app(
+            data.client_id, installed=installed, at=data.occurred_at
+        )
 
     async def message_requested(event: Envelope) -> None:
         data = read(MessageRequested, event)
@@ -277,4 +285,17 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
     }
     for name in POINTS_EVENTS:
         table[name] = points_changed
-    return table
+    return {name: _waiting_for_cards(handler) for name, handler in table.items()}
+
+
+def _waiting_for_cards(handler: Handler) -> Handler:
+    """A message for a client whose card has not reached this context yet waits for the
+    card (`plumbing.waiting`) instead of failing: the card travels on another topic."""
+
+    async def handle(event: Envelope) -> None:
+        try:
+            await handler(event)
+        except RecipientUnknown as exc:
+            raise Pending(str(exc), "UNKNOWN_CLIENT") from None
+
+    return handle

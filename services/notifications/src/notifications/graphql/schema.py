@@ -12,11 +12,20 @@ from plumbing.auth import MANAGERS, STAFF
 from plumbing.clock import as_utc
 from plumbing.enums import Channel, MessageCategory
 from plumbing.errors import BadInput, NotFound
-from plumbing.gql import UserError, context_of, page_size, require, schema_extensions, user_error
+from plumbing.gql import (
+    SubgraphSchema,
+    context_of,
+    may_read_client,
+    page_size,
+    require,
+    schema_extensions,
+    user_error,
+)
+from plumbing.intake import IngestPayload
 from plumbing.mongo import Doc, local_id
 from strawberry.types import Info
 
-from notifications.adapters.recipients import load_recipient, messages, staff_notifications
+from notifications.adapters.notices import request_notices
 from notifications.domain.messages import why_not
 from notifications.domain.templates import SPECS, TemplateError
 from notifications.service_layer import manage
@@ -65,6 +74,7 @@ class Client:
 
     @classmethod
     def resolve_reference(cls, info: Info[Any, Any], id: strawberry.ID) -> Client:
+        may_read_client(info, str(id))  # a partner without `clients:read` is refused here
         return cls(id=id)
 
     @strawberry.field(description="Messages sent or suppressed for this client, newest first.")
@@ -72,9 +82,7 @@ class Client:
         ctx = context_of(info)
         if not ctx.principal.is_staff and ctx.principal.client_id != str(self.id):
             return []
-        docs = await messages(ctx.db, ctx.tenant).find(
-            {"client_id": str(self.id)}, sort=[("at", -1)], limit=page_size(first)
-        )
+        docs = await request_notices(ctx).client_messages(str(self.id), page_size(first))
         return [_message(d) for d in docs]
 
     @strawberry.field(
@@ -87,7 +95,7 @@ class Client:
         ctx = context_of(info)
         if not ctx.principal.is_staff and ctx.principal.client_id != str(self.id):
             return []
-        recipient = await load_recipient(ctx.db, ctx.tenant, str(self.id))
+        recipient = await request_notices(ctx).recipient(str(self.id))
         if recipient is None:
             return []
         return [c for c in Channel if why_not(recipient, category.value, c.value) is None]
@@ -146,13 +154,6 @@ def _notification(d: Doc) -> StaffNotification:
     )
 
 
-@strawberry.federation.type(shareable=True)
-class IngestPayload:
-    accepted: bool
-    event_id: strawberry.ID | None
-    user_errors: list[UserError]
-
-
 @strawberry.type
 class Query:
     @strawberry.field(
@@ -161,7 +162,7 @@ class Query:
     )
     async def notification_templates(self, info: Info[Any, Any]) -> list[NotificationTemplate]:
         ctx = require(info, *STAFF)
-        return [_template(t) for t in await manage.list_templates(ctx.db, ctx.tenant)]
+        return [_template(t) for t in await manage.list_templates(request_notices(ctx))]
 
     @strawberry.field(
         description="N3: the console notifications of the caller's roles, newest first."
@@ -171,11 +172,8 @@ class Query:
     ) -> list[StaffNotification]:
         ctx = require(info, *STAFF)
         roles = sorted(r.value for r in ctx.principal.roles if r in STAFF)
-        query: Doc = {"role": {"$in": roles}}
-        if unread_only:
-            query["read"] = False
-        docs = await staff_notifications(ctx.db, ctx.tenant).find(
-            query, sort=[("at", -1)], limit=page_size(first, default=50)
+        docs = await request_notices(ctx).inbox(
+            roles, unread_only=bool(unread_only), first=page_size(first, default=50)
         )
         return [_notification(d) for d in docs]
 
@@ -198,8 +196,7 @@ class Mutation:
         ctx = require(info, *MANAGERS)
         try:
             view = await manage.save_template(
-                ctx.db,
-                ctx.tenant,
+                request_notices(ctx),
                 key,
                 channel.value,
                 language.strip().lower(),
@@ -218,9 +215,8 @@ class Mutation:
     ) -> StaffNotification:
         ctx = require(info, *STAFF)
         roles = [r.value for r in ctx.principal.roles if r in STAFF]
-        doc = await staff_notifications(ctx.db, ctx.tenant).update(
-            {"_id": str(id), "role": {"$in": roles}},
-            {"$set": {"read": True, "read_by": ctx.principal.subject, "read_at": ctx.now()}},
+        doc = await request_notices(ctx).mark_read(
+            str(id), roles, by=ctx.principal.subject, at=ctx.now()
         )
         if doc is None:
             raise NotFound("no such notification in your inbox")
@@ -240,9 +236,7 @@ class Mutation:
     ) -> IngestPayload:
         ctx = require(info, *STAFF)
         result = await manage.request_message(
-            ctx.db,
-            ctx.outbox,
-            ctx.tenant,
+            request_notices(ctx),
             str(client_id),
             template_key.strip(),
             channel.value if isinstance(channel, Channel) else None,
@@ -257,7 +251,7 @@ class Mutation:
         return IngestPayload(accepted=True, event_id=strawberry.ID(result), user_errors=[])
 
 
-schema = strawberry.federation.Schema(
+schema = SubgraphSchema(
     query=Query,
     mutation=Mutation,
     types=[Client],

@@ -8,7 +8,7 @@ PENDING, never sent twice (see docs/notifications.md for why this side was chose
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,21 +16,10 @@ from typing import Any
 from plumbing.clock import Clock
 from plumbing.consumer import Rejected
 from plumbing.logs import get_logger
-from plumbing.mongo import Doc, DuplicateKeyError
-from plumbing.outbox import Outbox, stored, with_events
-from plumbing.studio import StudioSettings, studio_settings
-from pymongo.asynchronous.database import AsyncDatabase
+from plumbing.mongo import Doc
+from plumbing.studio import StudioSettings
 
 from notifications.adapters.delivery import Outgoing, Transport, deliver
-from notifications.adapters.recipients import (
-    MESSAGES,
-    STAFF_NOTIFICATIONS,
-    load_recipient,
-    messages,
-    staff_notifications,
-    template_id,
-    templates,
-)
 from notifications.domain.messages import Recipient, money, why_not
 from notifications.domain.templates import (
     Text,
@@ -48,6 +37,7 @@ from notifications.events import (
     StaffNotified,
     catalog,
 )
+from notifications.service_layer.ports import Notices
 
 log = get_logger("notifications.dispatch")
 
@@ -58,22 +48,17 @@ class RecipientUnknown(Exception):
 
 @dataclass(frozen=True)
 class Deps:
-    db: AsyncDatabase[Doc]
-    outbox: Outbox
+    notices: Callable[[str], Notices]  # one tenant's storage
     clock: Clock
     transports: Mapping[str, Transport]
     attempts: int
     backoff_seconds: float
 
 
-async def template_text(
-    db: AsyncDatabase[Doc], tenant: str, key: str, channel: str, language: str
-) -> Text:
+async def template_text(notices: Notices, key: str, channel: str, language: str) -> Text:
     """The studio's own version of a template, or the default one."""
-    doc = await templates(db, tenant).get(template_id(key, channel, language))
-    if doc is not None:
-        return Text(subject=doc.get("subject"), body=doc["body"])
-    return default_text(key, channel, language)
+    own = await notices.template(key, channel, language)
+    return own if own is not None else default_text(key, channel, language)
 
 
 def client_values(recipient: Recipient, studio: StudioSettings) -> dict[str, Any]:
@@ -87,8 +72,8 @@ def client_values(recipient: Recipient, studio: StudioSettings) -> dict[str, Any
     }
 
 
-async def require_recipient(db: AsyncDatabase[Doc], tenant: str, client_id: str) -> Recipient:
-    recipient = await load_recipient(db, tenant, client_id)
+async def require_recipient(notices: Notices, client_id: str) -> Recipient:
+    recipient = await notices.recipient(client_id)
     if recipient is None:
         raise RecipientUnknown(f"client {client_id} is not known here yet")
     return recipient
@@ -113,8 +98,9 @@ async def write_to_client(
     statuses recorded by this call (empty on a replay).
     """
     spec = spec_of(template_key)
-    recipient = await require_recipient(deps.db, tenant, client_id)
-    studio = await studio_settings(deps.db, tenant)
+    notices = deps.notices(tenant)
+    recipient = await require_recipient(notices, client_id)
+    studio = await notices.studio()
     language = language_of(recipient.language, studio.language)
     filled = {**client_values(recipient, studio), **(values or {})}
     if rank_terms is not None:
@@ -124,9 +110,9 @@ async def write_to_client(
     outcomes: list[str] = []
     for channel in channels:
         record_id = f"{trigger_event_id}|{channel}"
-        existing = await messages(deps.db, tenant).get(record_id, {"status": 1})
-        if existing is not None:
-            if existing["status"] == "SENT":
+        status = await notices.message_status(record_id)
+        if status is not None:
+            if status == "SENT":
                 break
             continue
         base: Doc = {
@@ -157,11 +143,11 @@ async def write_to_client(
                 subject=client_id,
             )
             doc = {**base, "status": "SUPPRESSED", "reason": reason}
-            if await _record(deps, tenant, doc, [stored(event, event_topic(event.type))]):
+            if await notices.record_message(doc, [event]):
                 outcomes.append("SUPPRESSED")
                 log.info("message_suppressed", tenant=tenant, client_id=client_id, reason=reason)
             continue
-        text = render(await template_text(deps.db, tenant, template_key, channel, language), filled)
+        text = render(await template_text(notices, template_key, channel, language), filled)
         to = recipient.address(channel) or ""
         pending = {
             **base,
@@ -170,7 +156,7 @@ async def write_to_client(
             "subject": text.subject,
             "body": text.body,
         }
-        if not await _record(deps, tenant, pending, []):
+        if not await notices.record_message(pending, []):
             break  # someone else (a replica handling a replay) owns this send
         outcome = await deliver(
             deps.transports,
@@ -187,7 +173,7 @@ async def write_to_client(
             attempts=deps.attempts,
             backoff_seconds=deps.backoff_seconds,
         )
-        await _settle(deps, tenant, pending, outcome.sent, outcome.attempts, outcome.error)
+        await _settle(deps, notices, pending, outcome.sent, outcome.attempts, outcome.error)
         outcomes.append("SENT" if outcome.sent else "FAILED")
         if outcome.sent:
             break
@@ -207,22 +193,10 @@ def event_topic(name: str) -> str:
     return catalog.topic_of(name)
 
 
-async def _record(deps: Deps, tenant: str, doc: Doc, events: list[Doc]) -> bool:
-    """Insert a message record (with its events); False if it already exists."""
-    if events:
-        doc = {**doc, "_outbox": events}
-    try:
-        await messages(deps.db, tenant).insert(doc)
-    except DuplicateKeyError:
-        return False
-    if events:
-        await deps.outbox.written(MESSAGES, f"{tenant}:{doc['_id']}")
-    return True
-
-
 async def _settle(
-    deps: Deps, tenant: str, pending: Doc, sent: bool, attempts: int, error: str | None
+    deps: Deps, notices: Notices, pending: Doc, sent: bool, attempts: int, error: str | None
 ) -> None:
+    tenant = notices.tenant
     record_id = str(pending["_id"])
     client_id = str(pending["client_id"])
     now = deps.clock.now()
@@ -241,7 +215,7 @@ async def _settle(
             tenant=tenant,
             subject=client_id,
         )
-        update: Doc = {"$set": {"status": "SENT", "attempts": attempts, "sent_at": now}}
+        fields: Doc = {"status": "SENT", "attempts": attempts, "sent_at": now}
         log.info("message_sent", tenant=tenant, client_id=client_id, message_id=record_id)
     else:
         reason = f"not delivered after {attempts} attempts: {error}"
@@ -258,12 +232,9 @@ async def _settle(
             tenant=tenant,
             subject=client_id,
         )
-        update = {"$set": {"status": "FAILED", "attempts": attempts, "reason": reason}}
+        fields = {"status": "FAILED", "attempts": attempts, "reason": reason}
         log.warning("message_failed", tenant=tenant, client_id=client_id, reason=reason)
-    await messages(deps.db, tenant).update(
-        {"_id": record_id}, with_events(update, [stored(event, event_topic(event.type))])
-    )
-    await deps.outbox.written(MESSAGES, f"{tenant}:{record_id}")
+    await notices.settle_message(record_id, fields, [event])
 
 
 async def notify_staff(
@@ -279,13 +250,14 @@ async def notify_staff(
     rank_terms: Mapping[str, Any] | None = None,
 ) -> int:
     """One inbox entry per role (staff of that role see it); returns how many were new."""
-    recipient = await require_recipient(deps.db, tenant, client_id)
-    studio = await studio_settings(deps.db, tenant)
+    notices = deps.notices(tenant)
+    recipient = await require_recipient(notices, client_id)
+    studio = await notices.studio()
     language = language_of(studio.language)  # the console speaks the studio's language
     filled = {**client_values(recipient, studio), **values}
     if rank_terms is not None:
         filled.update(rank_terms_in(rank_terms, language))
-    text = render(await template_text(deps.db, tenant, template_key, "PUSH", language), filled)
+    text = render(await template_text(notices, template_key, "PUSH", language), filled)
     created = 0
     for role in dict.fromkeys(r.upper() for r in roles):
         if role not in ("OWNER", "ADMIN", "OPERATOR"):
@@ -303,22 +275,20 @@ async def notify_staff(
             tenant=tenant,
             subject=client_id,
         )
-        try:
-            await staff_notifications(deps.db, tenant).insert(
-                {
-                    "_id": notification_id,
-                    "role": role,
-                    "kind": kind,
-                    "message": text.body,
-                    "client_id": client_id,
-                    "at": deps.clock.now(),
-                    "read": False,
-                    "read_by": None,
-                    "_outbox": [stored(event, event_topic(event.type))],
-                }
-            )
-        except DuplicateKeyError:
+        added = await notices.add_staff_notification(
+            {
+                "_id": notification_id,
+                "role": role,
+                "kind": kind,
+                "message": text.body,
+                "client_id": client_id,
+                "at": deps.clock.now(),
+                "read": False,
+                "read_by": None,
+            },
+            [event],
+        )
+        if not added:
             continue
-        await deps.outbox.written(STAFF_NOTIFICATIONS, f"{tenant}:{notification_id}")
         created += 1
     return created

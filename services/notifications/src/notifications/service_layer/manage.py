@@ -5,19 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from plumbing.mongo import Doc
-from plumbing.outbox import Outbox, stored, with_events
-from pymongo.asynchronous.database import AsyncDatabase
-
-from notifications.adapters.recipients import (
-    REQUESTS,
-    load_recipient,
-    requests,
-    template_id,
-    templates,
-)
 from notifications.domain.templates import LANGUAGES, SPECS, default_text, spec_of, validate
 from notifications.events import MessageRequested, catalog
+from notifications.service_layer.ports import Notices
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,17 +27,15 @@ class Refused:
     field: str
 
 
-async def list_templates(db: AsyncDatabase[Doc], tenant: str) -> list[TemplateView]:
-    overrides = {str(d["_id"]).split(":", 1)[1]: d for d in await templates(db, tenant).find({})}
+async def list_templates(notices: Notices) -> list[TemplateView]:
+    overrides = await notices.own_templates()
     views: list[TemplateView] = []
     for key, spec in SPECS.items():
         for channel in spec.channels:
             for language in LANGUAGES:
-                own = overrides.get(template_id(key, channel, language))
+                own = overrides.get((key, channel, language))
                 if own is not None:
-                    views.append(
-                        TemplateView(key, channel, language, own.get("subject"), own["body"], True)
-                    )
+                    views.append(TemplateView(key, channel, language, own.subject, own.body, True))
                 else:
                     text = default_text(key, channel, language)
                     views.append(
@@ -57,8 +45,7 @@ async def list_templates(db: AsyncDatabase[Doc], tenant: str) -> list[TemplateVi
 
 
 async def save_template(
-    db: AsyncDatabase[Doc],
-    tenant: str,
+    notices: Notices,
     key: str,
     channel: str,
     language: str,
@@ -69,28 +56,12 @@ async def save_template(
     now: datetime,
 ) -> TemplateView:
     text = validate(key, channel, language, subject, body)
-    await templates(db, tenant).update(
-        {"_id": template_id(key, channel, language)},
-        {
-            "$set": {
-                "key": key,
-                "channel": channel,
-                "language": language,
-                "subject": text.subject,
-                "body": text.body,
-                "changed_by": by,
-                "changed_at": now,
-            }
-        },
-        upsert=True,
-    )
+    await notices.save_template(key, channel, language, text, by=by, at=now)
     return TemplateView(key, channel, language, text.subject, text.body, True)
 
 
 async def request_message(
-    db: AsyncDatabase[Doc],
-    outbox: Outbox,
-    tenant: str,
+    notices: Notices,
     client_id: str,
     template_key: str,
     channel: str | None,
@@ -107,30 +78,24 @@ async def request_message(
             "templateKey",
         )
     spec_of(template_key)
-    if await load_recipient(db, tenant, client_id) is None:
+    if await notices.recipient(client_id) is None:
         return Refused("no client with this id", "CLIENT_NOT_FOUND", "clientId")
     event = catalog.envelope(
         MessageRequested(
             client_id=client_id, template_key=template_key, channel=channel, requested_by=by
         ),
-        tenant=tenant,
+        tenant=notices.tenant,
         subject=client_id,
     )
-    await requests(db, tenant).update(
-        {"_id": event.id},
-        with_events(
-            {
-                "$set": {
-                    "client_id": client_id,
-                    "template_key": template_key,
-                    "channel": channel,
-                    "requested_by": by,
-                    "at": event.time,
-                }
-            },
-            [stored(event, catalog.topic_of(event.type))],
-        ),
-        upsert=True,
+    await notices.record_request(
+        event.id,
+        {
+            "client_id": client_id,
+            "template_key": template_key,
+            "channel": channel,
+            "requested_by": by,
+            "at": event.time,
+        },
+        [event],
     )
-    await outbox.written(REQUESTS, f"{tenant}:{event.id}")
     return event.id

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ranks.domain.model import Terminology
+from ranks.domain.categories import Terminology
 
 
 @dataclass(frozen=True)

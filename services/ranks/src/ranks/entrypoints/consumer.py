@@ -7,17 +7,19 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, tzinfo
 from typing import Any
 
-from plumbing import readers
+from plumbing import bounds, readers
 from plumbing.app import Runtime
-from plumbing.consumer import Handler, Rejected
+from plumbing.consumer import Handler, Pending, Rejected
 from plumbing.envelope import Envelope
 from plumbing.logs import get_logger
 from plumbing.studio import remember_studio, studio_settings
 from pydantic import ValidationError
 
-from ranks.adapters.store import PROGRAMS, Store
+from ranks.adapters.programs import tenants_with_program
+from ranks.adapters.tenant_storage import TenantStorage, tenant_storage
 from ranks.events import VISIT_RECORDED, VisitRead
-from ranks.service_layer import holdings
+from ranks.service_layer import rank_changes
+from ranks.service_layer.programs import current_program
 
 log = get_logger("ranks.consumer")
 
@@ -51,18 +53,20 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
     programs = _Recent(PROGRAM_TTL_SECONDS)
     zones = _Recent(STUDIO_TTL_SECONDS)
 
-    def store(tenant: str) -> Store:
-        return Store(db, tenant, runtime.outbox)
+    def store(tenant: str) -> TenantStorage:
+        return tenant_storage(runtime.store(), db, tenant)
 
     async def client_created(event: Envelope) -> None:
         data = readers.ClientCreatedRead.model_validate(event.data)
-        await store(event.tenant).ensure_member(data.client_id, event.time)
+        await rank_changes.client_arrived(
+            store(event.tenant).cards, data.client_id, event.id, event.time
+        )
 
     async def client_erased(event: Envelope) -> None:
         data = readers.ClientErasedRead.model_validate(event.data)
         s = store(event.tenant)
-        program = await s.program()
-        await s.forget_member(data.client_id, [c.id for c in program.categories])
+        program = await current_program(s.programs)
+        await rank_changes.forget(s.members, s.cards, s.roster, program, data.client_id, event.id)
 
     async def studio_updated(event: Envelope) -> None:
         await remember_studio(db, event)
@@ -71,15 +75,19 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
         try:
             visit = VisitRead.model_validate(event.data)
         except ValidationError as exc:
-            raise Rejected(f"invalid visit_recorded data: {exc.errors()[:3]}") from exc
+            reason = bounds.refusal(exc) or f"invalid visit_recorded data: {exc.errors()[:3]}"
+            raise Rejected(reason) from exc
         s = store(event.tenant)
-        program = await programs.get(event.tenant, s.program)
+        program = await programs.get(event.tenant, lambda: current_program(s.programs))
         zone = await zones.get(event.tenant, lambda: _zone(db, event.tenant))
         try:
-            changed = await holdings.record_visit(s, program, visit, runtime.clock.now(), zone)
-        except holdings.UnknownClient:
-            raise Rejected(
-                f"unknown client {visit.client_id!r} in tenant {event.tenant!r}"
+            changed = await rank_changes.record_visit(
+                s.members, s.cards, s.roster, program, visit, runtime.clock.now(), zone
+            )
+        except rank_changes.UnknownClient:
+            # Its card is on another topic and may come later: the visit waits for it.
+            raise Pending(
+                f"unknown client {visit.client_id!r}: its card has not arrived", "UNKNOWN_CLIENT"
             ) from None
         log.debug("visit_counted", tenant=event.tenant, client_id=visit.client_id, changed=changed)
 
@@ -97,22 +105,18 @@ async def _zone(db: Any, tenant: str) -> tzinfo:
 
 async def seniority(runtime: Runtime, now: datetime, tenant: str | None) -> dict[str, int]:
     """Re-evaluate what time in rank has earned (R5). Idempotent and safe in several
-    replicas: each change is a version-guarded write, and an eligibility is announced
+    replicas: each change goes through `plumbing.storage.change`, and an eligibility is announced
     once (the holding remembers it)."""
-    if tenant is None:
-        docs = await runtime.db[PROGRAMS].find({"enabled": True}, {"tenant": 1}).to_list()
-        tenants = sorted({d["tenant"] for d in docs if d.get("tenant")})
-    else:
-        tenants = [tenant]
+    tenants = await tenants_with_program(runtime.db) if tenant is None else [tenant]
     checked = changed = 0
     for name in tenants:
-        s = Store(runtime.db, name, runtime.outbox)
-        program = await s.program()
+        s = tenant_storage(runtime.store(), runtime.db, name)
+        program = await current_program(s.programs)
         if not program.enabled:
             continue
         zone = (await studio_settings(runtime.db, name)).zone
-        for client_id in await holdings.seniority_due(s, program, now, zone):
+        for client_id in await rank_changes.seniority_due(s.roster, program, now, zone):
             checked += 1
-            if await holdings.reevaluate(s, program, client_id, now, zone):
+            if await rank_changes.reevaluate(s.members, s.roster, program, client_id, now, zone):
                 changed += 1
     return {"tenants": len(tenants), "checked": checked, "changed": changed}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from plumbing import topics
 from plumbing.app import Job, ServiceDefinition
 
-from ranks.adapters.store import OUTBOX_COLLECTIONS
+from ranks.adapters.members import CARDS, MEMBERS
 from ranks.entrypoints.consumer import handlers, seniority
 from ranks.graphql.schema import schema
 
@@ -16,7 +16,8 @@ def definition() -> ServiceDefinition:
     return ServiceDefinition(
         name="ranks",
         schema=schema,
-        outbox_collections=OUTBOX_COLLECTIONS,
+        aggregates=[MEMBERS],
+        read_models=[CARDS],
         consume_topics=(topics.CLIENTS, topics.INGEST_BOOKINGS),
         handlers=handlers,
         jobs=(Job("seniority", SENIORITY_EVERY_SECONDS, seniority),),

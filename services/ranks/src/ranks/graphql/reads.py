@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from plumbing.auth import STAFF, Role
+from plumbing import bounds
+from plumbing.auth import STAFF
 from plumbing.errors import NotFound
 from plumbing.gql import (
     PageInfo,
@@ -14,14 +15,17 @@ from plumbing.gql import (
     context_of,
     decode_cursor,
     encode_cursor,
+    may_read_client,
     page_size,
     require,
 )
 from plumbing.studio import StudioSettings, studio_settings
 from strawberry.types import Info
 
-from ranks.adapters.store import Member, Program, Store
-from ranks.domain import model
+from ranks.adapters.programs import Program
+from ranks.adapters.tenant_storage import TenantStorage, tenant_storage
+from ranks.domain import categories, model
+from ranks.domain.member import Member
 from ranks.graphql.types import (
     Client,
     ClientRank,
@@ -35,16 +39,22 @@ from ranks.graphql.types import (
     RankReportRow,
     Stripe,
 )
+from ranks.service_layer.rank_changes import members_by_ids
 
 
-def store_of(ctx: RequestContext) -> Store:
-    return Store(ctx.db, ctx.tenant, ctx.outbox)
+def store_of(ctx: RequestContext) -> TenantStorage:
+    if "storage" not in ctx.cache:
+        if ctx.storage is None:  # pragma: no cover - wiring error
+            raise RuntimeError("the request context was built without storage")
+        ctx.cache["storage"] = tenant_storage(ctx.storage, ctx.db, ctx.tenant)
+    found: TenantStorage = ctx.cache["storage"]
+    return found
 
 
 async def program_of(ctx: RequestContext) -> Program:
     """The program as queries show it, looked up once per request."""
     if "program" not in ctx.cache:
-        ctx.cache["program"] = await store_of(ctx).shown_program()
+        ctx.cache["program"] = await store_of(ctx).programs.shown()
     program: Program = ctx.cache["program"]
     return program
 
@@ -56,19 +66,17 @@ async def settings_of(ctx: RequestContext) -> StudioSettings:
     return settings
 
 
-def may_see(ctx: RequestContext, client_id: str) -> bool:
-    """Staff and partners see every client of their studio; a CLIENT only itself."""
-    principal = ctx.principal
-    return principal.is_staff or principal.has(Role.PARTNER) or principal.client_id == client_id
-
-
 def client_rank(
-    program: Program, category: model.Category, holding: model.Holding, now: datetime, zone: Any
+    program: Program,
+    category: categories.Category,
+    holding: model.Holding,
+    now: datetime,
+    zone: Any,
 ) -> ClientRank | None:
     try:
         rank = category.rank(holding.rank_id)
         nxt = category.next_after(holding.rank_id)
-    except model.RankRefused:
+    except categories.RankRefused:
         return None
     step = model.next_step(category, holding)
     eligible = model.eligible_step(category, holding, now, zone)
@@ -95,14 +103,14 @@ def client_rank(
 async def _member(ctx: RequestContext, client_id: str) -> Member | None:
     key = f"member:{client_id}"
     if key not in ctx.cache:
-        ctx.cache[key] = await store_of(ctx).member(client_id)
+        ctx.cache[key] = (await store_of(ctx).members.load(client_id)).state
     member: Member | None = ctx.cache[key]
     return member
 
 
 async def client_ranks(info: Info[Any, Any], client_id: str) -> list[ClientRank]:
     ctx = context_of(info)
-    if not may_see(ctx, client_id):
+    if not may_read_client(info, client_id):
         return []
     member = await _member(ctx, client_id)
     if member is None:
@@ -125,7 +133,7 @@ async def client_history(
     info: Info[Any, Any], client_id: str, category_id: strawberry.ID | None
 ) -> list[RankChange]:
     ctx = context_of(info)
-    if not may_see(ctx, client_id):
+    if not may_read_client(info, client_id):
         return []
     member = await _member(ctx, client_id)
     if member is None:
@@ -156,10 +164,12 @@ async def rank_report(
     if category is None:
         raise NotFound("unknown category", code="NOT_FOUND")
     store = store_of(ctx)
-    rows = await store.rows(category.id)
+    rows = await store.roster.rows(category.id)
     wanted_rank = str(filter.rank_id) if filter and filter.rank_id else None
     eligible_only = bool(filter and filter.eligible_only)
-    auto_since = filter.auto_promoted_since if filter else None
+    auto_since = bounds.aware_or_none(
+        filter.auto_promoted_since if filter else None, "autoPromotedSince"
+    )
     positions = {r.id: i for i, r in enumerate(category.ranks)}
     kept = [
         row
@@ -177,7 +187,7 @@ async def rank_report(
     if after_id is not None:
         start = next((i for i, r in enumerate(kept) if r.client_id > after_id), len(kept))
     page = kept[start : start + size]
-    members = await store.members_by_ids([r.client_id for r in page])
+    members = await members_by_ids(store.members, [r.client_id for r in page])
     edges = []
     for row in page:
         member = members.get(row.client_id)

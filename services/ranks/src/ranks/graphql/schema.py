@@ -9,18 +9,15 @@ from typing import Any
 import strawberry
 from plumbing.auth import MANAGERS, STAFF
 from plumbing.gql import (
-    RequestContext,
-    UserError,
+    SubgraphSchema,
     context_of,
     require,
     schema_extensions,
-    user_error,
 )
 from strawberry.types import Info
 
-from ranks.adapters.store import Program
-from ranks.domain import model
-from ranks.domain.words import message
+from ranks.domain import categories, model
+from ranks.graphql.manual_changes import by_category, change_by_hand, stripe_by_hand
 from ranks.graphql.reads import (
     client_rank,
     program_of,
@@ -28,6 +25,7 @@ from ranks.graphql.reads import (
     settings_of,
     store_of,
 )
+from ranks.graphql.refusals import manual_refused, refusal
 from ranks.graphql.types import (
     Client,
     ClientRankPayload,
@@ -45,54 +43,22 @@ from ranks.graphql.types import (
     RankReportFilter,
     RankTerminology,
 )
-from ranks.service_layer import holdings, programs
-
-# Which input field a refusal points at.
-FIELDS: dict[str, tuple[str, ...]] = {
-    "BAD_NAME": ("input", "name"),
-    "DUPLICATE_RANK": ("input", "name"),
-    "DUPLICATE_CATEGORY": ("input", "name"),
-    "BAD_ROLE": ("input", "notifyRoles"),
-    "BAD_POSITION": ("position",),
-    "BAD_NOTE": ("note",),
-    "UNKNOWN_CATEGORY": ("categoryId",),
-    "UNKNOWN_RANK": ("rankId",),
-    "UNKNOWN_CLIENT": ("clientId",),
-    "UNKNOWN_SKILL": ("skill",),
-    "BAD_SKILLS": ("input", "criteria", "skills"),
-    "BAD_STRIPES": ("input", "stripes"),
-    "STRIPES_HELD": ("input", "stripes"),
-}
+from ranks.service_layer import programs, rank_changes
+from ranks.service_layer.programs import current_program
 
 
-async def refusal(
-    ctx: RequestContext, exc: model.RankRefused, program: Program | None = None
-) -> list[UserError]:
-    program = program or await store_of(ctx).program()
-    language = (await settings_of(ctx)).language
-    text = message(exc.code, program.terminology, language, **exc.args_)
-    path = FIELDS.get(exc.code, ())
-    if exc.code == "BAD_CRITERION":
-        path = ("input", "criteria", str(exc.args_.get("field", "")))
-    stripe = exc.args_.get("stripe")
-    if isinstance(stripe, int) and path[:2] == ("input", "criteria"):
-        # A stripe's criteria: point at it (0-based, like the input list).
-        path = ("input", "stripes", str(stripe - 1), *path[1:])
-    return [user_error(text, exc.code, *path)]
-
-
-def criteria_of(value: PromotionCriteriaInput | None) -> model.Criteria | None:
+def criteria_of(value: PromotionCriteriaInput | None) -> categories.Criteria | None:
     if value is None:
         return None
     skills = tuple(s.strip() for s in value.skills or ())
-    return model.Criteria(value.min_visits, value.min_days_in_rank, skills)
+    return categories.Criteria(value.min_visits, value.min_days_in_rank, skills)
 
 
-def rank_changes(input: RankInput) -> programs.RankChanges:
+def rank_input_changes(input: RankInput) -> programs.RankChanges:
     return programs.RankChanges(
         name=input.name,
         criteria=criteria_of(input.criteria),
-        stripes=tuple(criteria_of(s.criteria) or model.Criteria() for s in input.stripes)
+        stripes=tuple(criteria_of(s.criteria) or categories.Criteria() for s in input.stripes)
         if input.stripes is not None
         else None,
     )
@@ -154,7 +120,9 @@ class Mutation:
     ) -> RankProgramPayload:
         ctx = require(info, *MANAGERS)
         program = await programs.set_program(
-            store_of(ctx), enabled, model.Terminology(terminology.value) if terminology else None
+            store_of(ctx).programs,
+            enabled,
+            categories.Terminology(terminology.value) if terminology else None,
         )
         return RankProgramPayload(
             program=RankProgram.of(program, (await settings_of(ctx)).language), user_errors=[]
@@ -166,8 +134,10 @@ class Mutation:
     ) -> RankCategoryPayload:
         ctx = require(info, *MANAGERS)
         try:
-            category = await programs.create_category(store_of(ctx), category_changes(input))
-        except model.RankRefused as exc:
+            category = await programs.create_category(
+                store_of(ctx).programs, category_changes(input)
+            )
+        except categories.RankRefused as exc:
             return RankCategoryPayload(category=None, user_errors=await refusal(ctx, exc))
         return RankCategoryPayload(category=RankCategory.of(category), user_errors=[])
 
@@ -178,9 +148,9 @@ class Mutation:
         ctx = require(info, *MANAGERS)
         try:
             category = await programs.update_category(
-                store_of(ctx), str(id), category_changes(input)
+                store_of(ctx).programs, str(id), category_changes(input)
             )
-        except model.RankRefused as exc:
+        except categories.RankRefused as exc:
             errors = await refusal(ctx, exc)
             if exc.code == "UNKNOWN_CATEGORY":
                 errors[0].field = ["id"]
@@ -198,12 +168,12 @@ class Mutation:
         position: int | None = None,
     ) -> RankPayload:
         ctx = require(info, *MANAGERS)
-        changes = rank_changes(input)
+        changes = rank_input_changes(input)
         try:
             category, rank = await programs.add_rank(
-                store_of(ctx), str(category_id), changes, position
+                store_of(ctx).programs, str(category_id), changes, position
             )
-        except model.RankRefused as exc:
+        except categories.RankRefused as exc:
             return RankPayload(rank=None, user_errors=await refusal(ctx, exc))
         return RankPayload(rank=Rank.of(category, rank), user_errors=[])
 
@@ -215,10 +185,12 @@ class Mutation:
         self, info: Info[Any, Any], id: strawberry.ID, input: RankInput
     ) -> RankPayload:
         ctx = require(info, *MANAGERS)
-        changes = rank_changes(input)
+        changes = rank_input_changes(input)
         try:
-            category, rank = await programs.update_rank(store_of(ctx), str(id), changes)
-        except model.RankRefused as exc:
+            category, rank = await programs.update_rank(
+                store_of(ctx).programs, store_of(ctx).roster, str(id), changes
+            )
+        except categories.RankRefused as exc:
             errors = await refusal(ctx, exc)
             if exc.code == "UNKNOWN_RANK":
                 errors[0].field = ["id"]
@@ -234,8 +206,10 @@ class Mutation:
     ) -> RankPayload:
         ctx = require(info, *MANAGERS)
         try:
-            category, rank = await programs.move(store_of(ctx), str(id), position)
-        except model.RankRefused as exc:
+            category, rank = await programs.move(
+                store_of(ctx).programs, store_of(ctx).roster, str(id), position
+            )
+        except categories.RankRefused as exc:
             errors = await refusal(ctx, exc)
             if exc.code == "UNKNOWN_RANK":
                 errors[0].field = ["id"]
@@ -249,8 +223,10 @@ class Mutation:
     async def remove_rank(self, info: Info[Any, Any], id: strawberry.ID) -> RankPayload:
         ctx = require(info, *MANAGERS)
         try:
-            category, rank = await programs.remove(store_of(ctx), str(id))
-        except model.RankRefused as exc:
+            category, rank = await programs.remove(
+                store_of(ctx).programs, store_of(ctx).roster, str(id)
+            )
+        except categories.RankRefused as exc:
             errors = await refusal(ctx, exc)
             if exc.code == "UNKNOWN_RANK":
                 errors[0].field = ["id"]
@@ -266,11 +242,11 @@ class Mutation:
         note: str | None = None,
     ) -> ClientRankPayload:
         ctx = require(info, *STAFF)
-        program = await store_of(ctx).program()
+        program = await current_program(store_of(ctx).programs)
         found = program.rank(str(rank_id))
         if found is None or all(r.id != str(rank_id) for r in found[0].ranks):
-            return await _manual_refused(ctx, model.RankRefused("UNKNOWN_RANK"), program)
-        return await _manual(
+            return await manual_refused(ctx, categories.RankRefused("UNKNOWN_RANK"), program)
+        return await change_by_hand(
             ctx, program, found[0], str(client_id), model.ChangeKind.ASSIGNMENT, str(rank_id), note
         )
 
@@ -283,7 +259,7 @@ class Mutation:
         note: str | None = None,
     ) -> ClientRankPayload:
         ctx = require(info, *STAFF)
-        return await _by_category(ctx, client_id, category_id, model.ChangeKind.PROMOTION, note)
+        return await by_category(ctx, client_id, category_id, model.ChangeKind.PROMOTION, note)
 
     @strawberry.mutation(description="R7: move a client one rank down, with a note.")
     async def demote_client(
@@ -294,7 +270,7 @@ class Mutation:
         note: str | None = None,
     ) -> ClientRankPayload:
         ctx = require(info, *STAFF)
-        return await _by_category(ctx, client_id, category_id, model.ChangeKind.DEMOTION, note)
+        return await by_category(ctx, client_id, category_id, model.ChangeKind.DEMOTION, note)
 
     @strawberry.mutation(
         description="Award the client the next stripe of the rank held, with a note. The next "
@@ -308,7 +284,9 @@ class Mutation:
         note: str | None = None,
     ) -> ClientRankPayload:
         ctx = require(info, *STAFF)
-        return await _stripe(ctx, client_id, category_id, model.ChangeKind.STRIPE_AWARDED, note)
+        return await stripe_by_hand(
+            ctx, client_id, category_id, model.ChangeKind.STRIPE_AWARDED, note
+        )
 
     @strawberry.mutation(
         description="Take back the last stripe the client holds in the rank held, with a note."
@@ -321,7 +299,9 @@ class Mutation:
         note: str | None = None,
     ) -> ClientRankPayload:
         ctx = require(info, *STAFF)
-        return await _stripe(ctx, client_id, category_id, model.ChangeKind.STRIPE_REMOVED, note)
+        return await stripe_by_hand(
+            ctx, client_id, category_id, model.ChangeKind.STRIPE_REMOVED, note
+        )
 
     @strawberry.mutation(
         description="B1: staff sign off one skill the client's next step asks for (the next "
@@ -337,22 +317,30 @@ class Mutation:
         skill: str,
     ) -> ClientRankPayload:
         ctx = require(info, *STAFF)
-        program = await store_of(ctx).program()
+        program = await current_program(store_of(ctx).programs)
         category = program.category(str(category_id))
         if category is None:
-            return await _manual_refused(ctx, model.RankRefused("UNKNOWN_CATEGORY"), program)
+            return await manual_refused(ctx, categories.RankRefused("UNKNOWN_CATEGORY"), program)
         if not program.enabled:
-            return await _manual_refused(ctx, model.RankRefused("PROGRAM_DISABLED"), program)
+            return await manual_refused(ctx, categories.RankRefused("PROGRAM_DISABLED"), program)
         now = ctx.now()
         zone = (await settings_of(ctx)).zone
         try:
-            member = await holdings.sign_off_skill(
-                store_of(ctx), program, category, str(client_id), skill, now, zone
+            member = await rank_changes.sign_off_skill(
+                store_of(ctx).members,
+                store_of(ctx).cards,
+                store_of(ctx).roster,
+                program,
+                category,
+                str(client_id),
+                skill,
+                now,
+                zone,
             )
-        except model.RankRefused as exc:
-            return await _manual_refused(ctx, exc, program)
-        except holdings.UnknownClient:
-            return await _manual_refused(ctx, model.RankRefused("UNKNOWN_CLIENT"), program)
+        except categories.RankRefused as exc:
+            return await manual_refused(ctx, exc, program)
+        except rank_changes.UnknownClient:
+            return await manual_refused(ctx, categories.RankRefused("UNKNOWN_CLIENT"), program)
         holding = member.holdings[category.id]
         last = model.last_change(member.history, category.id)
         return ClientRankPayload(
@@ -362,102 +350,7 @@ class Mutation:
         )
 
 
-async def _manual_refused(
-    ctx: RequestContext, exc: model.RankRefused, program: Program
-) -> ClientRankPayload:
-    return ClientRankPayload(
-        client_rank=None, change=None, user_errors=await refusal(ctx, exc, program)
-    )
-
-
-async def _by_category(
-    ctx: RequestContext,
-    client_id: strawberry.ID,
-    category_id: strawberry.ID,
-    kind: model.ChangeKind,
-    note: str | None,
-) -> ClientRankPayload:
-    program = await store_of(ctx).program()
-    category = program.category(str(category_id))
-    if category is None:
-        return await _manual_refused(ctx, model.RankRefused("UNKNOWN_CATEGORY"), program)
-    return await _manual(ctx, program, category, str(client_id), kind, None, note)
-
-
-async def _stripe(
-    ctx: RequestContext,
-    client_id: strawberry.ID,
-    category_id: strawberry.ID,
-    kind: model.ChangeKind,
-    note: str | None,
-) -> ClientRankPayload:
-    program = await store_of(ctx).program()
-    category = program.category(str(category_id))
-    if category is None:
-        return await _manual_refused(ctx, model.RankRefused("UNKNOWN_CATEGORY"), program)
-    if not program.enabled:
-        return await _manual_refused(ctx, model.RankRefused("PROGRAM_DISABLED"), program)
-    now = ctx.now()
-    try:
-        done = await holdings.change_stripe_by_hand(
-            store_of(ctx),
-            program,
-            category,
-            str(client_id),
-            kind,
-            actor_id=ctx.principal.subject,
-            note=note,
-            now=now,
-        )
-    except model.RankRefused as exc:
-        return await _manual_refused(ctx, exc, program)
-    except holdings.UnknownClient:
-        return await _manual_refused(ctx, model.RankRefused("UNKNOWN_CLIENT"), program)
-    zone = (await settings_of(ctx)).zone
-    return ClientRankPayload(
-        client_rank=client_rank(program, category, done.holding, now, zone),
-        change=RankChange.of(program, done.change),
-        user_errors=[],
-    )
-
-
-async def _manual(
-    ctx: RequestContext,
-    program: Program,
-    category: model.Category,
-    client_id: str,
-    kind: model.ChangeKind,
-    rank_id: str | None,
-    note: str | None,
-) -> ClientRankPayload:
-    if not program.enabled:
-        return await _manual_refused(ctx, model.RankRefused("PROGRAM_DISABLED"), program)
-    now = ctx.now()
-    try:
-        done = await holdings.change_by_hand(
-            store_of(ctx),
-            program,
-            category,
-            client_id,
-            kind,
-            rank_id=rank_id,
-            actor_id=ctx.principal.subject,
-            note=note,
-            now=now,
-        )
-    except model.RankRefused as exc:
-        return await _manual_refused(ctx, exc, program)
-    except holdings.UnknownClient:
-        return await _manual_refused(ctx, model.RankRefused("UNKNOWN_CLIENT"), program)
-    zone = (await settings_of(ctx)).zone
-    return ClientRankPayload(
-        client_rank=client_rank(program, category, done.holding, now, zone),
-        change=RankChange.of(program, done.change),
-        user_errors=[],
-    )
-
-
-schema = strawberry.federation.Schema(
+schema = SubgraphSchema(
     query=Query,
     mutation=Mutation,
     types=[Client],

@@ -8,11 +8,11 @@ from typing import Any
 
 import strawberry
 from plumbing.auth import Role
-from plumbing.gql import PageInfo, UserError
+from plumbing.gql import PageInfo, UserError, may_read_client
 from strawberry.types import Info
 
-from ranks.adapters.store import Program
-from ranks.domain import model
+from ranks.adapters.programs import Program
+from ranks.domain import categories, model
 from ranks.domain.words import labels
 
 
@@ -86,7 +86,7 @@ class PromotionCriteria:
     )
 
     @classmethod
-    def of(cls, criteria: model.Criteria) -> PromotionCriteria:
+    def of(cls, criteria: categories.Criteria) -> PromotionCriteria:
         return cls(
             min_visits=criteria.min_visits,
             min_days_in_rank=criteria.min_days_in_rank,
@@ -120,14 +120,14 @@ class RankCategory:
     service_ids: list[strawberry.ID] = strawberry.field(
         description="Only visits of these services count toward this category (empty: all visits)."
     )
-    _category: strawberry.Private[model.Category]
+    _category: strawberry.Private[categories.Category]
 
     @strawberry.field(description="The ranks in order, first (lowest) to last.")
     def ranks(self) -> list[Rank]:
         return [Rank.of(self._category, r) for r in self._category.ranks]
 
     @classmethod
-    def of(cls, c: model.Category) -> RankCategory:
+    def of(cls, c: categories.Category) -> RankCategory:
         return cls(
             id=strawberry.ID(c.id),
             name=c.name,
@@ -153,17 +153,17 @@ class Rank:
     stripes: list[Stripe] = strawberry.field(
         description="Stripes earned in order while holding this rank, before the next rank."
     )
-    _category: strawberry.Private[model.Category]
+    _category: strawberry.Private[categories.Category]
 
     @strawberry.field
     def category(self) -> RankCategory:
         return RankCategory.of(self._category)
 
     @classmethod
-    def of(cls, category: model.Category, rank: model.RankDef) -> Rank:
+    def of(cls, category: categories.Category, rank: categories.RankDef) -> Rank:
         try:
             position = category.position_of(rank.id)
-        except model.RankRefused:
+        except categories.RankRefused:
             position = 0  # a rank removed since: kept for old history entries
         return cls(
             id=strawberry.ID(rank.id),
@@ -178,11 +178,11 @@ class Rank:
         )
 
 
-def rank_of(program: Program, category: model.Category, rank_id: str, name: str) -> Rank:
+def rank_of(program: Program, category: categories.Category, rank_id: str, name: str) -> Rank:
     found = program.rank(rank_id)
     if found is not None:
         return Rank.of(found[0], found[1])
-    return Rank.of(category, model.RankDef(rank_id, name))
+    return Rank.of(category, categories.RankDef(rank_id, name))
 
 
 @strawberry.type
@@ -261,6 +261,7 @@ class Client:
 
     @classmethod
     def resolve_reference(cls, info: Info[Any, Any], id: strawberry.ID) -> Client:
+        may_read_client(info, str(id))  # a partner without `clients:read` is refused here
         return cls(id=id)
 
     @strawberry.field(description="The client's current rank in each category.")

@@ -1,7 +1,7 @@
 """Use cases on the program: on/off, terminology, categories and their ordered ranks.
 
-The program is one document per studio; each use case reads it, lets the domain change
-it, and writes it back under its version (retried when two managers edit at once).
+The program is one aggregate per studio; each use case is a change of it
+(`plumbing.storage.change`: decided again when two managers edit at once).
 """
 
 from __future__ import annotations
@@ -10,9 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from plumbing.ids import new_id
+from plumbing.storage import Decision, Loaded, Repository, Save, change
 
-from ranks.adapters.store import Conflict, Program, Store
-from ranks.domain.model import (
+from ranks.adapters.programs import PROGRAM_ID, Program
+from ranks.adapters.roster import Roster, held_ranks, held_stripes
+from ranks.domain.categories import (
     Category,
     Criteria,
     RankDef,
@@ -25,7 +27,7 @@ from ranks.domain.model import (
     valid_name,
 )
 
-ATTEMPTS = 5
+Programs = Repository[Program]
 NOTIFIABLE = {"OWNER", "ADMIN", "OPERATOR"}
 
 
@@ -48,15 +50,19 @@ class RankChanges:
     stripes: tuple[Criteria, ...] | None = None
 
 
-async def _edit(store: Store, change: Callable[[Program], object]) -> tuple[Program, object]:
-    for _ in range(ATTEMPTS):
-        program = await store.program()
-        result = change(program)
-        try:
-            return await store.save_program(program), result
-        except Conflict:
-            continue
-    raise RuntimeError("the program changed too often meanwhile")
+async def _edit(programs: Programs, edit: Callable[[Program], object]) -> tuple[Program, object]:
+    def decide(current: Loaded[Program]) -> Decision[Program, object]:
+        program = current.state or Program()
+        return Save(program, edit(program))
+
+    done = await change(programs, PROGRAM_ID, decide)
+    assert done.current.state is not None
+    return done.current.state, done.result
+
+
+async def current_program(programs: Programs) -> Program:
+    """The program as mutations and the consumer decide from (never remembered)."""
+    return (await programs.load(PROGRAM_ID)).state or Program()
 
 
 def _enabled(program: Program) -> None:
@@ -64,13 +70,15 @@ def _enabled(program: Program) -> None:
         raise RankRefused("PROGRAM_DISABLED")
 
 
-async def set_program(store: Store, enabled: bool, terminology: Terminology | None) -> Program:
+async def set_program(
+    programs: Programs, enabled: bool, terminology: Terminology | None
+) -> Program:
     def change(program: Program) -> None:
         program.enabled = enabled
         if terminology is not None:
             program.terminology = terminology
 
-    program, _ = await _edit(store, change)
+    program, _ = await _edit(programs, change)
     return program
 
 
@@ -95,7 +103,7 @@ def _apply(category: Category, changes: CategoryChanges, program: Program) -> Ca
     return category
 
 
-async def create_category(store: Store, changes: CategoryChanges) -> Category:
+async def create_category(programs: Programs, changes: CategoryChanges) -> Category:
     def change(program: Program) -> Category:
         _enabled(program)
         if changes.name is None:
@@ -104,7 +112,7 @@ async def create_category(store: Store, changes: CategoryChanges) -> Category:
         program.categories.append(category)
         return category
 
-    _, category = await _edit(store, change)
+    _, category = await _edit(programs, change)
     assert isinstance(category, Category)
     return category
 
@@ -116,20 +124,22 @@ def _category(program: Program, category_id: str) -> Category:
     return category
 
 
-async def update_category(store: Store, category_id: str, changes: CategoryChanges) -> Category:
+async def update_category(
+    programs: Programs, category_id: str, changes: CategoryChanges
+) -> Category:
     def change(program: Program) -> Category:
         _enabled(program)
         category = _apply(_category(program, category_id), changes, program)
         program.replace(category)
         return category
 
-    _, category = await _edit(store, change)
+    _, category = await _edit(programs, change)
     assert isinstance(category, Category)
     return category
 
 
 async def add_rank(
-    store: Store, category_id: str, changes: RankChanges, position: int | None
+    programs: Programs, category_id: str, changes: RankChanges, position: int | None
 ) -> tuple[Category, RankDef]:
     def change(program: Program) -> tuple[Category, RankDef]:
         _enabled(program)
@@ -143,7 +153,7 @@ async def add_rank(
         program.replace(category)
         return category, rank
 
-    _, result = await _edit(store, change)
+    _, result = await _edit(programs, change)
     assert isinstance(result, tuple)
     return result
 
@@ -155,14 +165,16 @@ def _owner_of(program: Program, rank_id: str) -> Category:
     raise RankRefused("UNKNOWN_RANK")
 
 
-async def update_rank(store: Store, rank_id: str, changes: RankChanges) -> tuple[Category, RankDef]:
+async def update_rank(
+    programs: Programs, roster: Roster, rank_id: str, changes: RankChanges
+) -> tuple[Category, RankDef]:
     """Rename, change criteria or stripes. New criteria apply from now on; nobody loses a
     rank or a stripe already earned (holders keep it whatever the new numbers say), so
     fewer stripes than a client holds is refused (STRIPES_HELD)."""
     most_held = 0
     if changes.stripes is not None:
-        program = await store.program()
-        held = await store.held_stripes(_owner_of(program, rank_id).id)
+        program = await current_program(programs)
+        held = await held_stripes(roster, _owner_of(program, rank_id).id)
         most_held = held.get(rank_id, 0)
 
     def change(program: Program) -> tuple[Category, RankDef]:
@@ -187,14 +199,16 @@ async def update_rank(store: Store, rank_id: str, changes: RankChanges) -> tuple
         program.replace(category)
         return category, rank
 
-    _, result = await _edit(store, change)
+    _, result = await _edit(programs, change)
     assert isinstance(result, tuple)
     return result
 
 
-async def move(store: Store, rank_id: str, position: int) -> tuple[Category, RankDef]:
-    program = await store.program()
-    held = await store.held_ranks(_owner_of(program, rank_id).id)
+async def move(
+    programs: Programs, roster: Roster, rank_id: str, position: int
+) -> tuple[Category, RankDef]:
+    program = await current_program(programs)
+    held = await held_ranks(roster, _owner_of(program, rank_id).id)
 
     def change(program: Program) -> tuple[Category, RankDef]:
         _enabled(program)
@@ -202,14 +216,14 @@ async def move(store: Store, rank_id: str, position: int) -> tuple[Category, Ran
         program.replace(category)
         return category, category.rank(rank_id)
 
-    _, result = await _edit(store, change)
+    _, result = await _edit(programs, change)
     assert isinstance(result, tuple)
     return result
 
 
-async def remove(store: Store, rank_id: str) -> tuple[Category, RankDef]:
-    program = await store.program()
-    held = await store.held_ranks(_owner_of(program, rank_id).id)
+async def remove(programs: Programs, roster: Roster, rank_id: str) -> tuple[Category, RankDef]:
+    program = await current_program(programs)
+    held = await held_ranks(roster, _owner_of(program, rank_id).id)
 
     def change(program: Program) -> tuple[Category, RankDef]:
         _enabled(program)
@@ -218,6 +232,6 @@ async def remove(store: Store, rank_id: str) -> tuple[Category, RankDef]:
         program.removed[rank.id] = (category.id, rank)
         return category, rank
 
-    _, result = await _edit(store, change)
+    _, result = await _edit(programs, change)
     assert isinstance(result, tuple)
     return result

@@ -10,9 +10,10 @@ by `_id`.
   ordered by `(sort_name, id)`, as one list per searched field: a page after a cursor
   starts at a bisection, each condition is one pass over its list, and `totalCount` is
   the number of cards that pass them all.
-- The conditions are those of `clients.graphql.search.client_query`, evaluated here.
+- The conditions are `clients.domain.search.Criteria`, evaluated here (on MongoDB,
+  `clients.adapters.card_search.mongo_filter` sends them to the database).
 - Card fields (names, status, branch, birthday) are replaced from the newest document
-  read. Points and ranks follow the rules of `standing.py` whatever their source (a
+  read. Points and ranks follow the rules of `service_layer/standings.py` whatever their source (a
   document or an event): the value with the newer time wins, per rank category, so the
   order in which documents and events arrive never makes a value go back. An erased
   card never comes back.
@@ -33,20 +34,9 @@ from typing import Any
 
 from plumbing.clock import as_utc
 
+from clients.domain.search import Criteria
+
 NO_RANKS: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True, slots=True)
-class Criteria:
-    """What `clients(filter)` asks for; every condition given must hold (AND)."""
-
-    words: tuple[str, ...] = ()  # folded; each is a substring of the search text
-    statuses: frozenset[str] | None = None
-    branch_id: str | None = None
-    birth_days: frozenset[str] | None = None  # "MM-DD"
-    rank_id: str | None = None
-    min_points: int | None = None
-    max_points: int | None = None
 
 
 @dataclass(eq=False, slots=True)

@@ -1,0 +1,49 @@
+"""The answer of a mutation that takes something in to be applied later: crm's
+`record*` facts (applied by its consumer), notifications' `sendClientMessage` (queued).
+
+One definition for every subgraph that answers with it: a type shared in the supergraph
+(`@shareable`) must have the same fields everywhere it is defined.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+from plumbing.gql import UserError
+
+
+@strawberry.enum(description="What became of what was sent in.")
+class IngestStatus(Enum):
+    ACCEPTED = "ACCEPTED"  # recorded; applied within seconds
+    PENDING = "PENDING"  # recorded; applied once what `waitingFor` names has arrived
+    REFUSED = "REFUSED"  # not recorded: see `userErrors`
+
+
+@strawberry.federation.type(
+    shareable=True, description="What a PENDING fact needs that has not arrived yet."
+)
+class Prerequisite:
+    code: str  # UNKNOWN_SESSION, UNKNOWN_BOOKING, UNKNOWN_WAITLIST_ENTRY, UNKNOWN_INVOICE
+    message: str
+    field: list[str] | None
+
+
+@strawberry.federation.type(shareable=True)
+class IngestPayload:
+    accepted: bool
+    event_id: strawberry.ID | None
+    user_errors: list[UserError]
+    waiting_for: list[Prerequisite] = strawberry.field(
+        default_factory=list,
+        description="What a PENDING fact waits for: it is applied as if it had come after them.",
+    )
+
+    @strawberry.field(
+        description="ACCEPTED, PENDING (accepted, waits for `waitingFor`) or REFUSED."
+    )
+    def status(self) -> IngestStatus:
+        if not self.accepted:
+            return IngestStatus.REFUSED
+        return IngestStatus.PENDING if self.waiting_for else IngestStatus.ACCEPTED

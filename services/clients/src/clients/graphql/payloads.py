@@ -1,0 +1,95 @@
+"""GraphQL payloads of the clients subgraph, and how use-case results become them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from plumbing.errors import BadInput
+from plumbing.gql import UserError, user_error
+from plumbing.mongo import Doc
+
+from clients.domain.model import Problems
+from clients.graphql.types import Client, Studio
+from clients.service_layer import cards
+
+
+@strawberry.type
+class ClientPayload:
+    client: Client | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class StudioPayload:
+    studio: Studio | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class BookingCheck:
+    allowed: bool
+    reasons: list[str] = strawberry.field(description="Why not, in the studio's language.")
+    codes: list[str] = strawberry.field(
+        description="The reasons as stable codes: ONLINE_BOOKING_BLOCKED, DISLIKED_SERVICE, "
+        "CLIENT_ARCHIVED."
+    )
+    waitlist_allowed: bool = strawberry.field(
+        description="Whether the client may still join a waitlist (a blocked client may)."
+    )
+
+
+@strawberry.type
+class ImportRowError:
+    row: int = strawberry.field(description="The file's line number (the header is row 1).")
+    message: str
+
+
+@strawberry.type
+class ImportJob:
+    id: strawberry.ID
+    status: str = strawberry.field(description="RUNNING, COMPLETED or FAILED.")
+    total: int
+    processed: int
+    created: int
+    duplicates: int
+    errors: list[ImportRowError]
+    failure: str | None = strawberry.field(
+        default=None, description="Why a FAILED import stopped (rows already imported stay)."
+    )
+
+    @classmethod
+    def from_doc(cls, doc: Doc) -> ImportJob:
+        return cls(
+            id=strawberry.ID(doc["id"]),
+            status=doc["status"],
+            total=int(doc["total"]),
+            processed=int(doc["processed"]),
+            created=int(doc["created"]),
+            duplicates=int(doc["duplicates"]),
+            errors=[ImportRowError(row=e["row"], message=e["message"]) for e in doc["errors"]],
+            failure=_public_failure(doc.get("failure")),
+        )
+
+
+def _public_failure(failure: object) -> str | None:
+    """The reason a job stopped, for staff: a plain sentence, never an exception's text."""
+    if not isinstance(failure, str) or not failure:
+        return None
+    if failure.startswith(("the import", "la importación", "l'importazione")):
+        return failure
+    return "the import stopped because of an internal error; the rows processed are kept"
+
+
+def errors(problems: Problems) -> list[Any]:
+    return [user_error(p.message, p.code, *p.path) for p in problems.items]
+
+
+def client_payload(outcome: cards.Outcome) -> ClientPayload:
+    client = Client.from_doc(outcome.client) if outcome.client and not outcome.problems else None
+    return ClientPayload(client=client, user_errors=errors(outcome.problems))
+
+
+def raise_problems(problems: Problems) -> None:
+    first = problems.items[0]
+    raise BadInput(first.message, code=first.code, field=list(first.path))

@@ -1,0 +1,98 @@
+"""What the daily job reads and writes across studios (K3/K5 totals as time passes).
+
+A `Studios` port with two implementations, chosen once at start by the database that
+answers:
+
+- `MongoStudios`: one indexed query per call (`tenant` on `profiles`, `as_of` on
+  `periods`), filtered on the server.
+- `FerretStudios`: FerretDB v1 on SQLite answers only a bare `{_id}` filter from an index;
+  a `tenant` filter reads the whole collection, every studio's (1.1 s on 50,000
+  documents, ../docs/architecture.md). So several studios are recounted in one pass over
+  the profiles, filtered here: one pass per studio made a start with a few hundred
+  studios keep the database busy for minutes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any, Protocol
+
+from plumbing.mongo import Doc, backend, detect_backend
+from plumbing.studio import StudioSettings, studio_settings
+from pymongo.asynchronous.database import AsyncDatabase
+
+from crm.adapters.store import PERIODS, PROFILES, Store, update_by_id
+
+# What the recount reads of a profile (bookings and sales can be long, and unused).
+RECOUNT_PROJECTION = {"_outbox": 0, "_events": 0, "bookings": 0, "sales": 0}
+
+
+class Studios(Protocol):
+    async def stale(self, today: str) -> list[str]:
+        """The studios whose totals were last evaluated another day than `today`."""
+
+    async def studio(self, tenant: str) -> StudioSettings: ...
+
+    def profiles(self, tenants: Sequence[str]) -> AsyncIterator[tuple[str, str, Doc]]:
+        """Every client profile of these studios: (tenant, client id, profile)."""
+
+    async def set_contributions(self, tenant: str, client_id: str, keys: list[str]) -> None: ...
+
+    async def rewrite_totals(self, tenant: str, counts: Mapping[str, int], as_of: str) -> None: ...
+
+
+class MongoStudios:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self.db = db
+
+    async def prepare(self) -> None:
+        await self.db[PROFILES].create_index([("tenant", 1)])
+        # Only the `totals` documents carry `as_of`: the daily job's query reads those.
+        await self.db[PERIODS].create_index([("as_of", 1)], sparse=True)
+
+    async def stale(self, today: str) -> list[str]:
+        docs = (
+            await self.db[PERIODS]
+            .find({"as_of": {"$exists": True, "$ne": today}}, {"tenant": 1})
+            .to_list()
+        )
+        return [str(doc["tenant"]) for doc in docs]
+
+    async def studio(self, tenant: str) -> StudioSettings:
+        return await studio_settings(self.db, tenant)
+
+    def _query(self, tenants: Sequence[str]) -> dict[str, Any]:
+        return {"tenant": {"$in": list(tenants)}}
+
+    async def profiles(self, tenants: Sequence[str]) -> AsyncIterator[tuple[str, str, Doc]]:
+        wanted = set(tenants)
+        async for profile in self.db[PROFILES].find(self._query(tenants), RECOUNT_PROJECTION):
+            tenant = str(profile.get("tenant"))
+            if tenant in wanted:
+                yield tenant, str(profile["_id"]).split(":", 1)[1], profile
+
+    async def set_contributions(self, tenant: str, client_id: str, keys: list[str]) -> None:
+        await update_by_id(Store(self.db, tenant).profiles, client_id, {"$set": {"contrib": keys}})
+
+    async def rewrite_totals(self, tenant: str, counts: Mapping[str, int], as_of: str) -> None:
+        await update_by_id(
+            Store(self.db, tenant).periods,
+            "totals",
+            {"$set": {"c": dict(counts), "as_of": as_of}},
+            upsert=True,
+        )
+
+
+class FerretStudios(MongoStudios):
+    async def prepare(self) -> None:
+        await self.db[PROFILES].create_index([("tenant", 1)])
+
+    def _query(self, tenants: Sequence[str]) -> dict[str, Any]:
+        # One studio alone keeps its own filter; several share one scan (see above).
+        return {"tenant": tenants[0]} if len(set(tenants)) == 1 else {}
+
+
+async def studios_for(db: AsyncDatabase[Doc]) -> MongoStudios:
+    """The implementation for the database that answers (`buildInfo`, asked once)."""
+    await detect_backend(db.client)
+    return FerretStudios(db) if backend.id_only_pushdown else MongoStudios(db)

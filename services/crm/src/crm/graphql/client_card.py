@@ -1,0 +1,222 @@
+"""The client card's crm part: activity (C11) and timeline (C9)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from plumbing.clock import as_utc
+from plumbing.enums import AppPlatform
+from plumbing.errors import BadInput
+from plumbing.gql import (
+    Money,
+    PageInfo,
+    context_of,
+    decode_cursor,
+    encode_cursor,
+    may_read_client,
+    page_size,
+)
+from strawberry.types import Info
+
+from crm.adapters.timelines import Key, key_of
+from crm.domain import rules
+from crm.domain.timeline import STAFF_ONLY, summarise
+from crm.graphql.context import as_time, store_of
+from crm.graphql.types import (
+    Booking,
+    Credit,
+    GiftCard,
+    Membership,
+    Sale,
+    TimelineConnection,
+    TimelineEdge,
+    TimelineEntry,
+)
+
+Doc = dict[str, Any]
+
+
+def _money(value: Any, currency: str) -> Money:
+    return Money(amount=Decimal(str(value)).quantize(Decimal("0.01")), currency=currency)
+
+
+async def _visible_timeline(
+    info: Info[Any, Any], client_id: str, count: int, before: Key | None
+) -> list[Doc]:
+    """The `count` newest entries this caller may read (one more than a page tells
+    whether there is a next page). Staff read everything; others do not read the studio's
+    own work (`STAFF_ONLY`), and pages are read on until `count` remain."""
+    timelines = store_of(info).timelines
+    if context_of(info).principal.is_staff:
+        return await timelines.newest(client_id, count, before)
+    kept: list[Doc] = []
+    while True:
+        read = await timelines.newest(client_id, count, before)
+        kept += [e for e in read if e.get("kind") not in STAFF_ONLY]
+        if len(kept) >= count or len(read) < count:
+            return kept[:count]
+        before = key_of(read[-1])
+
+
+@strawberry.type
+class ClientActivity:
+    upcoming_bookings: list[Booking]
+    unpaid_sales: list[Sale]
+    memberships: list[Membership]
+    gift_cards: list[GiftCard]
+    has_app: bool
+    app_platform: AppPlatform | None
+    past: strawberry.Private[list[Booking]]
+
+    @strawberry.field
+    def past_bookings(self, first: int | None = 20) -> list[Booking]:
+        return self.past[: page_size(first)]
+
+
+def _booking(booking_id: str, b: Doc) -> Booking:
+    return Booking(
+        id=strawberry.ID(rules.unsafe_key(booking_id)),
+        session_id=strawberry.ID(b["session_id"]),
+        service_id=strawberry.ID(b["service_id"]) if b.get("service_id") else None,
+        service_name=b.get("service_name"),
+        professional_id=strawberry.ID(b["professional_id"]) if b.get("professional_id") else None,
+        starts_at=as_time(b["starts_at"]),
+        status=b["status"],
+        from_app=bool(b.get("from_app")),
+    )
+
+
+def _activity(profile: Doc, now: datetime, today: date, currency: str) -> ClientActivity:
+    bookings = [_booking(k, v) for k, v in (profile.get("bookings") or {}).items()]
+    # Ties broken by id, not by the order the facts arrived in (any order, `ingest.py`).
+    upcoming = sorted(
+        (b for b in bookings if b.starts_at >= now and b.status == "BOOKED"),
+        key=lambda b: (b.starts_at, b.id),
+    )
+    past = sorted(
+        (b for b in bookings if b.starts_at < now),
+        key=lambda b: (b.starts_at, b.id),
+        reverse=True,
+    )
+    unpaid = [
+        Sale(
+            id=strawberry.ID(s["invoice_number"]),
+            invoice_number=s["invoice_number"],
+            total=_money(s["total"], currency),
+            paid=_money(s["paid"], currency),
+            at=as_time(s["at"]),
+        )
+        for s in sorted(
+            (profile.get("sales") or {}).values(),
+            key=lambda s: (as_time(s["at"]), s["invoice_number"]),
+        )
+        if Decimal(s["due"]) > 0 and not s.get("refunded")
+    ]
+    memberships = [
+        Membership(
+            id=strawberry.ID(m["membership_id"]),
+            plan=m["plan"],
+            branch_id=m.get("branch_id"),
+            seller_id=m.get("seller_id"),
+            status=m["status"],
+            valid_from=date.fromisoformat(str(m["valid_from"])),
+            valid_until=date.fromisoformat(str(m["valid_until"])) if m.get("valid_until") else None,
+            tolerance_days=int(m.get("tolerance_days") or 0),
+            credits=[
+                Credit(
+                    id=strawberry.ID(c["credit_id"]),
+                    kind=c["kind"],
+                    status=c["status"],
+                    expires_at=as_time(c["expires_at"]) if c.get("expires_at") else None,
+                )
+                for c in m.get("credits") or []
+            ],
+            note=m.get("note"),
+        )
+        for m in (profile.get("memberships") or {}).values()
+    ]
+    cards = [
+        GiftCard(
+            id=strawberry.ID(g["gift_card_id"]),
+            code=g["code"],
+            balance=Money(amount=Decimal(str(g["balance"])), currency=g["currency"]),
+            expires_at=as_time(g["expires_at"]) if g.get("expires_at") else None,
+        )
+        for g in (profile.get("gift_cards") or {}).values()
+    ]
+    app = profile.get("app") or {}
+    has_app = rules.app_active(app, today)
+    return ClientActivity(
+        upcoming_bookings=upcoming,
+        unpaid_sales=sorted(unpaid, key=lambda s: s.at),
+        memberships=sorted(memberships, key=lambda m: m.valid_from),
+        gift_cards=cards,
+        has_app=has_app,
+        app_platform=AppPlatform(app["platform"]) if has_app and app.get("platform") else None,
+        past=past,
+    )
+
+
+@strawberry.federation.type(keys=["id"])
+class Client:
+    id: strawberry.ID
+
+    @classmethod
+    def resolve_reference(cls, info: Info[Any, Any], id: strawberry.ID) -> Client:
+        may_read_client(info, str(id))  # a partner without `clients:read` is refused here
+        return cls(id=id)
+
+    @strawberry.field(description="Bookings, unpaid sales, memberships, gift cards and app status.")
+    async def activity(self, info: Info[Any, Any]) -> ClientActivity:
+        ctx = context_of(info)
+        visible = may_read_client(info, str(self.id))
+        profile = await store_of(info).profile(str(self.id)) if visible else None
+        studio = await store_of(info).studio()
+        now = ctx.now()
+        return _activity(profile or {}, now, studio.today(now), studio.currency)
+
+    @strawberry.field(description="Everything that happened to this client, newest first.")
+    async def timeline(
+        self, info: Info[Any, Any], first: int | None = 20, after: str | None = None
+    ) -> TimelineConnection:
+        if not may_read_client(info, str(self.id)):
+            return TimelineConnection(
+                edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None)
+            )
+        size = page_size(first)
+        before = None
+        position = decode_cursor(after)
+        if position is not None:
+            at_text, _, entry_id = position.partition("|")
+            try:
+                before = (as_utc(datetime.fromisoformat(at_text)), entry_id)
+            except ValueError:
+                raise BadInput(
+                    "the cursor is not one this API returned", code="BAD_CURSOR"
+                ) from None
+        entries = await _visible_timeline(info, str(self.id), size + 1, before)
+        language = (await store_of(info).studio()).language
+        edges = []
+        for entry in entries[:size]:
+            at = as_utc(entry["at"])
+            edges.append(
+                TimelineEdge(
+                    cursor=encode_cursor(f"{at.isoformat()}|{entry['id']}"),
+                    node=TimelineEntry(
+                        id=strawberry.ID(entry["id"]),
+                        at=at,
+                        kind=entry["kind"],
+                        summary=summarise(entry["type"], entry.get("data") or {}, language),
+                        source=entry["source"],
+                    ),
+                )
+            )
+        return TimelineConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=len(entries) > size, end_cursor=edges[-1].cursor if edges else None
+            ),
+        )

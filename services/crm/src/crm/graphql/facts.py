@@ -1,0 +1,407 @@
+"""K7: partner facts recorded through the graph (the same facts as on Kafka)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from plumbing import bounds
+from plumbing.contracts import EventData
+from plumbing.enums import AppPlatform
+from plumbing.errors import BadInput
+from plumbing.gql import (
+    require,
+    require_scope,
+    user_error,
+)
+from plumbing.intake import IngestPayload, Prerequisite
+from pydantic import ValidationError
+from strawberry.types import Info
+
+from crm.domain import rules
+from crm.events import (
+    AppLoggedOut,
+    AppSessionStarted,
+    BookingCancelled,
+    BookingMade,
+    GiftCardReported,
+    MembershipReported,
+    NotificationBounced,
+    PurchaseRecorded,
+    PurchaseRefunded,
+    SessionScheduled,
+    VisitRecorded,
+    WaitlistConverted,
+    WaitlistJoined,
+    catalog,
+)
+from crm.graphql.context import INGESTERS, store_of, user_errors
+from crm.graphql.types import (
+    MembershipInput,
+    PurchaseInput,
+)
+from crm.service_layer.ingest import Outcome, camel, record
+
+Doc = dict[str, Any]
+
+
+def _payload(outcome: Outcome) -> IngestPayload:
+    return IngestPayload(
+        accepted=outcome.accepted,
+        event_id=strawberry.ID(outcome.event_id) if outcome.event_id else None,
+        user_errors=user_errors(outcome.problems),
+        waiting_for=[
+            Prerequisite(code=p.code, message=p.message, field=list(p.field) or None)
+            for p in outcome.waiting_for
+        ],
+    )
+
+
+def _invalid(exc: ValidationError) -> IngestPayload:
+    errors = []
+    for err in exc.errors():
+        # The caller's names (toleranceDays), not the model's (tolerance_days).
+        path = [camel(p) if isinstance(p, str) else str(p) for p in err.get("loc", ())]
+        code = bounds.code_of(err) or "INVALID"
+        errors.append(user_error(f"{'.'.join(path) or 'input'}: {err['msg']}", code, *path))
+    return IngestPayload(accepted=False, event_id=None, user_errors=errors)
+
+
+async def _ingest(info: Info[Any, Any], build: Any) -> IngestPayload:
+    require(info, *INGESTERS)
+    try:
+        facts: list[EventData] = build()
+    except ValidationError as exc:
+        return _invalid(exc)
+    for fact in facts:  # a partner key may push only the kinds of fact it was given
+        require_scope(info, "ingest:" + catalog.type_of(fact).topic.split(".", 1)[1])
+    return _payload(await record(store_of(info), facts))
+
+
+def _app_fact(
+    client_id: str, kind: str, platform: AppPlatform | None, at: datetime, reason: str | None
+) -> list[EventData]:
+    fact = rules.APP_KINDS.get(kind.upper())
+    if fact == "app_session_started":
+        if platform is None:
+            raise BadInput(
+                "a SESSION_STARTED app event needs its platform", code="PLATFORM_REQUIRED"
+            )
+        return [AppSessionStarted(client_id=client_id, platform=platform.value, occurred_at=at)]
+    if fact == "app_logged_out":
+        return [AppLoggedOut(client_id=client_id, occurred_at=at)]
+    if fact == "notification_bounced":
+        why = "APP_UNINSTALLED" if kind.upper() == "APP_UNINSTALLED" else (reason or "UNKNOWN")
+        return [NotificationBounced(client_id=client_id, reason=why, occurred_at=at)]
+    known = ", ".join(rules.APP_KINDS)
+    raise BadInput(f"unknown app event kind {kind!r} (one of {known})", code="BAD_KIND")
+
+
+def _booking_facts(
+    id: str,
+    client_id: str,
+    session_id: str,
+    status: str,
+    from_app: bool,
+    balance_kind: str | None,
+    at: datetime,
+) -> list[EventData]:
+    fact = rules.BOOKING_STATUSES.get(status.upper())
+    if fact == "booking_made":
+        return [
+            BookingMade(
+                booking_id=id,
+                client_id=client_id,
+                session_id=session_id,
+                from_app=from_app,
+                balance_kind=balance_kind,
+                occurred_at=at,
+            )
+        ]
+    if fact == "booking_cancelled":
+        return [
+            BookingCancelled(
+                booking_id=id,
+                client_id=client_id,
+                session_id=session_id,
+                balance_kind=balance_kind,
+                occurred_at=at,
+            )
+        ]
+    if fact == "waitlist_joined":
+        return [
+            WaitlistJoined(entry_id=id, client_id=client_id, session_id=session_id, occurred_at=at)
+        ]
+    if fact == "waitlist_converted":
+        # The waitlist place becomes a booking with the same id.
+        return [
+            WaitlistConverted(
+                entry_id=id,
+                client_id=client_id,
+                session_id=session_id,
+                booking_id=id,
+                occurred_at=at,
+            ),
+            BookingMade(
+                booking_id=id,
+                client_id=client_id,
+                session_id=session_id,
+                from_app=from_app,
+                balance_kind=balance_kind,
+                occurred_at=at,
+            ),
+        ]
+    known = ", ".join(rules.BOOKING_STATUSES)
+    raise BadInput(f"unknown booking status {status!r} (one of {known})", code="BAD_STATUS")
+
+
+def _bad(message: str, code: str, *path: str) -> IngestPayload:
+    return IngestPayload(
+        accepted=False, event_id=None, user_errors=[user_error(message, code, *path)]
+    )
+
+
+@strawberry.type
+class FactsMutation:
+    @strawberry.mutation(description="K7: a sale (its invoice number identifies it).")
+    async def record_purchase(self, info: Info[Any, Any], input: PurchaseInput) -> IngestPayload:
+        def build() -> list[EventData]:
+            lines = [line.amount for line in input.lines]
+            payments = [p.amount for p in input.payments]
+            due = input.amount_due
+            if due is None:
+                # Amounts out of bounds are refused on their own fields, not as amountDue.
+                due = Decimal("0")
+                if not any(bounds.amount_problem(a) for a in lines + payments) and (
+                    bounds.total_problem(lines) is None
+                ):
+                    due = max(sum(lines, due) - sum(payments, due), due)
+            # Validated as one document, so a refusal names the caller's field
+            # (lines.1.amount).
+            return [
+                PurchaseRecorded.model_validate(
+                    {
+                        "invoice_number": input.invoice_number.strip(),
+                        "client_id": str(input.client_id),
+                        "branch_id": input.branch_id,
+                        "channel": input.channel.value,
+                        "occurred_at": input.occurred_at,
+                        "lines": [
+                            {
+                                "category": line.category.value,
+                                "item_id": str(line.item_id),
+                                "name": line.name,
+                                "quantity": line.quantity,
+                                "amount": line.amount,
+                            }
+                            for line in input.lines
+                        ],
+                        "payments": [
+                            {"method": p.method.value, "amount": p.amount} for p in input.payments
+                        ],
+                        "amount_due": due,
+                    }
+                )
+            ]
+
+        return await _ingest(info, build)
+
+    @strawberry.mutation(description="K7: a sale was refunded.")
+    async def refund_purchase(
+        self, info: Info[Any, Any], invoice_number: str, occurred_at: datetime
+    ) -> IngestPayload:
+        require(info, *INGESTERS)
+        require_scope(info, "ingest:sales")
+        # A refund before its sale is accepted as PENDING (UNKNOWN_INVOICE): the sale
+        # names the client when it arrives.
+        sale = await store_of(info).fact(f"sale:{invoice_number}") or {}
+        return await _ingest(
+            info,
+            lambda: [
+                PurchaseRefunded(
+                    invoice_number=invoice_number,
+                    client_id=sale.get("client_id"),
+                    occurred_at=occurred_at,
+                )
+            ],
+        )
+
+    @strawberry.mutation(description="K7: a session with its capacity (places offered).")
+    async def record_session(
+        self,
+        info: Info[Any, Any],
+        id: strawberry.ID,
+        service_id: strawberry.ID,
+        starts_at: datetime,
+        capacity: int,
+        professional_id: strawberry.ID | None = None,
+        branch_id: strawberry.ID | None = None,
+        service_name: str | None = None,
+    ) -> IngestPayload:
+        require(info, *INGESTERS)
+        require_scope(info, "ingest:bookings")
+        if not 0 <= capacity <= bounds.MAX_CAPACITY:
+            return _bad(
+                f"capacity must be between 0 and {bounds.MAX_CAPACITY}", "BAD_CAPACITY", "capacity"
+            )
+        return await _ingest(
+            info,
+            lambda: [
+                SessionScheduled(
+                    session_id=str(id),
+                    service_id=str(service_id),
+                    service_name=service_name,
+                    professional_id=professional_id,
+                    branch_id=branch_id,
+                    starts_at=starts_at,
+                    capacity=capacity,
+                )
+            ],
+        )
+
+    @strawberry.mutation(
+        description="K7: status BOOKED, CANCELLED, WAITLISTED or CONVERTED (a waitlist place "
+        "that became a booking with the same id)."
+    )
+    async def record_booking(
+        self,
+        info: Info[Any, Any],
+        id: strawberry.ID,
+        client_id: strawberry.ID,
+        session_id: strawberry.ID,
+        status: str,
+        from_app: bool,
+        occurred_at: datetime,
+        balance_kind: str | None = None,
+    ) -> IngestPayload:
+        require(info, *INGESTERS)
+        require_scope(info, "ingest:bookings")
+        if status.upper() not in rules.BOOKING_STATUSES:
+            return _bad(f"unknown booking status {status!r}", "BAD_STATUS", "status")
+        return await _ingest(
+            info,
+            lambda: _booking_facts(
+                str(id),
+                str(client_id),
+                str(session_id),
+                status,
+                from_app,
+                balance_kind,
+                occurred_at,
+            ),
+        )
+
+    @strawberry.mutation(description="K7: attendance (the same visit twice counts once).")
+    async def record_visit(
+        self,
+        info: Info[Any, Any],
+        client_id: strawberry.ID,
+        attended_at: datetime,
+        session_id: strawberry.ID | None = None,
+        service_id: strawberry.ID | None = None,
+        visit_id: strawberry.ID | None = None,
+    ) -> IngestPayload:
+        return await _ingest(
+            info,
+            lambda: [
+                VisitRecorded(
+                    visit_id=visit_id,
+                    client_id=str(client_id),
+                    session_id=session_id,
+                    service_id=service_id,
+                    attended_at=attended_at,
+                )
+            ],
+        )
+
+    @strawberry.mutation(
+        description="K6/K7: kind SESSION_STARTED (needs platform), LOGGED_OUT, "
+        "NOTIFICATION_BOUNCED (with reason) or APP_UNINSTALLED."
+    )
+    async def record_app_event(
+        self,
+        info: Info[Any, Any],
+        client_id: strawberry.ID,
+        kind: str,
+        occurred_at: datetime,
+        platform: AppPlatform | None = None,
+        reason: str | None = None,
+    ) -> IngestPayload:
+        require(info, *INGESTERS)
+        require_scope(info, "ingest:app")
+        if kind.upper() not in rules.APP_KINDS:
+            return _bad(f"unknown app event kind {kind!r}", "BAD_KIND", "kind")
+        if rules.APP_KINDS[kind.upper()] == "app_session_started" and platform is None:
+            return _bad(
+                "a SESSION_STARTED app event needs its platform", "PLATFORM_REQUIRED", "platform"
+            )
+        return await _ingest(
+            info, lambda: _app_fact(str(client_id), kind, platform, occurred_at, reason)
+        )
+
+    @strawberry.mutation(
+        description="C11/K3: a membership as the billing partner reports it (latest report wins)."
+    )
+    async def record_membership(
+        self, info: Info[Any, Any], input: MembershipInput
+    ) -> IngestPayload:
+        return await _ingest(
+            info,
+            lambda: [
+                MembershipReported.model_validate(
+                    {
+                        "membership_id": str(input.id),
+                        "client_id": str(input.client_id),
+                        "plan": input.plan,
+                        "branch_id": input.branch_id,
+                        "seller_id": input.seller_id,
+                        "status": input.status.upper(),
+                        "valid_from": input.valid_from,
+                        "valid_until": input.valid_until,
+                        "tolerance_days": input.tolerance_days,
+                        "credits": [
+                            {
+                                "credit_id": str(c.id),
+                                "kind": c.kind,
+                                "status": c.status.upper(),
+                                "expires_at": c.expires_at,
+                            }
+                            for c in input.credits
+                        ],
+                        "note": input.note,
+                        "reported_at": input.reported_at,
+                    }
+                )
+            ],
+        )
+
+    @strawberry.mutation(
+        description="C11: a gift card as the billing partner reports it (latest report wins)."
+    )
+    async def record_gift_card(
+        self,
+        info: Info[Any, Any],
+        id: strawberry.ID,
+        client_id: strawberry.ID,
+        code: str,
+        balance: Decimal,
+        currency: str,
+        reported_at: datetime,
+        expires_at: datetime | None = None,
+    ) -> IngestPayload:
+        return await _ingest(
+            info,
+            lambda: [
+                GiftCardReported(
+                    gift_card_id=str(id),
+                    client_id=str(client_id),
+                    code=code,
+                    balance=balance,
+                    currency=currency.upper(),
+                    expires_at=expires_at,
+                    reported_at=reported_at,
+                )
+            ],
+        )

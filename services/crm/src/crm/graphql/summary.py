@@ -1,0 +1,180 @@
+"""K1–K6 and B10: the studio's day (or month) at a glance."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import strawberry
+from plumbing.auth import STAFF
+from plumbing.gql import (
+    page_size,
+    require,
+)
+from strawberry.types import Info
+
+from crm.adapters.store import Store
+from crm.domain import rules
+from crm.graphql.client_card import Client
+from crm.graphql.context import store_of
+from crm.graphql.planning import Task, funnels_page, tasks_page
+from crm.graphql.types import (
+    Bucket,
+    ClientScope,
+    Demographics,
+    Funnel,
+    HeatCell,
+    OccupancyPoint,
+    Period,
+)
+from crm.service_layer.summary import SummaryView, load
+
+Doc = dict[str, Any]
+
+
+@strawberry.type
+class CountWithClients:
+    count: int
+    ids: strawberry.Private[list[str]]
+
+    @strawberry.field
+    def clients(self, first: int | None = 20) -> list[Client]:
+        return [Client(id=strawberry.ID(c)) for c in self.ids[: page_size(first)]]
+
+
+def _listed(ids: list[str]) -> CountWithClients:
+    return CountWithClients(count=len(ids), ids=ids)
+
+
+@strawberry.type
+class CrmSummary:
+    view: strawberry.Private[SummaryView]
+    store: strawberry.Private[Store]
+    branch_id: strawberry.Private[str | None] = None
+
+    @strawberry.field(
+        description="K1: places offered vs booked per hour, in the studio's time zone."
+    )
+    def occupancy(
+        self, service_id: strawberry.ID | None = None, professional_id: strawberry.ID | None = None
+    ) -> list[OccupancyPoint]:
+        return [
+            OccupancyPoint(at=at, places_offered=p.offered, places_booked=p.booked, rate=p.rate)
+            for at, p in self.view.occupancy(service_id, professional_id)
+        ]
+
+    @strawberry.field(description="B10: occupancy of the month of `date` as weekday × hour cells.")
+    def heatmap(self) -> list[HeatCell]:
+        return [
+            HeatCell(
+                weekday=c.weekday,
+                hour=c.hour,
+                places_offered=c.offered,
+                places_booked=c.booked,
+                rate=c.rate,
+            )
+            for c in rules.heatmap(self.view.month_doc.get("heat") or {})
+        ]
+
+    @strawberry.field(
+        description="B10: the same summary for the previous day (DAY) or month (MONTH)."
+    )
+    async def previous_period(self, info: Info[Any, Any]) -> CrmSummary:
+        view = self.view
+        earlier = rules.previous_period(view.day, view.period)
+        loaded = await load(self.store, earlier, view.period, self.branch_id, view.zone)
+        return CrmSummary(view=loaded, store=self.store, branch_id=self.branch_id)
+
+    @strawberry.field
+    def booked_today(self) -> CountWithClients:
+        return _listed(self.view.list_of("booked"))
+
+    @strawberry.field
+    def booked_from_app(self) -> int:
+        return self.view.count("app")
+
+    @strawberry.field
+    def on_waitlist(self) -> CountWithClients:
+        return _listed(self.view.list_of("wait"))
+
+    @strawberry.field
+    def waitlist_converted(self) -> int:
+        return self.view.count("conv")
+
+    @strawberry.field
+    def cancelled(self) -> CountWithClients:
+        return _listed(self.view.list_of("canc"))
+
+    @strawberry.field
+    def rebooked_within7_days(self) -> int:
+        return self.view.count("rebooked")
+
+    @strawberry.field
+    def with_unpaid_sale(self) -> CountWithClients:
+        return _listed(self.view.unpaid_booked())
+
+    @strawberry.field
+    def birthdays(self) -> CountWithClients:
+        return _listed(self.view.birthdays)
+
+    @strawberry.field
+    def with_active_fee(self) -> int:
+        return self.view.total("fee")
+
+    @strawberry.field
+    def with_balance(self) -> int:
+        return self.view.total("balance")
+
+    @strawberry.field
+    def with_unused_balance(self) -> int:
+        return self.view.total("unused")
+
+    @strawberry.field
+    def with_balance_no_booking(self) -> int:
+        return self.view.balance_no_booking()
+
+    @strawberry.field
+    def active_in_app(self) -> int:
+        return self.view.count("appact", self.view.period_doc)
+
+    @strawberry.field(description="K6: clients counted as having the app today.")
+    def with_app(self) -> int:
+        return self.view.total("app")
+
+    @strawberry.field
+    async def latest_funnels(self, first: int | None = 5) -> list[Funnel]:
+        return await funnels_page(self.store, page_size(first))
+
+    @strawberry.field
+    async def urgent_tasks(self, first: int | None = 5) -> list[Task]:
+        return await tasks_page(self.store, False, page_size(first))
+
+    @strawberry.field
+    def demographics(self, scope: ClientScope | None = ClientScope.ALL) -> Demographics:
+        name = (scope or ClientScope.ALL).value
+        return Demographics(
+            gender=[Bucket(key=k, count=n) for k, n in self.view.buckets(name, "g", rules.GENDERS)],
+            age_bands=[
+                Bucket(key=k, count=n) for k, n in self.view.buckets(name, "a", rules.AGE_BANDS)
+            ],
+            app_platform=[
+                Bucket(key=k, count=n) for k, n in self.view.buckets(name, "p", rules.PLATFORMS)
+            ],
+        )
+
+
+@strawberry.type
+class SummaryQuery:
+    @strawberry.field(description="K1–K5: the studio's day (or month) at a glance.")
+    async def crm_summary(
+        self,
+        info: Info[Any, Any],
+        date: date,
+        period: Period | None = Period.DAY,
+        branch_id: strawberry.ID | None = None,
+    ) -> CrmSummary:
+        require(info, *STAFF)
+        store = store_of(info)
+        studio = await store.studio()
+        view = await load(store, date, (period or Period.DAY).value, branch_id, studio.zone)
+        return CrmSummary(view=view, store=store, branch_id=branch_id)

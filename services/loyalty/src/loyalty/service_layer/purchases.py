@@ -1,0 +1,96 @@
+"""Purchases and refunds (L2, L7, L11): a purchase earns once, a refund takes back what it
+earned (or gives back what it paid), whichever arrives first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from plumbing.ids import new_id
+
+from loyalty.adapters.accounts import AccountState
+from loyalty.adapters.database import Database
+from loyalty.adapters.invoices import Invoices
+from loyalty.adapters.programs import Programs
+from loyalty.domain.earning import Line, Payment, Program, points_per_line, program_at
+from loyalty.domain.ledger import Entry
+from loyalty.service_layer.account_changes import Decide, change_one
+from loyalty.service_layer.automations import referral
+
+
+@dataclass(frozen=True)
+class Purchase:
+    invoice: str
+    client_id: str
+    branch_id: str | None
+    occurred_at: datetime
+    recorded_at: datetime
+    lines: list[Line]
+    payments: list[Payment]
+
+
+def earning(program: Program, p: Purchase) -> Decide:
+    """L2: the purchase's points, by the program given (the one in force when the sale was
+    recorded); once per invoice (its earn key is in the account)."""
+    per_line = points_per_line(program, p.lines, p.payments)
+    names = [line.name for line, n in zip(p.lines, per_line, strict=True) if n > 0]
+
+    def decide(loaded: AccountState) -> list[Entry]:
+        return loaded.account.earn(
+            entry_id=new_id(),
+            invoice=p.invoice,
+            points=sum(per_line),
+            point_value=program.point_value,
+            at=p.occurred_at,
+            expires_at=p.occurred_at + timedelta(days=program.expiry_days),
+            branch_id=p.branch_id,
+            source_name=", ".join(names) or None,
+        )
+
+    return decide
+
+
+def refunding(program: Program, invoice: str, at: datetime) -> Decide:
+    """L11: a refund takes back what the invoice earned and gives back what it paid."""
+
+    def decide(loaded: AccountState) -> list[Entry]:
+        return loaded.account.refund(
+            invoice=invoice, point_value=program.point_value, at=at, new_id=new_id
+        )
+
+    return decide
+
+
+async def purchase_recorded(db: Database, tenant: str, p: Purchase) -> list[Entry]:
+    _, versions = await Programs(db, tenant).versions()
+    # The program as it stood when the sale was recorded: later changes never apply back.
+    program = program_at(versions, p.recorded_at)
+    invoice = await Invoices(db, tenant).owned_by(p.invoice, p.client_id)
+    entries: list[Entry] = []
+    if invoice.get("refunded"):
+        # The refund came first (it named no client): apply it now, so that the purchase,
+        # seeing it, earns nothing.
+        entries += await refund_for(db, tenant, p.client_id, p.invoice, p.occurred_at)
+    outcome = await change_one(db, tenant, p.client_id, earning(program, p))
+    entries += outcome.entries
+    referrer = outcome.loaded.profile.get("referred_by")
+    if outcome.loaded.account.first_invoice == p.invoice and referrer:
+        await referral(db, tenant, referrer, p.client_id, p.occurred_at)
+    return entries
+
+
+async def refund_for(
+    db: Database, tenant: str, client_id: str, invoice: str, at: datetime
+) -> list[Entry]:
+    program = await Programs(db, tenant).current()
+    return (await change_one(db, tenant, client_id, refunding(program, invoice, at))).entries
+
+
+async def purchase_refunded(
+    db: Database, tenant: str, invoice: str, client_id: str | None, at: datetime
+) -> list[Entry]:
+    doc = await Invoices(db, tenant).refunded(invoice)
+    owner = client_id or doc.get("client_id")
+    if not owner:
+        return []  # the purchase has not arrived yet: it will see the refund flag
+    return await refund_for(db, tenant, str(owner), invoice, at)

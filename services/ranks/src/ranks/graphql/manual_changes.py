@@ -1,0 +1,105 @@
+"""Staff's changes to one client by hand (R7, stripes): the mutations' shared path."""
+
+from __future__ import annotations
+
+import strawberry
+from plumbing.gql import RequestContext
+
+from ranks.adapters.programs import Program
+from ranks.domain import categories, model
+from ranks.graphql.reads import client_rank, settings_of, store_of
+from ranks.graphql.refusals import manual_refused
+from ranks.graphql.types import ClientRankPayload, RankChange
+from ranks.service_layer import rank_changes
+from ranks.service_layer.programs import current_program
+
+
+async def by_category(
+    ctx: RequestContext,
+    client_id: strawberry.ID,
+    category_id: strawberry.ID,
+    kind: model.ChangeKind,
+    note: str | None,
+) -> ClientRankPayload:
+    program = await current_program(store_of(ctx).programs)
+    category = program.category(str(category_id))
+    if category is None:
+        return await manual_refused(ctx, categories.RankRefused("UNKNOWN_CATEGORY"), program)
+    return await change_by_hand(ctx, program, category, str(client_id), kind, None, note)
+
+
+async def stripe_by_hand(
+    ctx: RequestContext,
+    client_id: strawberry.ID,
+    category_id: strawberry.ID,
+    kind: model.ChangeKind,
+    note: str | None,
+) -> ClientRankPayload:
+    program = await current_program(store_of(ctx).programs)
+    category = program.category(str(category_id))
+    if category is None:
+        return await manual_refused(ctx, categories.RankRefused("UNKNOWN_CATEGORY"), program)
+    if not program.enabled:
+        return await manual_refused(ctx, categories.RankRefused("PROGRAM_DISABLED"), program)
+    now = ctx.now()
+    try:
+        done = await rank_changes.change_stripe_by_hand(
+            store_of(ctx).members,
+            store_of(ctx).cards,
+            store_of(ctx).roster,
+            program,
+            category,
+            str(client_id),
+            kind,
+            actor_id=ctx.principal.subject,
+            note=note,
+            now=now,
+        )
+    except categories.RankRefused as exc:
+        return await manual_refused(ctx, exc, program)
+    except rank_changes.UnknownClient:
+        return await manual_refused(ctx, categories.RankRefused("UNKNOWN_CLIENT"), program)
+    zone = (await settings_of(ctx)).zone
+    return ClientRankPayload(
+        client_rank=client_rank(program, category, done.holding, now, zone),
+        change=RankChange.of(program, done.change),
+        user_errors=[],
+    )
+
+
+async def change_by_hand(
+    ctx: RequestContext,
+    program: Program,
+    category: categories.Category,
+    client_id: str,
+    kind: model.ChangeKind,
+    rank_id: str | None,
+    note: str | None,
+) -> ClientRankPayload:
+    if not program.enabled:
+        return await manual_refused(ctx, categories.RankRefused("PROGRAM_DISABLED"), program)
+    now = ctx.now()
+    try:
+        done = await rank_changes.change_by_hand(
+            store_of(ctx).members,
+            store_of(ctx).cards,
+            store_of(ctx).roster,
+            program,
+            category,
+            client_id,
+            kind,
+            rank_id=rank_id,
+            actor_id=ctx.principal.subject,
+            note=note,
+            now=now,
+        )
+    except categories.RankRefused as exc:
+        return await manual_refused(ctx, exc, program)
+    except rank_changes.UnknownClient:
+        return await manual_refused(ctx, categories.RankRefused("UNKNOWN_CLIENT"), program)
+    zone = (await settings_of(ctx)).zone
+    return ClientRankPayload(
+        client_rank=client_rank(program, category, done.holding, now, zone),
+        change=RankChange.of(program, done.change),
+        user_errors=[],
+    )
