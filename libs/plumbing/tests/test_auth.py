@@ -110,6 +110,18 @@ def test_production_refuses_the_development_secret() -> None:
         ServiceSettings(environment=Environment.PRODUCTION)
     with pytest.raises(ValueError, match="32 characters"):
         ServiceSettings(environment=Environment.PRODUCTION, jwt_secret="short")
-    assert (
-        ServiceSettings(environment=Environment.PRODUCTION, jwt_secret=SECRET).jwt_secret == SECRET
-    )
+    kafka = {
+        "kafka_security_protocol": "SASL_SSL",
+        "kafka_username": "clients",
+        "kafka_password": "a-password",
+    }
+    with pytest.raises(ValueError, match="PLAINTEXT is refused"):
+        ServiceSettings(environment=Environment.PRODUCTION, jwt_secret=SECRET)
+    with pytest.raises(ValueError, match="KAFKA_USERNAME and KAFKA_PASSWORD"):
+        ServiceSettings(
+            environment=Environment.PRODUCTION,
+            jwt_secret=SECRET,
+            kafka_security_protocol="SASL_PLAINTEXT",
+        )
+    settings = ServiceSettings(environment=Environment.PRODUCTION, jwt_secret=SECRET, **kafka)  # type: ignore[arg-type]
+    assert settings.jwt_secret == SECRET
