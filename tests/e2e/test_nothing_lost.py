@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import os
 import re
 import subprocess
 
@@ -103,12 +102,6 @@ async def tenant_events(tenant: str) -> list[Envelope]:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    os.environ.get("CI") == "true",
-    reason="known defect: on a Kafka formatted in the same run, after the partner and "
-    "abuse tests, a broker restart refuses every SCRAM login (operator included); passes on "
-    "a long-running stack; to be fixed before anything else (see the issue notes)",
-)
 @pytest.mark.parametrize("how", ["stop", "kill"])
 async def test_kafka_outage_loses_nothing_and_replays_change_nothing(
     owner: Graph, how: str
