@@ -15,16 +15,16 @@ nothing a partner sends can make a client list unanswerable.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from loyalty.testing import GRANT, account, balance_becomes, configure, publish, purchase
 from plumbing import topics
-from plumbing.testing import KAFKA_BOOTSTRAP, Graph, eventually, kafka_options
+from plumbing.testing import Graph, eventually
+
+from ..journeys import DlqTap
 
 WAIT = 60.0
 # The richest program there is: 100 % back at 0.0001 a point (10,000 points a unit).
@@ -83,34 +83,6 @@ RANK_REPORT = """
 query($c: ID!, $since: DateTime!) {
   rankReport(categoryId: $c, filter: {autoPromotedSince: $since}) { totalCount }
 }"""
-
-
-class DlqTap:
-    """What `<topic>.dlq` received after the tap opened."""
-
-    def __init__(self, topic: str) -> None:
-        self.topic = topics.dlq(topic)
-        self.consumer = AIOKafkaConsumer(
-            **kafka_options(), bootstrap_servers=KAFKA_BOOTSTRAP, enable_auto_commit=False
-        )
-        self.seen: list[dict[str, Any]] = []
-
-    async def open(self) -> None:
-        await self.consumer.start()
-        cluster = await self.consumer._client.fetch_all_metadata()
-        partitions = [
-            TopicPartition(self.topic, p) for p in cluster.partitions_for_topic(self.topic) or ()
-        ] or [TopicPartition(self.topic, 0)]
-        self.consumer.assign(partitions)
-        await self.consumer.seek_to_end(*partitions)
-        for tp in partitions:
-            await self.consumer.position(tp)
-
-    async def parked(self, tenant: str) -> list[dict[str, Any]]:
-        batch = await self.consumer.getmany(timeout_ms=200)
-        for records in batch.values():
-            self.seen.extend(json.loads(r.value or b"{}") for r in records)
-        return [p for p in self.seen if p.get("tenant") == tenant]
 
 
 @pytest.fixture

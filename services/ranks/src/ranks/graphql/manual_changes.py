@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from datetime import datetime
+
 import strawberry
 from plumbing.gql import RequestContext
 
@@ -42,11 +45,16 @@ async def stripe_by_hand(
     if not program.enabled:
         return await manual_refused(ctx, categories.RankRefused("PROGRAM_DISABLED"), program)
     now = ctx.now()
-    try:
-        done = await rank_changes.change_stripe_by_hand(
-            store_of(ctx).members,
-            store_of(ctx).cards,
-            store_of(ctx).roster,
+    store = store_of(ctx)
+    return await _applied(
+        ctx,
+        program,
+        category,
+        now,
+        rank_changes.change_stripe_by_hand(
+            store.members,
+            store.cards,
+            store.roster,
             program,
             category,
             str(client_id),
@@ -54,16 +62,7 @@ async def stripe_by_hand(
             actor_id=ctx.principal.subject,
             note=note,
             now=now,
-        )
-    except categories.RankRefused as exc:
-        return await manual_refused(ctx, exc, program)
-    except rank_changes.UnknownClient:
-        return await manual_refused(ctx, categories.RankRefused("UNKNOWN_CLIENT"), program)
-    zone = (await settings_of(ctx)).zone
-    return ClientRankPayload(
-        client_rank=client_rank(program, category, done.holding, now, zone),
-        change=RankChange.of(program, done.change),
-        user_errors=[],
+        ),
     )
 
 
@@ -79,11 +78,16 @@ async def change_by_hand(
     if not program.enabled:
         return await manual_refused(ctx, categories.RankRefused("PROGRAM_DISABLED"), program)
     now = ctx.now()
-    try:
-        done = await rank_changes.change_by_hand(
-            store_of(ctx).members,
-            store_of(ctx).cards,
-            store_of(ctx).roster,
+    store = store_of(ctx)
+    return await _applied(
+        ctx,
+        program,
+        category,
+        now,
+        rank_changes.change_by_hand(
+            store.members,
+            store.cards,
+            store.roster,
             program,
             category,
             client_id,
@@ -92,7 +96,20 @@ async def change_by_hand(
             actor_id=ctx.principal.subject,
             note=note,
             now=now,
-        )
+        ),
+    )
+
+
+async def _applied(
+    ctx: RequestContext,
+    program: Program,
+    category: categories.Category,
+    now: datetime,
+    change: Awaitable[rank_changes.ManualResult],
+) -> ClientRankPayload:
+    """The payload of a change by hand, or its refusal."""
+    try:
+        done = await change
     except categories.RankRefused as exc:
         return await manual_refused(ctx, exc, program)
     except rank_changes.UnknownClient:
