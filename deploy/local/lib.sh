@@ -342,6 +342,16 @@ service_port() {
 	die "unknown context '$1' (expected one of: ${CONTEXTS[*]})"
 }
 
+# replica_port CTX api|consumer N: the port of an extra process (`services.sh replicas`):
+# 4211..4214 for clients' extra APIs, 4215..4218 for its extra consumers, 4221.. for ranks…
+# (plumbing.testing.replica_url knows the same numbers).
+replica_port() {
+	local base slot=$3
+	base=$(service_port "$1")
+	[[ $2 == consumer ]] && slot=$((4 + $3))
+	echo $((4210 + (base - 4101) * 10 + slot))
+}
+
 # export_stack_env: what every service process, the gateway and studioctl read.
 export_stack_env() {
 	JWT_SECRET=$(jwt_secret)

@@ -2,8 +2,16 @@
 # The five Python services of the local stack, one process each running API, consumer
 # and outbox relay together (`<ctx>-service all`).
 #   services.sh start|stop|kill|status|restart [ctx...]
+#   services.sh replicas CTX APIS CONSUMERS
 # Without a ctx list the command applies to all of: clients ranks loyalty crm notifications
 # (ports 4101..4105 in that order).
+#
+# `replicas` runs more processes of one service beside its main one, as deploy/k8s runs
+# its Deployments: APIS processes `<ctx>-service api` and CONSUMERS processes
+# `<ctx>-service consumer` (0-4 each; 0 stops them), named `<ctx>-api-<n>` and
+# `<ctx>-consumer-<n>`. They share the service's database, Kafka user and consumer group;
+# the gateway keeps calling the main process, the extra APIs answer at their own ports
+# (`replica_port`, printed). `stop` and `kill` stop them too.
 # shellcheck source=deploy/local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -14,7 +22,7 @@ if (($#)); then
 else
 	ctxs=("${CONTEXTS[@]}")
 fi
-for c in "${ctxs[@]}"; do service_port "$c" >/dev/null; done
+[[ $cmd == replicas ]] || for c in "${ctxs[@]}"; do service_port "$c" >/dev/null; done
 
 start_one() {
 	local ctx=$1 port changed bin=$VENV/bin/$1-service
@@ -43,6 +51,59 @@ start_one() {
 
 ready_one() { http_ok "http://127.0.0.1:$(service_port "$1")/readyz"; }
 
+# The extra processes of CTX that are running, by name.
+extras_of() {
+	local f name
+	for f in "$PIDS/$1"-api-*.pid "$PIDS/$1"-consumer-*.pid; do
+		[[ -e $f ]] || continue
+		name=$(basename "$f" .pid)
+		[[ -n $(pid_of "$name") ]] && printf '%s\n' "$name"
+	done
+	return 0
+}
+
+start_extra() {
+	local ctx=$1 role=$2 n=$3 name=$1-$2-$3 port
+	port=$(replica_port "$ctx" "$role" "$n")
+	[[ -n $(pid_of "$name") ]] && return 0
+	port_open "$port" && die "port $port ($name) is taken by a process these scripts did not start"
+	SERVICE_NAME=$ctx MONGO_DB=$ctx HTTP_HOST=127.0.0.1 HTTP_PORT=$port \
+		KAFKA_USERNAME=$ctx KAFKA_PASSWORD=$(kafka_password "$ctx") \
+		spawn "$name" "$VENV/bin/$ctx-service" "$role"
+	say "$name starting (pid $(pid_of "$name"), http://127.0.0.1:$port)"
+}
+
+# replicas CTX APIS CONSUMERS: exactly that many extra processes, each ready on return.
+replicas() {
+	local ctx=$1 apis=$2 consumers=$3 role want n name pids=()
+	service_port "$ctx" >/dev/null
+	[[ $apis =~ ^[0-4]$ && $consumers =~ ^[0-4]$ ]] || die "replicas: APIS and CONSUMERS are 0-4"
+	[[ -n $(pid_of "$ctx") ]] || die "$ctx is not running: start the stack first"
+	export_stack_env
+	for role in api consumer; do
+		want=$apis
+		[[ $role == consumer ]] && want=$consumers
+		for n in 1 2 3 4; do
+			name=$ctx-$role-$n
+			if ((n <= want)); then
+				start_extra "$ctx" "$role" "$n"
+			elif [[ -n $(pid_of "$name") ]]; then
+				stop_proc "$name" 20 &
+				pids+=($!)
+			fi
+		done
+	done
+	for n in "${pids[@]}"; do wait "$n"; done
+	for role in api consumer; do
+		want=$apis
+		[[ $role == consumer ]] && want=$consumers
+		for ((n = 1; n <= want; n++)); do
+			wait_until "$ctx-$role-$n" "${SERVICE_READY_TIMEOUT:-60}" \
+				http_ok "http://127.0.0.1:$(replica_port "$ctx" "$role" "$n")/readyz"
+		done
+	done
+}
+
 wait_all() {
 	local c
 	for c in "${ctxs[@]}"; do
@@ -51,7 +112,10 @@ wait_all() {
 }
 
 status_one() {
-	local ctx=$1 pid port
+	local ctx=$1 pid port name
+	for name in $(extras_of "$ctx"); do
+		printf '%-14s running   pid %s  (an extra process of %s)\n' "$name" "$(pid_of "$name")" "$ctx"
+	done
 	pid=$(pid_of "$ctx")
 	port=$(service_port "$ctx")
 	if [[ -n $pid ]] && ready_one "$ctx"; then
@@ -75,7 +139,7 @@ start_all() {
 stop_all() {
 	local c pids=()
 	# In parallel: each one may take a few seconds to drain its consumer.
-	for c in "${ctxs[@]}"; do
+	for c in "${ctxs[@]}" $(for c in "${ctxs[@]}"; do extras_of "$c"; done); do
 		stop_proc "$c" 20 &
 		pids+=($!)
 	done
@@ -85,7 +149,11 @@ stop_all() {
 case $cmd in
 start) start_all ;;
 stop) stop_all ;;
-kill) for c in "${ctxs[@]}"; do kill_proc "$c"; done ;;
+kill) for c in "${ctxs[@]}" $(for c in "${ctxs[@]}"; do extras_of "$c"; done); do kill_proc "$c"; done ;;
+replicas)
+	((${#ctxs[@]} == 3)) || die "usage: $0 replicas CTX APIS CONSUMERS"
+	replicas "${ctxs[@]}"
+	;;
 restart)
 	stop_all
 	start_all
@@ -97,6 +165,7 @@ status)
 	;;
 *)
 	echo "usage: $0 start|stop|kill|status|restart [${CONTEXTS[*]}]" >&2
+	echo "       $0 replicas CTX APIS CONSUMERS" >&2
 	exit 2
 	;;
 esac

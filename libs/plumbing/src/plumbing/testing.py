@@ -95,6 +95,13 @@ def subgraph_url(context: str) -> str:
     return f"http://127.0.0.1:{SERVICE_PORTS[context]}/graphql"
 
 
+def replica_url(context: str, role: str, n: int, path: str = "/graphql") -> str:
+    """An extra process of a service (`deploy/local/services.sh replicas`, whose
+    `replica_port` gives the same numbers): role `api` or `consumer`, n from 1 to 4."""
+    slot = n if role == "api" else 4 + n
+    return f"http://127.0.0.1:{4210 + (SERVICE_PORTS[context] - 4101) * 10 + slot}{path}"
+
+
 def gateway_signing_secret() -> str:
     """The secret the gateway signs subgraph requests with (the local stack's, or the
     development placeholder the services fall back to without one)."""

@@ -78,16 +78,16 @@ mutation($input: PointsAutomationInput!) {
 }"""
 
 
-async def publish(tenant: str, type_: str, topic: str, subject: str, data: dict[str, Any]) -> str:
-    """Publish one fact as a partner would (plumbing envelope, key tenant:subject)."""
-    if "p" not in _publisher:
-        _publisher["p"] = KafkaPublisher(
-            KAFKA_BOOTSTRAP, options=kafka_options(), client_id="loyalty-tests"
-        )
+async def publish(
+    tenant: str, type_: str, topic: str, subject: str, data: dict[str, Any], *, copies: int = 1
+) -> str:
+    """Publish one fact as a partner would (plumbing envelope, key tenant:subject);
+    `copies` sends the same event (same id) that many times, as a partner retrying."""
     envelope = Envelope(
         type=type_, source="tests/partner", tenant=tenant, subject=subject, data=data
     )
-    await _publisher["p"].publish(topic, envelope.key.encode(), envelope.to_bytes())
+    for _ in range(copies):
+        await publish_envelope(topic, envelope)
     return envelope.id
 
 
@@ -120,6 +120,7 @@ async def purchase(
     branch_id: str | None = None,
     channel: str = "IN_STUDIO",
     occurred_at: datetime | None = None,
+    copies: int = 1,
 ) -> str:
     """`lines`: (category, item id, amount) or full dicts; `payments`: (method, amount)."""
     line_docs = [
@@ -149,6 +150,7 @@ async def purchase(
             "payments": [{"method": m, "amount": a} for m, a in payments],
             "amount_due": "0",
         },
+        copies=copies,
     )
 
 
