@@ -315,7 +315,9 @@ type FetchHook = {
   executionRequest?: unknown;
 };
 
-// The fetch API the subgraph executor builds its multipart bodies with.
+// The server's fetch API (Response, fetch): what the subgraph executor builds its multipart
+// bodies with, and what answers made here must be built with, so that the server can
+// compress them (Node's own Response streams cannot be piped through its compressor).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 let fetchAPI: any = globalThis;
 
@@ -376,9 +378,12 @@ const clientsRoutes = {
         const value = upstream.headers.get(name);
         if (value) returned[name] = value;
       }
-      endResponse(new Response(upstream.body, { status: upstream.status, headers: returned }));
+      // Built with the server's Response, whose body the server can compress.
+      endResponse(new fetchAPI.Response(upstream.body, { status: upstream.status, headers: returned }));
     } catch {
-      endResponse(Response.json({ error: 'the clients service cannot be reached; try again' }, { status: 503 }));
+      endResponse(
+        fetchAPI.Response.json({ error: 'the clients service cannot be reached; try again' }, { status: 503 }),
+      );
     }
   },
 };
@@ -557,6 +562,87 @@ const costLimit = {
   },
 };
 
+// --- Trusted documents -----------------------------------------------------------------
+// The console's and the app's operations (web/graph/src/operations) are listed by hash in
+// web/graph/src/generated/persisted-documents.json (GATEWAY_TRUSTED_DOCUMENTS to read
+// another manifest). A client may send `documentId` (that key) or Apollo's
+// `extensions.persistedQuery.sha256Hash` (the key's hex part) instead of the document.
+// An unknown hash is answered PERSISTED_QUERY_NOT_FOUND, the answer persisted-query links
+// expect before they send the whole document again. Whole documents stay allowed (partners
+// write their own) unless GATEWAY_TRUSTED_DOCUMENTS_ONLY=true.
+const trustedDocumentsPath = env.GATEWAY_TRUSTED_DOCUMENTS
+  ? resolve(env.GATEWAY_TRUSTED_DOCUMENTS)
+  : fileURLToPath(new URL('../web/graph/src/generated/persisted-documents.json', import.meta.url));
+const trustedOnly = (env.GATEWAY_TRUSTED_DOCUMENTS_ONLY || 'false').toLowerCase() === 'true';
+
+function trustedDocuments(): Map<string, string> {
+  const documents = new Map<string, string>();
+  if (!existsSync(trustedDocumentsPath)) {
+    if (env.GATEWAY_TRUSTED_DOCUMENTS || trustedOnly) {
+      throw new Error(`no trusted documents at ${trustedDocumentsPath}`);
+    }
+    return documents;
+  }
+  const manifest = JSON.parse(readFileSync(trustedDocumentsPath, 'utf8')) as Record<string, string>;
+  for (const [key, document] of Object.entries(manifest)) {
+    documents.set(key, document);
+    documents.set(key.replace(/^sha256:/, ''), document);
+  }
+  return documents;
+}
+
+const documentsByHash = trustedDocuments();
+
+type PersistedParams = { extensions?: { persistedQuery?: { sha256Hash?: unknown } } } & Record<string, unknown>;
+
+const persistedDocuments = {
+  getPersistedOperation: (key: string) => documentsByHash.get(key) ?? null,
+  extractPersistedOperationId: (params: PersistedParams) => {
+    const id = params.documentId ?? params.extensions?.persistedQuery?.sha256Hash;
+    return typeof id === 'string' ? id : null;
+  },
+  allowArbitraryDocuments: !trustedOnly,
+  customErrors: {
+    notFound: {
+      message: 'PersistedQueryNotFound',
+      extensions: { code: 'PERSISTED_QUERY_NOT_FOUND', http: { status: 200 } },
+    },
+    persistedQueryOnly: {
+      message: 'Only trusted documents are accepted here: send a documentId.',
+      extensions: { code: 'PERSISTED_QUERY_ONLY', http: { status: 400 } },
+    },
+    keyNotFound: {
+      message: 'Send a query or a documentId.',
+      extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+    },
+  },
+};
+
+// --- Batches ---------------------------------------------------------------------------
+// A batch (a JSON array of operations) longer than GATEWAY_BATCH_LIMIT gets one answer per
+// operation, each the error BATCH_TOO_LARGE, with HTTP 413: a batching client matches
+// answers to operations by position, so a single error object would read as a mismatch.
+const batchLimitAnswer = {
+  async onRequest({ request, endResponse }: RouteHook): Promise<void> {
+    if (batchLimit <= 0 || request.method !== 'POST') return;
+    if (!(request.headers.get('content-type') || '').includes('json')) return;
+    const text = await request.clone().text();
+    if (!text.trimStart().startsWith('[')) return;
+    let operations: unknown;
+    try {
+      operations = JSON.parse(text);
+    } catch {
+      return; // the server's own parser answers a malformed body
+    }
+    if (!Array.isArray(operations) || operations.length <= batchLimit) return;
+    const error = {
+      message: `A batch may hold at most ${batchLimit} operations; this one holds ${operations.length}.`,
+      extensions: { code: 'BATCH_TOO_LARGE', limit: batchLimit },
+    };
+    endResponse(fetchAPI.Response.json(operations.map(() => ({ errors: [error] })), { status: 413 }));
+  },
+};
+
 // --- CORS ------------------------------------------------------------------------------
 // Browsers may call the gateway only from the origins listed in GATEWAY_CORS_ORIGINS
 // (comma-separated; outside production the local console's by default). Any other origin
@@ -613,6 +699,20 @@ const callerErrorCodes = {
   },
 };
 
+// What GraphiQL opens with: where the token goes, before the first "Unauthenticated".
+const GRAPHIQL_HINT = `# Every operation needs a token: put it in the Headers tab below as
+#   { "Authorization": "Bearer <token>" }
+# \`make up\` prints one for the demo studio; \`uv run studioctl token --help\` makes others.
+{
+  studio {
+    name
+  }
+}
+`;
+
+const GRAPHIQL_HEADERS = JSON.stringify({ Authorization: 'Bearer <token>' }, null, 2);
+type GraphiQLPage = Exclude<Parameters<typeof defineConfig>[0]['graphiql'], boolean | undefined>;
+
 export const gatewayConfig = defineConfig({
   supergraph: () => readFileSync(supergraphPath, 'utf8'),
   // Milliseconds; the CLI refuses less than 10 s.
@@ -650,6 +750,11 @@ export const gatewayConfig = defineConfig({
   // GraphQL multipart request spec, for Upload arguments (client documents, imports).
   multipart: true,
 
+  // gzip or deflate answers for a caller that accepts them (a 35 KB list is about 4.5 KB).
+  contentEncoding: true,
+
+  persistedDocuments,
+
   cors,
 
   // Unexpected errors (a bug in a gateway plugin, a subgraph that cannot be reached) reach
@@ -662,7 +767,35 @@ export const gatewayConfig = defineConfig({
   batching: batchLimit > 0 ? { limit: batchLimit } : false,
 
   disableIntrospection: production ? {} : undefined,
-  graphiql: !production,
+  graphiql: production
+    ? false
+    : ({
+        title: 'Studio graph',
+        defaultQuery: GRAPHIQL_HINT,
+        headers: GRAPHIQL_HEADERS,
+        // Hive Laboratory, the page the gateway serves, opens saved collections rather
+        // than a default query: the hint is the first operation of the first one.
+        defaultCollections: [
+          {
+            id: 'start-here',
+            name: 'Start here',
+            description: 'Where the token goes',
+            createdAt: '2026-01-01T00:00:00.000Z',
+            operations: [
+              {
+                id: 'studio',
+                name: 'Studio (with a token)',
+                description: 'Put a token in the Headers tab, then run',
+                createdAt: '2026-01-01T00:00:00.000Z',
+                query: GRAPHIQL_HINT,
+                variables: '{}',
+                headers: GRAPHIQL_HEADERS,
+                extensions: '{}',
+              },
+            ],
+          },
+        ],
+      } as GraphiQLPage),
   landingPage: !production,
 
   prometheus: {
@@ -683,6 +816,7 @@ export const gatewayConfig = defineConfig({
       : false,
 
   plugins: () => [
+    batchLimitAnswer,
     clientsRoutes,
     subgraphSignature,
     varyByOrigin,

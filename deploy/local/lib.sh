@@ -231,16 +231,23 @@ ensure_venv() {
 	(cd "$ROOT" && logged install-uv uv sync "${flags[@]}") || die "uv sync failed"
 }
 
-# ensure_gateway_modules: npm ci when node_modules is missing or older than the lockfile.
-ensure_gateway_modules() {
-	local gw=$ROOT/gateway
-	[[ -f $gw/package-lock.json ]] || die "gateway/package-lock.json is missing"
-	if [[ -f $gw/node_modules/.package-lock.json && ! $gw/package-lock.json -nt $gw/node_modules/.package-lock.json ]]; then
+# ensure_gateway_modules: the gateway's npm packages.
+ensure_gateway_modules() { ensure_npm_modules gateway; }
+
+# ensure_web_modules: the same for web/ (the typed client of the graph, and its checks).
+ensure_web_modules() { ensure_npm_modules web; }
+
+# ensure_npm_modules DIR: npm ci in DIR when its node_modules is missing or older than its
+# lockfile.
+ensure_npm_modules() {
+	local dir=$ROOT/$1
+	[[ -f $dir/package-lock.json ]] || die "$1/package-lock.json is missing"
+	if [[ -f $dir/node_modules/.package-lock.json && ! $dir/package-lock.json -nt $dir/node_modules/.package-lock.json ]]; then
 		return 0
 	fi
 	command -v npm >/dev/null || die "npm not found (Node 20 is required)"
-	say "installing gateway packages (npm ci)"
-	(cd "$gw" && logged install-npm npm ci --no-audit --no-fund) || die "npm ci failed in gateway/"
+	say "installing $1 packages (npm ci)"
+	(cd "$dir" && logged "install-npm-$1" npm ci --no-audit --no-fund) || die "npm ci failed in $1/"
 }
 
 # A hash of the files that decide what gets built, stored next to the product; a change

@@ -58,6 +58,7 @@ wait_jobs() {
 
 bg python ensure_venv
 bg gateway-packages ensure_gateway_modules
+bg web-packages ensure_web_modules
 bg ferretdb "$LOCAL_DIR/ferretdb.sh" start
 bg kafka "$LOCAL_DIR/kafka.sh" start
 wait_jobs

@@ -102,8 +102,11 @@ def test_compose_writes_a_supergraph_that_then_passes_the_check(node: str, tmp_p
     written = run_compose(node, "--out", str(out))
     assert written.returncode == 0, output(written)
 
-    # Written through a temporary file and a rename: nothing else is left behind.
-    assert [p.name for p in out_dir.iterdir()] == ["supergraph.graphql"]
+    # Written through a temporary file and a rename: nothing else is left behind but the
+    # public API schema beside it.
+    assert sorted(p.name for p in out_dir.iterdir()) == ["schema.graphql", "supergraph.graphql"]
+    api = (out_dir / "schema.graphql").read_text()
+    assert "join__" not in api and "type Query" in api
     checked = run_compose(node, "--check", "--out", str(out))
     assert checked.returncode == 0, output(checked)
 
