@@ -9,7 +9,10 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from loyalty.testing import close_publisher
+from plumbing import topics
 from plumbing.testing import GATEWAY_URL, KAFKA_BOOTSTRAP, Graph, kafka_options, unique_tenant
+
+from .journeys import Tap
 
 _STACK: dict[str, str] = {}
 
@@ -71,3 +74,12 @@ async def producer() -> AsyncIterator[AIOKafkaProducer]:
     await made.start()
     yield made
     await made.stop()
+
+
+@pytest.fixture
+async def ranks_tap() -> AsyncIterator[Tap]:
+    """What `ranks.events` receives during the test."""
+    tap = Tap(topics.RANKS)
+    await tap.open()
+    yield tap
+    await tap.consumer.stop()

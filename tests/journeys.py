@@ -8,11 +8,13 @@ import json
 from datetime import datetime
 from typing import Any
 
+import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from plumbing import topics
-from plumbing.envelope import Envelope
+from plumbing.envelope import Envelope, InvalidEnvelope
 from plumbing.testing import (
     KAFKA_BOOTSTRAP,
+    SERVICE_PORTS,
     Graph,
     eventually,
     kafka_options,
@@ -32,39 +34,143 @@ def iso(value: datetime) -> str:
     return value.isoformat()
 
 
+NEW_CLIENT = """
+mutation($i: ClientInput!) { createClient(input: $i) { client { id } userErrors { code } } }"""
+
+
+async def new_client(owner: Graph, first: str = "Ana", last: str = "Test", **fields: Any) -> str:
+    """A card made through the graph (`fields`: more of `ClientInput`); returns its id."""
+    data = await owner(NEW_CLIENT, {"i": {"firstName": first, "lastName": last, **fields}})
+    made = data["createClient"]
+    assert made["userErrors"] == [], made
+    return str(made["client"]["id"])
+
+
 async def publish(producer: AIOKafkaProducer, topic: str, envelope: Envelope) -> None:
     """One event on a topic, keyed as the relays key it."""
     await producer.send_and_wait(topic, envelope.to_bytes(), key=envelope.key.encode())
 
 
-class DlqTap:
-    """What `<topic>.dlq` received after the tap opened (`await tap.open()`, and
+async def start_at_end(consumer: AIOKafkaConsumer, *topics_: str) -> None:
+    """Start `consumer` (no consumer group) on every partition of `topics_`, each position
+    pinned to the end before anything is produced: it reads what comes from now on."""
+    await consumer.start()
+    cluster = await consumer._client.fetch_all_metadata()
+    partitions = [
+        TopicPartition(topic, p)
+        for topic in topics_
+        for p in sorted(cluster.partitions_for_topic(topic) or ())
+    ] or [TopicPartition(topic, 0) for topic in topics_]
+    consumer.assign(partitions)
+    await consumer.seek_to_end(*partitions)
+    for tp in partitions:
+        await consumer.position(tp)
+
+
+def new_reader() -> AIOKafkaConsumer:
+    """A Kafka consumer without a group, for reading what a test caused."""
+    return AIOKafkaConsumer(
+        **kafka_options(), bootstrap_servers=KAFKA_BOOTSTRAP, enable_auto_commit=False
+    )
+
+
+async def tail(topic: str) -> AIOKafkaConsumer:
+    """A started consumer of what `topic` receives from now on (stop it at the end)."""
+    consumer = new_reader()
+    await start_at_end(consumer, topic)
+    return consumer
+
+
+class Tap:
+    """What a topic received after the tap opened (`await tap.open()`, and
     `await tap.consumer.stop()` at the end)."""
 
     def __init__(self, topic: str) -> None:
-        self.topic = topics.dlq(topic)
-        self.consumer = AIOKafkaConsumer(
-            **kafka_options(), bootstrap_servers=KAFKA_BOOTSTRAP, enable_auto_commit=False
-        )
-        self.seen: list[dict[str, Any]] = []
+        self.topic = topic
+        self.consumer = new_reader()
+        self.seen: list[bytes] = []
 
     async def open(self) -> None:
-        await self.consumer.start()
-        cluster = await self.consumer._client.fetch_all_metadata()
-        partitions = [
-            TopicPartition(self.topic, p) for p in cluster.partitions_for_topic(self.topic) or ()
-        ] or [TopicPartition(self.topic, 0)]
-        self.consumer.assign(partitions)
-        await self.consumer.seek_to_end(*partitions)
-        for tp in partitions:
-            await self.consumer.position(tp)
+        await start_at_end(self.consumer, self.topic)
+
+    async def read(self) -> list[bytes]:
+        """Every message value seen so far."""
+        batch = await self.consumer.getmany(timeout_ms=200)
+        for records in batch.values():
+            self.seen.extend(r.value or b"" for r in records)
+        return self.seen
+
+    async def events(self, tenant: str, type_: str) -> list[Envelope]:
+        """The events of this tenant and type seen so far."""
+        out = []
+        for value in await self.read():
+            try:
+                envelope = Envelope.from_bytes(value)
+            except InvalidEnvelope:
+                continue
+            if envelope.tenant == tenant and envelope.type == type_:
+                out.append(envelope)
+        return out
+
+
+class DlqTap(Tap):
+    """What `<topic>.dlq` received after the tap opened."""
+
+    def __init__(self, topic: str) -> None:
+        super().__init__(topics.dlq(topic))
 
     async def parked(self, tenant: str) -> list[dict[str, Any]]:
         """The parked messages of this tenant seen so far."""
-        batch = await self.consumer.getmany(timeout_ms=200)
-        for records in batch.values():
-            self.seen.extend(json.loads(r.value or b"{}") for r in records)
-        return [p for p in self.seen if p.get("tenant") == tenant]
+        parked = [json.loads(value or b"{}") for value in await self.read()]
+        return [p for p in parked if p.get("tenant") == tenant]
+
+
+# -------------------------------------------------------------------- ranks
+RANKS_JOB = f"http://127.0.0.1:{SERVICE_PORTS['ranks']}/_dev/jobs/seniority"
+
+
+async def run_job(owner: Graph, as_of: datetime, url: str = RANKS_JOB) -> dict[str, Any]:
+    """Run a service's job for the owner's studio as of `as_of` (ranks' seniority unless
+    `url` names another); returns its result."""
+    async with httpx.AsyncClient(timeout=30) as http:
+        response = await http.post(url, json={"as_of": as_of.isoformat()}, headers=owner.headers())
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()["result"]
+    return result
+
+
+async def visit(
+    producer: AIOKafkaProducer,
+    tenant: str,
+    client_id: str,
+    at: datetime,
+    *,
+    visit_id: str | None = None,
+    service_id: str | None = None,
+) -> Envelope:
+    """A partner reports an attendance straight on Kafka (the `recordVisit` path makes
+    the same event). It has happened: `at` is at most 5 minutes ahead of now, or the visit
+    is refused (FUTURE_TIME)."""
+    envelope = Envelope(
+        type="ingest.visit_recorded.v1",
+        source="partners/booking-test",
+        tenant=tenant,
+        subject=client_id,
+        data={
+            "visit_id": visit_id,
+            "client_id": client_id,
+            "service_id": service_id,
+            "attended_at": at.isoformat(),
+        },
+    )
+    await publish(producer, topics.INGEST_BOOKINGS, envelope)
+    return envelope
+
+
+async def card(owner: Graph, query: str, client_id: str) -> dict[str, Any]:
+    """The client's card as `query` (with `$id`) asks for it."""
+    found: dict[str, Any] = (await owner(query, {"id": client_id}))["client"]
+    return found
 
 
 # -------------------------------------------------------------------- crm

@@ -11,12 +11,14 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 from plumbing import topics
 from plumbing.envelope import Envelope
 from plumbing.mongo import Doc, create_client
-from plumbing.testing import KAFKA_BOOTSTRAP, MONGO_URL, eventually, kafka_options
+from plumbing.testing import MONGO_URL, eventually
 from pymongo import AsyncMongoClient
+
+from ..journeys import new_reader, start_at_end
 
 # Who reads each ingest topic (docs/architecture.md, "Who owns what").
 READERS = {
@@ -118,21 +120,11 @@ class DeadLetters:
 
     def __init__(self, *watched: str) -> None:
         self.topics = [topics.dlq(t) for t in watched or topics.INGEST]
-        self.consumer = AIOKafkaConsumer(
-            **kafka_options(), bootstrap_servers=KAFKA_BOOTSTRAP, enable_auto_commit=False
-        )
+        self.consumer = new_reader()
         self.seen: list[dict[str, Any]] = []
 
     async def open(self) -> None:
-        await self.consumer.start()
-        cluster = await self.consumer._client.fetch_all_metadata()
-        partitions = [
-            TopicPartition(t, p) for t in self.topics for p in cluster.partitions_for_topic(t) or ()
-        ]
-        self.consumer.assign(partitions)
-        await self.consumer.seek_to_end(*partitions)
-        for tp in partitions:
-            await self.consumer.position(tp)
+        await start_at_end(self.consumer, *self.topics)
 
     async def close(self) -> None:
         await self.consumer.stop()

@@ -24,7 +24,7 @@ from loyalty.testing import GRANT, account, balance_becomes, configure, publish,
 from plumbing import topics
 from plumbing.testing import Graph, eventually
 
-from ..journeys import DlqTap
+from ..journeys import DlqTap, new_client
 
 WAIT = 60.0
 # The richest program there is: 100 % back at 0.0001 a point (10,000 points a unit).
@@ -32,10 +32,6 @@ RICHEST = {"pointValue": "0.0001", "earnPercent": "100"}
 # Amounts far above the maximum: a string, a JSON number, an exponent.
 HUGE: tuple[str | float, ...] = ("99999999999.99", 1e20, "1e30")
 
-CREATE_CLIENT = """
-mutation($f: String!) {
-  createClient(input: {firstName: $f, lastName: "Bounds"}) { client { id } userErrors { code } }
-}"""
 PURCHASE = """
 mutation($input: PurchaseInput!) {
   recordPurchase(input: $input) { accepted userErrors { code field message } }
@@ -121,12 +117,6 @@ def errors(payload: dict[str, Any]) -> list[tuple[str, list[str]]]:
     return [(e["code"], e["field"]) for e in payload["userErrors"]]
 
 
-async def new_client(owner: Graph, name: str) -> str:
-    data = await owner(CREATE_CLIENT, {"f": name})
-    client_id: str = data["createClient"]["client"]["id"]
-    return client_id
-
-
 async def crm_knows(owner: Graph, client_id: str) -> None:
     """crm heard of the card: a fact about it is not UNKNOWN_CLIENT (a sale of 0.00)."""
     probe = sale_input(client_id, f"PROBE-{client_id}", datetime.now(UTC), ["0.00"], [])
@@ -161,7 +151,7 @@ async def test_money_out_of_bounds_is_refused_by_the_graph_and_parked_by_crm_and
 ) -> None:
     await configure(owner, **RICHEST)
     tenant = owner.tenant
-    ana = await new_client(owner, "Ana")
+    ana = await new_client(owner, "Ana", "Bounds")
     now = datetime.now(UTC).replace(microsecond=0)
 
     # Through the graph: each amount, refused with the caller's field.
@@ -208,7 +198,7 @@ async def test_a_balance_stops_at_the_maximum_and_the_client_list_still_answers(
 ) -> None:
     await configure(owner, **RICHEST)
     tenant = owner.tenant
-    rich = await new_client(owner, "Rich")
+    rich = await new_client(owner, "Rich", "Bounds")
     await crm_knows(owner, rich)
     # The largest sale there may be, at the richest rate: 10^10 points by the formula.
     at_max = sale_input(rich, "MAX-1", datetime.now(UTC), ["1000000.00"], ["1000000.00"])
@@ -243,7 +233,7 @@ async def test_facts_from_the_future_are_refused_and_never_promote_or_earn(
     category_id = made["createRankCategory"]["category"]["id"]
     white = (await owner(ADD_RANK, {"c": category_id, "i": {"name": "White"}}))["addRank"]
     await owner(ADD_RANK, {"c": category_id, "i": {"name": "Yellow", "criteria": {"minVisits": 2}}})
-    bea = await new_client(owner, "Bea")
+    bea = await new_client(owner, "Bea", "Bounds")
     assigned = await owner(ASSIGN, {"c": bea, "r": white["rank"]["id"]})
     assert assigned["assignRank"]["userErrors"] == []
     in_2031 = datetime(2031, 1, 15, 18, 0, tzinfo=UTC)
@@ -299,7 +289,7 @@ async def test_times_without_offset_are_naive_time_in_crm_loyalty_and_ranks(
 ) -> None:
     await configure(owner, **RICHEST)
     tenant = owner.tenant
-    cleo = await new_client(owner, "Cleo")
+    cleo = await new_client(owner, "Cleo", "Bounds")
     naive = "2026-01-01T10:00:00"
 
     # The graph: crm's facts, loyalty's report and ledger, ranks' report.

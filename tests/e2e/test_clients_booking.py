@@ -7,18 +7,12 @@ from typing import Any
 
 from plumbing.testing import Graph
 
+from ..journeys import new_client
+
 CHECK = """query($c: ID!, $s: ID!, $ch: BookingChannel!) {
   bookingCheck(clientId: $c, serviceId: $s, channel: $ch) { allowed reasons codes waitlistAllowed } }"""
 DISLIKED = "dislikedServices { id serviceId serviceName comment }"
 ERRORS = "userErrors { field message code }"
-
-
-async def new_client(owner: Graph, **more: Any) -> str:
-    data = await owner(
-        "mutation($i: ClientInput!) { createClient(input: $i) { client { id } userErrors { code } } }",
-        {"i": {"firstName": "Bea", "lastName": "Bloq", **more}},
-    )
-    return str(data["createClient"]["client"]["id"])
 
 
 async def check(graph: Graph, client: str, service: str, channel: str) -> dict[str, Any]:
@@ -30,7 +24,7 @@ async def check(graph: Graph, client: str, service: str, channel: str) -> dict[s
 
 async def test_blocked_client_is_refused_online_but_may_book_in_studio(owner: Graph) -> None:
     await owner('mutation { updateStudio(input: {language: "es"}) { userErrors { code } } }')
-    client = await new_client(owner)
+    client = await new_client(owner, "Bea", "Bloq")
     assert await check(owner, client, "yoga", "ONLINE") == {
         "allowed": True,
         "reasons": [],
@@ -53,7 +47,7 @@ async def test_blocked_client_is_refused_online_but_may_book_in_studio(owner: Gr
 async def test_disliked_services_are_kept_edited_removed_and_refused(
     owner: Graph, graphs: Callable[..., Graph], tenant: str
 ) -> None:
-    client = await new_client(owner)
+    client = await new_client(owner, "Bea", "Bloq")
     added = await owner(
         f"""mutation($c: ID!) {{ addDislikedService(clientId: $c, serviceId: "svc-wax",
         serviceName: "Depilación a la cera", comment: "piel sensible")
@@ -113,8 +107,8 @@ async def test_booking_check_bad_inputs(
     assert unknown["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     wrong_channel = await owner.raw(CHECK, {"c": "nobody", "s": "x", "ch": "PHONE"})
     assert wrong_channel["errors"]
-    client = await new_client(owner)
-    other = await new_client(owner, email="other@example.com")
+    client = await new_client(owner, "Bea", "Bloq")
+    other = await new_client(owner, "Bea", "Bloq", email="other@example.com")
     me = graphs(tenant, "CLIENT", client_id=client)
     assert (await check(me, client, "x", "ONLINE"))["allowed"] is True
     someone_else = await me.raw(CHECK, {"c": other, "s": "x", "ch": "ONLINE"})

@@ -10,6 +10,8 @@ from typing import Any
 import httpx
 from plumbing.testing import GATEWAY_URL, Graph
 
+from ..journeys import new_client
+
 ERRORS = "userErrors { field message code }"
 DOCS = "documents { id type fileName contentType sizeBytes visibleToClient downloadUrl }"
 UPLOAD = f"""mutation($c: ID!, $t: String!, $f: Upload!, $v: Boolean) {{
@@ -33,17 +35,10 @@ async def upload(
     return body
 
 
-async def new_client(owner: Graph) -> str:
-    data = await owner(
-        'mutation { createClient(input: {firstName: "Flor", lastName: "Docs"}) { client { id } } }'
-    )
-    return str(data["createClient"]["client"]["id"])
-
-
 async def test_forms_can_be_removed_only_while_not_completed(
     owner: Graph, graphs: Callable[..., Graph], tenant: str
 ) -> None:
-    client = await new_client(owner)
+    client = await new_client(owner, "Flor", "Docs")
     assign = f"""mutation($c: ID!, $f: ID!, $n: String!) {{
       assignForm(clientId: $c, formId: $f, name: $n) {{ client {{ {FORMS} }} {ERRORS} }} }}"""
     first = await owner(assign, {"c": client, "f": "intake", "n": "Ficha de salud"})
@@ -82,7 +77,7 @@ async def test_forms_can_be_removed_only_while_not_completed(
 async def test_documents_upload_download_visibility_and_delete(
     owner: Graph, graphs: Callable[..., Graph], tenant: str
 ) -> None:
-    client = await new_client(owner)
+    client = await new_client(owner, "Flor", "Docs")
     pdf = b"%PDF-1.4\n" + bytes(range(256)) * 2000  # 512,009 bytes: several GridFS chunks
     body = await upload(
         owner,
@@ -136,7 +131,7 @@ async def test_documents_upload_download_visibility_and_delete(
 async def test_document_limits_are_clear_errors(
     owner: Graph, graphs: Callable[..., Graph], tenant: str
 ) -> None:
-    client = await new_client(owner)
+    client = await new_client(owner, "Flor", "Docs")
     variables = {"c": client, "t": "id"}
     exe = await upload(owner, variables, "virus.exe", b"MZ....", "application/x-msdownload")
     assert exe["data"]["uploadDocument"]["userErrors"][0]["code"] == "UNSUPPORTED_CONTENT_TYPE"

@@ -9,31 +9,16 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 from plumbing import topics
-from plumbing.testing import KAFKA_BOOTSTRAP, Graph, kafka_options
+from plumbing.testing import Graph
+
+from ..journeys import tail
 
 PREFS = "communicationPreferences { category channel enabled changedAt }"
 SET = f"""mutation($c: ID!, $cat: MessageCategory!, $ch: Channel!, $on: Boolean!) {{
   setCommunicationPreference(clientId: $c, category: $cat, channel: $ch, enabled: $on) {{
     client {{ {PREFS} }} userErrors {{ field message code }} }} }}"""
-
-
-async def tail_clients_events() -> AIOKafkaConsumer:
-    consumer = AIOKafkaConsumer(
-        **kafka_options(), bootstrap_servers=KAFKA_BOOTSTRAP, enable_auto_commit=False
-    )
-    await consumer.start()
-    cluster = await consumer._client.fetch_all_metadata()
-    partitions = [
-        TopicPartition(topics.CLIENTS, p)
-        for p in sorted(cluster.partitions_for_topic(topics.CLIENTS) or ())
-    ]
-    consumer.assign(partitions)
-    await consumer.seek_to_end(*partitions)
-    for tp in partitions:
-        await consumer.position(tp)  # resolve the end offsets before anything is produced
-    return consumer
 
 
 async def events_of(
@@ -64,7 +49,7 @@ async def test_each_switch_is_separate_timestamped_and_published(
     assert len(switches) == 15 and all(s["enabled"] for s in switches)
     assert {s["changedAt"] for s in switches} == {created["createClient"]["client"]["createdAt"]}
 
-    consumer = await tail_clients_events()
+    consumer = await tail(topics.CLIENTS)
     try:
         off = await owner(SET, {"c": client, "cat": "MARKETING", "ch": "SMS", "on": False})
         me = graphs(tenant, "CLIENT", client_id=client)

@@ -7,30 +7,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 from plumbing import topics
-from plumbing.testing import KAFKA_BOOTSTRAP, Graph, eventually, kafka_options
+from plumbing.testing import Graph, eventually
+
+from ..journeys import tail
 
 ERRORS = "userErrors { field message code }"
 ERASE = f"mutation($id: ID!) {{ eraseClient(id: $id) {{ client {{ id }} {ERRORS} }} }}"
 EXPORT = "query($id: ID!) { clientExport(id: $id) }"
-
-
-async def tail_clients_events() -> AIOKafkaConsumer:
-    consumer = AIOKafkaConsumer(
-        **kafka_options(), bootstrap_servers=KAFKA_BOOTSTRAP, enable_auto_commit=False
-    )
-    await consumer.start()
-    cluster = await consumer._client.fetch_all_metadata()
-    partitions = [
-        TopicPartition(topics.CLIENTS, p)
-        for p in sorted(cluster.partitions_for_topic(topics.CLIENTS) or ())
-    ]
-    consumer.assign(partitions)
-    await consumer.seek_to_end(*partitions)
-    for tp in partitions:
-        await consumer.position(tp)
-    return consumer
 
 
 async def first_event(
@@ -103,7 +88,7 @@ async def test_export_holds_everything_and_erase_removes_it(
         "FORBIDDEN"
     )
 
-    consumer = await tail_clients_events()
+    consumer = await tail(topics.CLIENTS)
     try:
         erased = await owner(ERASE, {"id": client})
         event = await first_event(consumer, tenant, "clients.client_erased.v1")

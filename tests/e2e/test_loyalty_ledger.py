@@ -8,7 +8,6 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from loyalty.testing import (
     ACCOUNT,
     DEDUCT,
@@ -24,7 +23,9 @@ from loyalty.testing import (
     run_job,
 )
 from plumbing import topics
-from plumbing.testing import KAFKA_BOOTSTRAP, Graph, eventually, kafka_options
+from plumbing.testing import Graph, eventually
+
+from ..journeys import new_reader, start_at_end
 
 SEED = {"pointValue": "0.01", "earnPercent": "5"}
 
@@ -49,21 +50,10 @@ class Tap:
     """What `loyalty.events` receives from now on (no consumer group)."""
 
     def __init__(self) -> None:
-        self.consumer = AIOKafkaConsumer(
-            **kafka_options(), bootstrap_servers=KAFKA_BOOTSTRAP, enable_auto_commit=False
-        )
+        self.consumer = new_reader()
 
     async def __aenter__(self) -> Tap:
-        await self.consumer.start()
-        parts = self.consumer.partitions_for_topic(topics.LOYALTY)
-        if not parts:
-            cluster = await self.consumer._client.fetch_all_metadata()
-            parts = cluster.partitions_for_topic(topics.LOYALTY) or set()
-        tps = [TopicPartition(topics.LOYALTY, p) for p in parts]
-        self.consumer.assign(tps)
-        await self.consumer.seek_to_end(*tps)
-        for tp in tps:
-            await self.consumer.position(tp)
+        await start_at_end(self.consumer, topics.LOYALTY)
         self.seen: list[dict[str, Any]] = []
         return self
 

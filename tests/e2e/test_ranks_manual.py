@@ -9,6 +9,8 @@ from typing import Any
 import httpx
 from plumbing.testing import SERVICE_PORTS, Graph, eventually
 
+from ..journeys import codes, new_client
+
 SETUP = "mutation { setRankProgram(enabled: true, terminology: RANKINGS) { userErrors { code } } }"
 CATEGORY = """
 mutation($n: String!, $auto: Boolean) {
@@ -18,8 +20,6 @@ ADD_RANK = """
 mutation($c: ID!, $n: String!, $crit: PromotionCriteriaInput) {
   addRank(categoryId: $c, input: {name: $n, criteria: $crit}) { rank { id } }
 }"""
-CREATE_CLIENT = """
-mutation($f: String!) { createClient(input: {firstName: $f, lastName: "Test"}) { client { id } } }"""
 CHANGE_FIELDS = """
 clientRank { rank { name } nextRank { name } visitsInRank }
 change { kind trigger fromRank { name } toRank { name } note actorId }
@@ -66,19 +66,9 @@ async def program(owner: Graph, auto: bool = False) -> tuple[str, list[str]]:
     return category_id, ranks
 
 
-async def client(owner: Graph, name: str = "Ana") -> str:
-    created = await owner(CREATE_CLIENT, {"f": name})
-    client_id: str = created["createClient"]["client"]["id"]
-    return client_id
-
-
-def codes(payload: dict[str, Any]) -> list[str]:
-    return [e["code"] for e in payload["userErrors"]]
-
-
 async def test_demotion_then_promotion_keeps_a_correct_history(owner: Graph, graphs: Any) -> None:
     category_id, (white, _, _) = await program(owner)
-    ana = await client(owner)
+    ana = await new_client(owner)
     operator = graphs(owner.tenant, "OPERATOR", subject="sensei-1")
     steps = [
         (ASSIGN, {"c": ana, "r": white, "note": "first class"}, "assignRank"),
@@ -125,7 +115,7 @@ async def test_demotion_then_promotion_keeps_a_correct_history(owner: Graph, gra
 
 async def test_manual_changes_refuse_what_makes_no_sense(owner: Graph, graphs: Any) -> None:
     category_id, (white, _, green) = await program(owner)
-    ana = await client(owner)
+    ana = await new_client(owner)
     no_rank = (await owner(PROMOTE, {"c": ana, "cat": category_id}))["promoteClient"]
     assert no_rank["userErrors"] == [
         {
@@ -164,7 +154,7 @@ async def test_manual_changes_refuse_what_makes_no_sense(owner: Graph, graphs: A
 
 async def test_a_client_sees_only_its_own_rank_and_history(owner: Graph, graphs: Any) -> None:
     category_id, (white, _, _) = await program(owner)
-    ana, ben = await client(owner, "Ana"), await client(owner, "Ben")
+    ana, ben = await new_client(owner, "Ana"), await new_client(owner, "Ben")
     for someone in (ana, ben):
         await owner(ASSIGN, {"c": someone, "r": white})
     await owner(PROMOTE, {"c": ana, "cat": category_id, "note": "well done"})
@@ -187,7 +177,7 @@ async def test_a_client_sees_only_its_own_rank_and_history(owner: Graph, graphs:
 
 async def test_report_filters_and_pages(owner: Graph) -> None:
     category_id, (white, yellow, _) = await program(owner, auto=True)
-    people = [await client(owner, n) for n in ("Ana", "Ben", "Cai", "Dan", "Eva")]
+    people = [await new_client(owner, n) for n in ("Ana", "Ben", "Cai", "Dan", "Eva")]
     for someone in people[:4]:
         await owner(ASSIGN, {"c": someone, "r": white})
     await owner(ASSIGN, {"c": people[4], "r": yellow})
@@ -241,7 +231,7 @@ async def test_report_filters_and_pages(owner: Graph) -> None:
 
 async def test_another_studio_never_sees_ranks(owner: Graph, graphs: Any) -> None:
     category_id, (white, _, _) = await program(owner)
-    ana = await client(owner)
+    ana = await new_client(owner)
     await owner(ASSIGN, {"c": ana, "r": white, "note": "private"})
     stranger = graphs(owner.tenant + "-other", "OWNER")
     await stranger(SETUP)
@@ -259,7 +249,7 @@ async def test_another_studio_never_sees_ranks(owner: Graph, graphs: Any) -> Non
 
 async def test_an_erased_client_is_forgotten(owner: Graph) -> None:
     category_id, (white, _, _) = await program(owner)
-    ana = await client(owner)
+    ana = await new_client(owner)
     await owner(ASSIGN, {"c": ana, "r": white})
     erased = await owner(
         "mutation($id: ID!) { eraseClient(id: $id) { userErrors { code } } }", {"id": ana}
@@ -303,7 +293,7 @@ async def test_skills_signed_off_by_staff_complete_the_criteria(owner: Graph) ->
         ADD_RANK, {"c": category_id, "n": "Yellow", "crit": {"skills": ["O-goshi", "Ukemi"]}}
     )
     assert yellow["addRank"]["rank"]["id"]
-    ana = await client(owner)
+    ana = await new_client(owner)
     await owner(ASSIGN, {"c": ana, "r": white["rank"]["id"]})
     first = (await owner(SIGN_OFF, {"c": ana, "cat": category_id, "s": "Ukemi"}))["signOffSkill"]
     assert first == {
@@ -335,7 +325,7 @@ async def test_skills_signed_off_by_staff_complete_the_criteria(owner: Graph) ->
 
 async def test_changing_criteria_never_takes_an_earned_rank_away(owner: Graph) -> None:
     category_id, (white, yellow, _) = await program(owner)
-    ana = await client(owner)
+    ana = await new_client(owner)
     await owner(ASSIGN, {"c": ana, "r": white})
     await owner(PROMOTE, {"c": ana, "cat": category_id})
     changed = await owner(

@@ -7,6 +7,8 @@ from typing import Any
 
 from plumbing.testing import Graph, eventually
 
+from ..journeys import codes
+
 SET_PROGRAM = """
 mutation($on: Boolean!, $t: RankTerminology) {
   setRankProgram(enabled: $on, terminology: $t) {
@@ -55,10 +57,6 @@ ASSIGN = """
 mutation($c: ID!, $r: ID!) {
   assignRank(clientId: $c, rankId: $r) { clientRank { rank { name } } userErrors { code message } }
 }"""
-
-
-def codes(payload: dict[str, Any]) -> list[str]:
-    return [e["code"] for e in payload["userErrors"]]
 
 
 async def test_program_words_follow_the_choice_and_the_studio_language(

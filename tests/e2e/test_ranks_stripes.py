@@ -6,28 +6,21 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
-import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 from notifications.sinks import received_mail
-from plumbing import topics
-from plumbing.envelope import Envelope, InvalidEnvelope
 from plumbing.testing import (
-    KAFKA_BOOTSTRAP,
-    SERVICE_PORTS,
     Graph,
     eventually,
-    kafka_options,
     subgraph_url,
 )
 
+from ..journeys import Tap, card, codes, new_client, run_job, visit
+
 # Visits travel through Kafka and the ranks consumer: generous on a busy shared stack.
 WAIT = 60.0
-JOB_URL = f"http://127.0.0.1:{SERVICE_PORTS['ranks']}/_dev/jobs/seniority"
 
 PROGRAM = "mutation { setRankProgram(enabled: true, terminology: BELTS) { userErrors { code } } }"
 CATEGORY = """
@@ -44,10 +37,6 @@ mutation($c: ID!, $i: RankInput!) {
 UPDATE_RANK = """
 mutation($id: ID!, $i: RankInput!) {
   updateRank(id: $id, input: $i) { rank { stripes { number } } userErrors { code message field } }
-}"""
-CREATE_CLIENT = """
-mutation($f: String!, $e: String) {
-  createClient(input: {firstName: $f, lastName: "Test", email: $e}) { client { id } }
 }"""
 CHANGE_FIELDS = """
 clientRank { rank { name } stripes nextStripe { number } eligibleForStripe visitsInStep }
@@ -83,66 +72,6 @@ query($c: ID!) {
 }"""
 
 
-class Tap:
-    """Reads what a topic received after the tap was opened (no consumer group)."""
-
-    def __init__(self, topic: str) -> None:
-        self.topic = topic
-        self.consumer = AIOKafkaConsumer(
-            **kafka_options(), bootstrap_servers=KAFKA_BOOTSTRAP, enable_auto_commit=False
-        )
-        self.seen: list[bytes] = []
-
-    async def open(self) -> None:
-        await self.consumer.start()
-        cluster = await self.consumer._client.fetch_all_metadata()
-        partitions = [
-            TopicPartition(self.topic, p) for p in cluster.partitions_for_topic(self.topic) or ()
-        ]
-        self.consumer.assign(partitions)
-        await self.consumer.seek_to_end(*partitions)
-        for tp in partitions:
-            await self.consumer.position(tp)  # pin the start before anything is produced
-
-    async def events(self, tenant: str, type_: str) -> list[Envelope]:
-        batch = await self.consumer.getmany(timeout_ms=200)
-        for records in batch.values():
-            self.seen.extend(r.value or b"" for r in records)
-        out = []
-        for value in self.seen:
-            try:
-                envelope = Envelope.from_bytes(value)
-            except InvalidEnvelope:
-                continue
-            if envelope.tenant == tenant and envelope.type == type_:
-                out.append(envelope)
-        return out
-
-
-@pytest.fixture
-async def ranks_tap() -> AsyncIterator[Tap]:
-    tap = Tap(topics.RANKS)
-    await tap.open()
-    yield tap
-    await tap.consumer.stop()
-
-
-async def visit(
-    producer: AIOKafkaProducer, tenant: str, client_id: str, at: datetime, visit_id: str
-) -> None:
-    """A partner reports an attendance straight on Kafka."""
-    envelope = Envelope(
-        type="ingest.visit_recorded.v1",
-        source="partners/booking-test",
-        tenant=tenant,
-        subject=client_id,
-        data={"visit_id": visit_id, "client_id": client_id, "attended_at": at.isoformat()},
-    )
-    await producer.send_and_wait(
-        topics.INGEST_BOOKINGS, envelope.to_bytes(), key=envelope.key.encode()
-    )
-
-
 async def setup(
     owner: Graph, ranks: list[tuple[str, dict[str, Any]]], **category: Any
 ) -> tuple[str, list[str]]:
@@ -161,40 +90,20 @@ def stripes(*criteria: dict[str, int]) -> list[dict[str, Any]]:
     return [{"criteria": c} for c in criteria]
 
 
-async def new_client(
+async def ranked_client(
     owner: Graph, rank_id: str, name: str = "Ana", email: str | None = None
 ) -> tuple[str, datetime]:
-    created = await owner(CREATE_CLIENT, {"f": name, "e": email})
-    client_id: str = created["createClient"]["client"]["id"]
+    client_id = await new_client(owner, name, email=email)
     assigned = (await owner(ASSIGN, {"c": client_id, "r": rank_id}))["assignRank"]
     assert assigned["userErrors"] == [], assigned
     return client_id, datetime.fromisoformat(
-        (await card(owner, client_id))["ranks"][0]["stepSince"]
+        (await card(owner, CARD, client_id))["ranks"][0]["stepSince"]
     )
-
-
-async def card(owner: Graph, client_id: str) -> dict[str, Any]:
-    found: dict[str, Any] = (await owner(CARD, {"id": client_id}))["client"]
-    return found
 
 
 def rank_of(found: dict[str, Any]) -> dict[str, Any]:
     [only] = found["ranks"]
     return dict(only)
-
-
-async def run_job(owner: Graph, as_of: datetime) -> dict[str, Any]:
-    async with httpx.AsyncClient(timeout=30) as http:
-        response = await http.post(
-            JOB_URL, json={"as_of": as_of.isoformat()}, headers=owner.headers()
-        )
-    assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()["result"]
-    return result
-
-
-def codes(payload: dict[str, Any]) -> list[str]:
-    return [e["code"] for e in payload["userErrors"]]
 
 
 async def test_visits_earn_each_stripe_once_then_the_next_rank(
@@ -209,7 +118,7 @@ async def test_visits_earn_each_stripe_once_then_the_next_rank(
         ],
         autoPromote=True,
     )
-    client_id, since = await new_client(owner, white)
+    client_id, since = await ranked_client(owner, white)
 
     def t(seconds: int) -> datetime:
         # Visits have happened: at most 5 minutes ahead of now (FUTURE_TIME), so seconds.
@@ -218,14 +127,16 @@ async def test_visits_earn_each_stripe_once_then_the_next_rank(
     async def step(until: Any) -> dict[str, Any]:
         return rank_of(
             await eventually(
-                lambda: card(owner, client_id), until=lambda c: until(rank_of(c)), timeout=WAIT
+                lambda: card(owner, CARD, client_id),
+                until=lambda c: until(rank_of(c)),
+                timeout=WAIT,
             )
         )
 
     tenant = owner.tenant
     # Stripe 1: the later visit is reported first.
-    await visit(producer, tenant, client_id, t(20), "v2")
-    await visit(producer, tenant, client_id, t(10), "v1")
+    await visit(producer, tenant, client_id, t(20), visit_id="v2")
+    await visit(producer, tenant, client_id, t(10), visit_id="v1")
     first = await step(lambda r: r["stripes"] == 1)
     assert (first["rank"]["name"], first["nextStripe"], first["visitsInStep"]) == (
         "White",
@@ -235,20 +146,20 @@ async def test_visits_earn_each_stripe_once_then_the_next_rank(
     assert datetime.fromisoformat(first["stepSince"]) == t(20)  # after both visits
     # The same visits again, and a new one attended before the stripe: none counts, so
     # stripe 2 comes with the second visit after stripe 1 (v4), not before.
-    await visit(producer, tenant, client_id, t(10), "v1")
-    await visit(producer, tenant, client_id, t(20), "v2")
-    await visit(producer, tenant, client_id, t(15), "late")
-    await visit(producer, tenant, client_id, t(30), "v3")
-    await visit(producer, tenant, client_id, t(40), "v4")
+    await visit(producer, tenant, client_id, t(10), visit_id="v1")
+    await visit(producer, tenant, client_id, t(20), visit_id="v2")
+    await visit(producer, tenant, client_id, t(15), visit_id="late")
+    await visit(producer, tenant, client_id, t(30), visit_id="v3")
+    await visit(producer, tenant, client_id, t(40), visit_id="v4")
     second = await step(lambda r: r["stripes"] == 2)
     assert datetime.fromisoformat(second["stepSince"]) == t(40)
     assert (second["visitsInStep"], second["visitsInRank"], second["nextStripe"]) == (0, 4, None)
     # Yellow counts from stripe 2.
-    await visit(producer, tenant, client_id, t(30), "v3")
-    await visit(producer, tenant, client_id, t(50), "v5")
-    await visit(producer, tenant, client_id, t(60), "v6")
+    await visit(producer, tenant, client_id, t(30), visit_id="v3")
+    await visit(producer, tenant, client_id, t(50), visit_id="v5")
+    await visit(producer, tenant, client_id, t(60), visit_id="v6")
     await step(lambda r: r["rank"]["name"] == "Yellow")
-    await visit(producer, tenant, client_id, t(70), "v7")  # behind every earlier one
+    await visit(producer, tenant, client_id, t(70), visit_id="v7")  # behind every earlier one
     yellow = await step(lambda r: r["visitsInRank"] == 1)
     assert (yellow["rank"]["name"], yellow["stripes"], yellow["nextRank"]) == (
         "Yellow",
@@ -256,7 +167,7 @@ async def test_visits_earn_each_stripe_once_then_the_next_rank(
         {"name": "Orange"},
     )
     assert datetime.fromisoformat(yellow["since"]) == t(60)
-    history = (await card(owner, client_id))["rankHistory"]
+    history = (await card(owner, CARD, client_id))["rankHistory"]
     assert [
         (h["kind"], h["trigger"], h["fromStripes"], h["toStripes"], h["toRank"]["name"])
         for h in history
@@ -307,17 +218,17 @@ async def test_seniority_earns_a_stripe_and_the_next_rank_counts_from_it(
         ],
         autoPromote=True,
     )
-    client_id, since = await new_client(owner, white)
+    client_id, since = await ranked_client(owner, white)
     assert (await run_job(owner, since + timedelta(days=6)))["changed"] == 0
     due = since + timedelta(days=8)
     assert [(await run_job(owner, due))["changed"] for _ in range(2)] == [1, 0]
-    held = rank_of(await card(owner, client_id))
+    held = rank_of(await card(owner, CARD, client_id))
     assert (held["rank"]["name"], held["stripes"]) == ("White", 1)
     assert abs(datetime.fromisoformat(held["stepSince"]) - due) < timedelta(milliseconds=1)
     # 31 days after entering White, but 23 after the stripe: Yellow is not due yet.
     assert (await run_job(owner, since + timedelta(days=31)))["changed"] == 0
     assert (await run_job(owner, due + timedelta(days=30)))["changed"] == 1
-    now = await card(owner, client_id)
+    now = await card(owner, CARD, client_id)
     assert (rank_of(now)["rank"]["name"], rank_of(now)["stripes"]) == ("Yellow", 0)
     assert [(h["kind"], h["trigger"]) for h in now["rankHistory"]] == [
         ("ASSIGNMENT", "MANUAL"),
@@ -343,12 +254,12 @@ async def test_without_auto_promotion_a_stripe_is_announced_once_and_staff_award
         notifyOnEligibility=True,
         notifyRoles=["OPERATOR"],
     )
-    client_id, since = await new_client(owner, white)
+    client_id, since = await ranked_client(owner, white)
     due = since + timedelta(days=8)
     assert [(await run_job(owner, due))["changed"] for _ in range(2)] == [1, 0]
     # Not awarded: staff decide. The report shows the announcement (the card's
     # eligibleForStripe is computed live, and by the real clock 7 days have not passed).
-    assert rank_of(await card(owner, client_id))["stripes"] == 0
+    assert rank_of(await card(owner, CARD, client_id))["stripes"] == 0
     [row] = (await owner(REPORT, {"c": category_id}))["rankReport"]["edges"]
     assert (row["node"]["stripes"], row["node"]["eligibleForStripe"]) == (0, True)
     [announced] = await eventually(
@@ -391,7 +302,7 @@ async def test_staff_award_and_remove_stripes_with_a_history_and_clear_refusals(
             ("Yellow", {}),
         ],
     )
-    ana, _ = await new_client(owner, white)
+    ana, _ = await ranked_client(owner, white)
     sensei = graphs(owner.tenant, "OPERATOR", subject="sensei-1")
     steps = [
         (AWARD, "awardStripe", "good guard"),
@@ -457,7 +368,7 @@ async def test_staff_award_and_remove_stripes_with_a_history_and_clear_refusals(
     assert codes((await sensei(REMOVE, {"c": ana, "cat": category_id}))["removeStripe"]) == [
         "NO_STRIPE_HELD"
     ]
-    ben = (await owner(CREATE_CLIENT, {"f": "Ben"}))["createClient"]["client"]["id"]
+    ben = await new_client(owner, "Ben")
     assert codes((await sensei(AWARD, {"c": ben, "cat": category_id}))["awardStripe"]) == [
         "NO_RANK"
     ]
@@ -470,7 +381,7 @@ async def test_staff_award_and_remove_stripes_with_a_history_and_clear_refusals(
         caller = graphs(owner.tenant, role, **({"client_id": ana} if role == "CLIENT" else {}))
         body = await caller.raw(AWARD, {"c": ana, "cat": category_id})
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    history = (await card(owner, ana))["rankHistory"]
+    history = (await card(owner, CARD, ana))["rankHistory"]
     assert [
         (h["kind"], h["fromStripes"], h["toStripes"], h["toRank"]["name"], h["note"])
         for h in history
@@ -494,8 +405,8 @@ async def test_a_client_of_another_studio_never_sees_stripes(owner: Graph, graph
     category_id, (white, _) = await setup(
         owner, [("White", {"stripes": stripes({})}), ("Yellow", {})]
     )
-    ana, _ = await new_client(owner, white)
-    ben, _ = await new_client(owner, white, "Ben")
+    ana, _ = await ranked_client(owner, white)
+    ben, _ = await ranked_client(owner, white, "Ben")
     await owner(AWARD, {"c": ana, "cat": category_id, "note": "private"})
     stranger = graphs(owner.tenant + "-other", "OWNER")
     await stranger(PROGRAM)
@@ -512,7 +423,7 @@ async def test_a_client_of_another_studio_never_sees_stripes(owner: Graph, graph
     mine = (await as_ben("{ me { ranks { stripes } } }"))["me"]
     assert mine == {"ranks": [{"stripes": 0}]}
     # Ana's card is untouched.
-    assert rank_of(await card(owner, ana))["stripes"] == 1
+    assert rank_of(await card(owner, CARD, ana))["stripes"] == 1
 
 
 NOTIFIED = """
@@ -565,7 +476,7 @@ async def test_a_promotion_tells_the_client_when_the_category_says_so(
         notifyClient=True,  # eligibility notifications stay off: promotions are told anyway
     )
     email = f"ana.{uuid.uuid4().hex[:10]}@example.com"
-    client_id, _ = await new_client(owner, quiet_white, email=email)
+    client_id, _ = await ranked_client(owner, quiet_white, email=email)
     # The card reached the notifications context (it knows the e-mail address).
     await eventually(
         lambda: notified(owner, client_id),
@@ -578,7 +489,7 @@ async def test_a_promotion_tells_the_client_when_the_category_says_so(
     # Karate does: automatically on the first visit, then by hand.
     assert (await owner(ASSIGN, {"c": client_id, "r": white}))["assignRank"]["userErrors"] == []
     entered = datetime.fromisoformat((await held_in(owner, client_id, told))["stepSince"])
-    await visit(producer, owner.tenant, client_id, entered + timedelta(minutes=5), "k1")
+    await visit(producer, owner.tenant, client_id, entered + timedelta(minutes=5), visit_id="k1")
     await eventually(
         lambda: held_in(owner, client_id, told),
         until=lambda r: r["rank"]["name"] == "Amarillo",

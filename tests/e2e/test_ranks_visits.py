@@ -5,29 +5,23 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
-import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 from plumbing import topics
-from plumbing.envelope import Envelope, InvalidEnvelope
 from plumbing.mongo import create_client
 from plumbing.testing import (
-    KAFKA_BOOTSTRAP,
     MONGO_URL,
-    SERVICE_PORTS,
     Graph,
     eventually,
-    kafka_options,
     seed_client,
 )
 
+from ..journeys import Tap, card, new_client, run_job, visit
+
 # Visits travel through Kafka and the ranks consumer: generous on a busy shared stack.
 WAIT = 60.0
-JOB_URL = f"http://127.0.0.1:{SERVICE_PORTS['ranks']}/_dev/jobs/seniority"
 
 PROGRAM = "mutation { setRankProgram(enabled: true, terminology: BELTS) { userErrors { code } } }"
 CATEGORY = """
@@ -38,8 +32,6 @@ ADD_RANK = """
 mutation($c: ID!, $i: RankInput!) {
   addRank(categoryId: $c, input: $i) { rank { id name } userErrors { code message } }
 }"""
-CREATE_CLIENT = """
-mutation($f: String!) { createClient(input: {firstName: $f, lastName: "Test"}) { client { id } } }"""
 ASSIGN = """
 mutation($c: ID!, $r: ID!) {
   assignRank(clientId: $c, rankId: $r) { clientRank { since } userErrors { code message } }
@@ -51,84 +43,6 @@ query($id: ID!) {
     rankHistory { kind trigger fromRank { name } toRank { name } actorId at }
   }
 }"""
-
-
-class Tap:
-    """Reads what a topic received after the tap was opened (no consumer group)."""
-
-    def __init__(self, topic: str) -> None:
-        self.topic = topic
-        self.consumer = AIOKafkaConsumer(
-            **kafka_options(), bootstrap_servers=KAFKA_BOOTSTRAP, enable_auto_commit=False
-        )
-        self.partitions: list[TopicPartition] = []
-
-    async def open(self) -> None:
-        await self.consumer.start()
-        cluster = await self.consumer._client.fetch_all_metadata()
-        self.partitions = [
-            TopicPartition(self.topic, p) for p in cluster.partitions_for_topic(self.topic) or ()
-        ]
-        self.consumer.assign(self.partitions)
-        await self.consumer.seek_to_end(*self.partitions)
-        for tp in self.partitions:
-            await self.consumer.position(tp)  # pin the start before anything is produced
-        self.seen: list[bytes] = []
-
-    async def read(self) -> list[bytes]:
-        batch = await self.consumer.getmany(timeout_ms=200)
-        for records in batch.values():
-            self.seen.extend(r.value or b"" for r in records)
-        return self.seen
-
-    async def events(self, tenant: str, type_: str) -> list[Envelope]:
-        out = []
-        for value in await self.read():
-            try:
-                envelope = Envelope.from_bytes(value)
-            except InvalidEnvelope:
-                continue
-            if envelope.tenant == tenant and envelope.type == type_:
-                out.append(envelope)
-        return out
-
-
-@pytest.fixture
-async def ranks_tap() -> AsyncIterator[Tap]:
-    tap = Tap(topics.RANKS)
-    await tap.open()
-    yield tap
-    await tap.consumer.stop()
-
-
-async def visit(
-    producer: AIOKafkaProducer,
-    tenant: str,
-    client_id: str,
-    at: datetime,
-    *,
-    visit_id: str | None = None,
-    service_id: str | None = None,
-) -> Envelope:
-    """A partner reports an attendance straight on Kafka (the `recordVisit` path makes
-    the same event). It has happened: `at` is at most 5 minutes ahead of now, or the visit
-    is refused (FUTURE_TIME), so visits after `since` are seconds apart."""
-    envelope = Envelope(
-        type="ingest.visit_recorded.v1",
-        source="partners/booking-test",
-        tenant=tenant,
-        subject=client_id,
-        data={
-            "visit_id": visit_id,
-            "client_id": client_id,
-            "service_id": service_id,
-            "attended_at": at.isoformat(),
-        },
-    )
-    await producer.send_and_wait(
-        topics.INGEST_BOOKINGS, envelope.to_bytes(), key=envelope.key.encode()
-    )
-    return envelope
 
 
 async def setup(
@@ -145,31 +59,16 @@ async def setup(
     return category_id, ids
 
 
-async def new_client(
+async def ranked_client(
     owner: Graph, rank_id: str | None = None, name: str = "Ana"
 ) -> tuple[str, datetime]:
-    client_id = (await owner(CREATE_CLIENT, {"f": name}))["createClient"]["client"]["id"]
+    client_id = await new_client(owner, name)
     since = datetime.now(UTC)
     if rank_id is not None:
         assigned = await owner(ASSIGN, {"c": client_id, "r": rank_id})
         assert assigned["assignRank"]["userErrors"] == [], assigned
         since = datetime.fromisoformat(assigned["assignRank"]["clientRank"]["since"])
     return client_id, since
-
-
-async def card(owner: Graph, client_id: str) -> dict[str, Any]:
-    found: dict[str, Any] = (await owner(CARD, {"id": client_id}))["client"]
-    return found
-
-
-async def run_job(owner: Graph, as_of: datetime) -> dict[str, Any]:
-    async with httpx.AsyncClient(timeout=30) as http:
-        response = await http.post(
-            JOB_URL, json={"as_of": as_of.isoformat()}, headers=owner.headers()
-        )
-    assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()["result"]
-    return result
 
 
 async def test_ten_visits_some_twice_some_late_promote_exactly_once_at_the_threshold(
@@ -180,7 +79,7 @@ async def test_ten_visits_some_twice_some_late_promote_exactly_once_at_the_thres
         [("White", None), ("Yellow", {"minVisits": 10}), ("Orange", {"minVisits": 50})],
         autoPromote=True,
     )
-    client_id, since = await new_client(owner, white)
+    client_id, since = await ranked_client(owner, white)
     times = [since + timedelta(seconds=10 * i) for i in range(1, 11)]
     keys = [f"v-{client_id}-{i}" for i in range(10)]
     # Before the rank was entered: never counts.
@@ -191,7 +90,7 @@ async def test_ten_visits_some_twice_some_late_promote_exactly_once_at_the_thres
     for i in [*first_nine, 2, 5, 8]:
         await visit(producer, owner.tenant, client_id, times[i], visit_id=keys[i])
     nine = await eventually(
-        lambda: card(owner, client_id),
+        lambda: card(owner, CARD, client_id),
         until=lambda c: c["ranks"][0]["visitsInRank"] == 9,
         timeout=WAIT,
     )
@@ -202,7 +101,7 @@ async def test_ten_visits_some_twice_some_late_promote_exactly_once_at_the_thres
     for i in (9, 0, 4):
         await visit(producer, owner.tenant, client_id, times[i], visit_id=keys[i])
     promoted = await eventually(
-        lambda: card(owner, client_id),
+        lambda: card(owner, CARD, client_id),
         until=lambda c: c["ranks"][0]["rank"]["name"] == "Yellow",
         timeout=WAIT,
     )
@@ -214,7 +113,7 @@ async def test_ten_visits_some_twice_some_late_promote_exactly_once_at_the_thres
         producer, owner.tenant, client_id, times[9] + timedelta(seconds=5), visit_id="after"
     )
     after = await eventually(
-        lambda: card(owner, client_id),
+        lambda: card(owner, CARD, client_id),
         until=lambda c: c["ranks"][0]["visitsInRank"] == 1,
         timeout=WAIT,
     )
@@ -252,11 +151,11 @@ async def test_eligibility_is_announced_once_to_the_chosen_roles(
         notifyRoles=["OWNER", "OPERATOR"],
         notifyClient=True,
     )
-    client_id, since = await new_client(owner, white)
+    client_id, since = await ranked_client(owner, white)
     for i in range(4):  # 2 reach the criteria; the 3rd and 4th must not announce again
         await visit(producer, owner.tenant, client_id, since + timedelta(seconds=i + 1))
     seen = await eventually(
-        lambda: card(owner, client_id),
+        lambda: card(owner, CARD, client_id),
         until=lambda c: c["ranks"][0]["visitsInRank"] == 4,
         timeout=WAIT,
     )
@@ -329,14 +228,14 @@ async def test_only_visits_of_the_category_services_count(
         [("White", None), ("Yellow", {"minVisits": 5})],
         serviceIds=["karate-class"],
     )
-    client_id, since = await new_client(owner, white)
+    client_id, since = await ranked_client(owner, white)
     await visit(producer, owner.tenant, client_id, since + timedelta(seconds=1), service_id="yoga")
     await visit(producer, owner.tenant, client_id, since + timedelta(seconds=2))
     await visit(
         producer, owner.tenant, client_id, since + timedelta(seconds=3), service_id="karate-class"
     )
     await eventually(
-        lambda: card(owner, client_id),
+        lambda: card(owner, CARD, client_id),
         until=lambda c: c["ranks"][0]["visitsInRank"] == 1,
         timeout=WAIT,
     )
@@ -353,14 +252,14 @@ async def test_seniority_promotes_after_the_configured_days_once(
         [("White", None), ("Yellow", {"minDaysInRank": 30}), ("Orange", None)],
         autoPromote=True,
     )
-    client_id, since = await new_client(owner, white)
+    client_id, since = await ranked_client(owner, white)
     before = await run_job(owner, since + timedelta(days=29))
     assert before["changed"] == 0
-    assert (await card(owner, client_id))["ranks"][0]["rank"]["name"] == "White"
+    assert (await card(owner, CARD, client_id))["ranks"][0]["rank"]["name"] == "White"
     due = since + timedelta(days=31)
     results = [await run_job(owner, due), await run_job(owner, due)]
     assert [r["changed"] for r in results] == [1, 0]  # the replay does nothing
-    now = await card(owner, client_id)
+    now = await card(owner, CARD, client_id)
     assert now["ranks"][0]["rank"]["name"] == "Yellow"
     assert [(h["kind"], h["trigger"]) for h in now["rankHistory"]] == [
         ("ASSIGNMENT", "MANUAL"),
@@ -384,15 +283,15 @@ async def test_visits_and_seniority_both_required_when_both_set(
         [("White", None), ("Yellow", {"minVisits": 2, "minDaysInRank": 10})],
         autoPromote=True,
     )
-    client_id, since = await new_client(owner, white)
+    client_id, since = await ranked_client(owner, white)
     assert (await run_job(owner, since + timedelta(days=20)))["changed"] == 0  # no visits
     for i in range(2):
         await visit(producer, owner.tenant, client_id, since + timedelta(seconds=i + 1))
     counted = await eventually(
-        lambda: card(owner, client_id),
+        lambda: card(owner, CARD, client_id),
         until=lambda c: c["ranks"][0]["visitsInRank"] == 2,
         timeout=WAIT,
     )
     assert counted["ranks"][0]["rank"]["name"] == "White"  # visits alone are not enough
     assert (await run_job(owner, since + timedelta(days=10, hours=1)))["changed"] == 1
-    assert (await card(owner, client_id))["ranks"][0]["rank"]["name"] == "Yellow"
+    assert (await card(owner, CARD, client_id))["ranks"][0]["rank"]["name"] == "Yellow"

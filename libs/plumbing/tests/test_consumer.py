@@ -7,18 +7,12 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 
-from plumbing.consumer import (
-    EventConsumer,
-    Handler,
-    Publisher,
-    Rejected,
-    merge,
-    newest_per_key,
-    once,
-)
+from plumbing.consumer import EventConsumer, Publisher
 from plumbing.envelope import Envelope
+from plumbing.event_handlers import Handler, Rejected, merge, newest_per_key, once
 from plumbing.kafka import KafkaPublisher
-from plumbing.mongo import Doc, TenantCollection
+from plumbing.mongo import Doc
+from plumbing.tenant_collection import TenantCollection
 from plumbing.testing import KAFKA_BOOTSTRAP, eventually, kafka_options
 from pymongo.asynchronous.database import AsyncDatabase
 

@@ -13,12 +13,13 @@ from typing import Any
 
 import pytest
 from aiokafka.errors import MessageSizeTooLargeError
+from plumbing import applying, dlq, processed_events, redrive
 from plumbing import consumer as consumer_module
-from plumbing import dlq
-from plumbing.consumer import PROCESSED, Handler, Rejected
 from plumbing.envelope import Envelope
+from plumbing.event_handlers import Handler, Rejected
 from plumbing.kafka import KafkaPublisher
 from plumbing.mongo import Doc
+from plumbing.processed_events import PROCESSED
 from plumbing.testing import eventually
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import WriteError
@@ -51,7 +52,8 @@ class Log:
 @pytest.fixture
 def logs(monkeypatch: pytest.MonkeyPatch) -> Iterator[Log]:
     log = Log()
-    monkeypatch.setattr(consumer_module, "log", log)
+    for module in (consumer_module, applying, redrive):
+        monkeypatch.setattr(module, "log", log)
     monkeypatch.setattr(dlq, "log", log)
     yield log
 
@@ -213,7 +215,7 @@ async def test_a_handler_that_hangs_is_a_failure_not_a_stopped_partition(
     publisher: KafkaPublisher,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(consumer_module, "HANDLER_SECONDS", 0.2)
+    monkeypatch.setattr(applying, "HANDLER_SECONDS", 0.2)
     counting = counting_handler(db)
 
     async def handler(event: Envelope) -> None:
@@ -277,7 +279,7 @@ async def test_a_run_whose_ids_cannot_be_recorded_goes_one_at_a_time(
     async def refused(*_: object) -> set[int]:
         raise WriteError("invalid value", 2)
 
-    monkeypatch.setattr(consumer_module, "insert_new", refused)
+    monkeypatch.setattr(processed_events, "insert_new", refused)
     async with consuming(
         db, topic, publisher, {TYPE: counting}, batch_handlers={TYPE: batch}
     ) as consumer:

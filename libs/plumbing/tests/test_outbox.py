@@ -10,18 +10,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from plumbing.contracts import Catalog, EventData
 from plumbing.kafka import KafkaPublisher
-from plumbing.mongo import Doc, TenantCollection
+from plumbing.mongo import Doc
 from plumbing.outbox import (
     BATCH_FIELD,
     HINTS,
     OUTBOX_FIELD,
     STALE_BATCH,
     Outbox,
-    OutboxRelay,
     batch_groups,
     stored,
     with_events,
 )
+from plumbing.outbox_relay import OutboxRelay
+from plumbing.tenant_collection import TenantCollection
 from plumbing.testing import eventually
 from pymongo.asynchronous.database import AsyncDatabase
 

@@ -3,7 +3,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from plumbing.mongo import Doc, TenantCollection, backend, literal, matches
+from plumbing.filter_match import matches
+from plumbing.mongo import Doc, backend
+from plumbing.tenant_collection import TenantCollection, literal
 from pymongo.asynchronous.database import AsyncDatabase
 
 

@@ -10,10 +10,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiokafka import ConsumerRecord
-from plumbing.consumer import EventConsumer, Handler, Pending, _Turns
+from plumbing.consumer import WAIT_SECONDS, EventConsumer
 from plumbing.envelope import Envelope
+from plumbing.event_handlers import Handler, Pending
 from plumbing.kafka import KafkaPublisher
 from plumbing.mongo import Doc
+from plumbing.redrive import Turns
 from plumbing.testing import KAFKA_BOOTSTRAP, eventually
 from plumbing.waiting import CLAIMS, WAITING, Entry, Waiting
 from pymongo.asynchronous.database import AsyncDatabase
@@ -162,14 +164,21 @@ class Letters:
         self.sent.append((topic, key, value))
 
 
-def replica(db: AsyncDatabase[Doc], group: str, applied: list[str]) -> EventConsumer:
+def replica(
+    db: AsyncDatabase[Doc],
+    group: str,
+    applied: list[str],
+    *,
+    handlers: dict[str, Handler] | None = None,
+    letters: Letters | None = None,
+) -> EventConsumer:
     return EventConsumer(
         db=db,
         bootstrap=KAFKA_BOOTSTRAP,
         group=group,
         topics_=["test.unused"],
-        handlers=booking_handlers(db, applied),
-        dlq_publisher=Letters(),
+        handlers=handlers or booking_handlers(db, applied),
+        dlq_publisher=letters or Letters(),
     )
 
 
@@ -242,7 +251,8 @@ async def test_a_message_the_consumer_itself_fails_on_is_parked_not_read_forever
 ) -> None:
     group = f"test-{uuid.uuid4().hex[:8]}"
     applied: list[str] = []
-    one = replica(db, group, applied)
+    letters = Letters()
+    one = replica(db, group, applied, letters=letters)
 
     async def refused(*_: object, **__: object) -> None:
         raise WriteError("invalid value (nested arrays are not supported)", 2)
@@ -250,8 +260,6 @@ async def test_a_message_the_consumer_itself_fails_on_is_parked_not_read_forever
     monkeypatch.setattr(Waiting, "hold", refused)
     await one.handle(as_read(booking("B1"), 0))  # returns: parked, not raised
     assert one.stats.parked == 1
-    letters = one._dead_letters._publisher
-    assert isinstance(letters, Letters)
     [(topic, _, value)] = letters.sent
     assert topic == "test.bookings.dlq" and b"HANDLER_FAILED" in value
 
@@ -262,14 +270,13 @@ async def test_a_burst_before_one_card_costs_one_try_per_pass_until_the_card_com
     group = f"test-{uuid.uuid4().hex[:8]}"
     applied: list[str] = []
     tries = {"n": 0}
-    one = replica(db, group, applied)
     handlers = booking_handlers(db, applied)
 
     async def counted(event: Envelope) -> None:
         tries["n"] += 1
         await handlers[BOOKING](event)
 
-    one._handlers[BOOKING] = counted
+    one = replica(db, group, applied, handlers={**handlers, BOOKING: counted})
     names = [f"B{n}" for n in range(20)]
     for offset, name in enumerate(names):
         await one.handle(as_read(booking(name), offset))
@@ -290,7 +297,7 @@ async def test_waiting_facts_take_turns_with_the_partitions() -> None:
     """A pass holds the process's one-event-at-a-time lock for slices: the partitions,
     waiting for it, have it between two slices."""
     lock = asyncio.Lock()
-    turns = _Turns(lock, 0.05)
+    turns = Turns(lock, 0.05)
     order: list[str] = []
 
     async def partitions() -> None:
@@ -315,7 +322,8 @@ async def test_a_replica_with_an_old_view_of_a_fact_does_not_try_it_again(
 ) -> None:
     group = f"test-{uuid.uuid4().hex[:8]}"
     applied: list[str] = []
-    one, other = replica(db, group, applied), replica(db, group, applied)
+    one = replica(db, group, applied)
+    other = Waiting(db, group, window_seconds=WAIT_SECONDS)  # another replica's store
     await one.handle(as_read(booking("B1"), 0))
     [doc] = await waiting(db)
     seen_before = Entry.of(doc)  # what the other replica read at its last pass
@@ -325,5 +333,5 @@ async def test_a_replica_with_an_old_view_of_a_fact_does_not_try_it_again(
     assert after["attempts"] == seen_before.attempts + 1
     # The other replica's claim of the try already made succeeds, but it reads the fact
     # again, sees the try made, and lets go.
-    assert await other._waiting.claim(seen_before, datetime.now(UTC)) is None
+    assert await other.claim(seen_before, datetime.now(UTC)) is None
     assert await db[CLAIMS].find({}).to_list() == []  # no claim is left behind

@@ -42,10 +42,11 @@ from plumbing.auth import Principal, Role
 from plumbing.clock import Clock
 from plumbing.errors import BadInput, Forbidden
 from plumbing.logs import log_graphql_error
-from plumbing.mongo import Doc, TenantCollection
+from plumbing.mongo import Doc
 from plumbing.outbox import Outbox
 from plumbing.settings import ServiceSettings
 from plumbing.storage import Aggregates, Repository, Storage
+from plumbing.tenant_collection import TenantCollection
 
 S = TypeVar("S")
 

@@ -1,6 +1,6 @@
 """Each service's local copy of the studio settings it needs (time zone, currency,
 language, name), kept from `clients.studio_updated` events: newest event wins. Reads
-are remembered for a few seconds (`plumbing.recent`): the copy follows events anyway,
+are remembered for a few seconds (`plumbing.config_cache`): the copy follows events anyway,
 and the process that applies an update forgets its remembered value at once."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from plumbing.config_cache import Recent
 from plumbing.envelope import Envelope
 from plumbing.mongo import Doc, document_lock, write_gate
 from plumbing.readers import StudioUpdatedRead
-from plumbing.recent import Recent
 
 STUDIO_SETTINGS = "studio_settings"
 

@@ -3,9 +3,9 @@ sale, a booking for its session, any fact for its client card.
 
 Partners send facts in any order, and the outbox relay publishes different facts in no
 guaranteed order either. A handler that finds a prerequisite missing raises
-`plumbing.consumer.Pending`; the consumer keeps the message here (`_waiting`, one
+`plumbing.event_handlers.Pending`; the consumer keeps the message here (`_waiting`, one
 document per consumer group and event id) and commits its offset, so the partition
-moves on. The consumer process tries it again (`EventConsumer.redrive`): soon after
+moves on. The consumer process tries it again (`plumbing.redrive`): soon after
 any event of the same studio is applied (that may be what it waited for), otherwise
 after 1 s, 2 s, 4 s … up to `MAX_PAUSE`, for `CONSUMER_WAIT_SECONDS` in all; then it is
 parked on `<topic>.dlq` with `PREREQUISITE_MISSING`.

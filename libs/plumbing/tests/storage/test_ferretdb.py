@@ -10,8 +10,8 @@ import pytest
 from plumbing.mongo import Doc
 from plumbing.outbox import OUTBOX_FIELD
 from plumbing.storage import Conflict
-from plumbing.storage.chain import PACKED, ChainRepository
 from plumbing.storage.ferretdb import FerretStorage
+from plumbing.storage.insert_chain import PACKED, ChainRepository
 from plumbing.testing import scratch_database, unique_tenant
 from pymongo.asynchronous.database import AsyncDatabase
 

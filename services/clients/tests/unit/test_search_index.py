@@ -14,7 +14,7 @@ from clients.graphql.inputs import ClientFilter
 from clients.graphql.search import client_criteria
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from plumbing.mongo import matches
+from plumbing.filter_match import matches
 
 T = "t1"
 T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)

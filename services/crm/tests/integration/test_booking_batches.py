@@ -15,8 +15,8 @@ import pytest
 from crm.adapters.store import Store
 from crm.entrypoints.consumer import batch_handlers, handlers
 from plumbing.app import Runtime
-from plumbing.consumer import Pending, Rejected
 from plumbing.envelope import Envelope
+from plumbing.event_handlers import Pending, Rejected
 from plumbing.mongo import Doc, create_client, detect_backend
 from plumbing.testing import MONGO_URL
 from pymongo.asynchronous.database import AsyncDatabase

@@ -19,7 +19,7 @@ from notifications.service_layer.dispatch import (
 )
 from notifications.testing import MemoryNotices
 from plumbing.clock import ManualClock
-from plumbing.consumer import Rejected
+from plumbing.event_handlers import Rejected
 
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 RANK = {"rank": "Blue", "next_rank": "Purple", "category": "BJJ", "terminology": "BELTS"}

@@ -28,10 +28,11 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from plumbing.consumer import SEEN_FIELD, SEEN_KEEP
+from plumbing.event_handlers import SEEN_FIELD, SEEN_KEEP
 from plumbing.mongo import Doc, bounded_pushes, doc_key, document_lock, write_gate
-from plumbing.outbox import Outbox, OutboxRelay, Publisher
-from plumbing.storage.chain import KEEP_RECENT, ChainRepository
+from plumbing.outbox import Outbox
+from plumbing.outbox_relay import OutboxRelay, Publisher
+from plumbing.storage.insert_chain import KEEP_RECENT, ChainRepository
 from plumbing.storage.memory import view
 from plumbing.storage.port import (
     Aggregates,

@@ -19,10 +19,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from plumbing.consumer import SEEN_KEEP
+from plumbing.event_handlers import SEEN_KEEP
+from plumbing.filter_match import matches
 from plumbing.kafka import Message
-from plumbing.mongo import Doc, doc_key, matches
-from plumbing.outbox import Publisher, stored
+from plumbing.mongo import Doc, doc_key
+from plumbing.outbox import stored
+from plumbing.outbox_relay import Publisher
 from plumbing.packed import pack, unpack
 from plumbing.storage.port import (
     Aggregates,

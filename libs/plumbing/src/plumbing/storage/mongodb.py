@@ -32,9 +32,10 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from plumbing.consumer import SEEN_FIELD, SEEN_KEEP
+from plumbing.event_handlers import SEEN_FIELD, SEEN_KEEP
 from plumbing.mongo import Doc, doc_key
-from plumbing.outbox import OUTBOX_FIELD, Outbox, OutboxRelay, Publisher, stored, with_events
+from plumbing.outbox import OUTBOX_FIELD, Outbox, stored, with_events
+from plumbing.outbox_relay import OutboxRelay, Publisher
 from plumbing.storage.indexes import Index
 from plumbing.storage.memory import view
 from plumbing.storage.port import (

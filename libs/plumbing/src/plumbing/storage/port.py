@@ -25,7 +25,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from plumbing.contracts import Catalog, EventData
 from plumbing.envelope import Envelope
 from plumbing.mongo import Doc
-from plumbing.outbox import Publisher
+from plumbing.outbox_relay import Publisher
 
 S = TypeVar("S")
 

@@ -19,7 +19,8 @@ import bisect
 import re
 from typing import Any
 
-from plumbing.mongo import Doc, TenantCollection, backend
+from plumbing.mongo import Doc, backend
+from plumbing.tenant_collection import TenantCollection
 
 from clients.adapters import search_index
 from clients.domain.search import Criteria

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from plumbing.mongo import Doc, TenantCollection
+from plumbing.mongo import Doc
+from plumbing.tenant_collection import TenantCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 KEYS = "partner_keys"

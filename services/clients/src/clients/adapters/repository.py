@@ -19,19 +19,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from plumbing.config_cache import Recent
 from plumbing.contracts import EventData
 from plumbing.gql import RequestContext
-from plumbing.mongo import (
-    Doc,
-    DuplicateKeyError,
-    TenantCollection,
-    backend,
-    local_id,
-    write_gate,
-)
+from plumbing.mongo import Doc, DuplicateKeyError, backend, local_id, write_gate
 from plumbing.outbox import HINTS, Outbox, stored, with_events
-from plumbing.recent import Recent
 from plumbing.storage import Repository as Versioned
+from plumbing.tenant_collection import TenantCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
@@ -292,7 +286,7 @@ class Repository:
 
     async def shown_definitions(self) -> list[Doc]:
         """The definitions for queries (the card, `customFieldDefinitions`): remembered
-        for a few seconds (`plumbing.recent`); what validates a value reads `definitions`."""
+        for a few seconds (`plumbing.config_cache`); what validates a value reads `definitions`."""
         return await _shown_definitions.get((self.db.name, self.tenant), self.definitions)
 
     async def save_definitions(

@@ -24,9 +24,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from plumbing.mongo import Doc, DuplicateKeyError, TenantCollection
+from plumbing.mongo import Doc, DuplicateKeyError
 from plumbing.outbox import Outbox, stored, with_events
 from plumbing.storage import Conflict, Loaded, Outgoing, Repository
+from plumbing.tenant_collection import TenantCollection
 
 # Kept by the adapter, never part of a state a use case sees or writes.
 _OWN = frozenset({"_id", "tenant", "_outbox", "_events"})

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from plumbing.consumer import merge, once
-from plumbing.mongo import Doc, TenantCollection
+from plumbing.event_handlers import merge, once
+from plumbing.mongo import Doc
 from plumbing.outbox import Outbox
 from plumbing.storage import Repository
+from plumbing.tenant_collection import TenantCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from clients.adapters.repository import CLIENTS

@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from plumbing.app import Runtime
 from plumbing.clock import as_utc
-from plumbing.consumer import BatchHandler, newest_per_client
 from plumbing.envelope import Envelope
+from plumbing.event_handlers import BatchHandler, newest_per_client
 
 from clients.adapters.standings import CardBalances, held_ranks
 from clients.events import POINTS_EVENTS, RANK_EVENTS, PointsBalance, RankHeld

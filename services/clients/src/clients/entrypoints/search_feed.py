@@ -35,7 +35,8 @@ from plumbing.app import Runtime
 from plumbing.envelope import Envelope, InvalidEnvelope
 from plumbing.kafka import client_options
 from plumbing.logs import get_logger
-from plumbing.mongo import Doc, TenantCollection, backend
+from plumbing.mongo import Doc, backend
+from plumbing.tenant_collection import TenantCollection
 from prometheus_client import Counter, Gauge
 from pydantic import ValidationError
 from pymongo.asynchronous.collection import AsyncCollection

@@ -24,19 +24,16 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from plumbing.card_arrival import awaited, pauses_for
 from plumbing.clock import as_utc
-from plumbing.consumer import SEEN_FIELD, SEEN_KEEP
 from plumbing.contracts import EventData
 from plumbing.envelope import Envelope
+from plumbing.event_handlers import SEEN_FIELD, SEEN_KEEP
 from plumbing.gql import RequestContext
-from plumbing.late import awaited, pauses_for
-from plumbing.mongo import (
-    Doc,
-    DuplicateKeyError,
-    TenantCollection,
-)
+from plumbing.mongo import Doc, DuplicateKeyError
 from plumbing.outbox import Outbox, stored, with_events
 from plumbing.studio import StudioSettings, studio_settings
+from plumbing.tenant_collection import TenantCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from crm.adapters.timelines import Timelines

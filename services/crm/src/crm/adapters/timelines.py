@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from plumbing.clock import as_utc
-from plumbing.consumer import SEEN_FIELD, SEEN_KEEP
-from plumbing.mongo import Doc, DuplicateKeyError, TenantCollection
+from plumbing.event_handlers import SEEN_FIELD, SEEN_KEEP
+from plumbing.mongo import Doc, DuplicateKeyError
 from plumbing.packed import pack, unpack
+from plumbing.tenant_collection import TenantCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 HEADS = "timelines"

@@ -11,8 +11,8 @@ from typing import Any
 
 from plumbing import readers
 from plumbing.app import Runtime
-from plumbing.consumer import BatchHandler, Handler, Rejected
 from plumbing.envelope import Envelope
+from plumbing.event_handlers import BatchHandler, Handler, Rejected
 from plumbing.studio import remember_studio
 from pydantic import ValidationError
 

@@ -15,9 +15,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from plumbing.consumer import Pending, Rejected
 from plumbing.contracts import EventData
 from plumbing.envelope import Envelope
+from plumbing.event_handlers import Pending, Rejected
 from plumbing.studio import StudioSettings
 from pydantic import ValidationError
 

@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from plumbing.config_cache import Recent
 from plumbing.mongo import Doc
-from plumbing.recent import Recent
 from plumbing.storage import Aggregates, Outgoing, Repository
 from plumbing.storage import Loaded as Stored
 from pymongo.asynchronous.database import AsyncDatabase

@@ -10,9 +10,9 @@ from typing import TypeVar
 from plumbing import bounds, readers
 from plumbing.app import Runtime
 from plumbing.clock import as_utc
-from plumbing.consumer import BatchHandler, Handler, Pending, Rejected
 from plumbing.contracts import EventData
 from plumbing.envelope import Envelope
+from plumbing.event_handlers import BatchHandler, Handler, Pending, Rejected
 from plumbing.studio import remember_studio
 from pydantic import Field, ValidationError
 

@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from plumbing.card_arrival import awaited, pauses_for
 from plumbing.contracts import EventData
-from plumbing.late import awaited, pauses_for
 from plumbing.mongo import Doc
 from plumbing.storage import Decision, Keep, Repository, Save, change, outgoing
 from plumbing.storage import Loaded as Stored

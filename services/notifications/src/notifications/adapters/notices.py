@@ -10,9 +10,10 @@ from datetime import datetime
 
 from plumbing.envelope import Envelope
 from plumbing.gql import RequestContext
-from plumbing.mongo import Doc, DuplicateKeyError, TenantCollection, local_id
+from plumbing.mongo import Doc, DuplicateKeyError, local_id
 from plumbing.outbox import Outbox, stored, with_events
 from plumbing.studio import StudioSettings, studio_settings
+from plumbing.tenant_collection import TenantCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from notifications.adapters import recipients as kept

@@ -7,7 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from plumbing.mongo import Doc, DuplicateKeyError, TenantCollection
+from plumbing.mongo import Doc, DuplicateKeyError
+from plumbing.tenant_collection import TenantCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from notifications.domain.messages import Recipient, app_after, newer, preference_key

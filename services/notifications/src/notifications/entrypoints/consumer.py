@@ -8,9 +8,9 @@ from typing import TypeVar
 
 from plumbing import bounds, readers
 from plumbing.app import Runtime
-from plumbing.consumer import BatchHandler, Handler, Pending, Rejected, newest_per_client
 from plumbing.contracts import EventData
 from plumbing.envelope import Envelope
+from plumbing.event_handlers import BatchHandler, Handler, Pending, Rejected, newest_per_client
 from plumbing.mongo import Doc
 from plumbing.studio import remember_studio
 from pydantic import ValidationError

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from plumbing.clock import Clock
-from plumbing.consumer import Rejected
+from plumbing.event_handlers import Rejected
 from plumbing.logs import get_logger
 from plumbing.mongo import Doc
 from plumbing.studio import StudioSettings

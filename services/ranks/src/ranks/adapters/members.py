@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from plumbing.clock import as_utc
-from plumbing.mongo import Doc, TenantCollection
+from plumbing.mongo import Doc
 from plumbing.storage import Aggregates, Conflict, Loaded, Outgoing, Repository, Storage
+from plumbing.tenant_collection import TenantCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from ranks.domain.member import Member

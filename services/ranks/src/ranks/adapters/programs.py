@@ -18,10 +18,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from plumbing.mongo import Doc, DuplicateKeyError, TenantCollection
-from plumbing.recent import Recent
+from plumbing.config_cache import Recent
+from plumbing.mongo import Doc, DuplicateKeyError
 from plumbing.storage import Aggregates, Conflict, Loaded, Outgoing, Repository
 from plumbing.storage.port import check_hold
+from plumbing.tenant_collection import TenantCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from ranks.domain.categories import Category, Criteria, RankDef, Terminology

@@ -32,7 +32,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from plumbing.clock import as_utc
-from plumbing.mongo import Doc, TenantCollection
+from plumbing.mongo import Doc
+from plumbing.tenant_collection import TenantCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from ranks.domain.model import Holding

@@ -9,8 +9,8 @@ from typing import Any
 
 from plumbing import bounds, readers
 from plumbing.app import Runtime
-from plumbing.consumer import Handler, Pending, Rejected
 from plumbing.envelope import Envelope
+from plumbing.event_handlers import Handler, Pending, Rejected
 from plumbing.logs import get_logger
 from plumbing.studio import remember_studio, studio_settings
 from pydantic import ValidationError

@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from plumbing.card_arrival import awaited, pauses_for
 from plumbing.contracts import EventData
 from plumbing.ids import new_id
-from plumbing.late import awaited, pauses_for
 from plumbing.storage import (
     Decision,
     Delta,

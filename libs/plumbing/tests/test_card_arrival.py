@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from plumbing.card_arrival import CARD_WAIT, awaited, pauses_for
 from plumbing.ids import minted_at, new_id
-from plumbing.late import CARD_WAIT, awaited, pauses_for
 
 
 def test_an_id_tells_when_it_was_made() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from plumbing.recent import Recent
+from plumbing.config_cache import Recent
 
 
 class Source:

@@ -45,7 +45,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from plumbing.clock import as_utc
-from plumbing.mongo import Doc, doc_key, document_lock, matches, write_gate
+from plumbing.filter_match import matches
+from plumbing.mongo import Doc, doc_key, document_lock, write_gate
 from plumbing.outbox import BATCH_FIELD, OUTBOX_FIELD, Outbox, stored
 from plumbing.packed import pack, unpack
 from plumbing.storage.port import (
