@@ -25,7 +25,8 @@ from loyalty.testing import GRANT, account, configure, create_client, known, pur
 from plumbing.testing import ROOT, Graph, eventually, replica_url
 
 from ..e2e.test_ranks_manual import ASSIGN, HISTORY, PROMOTE
-from ..e2e.test_ranks_visits import setup, visit
+from ..e2e.test_ranks_visits import setup
+from ..journeys import visit
 
 SERVICES = ("loyalty", "ranks")
 BUYERS = 12  # loyalty clients
