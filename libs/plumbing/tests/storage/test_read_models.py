@@ -62,7 +62,10 @@ async def test_concurrent_claims_of_one_key_have_one_owner(storage: Storage) -> 
 
 async def test_a_deleted_document_is_gone_and_starts_afresh(storage: Storage) -> None:
     tenant = unique_tenant()
-    views, others = storage.read_model("views", tenant), storage.read_model("views", unique_tenant())
+    views, others = (
+        storage.read_model("views", tenant),
+        storage.read_model("views", unique_tenant()),
+    )
     await views.apply_once("c1", "e1", Delta(inc={"n": 1}))
     await others.apply_once("c1", "e1", Delta(inc={"n": 1}))
     await views.delete("c1")
