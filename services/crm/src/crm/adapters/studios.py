@@ -20,11 +20,19 @@ from typing import Any
 from plumbing.ids import new_id
 from plumbing.mongo import Doc, backend, detect_backend
 from plumbing.storage import Delta, Storage
+from plumbing.storage.indexes import Index
 from plumbing.studio import StudioSettings, studio_settings
 from pymongo.asynchronous.database import AsyncDatabase
 
 from crm.service_layer.ports import PERIODS, PROFILES
 from crm.service_layer.totals import TOTALS
+
+# What the queries below use: `tenant` on the profiles; `as_of` on the periods, sparse,
+# since only the `totals` documents carry it.
+INDEXES = (
+    Index(PROFILES, (("tenant", 1),)),
+    Index(PERIODS, (("as_of", 1),)),
+)
 
 # What the recount reads of a profile (bookings and sales can be long, and unused).
 RECOUNT_PROJECTION = {"_outbox": 0, "_events": 0, "bookings": 0, "sales": 0}
@@ -38,17 +46,19 @@ class MongoStudios:
         self.storage = storage
 
     async def prepare(self) -> None:
-        await self.db[PROFILES].create_index([("tenant", 1)])
-        # Only the `totals` documents carry `as_of`: the daily job's query reads those.
-        await self.db[PERIODS].create_index([("as_of", 1)], sparse=True)
+        for index in INDEXES:
+            await self.db[index.collection].create_index(
+                list(index.keys), name=index.name, sparse=index.collection == PERIODS
+            )
 
     async def stale(self, today: str) -> list[str]:
-        docs = (
-            await self.db[PERIODS]
-            .find({"as_of": {"$exists": True, "$ne": today}}, {"tenant": 1})
-            .to_list()
-        )
-        return [str(doc["tenant"]) for doc in docs]
+        # Two ranges on the `as_of` index (`$ne` would read every entry of it); "never"
+        # sorts after every date.
+        found: list[str] = []
+        for condition in ({"$lt": today}, {"$gt": today}):
+            cursor = self.db[PERIODS].find({"as_of": condition}, {"tenant": 1})
+            found += [str(doc["tenant"]) async for doc in cursor]
+        return found
 
     async def studio(self, tenant: str) -> StudioSettings:
         return await studio_settings(self.db, tenant)
@@ -78,7 +88,12 @@ class FerretStudios(MongoStudios):
     """On FerretDB: several studios' profiles in one pass, filtered here."""
 
     async def prepare(self) -> None:
-        await self.db[PROFILES].create_index([("tenant", 1)])
+        await self.db[PROFILES].create_index([("tenant", 1)], name="tenant_1")
+
+    async def stale(self, today: str) -> list[str]:
+        # Any filter but `{_id}` reads the whole collection here: one pass, not two.
+        docs = self.db[PERIODS].find({"as_of": {"$exists": True, "$ne": today}}, {"tenant": 1})
+        return [str(doc["tenant"]) async for doc in docs]
 
     def _query(self, tenants: Sequence[str]) -> dict[str, Any]:
         # One studio alone keeps its own filter; several share one scan (see above).
