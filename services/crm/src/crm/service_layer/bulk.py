@@ -1,6 +1,6 @@
 """Partner facts in bulk: the consumer's path for a run of bookings or of sales.
 
-One at a time a booking costs some 25 database calls (`Projector.booking_made`), a sale
+One at a time a booking costs some 25 database calls (`bookings.booking_made`), a sale
 about 10. A run of them costs, whatever its length: one read of each session, client and
 fact that could change the outcome (an earlier cancellation or refund); one
 `insert_many` of the claims and one of the set-membership marks; one write per day and
