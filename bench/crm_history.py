@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from crm.adapters.store import PERIODS, PROFILES, period_id
 from crm.domain import rules
+from crm.service_layer.ports import PERIODS, PROFILES
+from crm.service_layer.profile_entries import period_id
 from plumbing.mongo import Doc
 from pymongo.asynchronous.database import AsyncDatabase
 

@@ -65,6 +65,11 @@ async def everything(storage: Storage) -> None:
     await views.apply_once("c1", "e1", Delta(inc={"n": 1}))
     await views.get("c1")
     await views.get_many(["c1", "c2"])
+    await views.apply_run("c1", ["e2", "e3"], Delta(inc={"n": 2}))
+    await views.claim("k1", "e1", {"a": 1})
+    await views.claim("k1", "e2", {"a": 2})
+    await views.claim_new({"k1": ("e3", {}), "k2": ("e3", {})})
+    await views.delete("k2")
 
 
 def table(uses: list[QueryUse], served: list[str]) -> str:

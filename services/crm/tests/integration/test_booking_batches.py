@@ -8,13 +8,12 @@ import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
-from crm.adapters.store import Store
+from crm.adapters.timelines import PagedTimelines
 from crm.entrypoints.consumer import batch_handlers, handlers
-from plumbing.app import Runtime
+from crm.testing import runtime_of
 from plumbing.envelope import Envelope
 from plumbing.event_handlers import Pending, Rejected
 from plumbing.mongo import Doc, create_client, detect_backend
@@ -145,7 +144,7 @@ def run() -> list[Envelope]:
 
 
 async def one_at_a_time(db: AsyncDatabase[Doc], events: list[Envelope]) -> None:
-    table = handlers(cast(Runtime, SimpleNamespace(db=db)))
+    table = handlers(runtime_of(db))
     for e in events:
         try:
             await table[e.type](e)
@@ -154,8 +153,8 @@ async def one_at_a_time(db: AsyncDatabase[Doc], events: list[Envelope]) -> None:
 
 
 async def in_bulk(db: AsyncDatabase[Doc], events: list[Envelope]) -> list[Envelope]:
-    table = batch_handlers(cast(Runtime, SimpleNamespace(db=db)))
-    return cast(list[Envelope], await table[events[0].type](events))
+    table = batch_handlers(runtime_of(db))
+    return await table[events[0].type](events)
 
 
 def sale(invoice: str, client_id: str, amount: str, paid: str) -> Envelope:
@@ -176,14 +175,18 @@ async def read_models(db: AsyncDatabase[Doc]) -> dict[str, Any]:
     """Everything the bookings wrote, without the guard lists and timestamps of writes."""
     out: dict[str, Any] = {}
     for name in ("periods", "profiles", "marks", "facts"):
-        docs = await db[name].find({}, {"_events": 0, "_outbox": 0, "event_id": 0}).to_list()
+        docs = (
+            await db[name]
+            .find({}, {"_events": 0, "_outbox": 0, "event_id": 0, "created_by": 0})
+            .to_list()
+        )
         out[name] = {d["_id"]: d for d in docs}
-    store = Store(db, TENANT)
+    store = PagedTimelines(db, TENANT)
     heads = await db["timelines"].find({}, {"client_id": 1}).to_list()
     out["timelines"] = {
         d["_id"]: sorted(
             e["type"] + "/" + str(e["data"].get("booking_id"))
-            for e in await store.timelines.every(d["client_id"])
+            for e in await store.every(d["client_id"])
         )
         for d in heads
     }
@@ -222,7 +225,7 @@ async def test_a_replayed_run_changes_nothing(client: Any) -> None:
     assert left == events
     await one_at_a_time(db, left)
     assert await read_models(db) == before
-    timeline = await Store(db, TENANT).timelines.every("bea")
+    timeline = await PagedTimelines(db, TENANT).every("bea")
     assert [e["data"]["booking_id"] for e in timeline if "booking_id" in e["data"]] == ["b2", "b3"]
 
 

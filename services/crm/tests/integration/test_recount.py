@@ -5,17 +5,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from types import SimpleNamespace
-from typing import cast
 
 import pytest
-from crm.adapters.store import Store
 from crm.adapters.studios import studios_for
 from crm.entrypoints.consumer import handlers
 from crm.service_layer.totals import recount_many
-from plumbing.app import Runtime
+from crm.testing import runtime_of
 from plumbing.envelope import Envelope
 from plumbing.mongo import Doc
+from plumbing.storage import storage_for
 from plumbing.testing import scratch_database
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -29,7 +27,7 @@ async def db() -> AsyncIterator[AsyncDatabase[Doc]]:
 
 
 async def cards(db: AsyncDatabase[Doc], tenant: str, genders: list[str]) -> None:
-    table = handlers(cast(Runtime, SimpleNamespace(db=db)))
+    table = handlers(runtime_of(db))
     for i, gender in enumerate(genders):
         client_id = f"{tenant}-c{i}"
         await table["clients.client_created.v1"](
@@ -50,7 +48,7 @@ async def cards(db: AsyncDatabase[Doc], tenant: str, genders: list[str]) -> None
 
 
 async def totals(db: AsyncDatabase[Doc], tenant: str) -> Doc:
-    return await Store(db, tenant).period("totals") or {}
+    return await storage_for(db).read_model("periods", tenant).get("totals") or {}
 
 
 async def test_each_studio_is_recounted_from_its_own_clients(db: AsyncDatabase[Doc]) -> None:
@@ -59,7 +57,7 @@ async def test_each_studio_is_recounted_from_its_own_clients(db: AsyncDatabase[D
     await cards(db, "east", ["FEMALE"])
     east_before = await totals(db, "east")
 
-    counted = await recount_many(await studios_for(db), ["north", "south"], NOW)
+    counted = await recount_many(await studios_for(db, storage_for(db)), ["north", "south"], NOW)
 
     assert counted["north"]["all~g~FEMALE"] == 2
     assert counted["north"]["all~g~MALE"] == 1

@@ -10,15 +10,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from crm.adapters import timelines as timelines_module
-from crm.adapters.store import Store
-from crm.adapters.timelines import HEADS, PAGE, PAGES, Timelines, key_of
+from crm.adapters.timelines import HEADS, PAGE, PAGES, PagedTimelines, key_of
 from crm.entrypoints.consumer import batch_handlers
-from plumbing.app import Runtime
+from crm.service_layer.timeline_entries import add_to_timeline
+from crm.testing import runtime_of
 from plumbing.envelope import Envelope
 from plumbing.mongo import Doc
 from plumbing.testing import scratch_database
@@ -45,12 +44,12 @@ def earned(client: str, points: int) -> Envelope:
 
 
 def bulk(db: AsyncDatabase[Doc]) -> Any:
-    runtime = cast(Runtime, SimpleNamespace(db=db))
+    runtime = runtime_of(db)
     return batch_handlers(runtime)[EARNED]
 
 
 async def points_on(db: AsyncDatabase[Doc], client: str) -> list[int]:
-    entries = await Store(db, TENANT).timelines.every(client)
+    entries = await PagedTimelines(db, TENANT).every(client)
     return [int(e["data"]["points"]) for e in entries]
 
 
@@ -67,7 +66,7 @@ async def test_a_run_lands_in_order_per_client_and_a_replay_adds_nothing(
     assert await bulk(db)(run) == []
     later = earned("a", 4)
     assert await bulk(db)([run[3], later, run[4]]) == []
-    await Store(db, TENANT).add_timeline(later, "a")
+    await add_to_timeline(PagedTimelines(db, TENANT), "a", [later])
     assert await points_on(db, "a") == [1, 2, 3, 4]
     assert await points_on(db, "b") == [10, 20]
 
@@ -79,7 +78,7 @@ async def test_a_long_run_for_one_client_is_recognised_whole_when_replayed(
     await bulk(db)(run)
     await bulk(db)(run)
     for event in run[:5]:
-        await Store(db, TENANT).add_timeline(event, "c")
+        await add_to_timeline(PagedTimelines(db, TENANT), "c", [event])
     assert await points_on(db, "c") == list(range(150))
 
 
@@ -101,7 +100,7 @@ def entry(n: int, minutes: int) -> Doc:
 async def test_a_long_timeline_is_sealed_into_pages_and_read_newest_first(
     db: AsyncDatabase[Doc],
 ) -> None:
-    timelines = Timelines(db, TENANT)
+    timelines = PagedTimelines(db, TENANT)
     count = 3 * PAGE + 7
     # Added one run at a time, a little out of time order (a late fact now and then).
     order = list(range(count))
@@ -132,7 +131,7 @@ async def test_a_long_timeline_is_sealed_into_pages_and_read_newest_first(
 async def test_writers_racing_to_seal_a_page_leave_only_the_pages_a_head_names(
     db: AsyncDatabase[Doc],
 ) -> None:
-    timelines = Timelines(db, TENANT)
+    timelines = PagedTimelines(db, TENANT)
     clients = [f"race{n}" for n in range(4)]
     for client in clients:
         run = [entry(n, n) for n in range(PAGE - 1)]
@@ -156,7 +155,7 @@ async def test_only_the_newest_keep_entries_stay_and_erasure_removes_every_page(
     db: AsyncDatabase[Doc], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(timelines_module, "KEEP", 2 * PAGE)
-    timelines = Timelines(db, TENANT)
+    timelines = PagedTimelines(db, TENANT)
     for start in range(0, 4 * PAGE, PAGE // 2):
         run = [entry(n, n) for n in range(start, start + PAGE // 2)]
         await timelines.add("k", run, [e["id"] for e in run])
@@ -180,7 +179,7 @@ async def test_a_timeline_written_before_pages_reads_and_grows(db: AsyncDatabase
             "_events": [e["id"] for e in old],
         }
     )
-    timelines = Timelines(db, TENANT)
+    timelines = PagedTimelines(db, TENANT)
     assert [e["id"] for e in await timelines.newest("o", 2)] == ["e00047", "e00046"]
     run = [entry(n, n) for n in range(PAGE - 4, PAGE + 3)]  # two of them already there
     await timelines.add("o", run, [e["id"] for e in run])

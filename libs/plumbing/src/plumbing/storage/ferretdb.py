@@ -4,7 +4,7 @@ What FerretDB v1.24.2 on SQLite does here (measured: docs/architecture.md, docs/
 and where this storage answers it:
 
 - it does not isolate updates, and pushes down only a filter of exactly `{_id}`:
-  aggregates are insertion chains (`plumbing.storage.chain`), every read and write by
+  aggregates are insertion chains (`plumbing.storage.insert_chain`), every read and write by
   `_id` alone, compare-and-set by inserting a new `_id`;
 - its cost follows the number of fields: a chain's state is one packed field;
 - `$push` with `$slice` is silently ignored (ten pushes with `$slice: -3` kept ten): a
@@ -20,7 +20,7 @@ Nothing here is needed on MongoDB, where the factory picks `plumbing.storage.mon
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -29,17 +29,18 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from plumbing.event_handlers import SEEN_FIELD, SEEN_KEEP
-from plumbing.mongo import Doc, bounded_pushes, doc_key, document_lock, write_gate
+from plumbing.mongo import Doc, bounded_pushes, doc_key, document_lock, insert_new, write_gate
 from plumbing.outbox import Outbox
 from plumbing.outbox_relay import OutboxRelay, Publisher
 from plumbing.storage.insert_chain import KEEP_RECENT, ChainRepository
-from plumbing.storage.memory import view
+from plumbing.storage.memory import HIDDEN, claimed, view
 from plumbing.storage.port import (
     Aggregates,
     Delta,
     ReadModel,
     Relay,
     Storage,
+    checked_events,
     checked_key,
     checked_tenant,
 )
@@ -112,9 +113,7 @@ class LockedReadModel(ReadModel):
         return self._name
 
     async def get(self, key: str) -> Doc | None:
-        doc = await self._col.find_one(
-            {"_id": doc_key(self._tenant, checked_key(key))}, {SEEN_FIELD: 0}
-        )
+        doc = await self._col.find_one({"_id": doc_key(self._tenant, checked_key(key))}, HIDDEN)
         return None if doc is None else view(doc)
 
     async def get_many(self, keys: Sequence[str]) -> dict[str, Doc]:
@@ -124,39 +123,64 @@ class LockedReadModel(ReadModel):
         return {key: doc for key, doc in zip(wanted, found, strict=True) if doc is not None}
 
     async def apply_once(self, key: str, event_id: str, delta: Delta) -> bool:
+        return await self.apply_run(key, [event_id], delta)
+
+    async def apply_run(self, key: str, event_ids: Sequence[str], delta: Delta) -> bool:
         doc_id = doc_key(self._tenant, checked_key(key))
+        ids = checked_events(event_ids)
         # What the write needs to know: the ids applied, and the lists it appends to.
         needed = {SEEN_FIELD: 1, **dict.fromkeys(delta.append, 1)}
         async with document_lock(self._col.name, doc_id):
             current = await self._col.find_one({"_id": doc_id}, needed)
-            if _seen(current, event_id):
+            if _seen(current, ids):
                 return False
             try:
                 async with write_gate(self._col):
                     await self._col.update_one(
                         {"_id": doc_id},
-                        await self._update(doc_id, delta, current, event_id),
+                        await self._update(doc_id, delta, current, ids),
                         upsert=current is None,
                     )
             except DuplicateKeyError:
                 # Created by another process since the read: apply to the one there.
                 current = await self._col.find_one({"_id": doc_id}, needed)
-                if _seen(current, event_id):
+                if _seen(current, ids):
                     return False
-                update = await self._update(doc_id, delta, current, event_id)
+                update = await self._update(doc_id, delta, current, ids)
                 async with write_gate(self._col):
                     await self._col.update_one({"_id": doc_id}, update)
             return True
 
-    async def _update(self, doc_id: str, delta: Delta, current: Doc | None, event_id: str) -> Doc:
+    async def claim(self, key: str, event_id: str, fields: Mapping[str, Any]) -> bool:
+        if key not in await self.claim_new({key: (event_id, fields)}):
+            return True
+        owner = await self._col.find_one(
+            {"_id": doc_key(self._tenant, checked_key(key))}, {"event_id": 1}
+        )
+        return owner is not None and owner.get("event_id") == event_id
+
+    async def claim_new(self, claims: Mapping[str, tuple[str, Mapping[str, Any]]]) -> set[str]:
+        # Inserting a new `_id` is atomic on FerretDB too: the claims need no lock.
+        keys = list(claims)
+        docs = [claimed(self._tenant, key, *claims[key]) for key in keys]
+        return {keys[i] for i in await insert_new(self._col, docs)}
+
+    async def delete(self, key: str) -> None:
+        doc_id = doc_key(self._tenant, checked_key(key))
+        async with document_lock(self._col.name, doc_id), write_gate(self._col):
+            await self._col.delete_one({"_id": doc_id})
+
+    async def _update(
+        self, doc_id: str, delta: Delta, current: Doc | None, ids: Sequence[str]
+    ) -> Doc:
         update = delta.as_update()
         seen = list((current or {}).get(SEEN_FIELD) or [])
         update.setdefault("$set", {}).update(
-            {"tenant": self._tenant, SEEN_FIELD: [*seen, event_id][-SEEN_KEEP:]}
+            {"tenant": self._tenant, SEEN_FIELD: [*seen, *ids][-(SEEN_KEEP - 1 + len(ids)) :]}
         )
         # `$push` with `$slice` is ignored here: the bounded lists are `$set` whole.
         return await bounded_pushes(self._col, doc_id, update, current)
 
 
-def _seen(current: Doc | None, event_id: str) -> bool:
-    return event_id in ((current or {}).get(SEEN_FIELD) or [])
+def _seen(current: Doc | None, ids: Sequence[str]) -> bool:
+    return not set(ids).isdisjoint((current or {}).get(SEEN_FIELD) or [])

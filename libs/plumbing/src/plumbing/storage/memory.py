@@ -37,6 +37,7 @@ from plumbing.storage.port import (
     Repository,
     Storage,
     check_hold,
+    checked_events,
     checked_key,
     checked_state,
     checked_tenant,
@@ -181,17 +182,42 @@ class MemoryReadModel(ReadModel):
         return {key: doc for key, doc in found.items() if doc is not None}
 
     async def apply_once(self, key: str, event_id: str, delta: Delta) -> bool:
+        return await self.apply_run(key, [event_id], delta)
+
+    async def apply_run(self, key: str, event_ids: Sequence[str], delta: Delta) -> bool:
+        ids = checked_events(event_ids)
         await asyncio.sleep(0)
         doc_id = doc_key(self._tenant, checked_key(key))
         found = self._docs.get(doc_id)
         current = found or {"_id": doc_id, "tenant": self._tenant}
         seen = list(current.get("_events") or [])
-        if event_id in seen:
+        if set(ids) & set(seen):
             return False
         changed = apply_delta(unpack(pack(current)), delta, created=found is None)
-        changed["_events"] = [*seen, event_id][-SEEN_KEEP:]
+        changed["_events"] = [*seen, *ids][-(SEEN_KEEP - 1 + len(ids)) :]
         self._docs[doc_id] = unpack(pack(changed))
         return True
+
+    async def claim(self, key: str, event_id: str, fields: Mapping[str, Any]) -> bool:
+        if key not in await self.claim_new({key: (event_id, fields)}):
+            return True
+        owner = self._docs.get(doc_key(self._tenant, key)) or {}
+        return owner.get("event_id") == event_id
+
+    async def claim_new(self, claims: Mapping[str, tuple[str, Mapping[str, Any]]]) -> set[str]:
+        await asyncio.sleep(0)
+        existed: set[str] = set()
+        for key, (event_id, fields) in claims.items():
+            doc = claimed(self._tenant, key, event_id, fields)
+            if doc["_id"] in self._docs:
+                existed.add(key)
+            else:
+                self._docs[doc["_id"]] = unpack(pack(doc))
+        return existed
+
+    async def delete(self, key: str) -> None:
+        await asyncio.sleep(0)
+        self._docs.pop(doc_key(self._tenant, checked_key(key)), None)
 
 
 class MemoryRelay(Relay):
@@ -225,9 +251,25 @@ class MemoryRelay(Relay):
         return len(messages)
 
 
+# What a read-model document holds besides its own fields: the applied events' ids, and
+# the events of a document written with an outbox (crm's facts recorded through the graph).
+HIDDEN = {"_events": 0, "_outbox": 0}
+
+
 def view(doc: Mapping[str, Any]) -> Doc:
     """A read-model document without the fields the implementations keep."""
-    return {k: v for k, v in doc.items() if k not in ("_id", "tenant", "_events")}
+    return {k: v for k, v in doc.items() if k not in ("_id", "tenant", *HIDDEN)}
+
+
+def claimed(tenant: str, key: str, event_id: str, fields: Mapping[str, Any]) -> Doc:
+    """The document a claim inserts: its fields and the claiming event's id."""
+    checked_events([event_id])
+    return {
+        **checked_state(fields),
+        "_id": doc_key(tenant, checked_key(key)),
+        "tenant": tenant,
+        "event_id": event_id,
+    }
 
 
 def apply_delta(doc: Doc, delta: Delta, *, created: bool) -> Doc:

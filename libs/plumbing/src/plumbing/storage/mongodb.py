@@ -33,11 +33,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from plumbing.event_handlers import SEEN_FIELD, SEEN_KEEP
-from plumbing.mongo import Doc, doc_key
+from plumbing.mongo import Doc, doc_key, insert_new
 from plumbing.outbox import OUTBOX_FIELD, Outbox, stored, with_events
 from plumbing.outbox_relay import OutboxRelay, Publisher
 from plumbing.storage.indexes import Index
-from plumbing.storage.memory import view
+from plumbing.storage.memory import HIDDEN, claimed, view
 from plumbing.storage.port import (
     RESERVED,
     Aggregates,
@@ -50,6 +50,7 @@ from plumbing.storage.port import (
     Repository,
     Storage,
     check_hold,
+    checked_events,
     checked_key,
     checked_state,
     checked_tenant,
@@ -233,27 +234,48 @@ class MongoReadModel(ReadModel):
         return self._name
 
     async def get(self, key: str) -> Doc | None:
-        doc = await self._col.find_one(
-            {"_id": doc_key(self._tenant, checked_key(key))}, {SEEN_FIELD: 0}
-        )
+        doc = await self._col.find_one({"_id": doc_key(self._tenant, checked_key(key))}, HIDDEN)
         return None if doc is None else view(doc)
 
     async def get_many(self, keys: Sequence[str]) -> dict[str, Doc]:
         ids = [doc_key(self._tenant, checked_key(k)) for k in dict.fromkeys(keys)]
         if not ids:
             return {}
-        cursor = self._col.find({"_id": {"$in": ids}}, {SEEN_FIELD: 0})
+        cursor = self._col.find({"_id": {"$in": ids}}, HIDDEN)
         return {str(doc["_id"]).split(":", 1)[1]: view(doc) async for doc in cursor}
 
     async def apply_once(self, key: str, event_id: str, delta: Delta) -> bool:
+        return await self.apply_run(key, [event_id], delta)
+
+    async def apply_run(self, key: str, event_ids: Sequence[str], delta: Delta) -> bool:
         doc_id = doc_key(self._tenant, checked_key(key))
+        ids = checked_events(event_ids)
         update = delta.as_update()
         update.setdefault("$set", {})["tenant"] = self._tenant
-        update.setdefault("$push", {})[SEEN_FIELD] = {"$each": [event_id], "$slice": -SEEN_KEEP}
+        update.setdefault("$push", {})[SEEN_FIELD] = {
+            "$each": ids,
+            "$slice": -(SEEN_KEEP - 1 + len(ids)),
+        }
         try:
             await self._col.update_one(
-                {"_id": doc_id, SEEN_FIELD: {"$ne": event_id}}, update, upsert=True
+                {"_id": doc_id, SEEN_FIELD: {"$nin": ids}}, update, upsert=True
             )
         except DuplicateKeyError:
             return False
         return True
+
+    async def claim(self, key: str, event_id: str, fields: Mapping[str, Any]) -> bool:
+        if key not in await self.claim_new({key: (event_id, fields)}):
+            return True
+        owner = await self._col.find_one(
+            {"_id": doc_key(self._tenant, checked_key(key))}, {"event_id": 1}
+        )
+        return owner is not None and owner.get("event_id") == event_id
+
+    async def claim_new(self, claims: Mapping[str, tuple[str, Mapping[str, Any]]]) -> set[str]:
+        keys = list(claims)
+        docs = [claimed(self._tenant, key, *claims[key]) for key in keys]
+        return {keys[i] for i in await insert_new(self._col, docs)}
+
+    async def delete(self, key: str) -> None:
+        await self._col.delete_one({"_id": doc_key(self._tenant, checked_key(key))})

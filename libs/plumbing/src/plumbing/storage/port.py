@@ -238,13 +238,36 @@ class ReadModel(Protocol):
     async def apply_once(self, key: str, event_id: str, delta: Delta) -> bool:
         """Apply `delta` to the document (created if missing) unless this event was
         applied to it already; True if it was applied now. The event id is recorded in
-        the same write; the last `plumbing.consumer.SEEN_KEEP` ids are kept (replays
+        the same write; the last `plumbing.event_handlers.SEEN_KEEP` ids are kept (replays
         arrive close to the original, on the same partition)."""
+        ...
+
+    async def apply_run(self, key: str, event_ids: Sequence[str], delta: Delta) -> bool:
+        """`apply_once` for a run of events whose effects on this document are summed
+        in `delta` (a consumer's bulk path): applied unless the document has seen any of
+        them, and all of them are recorded in the same write (with the
+        `SEEN_KEEP - 1` before them), so each one's replay, alone or in the run, is
+        recognised."""
+        ...
+
+    async def claim(self, key: str, event_id: str, fields: Mapping[str, Any]) -> bool:
+        """Create the document with `fields` unless it exists: a claim by insertion, so
+        the first event to claim a key owns it. The owner's id is kept in the
+        document's `event_id` field. True if this event owns it (now, or its replay)."""
+        ...
+
+    async def claim_new(self, claims: Mapping[str, tuple[str, Mapping[str, Any]]]) -> set[str]:
+        """`claim` for many keys (`key -> (event_id, fields)`) in one write; returns the
+        keys that existed already, left as they were (whoever owns them)."""
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Remove the document (erasure); the events it had seen go with it."""
         ...
 
 
 class Relay(Protocol):
-    """Publishes what `save` left in the outbox (`plumbing.outbox.OutboxRelay`)."""
+    """Publishes what `save` left in the outbox (`plumbing.outbox_relay.OutboxRelay`)."""
 
     async def drain(self) -> int: ...
 
@@ -289,6 +312,13 @@ def checked_key(key: str) -> str:
     if not key or not isinstance(key, str):
         raise ValueError(f"bad key {key!r}")
     return key
+
+
+def checked_events(event_ids: Sequence[str]) -> list[str]:
+    ids = list(dict.fromkeys(event_ids))
+    if not ids or not all(isinstance(i, str) and i for i in ids):
+        raise ValueError(f"bad event ids {event_ids!r}")
+    return ids
 
 
 def checked_state(doc: Mapping[str, Any]) -> Doc:

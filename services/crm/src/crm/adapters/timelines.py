@@ -52,7 +52,7 @@ class Head:
     exists: bool
 
 
-class Timelines:
+class PagedTimelines:
     def __init__(self, db: AsyncDatabase[Doc], tenant: str) -> None:
         self.heads = TenantCollection(db[HEADS], tenant)
         self.pages = TenantCollection(db[PAGES], tenant)

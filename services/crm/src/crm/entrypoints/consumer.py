@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from plumbing import readers
 from plumbing.app import Runtime
@@ -16,10 +17,14 @@ from plumbing.event_handlers import BatchHandler, Handler, Rejected
 from plumbing.studio import remember_studio
 from pydantic import ValidationError
 
-from crm.adapters.store import RunStore, Store
+from crm.adapters.tenant_storage import TenantStorage, tenant_storage
 from crm.events import catalog
-from crm.service_layer import bulk
-from crm.service_layer.projections import Projector
+from crm.service_layer import bulk, client_cards
+from crm.service_layer.app_use import notified
+from crm.service_layer.partner_facts import apply_fact
+from crm.service_layer.ports import ReadModels
+from crm.service_layer.projection import Projection
+from crm.service_layer.timeline_entries import add_to_timeline
 
 # Events of other contexts shown on the timeline (events.md); any client-bearing field
 # is read tolerantly, and unknown facts get a generic summary.
@@ -66,10 +71,16 @@ def batch_handlers(runtime: Runtime) -> Mapping[str, BatchHandler]:
     """Events that only add a timeline entry arrive by the thousand (every purchase's
     `points_earned`): a run of them costs one read and one write per client. Bookings and
     sales too, from partners' schedulers, tills and imports (`bulk`)."""
-    db = runtime.db
+
+    def opened(tenant: str) -> TenantStorage:
+        return tenant_storage(runtime.store(), runtime.db, tenant)
+
+    async def open_run(tenant: str) -> tuple[ReadModels, ZoneInfo]:
+        storage = opened(tenant)
+        return storage.views, (await storage.studio()).zone
 
     async def facts(events: list[Envelope]) -> list[Envelope]:
-        return await bulk.facts_in_bulk(lambda tenant: RunStore(db, tenant), events)
+        return await bulk.facts_in_bulk(open_run, events)
 
     async def timeline(events: list[Envelope]) -> list[Envelope]:
         by_client: dict[tuple[str, str], list[Envelope]] = defaultdict(list)
@@ -79,7 +90,7 @@ def batch_handlers(runtime: Runtime) -> Mapping[str, BatchHandler]:
                 by_client[(event.tenant, client_id)].append(event)
         await asyncio.gather(
             *(
-                Store(db, tenant).add_timelines(client_id, run)
+                add_to_timeline(opened(tenant).views.timelines, client_id, run)
                 for (tenant, client_id), run in by_client.items()
             )
         )
@@ -94,50 +105,45 @@ def batch_handlers(runtime: Runtime) -> Mapping[str, BatchHandler]:
 
 
 def handlers(runtime: Runtime) -> Mapping[str, Handler]:
-    db = runtime.db
-
     def projected(
-        step: Callable[[Projector], Awaitable[None]],
+        step: Callable[[Projection], Awaitable[None]],
     ) -> Handler:
         async def handle(event: Envelope) -> None:
-            store = Store(db, event.tenant)
-            projector = Projector(store, event, await store.studio())
+            storage = tenant_storage(runtime.store(), runtime.db, event.tenant)
+            projection = Projection(storage.views, event, await storage.studio())
             try:
-                await step(projector)
+                await step(projection)
             except ValidationError as exc:
                 raise Rejected(f"invalid data: {exc.errors()[:3]}") from exc
 
         return handle
 
-    async def client_created(p: Projector) -> None:
+    async def client_created(p: Projection) -> None:
         data = readers.ClientCreatedRead.model_validate(p.event.data)
-        await p.client_created(data)
+        await client_cards.client_created(p, data)
 
-    async def client_updated(p: Projector) -> None:
+    async def client_updated(p: Projection) -> None:
         data = readers.ClientUpdatedRead.model_validate(p.event.data)
-        await p.client_updated(data.client_id, dict(data.changes))
+        await client_cards.client_updated(p, data.client_id, dict(data.changes))
         await p.timeline(data.client_id)
 
-    async def client_erased(p: Projector) -> None:
+    async def client_erased(p: Projection) -> None:
         data = readers.ClientErasedRead.model_validate(p.event.data)
-        await p.client_erased(data.client_id)
+        await client_cards.client_erased(p, data.client_id)
 
-    async def other(p: Projector) -> None:
+    async def other(p: Projection) -> None:
         client_id = client_in(p.event)
         if p.event.type == MESSAGE_SENT and client_id:
-            await p.notified(client_id, _sent_at(p.event.data, p.event.time))
+            await notified(p, client_id, _sent_at(p.event.data, p.event.time))
         await p.timeline(client_id)
 
-    async def ingest(p: Projector) -> None:
-        await p.ingest()
-
     async def studio_updated(event: Envelope) -> None:
-        await remember_studio(db, event)
+        await remember_studio(runtime.db, event)
 
     table: dict[str, Handler] = {name: projected(other) for name in TIMELINE_TYPES}
     for name in catalog.names():
         if name.startswith("ingest."):
-            table[name] = projected(ingest)
+            table[name] = projected(apply_fact)
     table[readers.CLIENT_CREATED] = projected(client_created)
     table[readers.CLIENT_UPDATED] = projected(client_updated)
     table[readers.CLIENT_ERASED] = projected(client_erased)

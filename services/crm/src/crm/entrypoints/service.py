@@ -7,20 +7,21 @@ from datetime import datetime
 from plumbing import topics
 from plumbing.app import Job, Runtime, ServiceDefinition
 
-from crm.adapters.store import OUTBOX_COLLECTIONS
 from crm.adapters.studios import studios_for
+from crm.adapters.tenant_storage import OUTBOX_COLLECTIONS
 from crm.entrypoints.consumer import batch_handlers, handlers
 from crm.graphql.schema import schema
+from crm.service_layer.ports import FUNNELS, READ_MODELS, TASKS
 from crm.service_layer.totals import recount_many
 
 
 async def setup(runtime: Runtime) -> None:
-    await (await studios_for(runtime.db)).prepare()
+    await (await studios_for(runtime.db, runtime.store())).prepare()
 
 
 async def daily(runtime: Runtime, now: datetime, tenant: str | None) -> object:
     """Re-evaluate every client's totals as time passes (see `recount`)."""
-    studios = await studios_for(runtime.db)
+    studios = await studios_for(runtime.db, runtime.store())
     # The periodic run: only studios whose totals were last evaluated another day.
     tenants = [tenant] if tenant is not None else await studios.stale(now.date().isoformat())
     if not tenants:
@@ -35,6 +36,8 @@ def definition() -> ServiceDefinition:
         name="crm",
         schema=schema,
         outbox_collections=OUTBOX_COLLECTIONS,
+        aggregates=[TASKS, FUNNELS],
+        read_models=READ_MODELS,
         consume_topics=topics.ALL,
         handlers=handlers,
         batch_handlers=batch_handlers,

@@ -21,10 +21,10 @@ from plumbing.gql import (
 )
 from strawberry.types import Info
 
-from crm.adapters.timelines import Key, key_of
+from crm.adapters.timelines import key_of
 from crm.domain import rules
 from crm.domain.timeline import STAFF_ONLY, summarise
-from crm.graphql.context import as_time, store_of
+from crm.graphql.context import as_time, storage_of
 from crm.graphql.types import (
     Booking,
     Credit,
@@ -35,6 +35,7 @@ from crm.graphql.types import (
     TimelineEdge,
     TimelineEntry,
 )
+from crm.service_layer.ports import Key
 
 Doc = dict[str, Any]
 
@@ -49,7 +50,7 @@ async def _visible_timeline(
     """The `count` newest entries this caller may read (one more than a page tells
     whether there is a next page). Staff read everything; others do not read the studio's
     own work (`STAFF_ONLY`), and pages are read on until `count` remain."""
-    timelines = store_of(info).timelines
+    timelines = storage_of(info).views.timelines
     if context_of(info).principal.is_staff:
         return await timelines.newest(client_id, count, before)
     kept: list[Doc] = []
@@ -173,8 +174,9 @@ class Client:
     async def activity(self, info: Info[Any, Any]) -> ClientActivity:
         ctx = context_of(info)
         visible = may_read_client(info, str(self.id))
-        profile = await store_of(info).profile(str(self.id)) if visible else None
-        studio = await store_of(info).studio()
+        storage = storage_of(info)
+        profile = await storage.views.profiles.get(str(self.id)) if visible else None
+        studio = await storage.studio()
         now = ctx.now()
         return _activity(profile or {}, now, studio.today(now), studio.currency)
 
@@ -198,7 +200,7 @@ class Client:
                     "the cursor is not one this API returned", code="BAD_CURSOR"
                 ) from None
         entries = await _visible_timeline(info, str(self.id), size + 1, before)
-        language = (await store_of(info).studio()).language
+        language = (await storage_of(info).studio()).language
         edges = []
         for entry in entries[:size]:
             at = as_utc(entry["at"])

@@ -1,5 +1,5 @@
-"""What every crm resolver module shares: the caller's store, the studio's settings,
-user errors and times as the graph shows them."""
+"""What every crm resolver module shares: the caller's studio's storage, user errors and
+times as the graph shows them."""
 
 from __future__ import annotations
 
@@ -11,15 +11,15 @@ from plumbing.clock import as_utc
 from plumbing.gql import UserError, context_of, user_error
 from strawberry.types import Info
 
-from crm.adapters.store import Store, request_store
+from crm.adapters.tenant_storage import TenantStorage, request_storage
 from crm.service_layer.ingest import Problem
 
 INGESTERS = (*STAFF, Role.PARTNER)
 
 
-def store_of(info: Info[Any, Any]) -> Store:
-    """The caller's tenant's crm store (read models, facts, tasks and funnels)."""
-    return request_store(context_of(info))
+def storage_of(info: Info[Any, Any]) -> TenantStorage:
+    """The caller's studio's read models, tasks and funnels, and recorded facts."""
+    return request_storage(context_of(info))
 
 
 def user_errors(problems: list[Problem]) -> list[UserError]:

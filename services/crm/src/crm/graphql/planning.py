@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import strawberry
@@ -14,10 +14,8 @@ from plumbing.gql import (
 )
 from strawberry.types import Info
 
-from crm.adapters.store import HIDDEN, Store
-from crm.domain import rules
 from crm.graphql.client_card import Client
-from crm.graphql.context import as_time, store_of, user_errors
+from crm.graphql.context import as_time, storage_of, user_errors
 from crm.graphql.types import (
     Funnel,
     FunnelPayload,
@@ -46,7 +44,7 @@ class TaskPayload:
     user_errors: list[UserError]
 
 
-def _task(doc: Doc) -> Task:
+def task_of(doc: Doc) -> Task:
     return Task(
         id=strawberry.ID(doc["id"]),
         title=doc["title"],
@@ -58,7 +56,7 @@ def _task(doc: Doc) -> Task:
     )
 
 
-def _funnel(doc: Doc) -> Funnel:
+def funnel_of(doc: Doc) -> Funnel:
     members = doc.get("members") or {}
     return Funnel(
         id=strawberry.ID(doc["id"]),
@@ -75,27 +73,6 @@ def _funnel(doc: Doc) -> Funnel:
     )
 
 
-def _task_order(doc: Doc) -> tuple[int, int, datetime, datetime]:
-    due = doc.get("due_at")
-    return (
-        int(bool(doc["done"])),
-        rules.priority_rank(doc["priority"]),
-        as_time(due) if due else datetime.max.replace(tzinfo=UTC),
-        as_time(doc["created_at"]),
-    )
-
-
-async def tasks_page(store: Store, done: bool | None, first: int) -> list[Task]:
-    query: Doc = {} if done is None else {"done": done}
-    docs = await store.tasks.find(query, projection=HIDDEN)
-    return [_task(d) for d in sorted(docs, key=_task_order)[:first]]
-
-
-async def funnels_page(store: Store, first: int | None = None) -> list[Funnel]:
-    docs = await store.funnels.find({}, projection=HIDDEN, sort=[("created_at", -1), ("_id", -1)])
-    return [_funnel(d) for d in docs[: first if first is not None else len(docs)]]
-
-
 @strawberry.type
 class PlanningQuery:
     @strawberry.field(description="K4: open tasks first, the most urgent first.")
@@ -103,12 +80,15 @@ class PlanningQuery:
         self, info: Info[Any, Any], done: bool | None = None, first: int | None = 50
     ) -> list[Task]:
         require(info, *STAFF)
-        return await tasks_page(store_of(info), done, page_size(first, default=50))
+        found = await planning.tasks_page(
+            storage_of(info).plans, done, page_size(first, default=50)
+        )
+        return [task_of(t) for t in found]
 
     @strawberry.field(description="K4: newest first.")
     async def funnels(self, info: Info[Any, Any]) -> list[Funnel]:
         require(info, *STAFF)
-        return await funnels_page(store_of(info))
+        return [funnel_of(f) for f in await planning.funnels_page(storage_of(info).plans)]
 
 
 @strawberry.type
@@ -124,8 +104,10 @@ class PlanningMutation:
         client_id: strawberry.ID | None = None,
     ) -> TaskPayload:
         ctx = require(info, *STAFF)
+        storage = storage_of(info)
         doc, problems = await planning.create_task(
-            store_of(info),
+            storage.plans,
+            storage.views,
             title=title,
             due_at=due_at,
             priority=(priority or TaskPriority.NORMAL).value,
@@ -133,15 +115,15 @@ class PlanningMutation:
             client_id=client_id,
             now=ctx.now(),
         )
-        return TaskPayload(task=_task(doc) if doc else None, user_errors=user_errors(problems))
+        return TaskPayload(task=task_of(doc) if doc else None, user_errors=user_errors(problems))
 
     @strawberry.mutation
     async def complete_task(self, info: Info[Any, Any], id: strawberry.ID) -> TaskPayload:
         ctx = require(info, *STAFF)
         doc, problems = await planning.complete_task(
-            store_of(info), str(id), actor=ctx.principal.subject, now=ctx.now()
+            storage_of(info).plans, str(id), actor=ctx.principal.subject, now=ctx.now()
         )
-        return TaskPayload(task=_task(doc) if doc else None, user_errors=user_errors(problems))
+        return TaskPayload(task=task_of(doc) if doc else None, user_errors=user_errors(problems))
 
     @strawberry.mutation
     async def create_funnel(
@@ -149,10 +131,10 @@ class PlanningMutation:
     ) -> FunnelPayload:
         ctx = require(info, *MANAGERS)
         doc, problems = await planning.create_funnel(
-            store_of(info), name=name, stages=stages, now=ctx.now()
+            storage_of(info).plans, name=name, stages=stages, now=ctx.now()
         )
         return FunnelPayload(
-            funnel=_funnel(doc) if doc else None, user_errors=user_errors(problems)
+            funnel=funnel_of(doc) if doc else None, user_errors=user_errors(problems)
         )
 
     @strawberry.mutation
@@ -163,13 +145,16 @@ class PlanningMutation:
         client_id: strawberry.ID,
         stage_id: strawberry.ID,
     ) -> FunnelPayload:
-        require(info, *STAFF)
+        ctx = require(info, *STAFF)
+        storage = storage_of(info)
         doc, problems = await planning.move_client(
-            store_of(info),
+            storage.plans,
+            storage.views,
             funnel_id=str(funnel_id),
             client_id=str(client_id),
             stage_id=str(stage_id),
+            now=ctx.now(),
         )
         return FunnelPayload(
-            funnel=_funnel(doc) if doc else None, user_errors=user_errors(problems)
+            funnel=funnel_of(doc) if doc else None, user_errors=user_errors(problems)
         )

@@ -1,4 +1,4 @@
-"""The crm subgraph: partner facts in (K7, `facts.py`), the studio's day at a glance out
+"""The crm subgraph: partner facts in (K7, `fact_mutations.py`), the studio's day at a glance out
 (K1–K6, `summary.py`), tasks and funnels (K4, `planning.py`), and the client's activity
 and timeline on the card (C9, C11, `client_card.py`)."""
 
@@ -8,7 +8,7 @@ from plumbing.gql import SubgraphSchema, schema_extensions
 from strawberry.tools import merge_types
 
 from crm.graphql.client_card import Client
-from crm.graphql.facts import FactsMutation
+from crm.graphql.fact_mutations import FactsMutation
 from crm.graphql.planning import PlanningMutation, PlanningQuery
 from crm.graphql.summary import SummaryQuery
 

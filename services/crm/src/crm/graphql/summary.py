@@ -13,11 +13,11 @@ from plumbing.gql import (
 )
 from strawberry.types import Info
 
-from crm.adapters.store import Store
+from crm.adapters.tenant_storage import TenantStorage
 from crm.domain import rules
 from crm.graphql.client_card import Client
-from crm.graphql.context import store_of
-from crm.graphql.planning import Task, funnels_page, tasks_page
+from crm.graphql.context import storage_of
+from crm.graphql.planning import Task, funnel_of, task_of
 from crm.graphql.types import (
     Bucket,
     ClientScope,
@@ -27,6 +27,7 @@ from crm.graphql.types import (
     OccupancyPoint,
     Period,
 )
+from crm.service_layer.planning import funnels_page, tasks_page
 from crm.service_layer.summary import SummaryView, load
 
 Doc = dict[str, Any]
@@ -49,7 +50,7 @@ def _listed(ids: list[str]) -> CountWithClients:
 @strawberry.type
 class CrmSummary:
     view: strawberry.Private[SummaryView]
-    store: strawberry.Private[Store]
+    storage: strawberry.Private[TenantStorage]
     branch_id: strawberry.Private[str | None] = None
 
     @strawberry.field(
@@ -82,8 +83,8 @@ class CrmSummary:
     async def previous_period(self, info: Info[Any, Any]) -> CrmSummary:
         view = self.view
         earlier = rules.previous_period(view.day, view.period)
-        loaded = await load(self.store, earlier, view.period, self.branch_id, view.zone)
-        return CrmSummary(view=loaded, store=self.store, branch_id=self.branch_id)
+        loaded = await load(self.storage.views, earlier, view.period, self.branch_id, view.zone)
+        return CrmSummary(view=loaded, storage=self.storage, branch_id=self.branch_id)
 
     @strawberry.field
     def booked_today(self) -> CountWithClients:
@@ -143,11 +144,11 @@ class CrmSummary:
 
     @strawberry.field
     async def latest_funnels(self, first: int | None = 5) -> list[Funnel]:
-        return await funnels_page(self.store, page_size(first))
+        return [funnel_of(f) for f in await funnels_page(self.storage.plans, page_size(first))]
 
     @strawberry.field
     async def urgent_tasks(self, first: int | None = 5) -> list[Task]:
-        return await tasks_page(self.store, False, page_size(first))
+        return [task_of(t) for t in await tasks_page(self.storage.plans, False, page_size(first))]
 
     @strawberry.field
     def demographics(self, scope: ClientScope | None = ClientScope.ALL) -> Demographics:
@@ -174,7 +175,7 @@ class SummaryQuery:
         branch_id: strawberry.ID | None = None,
     ) -> CrmSummary:
         require(info, *STAFF)
-        store = store_of(info)
-        studio = await store.studio()
-        view = await load(store, date, (period or Period.DAY).value, branch_id, studio.zone)
-        return CrmSummary(view=view, store=store, branch_id=branch_id)
+        storage = storage_of(info)
+        studio = await storage.studio()
+        view = await load(storage.views, date, (period or Period.DAY).value, branch_id, studio.zone)
+        return CrmSummary(view=view, storage=storage, branch_id=branch_id)

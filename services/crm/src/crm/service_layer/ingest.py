@@ -6,7 +6,7 @@ so both paths reach the read models through the consumer.
 Partners send facts in any order: a fact whose session, booking, waitlist entry or sale
 has not arrived yet is not wrong, only early (`WAITS_FOR`). Both paths accept it: the
 mutation records it and answers PENDING, and the consumer keeps it waiting
-(`plumbing.consumer.Pending`) until what it needs has been applied, then applies it as
+(`plumbing.event_handlers.Pending`) until what it needs has been applied, then applies it as
 if it had come in order."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from plumbing.card_arrival import awaited, pauses_for
 from plumbing.contracts import EventData
 
-from crm.adapters.store import Store
 from crm.events import (
     AppLoggedOut,
     AppSessionStarted,
@@ -31,8 +31,10 @@ from crm.events import (
     VisitRecorded,
     WaitlistConverted,
     WaitlistJoined,
+    catalog,
     visit_key,
 )
+from crm.service_layer.ports import Doc, ReadModels, RecordedFacts
 
 
 @dataclass(frozen=True)
@@ -104,15 +106,23 @@ def camel(name: str) -> str:
     return head + "".join(p.title() for p in rest)
 
 
-async def problems_of(store: Store, data: EventData, *, caller: bool = False) -> list[Problem]:
+async def awaited_profile(views: ReadModels, client_id: str) -> Doc | None:
+    """The client's profile, waiting a little for a card created just now
+    (`plumbing.card_arrival`): a partner may report a sale right after creating the card."""
+    return await awaited(lambda: views.profiles.get(client_id), pauses_for(client_id))
+
+
+async def problems_of(views: ReadModels, data: EventData, *, caller: bool = False) -> list[Problem]:
     """Everything that makes a fact unusable, in the caller's words. A `caller` of the
-    graph waits a little for a client created just now (`Store.awaited_profile`)."""
+    graph waits a little for a client created just now (`awaited_profile`)."""
     # Money, counts and times are in bounds already: the models refuse the rest
     # (`plumbing.bounds`: BAD_AMOUNT, NAIVE_TIME, FUTURE_TIME), on both paths.
     problems: list[Problem] = []
     client_id = client_of(data)
-    profile_of = store.awaited_profile if caller else store.profile
-    if client_id is not None and await profile_of(client_id) is None:
+    if client_id is not None and (
+        await (awaited_profile(views, client_id) if caller else views.profiles.get(client_id))
+        is None
+    ):
         problems.append(Problem(f"unknown client {client_id!r}", "UNKNOWN_CLIENT", ("clientId",)))
     match data:
         case SessionScheduled():
@@ -125,7 +135,7 @@ async def problems_of(store: Store, data: EventData, *, caller: bool = False) ->
                     Problem("session and service ids are required", "REQUIRED", ("id",))
                 )
         case BookingMade() | BookingCancelled() | WaitlistJoined() | WaitlistConverted():
-            if await store.fact(f"session:{data.session_id}") is None:
+            if await views.facts.get(f"session:{data.session_id}") is None:
                 problems.append(
                     Problem(
                         f"unknown session {data.session_id!r}: record the session first",
@@ -134,7 +144,7 @@ async def problems_of(store: Store, data: EventData, *, caller: bool = False) ->
                     )
                 )
             if isinstance(data, BookingCancelled):
-                booking = await store.fact(f"booking:{data.booking_id}")
+                booking = await views.facts.get(f"booking:{data.booking_id}")
                 if booking is None:
                     problems.append(
                         Problem(f"unknown booking {data.booking_id!r}", "UNKNOWN_BOOKING", ("id",))
@@ -146,7 +156,7 @@ async def problems_of(store: Store, data: EventData, *, caller: bool = False) ->
                         )
                     )
             if isinstance(data, WaitlistConverted):
-                entry = await store.fact(f"waitlist:{data.entry_id}")
+                entry = await views.facts.get(f"waitlist:{data.entry_id}")
                 if entry is None:
                     problems.append(
                         Problem(
@@ -156,7 +166,7 @@ async def problems_of(store: Store, data: EventData, *, caller: bool = False) ->
                         )
                     )
         case VisitRecorded():
-            if data.session_id and await store.fact(f"session:{data.session_id}") is None:
+            if data.session_id and await views.facts.get(f"session:{data.session_id}") is None:
                 problems.append(
                     Problem(
                         f"unknown session {data.session_id!r}", "UNKNOWN_SESSION", ("sessionId",)
@@ -165,7 +175,7 @@ async def problems_of(store: Store, data: EventData, *, caller: bool = False) ->
         case PurchaseRecorded():
             problems.extend(_purchase_problems(data))
         case PurchaseRefunded():
-            sale = await store.fact(f"sale:{data.invoice_number}")
+            sale = await views.facts.get(f"sale:{data.invoice_number}")
             if sale is None:
                 problems.append(
                     Problem(
@@ -198,18 +208,21 @@ def _purchase_problems(data: PurchaseRecorded) -> list[Problem]:
     return problems
 
 
-async def record(store: Store, facts: list[EventData]) -> Outcome:
+async def record(views: ReadModels, recorded: RecordedFacts, facts: list[EventData]) -> Outcome:
     """Validate and write one fact (and the events that come with it, e.g. a converted
     waitlist place also books). The first fact decides the natural key. A fact that
     only waits for another (`WAITS_FOR`) is written too, and said to be waiting."""
     problems: list[Problem] = []
     for data in facts:
-        problems.extend(await problems_of(store, data, caller=True))
+        problems.extend(await problems_of(views, data, caller=True))
     if any(p.code not in WAITS_FOR for p in problems):
         return Outcome(problems=problems)
     main = facts[0]
     subject = client_of(main)
-    envelopes = [store.envelope(data, subject or client_of(data)) for data in facts]
+    envelopes = [
+        catalog.envelope(data, tenant=views.tenant, subject=subject or client_of(data))
+        for data in facts
+    ]
     body = {"type": envelopes[0].type, "client_id": subject, **main.model_dump(mode="json")}
-    saved = await store.record_fact(fact_key(main), envelopes, body)
+    saved = await recorded.record(fact_key(main), envelopes, body)
     return Outcome(accepted=True, event_id=str(saved["event_id"]), waiting_for=problems)

@@ -1,24 +1,29 @@
-"""K4: tasks and funnels. Each change is one document write carrying its crm.events."""
+"""K4: tasks and funnels. Each is an aggregate: a change loads it, decides, and saves
+the new state with its `crm.events` in one write (`plumbing.storage.change`), so two
+staff completing one task announce it once, and two moves of one client in a funnel
+each see the stage the other left."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
 
 from plumbing import bounds
+from plumbing.clock import as_utc
 from plumbing.ids import new_id
+from plumbing.storage import Decision, Keep, Loaded, Refuse, Save, change, outgoing
 
-from crm.adapters.store import HIDDEN, Store, by_id
 from crm.domain import rules
-from crm.events import ClientMovedInFunnel, TaskCompleted, TaskCreated
-from crm.service_layer.ingest import Problem
+from crm.events import ClientMovedInFunnel, TaskCompleted, TaskCreated, catalog
+from crm.service_layer.ingest import Problem, awaited_profile
+from crm.service_layer.ports import Doc, Plans, ReadModels
 
-Doc = dict[str, Any]
 PRIORITIES = ("LOW", "NORMAL", "HIGH", "URGENT")
+Outcome = tuple[Doc | None, list[Problem]]
 
 
 async def create_task(
-    store: Store,
+    plans: Plans,
+    views: ReadModels,
     *,
     title: str,
     due_at: datetime | None,
@@ -26,7 +31,7 @@ async def create_task(
     assignee_id: str | None,
     client_id: str | None,
     now: datetime,
-) -> tuple[Doc | None, list[Problem]]:
+) -> Outcome:
     problems: list[Problem] = []
     title = " ".join(title.split())
     if not title:
@@ -38,13 +43,12 @@ async def create_task(
         problems.append(Problem(f"dueAt {naive[1]}", naive[0], ("dueAt",)))
     if priority not in PRIORITIES:
         problems.append(Problem(f"unknown priority {priority!r}", "BAD_PRIORITY", ("priority",)))
-    if client_id and await store.awaited_profile(client_id) is None:
+    if client_id and await awaited_profile(views, client_id) is None:
         problems.append(Problem(f"unknown client {client_id!r}", "UNKNOWN_CLIENT", ("clientId",)))
     if problems:
         return None, problems
     task_id = new_id()
-    doc: Doc = {
-        "_id": task_id,
+    task: Doc = {
         "id": task_id,
         "title": title,
         "due_at": due_at,
@@ -55,50 +59,48 @@ async def create_task(
         "done": False,
         "created_at": now,
     }
-    event = store.envelope(
-        TaskCreated(
-            task_id=task_id,
-            title=title,
-            priority=priority,
-            due_at=due_at,
-            assignee_id=assignee_id,
-            client_id=client_id,
-        ),
-        client_id,
+    event = TaskCreated(
+        task_id=task_id,
+        title=title,
+        priority=priority,
+        due_at=due_at,
+        assignee_id=assignee_id,
+        client_id=client_id,
     )
-    saved = await store.insert_with_events(store.tasks, doc, [event])
-    return saved, []
+
+    def decide(current: Loaded[Doc]) -> Decision[Doc, Doc]:
+        sent = outgoing(catalog, event, tenant=plans.tasks.tenant, subject=client_id, time=now)
+        return Save(task, task, [sent])
+
+    done = await change(plans.tasks, task_id, decide)
+    return done.result, []
 
 
-async def complete_task(
-    store: Store, task_id: str, *, actor: str, now: datetime
-) -> tuple[Doc | None, list[Problem]]:
-    task = await by_id(store.tasks, task_id, HIDDEN)
-    if task is None:
-        return None, [Problem(f"unknown task {task_id!r}", "NOT_FOUND", ("id",))]
-    if task["done"]:
-        return task, []  # completing twice changes nothing
-    event = store.envelope(
-        TaskCompleted(
+async def complete_task(plans: Plans, task_id: str, *, actor: str, now: datetime) -> Outcome:
+    def decide(current: Loaded[Doc]) -> Decision[Doc, Doc | None]:
+        task = current.state
+        if task is None:
+            return Refuse(None)
+        if task["done"]:
+            return Keep(task)  # completing twice changes nothing
+        task.update(done=True, completed_at=now, completed_by=actor)
+        event = TaskCompleted(
             task_id=task_id,
             title=task["title"],
             client_id=task.get("client_id"),
             completed_by=actor,
-        ),
-        task.get("client_id"),
-    )
-    doc = await store.update_with_events(
-        store.tasks,
-        task_id,
-        {"$set": {"done": True, "completed_at": now, "completed_by": actor}},
-        [event],
-    )
-    return doc, []
+        )
+        subject = task.get("client_id")
+        sent = outgoing(catalog, event, tenant=plans.tasks.tenant, subject=subject, time=now)
+        return Save(task, task, [sent])
+
+    done = await change(plans.tasks, task_id, decide)
+    if done.result is None:
+        return None, [Problem(f"unknown task {task_id!r}", "NOT_FOUND", ("id",))]
+    return done.result, []
 
 
-async def create_funnel(
-    store: Store, *, name: str, stages: list[str], now: datetime
-) -> tuple[Doc | None, list[Problem]]:
+async def create_funnel(plans: Plans, *, name: str, stages: list[str], now: datetime) -> Outcome:
     problems: list[Problem] = []
     name = " ".join(name.split())
     names = [" ".join(s.split()) for s in stages]
@@ -111,48 +113,78 @@ async def create_funnel(
     if problems:
         return None, problems
     funnel_id = new_id()
-    doc: Doc = {
-        "_id": funnel_id,
+    funnel: Doc = {
         "id": funnel_id,
         "name": name,
         "stages": [{"id": f"{funnel_id}-{i + 1}", "name": s} for i, s in enumerate(names)],
         "members": {},
         "created_at": now,
     }
-    saved = await store.insert_with_events(store.funnels, doc, [])
-    return saved, []
+    done = await change(plans.funnels, funnel_id, lambda current: Save(funnel, funnel))
+    return done.result, []
 
 
 async def move_client(
-    store: Store, *, funnel_id: str, client_id: str, stage_id: str
-) -> tuple[Doc | None, list[Problem]]:
-    funnel = await by_id(store.funnels, funnel_id, HIDDEN)
-    if funnel is None:
-        return None, [Problem(f"unknown funnel {funnel_id!r}", "NOT_FOUND", ("funnelId",))]
-    stage = next((s for s in funnel["stages"] if s["id"] == stage_id), None)
-    problems: list[Problem] = []
-    if stage is None:
-        problems.append(Problem(f"unknown stage {stage_id!r}", "UNKNOWN_STAGE", ("stageId",)))
-    if await store.awaited_profile(client_id) is None:
-        problems.append(Problem(f"unknown client {client_id!r}", "UNKNOWN_CLIENT", ("clientId",)))
-    if problems or stage is None:
-        return None, problems
-    key = f"members.{rules.safe_key(client_id)}"
-    current = (funnel.get("members") or {}).get(rules.safe_key(client_id))
-    if current == stage_id:
-        return funnel, []
-    event = store.envelope(
-        ClientMovedInFunnel(
+    plans: Plans, views: ReadModels, *, funnel_id: str, client_id: str, stage_id: str, now: datetime
+) -> Outcome:
+    known = await awaited_profile(views, client_id) is not None
+
+    def decide(current: Loaded[Doc]) -> Decision[Doc, Outcome]:
+        funnel = current.state
+        if funnel is None:
+            return Refuse(
+                (None, [Problem(f"unknown funnel {funnel_id!r}", "NOT_FOUND", ("funnelId",))])
+            )
+        stage = next((s for s in funnel["stages"] if s["id"] == stage_id), None)
+        problems: list[Problem] = []
+        if stage is None:
+            problems.append(Problem(f"unknown stage {stage_id!r}", "UNKNOWN_STAGE", ("stageId",)))
+        if not known:
+            problems.append(
+                Problem(f"unknown client {client_id!r}", "UNKNOWN_CLIENT", ("clientId",))
+            )
+        if problems or stage is None:
+            return Refuse((None, problems))
+        members = funnel.setdefault("members", {})
+        current_stage = members.get(rules.safe_key(client_id))
+        if current_stage == stage_id:
+            return Keep((funnel, []))
+        members[rules.safe_key(client_id)] = stage_id
+        event = ClientMovedInFunnel(
             funnel_id=funnel_id,
             funnel_name=funnel["name"],
             client_id=client_id,
             stage_id=stage_id,
             stage_name=stage["name"],
-            from_stage_id=current,
-        ),
-        client_id,
+            from_stage_id=current_stage,
+        )
+        sent = outgoing(catalog, event, tenant=plans.funnels.tenant, subject=client_id, time=now)
+        return Save(funnel, (funnel, []), [sent])
+
+    return (await change(plans.funnels, funnel_id, decide)).result
+
+
+def task_order(task: Doc) -> tuple[int, int, datetime, datetime]:
+    """Open tasks first, then by priority (URGENT first), due date (none last), age."""
+    due = task.get("due_at")
+    return (
+        int(bool(task["done"])),
+        rules.priority_rank(task["priority"]),
+        as_utc(due) if due else datetime.max.replace(tzinfo=UTC),
+        as_utc(task["created_at"]),
     )
-    doc = await store.update_with_events(
-        store.funnels, funnel_id, {"$set": {key: stage_id}}, [event]
-    )
-    return doc, []
+
+
+async def tasks_page(plans: Plans, done: bool | None, first: int) -> list[Doc]:
+    """K4: the tasks (open or done, or all), the most urgent first. One indexed query,
+    `(tenant, done)` on MongoDB."""
+    found = await plans.tasks.find(None if done is None else {"done": done})
+    tasks = [t.state for t in found if t.state is not None]
+    return sorted(tasks, key=task_order)[:first]
+
+
+async def funnels_page(plans: Plans, first: int | None = None) -> list[Doc]:
+    """K4: the newest funnels first (a studio keeps a handful)."""
+    found = [f.state for f in await plans.funnels.find() if f.state is not None]
+    found.sort(key=lambda f: (as_utc(f["created_at"]), f["id"]), reverse=True)
+    return found[: first if first is not None else len(found)]

@@ -3,14 +3,16 @@ documents fetched by `_id`; nothing is counted at query time)."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from crm.adapters.store import Store, period_id
 from crm.domain import rules
+from crm.service_layer.ports import ReadModels
+from crm.service_layer.profile_entries import period_id
+from crm.service_layer.purchases import UNPAID
+from crm.service_layer.totals import TOTALS
 
 Doc = dict[str, Any]
 
@@ -61,17 +63,19 @@ class SummaryView:
 
 
 async def load(
-    store: Store, day: date, period: str, branch_id: str | None, zone: ZoneInfo
+    views: ReadModels, day: date, period: str, branch_id: str | None, zone: ZoneInfo
 ) -> SummaryView:
     scope = rules.scope_of(branch_id)
     ids = [
         period_id("D", scope, day.isoformat()),
         period_id("M", scope, day.strftime("%Y-%m")),
-        "totals",
-        "unpaid",
+        TOTALS,
+        UNPAID,
         *(f"bday~{k}" for k in rules.birthday_keys(day)),
     ]
-    docs = await asyncio.gather(*(store.period(i) for i in ids))
+    # One read of at most six documents by `_id` (`{_id: {$in}}` on MongoDB).
+    found = await views.periods.get_many(ids)
+    docs = [found.get(i) for i in ids]
     birthdays = sorted({c for d in docs[4:] for c in rules.members((d or {}).get("clients"))})
     return SummaryView(
         day=day,

@@ -4,21 +4,32 @@ passes (the daily job)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import date, datetime
+from typing import Protocol
 
-from crm.adapters.store import Store, update_by_id
-from crm.adapters.studios import Studios
+from plumbing.storage import Delta
+from plumbing.studio import StudioSettings
+
 from crm.domain import rules
+from crm.service_layer.ports import Doc, ReadModels
+
+TOTALS = "totals"
+
+
+def totals_moved(moves: Mapping[str, int]) -> Delta:
+    # "never": the daily job evaluates a studio whose totals it has not seen at its next run.
+    return Delta(inc={f"c.{k}": v for k, v in moves.items()}, set_on_insert={"as_of": "never"})
 
 
 async def refresh_contributions(
-    store: Store, client_id: str, today: date, event_id: str
+    views: ReadModels, client_id: str, today: date, event_id: str
 ) -> set[str]:
     """Move the totals by the difference between what the client counted in and what it
-    counts in now; totals first (guarded by the event), then the client's own record.
-    Returns what the client counts in now and did not before."""
-    profile = await store.profile(client_id)
+    counts in now; totals first, then the client's own record, each once per event (a
+    crash between them is repaired by the event's redelivery). Returns what the client
+    counts in now and did not before."""
+    profile = await views.profiles.get(client_id)
     if profile is None:
         return set()
     old = list(profile.get("contrib") or [])
@@ -26,15 +37,25 @@ async def refresh_contributions(
     moves = rules.delta(old, new)
     if not moves:
         return set()
-    await store.apply_once(
-        store.periods,
-        "totals",
-        # "never": the periodic job re-evaluates it (time passing) at its next run.
-        {"$inc": {f"c.{k}": v for k, v in moves.items()}, "$setOnInsert": {"as_of": "never"}},
-        event_id,
-    )
-    await update_by_id(store.profiles, client_id, {"$set": {"contrib": new}})
+    await views.periods.apply_once(TOTALS, event_id, totals_moved(moves))
+    await views.profiles.apply_once(client_id, f"{event_id}#contrib", Delta(set={"contrib": new}))
     return set(new) - set(old)
+
+
+class Studios(Protocol):
+    """What the daily job reads and writes across studios (`crm/adapters/studios.py`)."""
+
+    async def stale(self, today: str) -> list[str]:
+        """The studios whose totals were last evaluated another day than `today`."""
+
+    async def studio(self, tenant: str) -> StudioSettings: ...
+
+    def profiles(self, tenants: Sequence[str]) -> AsyncIterator[tuple[str, str, Doc]]:
+        """Every client profile of these studios: (tenant, client id, profile)."""
+
+    async def set_contributions(self, tenant: str, client_id: str, keys: list[str]) -> None: ...
+
+    async def rewrite_totals(self, tenant: str, counts: Mapping[str, int], as_of: str) -> None: ...
 
 
 async def recount(studios: Studios, tenant: str, now: datetime) -> dict[str, int]:

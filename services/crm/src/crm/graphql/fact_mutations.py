@@ -10,7 +10,6 @@ import strawberry
 from plumbing import bounds
 from plumbing.contracts import EventData
 from plumbing.enums import AppPlatform
-from plumbing.errors import BadInput
 from plumbing.gql import (
     require,
     require_scope,
@@ -22,26 +21,20 @@ from strawberry.types import Info
 
 from crm.domain import rules
 from crm.events import (
-    AppLoggedOut,
-    AppSessionStarted,
-    BookingCancelled,
-    BookingMade,
     GiftCardReported,
-    MembershipReported,
-    NotificationBounced,
-    PurchaseRecorded,
     PurchaseRefunded,
     SessionScheduled,
     VisitRecorded,
-    WaitlistConverted,
-    WaitlistJoined,
     catalog,
 )
-from crm.graphql.context import INGESTERS, store_of, user_errors
-from crm.graphql.types import (
-    MembershipInput,
-    PurchaseInput,
+from crm.graphql.context import INGESTERS, storage_of, user_errors
+from crm.graphql.fact_builders import (
+    app_facts,
+    booking_facts,
+    membership_facts,
+    purchase_facts,
 )
+from crm.graphql.types import MembershipInput, PurchaseInput
 from crm.service_layer.ingest import Outcome, camel, record
 
 Doc = dict[str, Any]
@@ -77,84 +70,8 @@ async def _ingest(info: Info[Any, Any], build: Any) -> IngestPayload:
         return _invalid(exc)
     for fact in facts:  # a partner key may push only the kinds of fact it was given
         require_scope(info, "ingest:" + catalog.type_of(fact).topic.split(".", 1)[1])
-    return _payload(await record(store_of(info), facts))
-
-
-def _app_fact(
-    client_id: str, kind: str, platform: AppPlatform | None, at: datetime, reason: str | None
-) -> list[EventData]:
-    fact = rules.APP_KINDS.get(kind.upper())
-    if fact == "app_session_started":
-        if platform is None:
-            raise BadInput(
-                "a SESSION_STARTED app event needs its platform", code="PLATFORM_REQUIRED"
-            )
-        return [AppSessionStarted(client_id=client_id, platform=platform.value, occurred_at=at)]
-    if fact == "app_logged_out":
-        return [AppLoggedOut(client_id=client_id, occurred_at=at)]
-    if fact == "notification_bounced":
-        why = "APP_UNINSTALLED" if kind.upper() == "APP_UNINSTALLED" else (reason or "UNKNOWN")
-        return [NotificationBounced(client_id=client_id, reason=why, occurred_at=at)]
-    known = ", ".join(rules.APP_KINDS)
-    raise BadInput(f"unknown app event kind {kind!r} (one of {known})", code="BAD_KIND")
-
-
-def _booking_facts(
-    id: str,
-    client_id: str,
-    session_id: str,
-    status: str,
-    from_app: bool,
-    balance_kind: str | None,
-    at: datetime,
-) -> list[EventData]:
-    fact = rules.BOOKING_STATUSES.get(status.upper())
-    if fact == "booking_made":
-        return [
-            BookingMade(
-                booking_id=id,
-                client_id=client_id,
-                session_id=session_id,
-                from_app=from_app,
-                balance_kind=balance_kind,
-                occurred_at=at,
-            )
-        ]
-    if fact == "booking_cancelled":
-        return [
-            BookingCancelled(
-                booking_id=id,
-                client_id=client_id,
-                session_id=session_id,
-                balance_kind=balance_kind,
-                occurred_at=at,
-            )
-        ]
-    if fact == "waitlist_joined":
-        return [
-            WaitlistJoined(entry_id=id, client_id=client_id, session_id=session_id, occurred_at=at)
-        ]
-    if fact == "waitlist_converted":
-        # The waitlist place becomes a booking with the same id.
-        return [
-            WaitlistConverted(
-                entry_id=id,
-                client_id=client_id,
-                session_id=session_id,
-                booking_id=id,
-                occurred_at=at,
-            ),
-            BookingMade(
-                booking_id=id,
-                client_id=client_id,
-                session_id=session_id,
-                from_app=from_app,
-                balance_kind=balance_kind,
-                occurred_at=at,
-            ),
-        ]
-    known = ", ".join(rules.BOOKING_STATUSES)
-    raise BadInput(f"unknown booking status {status!r} (one of {known})", code="BAD_STATUS")
+    storage = storage_of(info)
+    return _payload(await record(storage.views, storage.recorded, facts))
 
 
 def _bad(message: str, code: str, *path: str) -> IngestPayload:
@@ -167,46 +84,7 @@ def _bad(message: str, code: str, *path: str) -> IngestPayload:
 class FactsMutation:
     @strawberry.mutation(description="K7: a sale (its invoice number identifies it).")
     async def record_purchase(self, info: Info[Any, Any], input: PurchaseInput) -> IngestPayload:
-        def build() -> list[EventData]:
-            lines = [line.amount for line in input.lines]
-            payments = [p.amount for p in input.payments]
-            due = input.amount_due
-            if due is None:
-                # Amounts out of bounds are refused on their own fields, not as amountDue.
-                due = Decimal("0")
-                if not any(bounds.amount_problem(a) for a in lines + payments) and (
-                    bounds.total_problem(lines) is None
-                ):
-                    due = max(sum(lines, due) - sum(payments, due), due)
-            # Validated as one document, so a refusal names the caller's field
-            # (lines.1.amount).
-            return [
-                PurchaseRecorded.model_validate(
-                    {
-                        "invoice_number": input.invoice_number.strip(),
-                        "client_id": str(input.client_id),
-                        "branch_id": input.branch_id,
-                        "channel": input.channel.value,
-                        "occurred_at": input.occurred_at,
-                        "lines": [
-                            {
-                                "category": line.category.value,
-                                "item_id": str(line.item_id),
-                                "name": line.name,
-                                "quantity": line.quantity,
-                                "amount": line.amount,
-                            }
-                            for line in input.lines
-                        ],
-                        "payments": [
-                            {"method": p.method.value, "amount": p.amount} for p in input.payments
-                        ],
-                        "amount_due": due,
-                    }
-                )
-            ]
-
-        return await _ingest(info, build)
+        return await _ingest(info, lambda: purchase_facts(input))
 
     @strawberry.mutation(description="K7: a sale was refunded.")
     async def refund_purchase(
@@ -216,7 +94,7 @@ class FactsMutation:
         require_scope(info, "ingest:sales")
         # A refund before its sale is accepted as PENDING (UNKNOWN_INVOICE): the sale
         # names the client when it arrives.
-        sale = await store_of(info).fact(f"sale:{invoice_number}") or {}
+        sale = await storage_of(info).views.facts.get(f"sale:{invoice_number}") or {}
         return await _ingest(
             info,
             lambda: [
@@ -282,7 +160,7 @@ class FactsMutation:
             return _bad(f"unknown booking status {status!r}", "BAD_STATUS", "status")
         return await _ingest(
             info,
-            lambda: _booking_facts(
+            lambda: booking_facts(
                 str(id),
                 str(client_id),
                 str(session_id),
@@ -338,7 +216,7 @@ class FactsMutation:
                 "a SESSION_STARTED app event needs its platform", "PLATFORM_REQUIRED", "platform"
             )
         return await _ingest(
-            info, lambda: _app_fact(str(client_id), kind, platform, occurred_at, reason)
+            info, lambda: app_facts(str(client_id), kind, platform, occurred_at, reason)
         )
 
     @strawberry.mutation(
@@ -349,32 +227,7 @@ class FactsMutation:
     ) -> IngestPayload:
         return await _ingest(
             info,
-            lambda: [
-                MembershipReported.model_validate(
-                    {
-                        "membership_id": str(input.id),
-                        "client_id": str(input.client_id),
-                        "plan": input.plan,
-                        "branch_id": input.branch_id,
-                        "seller_id": input.seller_id,
-                        "status": input.status.upper(),
-                        "valid_from": input.valid_from,
-                        "valid_until": input.valid_until,
-                        "tolerance_days": input.tolerance_days,
-                        "credits": [
-                            {
-                                "credit_id": str(c.id),
-                                "kind": c.kind,
-                                "status": c.status.upper(),
-                                "expires_at": c.expires_at,
-                            }
-                            for c in input.credits
-                        ],
-                        "note": input.note,
-                        "reported_at": input.reported_at,
-                    }
-                )
-            ],
+            lambda: membership_facts(input),
         )
 
     @strawberry.mutation(

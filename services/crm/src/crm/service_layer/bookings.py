@@ -1,0 +1,144 @@
+"""K1/K2/K3 from sessions, bookings, cancellations and waitlists: occupancy per hour,
+the day's lists, re-bookings within 7 days, and "booked with a balance"."""
+
+from __future__ import annotations
+
+import asyncio
+
+from plumbing.storage import Delta
+
+from crm.domain import rules
+from crm.events import BookingCancelled, BookingMade, SessionScheduled
+from crm.service_layer.ports import Doc
+from crm.service_layer.profile_entries import booking_entry, moment, period_id
+from crm.service_layer.projection import Projection
+
+
+async def session_scheduled(p: Projection, data: SessionScheduled) -> None:
+    at = rules.slot(data.starts_at, p.zone)
+    paths = rules.occupancy_paths(at.hour, data.service_id, data.professional_id)
+    offered = {f"{path}.o": data.capacity for path in paths}
+    await asyncio.gather(
+        p.periods([("D", at.day)], data.branch_id, Delta(inc=offered)),
+        p.periods(
+            [("M", at.month)],
+            data.branch_id,
+            Delta(inc={**offered, f"{at.heat}.o": data.capacity}),
+        ),
+    )
+
+
+async def booking_made(p: Projection, data: BookingMade, body: Doc) -> None:
+    starts = moment(body["starts_at"])
+    at = rules.slot(starts, p.zone)
+    branch = body.get("branch_id")
+    paths = rules.occupancy_paths(at.hour, body.get("service_id"), body.get("professional_id"))
+    cid = rules.safe_key(data.client_id)
+    day_inc: dict[str, int] = {f"{path}.b": 1 for path in paths}
+    day_inc[f"booked.{cid}"] = 1
+    if data.from_app:
+        day_inc["app"] = 1
+    month_inc = {**{f"{path}.b": 1 for path in paths}, f"{at.heat}.b": 1}
+    profile, *_ = await asyncio.gather(
+        p.views.profiles.get(data.client_id),
+        p.periods([("M", at.month)], branch, Delta(inc=month_inc)),
+        p.periods([("D", at.day)], branch, Delta(inc=day_inc)),
+    )
+    profile = profile or {}
+    if "balance" in (profile.get("contrib") or []):
+        await asyncio.gather(
+            *(
+                p.balance_booked(period_id(kind, scope, key), cid)
+                for scope in rules.scopes(branch)
+                for kind, key in (("D", at.day), ("M", at.month))
+            )
+        )
+    cancelled = await p.views.facts.get(f"cancel:{data.booking_id}") is not None
+    booking = booking_entry(data, body, cancelled=cancelled)
+    changes: Doc = {f"bookings.{rules.safe_key(data.booking_id)}": booking}
+    recovered = rules.rebooked_cancellation(
+        [{**c, "at": moment(c["at"])} for c in profile.get("cancels") or []],
+        booking_id=data.booking_id,
+        balance_kind=data.balance_kind,
+        at=data.occurred_at,
+    )
+    if recovered is not None:
+        booking["recovers"] = recovered["booking_id"]
+        changes["cancels"] = [
+            {**c, "rebooked_by": data.booking_id}
+            if c["booking_id"] == recovered["booking_id"]
+            else c
+            for c in profile.get("cancels") or []
+        ]
+        await p.periods(
+            [("D", recovered["day"])],
+            recovered.get("branch_id"),
+            Delta(inc={"rebooked": 1}),
+            tag="rebook",
+        )
+    await p.profile_update(data.client_id, Delta(set=changes))
+
+
+async def booking_cancelled(p: Projection, data: BookingCancelled) -> None:
+    booking = await p.views.facts.get(f"booking:{data.booking_id}")
+    assert booking is not None
+    if booking.get("status") == "CANCELLED":
+        return
+    if "starts_at" not in booking:
+        # Recorded through the graph and its booking_made not applied yet (the relay
+        # does not order different facts): the session tells where it belongs.
+        session = await p.views.facts.get(f"session:{data.session_id}") or {}
+        for name in ("starts_at", "service_id", "professional_id", "branch_id"):
+            booking[name] = session.get(name)
+    at = rules.slot(moment(booking["starts_at"]), p.zone)
+    branch = booking.get("branch_id")
+    paths = rules.occupancy_paths(
+        at.hour, booking.get("service_id"), booking.get("professional_id")
+    )
+    cid = rules.safe_key(data.client_id)
+    day_inc: dict[str, int] = {f"{path}.b": -1 for path in paths}
+    day_inc[f"booked.{cid}"] = -1
+    day_inc[f"canc.{cid}"] = 1
+    if booking.get("from_app"):
+        day_inc["app"] = -1
+    month_inc = {**{f"{path}.b": -1 for path in paths}, f"{at.heat}.b": -1}
+    await asyncio.gather(
+        p.periods([("M", at.month)], branch, Delta(inc=month_inc)),
+        p.periods([("D", at.day)], branch, Delta(inc=day_inc)),
+    )
+    kind: str | None = data.balance_kind or booking.get("balance_kind")
+    cancel = {
+        "booking_id": data.booking_id,
+        "balance_kind": kind,
+        "at": data.occurred_at,
+        "day": at.day,
+        "branch_id": branch,
+    }
+    profile = await p.views.profiles.get(data.client_id) or {}
+    bookings = {
+        k: {**v, "made_at": moment(v["made_at"]) if v.get("made_at") else None}
+        for k, v in (profile.get("bookings") or {}).items()
+    }
+    recovering = rules.booking_recovering(
+        bookings,
+        booking_id=rules.safe_key(data.booking_id),
+        balance_kind=kind,
+        at=data.occurred_at,
+    )
+    changes: Doc = {f"bookings.{rules.safe_key(data.booking_id)}.status": "CANCELLED"}
+    if recovering is not None:
+        # The booking that recovers it arrived first.
+        cancel["rebooked_by"] = rules.unsafe_key(recovering)
+        changes[f"bookings.{recovering}.recovers"] = data.booking_id
+        await p.periods([("D", at.day)], branch, Delta(inc={"rebooked": 1}), tag="rebook")
+    await p.profile_update(data.client_id, Delta(set=changes, append={"cancels": ([cancel], 30)}))
+    await p.views.facts.apply_once(
+        f"booking:{data.booking_id}", p.guard("cancelled"), Delta(set={"status": "CANCELLED"})
+    )
+
+
+async def waitlist(p: Projection, session_id: str, delta: Delta) -> None:
+    session = await p.views.facts.get(f"session:{session_id}")
+    assert session is not None
+    at = rules.slot(moment(session["starts_at"]), p.zone)
+    await p.periods([("D", at.day)], session.get("branch_id"), delta)
