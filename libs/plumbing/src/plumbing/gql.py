@@ -44,6 +44,7 @@ from plumbing.errors import BadInput, Forbidden
 from plumbing.logs import log_graphql_error
 from plumbing.mongo import Doc
 from plumbing.outbox import Outbox
+from plumbing.scalars import SCALAR_OVERRIDES, InvalidScalar
 from plumbing.settings import ServiceSettings
 from plumbing.storage import Aggregates, Repository, Storage
 from plumbing.tenant_collection import TenantCollection
@@ -203,20 +204,38 @@ def _should_mask(error: GraphQLError) -> bool:
     return True
 
 
+_VARIABLE = re.compile(r"^Variable '\$(\w+)' (has|got) invalid value")
+
+
 def _with_code(error: GraphQLError) -> GraphQLError:
     """A caller's error with a code: a variable whose value does not fit its type
     (`Variable '$at' got invalid value 'yesterday'`, an unknown enum value, a malformed
-    date) is BAD_USER_INPUT, like the other errors a caller can fix."""
+    date) is BAD_USER_INPUT, like the other errors a caller can fix, and a time without
+    an offset NAIVE_TIME. The gateway names the variables it sends after the arguments
+    they fill, not after the caller's: the message names the argument and its field."""
     if (error.extensions or {}).get("code") or not error.message.startswith("Variable '$"):
         return error
+    cause = error.original_error
+    code = "BAD_USER_INPUT"
+    message = error.message
+    matched = _VARIABLE.match(message)
+    if isinstance(cause, InvalidScalar):
+        code = str((cause.extensions or {}).get("code", code))
+        if matched:  # the scalar's own words, without graphql-core's wrapping
+            message = f"{matched[0]}: {cause.message}"
+    if matched and error.path:
+        message = (
+            f"Argument '{matched[1]}' of '{error.path[0]}' has an invalid value"
+            + message[matched.end() :]
+        )
     return GraphQLError(
-        message=error.message,
+        message=message,
         nodes=error.nodes,
         source=error.source,
         positions=error.positions,
         path=error.path,
         original_error=error.original_error,
-        extensions={**(error.extensions or {}), "code": "BAD_USER_INPUT"},
+        extensions={**(error.extensions or {}), "code": code},
     )
 
 
@@ -353,10 +372,15 @@ class _Limits(SchemaExtension):
 
 
 class SubgraphSchema(strawberry.federation.Schema):
-    """A subgraph's schema: errors are logged as events, an expected refusal (FORBIDDEN,
+    """A subgraph's schema: the graph's own `DateTime`, `Date` and `Decimal`
+    (`plumbing.scalars`); errors are logged as events, an expected refusal (FORBIDDEN,
     BAD_USER_INPUT, an invalid document…) as one line with its code, and only an
     unexpected exception with its traceback (strawberry's default logs a traceback for
     every error, refusals included)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["scalar_overrides"] = {**SCALAR_OVERRIDES, **(kwargs.get("scalar_overrides") or {})}
+        super().__init__(*args, **kwargs)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
