@@ -133,10 +133,14 @@ class RowsRoster(Roster):
         """Every row of the category, sorted by client id."""
         raise NotImplementedError
 
+    async def kept(self, category_id: str, wanted: Wanted) -> list[RosterRow]:
+        """The rows `wanted` keeps, sorted by client id."""
+        return [row for row in await self.rows(category_id) if wanted.keeps(row)]
+
     async def page(
         self, category_id: str, wanted: Wanted, after: str | None, size: int
     ) -> RosterPage:
-        kept = [row for row in await self.rows(category_id) if wanted.keeps(row)]
+        kept = await self.kept(category_id, wanted)
         start = 0 if after is None else bisect_right(kept, after, key=lambda r: r.client_id)
         return RosterPage(kept[start : start + size], len(kept), start + size < len(kept))
 
