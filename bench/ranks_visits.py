@@ -29,7 +29,7 @@ from plumbing import topics
 from plumbing.envelope import Envelope, InvalidEnvelope
 from plumbing.testing import KAFKA_BOOTSTRAP, MONGO_URL, Graph, kafka_options, unique_tenant
 from pymongo import AsyncMongoClient
-from ranks.adapters.roster import bucket_of
+from ranks.adapters.bucket_roster import bucket_of
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `uv run python bench/…`
 from bench.common import result

@@ -16,11 +16,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import NewType
+from typing import Any, NewType
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.types.scalar import ScalarDefinition, ScalarWrapper
 
 RFC3339 = "https://datatracker.ietf.org/doc/html/rfc3339"
 
@@ -133,7 +132,8 @@ DecimalScalar = strawberry.scalar(
     parse_value=parse_decimal,
 )
 
-SCALAR_OVERRIDES: dict[object, type | ScalarWrapper | ScalarDefinition] = {
+# strawberry.scalar() is typed as returning the NewType it wraps: Any here.
+SCALAR_OVERRIDES: dict[object, Any] = {
     datetime: DateTime,
     date: Date,
     Decimal: DecimalScalar,

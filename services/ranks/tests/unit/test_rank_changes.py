@@ -11,14 +11,16 @@ import pytest
 from plumbing.envelope import Envelope
 from plumbing.storage import MemoryStorage, Repository
 from ranks.adapters.members import CARDS, MEMBERS
-from ranks.adapters.programs import PROGRAMS, Program
+from ranks.adapters.programs import PROGRAM_STUDIOS, PROGRAMS
 from ranks.adapters.roster import MemoryRoster
 from ranks.domain.categories import Category, Criteria, RankDef, RankRefused
 from ranks.domain.member import Member
 from ranks.domain.model import ChangeKind, Trigger
+from ranks.domain.program import Program
 from ranks.events import VisitRead
 from ranks.service_layer import programs, rank_changes
 from ranks.service_layer.programs import CategoryChanges, RankChanges, current_program
+from ranks.service_layer.seniority import seniority_due
 
 T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 ZONE = ZoneInfo("UTC")
@@ -157,9 +159,9 @@ async def test_R5_seniority_is_due_once_the_days_are_reached() -> None:
     await world.client("cid", rank_id="w")  # White: Yellow asks for visits, not days
 
     at29, at30, at40 = (T0 + timedelta(days=d) for d in (29, 30, 40))
-    assert await rank_changes.seniority_due(world.roster, world.program, at29, ZONE) == []
-    assert await rank_changes.seniority_due(world.roster, world.program, at30, ZONE) == ["ana"]
-    assert await rank_changes.seniority_due(world.roster, world.program, at40, ZONE) == [
+    assert await seniority_due(world.roster, world.program, at29, ZONE) == []
+    assert await seniority_due(world.roster, world.program, at30, ZONE) == ["ana"]
+    assert await seniority_due(world.roster, world.program, at40, ZONE) == [
         "ana",
         "ben",
     ]
@@ -169,7 +171,7 @@ async def test_R5_seniority_promotes_once_even_when_run_twice_at_once() -> None:
     world = World()
     await world.client(rank_id="y")  # Yellow since T0; Orange asks for 30 days
     day30 = T0 + timedelta(days=30)
-    due = await rank_changes.seniority_due(world.roster, world.program, day30, ZONE)
+    due = await seniority_due(world.roster, world.program, day30, ZONE)
     assert due == ["ana"]
     done = await asyncio.gather(
         *(
@@ -181,7 +183,7 @@ async def test_R5_seniority_promotes_once_even_when_run_twice_at_once() -> None:
     member = await world.member()
     assert member.holdings["k"].rank_id == "o"
     assert [c.trigger for c in member.history].count(Trigger.AUTOMATIC) == 1
-    assert await rank_changes.seniority_due(world.roster, world.program, day30, ZONE) == []
+    assert await seniority_due(world.roster, world.program, day30, ZONE) == []
 
 
 async def test_R6_eligibility_is_announced_once() -> None:
@@ -270,7 +272,7 @@ async def test_R2_R3_program_edits_and_ranks_held_stay_put() -> None:
     storage = MemoryStorage()
     repo = storage.repository(PROGRAMS, "t1")
     roster = MemoryRoster()
-    await programs.set_program(repo, True, None)
+    await programs.set_program(repo, storage.repository(PROGRAM_STUDIOS, "*"), True, None)
     category = await programs.create_category(
         repo, CategoryChanges(name="Karate", auto_promote=True)
     )
@@ -308,7 +310,7 @@ async def test_R2_R3_program_edits_and_ranks_held_stay_put() -> None:
 async def test_R2_two_managers_editing_at_once_both_keep_their_change() -> None:
     storage = MemoryStorage()
     repo = storage.repository(PROGRAMS, "t1")
-    await programs.set_program(repo, True, None)
+    await programs.set_program(repo, storage.repository(PROGRAM_STUDIOS, "*"), True, None)
     await asyncio.gather(
         programs.create_category(repo, CategoryChanges(name="Karate")),
         programs.create_category(repo, CategoryChanges(name="Judo")),

@@ -8,17 +8,18 @@ members collection has always held (`client_id`, `holdings` by category, `histor
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Mapping, Sequence
+import asyncio
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Protocol
 
 from plumbing.clock import as_utc
-from plumbing.mongo import Doc
-from plumbing.storage import Aggregates, Conflict, Loaded, Outgoing, Repository, Storage
+from plumbing.mongo import Doc, doc_key
+from plumbing.storage import Aggregates, Repository, Storage
 from plumbing.tenant_collection import TenantCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from ranks.adapters.earlier import Earlier
 from ranks.domain.member import Member
 from ranks.domain.model import Change, ChangeKind, Holding, Trigger
 
@@ -136,54 +137,57 @@ CARDS = "client_cards"
 
 
 def members_repository(storage: Storage, db: AsyncDatabase[Doc], tenant: str) -> Repository[Member]:
-    """One tenant's members. On MongoDB the members written before the storage port are
-    where the port reads them (`members`, `version` at the top level). On the local
-    FerretDB the port keeps chains of states (`members_states`, `members_heads`,
-    docs/storage.md), so the earlier documents are adopted as they are first loaded."""
+    """One tenant's members; on the local FerretDB the members still in their earlier
+    documents are adopted as they are first loaded (`ranks.adapters.earlier`)."""
     members = storage.repository(MEMBERS, tenant)
     if storage.kind != "ferretdb":
         return members
-    return EarlierMembers(members, TenantCollection(db[MEMBERS.name], tenant))
+    return Earlier(members, TenantCollection(db[MEMBERS.name], tenant), MEMBERS.codec)
 
 
-class EarlierMembers(Repository[Member]):
-    """Local database only: a member never saved through the port may still be in its
-    earlier document (`members`, `<tenant>:<client id>`). The first load that misses
-    reads it by `_id` (one read, only on a miss: a client's first event), saves it as
-    version 1 and deletes it; of two processes adopting at once one saves, the other finds
-    it saved. A document whose events the relay has not published yet waits until it has
-    (the relay still watches `members`)."""
+class MembersShown(Protocol):
+    """The members a page of the report shows (read only: a save in flight may be
+    missed)."""
 
-    def __init__(self, members: Repository[Member], earlier: TenantCollection) -> None:
+    async def by_ids(self, ids: Sequence[str]) -> dict[str, Member]: ...
+
+
+class LoadedMembers(MembersShown):
+    """Each member through the repository (the local database: one chain each, read by
+    `_id`, the only filter FerretDB pushes down; memory)."""
+
+    def __init__(self, members: Repository[Member]) -> None:
         self._members = members
-        self._earlier = earlier
 
-    @property
-    def tenant(self) -> str:
-        return self._members.tenant
+    async def by_ids(self, ids: Sequence[str]) -> dict[str, Member]:
+        loaded = await asyncio.gather(*(self._members.load(i) for i in dict.fromkeys(ids)))
+        return {one.key: one.state for one in loaded if one.state is not None}
 
-    @property
-    def name(self) -> str:
-        return self._members.name
 
-    async def load(self, key: str) -> Loaded[Member]:
-        current = await self._members.load(key)
-        if current.version:
-            return current
-        doc = await self._earlier.get(key, {"_events": 0})
-        if doc is None or doc.get("_outbox"):
-            return current
-        with contextlib.suppress(Conflict):  # another process adopted it first
-            await self._members.save(current, MEMBERS.codec.load(doc))
-        await self._earlier.delete({"_id": key})
-        return await self._members.load(key)
+class MongoMembers(MembersShown):
+    """MongoDB: the page's members in one query by `_id` (`$in`), in the layout the
+    storage port keeps there (`plumbing.storage.mongodb`: a forgotten member is marked
+    `_gone`), instead of one round trip each."""
 
-    async def save(
-        self, current: Loaded[Member], state: Member | None, events: Sequence[Outgoing] = ()
-    ) -> Loaded[Member]:
-        return await self._members.save(current, state, events)
+    def __init__(self, db: AsyncDatabase[Doc], tenant: str) -> None:
+        self._members = db[MEMBERS.name]
+        self._tenant = tenant
 
-    async def find(
-        self, where: Mapping[str, Any] | None = None, *, limit: int = 0
-    ) -> list[Loaded[Member]]:
-        return await self._members.find(where, limit=limit)
+    async def by_ids(self, ids: Sequence[str]) -> dict[str, Member]:
+        keys = [doc_key(self._tenant, i) for i in dict.fromkeys(ids)]
+        if not keys:
+            return {}
+        cursor = self._members.find({"_id": {"$in": keys}}, {"_outbox": 0, "_events": 0})
+        found: dict[str, Member] = {}
+        async for doc in cursor:
+            if doc.get("_gone"):
+                continue
+            member = MEMBERS.codec.load(doc)
+            found[member.client_id] = member
+        return found
+
+
+def members_shown(storage: Storage, db: AsyncDatabase[Doc], tenant: str) -> MembersShown:
+    if storage.kind == "mongodb":
+        return MongoMembers(db, tenant)
+    return LoadedMembers(members_repository(storage, db, tenant))

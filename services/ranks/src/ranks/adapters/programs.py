@@ -1,61 +1,32 @@
-"""The studio's rank program, one document per tenant (`<tenant>:program` in `programs`):
-on/off, terminology, the categories with their ordered ranks (and each rank's stripes),
-and the ranks removed from them (kept so that old history entries still resolve).
+"""The studio's rank program as an aggregate behind the storage port: `PROGRAMS`, one
+per tenant (key `program`), and its codec.
 
-`PROGRAMS` declares it as an aggregate with its codec; `ProgramDocuments` is the
-repository over the `programs` collection as it has always been laid out (`version` at
-the top level), which the seniority job also reads across tenants
-(`tenants_with_program`). A save is one conditional write `{_id, version}`: the program
-changes rarely and only by hand, so the lost-update window FerretDB leaves (updates are
-not isolated, docs/storage.md) is accepted here, as before the port; the members, which
-visits, jobs and staff change concurrently, are on the chain that is safe across
-processes.
+The document is the one the `programs` collection has always held (`enabled`,
+`terminology`, `categories`, `removed`, `version` at the top level), so on MongoDB the
+earlier documents load as they are; on the local FerretDB they are adopted into chains
+on their first load (`ranks.adapters.earlier`).
+
+The seniority job runs for the studios whose program is on. `find` is per tenant, so
+they are listed in `PROGRAM_STUDIOS`: one aggregate (tenant `*`, key `on`) holding every
+studio that ever turned its program on, added to by `change` (safe across processes on
+both databases); the job loads each listed studio's program and skips those turned off.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from plumbing.config_cache import Recent
-from plumbing.mongo import Doc, DuplicateKeyError
-from plumbing.storage import Aggregates, Conflict, Loaded, Outgoing, Repository
-from plumbing.storage.port import check_hold
+from plumbing.mongo import Doc
+from plumbing.storage import Aggregates, Decision, Keep, Loaded, Repository, Save, Storage, change
 from plumbing.tenant_collection import TenantCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from ranks.adapters.earlier import Earlier
 from ranks.domain.categories import Category, Criteria, RankDef, Terminology
+from ranks.domain.program import Program
 
 PROGRAMS_COLLECTION = "programs"
 PROGRAM_ID = "program"
-
-
-@dataclass
-class Program:
-    enabled: bool = False
-    terminology: Terminology = Terminology.BELTS
-    categories: list[Category] = field(default_factory=list)
-    # Ranks removed from a category, kept so that old history entries still resolve.
-    removed: dict[str, tuple[str, RankDef]] = field(default_factory=dict)
-
-    def category(self, category_id: str) -> Category | None:
-        return next((c for c in self.categories if c.id == category_id), None)
-
-    def rank(self, rank_id: str) -> tuple[Category, RankDef] | None:
-        for category in self.categories:
-            for rank in category.ranks:
-                if rank.id == rank_id:
-                    return category, rank
-        if rank_id in self.removed:
-            category_id, rank = self.removed[rank_id]
-            found = self.category(category_id)
-            if found is not None:
-                return found, rank
-        return None
-
-    def replace(self, category: Category) -> None:
-        self.categories = [category if c.id == category.id else c for c in self.categories]
 
 
 def _criteria_doc(criteria: Criteria) -> Doc:
@@ -150,74 +121,72 @@ class ProgramCodec:
 
 PROGRAMS: Aggregates[Program] = Aggregates(PROGRAMS_COLLECTION, ProgramCodec())
 
-# The program as queries show it (the client card, `rankProgram`): a few seconds.
-_shown: Recent[Program] = Recent()
+
+def program_repository(
+    storage: Storage, db: AsyncDatabase[Doc], tenant: str
+) -> Repository[Program]:
+    programs = storage.repository(PROGRAMS, tenant)
+    if storage.kind != "ferretdb":
+        return programs
+    return Earlier(programs, TenantCollection(db[PROGRAMS.name], tenant), PROGRAMS.codec)
 
 
-class ProgramDocuments(Repository[Program]):
-    """The `programs` collection behind the repository port (key `program`)."""
+@dataclass
+class ProgramStudios:
+    """The studios that ever turned their program on."""
 
-    def __init__(self, db: AsyncDatabase[Doc], tenant: str) -> None:
-        self._tenant = tenant
-        self._cache_key = (db.name, tenant)
-        self._programs = TenantCollection(db[PROGRAMS_COLLECTION], tenant)
-
-    @property
-    def tenant(self) -> str:
-        return self._tenant
-
-    @property
-    def name(self) -> str:
-        return PROGRAMS_COLLECTION
-
-    async def load(self, key: str = PROGRAM_ID) -> Loaded[Program]:
-        doc = await self._programs.get(key)
-        if doc is None:
-            return Loaded(self._tenant, key, 0, None)
-        return Loaded(self._tenant, key, int(doc.get("version") or 0), program_of(doc))
-
-    async def save(
-        self, current: Loaded[Program], state: Program | None, events: Sequence[Outgoing] = ()
-    ) -> Loaded[Program]:
-        if state is None or events:
-            raise ValueError("a program is never forgotten and causes no events")
-        check_hold(current)
-        body: Doc = {**program_doc(state), "version": current.version + 1}
-        try:
-            if current.version == 0:
-                try:
-                    await self._programs.insert({"_id": current.key, **body})
-                except DuplicateKeyError:
-                    raise Conflict(current.key) from None
-            elif (
-                await self._programs.update(
-                    {"_id": current.key, "version": current.version}, {"$set": body}
-                )
-                is None
-            ):
-                raise Conflict(current.key)
-        finally:
-            _shown.drop(self._cache_key)
-        return Loaded(self._tenant, current.key, current.version + 1, state)
-
-    async def find(
-        self, where: Mapping[str, Any] | None = None, *, limit: int = 0
-    ) -> list[Loaded[Program]]:
-        if where:
-            raise ValueError("programs are found by tenant only")
-        found = await self.load(PROGRAM_ID)
-        return [found] if found.exists else []
-
-    async def shown(self) -> Program:
-        """The program for queries: remembered for a few seconds (`plumbing.recent`);
-        mutations and the consumer decide from `load`."""
-        return await _shown.get(self._cache_key, self._program)
-
-    async def _program(self) -> Program:
-        return (await self.load(PROGRAM_ID)).state or Program()
+    tenants: list[str] = field(default_factory=list)
+    # The studios listed from the earlier `programs` documents (once, at start).
+    adopted: bool = False
 
 
-async def tenants_with_program(db: AsyncDatabase[Doc]) -> list[str]:
-    """Every tenant whose program is on (the seniority job, across tenants)."""
+class ProgramStudiosCodec:
+    def dump(self, state: ProgramStudios) -> Doc:
+        return {"tenants": sorted(state.tenants), "adopted": state.adopted}
+
+    def load(self, doc: Doc) -> ProgramStudios:
+        return ProgramStudios(list(doc.get("tenants") or ()), bool(doc.get("adopted")))
+
+
+PROGRAM_STUDIOS: Aggregates[ProgramStudios] = Aggregates("program_studios", ProgramStudiosCodec())
+EVERY_STUDIO = "*"  # the tenant of the one `PROGRAM_STUDIOS` aggregate
+STUDIOS_KEY = "on"
+
+
+def program_studios(storage: Storage) -> Repository[ProgramStudios]:
+    return storage.repository(PROGRAM_STUDIOS, EVERY_STUDIO)
+
+
+async def add_studios(
+    studios: Repository[ProgramStudios], tenants: list[str], *, adopted: bool = False
+) -> None:
+    """Add these studios to the list (nothing written when they are all there)."""
+
+    def decide(current: Loaded[ProgramStudios]) -> Decision[ProgramStudios, None]:
+        state = current.state or ProgramStudios()
+        missing = set(tenants) - set(state.tenants)
+        if not missing and (state.adopted or not adopted):
+            return Keep(None)
+        return Save(
+            ProgramStudios(sorted({*state.tenants, *missing}), state.adopted or adopted), None
+        )
+
+    await change(studios, STUDIOS_KEY, decide)
+
+
+async def studios_with_program(studios: Repository[ProgramStudios]) -> list[str]:
+    state = (await studios.load(STUDIOS_KEY)).state
+    return list(state.tenants) if state else []
+
+
+async def adopt_program_studios(storage: Storage, db: AsyncDatabase[Doc]) -> None:
+    """Once, at start: list the studios whose earlier `programs` document has the
+    program on (a scan of one small document per studio, every tenant's)."""
+    studios = program_studios(storage)
+    state = (await studios.load(STUDIOS_KEY)).state
+    if state is not None and state.adopted:
+        return
     docs = await db[PROGRAMS_COLLECTION].find({"enabled": True}, {"tenant": 1}).to_list()
-    return sorted({d["tenant"] for d in docs if d.get("tenant")})
+    await add_studios(
+        studios, sorted({str(d["tenant"]) for d in docs if d.get("tenant")}), adopted=True
+    )

@@ -1,22 +1,12 @@
 """The roster: `rankReport`'s and the seniority job's read model, one row per client and
 category (rank, since, stripes, announced eligibilities, last automatic promotion).
 
-`Roster` is the port the use cases and the report see. `BucketRoster` is how it is kept
-on the local database, and what runs today on both databases:
-
-- per category, `ROSTER_BUCKETS` (16) documents `<tenant>:<category>:<n>` in `roster`,
-  each mapping client id -> row, read and written by `_id` alone (the one filter
-  FerretDB v1 on SQLite pushes down; any other reads the whole collection of every
-  tenant, 1.1 s on 50,000 documents, docs/storage.md);
-- a revision document per category in `roster_revs` (one counter per bucket): each
-  process keeps the parsed buckets and reads a bucket again only when its revision
-  moved. For 100,000 holders the buckets are about 10 MB of documents, which FerretDB
-  took 3.6-4.6 s to return on every report page; with the kept buckets a page takes
-  118-176 ms (bench/README.md, `ranks_visits.py`).
-
-On MongoDB the same questions could be indexed queries on the members themselves
-(`{tenant, holdings.<category>.rank_id}`); that implementation is not written yet, so
-the bucket roster is kept there too (docs/ranks.md).
+`Roster` is the port the use cases see; each question it answers is one a database can
+answer with an index (`MongoRoster`, `ranks.adapters.mongo_roster`). On the local
+FerretDB only `{_id}` filters are pushed down, so there the rows are kept in bucket
+documents read whole and answered in memory (`BucketRoster`,
+`ranks.adapters.bucket_roster`); `MemoryRoster` is the use-case tests' roster.
+`roster_for` chooses by the storage the service opened.
 
 A row is a second write after the member's save, not atomic with it: a crash in between
 leaves the row one change behind until the member's next change rewrites it.
@@ -25,22 +15,13 @@ leaves the row one change behind until the member's next change rewrites it.
 from __future__ import annotations
 
 import asyncio
-import zlib
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Protocol
-
-from plumbing.clock import as_utc
-from plumbing.mongo import Doc
-from plumbing.tenant_collection import TenantCollection
-from pymongo.asynchronous.database import AsyncDatabase
+from typing import Protocol
 
 from ranks.domain.model import Holding
-
-ROSTER = "roster"
-ROSTER_REVS = "roster_revs"  # per category: how many times each bucket changed
-ROSTER_BUCKETS = 16
 
 
 @dataclass(frozen=True)
@@ -70,6 +51,53 @@ class RosterRow:
             stripe_eligible=h.announced_stripe is not None,
         )
 
+    @property
+    def step_from(self) -> datetime:
+        return self.step_since or self.since
+
+    @property
+    def waiting(self) -> bool:
+        """Nothing announced yet: the seniority job may have something to say."""
+        return not (self.eligible or self.stripe_eligible)
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """The rows a report page asks for."""
+
+    # Any of these ranks: the category's, or the one the filter names.
+    rank_ids: tuple[str, ...]
+    eligible_only: bool = False
+    auto_promoted_since: datetime | None = None
+
+    def keeps(self, row: RosterRow) -> bool:
+        since = self.auto_promoted_since
+        return (
+            row.rank_id in self.rank_ids
+            and (not self.eligible_only or row.eligible)
+            and (
+                since is None
+                or (row.auto_promoted_at is not None and row.auto_promoted_at >= since)
+            )
+        )
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A step the seniority job looks at: clients at `stripes` stripes of `rank_id`,
+    nothing announced, whose step began before `began_before`."""
+
+    rank_id: str
+    stripes: int
+    began_before: datetime
+
+
+@dataclass(frozen=True)
+class RosterPage:
+    rows: list[RosterRow]
+    total: int  # rows the filter keeps, all pages
+    has_next: bool
+
 
 class Roster(Protocol):
     """One tenant's roster."""
@@ -78,120 +106,63 @@ class Roster(Protocol):
 
     async def forget(self, client_id: str, category_ids: Sequence[str]) -> None: ...
 
-    async def rows(self, category_id: str) -> list[RosterRow]:
-        """Every row of a category."""
+    async def page(
+        self, category_id: str, wanted: Wanted, after: str | None, size: int
+    ) -> RosterPage:
+        """The rows `wanted` keeps, in client id order, after the client id `after`."""
+        ...
+
+    async def waiting(self, category_id: str, steps: Sequence[Waiting]) -> list[RosterRow]:
+        """The rows at one of these steps, nothing announced, begun before its time."""
+        ...
+
+    async def held_ranks(self, category_id: str, rank_ids: Sequence[str]) -> set[str]:
+        """Which of these ranks some client holds."""
+        ...
+
+    async def most_stripes(self, category_id: str, rank_id: str) -> int:
+        """The most stripes any client holds in this rank."""
         ...
 
 
-async def held_ranks(roster: Roster, category_id: str) -> set[str]:
-    return {row.rank_id for row in await roster.rows(category_id)}
-
-
-async def held_stripes(roster: Roster, category_id: str) -> dict[str, int]:
-    """Per rank of the category, the most stripes any client holds in it."""
-    most: dict[str, int] = {}
-    for row in await roster.rows(category_id):
-        most[row.rank_id] = max(most.get(row.rank_id, 0), row.stripes)
-    return most
-
-
-def _field(key: str) -> str:
-    # Client ids become field names: keep them out of MongoDB's syntax.
-    return key.replace(".", "\uff0e").replace("$", "\uff04")
-
-
-def bucket_of(client_id: str) -> int:
-    return zlib.crc32(client_id.encode()) % ROSTER_BUCKETS
-
-
-def _maybe_utc(value: datetime | None) -> datetime | None:
-    return as_utc(value) if value else None
-
-
-def _parse_rows(doc: Doc | None) -> list[RosterRow]:
-    return [
-        RosterRow(
-            client_id=v["c"],
-            rank_id=v["r"],
-            since=as_utc(v["s"]),
-            eligible=bool(v.get("e")),
-            auto_promoted_at=_maybe_utc(v.get("a")),
-            stripes=v.get("n") or 0,
-            step_since=_maybe_utc(v.get("t")),
-            stripe_eligible=bool(v.get("x")),
-        )
-        for v in ((doc or {}).get("rows") or {}).values()
-    ]
-
-
-# Parsed roster buckets, by `<tenant>:<category>:<bucket>`: (revision read, rows).
-_roster_cache: dict[str, tuple[int, list[RosterRow]]] = {}
-
-
-class BucketRoster(Roster):
-    def __init__(self, db: AsyncDatabase[Doc], tenant: str) -> None:
-        self.tenant = tenant
-        self._roster = TenantCollection(db[ROSTER], tenant)
-        self._revs = TenantCollection(db[ROSTER_REVS], tenant)
-
-    def _id(self, category_id: str, bucket: int) -> str:
-        return f"{category_id}:{bucket}"
-
-    async def put(self, category_id: str, row: RosterRow) -> None:
-        value: dict[str, Any] = {
-            "c": row.client_id,
-            "r": row.rank_id,
-            "s": row.since,
-            "e": row.eligible,
-            "a": row.auto_promoted_at,
-            "n": row.stripes,
-            "t": row.step_since,
-            "x": row.stripe_eligible,
-        }
-        await self._roster.update(
-            {"_id": self._id(category_id, bucket_of(row.client_id))},
-            {"$set": {f"rows.{_field(row.client_id)}": value}},
-            upsert=True,
-        )
-        await self._bump(category_id, bucket_of(row.client_id))
-
-    async def forget(self, client_id: str, category_ids: Sequence[str]) -> None:
-        for category_id in category_ids:
-            await self._roster.update(
-                {"_id": self._id(category_id, bucket_of(client_id))},
-                {"$unset": {f"rows.{_field(client_id)}": ""}},
-            )
-            await self._bump(category_id, bucket_of(client_id))
-
-    async def _bump(self, category_id: str, bucket: int) -> None:
-        """Tell every process's kept buckets that this one changed (after the write: a
-        reader may serve the previous rows until then, never rows older than that)."""
-        await self._revs.update({"_id": category_id}, {"$inc": {f"b{bucket}": 1}}, upsert=True)
+class RowsRoster(Roster):
+    """A roster answered from every row of a category, in client id order (the local
+    database's buckets, the tests' dictionaries)."""
 
     async def rows(self, category_id: str) -> list[RosterRow]:
-        revs = await self._revs.get(category_id) or {}
-        stale = [
-            b
-            for b in range(ROSTER_BUCKETS)
-            if _roster_cache.get(self._cache_key(category_id, b), (-1, []))[0]
-            != int(revs.get(f"b{b}") or 0)
+        """Every row of the category, sorted by client id."""
+        raise NotImplementedError
+
+    async def kept(self, category_id: str, wanted: Wanted) -> list[RosterRow]:
+        """The rows `wanted` keeps, sorted by client id."""
+        return [row for row in await self.rows(category_id) if wanted.keeps(row)]
+
+    async def page(
+        self, category_id: str, wanted: Wanted, after: str | None, size: int
+    ) -> RosterPage:
+        kept = await self.kept(category_id, wanted)
+        start = 0 if after is None else bisect_right(kept, after, key=lambda r: r.client_id)
+        return RosterPage(kept[start : start + size], len(kept), start + size < len(kept))
+
+    async def waiting(self, category_id: str, steps: Sequence[Waiting]) -> list[RosterRow]:
+        before = {(s.rank_id, s.stripes): s.began_before for s in steps}
+        return [
+            row
+            for row in await self.rows(category_id)
+            if row.waiting
+            and (limit := before.get((row.rank_id, row.stripes))) is not None
+            and row.step_from < limit
         ]
-        docs = await asyncio.gather(
-            *(self._roster.get(self._id(category_id, b), {"rows": 1}) for b in stale)
-        )
-        for b, doc in zip(stale, docs, strict=True):
-            revision = int(revs.get(f"b{b}") or 0)
-            _roster_cache[self._cache_key(category_id, b)] = (revision, _parse_rows(doc))
-        out: list[RosterRow] = []
-        for b in range(ROSTER_BUCKETS):
-            out.extend(_roster_cache[self._cache_key(category_id, b)][1])
-        return out
 
-    def _cache_key(self, category_id: str, bucket: int) -> str:
-        return f"{self.tenant}:{self._id(category_id, bucket)}"
+    async def held_ranks(self, category_id: str, rank_ids: Sequence[str]) -> set[str]:
+        return {row.rank_id for row in await self.rows(category_id)} & set(rank_ids)
+
+    async def most_stripes(self, category_id: str, rank_id: str) -> int:
+        rows = await self.rows(category_id)
+        return max((row.stripes for row in rows if row.rank_id == rank_id), default=0)
 
 
-class MemoryRoster(Roster):
+class MemoryRoster(RowsRoster):
     """The roster in a dictionary (use-case tests)."""
 
     def __init__(self) -> None:
@@ -207,4 +178,5 @@ class MemoryRoster(Roster):
 
     async def rows(self, category_id: str) -> list[RosterRow]:
         await asyncio.sleep(0)
-        return list(self.categories.get(category_id, {}).values())
+        found = self.categories.get(category_id, {})
+        return sorted(found.values(), key=lambda r: r.client_id)

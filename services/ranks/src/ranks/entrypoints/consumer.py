@@ -12,14 +12,14 @@ from plumbing.app import Runtime
 from plumbing.envelope import Envelope
 from plumbing.event_handlers import Handler, Pending, Rejected
 from plumbing.logs import get_logger
-from plumbing.studio import remember_studio, studio_settings
+from plumbing.studio import remember_studio
 from pydantic import ValidationError
 
-from ranks.adapters.programs import tenants_with_program
 from ranks.adapters.tenant_storage import TenantStorage, tenant_storage
 from ranks.events import VISIT_RECORDED, VisitRead
 from ranks.service_layer import rank_changes
 from ranks.service_layer.programs import current_program
+from ranks.service_layer.seniority import run_seniority
 
 log = get_logger("ranks.consumer")
 
@@ -79,7 +79,7 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
             raise Rejected(reason) from exc
         s = store(event.tenant)
         program = await programs.get(event.tenant, lambda: current_program(s.programs))
-        zone = await zones.get(event.tenant, lambda: _zone(db, event.tenant))
+        zone = await zones.get(event.tenant, lambda: _zone(s))
         try:
             changed = await rank_changes.record_visit(
                 s.members, s.cards, s.roster, program, visit, runtime.clock.now(), zone
@@ -99,24 +99,14 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
     }
 
 
-async def _zone(db: Any, tenant: str) -> tzinfo:
-    return (await studio_settings(db, tenant)).zone
+async def _zone(s: TenantStorage) -> tzinfo:
+    return (await s.settings()).zone
 
 
 async def seniority(runtime: Runtime, now: datetime, tenant: str | None) -> dict[str, int]:
-    """Re-evaluate what time in rank has earned (R5). Idempotent and safe in several
-    replicas: each change goes through `plumbing.storage.change`, and an eligibility is announced
-    once (the holding remembers it)."""
-    tenants = await tenants_with_program(runtime.db) if tenant is None else [tenant]
-    checked = changed = 0
-    for name in tenants:
-        s = tenant_storage(runtime.store(), runtime.db, name)
-        program = await current_program(s.programs)
-        if not program.enabled:
-            continue
-        zone = (await studio_settings(runtime.db, name)).zone
-        for client_id in await rank_changes.seniority_due(s.roster, program, now, zone):
-            checked += 1
-            if await rank_changes.reevaluate(s.members, s.roster, program, client_id, now, zone):
-                changed += 1
-    return {"tenants": len(tenants), "checked": checked, "changed": changed}
+    """Re-evaluate what time in rank has earned (R5), for one studio or every studio
+    with its program on (`ranks.service_layer.seniority`)."""
+    run = await run_seniority(
+        lambda name: tenant_storage(runtime.store(), runtime.db, name), tenant, now
+    )
+    return {"tenants": run.tenants, "checked": run.checked, "changed": run.changed}

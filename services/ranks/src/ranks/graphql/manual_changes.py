@@ -8,8 +8,8 @@ from datetime import datetime
 import strawberry
 from plumbing.gql import RequestContext
 
-from ranks.adapters.programs import Program
 from ranks.domain import categories, model
+from ranks.domain.program import Program
 from ranks.graphql.reads import client_rank, settings_of, store_of
 from ranks.graphql.refusals import manual_refused
 from ranks.graphql.types import ClientRankPayload, RankChange

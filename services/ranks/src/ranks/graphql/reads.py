@@ -19,13 +19,13 @@ from plumbing.gql import (
     page_size,
     require,
 )
-from plumbing.studio import StudioSettings, studio_settings
+from plumbing.studio import StudioSettings
 from strawberry.types import Info
 
-from ranks.adapters.programs import Program
-from ranks.adapters.tenant_storage import TenantStorage, tenant_storage
+from ranks.adapters.tenant_storage import TenantStorage, request_storage
 from ranks.domain import categories, model
 from ranks.domain.member import Member
+from ranks.domain.program import Program
 from ranks.graphql.types import (
     Client,
     ClientRank,
@@ -39,29 +39,25 @@ from ranks.graphql.types import (
     RankReportRow,
     Stripe,
 )
-from ranks.service_layer.rank_changes import members_by_ids
+from ranks.service_layer import reports
+from ranks.service_layer.programs import shown_program
 
 
 def store_of(ctx: RequestContext) -> TenantStorage:
-    if "storage" not in ctx.cache:
-        if ctx.storage is None:  # pragma: no cover - wiring error
-            raise RuntimeError("the request context was built without storage")
-        ctx.cache["storage"] = tenant_storage(ctx.storage, ctx.db, ctx.tenant)
-    found: TenantStorage = ctx.cache["storage"]
-    return found
+    return request_storage(ctx)
 
 
 async def program_of(ctx: RequestContext) -> Program:
     """The program as queries show it, looked up once per request."""
     if "program" not in ctx.cache:
-        ctx.cache["program"] = await store_of(ctx).programs.shown()
+        ctx.cache["program"] = await shown_program(store_of(ctx).programs)
     program: Program = ctx.cache["program"]
     return program
 
 
 async def settings_of(ctx: RequestContext) -> StudioSettings:
     if "studio" not in ctx.cache:
-        ctx.cache["studio"] = await studio_settings(ctx.db, ctx.tenant)
+        ctx.cache["studio"] = await store_of(ctx).settings()
     settings: StudioSettings = ctx.cache["studio"]
     return settings
 
@@ -164,56 +160,40 @@ async def rank_report(
     if category is None:
         raise NotFound("unknown category", code="NOT_FOUND")
     store = store_of(ctx)
-    rows = await store.roster.rows(category.id)
-    wanted_rank = str(filter.rank_id) if filter and filter.rank_id else None
-    eligible_only = bool(filter and filter.eligible_only)
-    auto_since = bounds.aware_or_none(
-        filter.auto_promoted_since if filter else None, "autoPromotedSince"
+    page = await reports.rank_report(
+        store.roster,
+        store.shown,
+        category,
+        rank_id=str(filter.rank_id) if filter and filter.rank_id else None,
+        eligible_only=bool(filter and filter.eligible_only),
+        auto_promoted_since=bounds.aware_or_none(
+            filter.auto_promoted_since if filter else None, "autoPromotedSince"
+        ),
+        after=after_id,
+        size=size,
     )
-    positions = {r.id: i for i, r in enumerate(category.ranks)}
-    kept = [
-        row
-        for row in rows
-        if row.rank_id in positions
-        and (wanted_rank is None or row.rank_id == wanted_rank)
-        and (not eligible_only or row.eligible)
-        and (
-            auto_since is None
-            or (row.auto_promoted_at is not None and row.auto_promoted_at >= auto_since)
+    edges = [
+        RankReportEdge(
+            cursor=encode_cursor(line.row.client_id),
+            node=RankReportRow(
+                client=Client(id=strawberry.ID(line.row.client_id)),
+                rank=Rank.of(category, category.rank(line.row.rank_id)),
+                since=line.row.since,
+                visits_in_rank=line.holding.visits_in_rank if line.holding else 0,
+                eligible_for_promotion=line.row.eligible,
+                last_change=RankChange.of(program, line.last_change) if line.last_change else None,
+                auto_promoted_at=line.row.auto_promoted_at,
+                stripes=line.row.stripes,
+                eligible_for_stripe=line.row.stripe_eligible,
+            ),
         )
+        for line in page.lines
     ]
-    kept.sort(key=lambda r: r.client_id)
-    start = 0
-    if after_id is not None:
-        start = next((i for i, r in enumerate(kept) if r.client_id > after_id), len(kept))
-    page = kept[start : start + size]
-    members = await members_by_ids(store.members, [r.client_id for r in page])
-    edges = []
-    for row in page:
-        member = members.get(row.client_id)
-        holding = member.holdings.get(category.id) if member else None
-        last = model.last_change(member.history, category.id) if member else None
-        edges.append(
-            RankReportEdge(
-                cursor=encode_cursor(row.client_id),
-                node=RankReportRow(
-                    client=Client(id=strawberry.ID(row.client_id)),
-                    rank=Rank.of(category, category.rank(row.rank_id)),
-                    since=row.since,
-                    visits_in_rank=holding.visits_in_rank if holding else 0,
-                    eligible_for_promotion=row.eligible,
-                    last_change=RankChange.of(program, last) if last else None,
-                    auto_promoted_at=row.auto_promoted_at,
-                    stripes=row.stripes,
-                    eligible_for_stripe=row.stripe_eligible,
-                ),
-            )
-        )
     return RankReportConnection(
         edges=edges,
         page_info=PageInfo(
-            has_next_page=start + size < len(kept),
+            has_next_page=page.has_next,
             end_cursor=edges[-1].cursor if edges else None,
         ),
-        total_count=len(kept),
+        total_count=page.total,
     )

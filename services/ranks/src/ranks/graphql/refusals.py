@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from plumbing.gql import RequestContext, UserError, user_error
 
-from ranks.adapters.programs import Program
 from ranks.domain import categories
+from ranks.domain.program import Program
 from ranks.domain.words import message
 from ranks.graphql.reads import settings_of, store_of
 from ranks.graphql.types import ClientRankPayload

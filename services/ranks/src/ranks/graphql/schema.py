@@ -121,6 +121,7 @@ class Mutation:
         ctx = require(info, *MANAGERS)
         program = await programs.set_program(
             store_of(ctx).programs,
+            store_of(ctx).studios,
             enabled,
             categories.Terminology(terminology.value) if terminology else None,
         )

@@ -11,8 +11,8 @@ from plumbing.auth import Role
 from plumbing.gql import PageInfo, UserError, may_read_client
 from strawberry.types import Info
 
-from ranks.adapters.programs import Program
 from ranks.domain import categories, model
+from ranks.domain.program import Program
 from ranks.domain.words import labels
 
 

@@ -1,7 +1,9 @@
 """Use cases on the program: on/off, terminology, categories and their ordered ranks.
 
 The program is one aggregate per studio; each use case is a change of it
-(`plumbing.storage.change`: decided again when two managers edit at once).
+(`plumbing.storage.change`: decided again when two managers edit at once). Queries show
+the program remembered for a few seconds (`shown_program`); mutations and the consumer
+decide from the stored one (`current_program`).
 """
 
 from __future__ import annotations
@@ -9,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from plumbing.config_cache import Recent
 from plumbing.ids import new_id
 from plumbing.storage import Decision, Loaded, Repository, Save, change
 
-from ranks.adapters.programs import PROGRAM_ID, Program
-from ranks.adapters.roster import Roster, held_ranks, held_stripes
+from ranks.adapters.programs import PROGRAM_ID, ProgramStudios, add_studios
+from ranks.adapters.roster import Roster
 from ranks.domain.categories import (
     Category,
     Criteria,
@@ -26,8 +29,10 @@ from ranks.domain.categories import (
     set_stripes,
     valid_name,
 )
+from ranks.domain.program import Program
 
 Programs = Repository[Program]
+Studios = Repository[ProgramStudios]
 NOTIFIABLE = {"OWNER", "ADMIN", "OPERATOR"}
 
 
@@ -55,7 +60,10 @@ async def _edit(programs: Programs, edit: Callable[[Program], object]) -> tuple[
         program = current.state or Program()
         return Save(program, edit(program))
 
-    done = await change(programs, PROGRAM_ID, decide)
+    try:
+        done = await change(programs, PROGRAM_ID, decide)
+    finally:
+        _shown.drop((programs.name, programs.tenant))
     assert done.current.state is not None
     return done.current.state, done.result
 
@@ -65,20 +73,36 @@ async def current_program(programs: Programs) -> Program:
     return (await programs.load(PROGRAM_ID)).state or Program()
 
 
+# The program as queries show it (the client card, `rankProgram`): a few seconds.
+_shown: Recent[Program] = Recent()
+
+
+async def shown_program(programs: Programs) -> Program:
+    """The program for queries, remembered for a few seconds (`plumbing.config_cache`); this
+    process forgets it when it edits the program."""
+    return await _shown.get((programs.name, programs.tenant), lambda: current_program(programs))
+
+
 def _enabled(program: Program) -> None:
     if not program.enabled:
         raise RankRefused("PROGRAM_DISABLED")
 
 
 async def set_program(
-    programs: Programs, enabled: bool, terminology: Terminology | None
+    programs: Programs, studios: Studios, enabled: bool, terminology: Terminology | None
 ) -> Program:
+    """R1. A studio turning its program on joins the studios the seniority job visits
+    (after the program's save: a crash in between leaves it out until the next time the
+    program is set on)."""
+
     def change(program: Program) -> None:
         program.enabled = enabled
         if terminology is not None:
             program.terminology = terminology
 
     program, _ = await _edit(programs, change)
+    if program.enabled:
+        await add_studios(studios, [programs.tenant])
     return program
 
 
@@ -174,8 +198,7 @@ async def update_rank(
     most_held = 0
     if changes.stripes is not None:
         program = await current_program(programs)
-        held = await held_stripes(roster, _owner_of(program, rank_id).id)
-        most_held = held.get(rank_id, 0)
+        most_held = await roster.most_stripes(_owner_of(program, rank_id).id, rank_id)
 
     def change(program: Program) -> tuple[Category, RankDef]:
         _enabled(program)
@@ -208,7 +231,8 @@ async def move(
     programs: Programs, roster: Roster, rank_id: str, position: int
 ) -> tuple[Category, RankDef]:
     program = await current_program(programs)
-    held = await held_ranks(roster, _owner_of(program, rank_id).id)
+    owner = _owner_of(program, rank_id)
+    held = await roster.held_ranks(owner.id, [r.id for r in owner.ranks])
 
     def change(program: Program) -> tuple[Category, RankDef]:
         _enabled(program)
@@ -223,7 +247,8 @@ async def move(
 
 async def remove(programs: Programs, roster: Roster, rank_id: str) -> tuple[Category, RankDef]:
     program = await current_program(programs)
-    held = await held_ranks(roster, _owner_of(program, rank_id).id)
+    owner = _owner_of(program, rank_id)
+    held = await roster.held_ranks(owner.id, [r.id for r in owner.ranks])
 
     def change(program: Program) -> tuple[Category, RankDef]:
         _enabled(program)

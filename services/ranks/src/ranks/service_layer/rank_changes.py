@@ -8,7 +8,6 @@ then brings the roster (the report's read model) up to date for what changed.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -29,7 +28,6 @@ from plumbing.storage import (
     outgoing,
 )
 
-from ranks.adapters.programs import Program
 from ranks.adapters.roster import Roster, RosterRow
 from ranks.domain.categories import Category, RankRefused
 from ranks.domain.member import Member
@@ -38,13 +36,12 @@ from ranks.domain.model import (
     ChangeKind,
     Holding,
     count_visit,
-    days_between,
     manual_change,
     settle,
     sign_off,
-    step_after,
     stripe_change,
 )
+from ranks.domain.program import Program
 from ranks.events import VisitRead, catalog
 from ranks.service_layer.rank_events import change_event, eligible_event
 
@@ -85,7 +82,7 @@ async def card_known(cards: ReadModel, client_id: str) -> bool:
 
 async def _card_arrived(members: Members, cards: ReadModel, client_id: str) -> None:
     """Staff acting on a client wait a little for a card created a moment ago
-    (`plumbing.late`), then are refused: a rank for an id no card ever had would sit in
+    (`plumbing.card_arrival`), then are refused: a rank for an id no card ever had would sit in
     the report with nobody behind it. The consumer does not wait here: a visit before its
     client's card waits in the consumer (`Pending`), which holds up no other message."""
 
@@ -363,34 +360,3 @@ async def reevaluate(
     done = await change(members, client_id, decide)
     await _refresh_roster(roster, client_id, done.result)
     return done.saved
-
-
-async def seniority_due(
-    roster: Roster, program: Program, now: datetime, zone: tzinfo
-) -> Sequence[str]:
-    """Clients whose next step (stripe or rank) asks for days and who may have reached
-    them, found from the roster, not by loading every client."""
-    due: set[str] = set()
-    for category in program.categories:
-        if category.archived:
-            continue
-        if not any(
-            c.min_days_in_rank is not None for r in category.ranks for c in (r.criteria, *r.stripes)
-        ):
-            continue
-        for row in await roster.rows(category.id):
-            if row.eligible or row.stripe_eligible:
-                continue  # already announced: the job has nothing left to say
-            step = step_after(category, row.rank_id, row.stripes)
-            days = step.criteria.min_days_in_rank if step is not None else None
-            if days is None:
-                continue
-            if days_between(row.step_since or row.since, now, zone) >= days:
-                due.add(row.client_id)
-    return sorted(due)
-
-
-async def members_by_ids(members: Members, ids: Sequence[str]) -> dict[str, Member]:
-    """The members of these clients that exist (the report's page)."""
-    loaded = await asyncio.gather(*(members.load(i) for i in dict.fromkeys(ids)))
-    return {one.key: one.state for one in loaded if one.state is not None}

@@ -7,9 +7,9 @@ from datetime import datetime, tzinfo
 
 from plumbing.contracts import EventData
 
-from ranks.adapters.programs import Program
 from ranks.domain.categories import Category
 from ranks.domain.model import Change, ChangeKind, Holding, Step, days_between
+from ranks.domain.program import Program
 from ranks.events import (
     ClientDemoted,
     ClientEligible,
