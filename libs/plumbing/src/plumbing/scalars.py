@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, NewType
 
 import strawberry
+from strawberry.file_uploads import Upload
 from graphql import GraphQLError
 
 RFC3339 = "https://datatracker.ietf.org/doc/html/rfc3339"
@@ -132,9 +133,19 @@ DecimalScalar = strawberry.scalar(
     parse_value=parse_decimal,
 )
 
+UploadScalar = strawberry.scalar(
+    NewType("Upload", bytes),
+    name="Upload",
+    description="A file sent in a multipart request beside the operation.",
+    specified_by_url="https://github.com/jaydenseric/graphql-multipart-request-spec",
+    serialize=lambda _: None,
+    parse_value=lambda value: value,
+)
+
 # strawberry.scalar() is typed as returning the NewType it wraps: Any here.
 SCALAR_OVERRIDES: dict[object, Any] = {
     datetime: DateTime,
     date: Date,
     Decimal: DecimalScalar,
+    Upload: UploadScalar,
 }
