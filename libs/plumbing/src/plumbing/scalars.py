@@ -19,8 +19,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, NewType
 
 import strawberry
-from strawberry.file_uploads import Upload
 from graphql import GraphQLError
+from strawberry.file_uploads import Upload
 
 RFC3339 = "https://datatracker.ietf.org/doc/html/rfc3339"
 
