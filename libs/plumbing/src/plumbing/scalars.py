@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, NewType
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.file_uploads import Upload
+from strawberry.types.scalar import ScalarDefinition
 
 RFC3339 = "https://datatracker.ietf.org/doc/html/rfc3339"
 
@@ -100,7 +100,6 @@ def parse_decimal(value: object) -> Decimal:
 
 
 DateTime = strawberry.scalar(
-    NewType("DateTime", datetime),
     name="DateTime",
     description=(
         "A moment, RFC 3339 with an offset. Sent as UTC with milliseconds "
@@ -113,7 +112,6 @@ DateTime = strawberry.scalar(
 )
 
 Date = strawberry.scalar(
-    NewType("Date", date),
     name="Date",
     description="A calendar day, RFC 3339 full-date (2026-03-02), in the studio's time zone.",
     specified_by_url=RFC3339,
@@ -122,7 +120,6 @@ Date = strawberry.scalar(
 )
 
 DecimalScalar = strawberry.scalar(
-    NewType("Decimal", Decimal),
     name="Decimal",
     description=(
         'An exact decimal number as a string ("12.50"): amounts of money, rates, '
@@ -134,7 +131,6 @@ DecimalScalar = strawberry.scalar(
 )
 
 UploadScalar = strawberry.scalar(
-    NewType("Upload", bytes),
     name="Upload",
     description="A file sent in a multipart request beside the operation.",
     specified_by_url="https://github.com/jaydenseric/graphql-multipart-request-spec",
@@ -142,8 +138,7 @@ UploadScalar = strawberry.scalar(
     parse_value=lambda value: value,
 )
 
-# strawberry.scalar() is typed as returning the NewType it wraps: Any here.
-SCALAR_OVERRIDES: dict[object, Any] = {
+SCALAR_OVERRIDES: dict[object, ScalarDefinition] = {
     datetime: DateTime,
     date: Date,
     Decimal: DecimalScalar,
