@@ -9,10 +9,9 @@ from datetime import UTC, datetime, timedelta
 from crm.service_layer import client_cards, planning
 from crm.service_layer.ports import Plans
 from crm.testing import MemoryCrm
+from crm.testing_events import TENANT, card, projection
 from plumbing import readers
 from plumbing.envelope import Envelope
-
-from .facts import TENANT, card, projection
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 

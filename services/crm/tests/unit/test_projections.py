@@ -13,10 +13,9 @@ from crm.service_layer.ports import ReadModels
 from crm.service_layer.summary import load
 from crm.service_layer.totals import TOTALS, recount
 from crm.testing import MemoryCrm
+from crm.testing_events import TENANT, booking, card, membership, projection, session, views
 from plumbing import readers
 from plumbing.envelope import Envelope
-
-from .facts import TENANT, booking, card, membership, projection, session, views
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 # A class at 23:30 UTC in Madrid is on the next day at 00:30 (01:30 in summer).

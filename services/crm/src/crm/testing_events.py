@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from plumbing import readers
+from plumbing.contracts import EventData
+from plumbing.envelope import Envelope
+
 from crm.events import BookingMade, MembershipReported, SessionScheduled, catalog
 from crm.service_layer.ports import ReadModels
 from crm.service_layer.projection import Projection
 from crm.testing import MemoryCrm
-from plumbing import readers
-from plumbing.contracts import EventData
-from plumbing.envelope import Envelope
 
 TENANT = "studio-a"
 
