@@ -205,7 +205,8 @@ def test_a_partner_writes_only_its_own_topics(partners: list[Partner]) -> None:
 def test_a_revoked_partner_can_no_longer_log_in(partners: list[Partner]) -> None:
     """The fixture revokes the key a second time on purpose: a second deletion of a SCRAM
     user once left Kafka refusing every login after its next restart, which
-    tests/e2e/test_nothing_lost.py (a restart, later in the run) would show."""
+    tests/e2e/test_nothing_lost.py (a restart, later in the run) would show. Revoking
+    replaces the password now, and doing it twice is harmless."""
     partner = Partner(f"t-{uuid.uuid4().hex[:12]}")
     partners.append(partner)
     kafka_access.revoke_partner(admin(), partner.key_id)

@@ -16,6 +16,7 @@ Kubernetes job run it); `grant_partner` and `revoke_partner` are `studioctl kafk
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future
@@ -34,7 +35,6 @@ from confluent_kafka.admin import (
     ResourceType,
     ScramCredentialInfo,
     ScramMechanism,
-    UserScramCredentialDeletion,
     UserScramCredentialUpsertion,
 )
 from plumbing import topics
@@ -259,20 +259,20 @@ def grant_partner(
 
 def revoke_partner(admin: AdminClient, key_id: str) -> None:
     """The key can no longer log in, and its ACLs are gone (its topics stay: what it
-    wrote is still being read)."""
+    wrote is still being read).
+
+    The user is not deleted: its password is replaced by a random one that nobody
+    holds. Kafka 4.1.1 can lock out every SCRAM login, its super users' included, once
+    the broker restarts and replays a metadata log holding a deletion of a user that
+    was already gone (measured on this stack: revoke twice, restart, no client logs in
+    until the data is formatted again). A check before deleting does not close it: the
+    broker's view of the users lags the controller by a moment, so two revocations in a
+    row can both see the user. Replacing a password is an ordinary upsert, safe to repeat.
+    """
     user = partner_user(key_id)
-    # Only a user that exists is deleted. Kafka 4.1.1 answers a second deletion of the
-    # same user with RESOURCE_NOT_FOUND, and yet, once the broker restarts and replays
-    # its metadata log, it refuses EVERY SCRAM login, its super users' included (measured
-    # on this stack: revoke twice, restart, no client logs in until the data is formatted
-    # again; revoke once, restart, all well).
-    if _has_user(admin, user):
-        _wait(
-            admin.alter_user_scram_credentials(
-                [UserScramCredentialDeletion(user, ScramMechanism.SCRAM_SHA_512)]
-            ),
-            ignore=("RESOURCE_NOT_FOUND",),
-        )
+    info = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192)
+    unknown = secrets.token_urlsafe(48).encode()
+    _wait(admin.alter_user_scram_credentials([UserScramCredentialUpsertion(user, info, unknown)]))
     anything = AclBindingFilter(
         ResourceType.ANY,
         None,  # type: ignore[arg-type]  # None matches any name (the library's own docs)
@@ -283,19 +283,6 @@ def revoke_partner(admin: AdminClient, key_id: str) -> None:
         AclPermissionType.ANY,
     )
     _wait(admin.delete_acls([anything], request_timeout=15))
-
-
-def _has_user(admin: AdminClient, user: str) -> bool:
-    try:
-        described = admin.describe_user_scram_credentials([user])
-        futures = described.values() if isinstance(described, dict) else [described]
-        for future in futures:
-            future.result()
-    except KafkaException as exc:
-        if "RESOURCE_NOT_FOUND" in str(exc):
-            return False
-        raise
-    return True
 
 
 def _await_topics(admin: AdminClient, names: Sequence[str], timeout: float = 15) -> None:
