@@ -20,7 +20,7 @@ Nothing here is needed on MongoDB, where the factory picks `plumbing.storage.mon
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -41,6 +41,7 @@ from plumbing.storage.port import (
     Storage,
     checked_key,
     checked_tenant,
+    checked_where,
 )
 
 S = TypeVar("S")
@@ -84,6 +85,15 @@ class FerretStorage(Storage):
             repo = self.repository(aggregates, str(head["tenant"]))
             dropped += await repo.tidy_one(str(head["local"]), head)
         return dropped
+
+    async def across_tenants(
+        self, aggregates: Aggregates[Any], where: Mapping[str, Any]
+    ) -> list[tuple[str, str]]:
+        """One scan of the heads (every non-`_id` filter scans here), by their hints."""
+        conditions = checked_where(where, aggregates.indexed)
+        heads = self._db[f"{aggregates.name}_heads"]
+        found = heads.find(conditions, {"tenant": 1, "local": 1})
+        return sorted([(str(h["tenant"]), str(h["local"])) async for h in found if h.get("local")])
 
 
 class LockedReadModel(ReadModel):

@@ -86,6 +86,18 @@ class MemoryStorage(Storage):
     async def tidy(self, aggregates: Aggregates[Any]) -> int:
         return 0
 
+    async def across_tenants(
+        self, aggregates: Aggregates[Any], where: Mapping[str, Any]
+    ) -> list[tuple[str, str]]:
+        conditions = checked_where(where, aggregates.indexed)
+        await asyncio.sleep(0)
+        found: list[tuple[str, str]] = []
+        for doc_id, one in sorted(self._memory.aggregates.get(aggregates.name, {}).items()):
+            doc = unpack(one.packed)
+            if doc is not None and matches(doc, conditions):
+                found.append((one.tenant, doc_id.split(":", 1)[1]))
+        return found
+
     def pending(self) -> list[Doc]:
         """Every outbox entry not published yet (for assertions in use-case tests)."""
         return [entry for entries in self._memory.outbox.values() for entry in entries]
