@@ -361,7 +361,7 @@ async def test_jobs_find_candidates_across_tenants(storage: Storage) -> None:
     gone = storage.repository(TALLIES, first)
     await gone.save(await gone.save(await gone.load("gone"), Tally(5)), None)
     found = await storage.across_tenants(TALLIES, {"count": {"$gte": 3}})
-    ours = [pair for pair in found if pair[0] in (first, second)]
-    assert sorted(ours) == sorted([(first, "k3"), (second, "k7")])
+    ours = [tuple(c) for c in found if c.tenant in (first, second)]
+    assert ours == sorted([(first, "k3", {"count": 3}), (second, "k7", {"count": 7})])
     with pytest.raises(ValueError):
         await storage.across_tenants(TALLIES, {"notes": "x"})

@@ -16,6 +16,7 @@ from plumbing.storage.memory import MemoryStorage
 from plumbing.storage.port import (
     HOLD_LIMIT,
     Aggregates,
+    Candidate,
     Change,
     Codec,
     Conflict,
@@ -43,6 +44,7 @@ from plumbing.storage.unit_of_work import (
 __all__ = [
     "HOLD_LIMIT",
     "Aggregates",
+    "Candidate",
     "Change",
     "Codec",
     "Conflict",

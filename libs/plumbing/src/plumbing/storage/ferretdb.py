@@ -35,6 +35,7 @@ from plumbing.storage.chain import KEEP_RECENT, ChainRepository
 from plumbing.storage.memory import view
 from plumbing.storage.port import (
     Aggregates,
+    Candidate,
     Delta,
     ReadModel,
     Relay,
@@ -88,12 +89,21 @@ class FerretStorage(Storage):
 
     async def across_tenants(
         self, aggregates: Aggregates[Any], where: Mapping[str, Any]
-    ) -> list[tuple[str, str]]:
+    ) -> list[Candidate]:
         """One scan of the heads (every non-`_id` filter scans here), by their hints."""
         conditions = checked_where(where, aggregates.indexed)
         heads = self._db[f"{aggregates.name}_heads"]
-        found = heads.find(conditions, {"tenant": 1, "local": 1})
-        return sorted([(str(h["tenant"]), str(h["local"])) async for h in found if h.get("local")])
+        wanted = {"tenant": 1, "local": 1, **dict.fromkeys(aggregates.indexed, 1)}
+        found = [
+            Candidate(
+                str(h["tenant"]),
+                str(h["local"]),
+                {n: h[n] for n in aggregates.indexed if n in h},
+            )
+            async for h in heads.find(conditions, wanted)
+            if h.get("local")
+        ]
+        return sorted(found, key=lambda c: (c.tenant, c.key))
 
 
 class LockedReadModel(ReadModel):

@@ -26,6 +26,7 @@ from plumbing.outbox import Publisher, stored
 from plumbing.packed import pack, unpack
 from plumbing.storage.port import (
     Aggregates,
+    Candidate,
     Conflict,
     Delta,
     Loaded,
@@ -88,14 +89,15 @@ class MemoryStorage(Storage):
 
     async def across_tenants(
         self, aggregates: Aggregates[Any], where: Mapping[str, Any]
-    ) -> list[tuple[str, str]]:
+    ) -> list[Candidate]:
         conditions = checked_where(where, aggregates.indexed)
         await asyncio.sleep(0)
-        found: list[tuple[str, str]] = []
+        found: list[Candidate] = []
         for doc_id, one in sorted(self._memory.aggregates.get(aggregates.name, {}).items()):
             doc = unpack(one.packed)
             if doc is not None and matches(doc, conditions):
-                found.append((one.tenant, doc_id.split(":", 1)[1]))
+                hints = {n: doc[n] for n in aggregates.indexed if n in doc}
+                found.append(Candidate(one.tenant, doc_id.split(":", 1)[1], hints))
         return found
 
     def pending(self) -> list[Doc]:

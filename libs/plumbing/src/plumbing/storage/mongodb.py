@@ -42,6 +42,7 @@ from plumbing.storage.memory import view
 from plumbing.storage.port import (
     RESERVED,
     Aggregates,
+    Candidate,
     Change,
     Conflict,
     Delta,
@@ -123,16 +124,19 @@ class MongoStorage(Storage):
 
     async def across_tenants(
         self, aggregates: Aggregates[Any], where: Mapping[str, Any]
-    ) -> list[tuple[str, str]]:
+    ) -> list[Candidate]:
         conditions = checked_where(where, aggregates.indexed)
-        found = self._db[aggregates.name].find({**conditions}, {"tenant": 1, GONE: 1})
-        return sorted(
-            [
-                (str(doc["tenant"]), str(doc["_id"]).split(":", 1)[1])
-                async for doc in found
-                if not doc.get(GONE)
-            ]
-        )
+        wanted = {"tenant": 1, GONE: 1, **dict.fromkeys(aggregates.indexed, 1)}
+        found = [
+            Candidate(
+                str(doc["tenant"]),
+                str(doc["_id"]).split(":", 1)[1],
+                {n: doc[n] for n in aggregates.indexed if n in doc},
+            )
+            async for doc in self._db[aggregates.name].find(conditions, wanted)
+            if not doc.get(GONE)
+        ]
+        return sorted(found, key=lambda c: (c.tenant, c.key))
 
 
 class MongoRepository(Repository[S]):

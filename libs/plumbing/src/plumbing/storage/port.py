@@ -20,7 +20,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, Protocol, TypeAlias, TypeVar
+from typing import Any, Generic, NamedTuple, Protocol, TypeAlias, TypeVar
 
 from plumbing.contracts import Catalog, EventData
 from plumbing.envelope import Envelope
@@ -136,6 +136,15 @@ def outgoing(
         catalog.type_of(data).topic,
         catalog.envelope(data, tenant=tenant, subject=subject, time=time),
     )
+
+
+class Candidate(NamedTuple):
+    """An aggregate a periodic job may act on: where it is, and its indexed fields as
+    the query saw them."""
+
+    tenant: str
+    key: str
+    hints: Doc
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,11 +319,11 @@ class Storage(Protocol):
 
     async def across_tenants(
         self, aggregates: Aggregates[Any], where: Mapping[str, Any]
-    ) -> list[tuple[str, str]]:
-        """`(tenant, key)` of the aggregates of EVERY tenant whose indexed fields match
-        `where` (as `find` accepts it), for periodic jobs only. Candidates: the FerretDB
-        implementation reads its heads' hints, which may lag, so whoever acts on them
-        decides again on the state it loads."""
+    ) -> list[Candidate]:
+        """The aggregates of EVERY tenant whose indexed fields match `where` (as `find`
+        accepts it), in `(tenant, key)` order, for periodic jobs only. Candidates: the
+        FerretDB implementation reads its heads' hints, which may lag, so whoever acts on
+        them decides again on the state it loads."""
         ...
 
 
