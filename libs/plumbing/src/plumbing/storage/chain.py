@@ -276,7 +276,8 @@ class ChainRepository(Repository[S]):
         moves only when its hints change or it lags `HEAD_LAG` states behind."""
         now = datetime.now(UTC)
         lost: set[str] = set()
-        rows: list[tuple[Loaded[S], Doc | None, Doc, list[Doc]]] = []
+        rows: list[tuple[Loaded[S], S | None, Doc | None, Doc]] = []
+        groups: dict[str, list[Doc]] = {}
         for current, state, events in checked_changes(changes):
             if current.tenant != self._tenant:
                 raise ValueError("an aggregate of another tenant")
@@ -292,34 +293,38 @@ class ChainRepository(Repository[S]):
                 PACKED: pack(fields),
                 WRITTEN_AT: now,
             }
-            rows.append((current, fields, document, [stored(e.envelope, e.topic) for e in events]))
+            rows.append((current, state, fields, document))
+            groups[str(document["_id"])] = [stored(e.envelope, e.topic) for e in events]
         if not rows:
             return Many({}, lost)
         batch = None
-        if any(entries for *_, entries in rows):
-            groups = {str(doc["_id"]): entries for _, _, doc, entries in rows}
+        if any(groups.values()):
             batch = await self._outbox.begin_batch(self.states.name, groups)
-            for _, _, document, _ in rows:
+            for *_, document in rows:
                 document.update({OUTBOX_FIELD: [], BATCH_FIELD: batch})
-        existed = await insert_new(self.states, [doc for _, _, doc, _ in rows])
+        existed = await insert_new(self.states, [document for *_, document in rows])
         if batch is not None:
-            await self._outbox.commit_batch(batch, [str(rows[i][2]["_id"]) for i in existed])
+            await self._outbox.commit_batch(batch, [str(rows[i][3]["_id"]) for i in existed])
         saved: dict[str, Loaded[S]] = {}
-        for position, (current, fields, document, _) in enumerate(rows):
+        for position, (current, state, fields, _) in enumerate(rows):
             if position in existed:
                 lost.add(current.key)
                 continue
             version = current.version + 1
             note = current.note if isinstance(current.note, _Note) else _Note(None, 0)
             # Compared as stored (milliseconds), as the head holds them.
-            as_stored = None if fields is None else unpack(document[PACKED])
-            hints = self._hints(as_stored)
+            hints = unpack(pack(self._hints(fields)))
             head_v = note.head_v
             if note.hints != hints or version - head_v >= HEAD_LAG:
-                hints = await self._advance(current.key, version, None, as_stored)
+                hints = await self._advance(current.key, version, None, hints)
                 head_v = version
-            saved[current.key] = self._as_saved(
-                current, document, _Note(as_utc(now), note.gc, head_v), hints
+            # The state as given, not read back: a bulk writer keeps saving from it.
+            saved[current.key] = Loaded(
+                self._tenant,
+                current.key,
+                version,
+                state,
+                note=_Note(as_utc(now), note.gc, head_v, hints),
             )
         return Many(saved, lost)
 

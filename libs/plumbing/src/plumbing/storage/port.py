@@ -184,8 +184,10 @@ class Repository(Protocol[S]):
     async def save_many(self, changes: Sequence[Change[S]]) -> Many[S]:
         """`save` for many aggregates at once (a bulk path), one change per key:
         `(current, state, events)`. Each is saved or lost on its own, as `save` would
-        (no Conflict raised: the lost keys are in the answer). The implementations write
-        them in a few calls; this default saves them one by one."""
+        (no Conflict raised: the lost keys are in the answer); a bulk writer may save
+        again from what it answers (the states it was given, at their new versions)
+        without loading them. The implementations write them in a few calls; this
+        default saves them one by one."""
         saved: dict[str, Loaded[S]] = {}
         lost: set[str] = set()
         for current, state, events in checked_changes(changes):
