@@ -20,9 +20,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from loyalty.adapters.accounts import ACCOUNTS
+from loyalty.adapters.programs import PROGRAM_VERSIONS
+from loyalty.adapters.tenant_storage import LoyaltyStores
 from loyalty.domain.earning import Line, Payment
 from loyalty.service_layer import points, purchases
 from loyalty.service_layer.batches import PurchaseBatches
+from plumbing.storage import open_storage
 from plumbing.testing import scratch_database
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `uv run python bench/…`
@@ -48,16 +52,16 @@ def purchase(client: int, n: int) -> purchases.Purchase:
 
 async def main(clients: int, entries: int) -> None:
     async with scratch_database("bench_loyalty_history") as db:
+        stores = LoyaltyStores(await open_storage(db, [ACCOUNTS, PROGRAM_VERSIONS]), db)
         await points.update_program(
-            db,
-            TENANT,
+            stores.tenant(TENANT),
             T0 - timedelta(days=1),
             lambda p: dataclasses.replace(p, enabled=True, earn_percent=Decimal("5")),
         )
         # The clients' cards have arrived: a purchase before its card waits for it.
         for c in range(clients):
-            await points.remember_client(db, TENANT, f"c{c}", {"known": True})
-        batches = PurchaseBatches(db)
+            await points.remember_client(stores.tenant(TENANT), f"c{c}", {"known": True})
+        batches = PurchaseBatches(stores)
         deadline = time.perf_counter() + TIME_LIMIT
         rates: list[tuple[int, float]] = []
         window_started, window_count = time.perf_counter(), 0

@@ -1,5 +1,6 @@
 """The FerretDB implementation's own mechanics: packed states, heads as hints, old states
-deleted once their events are out, states written by loyalty's `Chain` still read."""
+deleted once their events are out, bulk saves, and what loyalty's own chain wrote (top-level
+fields, packed and top-level fields together, fields on the head) still read."""
 
 from __future__ import annotations
 
@@ -8,14 +9,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from plumbing.mongo import Doc
-from plumbing.outbox import OUTBOX_FIELD
-from plumbing.storage import Conflict
+from plumbing.outbox import BATCH_FIELD, OUTBOX_FIELD
+from plumbing.packed import pack
+from plumbing.storage import Aggregates, Conflict
 from plumbing.storage.ferretdb import FerretStorage
-from plumbing.storage.insert_chain import PACKED, ChainRepository
+from plumbing.storage.insert_chain import HEAD_LAG, PACKED, ChainRepository
 from plumbing.testing import scratch_database, unique_tenant
 from pymongo.asynchronous.database import AsyncDatabase
 
-from .model import TALLIES, Published, Tally, counted
+from .model import TALLIES, Published, Tally, TallyCodec, counted
 
 
 @pytest.fixture
@@ -146,3 +148,87 @@ async def test_states_written_by_the_chain_of_loyalty_load_as_they_are(
     assert (loaded.version, loaded.state) == (1, Tally(12, ["kept"]))
     saved = await tallies.save(loaded, Tally(13))
     assert (await tallies.load("old")).state == saved.state == Tally(13)
+
+
+async def test_states_with_packed_and_top_level_fields_load_merged(
+    db: AsyncDatabase[Doc],
+) -> None:
+    tenant = unique_tenant()
+    # loyalty's chain packed some fields and kept the others beside `packed`.
+    await db["tallies_states"].insert_one(
+        {
+            "_id": f"{tenant}:mixed#1",
+            "tenant": tenant,
+            "count": 12,
+            PACKED: pack({"notes": ["packed"], "at": None}),
+            "written_at": datetime.now(UTC),
+            OUTBOX_FIELD: [],
+        }
+    )
+    tallies = FerretStorage(db).repository(TALLIES, tenant)
+    loaded = await tallies.load("mixed")
+    assert (loaded.version, loaded.state) == (1, Tally(12, ["packed"]))
+    await tallies.save(loaded, Tally(13))
+    assert (await tallies.load("mixed")).state == Tally(13)
+
+
+class NotedCodec(TallyCodec):
+    """A state made of what the head alone holds counts from 0."""
+
+    def load(self, doc: Doc) -> Tally:
+        return super().load({"count": 0, **doc})
+
+
+NOTED = Aggregates("tallies", NotedCodec(), indexed=("count",), from_head=("notes",))
+
+
+async def test_fields_kept_on_the_head_by_an_earlier_layout_reach_the_state(
+    db: AsyncDatabase[Doc],
+) -> None:
+    tenant = unique_tenant()
+    tallies = FerretStorage(db).repository(NOTED, tenant)
+    # A head alone (no state yet) holding a field, and a state without it.
+    await db["tallies_heads"].insert_many(
+        [
+            {"_id": f"{tenant}:bare", "tenant": tenant, "local": "bare", "v": 0, "notes": ["h"]},
+            {"_id": f"{tenant}:old", "tenant": tenant, "local": "old", "v": 1, "notes": ["h"]},
+        ]
+    )
+    await db["tallies_states"].insert_one(
+        {"_id": f"{tenant}:old#1", "tenant": tenant, PACKED: pack({"count": 4})}
+    )
+    bare = await tallies.load("bare")
+    assert (bare.version, bare.state) == (0, Tally(0, ["h"]))
+    old = await tallies.load("old")
+    assert (old.version, old.state) == (1, Tally(4, ["h"]))
+    # Once a state holds the field, the head's copy no longer counts.
+    await tallies.save(old, Tally(5, ["mine"]))
+    assert (await tallies.load("old")).state == Tally(5, ["mine"])
+    saved = await tallies.save(bare, Tally(1, []))
+    assert (saved.version, (await tallies.load("bare")).state) == (1, Tally(1, []))
+
+
+async def test_save_many_batches_the_events_and_moves_heads_only_when_needed(
+    db: AsyncDatabase[Doc],
+) -> None:
+    storage = FerretStorage(db)
+    tenant = unique_tenant()
+    tallies = storage.repository(TALLIES, tenant)
+    held = {k: await tallies.load(k) for k in ("a", "b")}
+    for round_ in range(1, HEAD_LAG + 2):
+        many = await tallies.save_many(
+            [(held[k], Tally(1), [counted(tenant, k, round_)]) for k in held]
+        )
+        assert many.lost == set()
+        held = many.saved
+    # The states hold no events of their own: one outbox batch per call holds them.
+    state = await db["tallies_states"].find_one({"_id": f"{tenant}:a#2"})
+    assert state is not None and state[OUTBOX_FIELD] == [] and state[BATCH_FIELD]
+    # The hint (count 1) changed once, at the first save: the head then moved only when
+    # it fell HEAD_LAG states behind.
+    head = await db["tallies_heads"].find_one({"_id": tallies.head_id("a")})
+    assert head is not None and head["v"] == 1 + HEAD_LAG
+    assert (await tallies.load("a")).version == HEAD_LAG + 1
+    published = Published()
+    await storage.relay(published, [TALLIES]).drain()
+    assert len(published.messages) == 2 * (HEAD_LAG + 1)

@@ -60,6 +60,11 @@ async def everything(storage: Storage) -> None:
     await tallies.find({"count": {"$gte": 1}}, limit=10)
     await tallies.find({"count": 2})
     await tallies.find({"count": {"$in": [1, 2]}})
+    many = await tallies.save_many(
+        [(await tallies.load("m"), Tally(1), [counted(tenant, "m", 1)]), (fresh, Tally(5), [])]
+    )
+    await tallies.save_many([(many.saved["m"], Tally(2), [counted(tenant, "m", 2)])])
+    await storage.across_tenants(TALLIES, {"count": {"$lte": 2}})
     views = storage.read_model("views", tenant)
     await views.apply_once("c1", "e1", Delta(inc={"n": 1}, append={"recent": (["x"], 2)}))
     await views.apply_once("c1", "e1", Delta(inc={"n": 1}))
@@ -112,11 +117,12 @@ async def test_the_ferretdb_implementation_reads_and_writes_by_id_alone(
     log.clear()
     await everything(storage)
     scans = [u for u in log.uses() if set(u.filter) != {"_id"}]
-    # The relay's hints aside (`Outbox.written` bumps one by `_id`), only `find` scans,
-    # and only the heads.
+    # The relay's hints aside (`Outbox.written` bumps one by `_id`), only `find` and
+    # the jobs' `across_tenants` scan, and only the heads.
     assert {(u.collection, tuple(sorted(u.filter))) for u in scans} == {
         ("tallies_heads", ("count", "tenant")),
         ("tallies_heads", ("tenant",)),
+        ("tallies_heads", ("count",)),
     }
     log.clear()
     loaded = await tallies.load("b")

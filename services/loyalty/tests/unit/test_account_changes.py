@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import weakref
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from loyalty.adapters.accounts import ACCOUNT_STATES, AccountState
+from loyalty.adapters.accounts import ACCOUNTS, AccountLedgers, AccountState
+from loyalty.adapters.ledger_pages import MemoryPages
 from loyalty.adapters.programs import PROGRAM_ID, PROGRAM_VERSIONS
 from loyalty.domain.earning import Line, Payment, Program, ProgramVersion
 from loyalty.domain.ledger import Account, Kind, LoyaltyError
@@ -38,8 +40,19 @@ def storage() -> MemoryStorage:
     return MemoryStorage()
 
 
-def accounts(storage: MemoryStorage, tenant: str = "t1") -> Repository[AccountState]:
-    return storage.repository(ACCOUNT_STATES, tenant)
+# The sealed ledger pages of each storage's tenants (they live beside the aggregates).
+_PAGES: weakref.WeakKeyDictionary[MemoryStorage, dict[str, MemoryPages]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def pages_of(storage: MemoryStorage, tenant: str = "t1") -> MemoryPages:
+    return _PAGES.setdefault(storage, {}).setdefault(tenant, MemoryPages(tenant))
+
+
+def accounts(storage: MemoryStorage, tenant: str = "t1", *, history: bool = True) -> AccountLedgers:
+    states = storage.repository(ACCOUNTS, tenant)
+    return AccountLedgers(states, pages_of(storage, tenant), history=history)
 
 
 def sale(client: str, invoice: str, amount: str = "20.00", *, at: datetime = T0) -> Purchase:
@@ -223,7 +236,7 @@ async def test_erasure_keeps_the_figures_and_drops_the_notes(storage: MemoryStor
     repo = accounts(storage)
     grant = granting(PROGRAM, points=5, note="private", expiry_days=None, actor_id="u", now=T0)
     await apply(repo, "c1", grant)
-    await change(repo, "c1", anonymised)
+    await change(repo, "c1", anonymised("c1"))
     state = (await repo.load("c1")).state
     assert state is not None
     assert state.account.balance == 5

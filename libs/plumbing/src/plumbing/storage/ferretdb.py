@@ -36,6 +36,7 @@ from plumbing.storage.insert_chain import KEEP_RECENT, ChainRepository
 from plumbing.storage.memory import HIDDEN, claimed, view
 from plumbing.storage.port import (
     Aggregates,
+    Candidate,
     Delta,
     ReadModel,
     Relay,
@@ -43,6 +44,7 @@ from plumbing.storage.port import (
     checked_events,
     checked_key,
     checked_tenant,
+    checked_where,
 )
 
 S = TypeVar("S")
@@ -86,6 +88,24 @@ class FerretStorage(Storage):
             repo = self.repository(aggregates, str(head["tenant"]))
             dropped += await repo.tidy_one(str(head["local"]), head)
         return dropped
+
+    async def across_tenants(
+        self, aggregates: Aggregates[Any], where: Mapping[str, Any]
+    ) -> list[Candidate]:
+        """One scan of the heads (every non-`_id` filter scans here), by their hints."""
+        conditions = checked_where(where, aggregates.indexed)
+        heads = self._db[f"{aggregates.name}_heads"]
+        wanted = {"tenant": 1, "local": 1, **dict.fromkeys(aggregates.indexed, 1)}
+        found = [
+            Candidate(
+                str(h["tenant"]),
+                str(h["local"]),
+                {n: h[n] for n in aggregates.indexed if n in h},
+            )
+            async for h in heads.find(conditions, wanted)
+            if h.get("local")
+        ]
+        return sorted(found, key=lambda c: (c.tenant, c.key))
 
 
 class LockedReadModel(ReadModel):

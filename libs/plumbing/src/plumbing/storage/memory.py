@@ -28,6 +28,7 @@ from plumbing.outbox_relay import Publisher
 from plumbing.packed import pack, unpack
 from plumbing.storage.port import (
     Aggregates,
+    Candidate,
     Conflict,
     Delta,
     Loaded,
@@ -88,6 +89,19 @@ class MemoryStorage(Storage):
 
     async def tidy(self, aggregates: Aggregates[Any]) -> int:
         return 0
+
+    async def across_tenants(
+        self, aggregates: Aggregates[Any], where: Mapping[str, Any]
+    ) -> list[Candidate]:
+        conditions = checked_where(where, aggregates.indexed)
+        await asyncio.sleep(0)
+        found: list[Candidate] = []
+        for doc_id, one in sorted(self._memory.aggregates.get(aggregates.name, {}).items()):
+            doc = unpack(one.packed)
+            if doc is not None and matches(doc, conditions):
+                hints = {n: doc[n] for n in aggregates.indexed if n in doc}
+                found.append(Candidate(one.tenant, doc_id.split(":", 1)[1], hints))
+        return found
 
     def pending(self) -> list[Doc]:
         """Every outbox entry not published yet (for assertions in use-case tests)."""

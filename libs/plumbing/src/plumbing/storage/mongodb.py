@@ -23,6 +23,7 @@ in 23 of 50 rounds, docs/storage.md), so on FerretDB the factory picks
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -37,19 +38,24 @@ from plumbing.mongo import Doc, doc_key, insert_new
 from plumbing.outbox import OUTBOX_FIELD, Outbox, stored, with_events
 from plumbing.outbox_relay import OutboxRelay, Publisher
 from plumbing.storage.indexes import Index
+from plumbing.storage.insert_chain import KEEP_RECENT, ChainRepository
 from plumbing.storage.memory import HIDDEN, claimed, view
 from plumbing.storage.port import (
     RESERVED,
     Aggregates,
+    Candidate,
+    Change,
     Conflict,
     Delta,
     Loaded,
+    Many,
     Outgoing,
     ReadModel,
     Relay,
     Repository,
     Storage,
     check_hold,
+    checked_changes,
     checked_events,
     checked_key,
     checked_state,
@@ -75,6 +81,8 @@ def indexes(
         declared += [
             Index(kind.name, (("tenant", ASCENDING), (name, ASCENDING))) for name in kind.indexed
         ]
+        # `across_tenants` (periodic jobs) filters on the field alone.
+        declared += [Index(kind.name, ((name, ASCENDING),)) for name in kind.indexed]
     return declared
 
 
@@ -115,6 +123,22 @@ class MongoStorage(Storage):
 
     async def tidy(self, aggregates: Aggregates[Any]) -> int:
         return 0  # one document per aggregate: nothing is left behind
+
+    async def across_tenants(
+        self, aggregates: Aggregates[Any], where: Mapping[str, Any]
+    ) -> list[Candidate]:
+        conditions = checked_where(where, aggregates.indexed)
+        wanted = {"tenant": 1, GONE: 1, **dict.fromkeys(aggregates.indexed, 1)}
+        found = [
+            Candidate(
+                str(doc["tenant"]),
+                str(doc["_id"]).split(":", 1)[1],
+                {n: doc[n] for n in aggregates.indexed if n in doc},
+            )
+            async for doc in self._db[aggregates.name].find(conditions, wanted)
+            if not doc.get(GONE)
+        ]
+        return sorted(found, key=lambda c: (c.tenant, c.key))
 
 
 class MongoRepository(Repository[S]):
@@ -192,6 +216,23 @@ class MongoRepository(Repository[S]):
             self._tenant, current.key, current.version + 1, saved, note=_Note(frozenset(fields))
         )
 
+    async def save_many(self, changes: Sequence[Change[S]]) -> Many[S]:
+        """One conditional write per aggregate, all sent at once: each is atomic on its
+        own, which is all `save_many` promises."""
+        checked = checked_changes(changes)
+
+        async def one(
+            current: Loaded[S], state: S | None, events: Sequence[Outgoing]
+        ) -> Loaded[S] | None:
+            try:
+                return await self.save(current, state, events)
+            except Conflict:
+                return None
+
+        results = await asyncio.gather(*(one(*change) for change in checked))
+        saved = {c[0].key: r for c, r in zip(checked, results, strict=True) if r is not None}
+        return Many(saved, {c[0].key for c in checked} - set(saved))
+
     async def find(
         self, where: Mapping[str, Any] | None = None, *, limit: int = 0
     ) -> list[Loaded[S]]:
@@ -205,6 +246,29 @@ class MongoRepository(Repository[S]):
             cursor = cursor.limit(limit)
         found = [self._loaded(str(doc["_id"]).split(":", 1)[1], doc) async for doc in cursor]
         return [one for one in found if one.exists]
+
+
+async def fold_chains(db: AsyncDatabase[Doc], aggregates: Aggregates[Any]) -> int:
+    """Move aggregates kept as chains (`<name>_states` / `<name>_heads`: what the FerretDB
+    implementation writes, and loyalty's own chain wrote on every database before this
+    port) into the layout of this implementation: the newest state of each, version 1,
+    in `<name>`. An aggregate already there is left as it is, so running it twice, or
+    while the service runs, does no harm. Events still waiting in the chain's states stay
+    there for the relay (it watches `<name>_states` too). Returns how many were moved."""
+    outbox = Outbox(db)
+    moved = 0
+    async for head in db[f"{aggregates.name}_heads"].find({}, {"tenant": 1, "local": 1}):
+        if not head.get("tenant") or not head.get("local"):
+            continue
+        tenant, key = str(head["tenant"]), str(head["local"])
+        chain = ChainRepository(db, outbox, aggregates, tenant, KEEP_RECENT)
+        loaded = await chain.load(key)
+        if loaded.state is None:
+            continue
+        fields = checked_state(aggregates.codec.dump(loaded.state))
+        document = {"_id": doc_key(tenant, key), "tenant": tenant, VERSION: 1, **fields}
+        moved += 1 - len(await insert_new(db[aggregates.name], [document]))
+    return moved
 
 
 _AS_READ: CodecOptions[Doc] = CodecOptions(tz_aware=True)

@@ -20,7 +20,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, NamedTuple, Protocol, TypeAlias, TypeVar
 
 from plumbing.contracts import Catalog, EventData
 from plumbing.envelope import Envelope
@@ -95,13 +95,17 @@ class Aggregates(Generic[S]):
     name: str
     codec: Codec[S]
     indexed: tuple[str, ...] = ()
+    # Fields an earlier layout kept on a chain's head rather than in its states (loyalty
+    # wrote the client's profile there): the FerretDB implementation gives them to a
+    # state that lacks them, and to the state of a key whose head alone holds them.
+    from_head: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name or "|" in self.name:  # outbox hints are `<collection>|<id>`
             raise ValueError(f"bad aggregate collection name {self.name!r}")
-        for name in self.indexed:
+        for name in (*self.indexed, *self.from_head):
             if name in RESERVED or "." in name or name.startswith("$"):
-                raise ValueError(f"{name!r} cannot be an indexed field")
+                raise ValueError(f"{name!r} cannot be an indexed or head field")
 
     @property
     def outbox_collections(self) -> tuple[str, str]:
@@ -134,6 +138,28 @@ def outgoing(
     )
 
 
+class Candidate(NamedTuple):
+    """An aggregate a periodic job may act on: where it is, and its indexed fields as
+    the query saw them."""
+
+    tenant: str
+    key: str
+    hints: Doc
+
+
+@dataclass(frozen=True, slots=True)
+class Many(Generic[S]):
+    """What `save_many` did: the aggregates saved (by key, as saved) and the keys whose
+    save lost to another writer (nothing of theirs was written, their events never go)."""
+
+    saved: dict[str, Loaded[S]]
+    lost: set[str]
+
+
+# One change of `save_many`: the aggregate as loaded, its new state, its events.
+Change: TypeAlias = tuple[Loaded[S], S | None, Sequence[Outgoing]]
+
+
 class Repository(Protocol[S]):
     """The aggregates of one kind, as one tenant sees them."""
 
@@ -154,6 +180,22 @@ class Repository(Protocol[S]):
         single-document write, or raise Conflict. `None` forgets the state (erasure).
         Returns the aggregate as saved."""
         ...
+
+    async def save_many(self, changes: Sequence[Change[S]]) -> Many[S]:
+        """`save` for many aggregates at once (a bulk path), one change per key:
+        `(current, state, events)`. Each is saved or lost on its own, as `save` would
+        (no Conflict raised: the lost keys are in the answer); a bulk writer may save
+        again from what it answers (the states it was given, at their new versions)
+        without loading them. The implementations write them in a few calls; this
+        default saves them one by one."""
+        saved: dict[str, Loaded[S]] = {}
+        lost: set[str] = set()
+        for current, state, events in checked_changes(changes):
+            try:
+                saved[current.key] = await self.save(current, state, events)
+            except Conflict:
+                lost.add(current.key)
+        return Many(saved, lost)
 
     async def find(
         self, where: Mapping[str, Any] | None = None, *, limit: int = 0
@@ -300,6 +342,15 @@ class Storage(Protocol):
         are out); returns how many documents went. A periodic job; safe in replicas."""
         ...
 
+    async def across_tenants(
+        self, aggregates: Aggregates[Any], where: Mapping[str, Any]
+    ) -> list[Candidate]:
+        """The aggregates of EVERY tenant whose indexed fields match `where` (as `find`
+        accepts it), in `(tenant, key)` order, for periodic jobs only. Candidates: the
+        FerretDB implementation reads its heads' hints, which may lag, so whoever acts on
+        them decides again on the state it loads."""
+        ...
+
 
 def checked_tenant(tenant: str) -> str:
     """Keys are `<tenant>:<key>`: a tenant with a colon could reach another's keys."""
@@ -342,6 +393,13 @@ def checked_where(where: Mapping[str, Any] | None, indexed: Sequence[str]) -> Do
                 raise ValueError(f"$in on {name!r} combines with nothing else")
         out[name] = condition
     return out
+
+
+def checked_changes(changes: Sequence[Change[S]]) -> Sequence[Change[S]]:
+    keys = [current.key for current, _, _ in changes]
+    if len(keys) != len(set(keys)):
+        raise ValueError("save_many takes one change per key")
+    return changes
 
 
 def check_hold(current: Loaded[Any]) -> None:

@@ -1,59 +1,43 @@
-"""Where the loyalty context keeps its accounts (every hot read and write is keyed by
-`_id` alone: FerretDB's SQLite backend pushes only a bare `_id` filter down).
+"""Where the loyalty context keeps its accounts: behind the storage port
+(`plumbing.storage`), one aggregate per client (`ACCOUNTS`), plus its sealed ledger pages
+(`ledger_pages`).
 
-- `accounts_states` / `accounts_heads`: one chain of states per client (`chain.py`). A
-  state holds the balance, the lots AND the ledger entries, the idempotency keys of what
-  already applied and the pending outbox, so the balance, the lots, the ledger and the
-  events can never disagree; two racing redemptions cannot both pass (the loser re-reads
-  and re-decides). The head keeps what the automations need to know about the client
-  (birthday, referrer), and hints for the jobs: the next expiry, and the next expiry
-  nobody was reminded of yet.
-- `accounts_pages`: the ledger's older entries, sealed in pages of `PAGE` (see `Pages`),
-  so a state holds fewer than `PAGE` entries and its size no longer grows with the
-  client's history.
+An account's state holds the balance, the lots AND the ledger entries not sealed yet,
+the idempotency keys of what already applied, the client's profile (birthday, referrer,
+whether its card arrived) and its erasure flag, so the balance, the lots, the ledger, the
+facts the automations read and the events can never disagree: one save writes them
+together, and two racing redemptions cannot both pass (`plumbing.storage.change` decides
+the loser again). `next_expiry` and `next_reminder` are indexed: the hourly jobs find the
+accounts with something due through `Storage.across_tenants`.
 
-Use cases reach an account through `AccountLedgers`, the storage port
-(`plumbing.storage.Repository`) over that layout, and `plumbing.storage.change`; use-case
-tests use `plumbing.storage.MemoryStorage` with `ACCOUNT_STATES` instead.
+Which layout runs is the port's choice: chains of states on FerretDB (`accounts_states`,
+`accounts_heads`: what loyalty wrote before the port loads as it is, the profile it kept
+on the head included), one document per account on MongoDB (`accounts`; the chains a
+MongoDB database already holds move there with `loyalty fold-chains`, docs/storage.md).
 """
 
 from __future__ import annotations
 
-import asyncio
-import secrets
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from plumbing.mongo import Doc, doc_key, insert_new, write_gate
-from plumbing.outbox import OUTBOX_FIELD, stored
-from plumbing.packed import pack
-from plumbing.storage import Aggregates, Conflict, Outgoing, Repository
+from plumbing.mongo import Doc
+from plumbing.storage import Aggregates, Change, Conflict, Many, Outgoing, Repository
 from plumbing.storage import Loaded as Stored
-from pymongo.asynchronous.database import AsyncDatabase
 
-from loyalty.adapters.chain import Chain, heads_of_every_tenant
-from loyalty.adapters.ledger_documents import (
-    PACKED,
-    account_of,
-    entry_doc,
-    entry_of,
-    lot_doc,
-    unpacked,
-)
-from loyalty.domain.ledger import Account, Entry
-
-ACCOUNTS = "accounts"
-PAGES = "accounts_pages"
-# Ledger entries per sealed page: a state keeps fewer than PAGE entries of its own.
-PAGE = 16
+from loyalty.adapters.ledger_documents import account_of, entry_doc, lot_doc
+from loyalty.adapters.ledger_pages import PAGE, LedgerPages, Page, whole_ledger
+from loyalty.domain.ledger import Account
 
 
 @dataclass
 class AccountState:
     """An account as read. `pages` are the ids of its sealed ledger pages, oldest first;
     with `history`, `account.entries` holds their entries and then the state's own,
-    without it only the state's own (enough for balance, lots, keys and new entries)."""
+    without it only the state's own (enough for balance, lots, keys and new entries).
+    `exists`: loyalty heard of the client (its card, a purchase, a visit)."""
 
     account: Account
     exists: bool
@@ -64,281 +48,143 @@ class AccountState:
     reseal: bool = False  # write every entry into new pages (erasure rewrote old ones)
 
 
-class Pages:
-    """Sealed ledger pages: `PAGE` entries each, written once before the state that
-    names them, never changed (an erasure writes new pages and drops the old ones).
-
-    A page's `_id` carries a random part: two writers racing from the same state may seal
-    different entries. The loser's pages are named by no state, and it drops them before
-    it reads again (`drop`)."""
-
-    def __init__(self, db: AsyncDatabase[Doc], tenant: str) -> None:
-        self.col = db[PAGES]
-        self.tenant = tenant
-
-    def new_id(self, client_id: str) -> str:
-        return f"{doc_key(self.tenant, client_id)}~{secrets.token_hex(6)}"
-
-    async def entries(self, ids: Sequence[str]) -> list[Entry]:
-        found = await asyncio.gather(*(self.col.find_one({"_id": i}) for i in ids))
-        entries: list[Entry] = []
-        for page_id, doc in zip(ids, found, strict=True):
-            if doc is None:
-                raise RuntimeError(f"ledger page {page_id} is missing")
-            entries += [entry_of(e) for e in unpacked(doc).get("entries") or []]
-        return entries
-
-    async def ledger(self, ids: Sequence[str], own: Sequence[Entry]) -> list[Entry]:
-        """The whole ledger, oldest first: the pages' entries, then the state's `own`."""
-        return (await self.entries(ids) if ids else []) + list(own)
-
-    async def write(self, pages: Sequence[Doc]) -> None:
-        # Ids are random: an existing one is this very page, written by an earlier try.
-        await insert_new(self.col, pages)
-
-    async def drop(self, ids: Sequence[str]) -> None:
-        if not ids:
-            return
-        async with write_gate(self.col):
-            for page_id in ids:
-                await self.col.delete_one({"_id": page_id})
+def new_account(client_id: str) -> AccountState:
+    return AccountState(Account(client_id), exists=False, profile={}, erased=False)
 
 
-@dataclass
-class NextState:
-    state: Doc
-    hints: Doc
-    pages: list[Doc]  # new sealed pages, to be written before the state
-    own: int  # ledger entries the state keeps (those not sealed into pages)
+class AccountCodec:
+    """An account's state as one document: the entries it keeps (those not sealed into
+    pages), the pages' ids, and the hints the jobs filter on."""
 
-
-class Accounts:
-    def __init__(self, db: AsyncDatabase[Doc], tenant: str) -> None:
-        self.chain = Chain(db, ACCOUNTS, tenant)
-        self.pages = Pages(db, tenant)
-        self.tenant = tenant
-
-    def ledgers(self, *, history: bool = True, head: Doc | None = None) -> AccountLedgers:
-        """The accounts behind the storage port, for `plumbing.storage.change`."""
-        return AccountLedgers(self, history=history, head=head)
-
-    async def exists(self, client_id: str) -> bool:
-        return (await self.chain.head(client_id)) is not None
-
-    async def load(
-        self,
-        client_id: str,
-        head: Doc | None = None,
-        *,
-        walk: bool = True,
-        history: bool = True,
-    ) -> AccountState:
-        """The account; `head` if already read (`{}`: read and found missing). Without
-        `history` the sealed pages are not read: the whole ledger is then not there, but
-        everything a new entry needs is."""
-        if head is None:
-            head = await self.chain.head(client_id)
-        version, doc = await self.chain.latest(client_id, head, walk=walk)
-        account = account_of(client_id, doc)
-        account.version = version
-        pages = [str(p) for p in (doc or {}).get("pages") or []]
-        if history:
-            account.entries = await self.pages.ledger(pages, account.entries)
-        return AccountState(
-            account=account,
-            exists=bool(head) or doc is not None,
-            profile=dict((head or {}).get("profile") or {}),
-            erased=bool((head or {}).get("erased")),
-            pages=pages,
-            history=history,
-        )
-
-    async def history(self, loaded: AccountState) -> list[Entry]:
-        """Every ledger entry of the account, oldest first."""
-        if loaded.history:
-            return list(loaded.account.entries)
-        return await self.pages.ledger(loaded.pages, loaded.account.entries)
-
-    def next_state(self, loaded: AccountState, events: Sequence[Outgoing]) -> NextState:
-        """The next state document of the account (with its events), the head's hints
-        and the ledger pages it seals: whenever the state's own entries reach `PAGE`, the
-        oldest `PAGE` go into a page of their own."""
-        account = loaded.account
-        if loaded.reseal and not loaded.history:
-            raise ValueError("resealing needs the whole ledger (load it with history)")
-        sealed = 0 if loaded.reseal else len(loaded.pages) * PAGE
-        own = account.entries[sealed:] if loaded.history else list(account.entries)
-        pages = [] if loaded.reseal else list(loaded.pages)
-        new_pages: list[Doc] = []
-        while len(own) >= PAGE:
-            page_id = self.pages.new_id(account.client_id)
-            new_pages.append(
-                {
-                    "_id": page_id,
-                    "tenant": self.tenant,
-                    "client_id": account.client_id,
-                    PACKED: pack({"entries": [entry_doc(e) for e in own[:PAGE]]}),
-                }
-            )
-            pages.append(page_id)
-            own = own[PAGE:]
-        outbox = [stored(e.envelope, e.topic) for e in events]
-        state: Doc = {
+    def dump(self, state: AccountState) -> Doc:
+        account = state.account
+        expiries = [lot.expires_at for lot in account.lots if lot.expires_at is not None]
+        return {
             "client_id": account.client_id,
             "balance": account.balance,
-            PACKED: pack(
-                {
-                    "lots": [lot_doc(lot) for lot in account.lots],
-                    "entries": [entry_doc(e) for e in own],
-                    "keys": sorted(account.keys),
-                }
-            ),
-            "pages": pages,
+            "lots": [lot_doc(lot) for lot in account.lots],
+            "entries": [entry_doc(e) for e in account.entries],
+            "keys": sorted(account.keys),
+            "pages": list(state.pages),
             "visits": account.visits,
             "first_invoice": account.first_invoice,
-            OUTBOX_FIELD: outbox,
-        }
-        expiries = [lot.expires_at for lot in account.lots if lot.expires_at is not None]
-        hints = {
+            "profile": dict(state.profile),
+            "erased": state.erased,
             "next_expiry": min(expiries) if expiries else None,
             "next_reminder": account.next_reminder(),
         }
-        return NextState(state, hints, new_pages, len(own))
 
-    async def save(self, loaded: AccountState, events: Sequence[Outgoing]) -> None:
-        """Write the next state, only if nobody else wrote it first (else Conflict)."""
-        account = loaded.account
-        following = self.next_state(loaded, events)
-        await self.pages.write(following.pages)
-        try:
-            await self.chain.append(
-                account.client_id, account.version + 1, following.state, hints=following.hints
-            )
-        except Conflict:
-            await self.pages.drop([str(p["_id"]) for p in following.pages])
-            raise
-        replaced = loaded.pages if loaded.reseal else []
-        written(loaded, following)
-        if replaced:
-            await self.pages.drop(replaced)
-
-    async def save_many(
-        self, states: Mapping[str, AccountState], events: Mapping[str, Sequence[Outgoing]]
-    ) -> tuple[set[str], dict[str, Doc]]:
-        """Write the next state of many accounts at once (the bulk purchase path): their
-        new pages with one insert, the states with one insert and their events in one
-        outbox batch (`Chain.append_many`). Returns the clients whose state lost its race
-        (nothing of theirs is left written) and the head hints of the others, which are
-        now at their next version. The heads are left to the caller (`advance`)."""
-        nexts = {c: self.next_state(state, events.get(c, ())) for c, state in states.items()}
-        await self.pages.write([page for n in nexts.values() for page in n.pages])
-        lost = await self.chain.append_many(
-            [(c, states[c].account.version + 1, n.state) for c, n in nexts.items()]
+    def load(self, doc: Doc) -> AccountState:
+        # A head that alone held the profile (loyalty's chain, before the port) has no
+        # client id: `AccountLedgers` sets it from the key.
+        account = account_of(str(doc.get("client_id") or ""), doc)
+        return AccountState(
+            account=account,
+            exists=True,
+            profile=dict(doc.get("profile") or {}),
+            erased=bool(doc.get("erased")),
+            pages=[str(p) for p in doc.get("pages") or []],
+            history=False,
         )
-        await self.pages.drop([str(p["_id"]) for c in lost for p in nexts[c].pages])
-        hints: dict[str, Doc] = {}
-        for client, following in nexts.items():
-            if client not in lost:
-                written(states[client], following)
-                hints[client] = following.hints
-        return lost, hints
-
-    async def head(self, client_id: str) -> Doc | None:
-        """The account's head: the client's profile and the jobs' hints."""
-        return await self.chain.head(client_id)
-
-    async def heads_of(self, client_ids: Sequence[str]) -> dict[str, Doc]:
-        return await self.chain.heads_of(client_ids)
-
-    async def advance(self, client_id: str, version: int, hints: Doc) -> None:
-        """Move the head's hint to `version` (never back) and set its hints."""
-        await self.chain.advance(client_id, version, hints)
-
-    async def set_profile(self, client_id: str, fields: Doc) -> None:
-        """Facts about the client the automations need (kept apart from the ledger)."""
-        await self.chain.set_head(client_id, {f"profile.{k}": v for k, v in fields.items()})
-
-    async def mark_erased(self, client_id: str) -> None:
-        await self.chain.set_head(client_id, {"profile": {}, "erased": True})
-
-    async def forget_old_states(self, client_id: str) -> int:
-        head = await self.chain.head(client_id)
-        return await self.chain.forget(client_id, head) if head else 0
-
-    async def every(self, *, clean: bool = False, history: bool = True) -> list[AccountState]:
-        """Every account of the tenant (jobs and reports only); `clean` also drops old
-        states whose events are out (the expiry job does it, hourly)."""
-        loaded: list[AccountState] = []
-        for head in await self.chain.all_heads():
-            if head.get("local"):
-                loaded.append(await self.load(str(head["local"]), head, history=history))
-                if clean:
-                    await self.chain.forget(str(head["local"]), head)
-        return loaded
 
 
-async def every_head(db: AsyncDatabase[Doc], projection: Doc) -> list[Doc]:
-    """The heads of every account of every tenant, with the hints the jobs read (`tenant`,
-    `local`: the client, `next_expiry`, `next_reminder`, `erased`): one scan of the small
-    heads collection, for the hourly jobs only."""
-    return await heads_of_every_tenant(db, ACCOUNTS, projection)
+ACCOUNTS: Aggregates[AccountState] = Aggregates(
+    "accounts",
+    AccountCodec(),
+    indexed=("next_expiry", "next_reminder"),
+    from_head=("profile", "erased"),
+)
 
 
-def saved(account: Account) -> None:
-    """The account's changes are written: it now stands at its next version."""
-    account.version += 1
-    account.new_entries = []
-    account.new_keys = []
-    account.new_reminders = []
-
-
-def written(loaded: AccountState, following: NextState) -> None:
-    """`following` is written: the account stands at its next version, with the pages
-    its state names (entries just sealed leave an account loaded without its history)."""
-    saved(loaded.account)
-    loaded.pages = list(following.state["pages"])
-    loaded.reseal = False
-    if not loaded.history:
-        own = following.own
-        loaded.account.entries = loaded.account.entries[-own:] if own else []
+@dataclass
+class _Sealed:
+    stored: AccountState  # the state as saved: its own entries and every page's id
+    pages: list[Page]  # new pages, written before the state
 
 
 class AccountLedgers(Repository[AccountState]):
-    """The accounts of one tenant as the storage port (`plumbing.storage.Repository`)
-    sees them, over the chain and its ledger pages, for `plumbing.storage.change`.
-
-    A load always gives a state (an account never written has `exists` False: the head
-    may already hold the client's profile). Sealed pages are written before the state
-    that names them and dropped when the state loses its race (`Accounts.save`).
-
-    The first load may trust a head read just before (`head`) and skip the walk past it
-    (one read less); every later load walks to the newest state. A writer that trusted a
-    lagging head gets Conflict on save and loads again. `trusted` tells whether the last
-    load trusted the head: a refusal decided on it is worth checking on a walked load."""
+    """The accounts of one tenant with their whole ledger: the port's aggregates
+    (`ACCOUNTS`) and the sealed pages. A save seals the oldest entries into pages of
+    `PAGE` whenever the state's own reach `PAGE`, writes the pages, then the state; a
+    state that loses its race drops the pages it wrote. Without `history` a load leaves
+    the pages unread."""
 
     def __init__(
-        self, accounts: Accounts, *, history: bool = True, head: Doc | None = None
+        self, states: Repository[AccountState], pages: LedgerPages, *, history: bool = True
     ) -> None:
-        self.accounts = accounts
+        self.states = states
+        self.pages = pages
         self.history = history
-        self._head = head
-        self._first = True
-        self.trusted = False
 
     @property
     def tenant(self) -> str:
-        return self.accounts.tenant
+        return self.states.tenant
 
     @property
     def name(self) -> str:
-        return ACCOUNTS
+        return self.states.name
+
+    async def _full(self, inner: Stored[AccountState]) -> Stored[AccountState]:
+        state = inner.state
+        if state is not None:
+            state.account.client_id = inner.key
+            state.history = self.history
+            if self.history and state.pages:
+                state.account.entries = await whole_ledger(
+                    self.pages, state.pages, state.account.entries
+                )
+        # What the port returned rides along: the next save starts from it.
+        return Stored(self.tenant, inner.key, inner.version, state, note=inner)
 
     async def load(self, key: str) -> Stored[AccountState]:
-        trust, head = self._first, self._head if self._first else None
-        self._first, self._head = False, None
-        self.trusted = trust
-        state = await self.accounts.load(key, head, walk=not trust, history=self.history)
-        return Stored(self.tenant, key, state.account.version, state)
+        return await self._full(await self.states.load(key))
+
+    async def ledger(self, state: AccountState) -> list[Any]:
+        """Every ledger entry of the account, oldest first."""
+        if state.history:
+            return list(state.account.entries)
+        return await whole_ledger(self.pages, state.pages, state.account.entries)
+
+    def _sealed(self, state: AccountState) -> _Sealed:
+        account = state.account
+        if state.reseal and not state.history:
+            raise ValueError("resealing needs the whole ledger (load it with history)")
+        sealed = 0 if state.reseal else len(state.pages) * PAGE
+        own = account.entries[sealed:] if state.history else list(account.entries)
+        names = [] if state.reseal else list(state.pages)
+        pages: list[Page] = []
+        while len(own) >= PAGE:
+            page = Page(self.pages.new_id(account.client_id), account.client_id, own[:PAGE])
+            pages.append(page)
+            names.append(page.id)
+            own = own[PAGE:]
+        stored = dataclasses.replace(
+            state,
+            account=dataclasses.replace(account, entries=list(own)),
+            pages=names,
+            history=False,
+            reseal=False,
+        )
+        return _Sealed(stored, pages)
+
+    def _written(self, state: AccountState, sealed: _Sealed) -> None:
+        """`sealed` is written: the state names its pages, and what it added is no
+        longer new (entries just sealed leave an account loaded without history)."""
+        account = state.account
+        account.new_entries, account.new_keys, account.new_reminders = [], [], []
+        state.pages = list(sealed.stored.pages)
+        state.reseal = False
+        state.exists = True
+        if not state.history:
+            account.entries = list(sealed.stored.account.entries)
+
+    def _inner(self, current: Stored[AccountState]) -> Stored[AccountState]:
+        if current.tenant != self.tenant:
+            raise ValueError("an aggregate of another tenant")
+        inner = current.note
+        if not isinstance(inner, Stored):
+            raise ValueError("an account is saved from what `load` returned")
+        return inner
 
     async def save(
         self,
@@ -348,48 +194,43 @@ class AccountLedgers(Repository[AccountState]):
     ) -> Stored[AccountState]:
         if state is None:
             raise ValueError("an account is anonymised (`Account.anonymise`), not forgotten")
-        if state.account.version != current.version:
-            raise ValueError("the state saved is not the one loaded")
-        await self.accounts.save(state, events)
-        return Stored(self.tenant, current.key, state.account.version, state)
+        inner = self._inner(current)
+        replaced = list(state.pages) if state.reseal else []
+        sealed = self._sealed(state)
+        await self.pages.write(sealed.pages)
+        try:
+            saved = await self.states.save(inner, sealed.stored, events)
+        except Conflict:
+            await self.pages.drop([p.id for p in sealed.pages])
+            raise
+        self._written(state, sealed)
+        await self.pages.drop(replaced)
+        return Stored(self.tenant, current.key, saved.version, state, note=saved)
+
+    async def save_many(self, changes: Sequence[Change[AccountState]]) -> Many[AccountState]:
+        """Many accounts at once (the bulk purchase path): their new pages with one
+        write, their states with the port's `save_many` (on FerretDB one insert, the
+        events in one outbox batch)."""
+        sealed: dict[str, _Sealed] = {}
+        inner: list[Change[AccountState]] = []
+        for current, state, events in changes:
+            if state is None or state.reseal:
+                raise ValueError("the bulk path neither forgets nor reseals accounts")
+            sealed[current.key] = self._sealed(state)
+            inner.append((self._inner(current), sealed[current.key].stored, events))
+        await self.pages.write([p for one in sealed.values() for p in one.pages])
+        many = await self.states.save_many(inner)
+        await self.pages.drop([p.id for key in many.lost for p in sealed[key].pages])
+        saved: dict[str, Stored[AccountState]] = {}
+        for current, state, _ in changes:
+            one = many.saved.get(current.key)
+            if one is None or state is None:
+                continue
+            self._written(state, sealed[current.key])
+            saved[current.key] = Stored(self.tenant, current.key, one.version, state, note=one)
+        return Many(saved, set(many.lost))
 
     async def find(
         self, where: Mapping[str, Any] | None = None, *, limit: int = 0
     ) -> list[Stored[AccountState]]:
-        if where:
-            raise ValueError("accounts are found through their heads' hints (the jobs)")
-        found = await self.accounts.every(history=self.history)
-        found = found[:limit] if limit else found
-        return [Stored(self.tenant, s.account.client_id, s.account.version, s) for s in found]
-
-
-class AccountCodec:
-    """An account state as one document (the whole ledger in it, no pages): what
-    `plumbing.storage.MemoryStorage` keeps in the use-case tests."""
-
-    def dump(self, state: AccountState) -> Doc:
-        account = state.account
-        return {
-            "client_id": account.client_id,
-            "balance": account.balance,
-            "lots": [lot_doc(lot) for lot in account.lots],
-            "entries": [entry_doc(e) for e in account.entries],
-            "keys": sorted(account.keys),
-            "visits": account.visits,
-            "first_invoice": account.first_invoice,
-            "profile": dict(state.profile),
-            "erased": state.erased,
-        }
-
-    def load(self, doc: Doc) -> AccountState:
-        account = account_of(str(doc["client_id"]), doc)
-        return AccountState(
-            account=account,
-            exists=True,
-            profile=dict(doc.get("profile") or {}),
-            erased=bool(doc.get("erased")),
-        )
-
-
-# The accounts as plain port aggregates (use-case tests on `MemoryStorage`).
-ACCOUNT_STATES: Aggregates[AccountState] = Aggregates(ACCOUNTS, AccountCodec())
+        return [await self._full(one) for one in await self.states.find(where, limit=limit)]

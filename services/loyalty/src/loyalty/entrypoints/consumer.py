@@ -16,8 +16,7 @@ from plumbing.event_handlers import BatchHandler, Handler, Pending, Rejected
 from plumbing.studio import remember_studio
 from pydantic import Field, ValidationError
 
-from loyalty.adapters.accounts import Accounts
-from loyalty.adapters.invoices import Invoices
+from loyalty.adapters.tenant_storage import LoyaltyStores
 from loyalty.domain.earning import Line, Payment
 from loyalty.service_layer import automations, batches, points, promotions, purchases
 
@@ -109,7 +108,7 @@ def _purchase(event: Envelope, data: PurchaseRead) -> purchases.Purchase:
 
 def batch_handlers(runtime: Runtime) -> Mapping[str, BatchHandler]:
     """Purchases arrive by the thousand: they have a bulk path (`batches`)."""
-    bulk = batches.PurchaseBatches(runtime.db)
+    bulk = batches.PurchaseBatches(LoyaltyStores(runtime.store(), runtime.db))
 
     async def purchases_recorded(events: list[Envelope]) -> list[Envelope]:
         left: list[Envelope] = []
@@ -131,11 +130,13 @@ def batch_handlers(runtime: Runtime) -> Mapping[str, BatchHandler]:
 
 def handlers(runtime: Runtime) -> Mapping[str, Handler]:
     db = runtime.db
+    stores = LoyaltyStores(runtime.store(), db)
 
     async def carded(event: Envelope, client_id: str) -> None:
         """A purchase or a visit before the client's card waits for the card: its
         referrer and birthday decide points (`clients.client_created`)."""
-        if not await batches.carded(Accounts(db, event.tenant), client_id):
+        accounts = stores.tenant(event.tenant).accounts(history=False)
+        if not await batches.carded(accounts, client_id):
             raise Pending(
                 f"unknown client {client_id!r}: its card has not arrived", "UNKNOWN_CLIENT"
             )
@@ -143,8 +144,7 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
     async def client_created(event: Envelope) -> None:
         data = readers.ClientCreatedRead.model_validate(event.data)
         await points.remember_client(
-            db,
-            event.tenant,
+            stores.tenant(event.tenant),
             data.client_id,
             {
                 "birth_date": data.birth_date.isoformat() if data.birth_date else None,
@@ -158,12 +158,14 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
         if "birth_date" in data.changes:
             value = data.changes["birth_date"]
             await points.remember_client(
-                db, event.tenant, data.client_id, {"birth_date": str(value) if value else None}
+                stores.tenant(event.tenant),
+                data.client_id,
+                {"birth_date": str(value) if value else None},
             )
 
     async def client_erased(event: Envelope) -> None:
         data = readers.ClientErasedRead.model_validate(event.data)
-        await points.erase(db, event.tenant, data.client_id)
+        await points.erase(stores.tenant(event.tenant), data.client_id)
 
     async def studio_updated(event: Envelope) -> None:
         await remember_studio(db, event)
@@ -171,33 +173,33 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
     async def purchase_recorded(event: Envelope) -> None:
         data = _read(PurchaseRead, event)
         await carded(event, data.client_id)
-        await purchases.purchase_recorded(db, event.tenant, _purchase(event, data))
+        await purchases.purchase_recorded(stores.tenant(event.tenant), _purchase(event, data))
 
     async def purchase_refunded(event: Envelope) -> None:
         data = _read(RefundRead, event)
         # A refund before its sale waits for the sale: it then reverses what the sale
         # earned, as it would have in order (the sale waited for the client's card).
-        if await Invoices(db, event.tenant).owner(data.invoice_number) is None:
+        one = stores.tenant(event.tenant)
+        if await one.invoices.owner(data.invoice_number) is None:
             raise Pending(
                 f"unknown invoice {data.invoice_number!r}: its sale has not arrived",
                 "UNKNOWN_INVOICE",
             )
         await purchases.purchase_refunded(
-            db, event.tenant, data.invoice_number, data.client_id, as_utc(data.occurred_at)
+            one, data.invoice_number, data.client_id, as_utc(data.occurred_at)
         )
 
     async def visit_recorded(event: Envelope) -> None:
         data = _read(VisitRead, event)
         await carded(event, data.client_id)
         await automations.visit_recorded(
-            db, event.tenant, data.client_id, data.key(), as_utc(data.attended_at)
+            stores.tenant(event.tenant), data.client_id, data.key(), as_utc(data.attended_at)
         )
 
     async def client_promoted(event: Envelope) -> None:
         data = _read(PromotionRead, event)
         await promotions.promoted(
-            db,
-            event.tenant,
+            stores.tenant(event.tenant),
             promotions.Promotion(
                 client_id=data.client_id,
                 rank_id=data.rank_id,

@@ -9,6 +9,8 @@ from plumbing.app import Job, Runtime, ServiceDefinition
 
 from loyalty.adapters.accounts import ACCOUNTS
 from loyalty.adapters.automations import AUTOMATIONS
+from loyalty.adapters.programs import PROGRAM_VERSIONS
+from loyalty.adapters.tenant_storage import LoyaltyStores
 from loyalty.entrypoints.consumer import batch_handlers, handlers
 from loyalty.graphql.schema import schema
 from loyalty.service_layer import automations, points, reminders
@@ -21,26 +23,30 @@ async def _tenants(runtime: Runtime, tenant: str | None) -> list[str]:
     return sorted({str(t) for t in await runtime.db[AUTOMATIONS].distinct("tenant")})
 
 
+def _stores(runtime: Runtime) -> LoyaltyStores:
+    return LoyaltyStores(runtime.store(), runtime.db)
+
+
 async def expire_points(runtime: Runtime, now: datetime, tenant: str | None) -> object:
-    return {"expired_points": await points.expire(runtime.db, tenant, now)}
+    return {"expired_points": await points.expire(_stores(runtime), tenant, now)}
 
 
 async def birthday_points(runtime: Runtime, now: datetime, tenant: str | None) -> object:
     granted = 0
     for one in await _tenants(runtime, tenant):
-        granted += await automations.birthdays(runtime.db, one, now)
+        granted += await automations.birthdays(_stores(runtime).tenant(one), now)
     return {"granted": granted}
 
 
 async def expiry_reminders(runtime: Runtime, now: datetime, tenant: str | None) -> object:
-    return {"reminded": await reminders.remind_expiring(runtime.db, tenant, now)}
+    return {"reminded": await reminders.remind_expiring(_stores(runtime), tenant, now)}
 
 
 def definition() -> ServiceDefinition:
     return ServiceDefinition(
         name="loyalty",
         schema=schema,
-        outbox_collections=(f"{ACCOUNTS}_states",),
+        aggregates=(ACCOUNTS, PROGRAM_VERSIONS),
         consume_topics=(
             topics.CLIENTS,
             topics.INGEST_SALES,

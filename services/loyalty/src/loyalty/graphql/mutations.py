@@ -23,6 +23,7 @@ from plumbing.gql import (
 from plumbing.ids import new_id
 from strawberry.types import Info
 
+from loyalty.adapters.tenant_storage import request_stores
 from loyalty.domain.earning import EarnRule, Program
 from loyalty.domain.ledger import LoyaltyError
 from loyalty.graphql.types import (
@@ -54,8 +55,8 @@ def _errors(exc: LoyaltyError, *path: str) -> list[UserError]:
 
 
 async def ledger_payload(ctx: RequestContext, outcome: Outcome, client_id: str) -> LedgerPayload:
-    currency = await views.studio_currency(ctx.db, ctx.tenant)
-    program = await views.current_program(ctx.db, ctx.tenant)
+    currency = await views.studio_currency(request_stores(ctx))
+    program = await views.current_program(request_stores(ctx))
     return LedgerPayload(
         entries=[LedgerEntry.of(e, currency) for e in outcome.entries],
         account=LoyaltyAccount.of(
@@ -106,7 +107,7 @@ class Mutation:
         problems = program_problems(input)
         if problems:
             return LoyaltyProgramPayload(program=None, user_errors=problems)
-        first_time = not await views.configured(ctx.db, ctx.tenant)
+        first_time = not await views.configured(request_stores(ctx))
 
         def edit(current: Program) -> Program:
             return replace(
@@ -135,8 +136,8 @@ class Mutation:
                 else current.expiry_reminder_days,
             )
 
-        program = await use_cases.update_program(ctx.db, ctx.tenant, ctx.now(), edit)
-        currency = await views.studio_currency(ctx.db, ctx.tenant)
+        program = await use_cases.update_program(request_stores(ctx), ctx.now(), edit)
+        currency = await views.studio_currency(request_stores(ctx))
         return LoyaltyProgramPayload(program=LoyaltyProgram.of(program, currency), user_errors=[])
 
     @strawberry.mutation(
@@ -167,7 +168,7 @@ class Mutation:
             rules[rule.service_id] = rule
             return replace(current, rules=rules)
 
-        await use_cases.update_program(ctx.db, ctx.tenant, ctx.now(), edit)
+        await use_cases.update_program(request_stores(ctx), ctx.now(), edit)
         return ServiceEarnRule.of(rule)
 
     @strawberry.mutation(
@@ -198,14 +199,13 @@ class Mutation:
         if problems:
             return LoyaltyProgramPayload(program=None, user_errors=problems)
         program = await promotions.set_reward(
-            ctx.db,
-            ctx.tenant,
+            request_stores(ctx),
             ctx.now(),
             rank_id=str(rank_id).strip(),
             points=points,
             expiry_days=expiry_days,
         )
-        currency = await views.studio_currency(ctx.db, ctx.tenant)
+        currency = await views.studio_currency(request_stores(ctx))
         return LoyaltyProgramPayload(program=LoyaltyProgram.of(program, currency), user_errors=[])
 
     @strawberry.mutation(
@@ -234,8 +234,7 @@ class Mutation:
             return _failed(*problems)
         try:
             outcome = await use_cases.grant(
-                ctx.db,
-                ctx.tenant,
+                request_stores(ctx),
                 client_id=str(client_id),
                 points=points,
                 note=note.strip(),
@@ -259,8 +258,7 @@ class Mutation:
             return _failed(*problems)
         try:
             outcome = await use_cases.deduct(
-                ctx.db,
-                ctx.tenant,
+                request_stores(ctx),
                 client_id=str(client_id),
                 points=points,
                 note=note.strip(),
@@ -311,8 +309,7 @@ class Mutation:
             return _failed(*problems)
         try:
             outcome = await use_cases.redeem(
-                ctx.db,
-                ctx.tenant,
+                request_stores(ctx),
                 client_id=str(client_id),
                 invoice=invoice_number.strip(),
                 amount=amount,
@@ -352,8 +349,7 @@ class Mutation:
             )
         auto_id = new_id()
         doc = await automations.add_automation(
-            ctx.db,
-            ctx.tenant,
+            request_stores(ctx),
             {
                 "id": auto_id,
                 "trigger": input.trigger.value,

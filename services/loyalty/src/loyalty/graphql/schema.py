@@ -25,6 +25,7 @@ from plumbing.gql import (
 )
 from strawberry.types import Info
 
+from loyalty.adapters.tenant_storage import request_stores
 from loyalty.graphql.mutations import Mutation
 from loyalty.graphql.types import (
     LoyaltyAccount,
@@ -56,7 +57,7 @@ class Client:
 async def account_view(ctx: RequestContext, client_id: str) -> LoyaltyAccount:
     # The card needs the balance and the lots; the older ledger pages are read only if
     # the query asks for the ledger.
-    shown = await views.card(ctx.db, ctx.tenant, client_id)
+    shown = await views.card(request_stores(ctx), client_id)
     return LoyaltyAccount.of(
         shown.account,
         shown.program,
@@ -91,21 +92,21 @@ class Query:
     @strawberry.field(description="L1: the studio's points program (defaults until configured).")
     async def loyalty_program(self, info: Info[Any, Any]) -> LoyaltyProgram:
         ctx = context_of(info)
-        program = await views.shown_program(ctx.db, ctx.tenant)
-        currency = await views.studio_currency(ctx.db, ctx.tenant)
+        program = await views.shown_program(request_stores(ctx))
+        currency = await views.studio_currency(request_stores(ctx))
         return LoyaltyProgram.of(program, currency)
 
     @strawberry.field(description="L2: per-service points (fixed or excluded).")
     async def service_earn_rules(self, info: Info[Any, Any]) -> list[ServiceEarnRule]:
         ctx = require(info, *STAFF)
-        program = await views.shown_program(ctx.db, ctx.tenant)
+        program = await views.shown_program(request_stores(ctx))
         rules = sorted(program.rules.values(), key=lambda r: (r.service_name, r.service_id))
         return [ServiceEarnRule.of(r) for r in rules]
 
     @strawberry.field(description="L7: the automations that grant points on events.")
     async def points_automations(self, info: Info[Any, Any]) -> list[PointsAutomation]:
         ctx = require(info, *STAFF)
-        return [PointsAutomation.of(d) for d in await views.automations(ctx.db, ctx.tenant)]
+        return [PointsAutomation.of(d) for d in await views.automations(request_stores(ctx))]
 
     @strawberry.field(
         description="L9: points earned (EARN entries) per client with `from` <= time < `to`, "
@@ -136,9 +137,9 @@ async def _points_earned_report(
     if to <= from_:
         raise BadInput("`to` must be after `from`", code="BAD_RANGE")
     size = page_size(first, default=50)
-    currency = await views.studio_currency(ctx.db, ctx.tenant)
+    currency = await views.studio_currency(request_stores(ctx))
     rows, total = await views.points_earned(
-        ctx.db, ctx.tenant, from_, to, None if branch_id is None else str(branch_id)
+        request_stores(ctx), from_, to, None if branch_id is None else str(branch_id)
     )
     start = 0
     raw = decode_cursor(after)

@@ -24,6 +24,7 @@ from plumbing.gql import (
 )
 from strawberry.types import Info
 
+from loyalty.adapters.tenant_storage import request_stores
 from loyalty.domain import earning
 from loyalty.domain.earning import EarnRule, Program
 from loyalty.domain.ledger import Account, Entry
@@ -232,7 +233,7 @@ class LoyaltyAccount:
         size = page_size(first)
         from_, to = bounds.aware_or_none(from_, "from"), bounds.aware_or_none(to, "to")
         ctx = context_of(info)
-        ledger = await views.ledger(ctx.db, ctx.tenant, self.unread_pages, self.account.entries)
+        ledger = await views.ledger(request_stores(ctx), self.unread_pages, self.account.entries)
         entries = sorted(ledger, key=lambda e: (e.at, e.id), reverse=True)
         entries = [
             e for e in entries if (from_ is None or e.at >= from_) and (to is None or e.at < to)

@@ -2,9 +2,8 @@
 `plumbing.storage.change`, the one retry loop, writes the state, its ledger and the
 events those entries cause in one single-document write, deciding again on a conflict.
 
-The account repository is a port (`plumbing.storage.Repository[AccountState]`):
-`AccountLedgers` over the chain and its ledger pages in the service, `MemoryStorage`'s
-in the use-case tests.
+The account repository is `AccountLedgers`: the port's aggregates (`MemoryStorage` in
+the use-case tests) and the sealed ledger pages.
 """
 
 from __future__ import annotations
@@ -15,14 +14,12 @@ from typing import Any
 
 from plumbing.card_arrival import awaited, pauses_for
 from plumbing.contracts import EventData
-from plumbing.mongo import Doc
 from plumbing.storage import Decision, Keep, Repository, Save, change, outgoing
 from plumbing.storage import Loaded as Stored
-from plumbing.studio import studio_settings
 
-from loyalty.adapters.accounts import AccountLedgers, Accounts, AccountState
-from loyalty.adapters.database import Database
-from loyalty.domain.ledger import Account, Entry, Kind, LoyaltyError, Reminder
+from loyalty.adapters.accounts import AccountState, new_account
+from loyalty.adapters.tenant_storage import TenantStores
+from loyalty.domain.ledger import Entry, Kind, LoyaltyError, Reminder
 from loyalty.events import (
     PointsDeducted,
     PointsEarned,
@@ -114,7 +111,7 @@ def account_decision(
     the same write; nothing new on an existing account is nothing to write."""
 
     def decision(current: Stored[AccountState]) -> Decision[AccountState, Outcome]:
-        loaded = current.state or AccountState(Account(client_id), False, {}, False)
+        loaded = current.state or new_account(client_id)
         if must_exist and loaded.erased:
             # An erased client takes no new movements.
             raise LoyaltyError("CLIENT_NOT_FOUND", f"no client {client_id} in this studio")
@@ -139,23 +136,28 @@ async def change_account(
     send_receipt: Callable[[list[Entry]], bool] = lambda _: False,
     must_exist: bool = False,
 ) -> Outcome:
-    """Load, decide, write, through `plumbing.storage.change`. A refusal decided on a
-    head trusted without walking past it (`AccountLedgers.trusted`) is decided once more
-    on the newest state before it stands."""
+    """Load, decide, write, through `plumbing.storage.change`."""
     decision = account_decision(
         client_id, decide, currency, send_receipt=send_receipt, must_exist=must_exist
     )
-    try:
-        return (await change(accounts, client_id, decision)).result
-    except LoyaltyError:
-        if not (isinstance(accounts, AccountLedgers) and accounts.trusted):
-            raise
     return (await change(accounts, client_id, decision)).result
 
 
+async def known_account(accounts: Repository[AccountState], client_id: str) -> AccountState:
+    """The account of a client loyalty heard of (after a short wait for a card created
+    a moment ago), or CLIENT_NOT_FOUND: no card event, no purchase, no visit."""
+
+    async def read() -> AccountState | None:
+        return (await accounts.load(client_id)).state
+
+    found = await awaited(read, pauses_for(client_id))
+    if found is None:
+        raise LoyaltyError("CLIENT_NOT_FOUND", f"no client {client_id} in this studio")
+    return found
+
+
 async def change_one(
-    db: Database,
-    tenant: str,
+    stores: TenantStores,
     client_id: str,
     decide: Decide,
     *,
@@ -166,20 +168,14 @@ async def change_one(
     """`change_account` on the tenant's accounts. `history=False` spares reading the
     sealed ledger pages, for decisions that look only at the balance, the lots and the
     keys. `must_exist` refuses a client nothing ever told loyalty of."""
-    accounts = Accounts(db, tenant)
-    currency = (await studio_settings(db, tenant)).currency
-    head: Doc | None = None
+    accounts = stores.accounts(history=history)
     if must_exist:
-        head = await awaited(lambda: accounts.head(client_id), pauses_for(client_id))
-        if head is None:
-            # Nothing ever told loyalty of this client: no card event (after a short wait
-            # for a card created a moment ago), no purchase, no visit.
-            raise LoyaltyError("CLIENT_NOT_FOUND", f"no client {client_id} in this studio")
+        await known_account(stores.accounts(history=False), client_id)
     return await change_account(
-        accounts.ledgers(history=history, head=head),
+        accounts,
         client_id,
         decide,
-        currency,
+        await stores.currency(),
         send_receipt=send_receipt,
         must_exist=must_exist,
     )

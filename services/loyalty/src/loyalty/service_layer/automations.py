@@ -7,20 +7,18 @@ from datetime import date, datetime, timedelta
 
 from plumbing.ids import new_id
 from plumbing.mongo import Doc
-from plumbing.studio import studio_settings
 
-from loyalty.adapters.accounts import Accounts, AccountState
-from loyalty.adapters.automations import Automations, as_date
-from loyalty.adapters.database import Database
-from loyalty.adapters.programs import Programs
+from loyalty.adapters.accounts import AccountState
+from loyalty.adapters.automations import as_date
+from loyalty.adapters.tenant_storage import TenantStores
 from loyalty.domain.earning import Program
 from loyalty.domain.ledger import Entry
 from loyalty.service_layer.account_changes import Decide, change_one
 
 
-async def add_automation(db: Database, tenant: str, automation: Doc) -> Doc:
+async def add_automation(stores: TenantStores, automation: Doc) -> Doc:
     """A new automation (validated by the caller); it applies from now on."""
-    return await Automations(db, tenant).add(automation)
+    return await stores.automations.add(automation)
 
 
 def referral_grant(automation: Doc, program: Program, referred: str, at: datetime) -> Decide:
@@ -40,11 +38,11 @@ def referral_grant(automation: Doc, program: Program, referred: str, at: datetim
     return decide
 
 
-async def referral(db: Database, tenant: str, referrer: str, referred: str, at: datetime) -> None:
+async def referral(stores: TenantStores, referrer: str, referred: str, at: datetime) -> None:
     """L7 invite and earn: the referrer earns when the referred client first buys."""
-    program = await Programs(db, tenant).current()
-    for automation in await Automations(db, tenant).active("REFERRAL_FIRST_PURCHASE"):
-        await change_one(db, tenant, referrer, referral_grant(automation, program, referred, at))
+    program = await stores.programs.current()
+    for automation in await stores.automations.active("REFERRAL_FIRST_PURCHASE"):
+        await change_one(stores, referrer, referral_grant(automation, program, referred, at))
 
 
 def visit_grants(automations: list[Doc], program: Program, key: str, at: datetime) -> Decide:
@@ -75,14 +73,14 @@ def visit_grants(automations: list[Doc], program: Program, key: str, at: datetim
 
 
 async def visit_recorded(
-    db: Database, tenant: str, client_id: str, key: str, at: datetime
+    stores: TenantStores, client_id: str, key: str, at: datetime
 ) -> list[Entry]:
-    automations = await Automations(db, tenant).active("VISIT_COUNT")
+    automations = await stores.automations.active("VISIT_COUNT")
     if not automations:
         return []  # visits count towards automations from the first one created on
-    program = await Programs(db, tenant).current()
+    program = await stores.programs.current()
     decide = visit_grants(automations, program, key, at)
-    return (await change_one(db, tenant, client_id, decide)).entries
+    return (await change_one(stores, client_id, decide)).entries
 
 
 def birthday_on(birth: date, today: date) -> bool:
@@ -113,19 +111,20 @@ def birthday_grants(automations: list[Doc], program: Program, as_of: datetime, y
     return decide
 
 
-async def birthdays(db: Database, tenant: str, as_of: datetime) -> int:
+async def birthdays(stores: TenantStores, as_of: datetime) -> int:
     """Grant the birthday automations to whoever's birthday it is, once per year."""
-    automations = await Automations(db, tenant).active("BIRTHDAY")
+    automations = await stores.automations.active("BIRTHDAY")
     if not automations:
         return 0
-    today = (await studio_settings(db, tenant)).today(as_of)
-    program = await Programs(db, tenant).current()
+    today = (await stores.studio()).today(as_of)
+    program = await stores.programs.current()
     decide = birthday_grants(automations, program, as_of, today.year)
     granted = 0
-    for one in await Accounts(db, tenant).every(history=False):
-        birth = as_date(one.profile.get("birth_date"))
-        if one.erased or birth is None or not birthday_on(birth, today):
+    for found in await stores.accounts(history=False).find():
+        one = found.state
+        birth = None if one is None else as_date(one.profile.get("birth_date"))
+        if one is None or one.erased or birth is None or not birthday_on(birth, today):
             continue
-        outcome = await change_one(db, tenant, one.account.client_id, decide, history=False)
+        outcome = await change_one(stores, found.key, decide, history=False)
         granted += len(outcome.entries)
     return granted

@@ -9,16 +9,13 @@ writes per sale. Here a run of purchases costs a handful of calls, whatever its 
   one-at-a-time path, which knows what to do;
 - a purchase before its client's card is left to the one-at-a-time path, which lets it
   wait for the card (the card's referrer decides points), its invoice not even claimed:
-  the account's head tells (read anyway, or known from this process's own writes);
+  the account's state tells (its profile);
 - each account is read once, or not at all: this process keeps the accounts it wrote
-  for `TRUST_FOR`, decides every purchase of the run in order, and writes each account
-  once: all the next states with one `insert_many` (the same compare-and-set by
-  insertion as `Chain.append`: if anyone else wrote the account meanwhile, the state we
-  would write exists already, since states younger than `Chain.KEEP_RECENT` are never
-  cleaned up; the client's purchases then go to the one-at-a-time path);
-- their events wait for the relay in one outbox batch, not in each state;
-- heads move when their hints change or when they fall `HEAD_LAG` states behind (they
-  are hints: readers find the newest state from them in a few reads, `Chain._walk`).
+  for `TRUST_FOR` (under the port's `HOLD_LIMIT`), decides every purchase of the run in
+  order, and writes each account once, all with the port's `save_many` (on FerretDB one
+  insert and one outbox batch; heads move only when their hints change or lag): if
+  anyone else wrote an account meanwhile, its save is lost (compare-and-set, as every
+  save) and the client's purchases go to the one-at-a-time path.
 
 Replays stay harmless: the earn key of each invoice is in the account's state.
 """
@@ -32,25 +29,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from plumbing.clock import as_utc
-from plumbing.mongo import Doc
-from plumbing.storage import Outgoing, outgoing
-from plumbing.studio import studio_settings
+from plumbing.storage import HOLD_LIMIT, Change, Outgoing, Repository, outgoing
+from plumbing.storage import Loaded as Stored
 
-from loyalty.adapters.accounts import Accounts, AccountState
-from loyalty.adapters.database import Database
-from loyalty.adapters.invoices import Invoices
-from loyalty.adapters.programs import Programs
+from loyalty.adapters.accounts import AccountState
+from loyalty.adapters.tenant_storage import LoyaltyStores
 from loyalty.domain.earning import program_at
 from loyalty.events import catalog
 from loyalty.service_layer.account_changes import events_for
 from loyalty.service_layer.automations import referral
 from loyalty.service_layer.purchases import Purchase, earning
 
-HEAD_LAG = 32
 KEEP_ACCOUNTS = 10_000
-# Well under `Chain.KEEP_RECENT`: a state we wrote this long ago has not been cleaned up.
-TRUST_FOR = timedelta(minutes=1)
+# Under the port's `HOLD_LIMIT`: an account held longer could not be saved from.
+TRUST_FOR = timedelta(seconds=HOLD_LIMIT - 10)
 
 
 @dataclass
@@ -62,16 +54,15 @@ class _Referral:
 
 @dataclass
 class _Known:
-    loaded: AccountState
-    head: Doc  # the head as we last read or wrote it: its `v` and hints
-    at: float  # when we wrote the account (monotonic seconds)
+    loaded: Stored[AccountState]  # as this process saved it last
+    at: float  # when (monotonic seconds)
 
 
 class PurchaseBatches:
     """One per consumer process: it remembers the accounts it wrote last."""
 
-    def __init__(self, db: Database, *, keep: int = KEEP_ACCOUNTS) -> None:
-        self.db = db
+    def __init__(self, stores: LoyaltyStores, *, keep: int = KEEP_ACCOUNTS) -> None:
+        self.stores = stores
         self.keep = keep
         self._accounts: OrderedDict[tuple[str, str], _Known] = OrderedDict()
 
@@ -94,36 +85,29 @@ class PurchaseBatches:
         return left
 
     async def _apply_tenant(self, tenant: str, run: list[tuple[int, Purchase]]) -> set[int]:
-        accounts = Accounts(self.db, tenant)
-        _, versions = await Programs(self.db, tenant).versions()
-        currency = (await studio_settings(self.db, tenant)).currency
+        stores = self.stores.tenant(tenant)
+        accounts = stores.accounts(history=False)
+        versions = await stores.programs.versions()
+        currency = await stores.currency()
         clients = sorted({p.client_id for _, p in run})
-        known = {c: self._known(tenant, c) for c in clients}
-        unknown = [c for c in clients if known[c] is None]
-        heads = await accounts.heads_of(unknown)
+        loaded = {c: k.loaded for c in clients if (k := self._known(tenant, c)) is not None}
+        unknown = [c for c in clients if c not in loaded]
+        loaded |= await _load_all(accounts, unknown)
         # Not even its invoice is claimed: the one-at-a-time path lets it wait for the card.
-        strangers = {c for c in unknown if not _carded(heads.get(c))}
-        claimed = await Invoices(self.db, tenant).claim_new(
+        strangers = {c for c in unknown if not _carded(loaded[c].state)}
+        claimed = await stores.invoices.claim_new(
             [(p.invoice, p.client_id) for _, p in run if p.client_id not in strangers]
         )
         aside = strangers | {p.client_id for _, p in run if p.invoice in claimed}
         clients = [c for c in clients if c not in aside]
-        unknown = [c for c in unknown if c not in aside]
-        read = await asyncio.gather(
-            *(accounts.load(c, heads.get(c, {}), history=False) for c in unknown)
-        )
-        loaded = {c: k.loaded for c, k in known.items() if k is not None}
-        loaded |= dict(zip(unknown, read, strict=True))
-        for c in unknown:
-            head = heads.get(c)
-            known[c] = _Known(loaded[c], head or {}, 0.0) if head is not None else None
 
         events: dict[str, list[Outgoing]] = defaultdict(list)
         referrals: list[_Referral] = []
         for _, p in run:
             if p.client_id in aside:
                 continue
-            one = loaded[p.client_id]
+            one = loaded[p.client_id].state
+            assert one is not None  # carded
             # The same decision as one purchase at a time (`purchases.earning`).
             entries = earning(program_at(versions, p.recorded_at), p)(one)
             events[p.client_id] += [
@@ -134,29 +118,24 @@ class PurchaseBatches:
             if referrer and one.account.first_invoice == p.invoice and one.account.new_keys:
                 referrals.append(_Referral(str(referrer), p.client_id, p.occurred_at))
 
-        changed = [c for c in clients if loaded[c].account.new_keys or not loaded[c].exists]
-        lost, hints = await accounts.save_many({c: loaded[c] for c in changed}, events)
-        for client in lost:
+        changes: list[Change[AccountState]] = [
+            (loaded[c], loaded[c].state, events[c])
+            for c in clients
+            if (state := loaded[c].state) is not None and state.account.new_keys
+        ]
+        many = await accounts.save_many(changes)
+        for client in many.lost:
             self._accounts.pop((tenant, client), None)
-        for client in changed:
-            if client in lost:
-                continue
-            one = loaded[client]
-            one.exists = True
-            was = known[client]
-            head = was.head if was is not None else None
-            if head is None or _moved(head, hints[client], one.account.version):
-                await accounts.advance(client, one.account.version, hints[client])
-                head = {"v": one.account.version, **hints[client]}
-            self._remember(tenant, client, _Known(one, head, time.monotonic()))
+        for client, saved in many.saved.items():
+            self._remember(tenant, client, _Known(saved, time.monotonic()))
         for r in referrals:
-            if r.referred not in lost:
-                await referral(self.db, tenant, r.referrer, r.referred, r.at)
-        return {position for position, p in run if p.client_id in aside | lost}
+            if r.referred not in many.lost:
+                await referral(stores, r.referrer, r.referred, r.at)
+        return {position for position, p in run if p.client_id in aside | many.lost}
 
     def _known(self, tenant: str, client: str) -> _Known | None:
         """The account as this process last wrote it, if that was recent enough to be
-        sure its states are still there to collide with another writer's."""
+        saved from (`HOLD_LIMIT`)."""
         known = self._accounts.get((tenant, client))
         if known is not None and time.monotonic() - known.at > TRUST_FOR.total_seconds():
             del self._accounts[(tenant, client)]
@@ -170,28 +149,19 @@ class PurchaseBatches:
             self._accounts.popitem(last=False)
 
 
-def _carded(head: Doc | None) -> bool:
+async def _load_all(
+    accounts: Repository[AccountState], clients: Sequence[str]
+) -> dict[str, Stored[AccountState]]:
+    read = await asyncio.gather(*(accounts.load(c) for c in clients))
+    return dict(zip(clients, read, strict=True))
+
+
+def _carded(state: AccountState | None) -> bool:
     """Whether loyalty has the client's card (`clients.client_created`), or had it before
-    an erasure, by the account's head. An account this process wrote is carded: it
-    writes none that is not."""
-    head = head or {}
-    return bool((head.get("profile") or {}).get("known")) or bool(head.get("erased"))
+    an erasure. An account this process wrote is carded: it writes none that is not."""
+    return state is not None and (bool(state.profile.get("known")) or state.erased)
 
 
-async def carded(accounts: Accounts, client_id: str) -> bool:
-    """`_carded` for one client (one read)."""
-    return _carded(await accounts.head(client_id))
-
-
-def _moved(head: Doc, hints: Doc, version: int) -> bool:
-    """Whether the head must move: its hints changed, or it fell too far behind."""
-    if any(not _same(head.get(k), v) for k, v in hints.items()):
-        return True
-    return version - int(head.get("v") or 0) >= HEAD_LAG
-
-
-def _same(stored: object, value: object) -> bool:
-    # The database keeps milliseconds: compare times at that precision.
-    if isinstance(stored, datetime) and isinstance(value, datetime):
-        return abs(as_utc(stored) - as_utc(value)) < timedelta(milliseconds=1)
-    return stored == value
+async def carded(accounts: Repository[AccountState], client_id: str) -> bool:
+    """`_carded` for one client (one load)."""
+    return _carded((await accounts.load(client_id)).state)

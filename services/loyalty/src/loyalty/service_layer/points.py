@@ -16,10 +16,8 @@ from plumbing.ids import new_id
 from plumbing.storage import Decision, Keep, Save, change
 from plumbing.storage import Loaded as Stored
 
-from loyalty.adapters.accounts import Accounts, AccountState, every_head
-from loyalty.adapters.database import Database
-from loyalty.adapters.invoices import Invoices
-from loyalty.adapters.programs import PROGRAM_ID, Programs
+from loyalty.adapters.accounts import AccountState, new_account
+from loyalty.adapters.tenant_storage import LoyaltyStores, TenantStores
 from loyalty.domain.earning import Program, ProgramVersion, points_for_amount
 from loyalty.domain.ledger import Entry, Kind, LoyaltyError, redeem_key
 from loyalty.service_layer.account_changes import Decide, Outcome, change_one
@@ -53,8 +51,7 @@ def granting(
 
 
 async def grant(
-    db: Database,
-    tenant: str,
+    stores: TenantStores,
     *,
     client_id: str,
     points: int,
@@ -63,11 +60,11 @@ async def grant(
     actor_id: str,
     now: datetime,
 ) -> Outcome:
-    program = await Programs(db, tenant).current()
+    program = await stores.programs.current()
     decide = granting(
         program, points=points, note=note, expiry_days=expiry_days, actor_id=actor_id, now=now
     )
-    return await change_one(db, tenant, client_id, decide, must_exist=True)
+    return await change_one(stores, client_id, decide, must_exist=True)
 
 
 def deducting(program: Program, *, points: int, note: str, actor_id: str, now: datetime) -> Decide:
@@ -86,8 +83,7 @@ def deducting(program: Program, *, points: int, note: str, actor_id: str, now: d
 
 
 async def deduct(
-    db: Database,
-    tenant: str,
+    stores: TenantStores,
     *,
     client_id: str,
     points: int,
@@ -95,9 +91,9 @@ async def deduct(
     actor_id: str,
     now: datetime,
 ) -> Outcome:
-    program = await Programs(db, tenant).current()
+    program = await stores.programs.current()
     decide = deducting(program, points=points, note=note, actor_id=actor_id, now=now)
-    return await change_one(db, tenant, client_id, decide, must_exist=True)
+    return await change_one(stores, client_id, decide, must_exist=True)
 
 
 # ---------------------------------------------------------------- redemption (L3, L10)
@@ -164,8 +160,7 @@ def receipt_for(program: Program, branch_id: str | None) -> Callable[[list[Entry
 
 
 async def redeem(
-    db: Database,
-    tenant: str,
+    stores: TenantStores,
     *,
     client_id: str,
     invoice: str,
@@ -174,20 +169,19 @@ async def redeem(
     branch_id: str | None,
     now: datetime,
 ) -> Outcome:
-    program = await Programs(db, tenant).current()
+    program = await stores.programs.current()
     points = redemption_points(program, amount)
     decide = redeeming(
         program, invoice=invoice, points=points, channel=channel, branch_id=branch_id, now=now
     )
     outcome = await change_one(
-        db,
-        tenant,
+        stores,
         client_id,
         decide,
         send_receipt=receipt_for(program, branch_id),
         must_exist=True,
     )
-    await Invoices(db, tenant).owned_by(invoice, client_id)
+    await stores.invoices.owned_by(invoice, client_id)
     if not outcome.entries:  # a replay: answer with what the first call did
         outcome.entries = outcome.loaded.account.entries_with_key(redeem_key(invoice))
     return outcome
@@ -203,51 +197,69 @@ def settling(as_of: datetime, program: Program) -> Decide:
     return decide
 
 
-async def expire(db: Database, tenant: str | None, as_of: datetime) -> int:
+async def expire(stores: LoyaltyStores, tenant: str | None, as_of: datetime) -> int:
     """Expire every lot due at `as_of` (one tenant, or all with None). Idempotent: an
-    expired lot is gone from the account. Heads carry the account's next expiry as a hint,
-    so only accounts with something due are read."""
-    heads = await every_head(db, {"tenant": 1, "local": 1, "next_expiry": 1, "v": 1, "gc": 1})
+    expired lot is gone from the account. The accounts carry their next expiry as an
+    indexed hint, so only accounts with something due are read."""
     expired = 0
-    for head in heads:
-        if tenant is not None and head.get("tenant") != tenant:
+    programs: dict[str, Program] = {}
+    for one_tenant, client_id, _ in await stores.due("next_expiry", as_of):
+        if tenant is not None and one_tenant != tenant:
             continue
-        due = head.get("next_expiry")
-        if not head.get("local") or due is None or due > as_of:
-            continue
-        one_tenant = str(head["tenant"])
-        program = await Programs(db, one_tenant).current()
-        outcome = await change_one(
-            db, one_tenant, str(head["local"]), settling(as_of, program), history=False
-        )
+        one = stores.tenant(one_tenant)
+        if one_tenant not in programs:
+            programs[one_tenant] = await one.programs.current()
+        decide = settling(as_of, programs[one_tenant])
+        outcome = await change_one(one, client_id, decide, history=False)
         expired += sum(-e.points for e in outcome.entries)
-        await Accounts(db, one_tenant).forget_old_states(str(head["local"]))
     return expired
 
 
 # ---------------------------------------------------------------- clients facts
-async def remember_client(
-    db: Database, tenant: str, client_id: str, fields: dict[str, Any]
-) -> None:
-    await Accounts(db, tenant).set_profile(client_id, fields)
+def remembering(
+    client_id: str, fields: dict[str, Any]
+) -> Callable[[Stored[AccountState]], Decision[AccountState, None]]:
+    """The client's facts the automations read (`clients.client_created`/`_updated`):
+    birthday, referrer, whether its card arrived. Kept in the account's state, so a
+    purchase decides on them and the account in one read."""
+
+    def decide(current: Stored[AccountState]) -> Decision[AccountState, None]:
+        state = current.state or new_account(client_id)
+        if state.erased:
+            return Keep(None)  # an erased client's facts are not kept again
+        profile = {**state.profile, **fields}
+        if state.exists and profile == state.profile:
+            return Keep(None)  # a replay
+        state.profile = profile
+        return Save(state, None)
+
+    return decide
 
 
-def anonymised(current: Stored[AccountState]) -> Decision[AccountState, None]:
-    """Ledger figures are kept (the studio's accounts need them); personal data goes."""
-    if current.state is None:
-        return Keep(None)
-    current.state.account.anonymise()
-    current.state.reseal = True  # the sealed pages hold notes too: write them anew
-    return Save(current.state, None)
+async def remember_client(stores: TenantStores, client_id: str, fields: dict[str, Any]) -> None:
+    await change(stores.accounts(history=False), client_id, remembering(client_id, fields))
 
 
-async def erase(db: Database, tenant: str, client_id: str) -> None:
-    accounts = Accounts(db, tenant)
-    await accounts.mark_erased(client_id)
+def anonymised(client_id: str) -> Callable[[Stored[AccountState]], Decision[AccountState, None]]:
+    """Ledger figures are kept (the studio's accounts need them); personal data goes:
+    the profile, and the notes of every entry, sealed pages included."""
+
+    def decide(current: Stored[AccountState]) -> Decision[AccountState, None]:
+        if current.state is not None and current.state.erased:
+            return Keep(None)  # erased already (a replay)
+        state = current.state or new_account(client_id)
+        state.account.anonymise()
+        state.profile, state.erased = {}, True
+        state.reseal = bool(state.pages)  # the sealed pages hold notes too: write them anew
+        return Save(state, None)
+
+    return decide
+
+
+async def erase(stores: TenantStores, client_id: str) -> None:
     # Too many conflicts is no silent success: it raises, and the consumer retries the
     # erasure (and parks it if it keeps failing).
-    await change(accounts.ledgers(), client_id, anonymised)
-    await accounts.forget_old_states(client_id)
+    await change(stores.accounts(), client_id, anonymised(client_id))
 
 
 # ---------------------------------------------------------------- program (L1)
@@ -266,8 +278,6 @@ def program_edit(
 
 
 async def update_program(
-    db: Database, tenant: str, now: datetime, edit: Callable[[Program], Program]
+    stores: TenantStores, now: datetime, edit: Callable[[Program], Program]
 ) -> Program:
-    return (
-        await change(Programs(db, tenant).history(), PROGRAM_ID, program_edit(now, edit))
-    ).result
+    return await stores.programs.change(program_edit(now, edit))

@@ -8,8 +8,7 @@ from datetime import datetime
 from plumbing.ids import new_id
 
 from loyalty.adapters.accounts import AccountState
-from loyalty.adapters.database import Database
-from loyalty.adapters.programs import Programs
+from loyalty.adapters.tenant_storage import TenantStores
 from loyalty.domain.earning import Program, PromotionReward, program_at, promotion_reward
 from loyalty.domain.ledger import Entry
 from loyalty.service_layer.account_changes import change_one
@@ -29,8 +28,8 @@ class Promotion:
     published_at: datetime
 
 
-async def promoted(db: Database, tenant: str, p: Promotion) -> list[Entry]:
-    _, versions = await Programs(db, tenant).versions()
+async def promoted(stores: TenantStores, p: Promotion) -> list[Entry]:
+    versions = await stores.programs.versions()
     # The program as it stood when the promotion was published: a reward set later never
     # pays for promotions before it.
     program = program_at(versions, p.published_at)
@@ -52,12 +51,11 @@ async def promoted(db: Database, tenant: str, p: Promotion) -> list[Entry]:
             at=p.at,
         )
 
-    return (await change_one(db, tenant, p.client_id, decide)).entries
+    return (await change_one(stores, p.client_id, decide)).entries
 
 
 async def set_reward(
-    db: Database,
-    tenant: str,
+    stores: TenantStores,
     now: datetime,
     *,
     rank_id: str,
@@ -76,4 +74,4 @@ async def set_reward(
             rewards[rank_id] = PromotionReward(rank_id, points, days)
         return replace(current, promotion_rewards=rewards)
 
-    return await update_program(db, tenant, now, edit)
+    return await update_program(stores, now, edit)

@@ -9,9 +9,7 @@ from datetime import datetime, timedelta
 from plumbing.ids import new_id
 
 from loyalty.adapters.accounts import AccountState
-from loyalty.adapters.database import Database
-from loyalty.adapters.invoices import Invoices
-from loyalty.adapters.programs import Programs
+from loyalty.adapters.tenant_storage import TenantStores
 from loyalty.domain.earning import Line, Payment, Program, points_per_line, program_at
 from loyalty.domain.ledger import Entry
 from loyalty.service_layer.account_changes import Decide, change_one
@@ -61,36 +59,36 @@ def refunding(program: Program, invoice: str, at: datetime) -> Decide:
     return decide
 
 
-async def purchase_recorded(db: Database, tenant: str, p: Purchase) -> list[Entry]:
-    _, versions = await Programs(db, tenant).versions()
+async def purchase_recorded(stores: TenantStores, p: Purchase) -> list[Entry]:
+    versions = await stores.programs.versions()
     # The program as it stood when the sale was recorded: later changes never apply back.
     program = program_at(versions, p.recorded_at)
-    invoice = await Invoices(db, tenant).owned_by(p.invoice, p.client_id)
+    invoice = await stores.invoices.owned_by(p.invoice, p.client_id)
     entries: list[Entry] = []
     if invoice.get("refunded"):
         # The refund came first (it named no client): apply it now, so that the purchase,
         # seeing it, earns nothing.
-        entries += await refund_for(db, tenant, p.client_id, p.invoice, p.occurred_at)
-    outcome = await change_one(db, tenant, p.client_id, earning(program, p))
+        entries += await refund_for(stores, p.client_id, p.invoice, p.occurred_at)
+    outcome = await change_one(stores, p.client_id, earning(program, p))
     entries += outcome.entries
     referrer = outcome.loaded.profile.get("referred_by")
     if outcome.loaded.account.first_invoice == p.invoice and referrer:
-        await referral(db, tenant, referrer, p.client_id, p.occurred_at)
+        await referral(stores, referrer, p.client_id, p.occurred_at)
     return entries
 
 
 async def refund_for(
-    db: Database, tenant: str, client_id: str, invoice: str, at: datetime
+    stores: TenantStores, client_id: str, invoice: str, at: datetime
 ) -> list[Entry]:
-    program = await Programs(db, tenant).current()
-    return (await change_one(db, tenant, client_id, refunding(program, invoice, at))).entries
+    program = await stores.programs.current()
+    return (await change_one(stores, client_id, refunding(program, invoice, at))).entries
 
 
 async def purchase_refunded(
-    db: Database, tenant: str, invoice: str, client_id: str | None, at: datetime
+    stores: TenantStores, invoice: str, client_id: str | None, at: datetime
 ) -> list[Entry]:
-    doc = await Invoices(db, tenant).refunded(invoice)
+    doc = await stores.invoices.refunded(invoice)
     owner = client_id or doc.get("client_id")
     if not owner:
         return []  # the purchase has not arrived yet: it will see the refund flag
-    return await refund_for(db, tenant, str(owner), invoice, at)
+    return await refund_for(stores, str(owner), invoice, at)

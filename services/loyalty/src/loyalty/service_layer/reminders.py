@@ -10,42 +10,36 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from loyalty.adapters.accounts import AccountState, every_head
-from loyalty.adapters.database import Database
-from loyalty.adapters.programs import Programs
+from loyalty.adapters.accounts import AccountState
+from loyalty.adapters.tenant_storage import LoyaltyStores
 from loyalty.domain.earning import Program
 from loyalty.domain.ledger import Entry
 from loyalty.service_layer.account_changes import change_one
+from loyalty.service_layer.validation import MAX_REMINDER_DAYS
 
-HINTS = {"tenant": 1, "local": 1, "next_expiry": 1, "next_reminder": 1, "erased": 1}
 
-
-async def remind_expiring(db: Database, tenant: str | None, as_of: datetime) -> int:
+async def remind_expiring(stores: LoyaltyStores, tenant: str | None, as_of: datetime) -> int:
     """Remind of every lot expiring within the program's reminder days after `as_of` (one
-    tenant, or all with None); returns how many lots were reminded of. Heads carry the
-    soonest expiry nobody was reminded of, so only accounts with something due are read.
-    The setting in force now applies (a lot reminded of is never reminded again)."""
-    heads = await every_head(db, HINTS)
+    tenant, or all with None); returns how many lots were reminded of. The accounts carry
+    the soonest expiry nobody was reminded of as an indexed hint, so only accounts with
+    something due within the longest reminder period are read. The setting in force now
+    applies (a lot reminded of is never reminded again)."""
     programs: dict[str, Program] = {}
     reminded = 0
-    for head in heads:
-        one_tenant, local = str(head.get("tenant") or ""), str(head.get("local") or "")
-        if not one_tenant or not local or head.get("erased"):
-            continue
+    horizon = as_of + timedelta(days=MAX_REMINDER_DAYS)
+    for one_tenant, client_id, hints in await stores.due("next_reminder", horizon):
         if tenant is not None and one_tenant != tenant:
             continue
-        # Heads written before reminders existed have only the next expiry.
-        due = head["next_reminder"] if "next_reminder" in head else head.get("next_expiry")
-        if due is None:
-            continue
+        one = stores.tenant(one_tenant)
         if one_tenant not in programs:
-            programs[one_tenant] = await Programs(db, one_tenant).current()
+            programs[one_tenant] = await one.programs.current()
         program = programs[one_tenant]
         days = program.expiry_reminder_days
+        due = hints.get("next_reminder")
         # A disabled program neither earns nor lets points be spent: nothing to remind of.
-        if not program.enabled or days <= 0 or due > as_of + timedelta(days=days):
+        if not program.enabled or days <= 0 or due is None or due > as_of + timedelta(days=days):
             continue
-        outcome = await change_one(db, one_tenant, local, _remind(as_of, program))
+        outcome = await change_one(one, client_id, _remind(as_of, program), history=False)
         reminded += len(outcome.reminders)
     return reminded
 

@@ -9,12 +9,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from plumbing.mongo import Doc
-from plumbing.studio import studio_settings
 
-from loyalty.adapters.accounts import Accounts
-from loyalty.adapters.automations import Automations
-from loyalty.adapters.database import Database
-from loyalty.adapters.programs import Programs
+from loyalty.adapters.accounts import new_account
+from loyalty.adapters.ledger_pages import whole_ledger
+from loyalty.adapters.tenant_storage import TenantStores
 from loyalty.domain.earning import Program
 from loyalty.domain.ledger import Account, Entry, Kind
 
@@ -31,42 +29,41 @@ class Card:
     unread_pages: list[str]
 
 
-async def card(db: Database, tenant: str, client_id: str) -> Card:
-    loaded = await Accounts(db, tenant).load(client_id, history=False)
-    program = await Programs(db, tenant).shown()
-    currency = await studio_currency(db, tenant)
+async def card(stores: TenantStores, client_id: str) -> Card:
+    loaded = (await stores.accounts(history=False).load(client_id)).state
+    loaded = loaded or new_account(client_id)
+    program = await stores.programs.shown()
     known = bool(loaded.profile.get("known"))
-    return Card(loaded.account, program, currency, known, loaded.pages)
+    return Card(loaded.account, program, await stores.currency(), known, loaded.pages)
 
 
 async def ledger(
-    db: Database, tenant: str, unread_pages: Sequence[str], own: Sequence[Entry]
+    stores: TenantStores, unread_pages: Sequence[str], own: Sequence[Entry]
 ) -> list[Entry]:
     """The whole ledger of a card, oldest first: its unread pages' entries, then `own`."""
-    return await Accounts(db, tenant).pages.ledger(unread_pages, own)
+    return await whole_ledger(stores.pages, unread_pages, own)
 
 
-async def studio_currency(db: Database, tenant: str) -> str:
-    return (await studio_settings(db, tenant)).currency
+async def studio_currency(stores: TenantStores) -> str:
+    return await stores.currency()
 
 
-async def shown_program(db: Database, tenant: str) -> Program:
+async def shown_program(stores: TenantStores) -> Program:
     """The program for queries (remembered a few seconds, `Programs.shown`)."""
-    return await Programs(db, tenant).shown()
+    return await stores.programs.shown()
 
 
-async def current_program(db: Database, tenant: str) -> Program:
-    return await Programs(db, tenant).current()
+async def current_program(stores: TenantStores) -> Program:
+    return await stores.programs.current()
 
 
-async def configured(db: Database, tenant: str) -> bool:
+async def configured(stores: TenantStores) -> bool:
     """Whether the studio configured its program at least once."""
-    _, versions = await Programs(db, tenant).versions()
-    return bool(versions)
+    return bool(await stores.programs.versions())
 
 
-async def automations(db: Database, tenant: str) -> list[Doc]:
-    return await Automations(db, tenant).all()
+async def automations(stores: TenantStores) -> list[Doc]:
+    return await stores.automations.all()
 
 
 @dataclass(frozen=True)
@@ -77,13 +74,16 @@ class Earned:
 
 
 async def points_earned(
-    db: Database, tenant: str, from_: datetime, to: datetime, branch_id: str | None
+    stores: TenantStores, from_: datetime, to: datetime, branch_id: str | None
 ) -> tuple[list[Earned], int]:
     """L9: EARN entries with `from_` <= time < `to` per client, most points first, and
     the total over every client (erased clients count in the total but have no row)."""
     rows: list[Earned] = []
     total = 0
-    for one in await Accounts(db, tenant).every():
+    for found in await stores.accounts().find():
+        one = found.state
+        if one is None:
+            continue
         earned = [
             e
             for e in one.account.entries
