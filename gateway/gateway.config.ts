@@ -402,10 +402,34 @@ const CALLER_ERROR_CODES: Array<[RegExp, string]> = [
 
 type CodedError = { message: string; extensions?: Record<string, unknown> };
 
+type PathedError = CodedError & { path?: ReadonlyArray<string | number> };
+
+// A subgraph refusing an argument's value names the variable the gateway sent it, which
+// the gateway names after the argument (`$attendedAt`, `$_recordPurchase_input` for a
+// value written inline), not the caller's: such a message is worded for the caller, with
+// the argument and the field it was given to.
+const SUBGRAPH_VARIABLE = /^Variable '\$(?:_[A-Za-z0-9]+_)?(\w+)' (?:has|got) invalid value/;
+
+function forTheCaller(error: PathedError): void {
+  const matched = SUBGRAPH_VARIABLE.exec(error.message);
+  const field = error.path?.[0];
+  if (matched && typeof field === 'string') {
+    error.message =
+      `Argument '${matched[1]}' of '${field}' has an invalid value` +
+      error.message.slice(matched[0].length);
+  }
+  // Which service answered is the platform's business, not the caller's.
+  if (error.extensions && 'serviceName' in error.extensions) {
+    const { serviceName: _, ...rest } = error.extensions;
+    error.extensions = rest;
+  }
+}
+
 function withCodes(result: unknown): void {
   const results = Array.isArray(result) ? result : [result];
   for (const one of results) {
-    for (const error of ((one as { errors?: CodedError[] } | null)?.errors ?? [])) {
+    for (const error of ((one as { errors?: PathedError[] } | null)?.errors ?? [])) {
+      forTheCaller(error);
       if (error.extensions?.code) continue;
       const code = CALLER_ERROR_CODES.find(([pattern]) => pattern.test(error.message))?.[1];
       if (code) error.extensions = { ...(error.extensions ?? {}), code };

@@ -211,8 +211,9 @@ def _with_code(error: GraphQLError) -> GraphQLError:
     """A caller's error with a code: a variable whose value does not fit its type
     (`Variable '$at' got invalid value 'yesterday'`, an unknown enum value, a malformed
     date) is BAD_USER_INPUT, like the other errors a caller can fix, and a time without
-    an offset NAIVE_TIME. The gateway names the variables it sends after the arguments
-    they fill, not after the caller's: the message names the argument and its field."""
+    an offset NAIVE_TIME; a scalar's refusal keeps its own words. (The gateway, which
+    names the variables it sends after the arguments they fill, words the message for
+    the caller: gateway.config.ts.)"""
     if (error.extensions or {}).get("code") or not error.message.startswith("Variable '$"):
         return error
     cause = error.original_error
@@ -223,11 +224,6 @@ def _with_code(error: GraphQLError) -> GraphQLError:
         code = str((cause.extensions or {}).get("code", code))
         if matched:  # the scalar's own words, without graphql-core's wrapping
             message = f"{matched[0]}: {cause.message}"
-    if matched and error.path:
-        message = (
-            f"Argument '{matched[1]}' of '{error.path[0]}' has an invalid value"
-            + message[matched.end() :]
-        )
     return GraphQLError(
         message=message,
         nodes=error.nodes,
