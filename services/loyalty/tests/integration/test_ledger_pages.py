@@ -17,12 +17,11 @@ from loyalty.adapters.tenant_storage import LoyaltyStores
 from loyalty.domain.ledger import Account, Entry
 from loyalty.service_layer import points, purchases
 from loyalty.service_layer.batches import PurchaseBatches
+from loyalty.testing_sales import T0, program_on, purchase
 from plumbing.mongo import Doc
 from plumbing.packed import pack
 from plumbing.storage import Conflict
 from plumbing.storage.insert_chain import ChainRepository
-
-from .sales import T0, program_on, purchase
 
 # ---------------------------------------------------------------- sealed ledger pages
 PURCHASES = 5 * PAGE + 7

@@ -7,9 +7,8 @@ from __future__ import annotations
 from loyalty.adapters.tenant_storage import LoyaltyStores
 from loyalty.service_layer import points, purchases
 from loyalty.service_layer.batches import PurchaseBatches
+from loyalty.testing_sales import T0, ledger, program_on, purchase
 from plumbing.outbox import HINTS, READY, batch_groups
-
-from .sales import T0, ledger, program_on, purchase
 
 
 async def test_a_batch_writes_the_ledger_one_purchase_at_a_time_would(

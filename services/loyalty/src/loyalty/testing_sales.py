@@ -1,4 +1,4 @@
-"""Sales and the program they earn by, shared by the integration tests."""
+"""Sales and the program they earn by, shared by loyalty's integration tests."""
 
 from __future__ import annotations
 
