@@ -1059,6 +1059,8 @@ def test_gateway_dockerfile_installs_from_the_lockfile() -> None:
     assert {"gateway/package.json", "gateway/package-lock.json"} <= copied
     # What the container runs: start.sh, the config it names and the supergraph beside it.
     assert {"gateway/start.sh", "gateway/gateway.config.ts", "gateway/supergraph.graphql"} <= copied
+    # The trusted documents it serves by hash (web/graph), where GATEWAY_TRUSTED_DOCUMENTS says.
+    assert "web/graph/src/generated/persisted-documents.json" in copied
     for source in copied:
         assert (ROOT / source).is_file(), f"{path} copies a missing {source}"
         assert not ignored_by_dockerignore(source), f".dockerignore hides {source}"

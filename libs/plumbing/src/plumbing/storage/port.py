@@ -24,6 +24,7 @@ from typing import Any, Generic, NamedTuple, Protocol, TypeAlias, TypeVar
 
 from plumbing.contracts import Catalog, EventData
 from plumbing.envelope import Envelope
+from plumbing.errors import BadInput
 from plumbing.mongo import Doc
 from plumbing.outbox_relay import Publisher
 
@@ -359,9 +360,14 @@ def checked_tenant(tenant: str) -> str:
     return tenant
 
 
+class BadKey(BadInput, ValueError):
+    """A key no aggregate can have (empty, not a string): the caller's id is wrong, so
+    it reaches a caller as BAD_USER_INPUT, never as a server error."""
+
+
 def checked_key(key: str) -> str:
     if not key or not isinstance(key, str):
-        raise ValueError(f"bad key {key!r}")
+        raise BadKey(f"{key!r} is not a valid id")
     return key
 
 
