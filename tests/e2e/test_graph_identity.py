@@ -84,12 +84,20 @@ async def _ranked_client(owner: Graph) -> tuple[str, dict[str, Any]]:
     return ana, assigned
 
 
+async def _granted(owner: Graph, client_id: str) -> dict[str, Any]:
+    async def grant() -> dict[str, Any]:
+        return dict((await owner(GRANT, {"c": client_id}))["grantPoints"])
+
+    # loyalty learns of the card from the clients service's event.
+    return await eventually(grant, until=lambda g: g["userErrors"] == [])
+
+
 async def test_every_object_on_the_card_has_an_id_node_fetches_again(owner: Graph) -> None:
     ana, assigned = await _ranked_client(owner)
     rank_id = assigned["clientRank"]["id"]
     assert assigned["client"] == {"id": ana, "ranks": [{"id": rank_id, "rank": {"name": "White"}}]}
 
-    granted = (await owner(GRANT, {"c": ana}))["grantPoints"]
+    granted = await _granted(owner, ana)
     account_id = granted["account"]["id"]
     assert granted["client"] == {"id": ana, "loyalty": {"id": account_id, "balance": 40}}
 
@@ -103,7 +111,7 @@ async def test_every_object_on_the_card_has_an_id_node_fetches_again(owner: Grap
         card["rankProgram"]["id"],
         *(p["id"] for p in preferences),
     ]
-    assert len(set(ids + [ana, account_id, rank_id])) == len(ids) + 3
+    assert len(set([*ids, ana, account_id, rank_id])) == len(ids) + 3
     # Stable: the same object has the same id on every read.
     assert (await owner(CARD, {"id": ana}))["client"]["communicationPreferences"] == preferences
 
@@ -141,10 +149,14 @@ async def test_every_object_on_the_card_has_an_id_node_fetches_again(owner: Grap
     ]
     assert mixed[3]["balance"] == 40
 
+    # A well-formed id of a rank the client does not hold: null, with a coded error.
+    unheld = await owner.raw(NODE, {"id": rank_id[:-2] + "xx"})
+    assert unheld["data"] == {"node": None}
+
 
 async def test_an_id_of_another_studio_is_null(owner: Graph, graphs: Any, tenant: str) -> None:
     ana, assigned = await _ranked_client(owner)
-    account_id = (await owner(GRANT, {"c": ana}))["grantPoints"]["account"]["id"]
+    account_id = (await _granted(owner, ana))["account"]["id"]
     theirs = await owner(CARD, {"id": ana})
     foreign = [
         ana,

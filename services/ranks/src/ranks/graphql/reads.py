@@ -129,14 +129,15 @@ async def client_ranks(info: Info[Any, Any], client_id: str) -> list[ClientRank]
     return out
 
 
-async def client_rank_by_id(info: Info[Any, Any], id: strawberry.ID) -> ClientRank | None:
+async def client_rank_by_id(info: Info[Any, Any], id: strawberry.ID) -> ClientRank:
     """`node(id)` of a ClientRank: the client's rank in the category, if they hold one."""
     key = key_of(str(id), "ClientRank", 2)
-    if key is None:
-        return None
-    client_id, category_id = key
-    ranks = await client_ranks(info, client_id)
-    return next((r for r in ranks if r.category.id == category_id), None)
+    held = await client_ranks(info, key[0]) if key else []
+    found = next((r for r in held if key and r.category.id == key[1]), None)
+    if found is None:
+        # Coded, not a bare null: the gateway reads a null entity as a server error.
+        raise NotFound("the client holds no rank in that category")
+    return found
 
 
 async def program_by_id(info: Info[Any, Any], id: strawberry.ID) -> RankProgram | None:
