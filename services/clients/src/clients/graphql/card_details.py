@@ -39,7 +39,7 @@ class CardDetailsMutation(CardMutation):
         choices: list[str] | None = None,
         collect_on: list[str] | None = None,
         required: bool | None = False,
-    ) -> CustomFieldDefinition:
+    ) -> CustomFieldDefinition | None:
         ctx = require(info, *MANAGERS)
         doc, problems = await custom_fields.define_custom_field(
             repo_of(ctx).definition_documents(),
@@ -59,7 +59,7 @@ class CardDetailsMutation(CardMutation):
     )
     async def archive_custom_field(
         self, info: Info[Any, Any], id: strawberry.ID
-    ) -> CustomFieldDefinition:
+    ) -> CustomFieldDefinition | None:
         ctx = require(info, *MANAGERS)
         doc, problems = await custom_fields.archive_custom_field(
             repo_of(ctx).definition_documents(), str(id)
@@ -76,7 +76,7 @@ class CardDetailsMutation(CardMutation):
         client_id: strawberry.ID,
         field_id: strawberry.ID,
         value: str | None = None,
-    ) -> ClientPayload:
+    ) -> ClientPayload | None:
         ctx = require(info, *STAFF)
         repo = repo_of(ctx)
         outcome = await custom_fields.set_custom_value(
@@ -88,7 +88,7 @@ class CardDetailsMutation(CardMutation):
     @strawberry.mutation(description="C6: assign an intake form to the client.")
     async def assign_form(
         self, info: Info[Any, Any], client_id: strawberry.ID, form_id: strawberry.ID, name: str
-    ) -> ClientPayload:
+    ) -> ClientPayload | None:
         ctx = require(info, *STAFF)
         outcome = await card_details.assign_form(
             repo_of(ctx).cards(), str(client_id), str(form_id), name, now=ctx.now()
@@ -100,7 +100,7 @@ class CardDetailsMutation(CardMutation):
     )
     async def remove_form(
         self, info: Info[Any, Any], client_id: strawberry.ID, assigned_form_id: strawberry.ID
-    ) -> ClientPayload:
+    ) -> ClientPayload | None:
         ctx = require(info, *STAFF)
         outcome = await card_details.remove_form(
             repo_of(ctx).cards(), str(client_id), str(assigned_form_id), now=ctx.now()
@@ -112,7 +112,7 @@ class CardDetailsMutation(CardMutation):
     )
     async def complete_form(
         self, info: Info[Any, Any], client_id: strawberry.ID, assigned_form_id: strawberry.ID
-    ) -> ClientPayload:
+    ) -> ClientPayload | None:
         ctx = require_self_or(info, str(client_id), *STAFF)
         outcome = await card_details.complete_form(
             repo_of(ctx).cards(), str(client_id), str(assigned_form_id), now=ctx.now()
@@ -130,7 +130,7 @@ class CardDetailsMutation(CardMutation):
         type: str,
         file: Upload,
         visible_to_client: bool | None = False,
-    ) -> ClientPayload:
+    ) -> ClientPayload | None:
         ctx = require(info, *STAFF)
         limits = limits_of(ctx)
         data = await read_upload(file, limits.max_document_bytes)
@@ -153,7 +153,7 @@ class CardDetailsMutation(CardMutation):
     @strawberry.mutation(description="C6: delete a document and its file.")
     async def delete_document(
         self, info: Info[Any, Any], client_id: strawberry.ID, document_id: strawberry.ID
-    ) -> ClientPayload:
+    ) -> ClientPayload | None:
         ctx = require(info, *STAFF)
         repo = repo_of(ctx)
         outcome = await documents.delete_document(
@@ -170,7 +170,7 @@ class CardDetailsMutation(CardMutation):
         service_id: strawberry.ID,
         service_name: str,
         comment: str | None = None,
-    ) -> ClientPayload:
+    ) -> ClientPayload | None:
         ctx = require(info, *STAFF)
         outcome = await card_details.add_disliked(
             repo_of(ctx).cards(), str(client_id), service_id=str(service_id), service_name=service_name,
@@ -185,7 +185,7 @@ class CardDetailsMutation(CardMutation):
         client_id: strawberry.ID,
         disliked_id: strawberry.ID,
         comment: str | None = None,
-    ) -> ClientPayload:
+    ) -> ClientPayload | None:
         ctx = require(info, *STAFF)
         outcome = await card_details.update_disliked(
             repo_of(ctx).cards(), str(client_id), str(disliked_id), comment, now=ctx.now()
@@ -195,7 +195,7 @@ class CardDetailsMutation(CardMutation):
     @strawberry.mutation(description="C7: remove a disliked service.")
     async def remove_disliked_service(
         self, info: Info[Any, Any], client_id: strawberry.ID, disliked_id: strawberry.ID
-    ) -> ClientPayload:
+    ) -> ClientPayload | None:
         ctx = require(info, *STAFF)
         outcome = await card_details.remove_disliked(
             repo_of(ctx).cards(), str(client_id), str(disliked_id), now=ctx.now()
@@ -212,7 +212,7 @@ class CardDetailsMutation(CardMutation):
         category: MessageCategory,
         channel: Channel,
         enabled: bool,
-    ) -> ClientPayload:
+    ) -> ClientPayload | None:
         ctx = require_self_or(info, str(client_id), *STAFF)
         outcome = await card_details.set_preference(
             repo_of(ctx).cards(), str(client_id), category=MessageCategory(category).value,

@@ -38,7 +38,7 @@ class CardMutation(PartnerKeyMutation):
     """The studio and the card's core: create, update, notes, imports (C1–C3)."""
 
     @strawberry.mutation
-    async def update_studio(self, info: Info[Any, Any], input: StudioInput) -> StudioPayload:
+    async def update_studio(self, info: Info[Any, Any], input: StudioInput) -> StudioPayload | None:
         ctx = require(info, *MANAGERS)
         doc, problems = await studio.update_studio(studio.UpdateStudio(**vars(input)), repo_of(ctx))
         return StudioPayload(
@@ -48,7 +48,7 @@ class CardMutation(PartnerKeyMutation):
     @strawberry.mutation
     async def add_branch(
         self, info: Info[Any, Any], name: str, time_zone: str | None = None
-    ) -> StudioPayload:
+    ) -> StudioPayload | None:
         ctx = require(info, *MANAGERS)
         doc, problems = await studio.add_branch(name, time_zone, repo_of(ctx))
         return StudioPayload(
@@ -64,7 +64,7 @@ class CardMutation(PartnerKeyMutation):
         input: ClientInput,
         source: ClientSource | None = None,
         referred_by_client_id: strawberry.ID | None = None,
-    ) -> ClientPayload:
+    ) -> ClientPayload | None:
         ctx = require(info, *STAFF, Role.PARTNER)
         require_scope(info, "clients:write")
         partner = ctx.principal.has(Role.PARTNER) and not ctx.principal.is_staff
@@ -91,7 +91,7 @@ class CardMutation(PartnerKeyMutation):
     @strawberry.mutation
     async def update_client(
         self, info: Info[Any, Any], id: strawberry.ID, input: ClientInput
-    ) -> ClientPayload:
+    ) -> ClientPayload | None:
         ctx = require(info, *STAFF)
         outcome = await cards.update_client(str(id), card_input(input), repo_of(ctx), now=ctx.now())
         return client_payload(outcome)
@@ -99,7 +99,7 @@ class CardMutation(PartnerKeyMutation):
     @strawberry.mutation
     async def add_client_note(
         self, info: Info[Any, Any], client_id: strawberry.ID, text: str
-    ) -> ClientPayload:
+    ) -> ClientPayload | None:
         ctx = require(info, *STAFF)
         outcome = await cards.add_note(
             str(client_id),
@@ -114,7 +114,7 @@ class CardMutation(PartnerKeyMutation):
         description="C1: import clients from a CSV file (header row with at least first and "
         "last name columns). Returns at once; follow it with `importJob`."
     )
-    async def import_clients(self, info: Info[Any, Any], file: Upload) -> ImportJob:
+    async def import_clients(self, info: Info[Any, Any], file: Upload) -> ImportJob | None:
         ctx = require(info, *STAFF)
         limits = limits_of(ctx)
         data = await read_upload(file, limits.max_import_bytes)

@@ -65,7 +65,7 @@ class PartnerKeyPayload:
 @strawberry.type
 class PartnerKeyQuery:
     @strawberry.field(description="The studio's partner API keys (OWNER/ADMIN).")
-    async def partner_keys(self, info: Info[Any, Any]) -> list[PartnerKey]:
+    async def partner_keys(self, info: Info[Any, Any]) -> list[PartnerKey] | None:
         ctx = require(info, *MANAGERS)
         return [PartnerKey.from_doc(d) for d in await partner_keys.list_keys(keys_of(ctx))]
 
@@ -77,7 +77,7 @@ class PartnerKeyMutation:
     )
     async def create_partner_key(
         self, info: Info[Any, Any], name: str, scopes: list[PartnerScope]
-    ) -> PartnerKeyPayload:
+    ) -> PartnerKeyPayload | None:
         ctx = require(info, *MANAGERS)
         clean = " ".join(name.split())
         errors = []
@@ -106,7 +106,7 @@ class PartnerKeyMutation:
     )
     async def revoke_partner_key(
         self, info: Info[Any, Any], id: strawberry.ID
-    ) -> PartnerKeyPayload:
+    ) -> PartnerKeyPayload | None:
         ctx = require(info, *MANAGERS)
         doc = await partner_keys.revoke_key(keys_of(ctx), str(id), now=ctx.now())
         if doc is None:

@@ -26,6 +26,7 @@ from clients.domain.card import BookingChannel
 from clients.graphql.caller import repo_of
 from clients.graphql.card_details import CardDetailsMutation
 from clients.graphql.inputs import ClientFilter
+from clients.graphql.nodes import STUB_TYPES, NodeQuery
 from clients.graphql.partner_keys import PartnerKeyQuery
 from clients.graphql.payloads import BookingCheck, ClientPayload, ImportJob, errors
 from clients.graphql.search import client_criteria
@@ -82,9 +83,9 @@ Client.resolve_reference = classmethod(  # type: ignore[attr-defined]
 
 
 @strawberry.type
-class Query(PartnerKeyQuery):
+class Query(NodeQuery, PartnerKeyQuery):
     @strawberry.field
-    async def studio(self, info: Info[Any, Any]) -> Studio:
+    async def studio(self, info: Info[Any, Any]) -> Studio | None:
         ctx = context_of(info)
         return Studio.from_doc(studio.studio_view(ctx.tenant, await repo_of(ctx).studio()))
 
@@ -109,7 +110,7 @@ class Query(PartnerKeyQuery):
         filter: ClientFilter | None = None,
         first: int | None = 20,
         after: str | None = None,
-    ) -> ClientConnection:
+    ) -> ClientConnection | None:
         ctx = require(info, *READERS)
         require_scope(info, "clients:read")
         size = page_size(first)
@@ -143,7 +144,7 @@ class Query(PartnerKeyQuery):
     @strawberry.field(description="C5: the studio's custom fields.")
     async def custom_field_definitions(
         self, info: Info[Any, Any], include_archived: bool = False
-    ) -> list[CustomFieldDefinition]:
+    ) -> list[CustomFieldDefinition] | None:
         ctx = require(info, *STAFF, Role.CLIENT)
         return [
             CustomFieldDefinition.from_doc(d)
@@ -160,7 +161,7 @@ class Query(PartnerKeyQuery):
         client_id: strawberry.ID,
         service_id: strawberry.ID,
         channel: BookingChannel,
-    ) -> BookingCheck:
+    ) -> BookingCheck | None:
         ctx = context_of(info)
         principal = ctx.principal
         if not principal.has(*READERS) and principal.client_id != str(client_id):
@@ -189,7 +190,7 @@ class Query(PartnerKeyQuery):
         description="C12: everything the clients service holds about a client, as a JSON "
         "document (text). `studioctl export-client` joins it with every other service's part."
     )
-    async def client_export(self, info: Info[Any, Any], id: strawberry.ID) -> str:
+    async def client_export(self, info: Info[Any, Any], id: strawberry.ID) -> str | None:
         ctx = require(info, *MANAGERS)
         repo = repo_of(ctx)
         card = await repo.client(str(id))
@@ -204,7 +205,7 @@ class Mutation(CardDetailsMutation):
         description="C12: erase a client's personal data here and, through "
         "`clients.client_erased.v1`, in every other service."
     )
-    async def erase_client(self, info: Info[Any, Any], id: strawberry.ID) -> ClientPayload:
+    async def erase_client(self, info: Info[Any, Any], id: strawberry.ID) -> ClientPayload | None:
         ctx = require(info, *MANAGERS)
         repo = repo_of(ctx)
         outcome = await privacy.erase_client(
@@ -216,7 +217,7 @@ class Mutation(CardDetailsMutation):
 schema = SubgraphSchema(
     query=Query,
     mutation=Mutation,
-    types=[Client],
+    types=[Client, *STUB_TYPES],
     extensions=schema_extensions(),
     federation_version="2.9",
 )

@@ -11,6 +11,7 @@ from plumbing.clock import as_utc
 from plumbing.enums import Channel, MessageCategory
 from plumbing.gql import PageInfo, context_of
 from plumbing.mongo import Doc
+from plumbing.node_ids import global_id
 from strawberry.types import Info
 
 from clients.adapters.repository import for_request
@@ -24,6 +25,14 @@ strawberry.enum(ClientSource)
 strawberry.enum(Gender)
 strawberry.enum(CustomFieldType)
 strawberry.enum(BookingChannel)
+
+
+@strawberry.interface(
+    description="An object with a stable, globally unique id: `node(id)` fetches it again. "
+    "A client's id is its `Client.id`; the others' ids are opaque (docs/graph-contract.md)."
+)
+class Node:
+    id: strawberry.ID
 
 
 @strawberry.type
@@ -153,7 +162,8 @@ class DislikedService:
 
 
 @strawberry.type
-class CommunicationPreference:
+class CommunicationPreference(Node):
+    id: strawberry.ID
     category: MessageCategory
     channel: Channel
     enabled: bool
@@ -170,7 +180,7 @@ def _client_self(info: Info[Any, Any]) -> bool:
 
 
 @strawberry.federation.type(keys=["id"])
-class Client:
+class Client(Node):
     id: strawberry.ID
     first_name: str
     middle_name: str | None
@@ -289,6 +299,9 @@ class Client:
                 switch = stored.get(f"{category}_{channel}")
                 out.append(
                     CommunicationPreference(
+                        id=strawberry.ID(
+                            global_id("CommunicationPreference", self.doc["id"], category, channel)
+                        ),
                         category=MessageCategory(category),
                         channel=Channel(channel),
                         enabled=bool(switch["enabled"]) if switch else True,

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
+from plumbing import node_ids
 from plumbing.clock import as_utc
 from plumbing.enums import AppPlatform
 from plumbing.errors import BadInput
@@ -62,8 +63,9 @@ async def _visible_timeline(
         before = key_of(read[-1])
 
 
-@strawberry.type
+@strawberry.federation.type(keys=["id"])
 class ClientActivity:
+    id: strawberry.ID
     upcoming_bookings: list[Booking]
     unpaid_sales: list[Sale]
     memberships: list[Membership]
@@ -90,7 +92,9 @@ def _booking(booking_id: str, b: Doc) -> Booking:
     )
 
 
-def _activity(profile: Doc, now: datetime, today: date, currency: str) -> ClientActivity:
+def _activity(
+    client_id: str, profile: Doc, now: datetime, today: date, currency: str
+) -> ClientActivity:
     bookings = [_booking(k, v) for k, v in (profile.get("bookings") or {}).items()]
     # Ties broken by id, not by the order the facts arrived in (any order, `ingest.py`).
     upcoming = sorted(
@@ -151,6 +155,7 @@ def _activity(profile: Doc, now: datetime, today: date, currency: str) -> Client
     app = profile.get("app") or {}
     has_app = rules.app_active(app, today)
     return ClientActivity(
+        id=strawberry.ID(node_ids.global_id("ClientActivity", client_id)),
         upcoming_bookings=upcoming,
         unpaid_sales=sorted(unpaid, key=lambda s: s.at),
         memberships=sorted(memberships, key=lambda m: m.valid_from),
@@ -159,6 +164,27 @@ def _activity(profile: Doc, now: datetime, today: date, currency: str) -> Client
         app_platform=AppPlatform(app["platform"]) if has_app and app.get("platform") else None,
         past=past,
     )
+
+
+async def activity_of(info: Info[Any, Any], client_id: str) -> ClientActivity:
+    ctx = context_of(info)
+    visible = may_read_client(info, client_id)
+    storage = storage_of(info)
+    profile = await storage.views.profiles.get(client_id) if visible else None
+    studio = await storage.studio()
+    now = ctx.now()
+    return _activity(client_id, profile or {}, now, studio.today(now), studio.currency)
+
+
+async def activity_by_id(info: Info[Any, Any], id: strawberry.ID) -> ClientActivity | None:
+    """`node(id)` of a ClientActivity (clients checked the card is the caller's studio's)."""
+    key = node_ids.key_of(str(id), "ClientActivity", 1)
+    return None if key is None else await activity_of(info, key[0])
+
+
+ClientActivity.resolve_reference = classmethod(  # type: ignore[attr-defined]
+    lambda cls, info, id: activity_by_id(info, id)
+)
 
 
 @strawberry.federation.type(keys=["id"])
@@ -171,19 +197,13 @@ class Client:
         return cls(id=id)
 
     @strawberry.field(description="Bookings, unpaid sales, memberships, gift cards and app status.")
-    async def activity(self, info: Info[Any, Any]) -> ClientActivity:
-        ctx = context_of(info)
-        visible = may_read_client(info, str(self.id))
-        storage = storage_of(info)
-        profile = await storage.views.profiles.get(str(self.id)) if visible else None
-        studio = await storage.studio()
-        now = ctx.now()
-        return _activity(profile or {}, now, studio.today(now), studio.currency)
+    async def activity(self, info: Info[Any, Any]) -> ClientActivity | None:
+        return await activity_of(info, str(self.id))
 
     @strawberry.field(description="Everything that happened to this client, newest first.")
     async def timeline(
         self, info: Info[Any, Any], first: int | None = 20, after: str | None = None
-    ) -> TimelineConnection:
+    ) -> TimelineConnection | None:
         if not may_read_client(info, str(self.id)):
             return TimelineConnection(
                 edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None)

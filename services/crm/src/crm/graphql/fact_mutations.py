@@ -83,13 +83,15 @@ def _bad(message: str, code: str, *path: str) -> IngestPayload:
 @strawberry.type
 class FactsMutation:
     @strawberry.mutation(description="K7: a sale (its invoice number identifies it).")
-    async def record_purchase(self, info: Info[Any, Any], input: PurchaseInput) -> IngestPayload:
+    async def record_purchase(
+        self, info: Info[Any, Any], input: PurchaseInput
+    ) -> IngestPayload | None:
         return await _ingest(info, lambda: purchase_facts(input))
 
     @strawberry.mutation(description="K7: a sale was refunded.")
     async def refund_purchase(
         self, info: Info[Any, Any], invoice_number: str, occurred_at: datetime
-    ) -> IngestPayload:
+    ) -> IngestPayload | None:
         require(info, *INGESTERS)
         require_scope(info, "ingest:sales")
         # A refund before its sale is accepted as PENDING (UNKNOWN_INVOICE): the sale
@@ -117,7 +119,7 @@ class FactsMutation:
         professional_id: strawberry.ID | None = None,
         branch_id: strawberry.ID | None = None,
         service_name: str | None = None,
-    ) -> IngestPayload:
+    ) -> IngestPayload | None:
         require(info, *INGESTERS)
         require_scope(info, "ingest:bookings")
         if not 0 <= capacity <= bounds.MAX_CAPACITY:
@@ -153,7 +155,7 @@ class FactsMutation:
         from_app: bool,
         occurred_at: datetime,
         balance_kind: str | None = None,
-    ) -> IngestPayload:
+    ) -> IngestPayload | None:
         require(info, *INGESTERS)
         require_scope(info, "ingest:bookings")
         if status.upper() not in rules.BOOKING_STATUSES:
@@ -180,7 +182,7 @@ class FactsMutation:
         session_id: strawberry.ID | None = None,
         service_id: strawberry.ID | None = None,
         visit_id: strawberry.ID | None = None,
-    ) -> IngestPayload:
+    ) -> IngestPayload | None:
         return await _ingest(
             info,
             lambda: [
@@ -206,7 +208,7 @@ class FactsMutation:
         occurred_at: datetime,
         platform: AppPlatform | None = None,
         reason: str | None = None,
-    ) -> IngestPayload:
+    ) -> IngestPayload | None:
         require(info, *INGESTERS)
         require_scope(info, "ingest:app")
         if kind.upper() not in rules.APP_KINDS:
@@ -224,7 +226,7 @@ class FactsMutation:
     )
     async def record_membership(
         self, info: Info[Any, Any], input: MembershipInput
-    ) -> IngestPayload:
+    ) -> IngestPayload | None:
         return await _ingest(
             info,
             lambda: membership_facts(input),
@@ -243,7 +245,7 @@ class FactsMutation:
         currency: str,
         reported_at: datetime,
         expires_at: datetime | None = None,
-    ) -> IngestPayload:
+    ) -> IngestPayload | None:
         return await _ingest(
             info,
             lambda: [

@@ -78,7 +78,7 @@ class PlanningQuery:
     @strawberry.field(description="K4: open tasks first, the most urgent first.")
     async def tasks(
         self, info: Info[Any, Any], done: bool | None = None, first: int | None = 50
-    ) -> list[Task]:
+    ) -> list[Task] | None:
         require(info, *STAFF)
         found = await planning.tasks_page(
             storage_of(info).plans, done, page_size(first, default=50)
@@ -86,7 +86,7 @@ class PlanningQuery:
         return [task_of(t) for t in found]
 
     @strawberry.field(description="K4: newest first.")
-    async def funnels(self, info: Info[Any, Any]) -> list[Funnel]:
+    async def funnels(self, info: Info[Any, Any]) -> list[Funnel] | None:
         require(info, *STAFF)
         return [funnel_of(f) for f in await planning.funnels_page(storage_of(info).plans)]
 
@@ -102,7 +102,7 @@ class PlanningMutation:
         priority: TaskPriority | None = TaskPriority.NORMAL,
         assignee_id: strawberry.ID | None = None,
         client_id: strawberry.ID | None = None,
-    ) -> TaskPayload:
+    ) -> TaskPayload | None:
         ctx = require(info, *STAFF)
         storage = storage_of(info)
         doc, problems = await planning.create_task(
@@ -118,7 +118,7 @@ class PlanningMutation:
         return TaskPayload(task=task_of(doc) if doc else None, user_errors=user_errors(problems))
 
     @strawberry.mutation
-    async def complete_task(self, info: Info[Any, Any], id: strawberry.ID) -> TaskPayload:
+    async def complete_task(self, info: Info[Any, Any], id: strawberry.ID) -> TaskPayload | None:
         ctx = require(info, *STAFF)
         doc, problems = await planning.complete_task(
             storage_of(info).plans, str(id), actor=ctx.principal.subject, now=ctx.now()
@@ -128,7 +128,7 @@ class PlanningMutation:
     @strawberry.mutation
     async def create_funnel(
         self, info: Info[Any, Any], name: str, stages: list[str]
-    ) -> FunnelPayload:
+    ) -> FunnelPayload | None:
         ctx = require(info, *MANAGERS)
         doc, problems = await planning.create_funnel(
             storage_of(info).plans, name=name, stages=stages, now=ctx.now()
@@ -144,7 +144,7 @@ class PlanningMutation:
         funnel_id: strawberry.ID,
         client_id: strawberry.ID,
         stage_id: strawberry.ID,
-    ) -> FunnelPayload:
+    ) -> FunnelPayload | None:
         ctx = require(info, *STAFF)
         storage = storage_of(info)
         doc, problems = await planning.move_client(

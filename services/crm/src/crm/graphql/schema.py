@@ -7,10 +7,10 @@ from __future__ import annotations
 from plumbing.gql import SubgraphSchema, schema_extensions
 from strawberry.tools import merge_types
 
-from crm.graphql.client_card import Client
+from crm.graphql.client_card import Client, ClientActivity
 from crm.graphql.fact_mutations import FactsMutation
 from crm.graphql.planning import PlanningMutation, PlanningQuery
-from crm.graphql.summary import SummaryQuery
+from crm.graphql.summary import CrmSummary, SummaryQuery
 
 # The order of the parts is the order of the fields in the exported SDL.
 Query = merge_types("Query", (SummaryQuery, PlanningQuery))
@@ -19,7 +19,7 @@ Mutation = merge_types("Mutation", (FactsMutation, PlanningMutation))
 schema = SubgraphSchema(
     query=Query,
     mutation=Mutation,
-    types=[Client],
+    types=[Client, ClientActivity, CrmSummary],
     extensions=schema_extensions(),
     federation_version="2.9",
 )

@@ -7,10 +7,13 @@ from typing import Any
 
 import strawberry
 from plumbing.auth import STAFF
+from plumbing.errors import BadInput
 from plumbing.gql import (
+    context_of,
     page_size,
     require,
 )
+from plumbing.node_ids import global_id, key_of
 from strawberry.types import Info
 
 from crm.adapters.tenant_storage import TenantStorage
@@ -47,11 +50,17 @@ def _listed(ids: list[str]) -> CountWithClients:
     return CountWithClients(count=len(ids), ids=ids)
 
 
-@strawberry.type
+@strawberry.federation.type(keys=["id"])
 class CrmSummary:
     view: strawberry.Private[SummaryView]
     storage: strawberry.Private[TenantStorage]
     branch_id: strawberry.Private[str | None] = None
+
+    @strawberry.field(description="The summary's global id: its studio, day, period and branch.")
+    def id(self, info: Info[Any, Any]) -> strawberry.ID:
+        view = self.view
+        key = (view.day.isoformat(), view.period, self.branch_id or "")
+        return strawberry.ID(global_id("CrmSummary", context_of(info).tenant, *key))
 
     @strawberry.field(
         description="K1: places offered vs booked per hour, in the studio's time zone."
@@ -173,9 +182,33 @@ class SummaryQuery:
         date: date,
         period: Period | None = Period.DAY,
         branch_id: strawberry.ID | None = None,
-    ) -> CrmSummary:
+    ) -> CrmSummary | None:
         require(info, *STAFF)
-        storage = storage_of(info)
-        studio = await storage.studio()
-        view = await load(storage.views, date, (period or Period.DAY).value, branch_id, studio.zone)
-        return CrmSummary(view=view, storage=storage, branch_id=branch_id)
+        return await summary_of(info, date, (period or Period.DAY).value, branch_id)
+
+
+async def summary_of(
+    info: Info[Any, Any], day: date, period: str, branch_id: str | None
+) -> CrmSummary:
+    storage = storage_of(info)
+    studio = await storage.studio()
+    view = await load(storage.views, day, period, branch_id, studio.zone)
+    return CrmSummary(view=view, storage=storage, branch_id=branch_id)
+
+
+async def summary_by_id(info: Info[Any, Any], id: strawberry.ID) -> CrmSummary | None:
+    """`node(id)` of a CrmSummary: the same day, period and branch again (staff only)."""
+    ctx = require(info, *STAFF)
+    key = key_of(str(id), "CrmSummary", 4)
+    if key is None or key[0] != ctx.tenant or key[2] not in {p.value for p in Period}:
+        return None
+    try:
+        day = date.fromisoformat(key[1])
+    except ValueError:
+        raise BadInput("not an id this API returned", code="BAD_ID") from None
+    return await summary_of(info, day, key[2], key[3] or None)
+
+
+CrmSummary.resolve_reference = classmethod(  # type: ignore[attr-defined]
+    lambda cls, info, id: summary_by_id(info, id)
+)

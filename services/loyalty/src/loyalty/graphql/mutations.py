@@ -26,10 +26,10 @@ from strawberry.types import Info
 from loyalty.adapters.tenant_storage import request_stores
 from loyalty.domain.earning import EarnRule, Program
 from loyalty.domain.ledger import LoyaltyError
+from loyalty.graphql.accounts import Client, LedgerPayload
 from loyalty.graphql.types import (
     AutomationTrigger,
     LedgerEntry,
-    LedgerPayload,
     LoyaltyAccount,
     LoyaltyProgram,
     LoyaltyProgramInput,
@@ -65,12 +65,13 @@ async def ledger_payload(ctx: RequestContext, outcome: Outcome, client_id: str) 
             currency,
             known=bool(outcome.loaded.profile.get("known")),
         ),
+        client=Client(id=strawberry.ID(client_id)),
         user_errors=[],
     )
 
 
 def _failed(*errors: UserError) -> LedgerPayload:
-    return LedgerPayload(entries=[], account=None, user_errors=list(errors))
+    return LedgerPayload(entries=[], account=None, client=None, user_errors=list(errors))
 
 
 def _check_points(value: int, field: str) -> UserError | None:
@@ -102,7 +103,7 @@ class Mutation:
     )
     async def configure_loyalty_program(
         self, info: Info[Any, Any], input: LoyaltyProgramInput
-    ) -> LoyaltyProgramPayload:
+    ) -> LoyaltyProgramPayload | None:
         ctx = require(info, *MANAGERS)
         problems = program_problems(input)
         if problems:
@@ -151,7 +152,7 @@ class Mutation:
         service_name: str,
         excluded: bool,
         fixed_points: int | None = None,
-    ) -> ServiceEarnRule:
+    ) -> ServiceEarnRule | None:
         ctx = require(info, *MANAGERS)
         if not str(service_id).strip():
             raise BadInput("serviceId is required", code="REQUIRED")
@@ -182,7 +183,7 @@ class Mutation:
         rank_id: strawberry.ID,
         points: int,
         expiry_days: int | None = None,
-    ) -> LoyaltyProgramPayload:
+    ) -> LoyaltyProgramPayload | None:
         ctx = require(info, *MANAGERS)
         problems = [
             p
@@ -218,7 +219,7 @@ class Mutation:
         points: int,
         note: str,
         expiry_days: int | None = None,
-    ) -> LedgerPayload:
+    ) -> LedgerPayload | None:
         ctx = require(info, *STAFF)
         problems = [
             p
@@ -251,7 +252,7 @@ class Mutation:
     @strawberry.mutation(description="L6: take points by hand; never below zero.")
     async def deduct_points(
         self, info: Info[Any, Any], client_id: strawberry.ID, points: int, note: str
-    ) -> LedgerPayload:
+    ) -> LedgerPayload | None:
         ctx = require(info, *STAFF)
         problems = [p for p in (_check_points(points, "points"), _check_text(note, "note")) if p]
         if problems:
@@ -284,7 +285,7 @@ class Mutation:
         amount: Decimal,
         channel: SalesChannel,
         branch_id: strawberry.ID | None = None,
-    ) -> LedgerPayload:
+    ) -> LedgerPayload | None:
         ctx = context_of(info)
         principal = ctx.principal
         if not principal.has(*STAFF, Role.PARTNER):
@@ -325,7 +326,7 @@ class Mutation:
     @strawberry.mutation(description="L7: grant points on birthdays, referrals or every N visits.")
     async def create_points_automation(
         self, info: Info[Any, Any], input: PointsAutomationInput
-    ) -> PointsAutomationPayload:
+    ) -> PointsAutomationPayload | None:
         ctx = require(info, *MANAGERS)
         problems = [
             p

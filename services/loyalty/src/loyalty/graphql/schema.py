@@ -9,16 +9,14 @@ from typing import Annotated, Any
 import strawberry
 from plumbing import bounds
 from plumbing.auth import STAFF
-from plumbing.errors import BadInput, Forbidden
+from plumbing.errors import BadInput
 from plumbing.gql import (
     Money,
     PageInfo,
-    RequestContext,
     SubgraphSchema,
     context_of,
     decode_cursor,
     encode_cursor,
-    may_read_client,
     page_size,
     require,
     schema_extensions,
@@ -26,6 +24,7 @@ from plumbing.gql import (
 from strawberry.types import Info
 
 from loyalty.adapters.tenant_storage import request_stores
+from loyalty.graphql.accounts import Client, program_view
 from loyalty.graphql.mutations import Mutation
 from loyalty.graphql.types import (
     LoyaltyAccount,
@@ -34,37 +33,6 @@ from loyalty.graphql.types import (
     ServiceEarnRule,
 )
 from loyalty.service_layer import views
-
-
-@strawberry.federation.type(keys=["id"])
-class Client:
-    id: strawberry.ID
-
-    @classmethod
-    def resolve_reference(cls, info: Info[Any, Any], id: strawberry.ID) -> Client:
-        may_read_client(info, str(id))  # a partner without `clients:read` is refused here
-        return cls(id=id)
-
-    @strawberry.field(description="The client's points: balance, ledger, what expires when.")
-    async def loyalty(self, info: Info[Any, Any]) -> LoyaltyAccount:
-        ctx = context_of(info)
-        client_id = str(self.id)
-        if not may_read_client(info, client_id):
-            raise Forbidden("a client sees only their own points")
-        return await account_view(ctx, client_id)
-
-
-async def account_view(ctx: RequestContext, client_id: str) -> LoyaltyAccount:
-    # The card needs the balance and the lots; the older ledger pages are read only if
-    # the query asks for the ledger.
-    shown = await views.card(request_stores(ctx), client_id)
-    return LoyaltyAccount.of(
-        shown.account,
-        shown.program,
-        shown.currency,
-        known=shown.known,
-        unread_pages=shown.unread_pages,
-    )
 
 
 @strawberry.type
@@ -90,21 +58,18 @@ class PointsEarnedConnection:
 @strawberry.type
 class Query:
     @strawberry.field(description="L1: the studio's points program (defaults until configured).")
-    async def loyalty_program(self, info: Info[Any, Any]) -> LoyaltyProgram:
-        ctx = context_of(info)
-        program = await views.shown_program(request_stores(ctx))
-        currency = await views.studio_currency(request_stores(ctx))
-        return LoyaltyProgram.of(program, currency)
+    async def loyalty_program(self, info: Info[Any, Any]) -> LoyaltyProgram | None:
+        return await program_view(context_of(info))
 
     @strawberry.field(description="L2: per-service points (fixed or excluded).")
-    async def service_earn_rules(self, info: Info[Any, Any]) -> list[ServiceEarnRule]:
+    async def service_earn_rules(self, info: Info[Any, Any]) -> list[ServiceEarnRule] | None:
         ctx = require(info, *STAFF)
         program = await views.shown_program(request_stores(ctx))
         rules = sorted(program.rules.values(), key=lambda r: (r.service_name, r.service_id))
         return [ServiceEarnRule.of(r) for r in rules]
 
     @strawberry.field(description="L7: the automations that grant points on events.")
-    async def points_automations(self, info: Info[Any, Any]) -> list[PointsAutomation]:
+    async def points_automations(self, info: Info[Any, Any]) -> list[PointsAutomation] | None:
         ctx = require(info, *STAFF)
         return [PointsAutomation.of(d) for d in await views.automations(request_stores(ctx))]
 
@@ -120,7 +85,7 @@ class Query:
         branch_id: strawberry.ID | None = None,
         first: int | None = 50,
         after: str | None = None,
-    ) -> PointsEarnedConnection:
+    ) -> PointsEarnedConnection | None:
         return await _points_earned_report(info, from_, to, branch_id, first, after)
 
 
@@ -172,7 +137,7 @@ async def _points_earned_report(
 schema = SubgraphSchema(
     query=Query,
     mutation=Mutation,
-    types=[Client],
+    types=[Client, LoyaltyAccount, LoyaltyProgram],
     extensions=schema_extensions(),
     federation_version="2.9",
 )

@@ -22,6 +22,7 @@ from plumbing.gql import (
     may_read_client,
     page_size,
 )
+from plumbing.node_ids import global_id
 from strawberry.types import Info
 
 from loyalty.adapters.tenant_storage import request_stores
@@ -63,8 +64,12 @@ class PromotionReward:
         )
 
 
-@strawberry.type
+@strawberry.federation.type(keys=["id"])
 class LoyaltyProgram:
+    @strawberry.field(description="The program's global id (one program per studio).")
+    def id(self, info: Info[Any, Any]) -> strawberry.ID:
+        return strawberry.ID(global_id("LoyaltyProgram", context_of(info).tenant))
+
     enabled: bool
     point_value: Money
     earn_percent: Decimal
@@ -98,6 +103,12 @@ class LoyaltyProgram:
 
 @strawberry.type
 class ServiceEarnRule:
+    @strawberry.field(description="The rule's global id (one rule per service and studio).")
+    def id(self, info: Info[Any, Any]) -> strawberry.ID:
+        return strawberry.ID(
+            global_id("ServiceEarnRule", context_of(info).tenant, str(self.service_id))
+        )
+
     service_id: strawberry.ID
     service_name: str
     excluded: bool
@@ -168,8 +179,9 @@ class PointsExpiry:
     expires_at: datetime
 
 
-@strawberry.type
+@strawberry.federation.type(keys=["id"])
 class LoyaltyAccount:
+    id: strawberry.ID
     account: strawberry.Private[Account]
     currency: strawberry.Private[str]
     balance: int
@@ -192,6 +204,7 @@ class LoyaltyAccount:
         unread_pages: Sequence[str] = (),
     ) -> LoyaltyAccount:
         return cls(
+            id=strawberry.ID(global_id("LoyaltyAccount", account.client_id)),
             account=account,
             currency=currency,
             balance=account.balance,
@@ -225,7 +238,7 @@ class LoyaltyAccount:
         after: str | None = None,
         from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
         to: datetime | None = None,
-    ) -> LedgerConnection:
+    ) -> LedgerConnection | None:
         # Also reached from a mutation's payload (`redeemPoints { account { ledger } }`):
         # the history needs the right to read the client, not only to change the balance.
         if not may_read_client(info, self.account.client_id):
@@ -305,13 +318,6 @@ class PointsAutomationInput:
 @strawberry.type
 class LoyaltyProgramPayload:
     program: LoyaltyProgram | None
-    user_errors: list[UserError]
-
-
-@strawberry.type
-class LedgerPayload:
-    entries: list[LedgerEntry]
-    account: LoyaltyAccount | None
     user_errors: list[UserError]
 
 

@@ -23,6 +23,7 @@ from plumbing.gql import (
 )
 from plumbing.intake import IngestPayload
 from plumbing.mongo import Doc, local_id
+from plumbing.node_ids import global_id
 from strawberry.types import Info
 
 from notifications.adapters.notices import request_notices
@@ -78,7 +79,9 @@ class Client:
         return cls(id=id)
 
     @strawberry.field(description="Messages sent or suppressed for this client, newest first.")
-    async def messages(self, info: Info[Any, Any], first: int | None = 20) -> list[ClientMessage]:
+    async def messages(
+        self, info: Info[Any, Any], first: int | None = 20
+    ) -> list[ClientMessage] | None:
         ctx = context_of(info)
         if not ctx.principal.is_staff and ctx.principal.client_id != str(self.id):
             return []
@@ -91,7 +94,7 @@ class Client:
     )
     async def message_channels(
         self, info: Info[Any, Any], category: MessageCategory
-    ) -> list[Channel]:
+    ) -> list[Channel] | None:
         ctx = context_of(info)
         if not ctx.principal.is_staff and ctx.principal.client_id != str(self.id):
             return []
@@ -106,6 +109,11 @@ class Client:
     "Placeholders are written {name}."
 )
 class NotificationTemplate:
+    @strawberry.field(description="The template's global id: its studio, key, channel, language.")
+    def id(self, info: Info[Any, Any]) -> strawberry.ID:
+        parts = (context_of(info).tenant, self.key, self.channel.value, self.language)
+        return strawberry.ID(global_id("NotificationTemplate", *parts))
+
     key: str
     channel: Channel
     language: str
@@ -160,7 +168,9 @@ class Query:
         description="N1: every template of the studio, in es, it and en, with its defaults "
         "where the studio has not changed them."
     )
-    async def notification_templates(self, info: Info[Any, Any]) -> list[NotificationTemplate]:
+    async def notification_templates(
+        self, info: Info[Any, Any]
+    ) -> list[NotificationTemplate] | None:
         ctx = require(info, *STAFF)
         return [_template(t) for t in await manage.list_templates(request_notices(ctx))]
 
@@ -169,7 +179,7 @@ class Query:
     )
     async def staff_notifications(
         self, info: Info[Any, Any], unread_only: bool | None = True, first: int | None = 50
-    ) -> list[StaffNotification]:
+    ) -> list[StaffNotification] | None:
         ctx = require(info, *STAFF)
         roles = sorted(r.value for r in ctx.principal.roles if r in STAFF)
         docs = await request_notices(ctx).inbox(
@@ -192,7 +202,7 @@ class Mutation:
         language: str,
         body: str,
         subject: str | None = None,
-    ) -> NotificationTemplate:
+    ) -> NotificationTemplate | None:
         ctx = require(info, *MANAGERS)
         try:
             view = await manage.save_template(
@@ -212,7 +222,7 @@ class Mutation:
     @strawberry.mutation(description="N3: mark a console notification as read.")
     async def mark_notification_read(
         self, info: Info[Any, Any], id: strawberry.ID
-    ) -> StaffNotification:
+    ) -> StaffNotification | None:
         ctx = require(info, *STAFF)
         roles = [r.value for r in ctx.principal.roles if r in STAFF]
         doc = await request_notices(ctx).mark_read(
@@ -233,7 +243,7 @@ class Mutation:
         client_id: strawberry.ID,
         template_key: str,
         channel: Channel | None = strawberry.UNSET,
-    ) -> IngestPayload:
+    ) -> IngestPayload | None:
         ctx = require(info, *STAFF)
         result = await manage.request_message(
             request_notices(ctx),

@@ -12,7 +12,7 @@ from ranks.domain import categories, model
 from ranks.domain.program import Program
 from ranks.graphql.reads import client_rank, settings_of, store_of
 from ranks.graphql.refusals import manual_refused
-from ranks.graphql.types import ClientRankPayload, RankChange
+from ranks.graphql.types import Client, ClientRankPayload, RankChange
 from ranks.service_layer import rank_changes
 from ranks.service_layer.programs import current_program
 
@@ -48,6 +48,7 @@ async def stripe_by_hand(
     store = store_of(ctx)
     return await _applied(
         ctx,
+        str(client_id),
         program,
         category,
         now,
@@ -81,6 +82,7 @@ async def change_by_hand(
     store = store_of(ctx)
     return await _applied(
         ctx,
+        client_id,
         program,
         category,
         now,
@@ -102,6 +104,7 @@ async def change_by_hand(
 
 async def _applied(
     ctx: RequestContext,
+    client_id: str,
     program: Program,
     category: categories.Category,
     now: datetime,
@@ -116,7 +119,8 @@ async def _applied(
         return await manual_refused(ctx, categories.RankRefused("UNKNOWN_CLIENT"), program)
     zone = (await settings_of(ctx)).zone
     return ClientRankPayload(
-        client_rank=client_rank(program, category, done.holding, now, zone),
+        client_rank=client_rank(client_id, program, category, done.holding, now, zone),
         change=RankChange.of(program, done.change),
+        client=Client(id=strawberry.ID(client_id)),
         user_errors=[],
     )

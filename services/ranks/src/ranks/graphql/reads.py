@@ -19,6 +19,7 @@ from plumbing.gql import (
     page_size,
     require,
 )
+from plumbing.node_ids import global_id, key_of
 from plumbing.studio import StudioSettings
 from strawberry.types import Info
 
@@ -33,6 +34,7 @@ from ranks.graphql.types import (
     Rank,
     RankCategory,
     RankChange,
+    RankProgram,
     RankReportConnection,
     RankReportEdge,
     RankReportFilter,
@@ -63,6 +65,7 @@ async def settings_of(ctx: RequestContext) -> StudioSettings:
 
 
 def client_rank(
+    client_id: str,
     program: Program,
     category: categories.Category,
     holding: model.Holding,
@@ -77,6 +80,7 @@ def client_rank(
     step = model.next_step(category, holding)
     eligible = model.eligible_step(category, holding, now, zone)
     return ClientRank(
+        id=strawberry.ID(global_id("ClientRank", client_id, category.id)),
         category=RankCategory.of(category),
         rank=Rank.of(category, rank),
         since=holding.since,
@@ -119,10 +123,36 @@ async def client_ranks(info: Info[Any, Any], client_id: str) -> list[ClientRank]
         holding = member.holdings.get(category.id)
         if holding is None or category.archived:
             continue
-        row = client_rank(program, category, holding, now, zone)
+        row = client_rank(client_id, program, category, holding, now, zone)
         if row is not None:
             out.append(row)
     return out
+
+
+async def client_rank_by_id(info: Info[Any, Any], id: strawberry.ID) -> ClientRank:
+    """`node(id)` of a ClientRank: the client's rank in the category, if they hold one."""
+    key = key_of(str(id), "ClientRank", 2)
+    held = await client_ranks(info, key[0]) if key else []
+    found = next((r for r in held if key and r.category.id == key[1]), None)
+    if found is None:
+        # Coded, not a bare null: the gateway reads a null entity as a server error.
+        raise NotFound("the client holds no rank in that category")
+    return found
+
+
+async def program_by_id(info: Info[Any, Any], id: strawberry.ID) -> RankProgram | None:
+    ctx = context_of(info)
+    if key_of(str(id), "RankProgram", 1) != (ctx.tenant,):
+        return None
+    return RankProgram.of(await program_of(ctx), (await settings_of(ctx)).language)
+
+
+ClientRank.resolve_reference = classmethod(  # type: ignore[attr-defined]
+    lambda cls, info, id: client_rank_by_id(info, id)
+)
+RankProgram.resolve_reference = classmethod(  # type: ignore[attr-defined]
+    lambda cls, info, id: program_by_id(info, id)
+)
 
 
 async def client_history(

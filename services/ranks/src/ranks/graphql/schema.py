@@ -28,6 +28,7 @@ from ranks.graphql.reads import (
 from ranks.graphql.refusals import manual_refused, refusal
 from ranks.graphql.types import (
     Client,
+    ClientRank,
     ClientRankPayload,
     PromotionCriteriaInput,
     Rank,
@@ -83,14 +84,14 @@ def category_changes(input: RankCategoryInput) -> programs.CategoryChanges:
 @strawberry.type
 class Query:
     @strawberry.field(description="Whether the studio uses ranks, and the words it chose (R1).")
-    async def rank_program(self, info: Info[Any, Any]) -> RankProgram:
+    async def rank_program(self, info: Info[Any, Any]) -> RankProgram | None:
         ctx = context_of(info)
         return RankProgram.of(await program_of(ctx), (await settings_of(ctx)).language)
 
     @strawberry.field
     async def rank_categories(
         self, info: Info[Any, Any], include_archived: bool | None = False
-    ) -> list[RankCategory]:
+    ) -> list[RankCategory] | None:
         ctx = context_of(info)
         program = await program_of(ctx)
         return [
@@ -108,7 +109,7 @@ class Query:
         filter: RankReportFilter | None = None,
         first: int | None = 50,
         after: str | None = None,
-    ) -> RankReportConnection:
+    ) -> RankReportConnection | None:
         return await rank_report(info, category_id, filter, first, after)
 
 
@@ -117,7 +118,7 @@ class Mutation:
     @strawberry.mutation(description="Turn the feature on or off and choose its words (R1).")
     async def set_rank_program(
         self, info: Info[Any, Any], enabled: bool, terminology: RankTerminology | None = None
-    ) -> RankProgramPayload:
+    ) -> RankProgramPayload | None:
         ctx = require(info, *MANAGERS)
         program = await programs.set_program(
             store_of(ctx).programs,
@@ -132,7 +133,7 @@ class Mutation:
     @strawberry.mutation(description="R2: a category such as Karate, with its settings.")
     async def create_rank_category(
         self, info: Info[Any, Any], input: RankCategoryInput
-    ) -> RankCategoryPayload:
+    ) -> RankCategoryPayload | None:
         ctx = require(info, *MANAGERS)
         try:
             category = await programs.create_category(
@@ -145,7 +146,7 @@ class Mutation:
     @strawberry.mutation
     async def update_rank_category(
         self, info: Info[Any, Any], id: strawberry.ID, input: RankCategoryInput
-    ) -> RankCategoryPayload:
+    ) -> RankCategoryPayload | None:
         ctx = require(info, *MANAGERS)
         try:
             category = await programs.update_category(
@@ -167,7 +168,7 @@ class Mutation:
         category_id: strawberry.ID,
         input: RankInput,
         position: int | None = None,
-    ) -> RankPayload:
+    ) -> RankPayload | None:
         ctx = require(info, *MANAGERS)
         changes = rank_input_changes(input)
         try:
@@ -184,7 +185,7 @@ class Mutation:
     )
     async def update_rank(
         self, info: Info[Any, Any], id: strawberry.ID, input: RankInput
-    ) -> RankPayload:
+    ) -> RankPayload | None:
         ctx = require(info, *MANAGERS)
         changes = rank_input_changes(input)
         try:
@@ -204,7 +205,7 @@ class Mutation:
     )
     async def move_rank(
         self, info: Info[Any, Any], id: strawberry.ID, position: int
-    ) -> RankPayload:
+    ) -> RankPayload | None:
         ctx = require(info, *MANAGERS)
         try:
             category, rank = await programs.move(
@@ -221,7 +222,7 @@ class Mutation:
         description="Remove a rank nobody holds. Refused (RANK_HELD) while a client holds it. "
         "Returns the removed rank."
     )
-    async def remove_rank(self, info: Info[Any, Any], id: strawberry.ID) -> RankPayload:
+    async def remove_rank(self, info: Info[Any, Any], id: strawberry.ID) -> RankPayload | None:
         ctx = require(info, *MANAGERS)
         try:
             category, rank = await programs.remove(
@@ -241,7 +242,7 @@ class Mutation:
         client_id: strawberry.ID,
         rank_id: strawberry.ID,
         note: str | None = None,
-    ) -> ClientRankPayload:
+    ) -> ClientRankPayload | None:
         ctx = require(info, *STAFF)
         program = await current_program(store_of(ctx).programs)
         found = program.rank(str(rank_id))
@@ -258,7 +259,7 @@ class Mutation:
         client_id: strawberry.ID,
         category_id: strawberry.ID,
         note: str | None = None,
-    ) -> ClientRankPayload:
+    ) -> ClientRankPayload | None:
         ctx = require(info, *STAFF)
         return await by_category(ctx, client_id, category_id, model.ChangeKind.PROMOTION, note)
 
@@ -269,7 +270,7 @@ class Mutation:
         client_id: strawberry.ID,
         category_id: strawberry.ID,
         note: str | None = None,
-    ) -> ClientRankPayload:
+    ) -> ClientRankPayload | None:
         ctx = require(info, *STAFF)
         return await by_category(ctx, client_id, category_id, model.ChangeKind.DEMOTION, note)
 
@@ -283,7 +284,7 @@ class Mutation:
         client_id: strawberry.ID,
         category_id: strawberry.ID,
         note: str | None = None,
-    ) -> ClientRankPayload:
+    ) -> ClientRankPayload | None:
         ctx = require(info, *STAFF)
         return await stripe_by_hand(
             ctx, client_id, category_id, model.ChangeKind.STRIPE_AWARDED, note
@@ -298,7 +299,7 @@ class Mutation:
         client_id: strawberry.ID,
         category_id: strawberry.ID,
         note: str | None = None,
-    ) -> ClientRankPayload:
+    ) -> ClientRankPayload | None:
         ctx = require(info, *STAFF)
         return await stripe_by_hand(
             ctx, client_id, category_id, model.ChangeKind.STRIPE_REMOVED, note
@@ -316,7 +317,7 @@ class Mutation:
         client_id: strawberry.ID,
         category_id: strawberry.ID,
         skill: str,
-    ) -> ClientRankPayload:
+    ) -> ClientRankPayload | None:
         ctx = require(info, *STAFF)
         program = await current_program(store_of(ctx).programs)
         category = program.category(str(category_id))
@@ -345,8 +346,9 @@ class Mutation:
         holding = member.holdings[category.id]
         last = model.last_change(member.history, category.id)
         return ClientRankPayload(
-            client_rank=client_rank(program, category, holding, now, zone),
+            client_rank=client_rank(str(client_id), program, category, holding, now, zone),
             change=RankChange.of(program, last) if last and last.at == now else None,
+            client=Client(id=client_id),
             user_errors=[],
         )
 
@@ -354,7 +356,7 @@ class Mutation:
 schema = SubgraphSchema(
     query=Query,
     mutation=Mutation,
-    types=[Client],
+    types=[Client, ClientRank, RankProgram],
     extensions=schema_extensions(),
     federation_version="2.9",
 )

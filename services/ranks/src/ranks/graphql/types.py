@@ -8,7 +8,8 @@ from typing import Any
 
 import strawberry
 from plumbing.auth import Role
-from plumbing.gql import PageInfo, UserError, may_read_client
+from plumbing.gql import PageInfo, UserError, context_of, may_read_client
+from plumbing.node_ids import global_id
 from strawberry.types import Info
 
 from ranks.domain import categories, model
@@ -50,8 +51,12 @@ class RankLabels:
     stripes: str
 
 
-@strawberry.type
+@strawberry.federation.type(keys=["id"])
 class RankProgram:
+    @strawberry.field(description="The program's global id (one program per studio).")
+    def id(self, info: Info[Any, Any]) -> strawberry.ID:
+        return strawberry.ID(global_id("RankProgram", context_of(info).tenant))
+
     enabled: bool
     terminology: RankTerminology
     labels: RankLabels = strawberry.field(
@@ -185,8 +190,9 @@ def rank_of(program: Program, category: categories.Category, rank_id: str, name:
     return Rank.of(category, categories.RankDef(rank_id, name))
 
 
-@strawberry.type
+@strawberry.federation.type(keys=["id"])
 class ClientRank:
+    id: strawberry.ID
     category: RankCategory
     rank: Rank
     since: datetime
@@ -265,7 +271,7 @@ class Client:
         return cls(id=id)
 
     @strawberry.field(description="The client's current rank in each category.")
-    async def ranks(self, info: Info[Any, Any]) -> list[ClientRank]:
+    async def ranks(self, info: Info[Any, Any]) -> list[ClientRank] | None:
         from ranks.graphql.reads import client_ranks
 
         return await client_ranks(info, str(self.id))
@@ -273,7 +279,7 @@ class Client:
     @strawberry.field(description="Every rank change of the client, oldest first (R7-R8).")
     async def rank_history(
         self, info: Info[Any, Any], category_id: strawberry.ID | None = None
-    ) -> list[RankChange]:
+    ) -> list[RankChange] | None:
         from ranks.graphql.reads import client_history
 
         return await client_history(info, str(self.id), category_id)
@@ -381,4 +387,7 @@ class RankPayload:
 class ClientRankPayload:
     client_rank: ClientRank | None
     change: RankChange | None
+    client: Client | None = strawberry.field(
+        default=None, description="The client whose rank changed (their card's `ranks`)."
+    )
     user_errors: list[UserError]

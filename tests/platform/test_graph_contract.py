@@ -1,0 +1,158 @@
+"""The public schema's contract for frontends with normalized caches
+(docs/graph-contract.md), read from gateway/schema.graphql and gateway/supergraph.graphql:
+objects with an identity have a global `id`, `Node` is served, and no field that can be
+refused or fail is non-null where its error would take its siblings down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from graphql import (
+    GraphQLInterfaceType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    build_schema,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+API = build_schema((ROOT / "gateway" / "schema.graphql").read_text())
+
+# Objects without an identity of their own: values inside the object that holds them
+# (a normalized cache stores them with it), pages and edges, reports' rows. (A mutation's
+# `…Payload` is an answer, not an object: it holds the objects that changed.)
+VALUE_TYPES = {
+    "Address", "BookingCheck", "Bucket", "ClientConnection", "ClientEdge", "CountWithClients",
+    "CustomFieldValue", "Demographics", "HeatCell", "ImportRowError", "LedgerConnection",
+    "LedgerEdge", "Money", "OccupancyPoint", "PageInfo", "PointsEarnedConnection",
+    "PointsEarnedEdge", "PointsEarnedRow", "PointsExpiry", "Prerequisite", "PromotionCriteria",
+    "PromotionReward", "RankLabels", "RankReportConnection", "RankReportEdge", "RankReportRow",
+    "Stripe", "TimelineConnection", "TimelineEdge", "UserError", "WeightReading",
+}  # fmt: skip
+
+# Fields a caller may be refused by role or scope (FORBIDDEN), each checked to be
+# nullable so that the refusal stays on the field.
+ROLE_RESTRICTED = [
+    "Query.partnerKeys", "Query.clients", "Query.customFieldDefinitions", "Query.importJob",
+    "Query.clientExport", "Query.client", "Query.bookingCheck", "Query.crmSummary",
+    "Query.tasks", "Query.funnels", "Query.serviceEarnRules", "Query.pointsAutomations",
+    "Query.pointsEarnedReport", "Query.notificationTemplates", "Query.staffNotifications",
+    "Query.rankReport", "Query.node",
+    "Client.loyalty", "Client.activity", "Client.timeline", "Client.messages",
+    "Client.messageChannels", "Client.ranks", "Client.rankHistory", "LoyaltyAccount.ledger",
+    "Mutation.createPartnerKey", "Mutation.revokePartnerKey", "Mutation.updateStudio",
+    "Mutation.eraseClient", "Mutation.createClient", "Mutation.recordPurchase",
+    "Mutation.grantPoints", "Mutation.redeemPoints", "Mutation.promoteClient",
+    "Mutation.assignRank", "Mutation.sendClientMessage", "Mutation.createTask",
+]  # fmt: skip
+
+NODE_TYPES = {
+    "Client", "LoyaltyAccount", "ClientRank", "ClientActivity", "CommunicationPreference",
+    "CrmSummary", "RankProgram", "LoyaltyProgram",
+}  # fmt: skip
+
+
+def objects(schema: GraphQLSchema) -> dict[str, GraphQLObjectType]:
+    roots = {"Query", "Mutation", "Subscription"}
+    return {
+        name: t
+        for name, t in schema.type_map.items()
+        if isinstance(t, GraphQLObjectType) and not name.startswith("__") and name not in roots
+    }
+
+
+def test_every_object_with_an_identity_has_an_id() -> None:
+    missing = [
+        name
+        for name, t in objects(API).items()
+        if name not in VALUE_TYPES
+        and not name.endswith("Payload")  # a mutation's answer: it holds what changed
+        and str(t.fields.get("id") and t.fields["id"].type) != "ID!"
+    ]
+    assert missing == [], f"give these an `id: ID!` or list them as VALUE_TYPES: {missing}"
+    stale = sorted(VALUE_TYPES - set(objects(API)))
+    assert stale == [], f"VALUE_TYPES names types the schema no longer has: {stale}"
+
+
+def test_node_is_served_and_implemented() -> None:
+    node = API.type_map["Node"]
+    assert isinstance(node, GraphQLInterfaceType)
+    assert str(node.fields["id"].type) == "ID!"
+    implementing = {t.name for t in API.get_implementations(node).objects}
+    assert implementing == NODE_TYPES
+    query = API.query_type
+    assert query is not None
+    assert str(query.fields["node"].type) == "Node"
+    assert {a: str(v.type) for a, v in query.fields["node"].args.items()} == {"id": "ID!"}
+    assert str(query.fields["nodes"].type) == "[Node]!"
+    assert {a: str(v.type) for a, v in query.fields["nodes"].args.items()} == {"ids": "[ID!]!"}
+
+
+def test_payloads_return_the_client_they_changed() -> None:
+    for payload in ("LedgerPayload", "ClientRankPayload", "ClientPayload"):
+        t = API.type_map[payload]
+        assert isinstance(t, GraphQLObjectType)
+        assert str(t.fields["client"].type) == "Client", payload
+
+
+def test_role_restricted_fields_are_nullable() -> None:
+    non_null = []
+    for path in ROLE_RESTRICTED:
+        type_name, field = path.split(".")
+        t = API.type_map[type_name]
+        assert isinstance(t, GraphQLObjectType)
+        assert field in t.fields, f"{path} is not in the schema"
+        if isinstance(t.fields[field].type, GraphQLNonNull):
+            non_null.append(path)
+    assert non_null == [], f"a refusal of these takes their siblings down: {non_null}"
+
+
+def test_every_root_field_is_nullable() -> None:
+    """A root field's error (refused, a subgraph down or slow) stays on that field.
+    `nodes` is `[Node]!` as Relay specifies: each item is nullable instead."""
+    non_null = [
+        f"{root.name}.{name}"
+        for root in (API.query_type, API.mutation_type)
+        if root is not None
+        for name, f in root.fields.items()
+        if isinstance(f.type, GraphQLNonNull) and name != "nodes"
+    ]
+    assert non_null == [], f"make these nullable: {non_null}"
+
+
+def test_fields_another_subgraph_adds_to_an_entity_are_nullable() -> None:
+    """`Client.loyalty` comes from loyalty: when loyalty fails or refuses, the card from
+    clients must still arrive (non-null, its null would erase the whole card). The
+    subgraph that resolves most of an entity's fields owns it; the others' are nullable."""
+    supergraph = build_schema(
+        (ROOT / "gateway" / "supergraph.graphql").read_text(), assume_valid_sdl=True
+    )
+    non_null = []
+    for name, t in objects(supergraph).items():
+        if t.ast_node is None or len(_graphs(t.ast_node.directives, "join__type")) < 2:
+            continue
+        by_graph: dict[str, list[str]] = {}
+        for field, f in t.fields.items():
+            for graph in _graphs(f.ast_node.directives if f.ast_node else (), "join__field"):
+                by_graph.setdefault(graph, []).append(field)
+        if not by_graph:
+            continue
+        owner = max(by_graph, key=lambda g: len(by_graph[g]))
+        for graph, fields in by_graph.items():
+            non_null += [
+                f"{name}.{field}"
+                for field in fields
+                if graph != owner and isinstance(t.fields[field].type, GraphQLNonNull)
+            ]
+    assert non_null == [], f"make these nullable: {non_null}"
+
+
+def _graphs(directives: Any, name: str) -> list[str]:
+    return [
+        str(getattr(arg.value, "value", ""))
+        for d in directives or ()
+        if d.name.value == name
+        for arg in d.arguments
+        if arg.name.value == "graph"
+    ]
