@@ -21,7 +21,7 @@ from typing import Any
 
 import jwt
 
-from plumbing.settings import ServiceSettings
+from plumbing.settings import DEVELOPMENT_JWT_SECRET, Environment, ServiceSettings
 
 
 class Role(StrEnum):
@@ -37,7 +37,19 @@ MANAGERS = frozenset({Role.OWNER, Role.ADMIN})
 
 
 class Unauthenticated(Exception):
-    """The request carries no usable credentials."""
+    """The request carries no usable credentials. `reason` tells a client what to do:
+    TOKEN_MISSING (sign in), TOKEN_EXPIRED (refresh), TOKEN_INVALID (sign in again)."""
+
+    def __init__(self, message: str, reason: str = "TOKEN_INVALID") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+    def www_authenticate(self) -> str:
+        """The `WWW-Authenticate` value of the 401 (RFC 6750 section 3)."""
+        if self.reason == "TOKEN_MISSING":
+            return 'Bearer realm="studio"'
+        description = "the token has expired" if self.reason == "TOKEN_EXPIRED" else "bad token"
+        return f'Bearer realm="studio", error="invalid_token", error_description="{description}"'
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,34 +75,49 @@ class Principal:
         return bool(self.roles & STAFF)
 
 
+# Signed by the identity service (ES256) or an external provider (RS256), against the keys
+# its JWKS document publishes; HS256 with the shared secret for tokens the platform's own
+# tools mint (studioctl, partner key exchange, tests).
+ASYMMETRIC = ("ES256", "RS256")
+
+
 class TokenVerifier:
     def __init__(self, settings: ServiceSettings) -> None:
         self._issuer = settings.jwt_issuer or None
         self._audience = settings.jwt_audience or None
         self._jwks: jwt.PyJWKClient | None = None
         if settings.jwt_jwks_url:
-            self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True)
-            self._algorithms = ["RS256"]
-        else:
-            self._secret = settings.jwt_secret
-            self._algorithms = ["HS256"]
+            # Keys are fetched once per key id and kept (a new `kid` fetches again); the
+            # fetch is synchronous but happens once per key rotation, not per request.
+            self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True, timeout=5)
+        # The development placeholder never verifies anything in production (where a
+        # JWKS alone is enough, the placeholder is what an unset JWT_SECRET holds).
+        placeholder = settings.jwt_secret == DEVELOPMENT_JWT_SECRET
+        production = settings.environment is Environment.PRODUCTION
+        self._secret = "" if placeholder and production else settings.jwt_secret
 
     def verify(self, token: str) -> Principal:
         try:
-            key: Any = (
-                self._jwks.get_signing_key_from_jwt(token).key if self._jwks else self._secret
-            )
+            alg = jwt.get_unverified_header(token).get("alg")
+            key: Any
+            if alg in ASYMMETRIC and self._jwks is not None:
+                key = self._jwks.get_signing_key_from_jwt(token).key
+                algorithms = list(ASYMMETRIC)
+            elif alg == "HS256" and self._secret:
+                key, algorithms = self._secret, ["HS256"]
+            else:
+                raise Unauthenticated(f"invalid token: algorithm {alg!r} is not accepted here")
             claims = jwt.decode(
                 token,
                 key,
-                algorithms=self._algorithms,
+                algorithms=algorithms,
                 options={"require": ["exp", "sub"]},
                 issuer=self._issuer,
                 audience=self._audience,
             )
         except jwt.ExpiredSignatureError as exc:
-            raise Unauthenticated("token expired") from exc
-        except jwt.PyJWTError as exc:
+            raise Unauthenticated("token expired", "TOKEN_EXPIRED") from exc
+        except (jwt.PyJWTError, ValueError) as exc:
             raise Unauthenticated(f"invalid token: {exc}") from exc
         return principal_from_claims(claims)
 
