@@ -29,13 +29,13 @@ def jwks_url() -> Iterator[str]:
     ).encode()
 
     class Keys(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server spelling
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("content-type", "application/json")
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     server = HTTPServer(("127.0.0.1", 0), Keys)
@@ -52,9 +52,9 @@ def signed(key: ec.EllipticCurvePrivateKey, *, kid: str = "k1", ttl: int = 300) 
     return jwt.encode(claims, key, algorithm="ES256", headers={"kid": kid})
 
 
-def test_an_es256_token_is_verified_by_its_published_key(jwks_url: str) -> None:
+async def test_an_es256_token_is_verified_by_its_published_key(jwks_url: str) -> None:
     verifier = TokenVerifier(ServiceSettings(jwt_jwks_url=jwks_url, jwt_secret=SECRET))
-    assert verifier.verify(signed(KEY)).roles == {Role.OWNER}
+    assert (await verifier.verify_async(signed(KEY))).roles == {Role.OWNER}
     # The platform's own HS256 tokens keep working beside it.
     assert verifier.verify(mint_token(SECRET, tenant="north", roles=["OPERATOR"])).tenant == "north"
 
@@ -68,10 +68,10 @@ def test_an_es256_token_is_verified_by_its_published_key(jwks_url: str) -> None:
         (lambda: "not-a-token", "TOKEN_INVALID"),
     ],
 )
-def test_refusals_say_why(jwks_url: str, make: Any, reason: str) -> None:
+async def test_refusals_say_why(jwks_url: str, make: Any, reason: str) -> None:
     verifier = TokenVerifier(ServiceSettings(jwt_jwks_url=jwks_url, jwt_secret=SECRET))
     with pytest.raises(Unauthenticated) as refused:
-        verifier.verify(make())
+        await verifier.verify_async(make())
     assert refused.value.reason == reason
     assert refused.value.www_authenticate().startswith('Bearer realm="studio", error=')
 
@@ -81,7 +81,7 @@ def test_an_es256_token_is_refused_where_no_keys_are_published() -> None:
         TokenVerifier(ServiceSettings(jwt_secret=SECRET)).verify(signed(KEY))
 
 
-def test_production_with_keys_ignores_the_development_secret(jwks_url: str) -> None:
+async def test_production_with_keys_ignores_the_development_secret(jwks_url: str) -> None:
     settings = ServiceSettings(
         environment=Environment.PRODUCTION,
         jwt_jwks_url=jwks_url,
@@ -91,4 +91,4 @@ def test_production_with_keys_ignores_the_development_secret(jwks_url: str) -> N
     )
     minted = mint_token(DEVELOPMENT_JWT_SECRET, tenant="north", roles=["OWNER"])
     with pytest.raises(Unauthenticated):
-        TokenVerifier(settings).verify(minted)
+        await TokenVerifier(settings).verify_async(minted)

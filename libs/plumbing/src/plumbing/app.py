@@ -279,7 +279,7 @@ def create_app(
         async def run_job(request: Request) -> Response:
             runtime = holder["rt"]
             try:
-                principal = runtime.verifier.verify(
+                principal = await runtime.verifier.verify_async(
                     request.headers.get("authorization", "").partition(" ")[2].strip()
                 )
             except Unauthenticated as exc:

@@ -12,6 +12,7 @@ only the gateway, so a valid token sent straight to a subgraph's port gets nothi
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import time
@@ -79,6 +80,8 @@ class Principal:
 # its JWKS document publishes; HS256 with the shared secret for tokens the platform's own
 # tools mint (studioctl, partner key exchange, tests).
 ASYMMETRIC = ("ES256", "RS256")
+# Unknown key ids fetch the JWKS again at most this often (seconds).
+FETCH_AT_MOST_EVERY = 30.0
 
 
 class TokenVerifier:
@@ -89,19 +92,51 @@ class TokenVerifier:
         if settings.jwt_jwks_url:
             # Keys are fetched once per key id and kept (a new `kid` fetches again); the
             # fetch is synchronous but happens once per key rotation, not per request.
-            self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True, timeout=5)
+            self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=False, timeout=5)
+        # kid -> public key, filled by `fetch_key` off the event loop (PyJWKClient's fetch
+        # blocks: on the loop it would stall every request, and the identity service,
+        # which publishes the keys, would wait on itself).
+        self._keys: dict[str, Any] = {}
+        self._fetched_at = -FETCH_AT_MOST_EVERY
         # The development placeholder never verifies anything in production (where a
         # JWKS alone is enough, the placeholder is what an unset JWT_SECRET holds).
         placeholder = settings.jwt_secret == DEVELOPMENT_JWT_SECRET
         production = settings.environment is Environment.PRODUCTION
         self._secret = "" if placeholder and production else settings.jwt_secret
 
+    async def verify_async(self, token: str) -> Principal:
+        """`verify`, fetching the published keys first (in a thread) when the token names
+        a key not seen yet; at most once per FETCH_AT_MOST_EVERY seconds, so that tokens
+        with made-up key ids cannot make every request fetch."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated(f"invalid token: {exc}") from exc
+        kid = header.get("kid")
+        if (
+            self._jwks is not None
+            and header.get("alg") in ASYMMETRIC
+            and isinstance(kid, str)
+            and kid not in self._keys
+            and time.monotonic() - self._fetched_at >= FETCH_AT_MOST_EVERY
+        ):
+            self._fetched_at = time.monotonic()
+            try:
+                keys = await asyncio.to_thread(self._jwks.get_signing_keys)
+            except jwt.PyJWKClientError as exc:
+                raise Unauthenticated(f"invalid token: no signing keys ({exc})") from exc
+            self._keys.update({k.key_id: k.key for k in keys if k.key_id})
+        return self.verify(token)
+
     def verify(self, token: str) -> Principal:
         try:
-            alg = jwt.get_unverified_header(token).get("alg")
+            header = jwt.get_unverified_header(token)
+            alg = header.get("alg")
             key: Any
             if alg in ASYMMETRIC and self._jwks is not None:
-                key = self._jwks.get_signing_key_from_jwt(token).key
+                key = self._keys.get(str(header.get("kid")))
+                if key is None:
+                    raise Unauthenticated("invalid token: signed with a key not published")
                 algorithms = list(ASYMMETRIC)
             elif alg == "HS256" and self._secret:
                 key, algorithms = self._secret, ["HS256"]

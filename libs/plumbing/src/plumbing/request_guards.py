@@ -45,7 +45,7 @@ class Authenticate:
         try:
             if scheme.lower() != "bearer" or not token.strip():
                 raise Unauthenticated("missing bearer token", "TOKEN_MISSING")
-            scope["principal"] = self.verifier.verify(token.strip())
+            scope["principal"] = await self.verifier.verify_async(token.strip())
         except Unauthenticated as exc:
             extensions = {"code": "UNAUTHENTICATED", "reason": exc.reason}
             body = {"errors": [{"message": str(exc), "extensions": extensions}]}

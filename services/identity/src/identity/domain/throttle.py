@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 WINDOW = timedelta(minutes=15)
 ACCOUNT_LIMIT = 5
-ADDRESS_LIMIT = 20
+ADDRESS_LIMIT = 100
 
 
 @dataclass
