@@ -36,6 +36,7 @@ export const SUBGRAPHS = [
   { name: 'loyalty', urlEnv: 'LOYALTY_URL', port: 4103 },
   { name: 'crm', urlEnv: 'CRM_URL', port: 4104 },
   { name: 'notifications', urlEnv: 'NOTIFICATIONS_URL', port: 4105 },
+  { name: 'identity', urlEnv: 'IDENTITY_URL', port: 4106 },
 ];
 
 // Newest federation spec the composer understands. Strawberry defaults to a newer one,

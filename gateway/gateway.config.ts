@@ -61,6 +61,7 @@ const SUBGRAPH_URL_ENV: Record<string, string> = {
   loyalty: 'LOYALTY_URL',
   crm: 'CRM_URL',
   notifications: 'NOTIFICATIONS_URL',
+  identity: 'IDENTITY_URL',
 };
 
 const environment = (env.ENVIRONMENT || 'development').toLowerCase();
@@ -86,26 +87,32 @@ function jwtOptions(): JWTAuthPluginOptions {
     // verifies it again rather than trusting the network.
     forward: { payload: true, token: false },
   };
-  if (env.JWT_JWKS_URL) {
-    return {
-      ...common,
-      signingKeyProviders: [
-        createRemoteJwksSigningKeyProvider({ jwksUri: env.JWT_JWKS_URL, cache: true, rateLimit: true }),
-      ],
-      tokenVerification: { algorithms: ['RS256'], issuer, audience },
-    };
-  }
   const secret = env.JWT_SECRET || (production ? '' : DEVELOPMENT_JWT_SECRET);
-  if (!secret) {
+  if (production && !secret && !env.JWT_JWKS_URL) {
     throw new Error('JWT_SECRET (or JWT_JWKS_URL) must be set when ENVIRONMENT=production');
   }
-  if (production && (secret === DEVELOPMENT_JWT_SECRET || secret.length < 32)) {
+  if (production && secret && (secret === DEVELOPMENT_JWT_SECRET || secret.length < 32)) {
     throw new Error('JWT_SECRET must be a real secret of at least 32 characters in production');
   }
+  // Tokens signed by the identity service (ES256, or RS256 from another provider) name
+  // their key (`kid`) and are checked against the JWKS; the platform's own tools
+  // (studioctl, the partner key exchange, tests) sign HS256 with the shared secret and no
+  // `kid`. A token is checked against one key only, so an HS256 token can never be
+  // verified with a public key taken for a secret (algorithm confusion).
+  const jwks = env.JWT_JWKS_URL
+    ? createRemoteJwksSigningKeyProvider({ jwksUri: env.JWT_JWKS_URL, cache: true, rateLimit: true })
+    : undefined;
+  const inline = secret ? createInlineSigningKeyProvider(secret) : undefined;
+  const algorithms: Array<'ES256' | 'RS256' | 'HS256'> = [
+    ...(jwks ? (['ES256', 'RS256'] as const) : []),
+    ...(inline ? (['HS256'] as const) : []),
+  ];
   return {
     ...common,
-    signingKeyProviders: [createInlineSigningKeyProvider(secret)],
-    tokenVerification: { algorithms: ['HS256'], issuer, audience },
+    signingKeyProviders: [
+      (kid?: string) => (kid ? (jwks ? jwks(kid) : null) : inline ? inline(kid) : null),
+    ],
+    tokenVerification: { algorithms, issuer, audience },
   };
 }
 
@@ -243,22 +250,39 @@ if (tracing) {
 //   <key>`) for a PARTNER token (docs/security.md);
 // - `GET /documents/<tenant>/<client>/<document>?expires=…&signature=…`: a client
 //   document's signed download link (C6), which the signature alone authorises.
+// And the identity service's sign-in routes (docs/identity.md): `POST /auth/sign-in`,
+// `/auth/refresh`, `/auth/sign-out` and `/auth/accept-invitation`, with the caller's
+// address in `x-forwarded-for` (sign-in failures are throttled per address).
+const SIGN_IN_PATHS = new Set(['/auth/sign-in', '/auth/refresh', '/auth/sign-out', '/auth/accept-invitation']);
 const PASSED_ON = [
-  { method: 'POST', path: (p: string) => p === '/auth/partner-token' },
-  { method: 'GET', path: (p: string) => p.startsWith('/documents/') },
+  { method: 'POST', path: (p: string) => p === '/auth/partner-token', service: 'clients' },
+  { method: 'GET', path: (p: string) => p.startsWith('/documents/'), service: 'clients' },
+  { method: 'POST', path: (p: string) => SIGN_IN_PATHS.has(p), service: 'identity' },
 ];
 const PASSED_HEADERS = ['authorization', 'content-type', 'x-request-id'];
-const RETURNED_HEADERS = ['content-type', 'content-disposition', 'content-length', 'cache-control'];
+const RETURNED_HEADERS = [
+  'content-type',
+  'content-disposition',
+  'content-length',
+  'cache-control',
+  'www-authenticate',
+  'retry-after',
+];
 
-function clientsOrigin(): string {
-  const clients =
-    env.CLIENTS_URL ||
-    /@join__graph\(name: "clients", url: "([^"]+)"\)/.exec(readFileSync(supergraphPath, 'utf8'))?.[1];
-  if (!clients) throw new Error('the supergraph names no clients subgraph URL; set CLIENTS_URL');
-  return new URL(clients).origin;
+function subgraphOrigin(name: string): string {
+  const url =
+    env[SUBGRAPH_URL_ENV[name]] ||
+    new RegExp(`@join__graph\\(name: "${name}", url: "([^"]+)"\\)`).exec(
+      readFileSync(supergraphPath, 'utf8'),
+    )?.[1];
+  if (!url) throw new Error(`the supergraph names no ${name} subgraph URL; set ${SUBGRAPH_URL_ENV[name]}`);
+  return new URL(url).origin;
 }
 
-const clientsRoutesOrigin = clientsOrigin();
+const routesOrigin: Record<string, string> = {
+  clients: subgraphOrigin('clients'),
+  identity: subgraphOrigin('identity'),
+};
 
 // --- Only the gateway reaches the subgraphs --------------------------------------------
 // Every request to a subgraph (GraphQL, and the two clients routes above) carries
@@ -352,18 +376,23 @@ type RouteHook = {
   request: Request;
   url: URL;
   endResponse(response: Response): void;
+  serverContext?: { req?: { socket?: { remoteAddress?: string } } };
 };
 
 const clientsRoutes = {
-  async onRequest({ request, url, endResponse }: RouteHook): Promise<void> {
-    if (!PASSED_ON.some((r) => r.method === request.method && r.path(url.pathname))) return;
+  async onRequest({ request, url, endResponse, serverContext }: RouteHook): Promise<void> {
+    const route = PASSED_ON.find((r) => r.method === request.method && r.path(url.pathname));
+    if (route === undefined) return;
     const headers: Record<string, string> = {};
     for (const name of PASSED_HEADERS) {
       const value = request.headers.get(name);
       if (value) headers[name] = value;
     }
+    // The address the gateway saw; a caller's own x-forwarded-for is not trusted.
+    const address = serverContext?.req?.socket?.remoteAddress;
+    if (address) headers['x-forwarded-for'] = address;
     try {
-      const target = clientsRoutesOrigin + url.pathname + url.search;
+      const target = routesOrigin[route.service] + url.pathname + url.search;
       const body = request.method === 'POST' ? await request.text() : undefined;
       const authorization = headers.authorization ?? '';
       headers[SIGNATURE_HEADER] = signature(request.method, target, authorization, body ?? '');
@@ -718,8 +747,52 @@ const varyByOrigin = {
 };
 
 const callerErrorCodes = {
-  onResultProcess({ result }: { result: unknown }): void {
+  onResultProcess({ result, request }: { result: unknown; request: Request }): void {
     withCodes(result);
+    withTokenReasons(result, request);
+  },
+};
+
+// Why a token was refused, so that a client knows whether to sign in (TOKEN_MISSING,
+// TOKEN_INVALID) or to refresh (TOKEN_EXPIRED): `extensions.reason` beside the code
+// UNAUTHENTICATED, as the subgraphs answer (libs/plumbing auth.py), and an RFC 6750
+// `WWW-Authenticate` header on the 401 (a bearer value that is no JWT at all is answered
+// 400 by the JWT plugin, before any plugin here, with the same code and reason). The reason is read from the token after the JWT
+// plugin refused it, so a forged token past its `exp` reads as expired: harmless.
+function tokenReason(request: Request): string {
+  const [scheme, token] = (request.headers.get('authorization') ?? '').split(' ');
+  if (!token || scheme.toLowerCase() !== 'bearer') return 'TOKEN_MISSING';
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString());
+    if (typeof payload.exp === 'number' && payload.exp * 1000 <= Date.now()) return 'TOKEN_EXPIRED';
+  } catch {
+    // not a JWT at all: invalid
+  }
+  return 'TOKEN_INVALID';
+}
+
+function withTokenReasons(result: unknown, request: Request): void {
+  const results = Array.isArray(result) ? result : [result];
+  for (const one of results) {
+    for (const error of ((one as { errors?: PathedError[] } | null)?.errors ?? [])) {
+      if (error.extensions?.code !== 'UNAUTHENTICATED' || error.extensions.reason) continue;
+      error.extensions = { ...error.extensions, reason: tokenReason(request) };
+    }
+  }
+}
+
+const tokenChallenge = {
+  onResponse({ request, response }: { request: Request; response: Response }): void {
+    if (response.status !== 401 || response.headers.has('www-authenticate')) return;
+    const reason = tokenReason(request);
+    response.headers.set(
+      'www-authenticate',
+      reason === 'TOKEN_MISSING'
+        ? 'Bearer realm="studio"'
+        : `Bearer realm="studio", error="invalid_token", error_description="${
+            reason === 'TOKEN_EXPIRED' ? 'the token has expired' : 'bad token'
+          }"`,
+    );
   },
 };
 
@@ -845,6 +918,7 @@ export const gatewayConfig = defineConfig({
     subgraphSignature,
     varyByOrigin,
     callerErrorCodes,
+    tokenChallenge,
     // Fragments are flattened so that a client using fragments is not punished for it.
     maxDepthPlugin({ n: maxDepth, flattenFragments: true }),
     maxTokensPlugin({ n: maxTokens }),

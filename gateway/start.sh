@@ -16,7 +16,7 @@ fi
 # The same secret the services verify with: the environment first, then the one the
 # local stack generated. Without either the config falls back to the development
 # placeholder (and refuses to start when ENVIRONMENT=production).
-if [[ -z ${JWT_SECRET:-} && -z ${JWT_JWKS_URL:-} && -s $ROOT/.data/secrets/jwt_secret ]]; then
+if [[ -z ${JWT_SECRET:-} && -s $ROOT/.data/secrets/jwt_secret ]]; then
 	JWT_SECRET=$(<"$ROOT/.data/secrets/jwt_secret")
 	export JWT_SECRET
 fi

@@ -19,7 +19,7 @@ from plumbing.contracts import Catalog
 from plumbing.runner import sdl
 
 ROOT = Path(__file__).resolve().parents[1]
-CONTEXTS = ["clients", "ranks", "loyalty", "crm", "notifications"]
+CONTEXTS = ["clients", "ranks", "loyalty", "crm", "notifications", "identity"]
 
 
 def catalogs() -> dict[str, Catalog]:

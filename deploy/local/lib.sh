@@ -332,12 +332,12 @@ kafka_password() {
 	cat "$f"
 }
 
-CONTEXTS=(clients ranks loyalty crm notifications)
+CONTEXTS=(clients ranks loyalty crm notifications identity)
 MONGO_PORT=27017
 KAFKA_PORT=9092
 GATEWAY_PORT=4000
 
-# service_port CTX: 4101 for clients ... 4105 for notifications.
+# service_port CTX: 4101 for clients ... 4105 for notifications, 4106 for identity.
 service_port() {
 	local i
 	for i in "${!CONTEXTS[@]}"; do
@@ -359,6 +359,29 @@ replica_port() {
 	echo $((4210 + (base - 4101) * 10 + slot))
 }
 
+# identity_signing_key: the path of the identity service's ES256 private key (PEM),
+# generated once and kept across resets like the JWT secret: tokens signed before a
+# restart stay valid.
+identity_signing_key() {
+	local f=$SECRETS/identity_signing_key.pem tmp
+	if [[ ! -s $f ]]; then
+		mkdir -p "$SECRETS"
+		chmod 700 "$SECRETS"
+		tmp=$f.$$.$RANDOM
+		(
+			umask 077
+			"$VENV/bin/python" -c 'import sys
+from cryptography.hazmat.primitives import serialization as s
+from cryptography.hazmat.primitives.asymmetric import ec
+k = ec.generate_private_key(ec.SECP256R1())
+sys.stdout.buffer.write(k.private_bytes(s.Encoding.PEM, s.PrivateFormat.PKCS8, s.NoEncryption()))' >"$tmp"
+		)
+		ln "$tmp" "$f" 2>/dev/null || true
+		rm -f "$tmp"
+	fi
+	echo "$f"
+}
+
 # export_stack_env: what every service process, the gateway and studioctl read.
 export_stack_env() {
 	JWT_SECRET=$(jwt_secret)
@@ -366,6 +389,11 @@ export_stack_env() {
 	# The gateway signs its requests to the subgraphs with it; they answer nothing else.
 	GATEWAY_SIGNING_SECRET=$(jwt_secret gateway_signing_secret)
 	export GATEWAY_SIGNING_SECRET
+	# People sign in at the identity service (docs/identity.md); the gateway and every
+	# service verify its ES256 tokens against the keys it publishes.
+	IDENTITY_SIGNING_KEY_FILE=$(identity_signing_key)
+	export IDENTITY_SIGNING_KEY_FILE
+	export JWT_JWKS_URL=${JWT_JWKS_URL-http://127.0.0.1:$((4101 + 5))/.well-known/jwks.json}
 	export ENVIRONMENT=${ENVIRONMENT:-development}
 	export MONGO_URL=${MONGO_URL:-mongodb://127.0.0.1:$MONGO_PORT/}
 	export KAFKA_BOOTSTRAP=${KAFKA_BOOTSTRAP:-127.0.0.1:$KAFKA_PORT}

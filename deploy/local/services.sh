@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The five Python services of the local stack, one process each running API, consumer
+# The six Python services of the local stack, one process each running API, consumer
 # and outbox relay together (`<ctx>-service all`).
 #   services.sh start|stop|kill|status|restart [ctx...]
 #   services.sh replicas CTX APIS CONSUMERS
 # Without a ctx list the command applies to all of: clients ranks loyalty crm notifications
-# (ports 4101..4105 in that order).
+# identity (ports 4101..4106 in that order).
 #
 # `replicas` runs more processes of one service beside its main one, as deploy/k8s runs
 # its Deployments: APIS processes `<ctx>-service api` and CONSUMERS processes

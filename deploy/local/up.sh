@@ -86,12 +86,20 @@ say "-- services and gateway ready ($((SECONDS - started))s)"
 #    import) while the project is young: then the demo is skipped and the token minted here.
 export_stack_env
 studioctl=$VENV/bin/studioctl
+DEMO_PASSWORD=demo-studio-password
 if ((DEMO)); then
 	say "loading the demo tenant (studioctl demo --if-missing)"
 	if ! logged demo "$studioctl" demo --if-missing; then
 		"$studioctl" --help >/dev/null 2>&1 && die "studioctl demo failed (.data/logs/demo.log)"
 		say "skipping demo data: studioctl is not usable yet"
 	fi
+	# People who sign in to the demo studio (docs/identity.md); a local password only.
+	for who in owner:OWNER admin:ADMIN reception:OPERATOR; do
+		MONGO_DB=identity logged demo "$VENV/bin/identity-service" add-person \
+			--email "${who%%:*}@demo.studio" --password "$DEMO_PASSWORD" --studio demo \
+			--role "${who##*:}" --name "Demo ${who%%:*}" ||
+			say "could not add ${who%%:*}@demo.studio (.data/logs/demo.log)"
+	done
 fi
 
 if ((STACK_QUIET)); then
@@ -121,6 +129,11 @@ Local stack is up ($((SECONDS - started))s).
   MongoDB   mongodb://127.0.0.1:$MONGO_PORT/  (FerretDB)
   Kafka     127.0.0.1:$KAFKA_PORT
   logs      .data/logs/<name>.log      make status | make down | make reset
+
+Sign in as owner@demo.studio, admin@demo.studio or reception@demo.studio, password
+"$DEMO_PASSWORD":
+  curl -s http://127.0.0.1:$GATEWAY_PORT/auth/sign-in -H 'content-type: application/json' \\
+    -d '{"email": "owner@demo.studio", "password": "$DEMO_PASSWORD"}'
 
 Demo token (tenant "demo", role OWNER):
 

@@ -28,6 +28,7 @@ SUBGRAPHS = {
     "loyalty": "http://127.0.0.1:4103/graphql",
     "crm": "http://127.0.0.1:4104/graphql",
     "notifications": "http://127.0.0.1:4105/graphql",
+    "identity": "http://127.0.0.1:4106/graphql",
 }
 
 # Variables compose.mjs reads; a developer's shell must not change what the check sees.
@@ -111,7 +112,7 @@ def test_compose_writes_a_supergraph_that_then_passes_the_check(node: str, tmp_p
     assert checked.returncode == 0, output(checked)
 
 
-def test_supergraph_routes_to_the_five_subgraphs() -> None:
+def test_supergraph_routes_to_the_six_subgraphs() -> None:
     if not SUPERGRAPH.is_file():
         pytest.fail("gateway/supergraph.graphql is missing; run `make compose` and commit it")
     document = parse(SUPERGRAPH.read_text(encoding="utf-8"))

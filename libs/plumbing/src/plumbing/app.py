@@ -42,7 +42,13 @@ from plumbing.logs import configure_logging, get_logger
 from plumbing.mongo import Doc, create_client, detect_backend
 from plumbing.outbox import Outbox
 from plumbing.outbox_relay import OutboxRelay
-from plumbing.request_guards import Authenticate, GatewayOnly, Timing, signing_verifier
+from plumbing.request_guards import (
+    OPEN_PATHS,
+    Authenticate,
+    GatewayOnly,
+    Timing,
+    signing_verifier,
+)
 from plumbing.settings import Environment, ServiceSettings
 from plumbing.storage import Aggregates, Storage, open_storage
 from plumbing.tracing import configure_tracing
@@ -116,6 +122,9 @@ class ServiceDefinition:
     # Work the API role runs beside its requests for as long as the process lives (an
     # in-memory read model that follows topics). Each must return soon after `stop` is set.
     api_tasks: Sequence[Callable[[Runtime, asyncio.Event], Coroutine[Any, Any, None]]] = ()
+    # Routes of the API role that anyone reaching the port may call without the gateway's
+    # signature (identity's public signing keys, which the gateway and services fetch).
+    open_paths: Sequence[str] = ()
 
 
 class _SubgraphView(GraphQL[RequestContext, None]):
@@ -270,7 +279,7 @@ def create_app(
         async def run_job(request: Request) -> Response:
             runtime = holder["rt"]
             try:
-                principal = runtime.verifier.verify(
+                principal = await runtime.verifier.verify_async(
                     request.headers.get("authorization", "").partition(" ")[2].strip()
                 )
             except Unauthenticated as exc:
@@ -295,6 +304,7 @@ def create_app(
         GatewayOnly,
         settings=settings,
         verifier=signatures,
+        open_paths=OPEN_PATHS | frozenset(definition.open_paths),
         open_prefixes=("/_dev/jobs/",)
         if settings.environment is not Environment.PRODUCTION
         else (),

@@ -12,6 +12,7 @@ only the gateway, so a valid token sent straight to a subgraph's port gets nothi
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import time
@@ -21,7 +22,7 @@ from typing import Any
 
 import jwt
 
-from plumbing.settings import ServiceSettings
+from plumbing.settings import DEVELOPMENT_JWT_SECRET, Environment, ServiceSettings
 
 
 class Role(StrEnum):
@@ -37,7 +38,19 @@ MANAGERS = frozenset({Role.OWNER, Role.ADMIN})
 
 
 class Unauthenticated(Exception):
-    """The request carries no usable credentials."""
+    """The request carries no usable credentials. `reason` tells a client what to do:
+    TOKEN_MISSING (sign in), TOKEN_EXPIRED (refresh), TOKEN_INVALID (sign in again)."""
+
+    def __init__(self, message: str, reason: str = "TOKEN_INVALID") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+    def www_authenticate(self) -> str:
+        """The `WWW-Authenticate` value of the 401 (RFC 6750 section 3)."""
+        if self.reason == "TOKEN_MISSING":
+            return 'Bearer realm="studio"'
+        description = "the token has expired" if self.reason == "TOKEN_EXPIRED" else "bad token"
+        return f'Bearer realm="studio", error="invalid_token", error_description="{description}"'
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,34 +76,83 @@ class Principal:
         return bool(self.roles & STAFF)
 
 
+# Signed by the identity service (ES256) or an external provider (RS256), against the keys
+# its JWKS document publishes; HS256 with the shared secret for tokens the platform's own
+# tools mint (studioctl, partner key exchange, tests).
+ASYMMETRIC = ("ES256", "RS256")
+# Unknown key ids fetch the JWKS again at most this often (seconds).
+FETCH_AT_MOST_EVERY = 30.0
+
+
 class TokenVerifier:
     def __init__(self, settings: ServiceSettings) -> None:
         self._issuer = settings.jwt_issuer or None
         self._audience = settings.jwt_audience or None
         self._jwks: jwt.PyJWKClient | None = None
         if settings.jwt_jwks_url:
-            self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True)
-            self._algorithms = ["RS256"]
-        else:
-            self._secret = settings.jwt_secret
-            self._algorithms = ["HS256"]
+            # Keys are fetched once per key id and kept (a new `kid` fetches again); the
+            # fetch is synchronous but happens once per key rotation, not per request.
+            self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=False, timeout=5)
+        # kid -> public key, filled by `fetch_key` off the event loop (PyJWKClient's fetch
+        # blocks: on the loop it would stall every request, and the identity service,
+        # which publishes the keys, would wait on itself).
+        self._keys: dict[str, Any] = {}
+        self._fetched_at = -FETCH_AT_MOST_EVERY
+        # The development placeholder never verifies anything in production (where a
+        # JWKS alone is enough, the placeholder is what an unset JWT_SECRET holds).
+        placeholder = settings.jwt_secret == DEVELOPMENT_JWT_SECRET
+        production = settings.environment is Environment.PRODUCTION
+        self._secret = "" if placeholder and production else settings.jwt_secret
+
+    async def verify_async(self, token: str) -> Principal:
+        """`verify`, fetching the published keys first (in a thread) when the token names
+        a key not seen yet; at most once per FETCH_AT_MOST_EVERY seconds, so that tokens
+        with made-up key ids cannot make every request fetch."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated(f"invalid token: {exc}") from exc
+        kid = header.get("kid")
+        if (
+            self._jwks is not None
+            and header.get("alg") in ASYMMETRIC
+            and isinstance(kid, str)
+            and kid not in self._keys
+            and time.monotonic() - self._fetched_at >= FETCH_AT_MOST_EVERY
+        ):
+            self._fetched_at = time.monotonic()
+            try:
+                keys = await asyncio.to_thread(self._jwks.get_signing_keys)
+            except jwt.PyJWKClientError as exc:
+                raise Unauthenticated(f"invalid token: no signing keys ({exc})") from exc
+            self._keys.update({k.key_id: k.key for k in keys if k.key_id})
+        return self.verify(token)
 
     def verify(self, token: str) -> Principal:
         try:
-            key: Any = (
-                self._jwks.get_signing_key_from_jwt(token).key if self._jwks else self._secret
-            )
+            header = jwt.get_unverified_header(token)
+            alg = header.get("alg")
+            key: Any
+            if alg in ASYMMETRIC and self._jwks is not None:
+                key = self._keys.get(str(header.get("kid")))
+                if key is None:
+                    raise Unauthenticated("invalid token: signed with a key not published")
+                algorithms = list(ASYMMETRIC)
+            elif alg == "HS256" and self._secret:
+                key, algorithms = self._secret, ["HS256"]
+            else:
+                raise Unauthenticated(f"invalid token: algorithm {alg!r} is not accepted here")
             claims = jwt.decode(
                 token,
                 key,
-                algorithms=self._algorithms,
+                algorithms=algorithms,
                 options={"require": ["exp", "sub"]},
                 issuer=self._issuer,
                 audience=self._audience,
             )
         except jwt.ExpiredSignatureError as exc:
-            raise Unauthenticated("token expired") from exc
-        except jwt.PyJWTError as exc:
+            raise Unauthenticated("token expired", "TOKEN_EXPIRED") from exc
+        except (jwt.PyJWTError, ValueError) as exc:
             raise Unauthenticated(f"invalid token: {exc}") from exc
         return principal_from_claims(claims)
 

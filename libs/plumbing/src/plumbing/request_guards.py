@@ -44,11 +44,13 @@ class Authenticate:
         scheme, _, token = header.partition(" ")
         try:
             if scheme.lower() != "bearer" or not token.strip():
-                raise Unauthenticated("missing bearer token")
-            scope["principal"] = self.verifier.verify(token.strip())
+                raise Unauthenticated("missing bearer token", "TOKEN_MISSING")
+            scope["principal"] = await self.verifier.verify_async(token.strip())
         except Unauthenticated as exc:
-            body = {"errors": [{"message": str(exc), "extensions": {"code": "UNAUTHENTICATED"}}]}
-            await JSONResponse(body, status_code=401)(scope, receive, send)
+            extensions = {"code": "UNAUTHENTICATED", "reason": exc.reason}
+            body = {"errors": [{"message": str(exc), "extensions": extensions}]}
+            headers = {"WWW-Authenticate": exc.www_authenticate()}
+            await JSONResponse(body, status_code=401, headers=headers)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 

@@ -1,0 +1,3 @@
+from identity.entrypoints.cli import main
+
+main()

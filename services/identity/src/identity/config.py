@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from plumbing.settings import Environment, ServiceSettings
+from pydantic import model_validator
+from pydantic_settings import SettingsConfigDict
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    service_name: str = "identity"
+    http_port: int = 4106
+    mongo_db: str = "identity"
+    # The ES256 private key (PEM) that signs access tokens. The local stack generates one
+    # into .data/secrets/identity_signing_key.pem; without a file a development process
+    # makes a key of its own at start (tokens then die with the process).
+    identity_signing_key_file: str = ""
+    # Keys that signed earlier and may still have live tokens (PEM public keys, comma
+    # separated): published in the JWKS beside the current key during a rotation.
+    identity_previous_keys_files: str = ""
+    # The `iss` claim of the tokens this service signs.
+    identity_issuer: str = "studio-identity"
+    access_token_seconds: int = 300
+
+    @model_validator(mode="after")
+    def _production_needs_a_key(self) -> Settings:
+        if self.environment is Environment.PRODUCTION and not self.identity_signing_key_file:
+            raise ValueError("IDENTITY_SIGNING_KEY_FILE must be set when ENVIRONMENT=production")
+        return self

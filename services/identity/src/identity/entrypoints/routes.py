@@ -1,0 +1,155 @@
+"""The sign-in routes (reached through the gateway, which passes `/auth/…` on unsigned
+callers' behalf) and the JWKS document every verifier reads.
+
+POST /auth/sign-in            {email, password, studio?}        -> tokens
+POST /auth/refresh            {refresh_token, studio?}          -> tokens (rotated; a studio switches)
+POST /auth/sign-out           {refresh_token}                   -> 204
+POST /auth/accept-invitation  {code, password, name, language}  -> tokens
+GET  /.well-known/jwks.json                                     -> the public signing keys
+Refusals: `{"error": <code>, "message": …}` with 400, 401 (`WWW-Authenticate`) or 429.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from plumbing.app import Runtime
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from identity.domain.people import IdentityRefused
+from identity.service_layer import invitations, sessions
+from identity.service_layer.ports import Identity
+
+STATUS = {
+    "SIGN_IN_THROTTLED": 429,
+    "EMAIL_INVALID": 400,
+    "PASSWORD_TOO_SHORT": 400,
+    "PASSWORD_TOO_LONG": 400,
+    "BAD_REQUEST": 400,
+    "STUDIO_NOT_ALLOWED": 403,
+}
+
+
+def identity_of(runtime: Runtime) -> Identity:
+    identity: Identity = runtime.extras["identity"]
+    return identity
+
+
+def refused(exc: IdentityRefused) -> JSONResponse:
+    status = STATUS.get(exc.code, 401)
+    headers = {"WWW-Authenticate": f'Bearer error="invalid_grant", error_description="{exc.code}"'}
+    if status == 429:
+        headers = {"Retry-After": "900"}
+    return JSONResponse(
+        {"error": exc.code, "message": str(exc)},
+        status_code=status,
+        headers=headers if status in (401, 429) else None,
+    )
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise IdentityRefused("send a JSON object", "BAD_REQUEST") from exc
+    if not isinstance(body, dict):
+        raise IdentityRefused("send a JSON object", "BAD_REQUEST")
+    return body
+
+
+def _text(body: dict[str, Any], name: str, *, required: bool = True) -> str | None:
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value or len(value) > 4096:
+        raise IdentityRefused(f"`{name}` must be a non-empty string", "BAD_REQUEST")
+    return value
+
+
+def _address(request: Request) -> str:
+    # The gateway names the caller's address; straight callers are the gateway itself.
+    forwarded = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
+    return forwarded or (request.client.host if request.client else "unknown")
+
+
+async def sign_in(request: Request) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    try:
+        body = await _body(request)
+        tokens = await sessions.sign_in(
+            identity_of(runtime),
+            email=_text(body, "email") or "",
+            password=_text(body, "password") or "",
+            studio=_text(body, "studio", required=False),
+            address=_address(request),
+            now=runtime.clock.now(),
+        )
+    except IdentityRefused as exc:
+        return refused(exc)
+    return JSONResponse(tokens.body(), headers={"Cache-Control": "no-store"})
+
+
+async def refresh(request: Request) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    try:
+        body = await _body(request)
+        tokens = await sessions.refresh(
+            identity_of(runtime),
+            refresh_token=_text(body, "refresh_token") or "",
+            studio=_text(body, "studio", required=False),
+            now=runtime.clock.now(),
+        )
+    except IdentityRefused as exc:
+        return refused(exc)
+    return JSONResponse(tokens.body(), headers={"Cache-Control": "no-store"})
+
+
+async def sign_out(request: Request) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    try:
+        body = await _body(request)
+        await sessions.sign_out(
+            identity_of(runtime),
+            refresh_token=_text(body, "refresh_token") or "",
+            now=runtime.clock.now(),
+        )
+    except IdentityRefused as exc:
+        return refused(exc)
+    return Response(status_code=204)
+
+
+async def accept_invitation(request: Request) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    try:
+        body = await _body(request)
+        tokens = await invitations.accept(
+            identity_of(runtime),
+            code=_text(body, "code") or "",
+            password=_text(body, "password") or "",
+            name=_text(body, "name", required=False) or "",
+            language=_text(body, "language", required=False) or "en",
+            now=runtime.clock.now(),
+        )
+    except IdentityRefused as exc:
+        return refused(exc)
+    return JSONResponse(tokens.body(), headers={"Cache-Control": "no-store"})
+
+
+async def jwks(request: Request) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    return JSONResponse(
+        identity_of(runtime).keys.jwks(), headers={"Cache-Control": "public, max-age=300"}
+    )
+
+
+JWKS_PATH = "/.well-known/jwks.json"
+
+ROUTES = [
+    Route("/auth/sign-in", sign_in, methods=["POST"]),
+    Route("/auth/refresh", refresh, methods=["POST"]),
+    Route("/auth/sign-out", sign_out, methods=["POST"]),
+    Route("/auth/accept-invitation", accept_invitation, methods=["POST"]),
+    Route(JWKS_PATH, jwks, methods=["GET"]),
+]

@@ -1,0 +1,39 @@
+"""How the identity service is assembled: no topics, no events; its routes sign people
+in and publish the keys every other service verifies tokens with."""
+
+from __future__ import annotations
+
+from plumbing.app import Runtime, ServiceDefinition
+
+from identity.adapters import keys
+from identity.adapters.stores import ALL
+from identity.config import Settings
+from identity.entrypoints.routes import JWKS_PATH, ROUTES
+from identity.graphql.schema import schema
+from identity.service_layer.ports import Identity
+
+
+def definition(settings: Settings | None = None) -> ServiceDefinition:
+    settings = settings or Settings()
+    signing = (
+        keys.from_files(settings.identity_signing_key_file, settings.identity_previous_keys_files)
+        if settings.identity_signing_key_file
+        else keys.generated()
+    )
+
+    async def setup(runtime: Runtime) -> None:
+        runtime.extras["identity"] = Identity(
+            storage=runtime.store(),
+            keys=signing,
+            issuer=settings.identity_issuer,
+            access_token_seconds=settings.access_token_seconds,
+        )
+
+    return ServiceDefinition(
+        name="identity",
+        schema=schema,
+        aggregates=ALL,
+        setup=setup,
+        routes=ROUTES,
+        open_paths=(JWKS_PATH,),
+    )
