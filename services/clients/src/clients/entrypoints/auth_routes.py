@@ -8,6 +8,7 @@ curl -X POST http://127.0.0.1:4000/auth/partner-token -H "authorization: ApiKey 
 from __future__ import annotations
 
 from plumbing.app import Runtime
+from plumbing.settings import DEVELOPMENT_JWT_SECRET
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -18,10 +19,13 @@ from clients.service_layer.partner_keys import KeyRefused, exchange
 
 async def partner_token(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
-    if runtime.settings.jwt_jwks_url:
-        # Tokens are then issued by the identity provider behind the JWKS, not by us.
+    settings = runtime.settings
+    if settings.jwt_jwks_url and settings.jwt_secret == DEVELOPMENT_JWT_SECRET:
+        # Partner tokens are HS256, signed with JWT_SECRET, which every service accepts
+        # beside the identity service's keys; with no real secret there is nothing to
+        # sign them with that a service with JWT_JWKS_URL would accept.
         return JSONResponse(
-            {"error": "partner tokens are issued by the identity provider in this deployment"},
+            {"error": "partner tokens need JWT_SECRET set in this deployment"},
             status_code=503,
         )
     scheme, _, key = request.headers.get("authorization", "").partition(" ")
