@@ -14,6 +14,7 @@ import {
   createInlineSigningKeyProvider,
   createRemoteJwksSigningKeyProvider,
   defineConfig,
+  extractFromHeader,
   type JWTAuthPluginOptions,
 } from '@graphql-hive/gateway';
 import { openTelemetrySetup } from '@graphql-hive/gateway/opentelemetry/setup';
@@ -76,10 +77,45 @@ function intFromEnv(name: string, fallback: number): number {
   return value;
 }
 
+// --- Subscriptions over WebSocket -------------------------------------------------------
+// A browser cannot set headers on a WebSocket upgrade: graphql-transport-ws clients send
+// the token in `connectionParams` instead, as `{ authorization: "Bearer <token>" }` (or
+// `{ token: "<token>" }`). The gateway verifies it like the header's, and forwards it to
+// the subgraph in the Authorization header, which the signature covers.
+type ConnectionParams = Record<string, unknown> | undefined;
+
+function connectionToken(params: ConnectionParams): string | undefined {
+  if (!params || typeof params !== 'object') return undefined;
+  const header = params.authorization ?? params.Authorization;
+  if (typeof header === 'string') {
+    const [scheme, token] = header.trim().split(/\s+/);
+    return scheme?.toLowerCase() === 'bearer' && token ? token : undefined;
+  }
+  return typeof params.token === 'string' && params.token ? params.token : undefined;
+}
+
+function bearerFromConnection(params: ConnectionParams): string | undefined {
+  const token = connectionToken(params);
+  return token ? `Bearer ${token}` : undefined;
+}
+
+type TokenLookup = NonNullable<JWTAuthPluginOptions['tokenLookupLocations']>[number];
+
+const fromConnectionParams: TokenLookup = ({ serverContext }) => {
+  const token = connectionToken(
+    (serverContext as { connectionParams?: ConnectionParams } | undefined)?.connectionParams,
+  );
+  return token ? { prefix: 'Bearer', token } : undefined;
+};
+
 function jwtOptions(): JWTAuthPluginOptions {
   const issuer = env.JWT_ISSUER || undefined;
   const audience = env.JWT_AUDIENCE || undefined;
   const common = {
+    tokenLookupLocations: [
+      extractFromHeader({ name: 'authorization', prefix: 'Bearer' }),
+      fromConnectionParams,
+    ],
     reject: { missingToken: true, invalidToken: true },
     // The verified claims travel in the subgraph request's `extensions.jwt`; the raw token
     // travels in the Authorization header (propagateHeaders below) so that each subgraph
@@ -752,8 +788,10 @@ export const gatewayConfig = defineConfig({
     // With tracing on, the gateway's own spans carry the W3C trace context on to the
     // subgraphs (and through the outbox to the consumers); with it off, the caller's goes
     // on as it came.
-    fromClientToSubgraphs: ({ request }) => ({
-      authorization: request.headers.get('authorization') ?? undefined,
+    fromClientToSubgraphs: ({ request, context }) => ({
+      authorization:
+        request.headers.get('authorization') ??
+        bearerFromConnection((context as { connectionParams?: ConnectionParams }).connectionParams),
       ...(tracing
         ? {}
         : {

@@ -25,6 +25,7 @@ from strawberry.types import Info
 from clients.domain.card import BookingChannel
 from clients.graphql.caller import repo_of
 from clients.graphql.card_details import CardDetailsMutation
+from clients.graphql.card_live import CardSubscription
 from clients.graphql.inputs import ClientFilter
 from clients.graphql.partner_keys import PartnerKeyQuery
 from clients.graphql.payloads import BookingCheck, ClientPayload, ImportJob, errors
@@ -216,6 +217,7 @@ class Mutation(CardDetailsMutation):
 schema = SubgraphSchema(
     query=Query,
     mutation=Mutation,
+    subscription=CardSubscription,
     types=[Client],
     extensions=schema_extensions(),
     federation_version="2.9",
