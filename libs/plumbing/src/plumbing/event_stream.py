@@ -20,6 +20,7 @@ from typing import Any
 
 import strawberry
 from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, StreamingResponse
 from starlette.types import Receive, Scope, Send
@@ -40,7 +41,7 @@ def wants_event_stream(scope: Scope) -> bool:
 class EventStream:
     """An ASGI app answering one GraphQL request as an event stream."""
 
-    def __init__(self, schema: strawberry.federation.Schema, context: ContextFactory) -> None:
+    def __init__(self, schema: strawberry.Schema, context: ContextFactory) -> None:
         self.schema = schema
         self.context = context
 
@@ -57,6 +58,10 @@ class EventStream:
         if not isinstance(query, str) or not (variables is None or isinstance(variables, dict)):
             await _bad_request("send a query, and variables as an object")(scope, receive, send)
             return
+        if not _subscription(query, operation):
+            message = "only a subscription is answered as an event stream"
+            await _bad_request(message)(scope, receive, send)
+            return
         results = self._results(query, variables, operation, context)
         await StreamingResponse(
             _frames(results),
@@ -72,23 +77,13 @@ class EventStream:
             query, variable_values=variables, context_value=context, operation_name=name
         )
         if isinstance(subscribed, ExecutionResult | GraphQLExecutionResult):
-            # Not a subscription (or refused before it started): one answer.
-            if _is_not_subscription(subscribed):
-                yield await self.schema.execute(
-                    query, variable_values=variables, context_value=context, operation_name=name
-                )
-            else:
-                yield subscribed
+            yield subscribed  # refused before it started (an invalid document)
             return
         try:
             async for result in subscribed:
                 yield result
         finally:
             await subscribed.aclose()
-
-
-def _is_not_subscription(result: ExecutionResult | GraphQLExecutionResult) -> bool:
-    return any("subscription" in error.message.lower() for error in result.errors or ())
 
 
 async def _frames(
@@ -118,6 +113,18 @@ async def _frames(
                 await pending
         with contextlib.suppress(RuntimeError):
             await results.aclose()  # type: ignore[attr-defined]
+
+
+def _subscription(query: str, operation: Any) -> bool:
+    """Whether the operation to run is a subscription (an unparsable document is left to
+    the schema, which answers it with its error)."""
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return True
+    name = operation if isinstance(operation, str) else None
+    found = get_operation_ast(document, name)
+    return found is None or found.operation is OperationType.SUBSCRIPTION
 
 
 def _payload(result: ExecutionResult | GraphQLExecutionResult) -> dict[str, Any]:

@@ -178,11 +178,14 @@ class LiveFeed:
                 if event is None:
                     return
         finally:
-            group = self._subscribers.get(subscriber.key)
-            if group is not None:
-                group.discard(subscriber)
-                if not group:
-                    del self._subscribers[subscriber.key]
+            self._forget(subscriber)
+
+    def _forget(self, subscriber: Subscriber) -> None:
+        group = self._subscribers.get(subscriber.key)
+        if group is not None and subscriber in group:
+            group.discard(subscriber)
+            if not group:
+                del self._subscribers[subscriber.key]
             SUBSCRIBERS.labels(self.name).dec()
 
     # ------------------------------------------------------------------ events
@@ -218,6 +221,7 @@ class LiveFeed:
                     subscriber.overflowed = True
                     subscriber.queue.get_nowait()
                     subscriber.queue.put_nowait(None)
+                    self._forget(subscriber)
         if delivered:
             DELIVERED.labels(self.name).inc(delivered)
             LAG.labels(self.name).observe(max(0.0, time.time() - envelope.time.timestamp()))
@@ -258,9 +262,7 @@ class LiveFeed:
         if new:
             # A partition seen at start is read from its end; one that appears later, whole.
             offsets: dict[TopicPartition, int] = await asyncio.wait_for(
-                consumer.beginning_offsets(new)
-                if self._positions
-                else consumer.end_offsets(new),
+                consumer.beginning_offsets(new) if self._positions else consumer.end_offsets(new),
                 30,
             )
             self.start_at({(tp.topic, tp.partition): offset for tp, offset in offsets.items()})
@@ -282,7 +284,6 @@ class LiveFeed:
                 looked = loop.time()
                 if len(await _partitions(consumer, self.topics)) > len(self._positions):
                     await self._assign(consumer)
-
 
 
 async def _partitions(consumer: AIOKafkaConsumer, names: Sequence[str]) -> list[TopicPartition]:

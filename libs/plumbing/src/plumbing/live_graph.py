@@ -92,7 +92,9 @@ async def updates(
         ) from None
     events = opened.events
     try:
-        first = LiveUpdateKind.REFETCH if opened.resume is Resume.REFETCH else LiveUpdateKind.STARTED
+        first = (
+            LiveUpdateKind.REFETCH if opened.resume is Resume.REFETCH else LiveUpdateKind.STARTED
+        )
         yield Update(first, opened.cursor)
         while True:
             remaining = expires - time.time()
