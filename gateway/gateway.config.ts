@@ -171,6 +171,7 @@ function transportEntries(): Record<string, { location: string }> {
 const fork = Math.min(intFromEnv('FORK', 1) || 1, availableParallelism());
 
 const maxDepth = intFromEnv('GATEWAY_MAX_DEPTH', 12);
+const upstreamTimeoutMs = intFromEnv('GATEWAY_UPSTREAM_TIMEOUT_MS', 30_000);
 const maxTokens = intFromEnv('GATEWAY_MAX_TOKENS', 2000);
 const maxAliases = intFromEnv('GATEWAY_MAX_ALIASES', 15);
 const batchLimit = intFromEnv('GATEWAY_BATCH_LIMIT', 5);
@@ -867,7 +868,10 @@ export const gatewayConfig = defineConfig({
   },
   // /healthcheck (process is up) and /readiness (supergraph loaded) are built in.
 
-  upstreamTimeout: intFromEnv('GATEWAY_UPSTREAM_TIMEOUT_MS', 30_000),
+  // A subscription's stream from a subgraph lasts as long as the caller keeps it (its
+  // token's life at most): the timeout is for queries and mutations only.
+  upstreamTimeout: ({ executionRequest }: { executionRequest: { operationType?: string } }) =>
+    executionRequest.operationType === 'subscription' ? 0 : upstreamTimeoutMs,
 
   rateLimiting:
     rateLimit > 0
