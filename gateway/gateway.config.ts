@@ -758,6 +758,14 @@ const callerErrorCodes = {
   onResultProcess({ result }: { result: unknown }): void {
     withCodes(result);
   },
+  // Each result of a subscription, over WebSocket as over SSE.
+  onSubscribe() {
+    return {
+      onSubscribeResult() {
+        return { onNext: ({ result }: { result: unknown }) => withCodes(result) };
+      },
+    };
+  },
 };
 
 // What GraphiQL opens with: where the token goes, before the first "Unauthenticated".

@@ -164,3 +164,12 @@ async def test_an_expired_token_ends_the_subscription(tenant: str) -> None:
         assert ended is not None
         assert ended["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         assert await caller.next(timeout=5) is None  # completed
+
+
+async def test_a_websocket_without_a_valid_token_gets_nothing(tenant: str) -> None:
+    forged = mint_token("not-the-secret-" * 3, tenant=tenant, roles=["OWNER"])
+    for token_ in (forged, ""):
+        async with over_websocket(GATEWAY_URL, token_, INBOX) as caller:
+            refused = await caller.next()
+            assert refused is not None and refused.get("errors"), refused
+            assert not refused.get("data"), refused
