@@ -14,6 +14,7 @@ import {
   createInlineSigningKeyProvider,
   createRemoteJwksSigningKeyProvider,
   defineConfig,
+  extractFromHeader,
   type JWTAuthPluginOptions,
 } from '@graphql-hive/gateway';
 import { openTelemetrySetup } from '@graphql-hive/gateway/opentelemetry/setup';
@@ -77,10 +78,45 @@ function intFromEnv(name: string, fallback: number): number {
   return value;
 }
 
+// --- Subscriptions over WebSocket -------------------------------------------------------
+// A browser cannot set headers on a WebSocket upgrade: graphql-transport-ws clients send
+// the token in `connectionParams` instead, as `{ authorization: "Bearer <token>" }` (or
+// `{ token: "<token>" }`). The gateway verifies it like the header's, and forwards it to
+// the subgraph in the Authorization header, which the signature covers.
+type ConnectionParams = Record<string, unknown> | undefined;
+
+function connectionToken(params: ConnectionParams): string | undefined {
+  if (!params || typeof params !== 'object') return undefined;
+  const header = params.authorization ?? params.Authorization;
+  if (typeof header === 'string') {
+    const [scheme, token] = header.trim().split(/\s+/);
+    return scheme?.toLowerCase() === 'bearer' && token ? token : undefined;
+  }
+  return typeof params.token === 'string' && params.token ? params.token : undefined;
+}
+
+function bearerFromConnection(params: ConnectionParams): string | undefined {
+  const token = connectionToken(params);
+  return token ? `Bearer ${token}` : undefined;
+}
+
+type TokenLookup = NonNullable<JWTAuthPluginOptions['tokenLookupLocations']>[number];
+
+const fromConnectionParams: TokenLookup = ({ serverContext }) => {
+  const token = connectionToken(
+    (serverContext as { connectionParams?: ConnectionParams } | undefined)?.connectionParams,
+  );
+  return token ? { prefix: 'Bearer', token } : undefined;
+};
+
 function jwtOptions(): JWTAuthPluginOptions {
   const issuer = env.JWT_ISSUER || undefined;
   const audience = env.JWT_AUDIENCE || undefined;
   const common = {
+    tokenLookupLocations: [
+      extractFromHeader({ name: 'authorization', prefix: 'Bearer' }),
+      fromConnectionParams,
+    ],
     reject: { missingToken: true, invalidToken: true },
     // The verified claims travel in the subgraph request's `extensions.jwt`; the raw token
     // travels in the Authorization header (propagateHeaders below) so that each subgraph
@@ -142,6 +178,7 @@ function transportEntries(): Record<string, { location: string }> {
 const fork = Math.min(intFromEnv('FORK', 1) || 1, availableParallelism());
 
 const maxDepth = intFromEnv('GATEWAY_MAX_DEPTH', 12);
+const upstreamTimeoutMs = intFromEnv('GATEWAY_UPSTREAM_TIMEOUT_MS', 30_000);
 const maxTokens = intFromEnv('GATEWAY_MAX_TOKENS', 2000);
 const maxAliases = intFromEnv('GATEWAY_MAX_ALIASES', 15);
 const batchLimit = intFromEnv('GATEWAY_BATCH_LIMIT', 5);
@@ -794,6 +831,14 @@ const tokenChallenge = {
           }"`,
     );
   },
+  // Each result of a subscription, over WebSocket as over SSE.
+  onSubscribe() {
+    return {
+      onSubscribeResult() {
+        return { onNext: ({ result }: { result: unknown }) => withCodes(result) };
+      },
+    };
+  },
 };
 
 // What GraphiQL opens with: where the token goes, before the first "Unauthenticated".
@@ -825,8 +870,10 @@ export const gatewayConfig = defineConfig({
     // With tracing on, the gateway's own spans carry the W3C trace context on to the
     // subgraphs (and through the outbox to the consumers); with it off, the caller's goes
     // on as it came.
-    fromClientToSubgraphs: ({ request }) => ({
-      authorization: request.headers.get('authorization') ?? undefined,
+    fromClientToSubgraphs: ({ request, context }) => ({
+      authorization:
+        request.headers.get('authorization') ??
+        bearerFromConnection((context as { connectionParams?: ConnectionParams }).connectionParams),
       ...(tracing
         ? {}
         : {
@@ -902,7 +949,10 @@ export const gatewayConfig = defineConfig({
   },
   // /healthcheck (process is up) and /readiness (supergraph loaded) are built in.
 
-  upstreamTimeout: intFromEnv('GATEWAY_UPSTREAM_TIMEOUT_MS', 30_000),
+  // A subscription's stream from a subgraph lasts as long as the caller keeps it (its
+  // token's life at most): the timeout is for queries and mutations only.
+  upstreamTimeout: ({ executionRequest }: { executionRequest: { operationType?: string } }) =>
+    executionRequest.operationType === 'subscription' ? 0 : upstreamTimeoutMs,
 
   rateLimiting:
     rateLimit > 0

@@ -132,6 +132,20 @@ async def test_the_routes_the_gateway_passes_on_answer_only_through_it() -> None
     assert through.status_code == 401 and "partner key" in through.json()["error"]
 
 
+@pytest.mark.parametrize("context", ["clients", "notifications"])
+async def test_a_subscription_stream_answers_only_the_gateway(context: str) -> None:
+    """The SSE transport of subscriptions sits behind the same signature check."""
+    url = subgraph_url(context) + "?query=subscription%7B__typename%7D"
+    headers = {"authorization": f"Bearer {owner_token()}", "accept": "text/event-stream"}
+    async with httpx.AsyncClient(timeout=10) as http:
+        unsigned = await http.get(url, headers=headers)
+        forged = await http.get(
+            url, headers={**headers, SIGNATURE_HEADER: f"t={int(time.time())},v1=00"}
+        )
+    assert (unsigned.status_code, code_of(unsigned)) == (401, "GATEWAY_SIGNATURE_REQUIRED")
+    assert (forged.status_code, code_of(forged)) == (403, "GATEWAY_SIGNATURE_INVALID")
+
+
 # --- redemption has its own partner scope ----------------------------------------------
 
 

@@ -35,6 +35,7 @@ from plumbing.auth import TokenVerifier, Unauthenticated
 from plumbing.clock import Clock, SystemClock
 from plumbing.consumer import EventConsumer
 from plumbing.event_handlers import BatchHandler, Handler
+from plumbing.event_stream import EventStream, wants_event_stream
 from plumbing.gql import RequestContext
 from plumbing.health import healthz, metrics, readyz
 from plumbing.kafka import KafkaPublisher, client_options, kafka_reachable
@@ -265,9 +266,15 @@ def create_app(
             runtime = holder["rt"]
             view = runtime.extras.get("view")
             if view is None:
-                view = runtime.extras["view"] = Authenticate(
-                    _SubgraphView(definition.schema, runtime), runtime.verifier
+                subgraph = _SubgraphView(definition.schema, runtime)
+                view = runtime.extras["view"] = Authenticate(subgraph, runtime.verifier)
+                # Subscriptions, as the gateway asks for them: over SSE (`event_stream`).
+                runtime.extras["stream"] = Authenticate(
+                    EventStream(definition.schema, lambda r: subgraph.get_context(r, None)),
+                    runtime.verifier,
                 )
+            if wants_event_stream(request.scope):
+                view = runtime.extras["stream"]
             await view(request.scope, request.receive, request._send)
             return _Sent()
 

@@ -6,11 +6,13 @@ from datetime import datetime
 
 from plumbing import topics
 from plumbing.app import Job, Runtime, ServiceDefinition
+from plumbing.live_graph import feed_task
 
 from clients.adapters.repository import OUTBOX_COLLECTIONS, StoredImportJobs, prepare
 from clients.entrypoints import consumer, search_feed
 from clients.entrypoints.auth_routes import ROUTES as AUTH_ROUTES
 from clients.entrypoints.downloads import ROUTES as DOWNLOAD_ROUTES
+from clients.graphql.card_live import CARD_FEED, CARD_TOPICS, card_keys
 from clients.graphql.schema import schema
 from clients.service_layer import imports
 
@@ -29,7 +31,8 @@ def definition() -> ServiceDefinition:
         batch_handlers=consumer.batch_handlers,
         setup=setup,
         routes=[*DOWNLOAD_ROUTES, *AUTH_ROUTES],
-        api_tasks=(search_feed.run,),
+        # The card's live changes: every API replica follows the topics with its own feed.
+        api_tasks=(search_feed.run, feed_task(CARD_FEED, CARD_TOPICS, card_keys)),
         jobs=(Job("import_watchdog", 60, stalled_imports),),
     )
 

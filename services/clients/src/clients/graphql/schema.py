@@ -25,6 +25,7 @@ from strawberry.types import Info
 from clients.domain.card import BookingChannel
 from clients.graphql.caller import repo_of
 from clients.graphql.card_details import CardDetailsMutation
+from clients.graphql.card_live import CardSubscription
 from clients.graphql.inputs import ClientFilter
 from clients.graphql.nodes import STUB_TYPES, NodeQuery
 from clients.graphql.partner_keys import PartnerKeyQuery
@@ -217,6 +218,7 @@ class Mutation(CardDetailsMutation):
 schema = SubgraphSchema(
     query=Query,
     mutation=Mutation,
+    subscription=CardSubscription,
     types=[Client, *STUB_TYPES],
     extensions=schema_extensions(),
     federation_version="2.9",

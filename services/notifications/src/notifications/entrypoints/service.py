@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from plumbing import topics
 from plumbing.app import Runtime, ServiceDefinition
+from plumbing.live_graph import feed_task
 
 from notifications.adapters.recipients import MESSAGES, REQUESTS, STAFF_NOTIFICATIONS
 from notifications.entrypoints.consumer import batch_handlers, handlers
-from notifications.graphql.schema import schema
+from notifications.graphql.schema import INBOX_FEED, inbox_keys, schema
 
 
 async def setup(runtime: Runtime) -> None:
@@ -31,4 +32,6 @@ def definition() -> ServiceDefinition:
         handlers=handlers,
         batch_handlers=batch_handlers,
         setup=setup,
+        # N3 live: every API replica follows its own topic for the inbox subscriptions.
+        api_tasks=(feed_task(INBOX_FEED, (topics.NOTIFICATIONS,), inbox_keys),),
     )

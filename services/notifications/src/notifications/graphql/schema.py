@@ -3,6 +3,7 @@ client (N2, N4)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -11,6 +12,7 @@ import strawberry
 from plumbing.auth import MANAGERS, STAFF
 from plumbing.clock import as_utc
 from plumbing.enums import Channel, MessageCategory
+from plumbing.envelope import Envelope
 from plumbing.errors import BadInput, NotFound
 from plumbing.gql import (
     SubgraphSchema,
@@ -22,6 +24,7 @@ from plumbing.gql import (
     user_error,
 )
 from plumbing.intake import IngestPayload
+from plumbing.live_graph import LiveUpdateKind, updates
 from plumbing.mongo import Doc, local_id
 from plumbing.node_ids import global_id
 from strawberry.types import Info
@@ -29,6 +32,7 @@ from strawberry.types import Info
 from notifications.adapters.notices import request_notices
 from notifications.domain.messages import why_not
 from notifications.domain.templates import SPECS, TemplateError
+from notifications.events import StaffNotified
 from notifications.service_layer import manage
 
 
@@ -261,9 +265,66 @@ class Mutation:
         return IngestPayload(accepted=True, event_id=strawberry.ID(result), user_errors=[])
 
 
+INBOX_FEED = "staff-inbox"
+STAFF_NOTIFIED = "notifications.staff_notified.v1"
+
+
+@strawberry.type(
+    description="N3: one live update of the caller's inbox. STARTED (or REFETCH: read the "
+    "inbox again, what was missed is out of reach) first, then one CHANGE per new "
+    "notification. Keep `cursor` and pass it as `after` when reconnecting."
+)
+class StaffInboxUpdate:
+    kind: LiveUpdateKind
+    cursor: str
+    notification: StaffNotification | None = None
+
+
+def inbox_keys(envelope: Envelope) -> list[str]:
+    """The inbox feed's subscribers are keyed by studio; each checks the role itself."""
+    return [envelope.tenant] if envelope.type == STAFF_NOTIFIED else []
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="N3: new console notifications for the caller's roles, as they arrive. "
+        "`after`: the last cursor seen, to get what was missed (or REFETCH)."
+    )
+    async def staff_inbox(
+        self, info: Info[Any, Any], after: str | None = None
+    ) -> AsyncGenerator[StaffInboxUpdate, None]:
+        ctx = require(info, *STAFF)
+        roles = {r.value for r in ctx.principal.roles if r in STAFF}
+
+        def for_me(envelope: Envelope) -> bool:
+            return envelope.data.get("role") in roles
+
+        async for update in updates(ctx, INBOX_FEED, ctx.tenant, after, for_me):
+            notification = None
+            if update.event is not None:
+                event = update.event.envelope
+                notified = StaffNotified.model_validate(event.data)
+                notification = StaffNotification(
+                    id=strawberry.ID(notified.notification_id),
+                    kind=notified.kind,
+                    message=notified.message,
+                    client=Client(id=strawberry.ID(notified.client_id))
+                    if notified.client_id
+                    else None,
+                    at=event.time,
+                    read=False,
+                    role=notified.role,
+                )
+            yield StaffInboxUpdate(
+                kind=update.kind, cursor=update.cursor, notification=notification
+            )
+
+
 schema = SubgraphSchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     types=[Client],
     extensions=schema_extensions(),
     federation_version="2.9",

@@ -1,0 +1,135 @@
+"""Event → subscriber latency with N open subscriptions through the gateway.
+
+Opens N subscriptions (half over SSE, half over graphql-transport-ws) to the staff inbox
+of one fresh studio, puts `--events` inbox events on `notifications.events` one at a time,
+paced, and measures from the moment each is handed to Kafka to the moment each subscriber
+reads it (every subscriber receives every event: the worst fan-out per event). Prints
+p50/p99 over all deliveries, the deliveries missing, and the RSS of the gateway and of
+the notifications subgraph before and after opening the subscriptions, per subscription.
+
+    uv run --frozen python -m bench.live_updates --subscriptions 100 --events 20
+    GATEWAY_URL=http://127.0.0.1:4570/graphql ... --gateway-pid P --subgraph-pid P
+
+The pids default to the local stack's (`.data/pids`). Keep N at 100 or so on a shared
+machine; 1,000 is for a machine of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import time
+from pathlib import Path
+
+from aiokafka import AIOKafkaProducer
+from plumbing import topics
+from plumbing.auth import mint_token
+from plumbing.envelope import Envelope
+from plumbing.live_testing import LiveCaller, over_sse, over_websocket
+from plumbing.testing import GATEWAY_URL, KAFKA_BOOTSTRAP, jwt_secret, kafka_options, unique_tenant
+
+from bench.common import PIDS
+
+INBOX = "subscription { staffInbox { kind notification { id message } } }"
+
+
+def rss_mb(pid: int | None) -> float:
+    if pid is None:
+        return float("nan")
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def stack_pid(name: str) -> int | None:
+    with contextlib.suppress(OSError, ValueError):
+        return int((PIDS / f"{name}.pid").read_text().strip())
+    return None
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+async def run(n: int, events: int, gateway_pid: int | None, subgraph_pid: int | None) -> None:
+    tenant = unique_tenant("live")
+    token = mint_token(jwt_secret(), tenant=tenant, roles=["OWNER"], ttl_seconds=3600)
+    before = (rss_mb(gateway_pid), rss_mb(subgraph_pid))
+    async with contextlib.AsyncExitStack() as stack:
+        callers: list[LiveCaller] = []
+        for i in range(n):
+            opener = over_sse if i % 2 == 0 else over_websocket
+            callers.append(await stack.enter_async_context(opener(GATEWAY_URL, token, INBOX)))
+        opened = time.perf_counter()
+        await asyncio.gather(*(caller.next(timeout=60) for caller in callers))
+        print(f"{n} subscriptions started in {time.perf_counter() - opened:.1f} s")
+        await asyncio.sleep(1.0)
+        during = (rss_mb(gateway_pid), rss_mb(subgraph_pid))
+        producer = AIOKafkaProducer(bootstrap_servers=KAFKA_BOOTSTRAP, **kafka_options())
+        await producer.start()
+        latencies: list[float] = []
+        missing = 0
+        try:
+            for number in range(events):
+                envelope = Envelope(
+                    type="notifications.staff_notified.v1",
+                    source="bench",
+                    tenant=tenant,
+                    subject="c-1",
+                    data={
+                        "notification_id": f"bench-{number}|OWNER",
+                        "role": "OWNER",
+                        "kind": "bench",
+                        "client_id": "c-1",
+                        "message": f"bench {number}",
+                        "trigger_event_id": f"bench-{number}",
+                    },
+                )
+                sent = time.perf_counter()
+                await producer.send_and_wait(
+                    topics.NOTIFICATIONS, envelope.to_bytes(), key=envelope.key.encode()
+                )
+
+                async def receive(caller: LiveCaller, sent: float = sent) -> float | None:
+                    try:
+                        await caller.next(timeout=10)
+                    except TimeoutError:
+                        return None
+                    return (time.perf_counter() - sent) * 1000
+
+                got = await asyncio.gather(*(receive(caller) for caller in callers))
+                latencies += [ms for ms in got if ms is not None]
+                missing += sum(ms is None for ms in got)
+                await asyncio.sleep(0.2)
+        finally:
+            await producer.stop()
+    per_gateway = (during[0] - before[0]) * 1024 / n
+    per_subgraph = (during[1] - before[1]) * 1024 / n
+    print(
+        f"event → subscriber, {n} open subscriptions, {events} events: "
+        f"p50 {pct(latencies, 0.5):.0f} ms, p99 {pct(latencies, 0.99):.0f} ms, "
+        f"max {max(latencies, default=float('nan')):.0f} ms, missing {missing}"
+    )
+    print(
+        f"RSS gateway {before[0]:.0f} → {during[0]:.0f} MB ({per_gateway:.0f} KB per "
+        f"subscription), notifications {before[1]:.0f} → {during[1]:.0f} MB "
+        f"({per_subgraph:.0f} KB per subscription)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--subscriptions", type=int, default=100)
+    parser.add_argument("--events", type=int, default=20)
+    parser.add_argument("--gateway-pid", type=int, default=stack_pid("gateway"))
+    parser.add_argument("--subgraph-pid", type=int, default=stack_pid("notifications"))
+    args = parser.parse_args()
+    asyncio.run(run(args.subscriptions, args.events, args.gateway_pid, args.subgraph_pid))
+
+
+if __name__ == "__main__":
+    main()

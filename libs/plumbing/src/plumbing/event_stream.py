@@ -1,0 +1,154 @@
+"""Subscriptions over Server-Sent Events, the way the gateway asks a subgraph for them.
+
+Hive Gateway's HTTP transport sends a subscription to the subgraph as a signed GET (or
+POST) with `Accept: text/event-stream` and reads the answer as GraphQL over SSE's
+"distinct connections" mode: one `event: next` per result, then `event: complete`.
+Strawberry serves subscriptions over WebSockets only, so this is that answer: the same
+schema's `subscribe`, the same context, behind the same guards (the gateway's signature
+covers the request line and its query string, the token is verified by `Authenticate`).
+A comment line every `KEEPALIVE_SECONDS` keeps proxies from closing an idle stream and
+notices a caller that went away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import strawberry
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
+from starlette.requests import Request
+from starlette.responses import JSONResponse, StreamingResponse
+from starlette.types import Receive, Scope, Send
+from strawberry.types import ExecutionResult
+
+KEEPALIVE_SECONDS = 15.0
+
+ContextFactory = Callable[[Request], Awaitable[Any]]
+
+
+def wants_event_stream(scope: Scope) -> bool:
+    for name, value in scope.get("headers", ()):
+        if name == b"accept" and b"text/event-stream" in value:
+            return True
+    return False
+
+
+class EventStream:
+    """An ASGI app answering one GraphQL request as an event stream."""
+
+    def __init__(self, schema: strawberry.Schema, context: ContextFactory) -> None:
+        self.schema = schema
+        self.context = context
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        params = await _params(request)
+        if isinstance(params, str):
+            await _bad_request(params)(scope, receive, send)
+            return
+        context = await self.context(request)
+        query = params.get("query")
+        variables = params.get("variables")
+        operation = params.get("operationName")
+        if not isinstance(query, str) or not (variables is None or isinstance(variables, dict)):
+            await _bad_request("send a query, and variables as an object")(scope, receive, send)
+            return
+        if not _subscription(query, operation):
+            message = "only a subscription is answered as an event stream"
+            await _bad_request(message)(scope, receive, send)
+            return
+        results = self._results(query, variables, operation, context)
+        await StreamingResponse(
+            _frames(results),
+            media_type="text/event-stream",
+            headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+        )(scope, receive, send)
+
+    async def _results(
+        self, query: str, variables: dict[str, Any] | None, operation: Any, context: Any
+    ) -> AsyncIterator[ExecutionResult | GraphQLExecutionResult]:
+        name = operation if isinstance(operation, str) else None
+        subscribed = await self.schema.subscribe(
+            query, variable_values=variables, context_value=context, operation_name=name
+        )
+        if isinstance(subscribed, ExecutionResult | GraphQLExecutionResult):
+            yield subscribed  # refused before it started (an invalid document)
+            return
+        try:
+            async for result in subscribed:
+                yield result
+        finally:
+            await subscribed.aclose()
+
+
+async def _frames(
+    results: AsyncIterator[ExecutionResult | GraphQLExecutionResult],
+) -> AsyncIterator[str]:
+    """`event: next` per result, a comment while idle, `event: complete` at the end."""
+    pending: asyncio.Task[ExecutionResult | GraphQLExecutionResult] | None = None
+    try:
+        while True:
+            pending = pending or asyncio.ensure_future(anext(results))
+            done, _ = await asyncio.wait({pending}, timeout=KEEPALIVE_SECONDS)
+            if not done:
+                yield ":\n\n"
+                continue
+            try:
+                result = pending.result()
+            except StopAsyncIteration:
+                break
+            finally:
+                pending = None
+            yield f"event: next\ndata: {json.dumps(_payload(result), default=str)}\n\n"
+        yield "event: complete\ndata:\n\n"
+    finally:
+        if pending is not None:
+            pending.cancel()
+            with contextlib.suppress(BaseException):
+                await pending
+        with contextlib.suppress(RuntimeError):
+            await results.aclose()  # type: ignore[attr-defined]
+
+
+def _subscription(query: str, operation: Any) -> bool:
+    """Whether the operation to run is a subscription (an unparsable document is left to
+    the schema, which answers it with its error)."""
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return True
+    name = operation if isinstance(operation, str) else None
+    found = get_operation_ast(document, name)
+    return found is None or found.operation is OperationType.SUBSCRIPTION
+
+
+def _payload(result: ExecutionResult | GraphQLExecutionResult) -> dict[str, Any]:
+    payload: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        payload["errors"] = [error.formatted for error in result.errors]
+    return payload
+
+
+async def _params(request: Request) -> dict[str, Any] | str:
+    """The GraphQL-over-HTTP parameters of a GET (query string) or a POST (JSON body)."""
+    try:
+        if request.method == "GET":
+            raw: dict[str, Any] = dict(request.query_params)
+            for name in ("variables", "extensions"):
+                if isinstance(raw.get(name), str):
+                    raw[name] = json.loads(raw[name])
+            return raw
+        body = json.loads(await request.body() or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return "the request's parameters are not valid JSON"
+    return body if isinstance(body, dict) else "send one operation as a JSON object"
+
+
+def _bad_request(message: str) -> JSONResponse:
+    body = {"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]}
+    return JSONResponse(body, status_code=400)

@@ -1,0 +1,75 @@
+"""The card subscription from Node's own clients, graphql-sse and graphql-ws (the token
+in `connectionParams`, as browsers send it): web/live/subscriptions.mjs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from plumbing import topics
+from plumbing.testing import GATEWAY_URL, Graph
+
+from ..journeys import new_client, publish
+from .test_live_updates import points_earned, token
+
+SCRIPT = Path(__file__).resolve().parents[2] / "web" / "live" / "subscriptions.mjs"
+
+
+async def lines_until(
+    process: asyncio.subprocess.Process, wanted: Callable[[list[dict[str, Any]]], bool]
+) -> list[dict[str, Any]]:
+    assert process.stdout is not None
+    seen: list[dict[str, Any]] = []
+    while not wanted(seen):
+        line = await asyncio.wait_for(process.stdout.readline(), 20)
+        assert line, f"the script ended early: {seen}"
+        seen.append(json.loads(line))
+    return seen
+
+
+def kinds(seen: list[dict[str, Any]], via: str) -> list[str]:
+    return [
+        s["payload"]["data"]["clientCard"]["kind"]
+        for s in seen
+        if s["via"] == via and "payload" in s
+    ]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node")
+async def test_node_clients_receive_the_points_over_sse_and_websocket(
+    tenant: str, graphs: Callable[..., Graph], producer: AIOKafkaProducer
+) -> None:
+    owner = graphs(tenant, "OWNER")
+    ana = await new_client(owner, "Ana")
+    env = {**os.environ, "GATEWAY_URL": GATEWAY_URL, "TOKEN": token(owner), "CLIENT_ID": ana}
+    process = await asyncio.create_subprocess_exec(
+        "node", str(SCRIPT), env=env, stdout=asyncio.subprocess.PIPE
+    )
+    try:
+
+        def both_started(lines: list[dict[str, Any]]) -> bool:
+            return all(kinds(lines, via) for via in ("sse", "ws"))
+
+        seen = await lines_until(process, both_started)
+        assert kinds(seen, "sse") == kinds(seen, "ws") == ["STARTED"], seen
+        await publish(producer, topics.LOYALTY, points_earned(tenant, ana, 40))
+
+        def both_changed(lines: list[dict[str, Any]]) -> bool:
+            return all(len(kinds(seen + lines, via)) == 2 for via in ("sse", "ws"))
+
+        more = await lines_until(process, both_changed)
+        for via in ("sse", "ws"):
+            [change] = [
+                s["payload"]["data"]["clientCard"]["change"] for s in more if s["via"] == via
+            ]
+            assert change == {"area": "POINTS", "pointsBalance": 40}
+    finally:
+        process.kill()
+        await process.wait()
