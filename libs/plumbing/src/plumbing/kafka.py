@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.helpers import create_ssl_context
 
 from plumbing.logs import get_logger
@@ -144,3 +144,17 @@ async def kafka_reachable(bootstrap: str, wait_seconds: float = 1.0) -> bool:
             await writer.wait_closed()
         return True
     return False
+
+
+async def partitions_of(
+    consumer: AIOKafkaConsumer, topics: Sequence[str], timeout: float = 30
+) -> list[TopicPartition]:
+    """Every partition of `topics`, for a consumer that assigns them by hand. A consumer
+    without a group or a subscription keeps no partition metadata of its own
+    (`partitions_for_topic` answers None even after `topics()`): the cluster's is asked."""
+    cluster = await asyncio.wait_for(consumer._client.fetch_all_metadata(), timeout)
+    return [
+        TopicPartition(topic, partition)
+        for topic in topics
+        for partition in sorted(cluster.partitions_for_topic(topic) or ())
+    ]

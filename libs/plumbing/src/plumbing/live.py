@@ -35,6 +35,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from prometheus_client import Counter, Gauge, Histogram
 
 from plumbing.envelope import Envelope, InvalidEnvelope
+from plumbing.kafka import partitions_of
 from plumbing.logs import get_logger
 
 log = get_logger("plumbing.live")
@@ -257,7 +258,7 @@ class LiveFeed:
                     await asyncio.wait_for(consumer.stop(), 15)
 
     async def _assign(self, consumer: AIOKafkaConsumer) -> None:
-        partitions = await _partitions(consumer, self.topics)
+        partitions = await partitions_of(consumer, self.topics)
         new = [tp for tp in partitions if (tp.topic, tp.partition) not in self._positions]
         if new:
             # A partition seen at start is read from its end; one that appears later, whole.
@@ -282,16 +283,5 @@ class LiveFeed:
                     self.handle(tp.topic, tp.partition, record.offset, record.value)
             if loop.time() - looked > NEW_PARTITIONS_SECONDS:
                 looked = loop.time()
-                if len(await _partitions(consumer, self.topics)) > len(self._positions):
+                if len(await partitions_of(consumer, self.topics)) > len(self._positions):
                     await self._assign(consumer)
-
-
-async def _partitions(consumer: AIOKafkaConsumer, names: Sequence[str]) -> list[TopicPartition]:
-    # A consumer without a group or subscription keeps no partition metadata of its own
-    # (`partitions_for_topic` answers None after `topics()`): the cluster's is asked.
-    cluster = await asyncio.wait_for(consumer._client.fetch_all_metadata(), 30)
-    return [
-        TopicPartition(topic, partition)
-        for topic in names
-        for partition in sorted(cluster.partitions_for_topic(topic) or ())
-    ]

@@ -33,7 +33,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from plumbing import topics
 from plumbing.app import Runtime
 from plumbing.envelope import Envelope, InvalidEnvelope
-from plumbing.kafka import client_options
+from plumbing.kafka import client_options, partitions_of
 from plumbing.logs import get_logger
 from plumbing.mongo import Doc, backend
 from plumbing.tenant_collection import TenantCollection
@@ -151,12 +151,10 @@ class Feed:
     # ------------------------------------------------------------------ partitions
     @staticmethod
     async def _partitions(consumer: AIOKafkaConsumer) -> set[TopicPartition]:
-        await asyncio.wait_for(consumer.topics(), 30)  # refreshes the cluster metadata
-        return {
-            TopicPartition(topic, partition)
-            for topic in FOLLOWED
-            for partition in consumer.partitions_for_topic(topic) or ()
-        }
+        # Not `consumer.partitions_for_topic`: without a group it answers None, and the
+        # feed then followed nothing (a card's points and ranks reached the index of the
+        # process that wrote them only).
+        return set(await partitions_of(consumer, FOLLOWED))
 
     async def _assign(self, consumer: AIOKafkaConsumer, partitions: set[TopicPartition]) -> None:
         new = sorted(partitions - set(self._positions))
