@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from plumbing.auth import MANAGERS, STAFF, Role
@@ -20,6 +20,8 @@ from plumbing.gql import (
     require_scope,
     schema_extensions,
 )
+from plumbing.mongo import Doc
+from plumbing.repeats import REPEAT_KEY, RepeatRefused, key_error, once_for
 from strawberry.types import Info
 
 from clients.domain.card import BookingChannel
@@ -204,13 +206,29 @@ class Mutation(CardDetailsMutation):
         description="C12: erase a client's personal data here and, through "
         "`clients.client_erased.v1`, in every other service."
     )
-    async def erase_client(self, info: Info[Any, Any], id: strawberry.ID) -> ClientPayload:
+    async def erase_client(
+        self,
+        info: Info[Any, Any],
+        id: strawberry.ID,
+        idempotency_key: Annotated[str | None, REPEAT_KEY] = None,
+    ) -> ClientPayload:
         ctx = require(info, *MANAGERS)
         repo = repo_of(ctx)
-        outcome = await privacy.erase_client(
-            repo.cards(), repo, repo.files(), str(id), now=ctx.now()
-        )
-        return ClientPayload(client=None, user_errors=errors(outcome.problems))
+
+        async def run() -> tuple[ClientPayload, Doc | None]:
+            outcome = await privacy.erase_client(
+                repo.cards(), repo, repo.files(), str(id), now=ctx.now()
+            )
+            payload = ClientPayload(client=None, user_errors=errors(outcome.problems))
+            return payload, (None if outcome.problems else {"erased": str(id)})
+
+        async def replay(record: Doc) -> ClientPayload:
+            return ClientPayload(client=None, user_errors=[])
+
+        try:
+            return await once_for(ctx, idempotency_key, "eraseClient", run, replay)
+        except RepeatRefused as exc:
+            return ClientPayload(client=None, user_errors=[key_error(exc)])
 
 
 schema = SubgraphSchema(

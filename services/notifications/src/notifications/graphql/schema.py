@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from plumbing.auth import MANAGERS, STAFF
@@ -23,6 +23,7 @@ from plumbing.gql import (
 )
 from plumbing.intake import IngestPayload
 from plumbing.mongo import Doc, local_id
+from plumbing.repeats import REPEAT_KEY, RepeatRefused, key_error, once_for
 from strawberry.types import Info
 
 from notifications.adapters.notices import request_notices
@@ -233,22 +234,33 @@ class Mutation:
         client_id: strawberry.ID,
         template_key: str,
         channel: Channel | None = strawberry.UNSET,
+        idempotency_key: Annotated[str | None, REPEAT_KEY] = None,
     ) -> IngestPayload:
         ctx = require(info, *STAFF)
-        result = await manage.request_message(
-            request_notices(ctx),
-            str(client_id),
-            template_key.strip(),
-            channel.value if isinstance(channel, Channel) else None,
-            by=ctx.principal.subject,
-        )
-        if isinstance(result, manage.Refused):
-            return IngestPayload(
-                accepted=False,
-                event_id=None,
-                user_errors=[user_error(result.message, result.code, result.field)],
+
+        async def run() -> tuple[IngestPayload, Doc | None]:
+            result = await manage.request_message(
+                request_notices(ctx),
+                str(client_id),
+                template_key.strip(),
+                channel.value if isinstance(channel, Channel) else None,
+                by=ctx.principal.subject,
             )
-        return IngestPayload(accepted=True, event_id=strawberry.ID(result), user_errors=[])
+            if isinstance(result, manage.Refused):
+                refused = user_error(result.message, result.code, result.field)
+                return IngestPayload(accepted=False, event_id=None, user_errors=[refused]), None
+            sent = IngestPayload(accepted=True, event_id=strawberry.ID(result), user_errors=[])
+            return sent, {"eventId": result}
+
+        async def replay(record: Doc) -> IngestPayload:
+            return IngestPayload(
+                accepted=True, event_id=strawberry.ID(record["eventId"]), user_errors=[]
+            )
+
+        try:
+            return await once_for(ctx, idempotency_key, "sendClientMessage", run, replay)
+        except RepeatRefused as exc:
+            return IngestPayload(accepted=False, event_id=None, user_errors=[key_error(exc)])
 
 
 schema = SubgraphSchema(
