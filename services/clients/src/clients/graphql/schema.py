@@ -12,8 +12,8 @@ from plumbing.gql import (
     RequestContext,
     SubgraphSchema,
     context_of,
-    decode_cursor,
-    encode_cursor,
+    decode_position,
+    encode_position,
     may_read_client,
     page_size,
     require,
@@ -29,7 +29,7 @@ from clients.graphql.caller import repo_of
 from clients.graphql.card_details import CardDetailsMutation
 from clients.graphql.inputs import ClientFilter
 from clients.graphql.partner_keys import PartnerKeyQuery
-from clients.graphql.payloads import BookingCheck, ClientPayload, ImportJob, errors
+from clients.graphql.payloads import BookingCheck, BookingRefusal, ClientPayload, ImportJob, errors
 from clients.graphql.search import client_criteria
 from clients.graphql.types import (
     Client,
@@ -116,28 +116,24 @@ class Query(PartnerKeyQuery):
         require_scope(info, "clients:read")
         size = page_size(first)
         criteria = client_criteria(filter)
-        position = decode_cursor(after)
-        name, _, last_id = (position or "").partition("\x00")
+        position = decode_position(after, 2)
         total, docs = (
             await repo_of(ctx)
             .search()
             .search(
                 criteria,
-                after=(name, last_id) if position is not None else None,
+                after=(position[0], position[1]) if position is not None else None,
                 limit=size + 1,
             )
         )
         edges = [
-            ClientEdge(
-                cursor=encode_cursor(f"{d['sort_name']}\x00{d['id']}"), node=Client.from_doc(d)
-            )
+            ClientEdge(cursor=encode_position(d["sort_name"], d["id"]), node=Client.from_doc(d))
             for d in docs[:size]
         ]
         return ClientConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=len(docs) > size,
-                end_cursor=edges[-1].cursor if edges else None,
+            page_info=PageInfo.of(
+                [e.cursor for e in edges], has_next=len(docs) > size, after=after
             ),
             total_count=total,
         )
@@ -177,7 +173,7 @@ class Query(PartnerKeyQuery):
         return BookingCheck(
             allowed=verdict.allowed,
             reasons=verdict.reasons,
-            codes=verdict.codes,
+            codes=[BookingRefusal(c) for c in verdict.codes],
             waitlist_allowed=verdict.waitlist_allowed,
         )
 

@@ -25,6 +25,14 @@ from crm.adapters.timelines import key_of
 from crm.domain import rules
 from crm.domain.timeline import STAFF_ONLY, summarise
 from crm.graphql.context import as_time, storage_of
+from crm.graphql.enums import (
+    BookingStatus,
+    booking_status,
+    credit_status,
+    membership_status,
+    timeline_kind,
+    timeline_source,
+)
 from crm.graphql.types import (
     Booking,
     Credit,
@@ -85,7 +93,7 @@ def _booking(booking_id: str, b: Doc) -> Booking:
         service_name=b.get("service_name"),
         professional_id=strawberry.ID(b["professional_id"]) if b.get("professional_id") else None,
         starts_at=as_time(b["starts_at"]),
-        status=b["status"],
+        status=booking_status(b["status"]),
         from_app=bool(b.get("from_app")),
     )
 
@@ -94,7 +102,7 @@ def _activity(profile: Doc, now: datetime, today: date, currency: str) -> Client
     bookings = [_booking(k, v) for k, v in (profile.get("bookings") or {}).items()]
     # Ties broken by id, not by the order the facts arrived in (any order, `ingest.py`).
     upcoming = sorted(
-        (b for b in bookings if b.starts_at >= now and b.status == "BOOKED"),
+        (b for b in bookings if b.starts_at >= now and b.status is BookingStatus.BOOKED),
         key=lambda b: (b.starts_at, b.id),
     )
     past = sorted(
@@ -122,7 +130,7 @@ def _activity(profile: Doc, now: datetime, today: date, currency: str) -> Client
             plan=m["plan"],
             branch_id=m.get("branch_id"),
             seller_id=m.get("seller_id"),
-            status=m["status"],
+            status=membership_status(m["status"]),
             valid_from=date.fromisoformat(str(m["valid_from"])),
             valid_until=date.fromisoformat(str(m["valid_until"])) if m.get("valid_until") else None,
             tolerance_days=int(m.get("tolerance_days") or 0),
@@ -130,7 +138,7 @@ def _activity(profile: Doc, now: datetime, today: date, currency: str) -> Client
                 Credit(
                     id=strawberry.ID(c["credit_id"]),
                     kind=c["kind"],
-                    status=c["status"],
+                    status=credit_status(c["status"]),
                     expires_at=as_time(c["expires_at"]) if c.get("expires_at") else None,
                 )
                 for c in m.get("credits") or []
@@ -210,15 +218,15 @@ class Client:
                     node=TimelineEntry(
                         id=strawberry.ID(entry["id"]),
                         at=at,
-                        kind=entry["kind"],
+                        kind=timeline_kind(entry["kind"]),
                         summary=summarise(entry["type"], entry.get("data") or {}, language),
-                        source=entry["source"],
+                        source=timeline_source(entry["type"]),
                     ),
                 )
             )
         return TimelineConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=len(entries) > size, end_cursor=edges[-1].cursor if edges else None
+            page_info=PageInfo.of(
+                [e.cursor for e in edges], has_next=len(entries) > size, after=after
             ),
         )

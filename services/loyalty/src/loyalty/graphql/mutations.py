@@ -11,7 +11,7 @@ import strawberry
 from plumbing import bounds
 from plumbing.auth import MANAGERS, STAFF, Role
 from plumbing.enums import SalesChannel
-from plumbing.errors import BadInput, Forbidden
+from plumbing.errors import Forbidden
 from plumbing.gql import (
     UserError,
     context_of,
@@ -44,6 +44,7 @@ from loyalty.graphql.types import (
     PointsAutomationInput,
     PointsAutomationPayload,
     ServiceEarnRule,
+    ServiceEarnRulePayload,
 )
 from loyalty.service_layer import automations, promotions, views
 from loyalty.service_layer import points as use_cases
@@ -137,14 +138,25 @@ class Mutation:
         service_name: str,
         excluded: bool,
         fixed_points: int | None = None,
-    ) -> ServiceEarnRule:
+    ) -> ServiceEarnRulePayload:
         ctx = require(info, *MANAGERS)
+        problems = []
         if not str(service_id).strip():
-            raise BadInput("serviceId is required", code="REQUIRED")
+            problems.append(user_error("serviceId is required", "REQUIRED", "serviceId"))
         if not service_name.strip() or len(service_name) > 200:
-            raise BadInput("serviceName is required (at most 200 characters)", code="REQUIRED")
+            problems.append(
+                user_error(
+                    "serviceName is required (at most 200 characters)", "REQUIRED", "serviceName"
+                )
+            )
         if fixed_points is not None and not 0 <= fixed_points <= MAX_POINTS:
-            raise BadInput(f"fixedPoints must be between 0 and {MAX_POINTS}", code="BAD_POINTS")
+            problems.append(
+                user_error(
+                    f"fixedPoints must be between 0 and {MAX_POINTS}", "BAD_POINTS", "fixedPoints"
+                )
+            )
+        if problems:
+            return ServiceEarnRulePayload(rule=None, user_errors=problems)
         rule = EarnRule(
             str(service_id), service_name.strip(), excluded, None if excluded else fixed_points
         )
@@ -155,7 +167,7 @@ class Mutation:
             return replace(current, rules=rules)
 
         await use_cases.update_program(request_stores(ctx), ctx.now(), edit)
-        return ServiceEarnRule.of(rule)
+        return ServiceEarnRulePayload(rule=ServiceEarnRule.of(rule), user_errors=[])
 
     @strawberry.mutation(
         description="B4: points a client gets, once, when promoted to the rank (`points: 0` "

@@ -252,9 +252,8 @@ class LoyaltyAccount:
         ]
         return LedgerConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=start + size < len(entries),
-                end_cursor=edges[-1].cursor if edges else None,
+            page_info=PageInfo.of(
+                [e.cursor for e in edges], has_next=start + size < len(entries), after=after
             ),
         )
 
@@ -312,6 +311,12 @@ class LoyaltyProgramPayload:
 class LedgerPayload:
     entries: list[LedgerEntry]
     account: LoyaltyAccount | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class ServiceEarnRulePayload:
+    rule: ServiceEarnRule | None
     user_errors: list[UserError]
 
 

@@ -11,9 +11,9 @@ import strawberry
 from plumbing.auth import MANAGERS, STAFF
 from plumbing.clock import as_utc
 from plumbing.enums import Channel, MessageCategory
-from plumbing.errors import BadInput, NotFound
 from plumbing.gql import (
     SubgraphSchema,
+    UserError,
     context_of,
     may_read_client,
     page_size,
@@ -135,7 +135,7 @@ def _template(t: manage.TemplateView) -> NotificationTemplate:
 @strawberry.type(description="N3: a notification in the staff console inbox of one role.")
 class StaffNotification:
     id: strawberry.ID
-    kind: str
+    kind: StaffNotificationKind
     message: str
     client: Client | None
     at: datetime
@@ -146,7 +146,7 @@ class StaffNotification:
 def _notification(d: Doc) -> StaffNotification:
     return StaffNotification(
         id=strawberry.ID(local_id(str(d["_id"]))),
-        kind=d["kind"],
+        kind=StaffNotificationKind(str(d["kind"]).upper()),
         message=d["message"],
         client=Client(id=strawberry.ID(d["client_id"])) if d.get("client_id") else None,
         at=as_utc(d["at"]),
@@ -179,11 +179,32 @@ class Query:
         return [_notification(d) for d in docs]
 
 
+@strawberry.enum
+class StaffNotificationKind(StrEnum):
+    RANK_ELIGIBLE = "RANK_ELIGIBLE"
+
+
+@strawberry.type
+class NotificationTemplatePayload:
+    template: NotificationTemplate | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class StaffNotificationPayload:
+    notification: StaffNotification | None
+    user_errors: list[UserError]
+
+
+# Which argument a template's refusal points at (the others: `body`).
+TEMPLATE_FIELDS = {"UNKNOWN_TEMPLATE": "key", "BAD_CHANNEL": "channel", "BAD_LANGUAGE": "language"}
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
         description="N1/R10: change one template. An unknown placeholder is refused "
-        "(BAD_USER_INPUT, code UNKNOWN_PLACEHOLDER)."
+        "(userErrors, code UNKNOWN_PLACEHOLDER)."
     )
     async def update_notification_template(
         self,
@@ -193,7 +214,7 @@ class Mutation:
         language: str,
         body: str,
         subject: str | None = None,
-    ) -> NotificationTemplate:
+    ) -> NotificationTemplatePayload:
         ctx = require(info, *MANAGERS)
         try:
             view = await manage.save_template(
@@ -207,21 +228,23 @@ class Mutation:
                 now=ctx.now(),
             )
         except TemplateError as exc:
-            raise BadInput(str(exc), code=exc.code) from None
-        return _template(view)
+            refused = user_error(str(exc), exc.code, TEMPLATE_FIELDS.get(exc.code, "body"))
+            return NotificationTemplatePayload(template=None, user_errors=[refused])
+        return NotificationTemplatePayload(template=_template(view), user_errors=[])
 
     @strawberry.mutation(description="N3: mark a console notification as read.")
     async def mark_notification_read(
         self, info: Info[Any, Any], id: strawberry.ID
-    ) -> StaffNotification:
+    ) -> StaffNotificationPayload:
         ctx = require(info, *STAFF)
         roles = [r.value for r in ctx.principal.roles if r in STAFF]
         doc = await request_notices(ctx).mark_read(
             str(id), roles, by=ctx.principal.subject, at=ctx.now()
         )
         if doc is None:
-            raise NotFound("no such notification in your inbox")
-        return _notification(doc)
+            missing = user_error("no such notification in your inbox", "NOT_FOUND", "id")
+            return StaffNotificationPayload(notification=None, user_errors=[missing])
+        return StaffNotificationPayload(notification=_notification(doc), user_errors=[])
 
     @strawberry.mutation(
         description="N4: send a template (payment_reminder, booking_invitation, "
