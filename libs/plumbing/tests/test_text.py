@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 import strawberry
-from plumbing.text import TextGuard, text_problem
+from plumbing.text import text_problem
+from plumbing.text_guard import TextGuard
 
 
 @strawberry.input

@@ -50,7 +50,7 @@ from plumbing.scalars import SCALAR_OVERRIDES, InvalidScalar
 from plumbing.settings import ServiceSettings
 from plumbing.storage import Aggregates, Repository, Storage
 from plumbing.tenant_collection import TenantCollection
-from plumbing.text import TextGuard
+from plumbing.text_guard import TextGuard
 
 S = TypeVar("S")
 
