@@ -19,6 +19,7 @@ from plumbing.gql import (
     may_read_client,
     page_size,
 )
+from plumbing.paging import page_of, sortable
 from strawberry.types import Info
 
 from crm.adapters.timelines import key_of
@@ -80,9 +81,35 @@ class ClientActivity:
     app_platform: AppPlatform | None
     past: strawberry.Private[list[Booking]]
 
-    @strawberry.field
+    @strawberry.field(deprecation_reason="Use pastBookingsConnection, which pages through all.")
     def past_bookings(self, first: int | None = 20) -> list[Booking]:
         return self.past[: page_size(first)]
+
+    @strawberry.field(description="Bookings that started before now, the latest first.")
+    def past_bookings_connection(
+        self, first: int | None = 20, after: str | None = None
+    ) -> BookingConnection:
+        page = page_of(self.past, _booking_key, first=first, after=after, descending=True)
+        return BookingConnection(
+            edges=[BookingEdge(cursor=c, node=b) for c, b in page.items],
+            page_info=page.page_info,
+        )
+
+
+@strawberry.type
+class BookingEdge:
+    cursor: str
+    node: Booking
+
+
+@strawberry.type
+class BookingConnection:
+    edges: list[BookingEdge]
+    page_info: PageInfo
+
+
+def _booking_key(booking: Booking) -> tuple[str, str]:
+    return (sortable(booking.starts_at), str(booking.id))
 
 
 def _booking(booking_id: str, b: Doc) -> Booking:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from plumbing.auth import MANAGERS, STAFF
 from plumbing.clock import as_utc
 from plumbing.enums import Channel, MessageCategory
 from plumbing.gql import (
+    PageInfo,
     SubgraphSchema,
     UserError,
     context_of,
@@ -23,6 +24,7 @@ from plumbing.gql import (
 )
 from plumbing.intake import IngestPayload
 from plumbing.mongo import Doc, local_id
+from plumbing.paging import Page, page_of, sortable
 from plumbing.repeats import REPEAT_KEY, RepeatRefused, key_error, once_for
 from strawberry.types import Info
 
@@ -79,6 +81,25 @@ class Client:
         return cls(id=id)
 
     @strawberry.field(description="Messages sent or suppressed for this client, newest first.")
+    async def messages_connection(
+        self, info: Info[Any, Any], first: int | None = 20, after: str | None = None
+    ) -> ClientMessageConnection:
+        ctx = context_of(info)
+        if not ctx.principal.is_staff and ctx.principal.client_id != str(self.id):
+            return ClientMessageConnection(
+                edges=[], page_info=PageInfo.of([], has_next=False, after=None)
+            )
+        docs = await request_notices(ctx).client_messages(str(self.id), WINDOW)
+        page = newest_first([_message(d) for d in docs], first, after)
+        return ClientMessageConnection(
+            edges=[ClientMessageEdge(cursor=c, node=m) for c, m in page.items],
+            page_info=page.page_info,
+        )
+
+    @strawberry.field(
+        description="N2: messages sent or refused, newest first (at most `first`).",
+        deprecation_reason="Use messagesConnection, which pages.",
+    )
     async def messages(self, info: Info[Any, Any], first: int | None = 20) -> list[ClientMessage]:
         ctx = context_of(info)
         if not ctx.principal.is_staff and ctx.principal.client_id != str(self.id):
@@ -155,6 +176,47 @@ def _notification(d: Doc) -> StaffNotification:
     )
 
 
+# The newest messages or notifications a connection pages through (a console pages a few
+# screens; older ones stay stored).
+WINDOW = 1000
+T = TypeVar("T", ClientMessage, StaffNotification)
+
+
+def newest_first(
+    items: list[T], first: int | None, after: str | None, default: int = 20
+) -> Page[T]:
+    ordered = sorted(items, key=_newest_key, reverse=True)
+    return page_of(ordered, _newest_key, first=first, after=after, descending=True, default=default)
+
+
+def _newest_key(item: ClientMessage | StaffNotification) -> tuple[str, str]:
+    return (sortable(item.at), str(item.id))
+
+
+@strawberry.type
+class ClientMessageEdge:
+    cursor: str
+    node: ClientMessage
+
+
+@strawberry.type
+class ClientMessageConnection:
+    edges: list[ClientMessageEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class StaffNotificationEdge:
+    cursor: str
+    node: StaffNotification
+
+
+@strawberry.type
+class StaffNotificationConnection:
+    edges: list[StaffNotificationEdge]
+    page_info: PageInfo
+
+
 @strawberry.type
 class Query:
     @strawberry.field(
@@ -167,6 +229,26 @@ class Query:
 
     @strawberry.field(
         description="N3: the console notifications of the caller's roles, newest first."
+    )
+    async def staff_notifications_connection(
+        self,
+        info: Info[Any, Any],
+        unread_only: bool | None = True,
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> StaffNotificationConnection:
+        ctx = require(info, *STAFF)
+        roles = sorted(r.value for r in ctx.principal.roles if r in STAFF)
+        docs = await request_notices(ctx).inbox(roles, unread_only=bool(unread_only), first=WINDOW)
+        page = newest_first([_notification(d) for d in docs], first, after, default=50)
+        return StaffNotificationConnection(
+            edges=[StaffNotificationEdge(cursor=c, node=n) for c, n in page.items],
+            page_info=page.page_info,
+        )
+
+    @strawberry.field(
+        description="N3: the console inbox of the caller's roles, newest first (at most `first`).",
+        deprecation_reason="Use staffNotificationsConnection, which pages.",
     )
     async def staff_notifications(
         self, info: Info[Any, Any], unread_only: bool | None = True, first: int | None = 50
