@@ -9,7 +9,8 @@ from plumbing.testing import Graph
 
 DEFINE = """mutation($l: String!, $t: CustomFieldType!, $c: [String!], $o: [String!], $r: Boolean) {
   defineCustomField(label: $l, type: $t, choices: $c, collectOn: $o, required: $r) {
-    id label type choices collectOn required archived } }"""
+    customField { id label type choices collectOn required archived }
+    userErrors { field message code } } }"""
 SET = """mutation($c: ID!, $f: ID!, $v: String) {
   setCustomFieldValue(clientId: $c, fieldId: $f, value: $v) {
     client { customFields { field { id label archived } value } }
@@ -18,7 +19,8 @@ SET = """mutation($c: ID!, $f: ID!, $v: String) {
 
 async def define(owner: Graph, label: str, kind: str, **more: Any) -> dict[str, Any]:
     data = await owner(DEFINE, {"l": label, "t": kind, **more})
-    definition: dict[str, Any] = data["defineCustomField"]
+    assert data["defineCustomField"]["userErrors"] == []
+    definition: dict[str, Any] = data["defineCustomField"]["customField"]
     return definition
 
 
@@ -94,9 +96,10 @@ async def test_archiving_keeps_values_and_bad_definitions_are_refused(
     shoe = await define(owner, "Shoe size", "NUMBER")
     await set_value(owner, client, shoe["id"], "42")
     archived = await owner(
-        "mutation($id: ID!) { archiveCustomField(id: $id) { id archived } }", {"id": shoe["id"]}
+        "mutation($id: ID!) { archiveCustomField(id: $id) { customField { id archived } } }",
+        {"id": shoe["id"]},
     )
-    assert archived["archiveCustomField"] == {"id": shoe["id"], "archived": True}
+    assert archived["archiveCustomField"]["customField"] == {"id": shoe["id"], "archived": True}
     card = await owner(
         "query($id: ID!) { client(id: $id) { customFields { field { label archived } value } } }",
         {"id": client},
@@ -122,10 +125,16 @@ async def test_archiving_keeps_values_and_bad_definitions_are_refused(
         ({"l": "Age", "t": "NUMBER", "c": ["1", "2"]}, "CHOICES_NOT_ALLOWED"),
     ]
     for variables, code in refusals:
-        body = await owner.raw(DEFINE, variables)
-        assert body["errors"][0]["extensions"]["code"] == code, (variables, body)
-    missing = await owner.raw('mutation { archiveCustomField(id: "nope") { id } }')
-    assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+        refused = (await owner(DEFINE, variables))["defineCustomField"]
+        assert refused["customField"] is None, variables
+        assert [e["code"] for e in refused["userErrors"]] == [code], (variables, refused)
+    missing = await owner(
+        'mutation { archiveCustomField(id: "nope") { customField { id } userErrors { code } } }'
+    )
+    assert missing["archiveCustomField"] == {
+        "customField": None,
+        "userErrors": [{"code": "NOT_FOUND"}],
+    }
     operator = graphs(tenant, "OPERATOR")
     forbidden = await operator.raw(DEFINE, {"l": "Other", "t": "TEXT"})
     assert forbidden["errors"][0]["extensions"]["code"] == "FORBIDDEN"

@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 from plumbing.testing import GATEWAY_URL, Graph, eventually
 
-IMPORT = "mutation($f: Upload!) { importClients(file: $f) { id status total } }"
+IMPORT = """mutation($f: Upload!) { importClients(file: $f) {
+  job { id status total } userErrors { field message code } } }"""
 JOB = """query($id: ID!) { importJob(id: $id) {
   status total processed created duplicates errors { row message } } }"""
 
@@ -59,7 +60,8 @@ async def test_import_creates_valid_rows_reports_bad_ones_and_flags_duplicates(
     ).encode()
     body = await upload_csv(owner, csv)
     assert "errors" not in body, body
-    started = body["data"]["importClients"]
+    assert body["data"]["importClients"]["userErrors"] == []
+    started = body["data"]["importClients"]["job"]
     assert started["total"] == 9
     job = await finished(owner, started["id"])
     assert job["status"] == "COMPLETED"
@@ -95,9 +97,11 @@ async def test_a_file_that_cannot_be_imported_is_a_clear_error(
     owner: Graph, graphs: Callable[..., Graph], tenant: str
 ) -> None:
     no_names = await upload_csv(owner, b"email,phone\na@example.com,\n")
-    assert no_names["errors"][0]["extensions"]["code"] == "MISSING_COLUMNS"
+    assert no_names["data"]["importClients"]["job"] is None
+    [missing] = no_names["data"]["importClients"]["userErrors"]
+    assert (missing["code"], missing["field"]) == ("MISSING_COLUMNS", ["file"])
     empty = await upload_csv(owner, b"")
-    assert empty["errors"][0]["extensions"]["code"] == "EMPTY_FILE"
+    assert empty["data"]["importClients"]["userErrors"][0]["code"] == "EMPTY_FILE"
     client = graphs(tenant, "CLIENT", client_id="someone")
     refused = await upload_csv(client, b"firstName,lastName\nA,B\n")
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"

@@ -49,11 +49,13 @@ async def test_export_holds_everything_and_erase_removes_it(
         'mutation($c: ID!) { addClientNote(clientId: $c, text: "Prefiere tardes") { userErrors { code } } }',
         {"c": client},
     )
-    field = await owner('mutation { defineCustomField(label: "Talla", type: TEXT) { id } }')
+    field = await owner(
+        'mutation { defineCustomField(label: "Talla", type: TEXT) { customField { id } } }'
+    )
     await owner(
         'mutation($c: ID!, $f: ID!) { setCustomFieldValue(clientId: $c, fieldId: $f, value: "M") '
         "{ userErrors { code } } }",
-        {"c": client, "f": field["defineCustomField"]["id"]},
+        {"c": client, "f": field["defineCustomField"]["customField"]["id"]},
     )
     await owner(
         "mutation($c: ID!) { setCommunicationPreference(clientId: $c, category: MARKETING, "
@@ -71,7 +73,7 @@ async def test_export_holds_everything_and_erase_removes_it(
     assert [n["text"] for n in body["notes"]] == ["Prefiere tardes"]
     assert body["custom_values"] == [
         {
-            "field_id": field["defineCustomField"]["id"],
+            "field_id": field["defineCustomField"]["customField"]["id"],
             "label": "Talla",
             "type": "TEXT",
             "value": "M",
@@ -161,7 +163,7 @@ async def test_the_clients_own_timeline_leaves_out_the_studios_notes_and_tasks(
     own = await me("{ me { timeline(first: 2) { edges { node { kind summary } } } } }")
     edges = own["me"]["timeline"]["edges"]
     # The card's creation, read past the newer notes the client does not see.
-    assert [e["node"]["kind"] for e in edges] == ["client_created"]
+    assert [e["node"]["kind"] for e in edges] == ["CLIENT_CREATED"]
     assert all(note not in e["node"]["summary"] for e in edges)
 
 

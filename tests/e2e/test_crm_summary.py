@@ -35,7 +35,7 @@ mutation($id: ID!, $svc: ID!, $pro: ID!, $at: DateTime!, $cap: Int!) {
   recordSession(id: $id, serviceId: $svc, professionalId: $pro, startsAt: $at, capacity: $cap) {
     accepted userErrors { code message } } }"""
 BOOKING = """
-mutation($id: ID!, $c: ID!, $s: ID!, $st: String!, $app: Boolean!, $k: String, $at: DateTime!) {
+mutation($id: ID!, $c: ID!, $s: ID!, $st: BookingStatus!, $app: Boolean!, $k: String, $at: DateTime!) {
   recordBooking(id: $id, clientId: $c, sessionId: $s, status: $st, fromApp: $app,
                 balanceKind: $k, occurredAt: $at) { accepted userErrors { code message } } }"""
 MEMBERSHIP = """
@@ -45,7 +45,7 @@ mutation($input: PurchaseInput!) { recordPurchase(input: $input) { accepted user
 REFUND = """
 mutation($inv: String!, $at: DateTime!) { refundPurchase(invoiceNumber: $inv, occurredAt: $at) { accepted } }"""
 APP = """
-mutation($c: ID!, $k: String!, $p: AppPlatform, $at: DateTime!) {
+mutation($c: ID!, $k: AppEventKind!, $p: AppPlatform, $at: DateTime!) {
   recordAppEvent(clientId: $c, kind: $k, platform: $p, occurredAt: $at) { accepted userErrors { code } } }"""
 SUMMARY = """
 query($d: Date!, $p: Period) {

@@ -65,7 +65,7 @@ async def test_a_long_timeline_pages_back_newest_first(
         await producer.send_and_wait(topics.LOYALTY, event.to_bytes(), key=event.key.encode())
 
     def earned_points(nodes: list[dict[str, Any]]) -> list[datetime]:
-        return [datetime.fromisoformat(n["at"]) for n in nodes if n["kind"] == "points_earned"]
+        return [datetime.fromisoformat(n["at"]) for n in nodes if n["kind"] == "POINTS_EARNED"]
 
     nodes = await eventually(
         lambda: whole_timeline(owner, client),
@@ -74,6 +74,6 @@ async def test_a_long_timeline_pages_back_newest_first(
     )
     assert earned_points(nodes) == sorted(times, reverse=True)
     assert len({n["id"] for n in nodes}) == len(nodes)
-    assert nodes[0]["kind"] == "client_created"  # the newest: the card was made today
+    assert nodes[0]["kind"] == "CLIENT_CREATED"  # the newest: the card was made today
     first = (await owner(PAGE, {"id": client, "after": None}))["client"]["timeline"]
     assert len(first["edges"]) == 25 and first["pageInfo"]["hasNextPage"]

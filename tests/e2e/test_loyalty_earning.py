@@ -23,7 +23,8 @@ PROGRAM = """{ loyaltyProgram { enabled pointValue { amount currency } earnPerce
 RULE = """
 mutation($s: ID!, $n: String!, $e: Boolean!, $f: Int) {
   setServiceEarnRule(serviceId: $s, serviceName: $n, excluded: $e, fixedPoints: $f) {
-    serviceId serviceName excluded fixedPoints
+    rule { serviceId serviceName excluded fixedPoints }
+    userErrors { field code }
   }
 }"""
 
@@ -153,7 +154,7 @@ async def test_l2_service_rules_fixed_or_excluded(owner: Graph, graphs: Any) -> 
     await configure(owner, **SEED)
     fixed = (await owner(RULE, {"s": "svc-fixed", "n": "Massage", "e": False, "f": 200}))[
         "setServiceEarnRule"
-    ]
+    ]["rule"]
     assert fixed == {
         "serviceId": "svc-fixed",
         "serviceName": "Massage",
@@ -165,10 +166,15 @@ async def test_l2_service_rules_fixed_or_excluded(owner: Graph, graphs: Any) -> 
         "serviceEarnRules"
     ]
     assert {r["serviceId"] for r in rules} == {"svc-fixed", "svc-out"}
-    bad = await owner.raw(RULE, {"s": "x", "n": "X", "e": False, "f": -1})
-    assert bad["errors"][0]["extensions"]["code"] == "BAD_POINTS"
-    bad = await owner.raw(RULE, {"s": "x", "n": " ", "e": False, "f": 1})
-    assert bad["errors"][0]["extensions"]["code"] == "REQUIRED"
+    bad = await owner(RULE, {"s": "x", "n": "X", "e": False, "f": -1})
+    assert bad["setServiceEarnRule"] == {
+        "rule": None,
+        "userErrors": [{"field": ["fixedPoints"], "code": "BAD_POINTS"}],
+    }
+    bad = await owner(RULE, {"s": "x", "n": " ", "e": False, "f": 1})
+    assert bad["setServiceEarnRule"]["userErrors"] == [
+        {"field": ["serviceName"], "code": "REQUIRED"}
+    ]
 
     client = await create_client(owner, "Rules")
     # Fixed 200 x quantity 2 = 400; excluded 0; 20 EUR product at 5 % = 100. Total 500.

@@ -144,7 +144,7 @@ async def test_eligibility_reaches_each_chosen_role_once_and_mails_the_client_on
         "Cinturón amarillo (actual: Cinturón blanco)."
     )
     assert (for_owner["kind"], for_owner["message"], for_owner["read"]) == (
-        "rank_eligible",
+        "RANK_ELIGIBLE",
         expected,
         False,
     )
@@ -332,18 +332,20 @@ async def test_marking_a_notification_read_and_who_may(
         producer, topics.RANKS, eligible(tenant, client_id, roles=["OWNER"], notify_client=False)
     )
     [item] = await eventually(lambda: inbox(owner))
-    mark = "mutation($id: ID!) { markNotificationRead(id: $id) { id read message } }"
+    mark = """mutation($id: ID!) { markNotificationRead(id: $id) {
+      notification { id read message } userErrors { field code } } }"""
+    not_found = {"notification": None, "userErrors": [{"field": ["id"], "code": "NOT_FOUND"}]}
 
     operator = graphs(tenant, "OPERATOR", subject="op-1")
-    refused = await operator.raw(mark, {"id": item["id"]})
-    assert refused["errors"][0]["extensions"]["code"] == "NOT_FOUND"  # not in their inbox
+    refused = await operator(mark, {"id": item["id"]})
+    assert refused["markNotificationRead"] == not_found  # not in their inbox
     client = graphs(tenant, "CLIENT", client_id=client_id, subject="c-1")
     refused = await client.raw(INBOX, {"unread": True})
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    missing = await owner.raw(mark, {"id": "no-such-id"})
-    assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    missing = await owner(mark, {"id": "no-such-id"})
+    assert missing["markNotificationRead"] == not_found
 
-    done = (await owner(mark, {"id": item["id"]}))["markNotificationRead"]
+    done = (await owner(mark, {"id": item["id"]}))["markNotificationRead"]["notification"]
     assert (done["id"], done["read"]) == (item["id"], True)
     assert await inbox(owner) == []
     [kept] = await inbox(owner, unread=False)

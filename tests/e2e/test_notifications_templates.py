@@ -26,7 +26,8 @@ UPDATE = """
 mutation($key: String!, $channel: Channel!, $language: String!, $subject: String, $body: String!) {
   updateNotificationTemplate(key: $key, channel: $channel, language: $language,
                              subject: $subject, body: $body) {
-    key channel language subject body customized
+    template { key channel language subject body customized }
+    userErrors { field message code }
   }
 }
 """
@@ -68,8 +69,13 @@ async def new_client(
 
 
 def code_of(body: dict[str, Any]) -> str:
-    code: str = body["errors"][0]["extensions"]["code"]
-    return code
+    """The refusal's code: a payload's userError, or the operation's error (FORBIDDEN)."""
+    if body.get("errors"):
+        code: str = body["errors"][0]["extensions"]["code"]
+        return code
+    payload = body["data"]["updateNotificationTemplate"]
+    assert payload["template"] is None, payload
+    return str(payload["userErrors"][0]["code"])
 
 
 async def test_every_template_has_defaults_in_three_languages(owner: Graph) -> None:
@@ -103,7 +109,8 @@ async def test_saving_a_template_checks_its_placeholders(
     base = {"key": "payment_reminder", "channel": "EMAIL", "language": "en", "subject": "Hi"}
     typo = await owner.raw(UPDATE, {**base, "body": "Dear {client_frist_name}, please pay."})
     assert code_of(typo) == "UNKNOWN_PLACEHOLDER"
-    assert "{client_frist_name}" in typo["errors"][0]["message"]
+    [error] = typo["data"]["updateNotificationTemplate"]["userErrors"]
+    assert "{client_frist_name}" in error["message"] and error["field"] == ["body"]
     wrong_key = await owner.raw(UPDATE, {**base, "body": "{rank}"})  # not offered here
     assert code_of(wrong_key) == "UNKNOWN_PLACEHOLDER"
     braces = await owner.raw(UPDATE, {**base, "body": "Dear {client_first_name"})
@@ -126,7 +133,7 @@ async def test_saving_a_template_checks_its_placeholders(
             UPDATE,
             {**base, "body": "Dear {client_first_name}, you hold $CLIPOINTS$ points. {{{studio}}}"},
         )
-    )["updateNotificationTemplate"]
+    )["updateNotificationTemplate"]["template"]
     assert saved["body"] == "Dear {client_first_name}, you hold {points} points. {{{studio}}}"
     assert saved["customized"] is True
     listed = [

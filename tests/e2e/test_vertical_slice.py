@@ -66,8 +66,8 @@ async def test_a_created_client_is_answered_by_all_five_services(owner: Graph) -
     }
     assert answered["activity"] == {"hasApp": False}  # crm
     [entry] = answered["timeline"]["edges"]
-    assert entry["node"]["kind"] == "client_created"
-    assert entry["node"]["source"] == "services/clients"
+    assert entry["node"]["kind"] == "CLIENT_CREATED"
+    assert entry["node"]["source"] == "CLIENTS"  # never a service's internal name
     assert "Ana López" in entry["node"]["summary"]
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -40,6 +41,7 @@ from strawberry.types import ExecutionContext, Info
 
 from plumbing.auth import Principal, Role
 from plumbing.clock import Clock
+from plumbing.error_codes import UserErrorCode, error_code
 from plumbing.errors import BadInput, Forbidden
 from plumbing.logs import log_graphql_error
 from plumbing.mongo import Doc
@@ -48,6 +50,7 @@ from plumbing.scalars import SCALAR_OVERRIDES, InvalidScalar
 from plumbing.settings import ServiceSettings
 from plumbing.storage import Aggregates, Repository, Storage
 from plumbing.tenant_collection import TenantCollection
+from plumbing.text_guard import TextGuard
 
 S = TypeVar("S")
 
@@ -58,13 +61,34 @@ strawberry.enum(Role)  # the contract's `enum Role`, shared by every subgraph th
 class UserError:
     field: list[str] | None
     message: str
-    code: str
+    code: UserErrorCode
+
+    def __post_init__(self) -> None:
+        # Use cases answer codes as strings; the contract's enum is checked here, once.
+        if not isinstance(self.code, UserErrorCode):
+            self.code = error_code(self.code)
 
 
 @strawberry.federation.type(shareable=True)
 class PageInfo:
     has_next_page: bool
     end_cursor: str | None
+    has_previous_page: bool = strawberry.field(
+        default=False,
+        description="Whether the list holds edges before this page (paging forward: this "
+        "page started after a cursor).",
+    )
+    start_cursor: str | None = None
+
+    @classmethod
+    def of(cls, cursors: Sequence[str], *, has_next: bool, after: str | None) -> PageInfo:
+        """The page info of a page paged forward with `first`/`after`."""
+        return cls(
+            has_next_page=has_next,
+            end_cursor=cursors[-1] if cursors else None,
+            has_previous_page=bool(after),
+            start_cursor=cursors[0] if cursors else None,
+        )
 
 
 @strawberry.federation.type(shareable=True)
@@ -74,7 +98,7 @@ class Money:
 
 
 def user_error(message: str, code: str, *path: str) -> UserError:
-    return UserError(field=list(path) or None, message=message, code=code)
+    return UserError(field=list(path) or None, message=message, code=error_code(code))
 
 
 @dataclass
@@ -183,6 +207,30 @@ def decode_cursor(cursor: str | None) -> str | None:
         return base64.b64decode(padded.encode(), altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise BadInput("the cursor is not one this API returned", code="BAD_CURSOR") from None
+
+
+def encode_position(*parts: str) -> str:
+    """An opaque cursor for a position in a list ordered by several keys (a name, then
+    an id): every character of every part round-trips exactly (a separator character
+    inside a name cannot split it, as `name\\0id` did)."""
+    return encode_cursor(json.dumps(list(parts)))
+
+
+def decode_position(cursor: str | None, arity: int) -> tuple[str, ...] | None:
+    raw = decode_cursor(cursor)
+    if raw is None:
+        return None
+    try:
+        parts = json.loads(raw)
+    except ValueError:
+        parts = None
+    if (
+        not isinstance(parts, list)
+        or len(parts) != arity
+        or not all(isinstance(p, str) for p in parts)
+    ):
+        raise BadInput("the cursor is not one this API returned", code="BAD_CURSOR")
+    return tuple(parts)
 
 
 def page_size(first: int | None, *, default: int = 20, maximum: int = 200) -> int:
@@ -397,6 +445,7 @@ def schema_extensions() -> list[Any]:
     return [
         error_masking,
         _Limits,
+        TextGuard,
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
     ]

@@ -87,3 +87,17 @@ async def test_c1_duplicates_by_email_or_phone_are_reported_and_the_rest_created
     assert done["$set"]["status"] == "COMPLETED"
     # The duplicate's phone was claimed with its row and given back.
     assert "phone:+34611000003" not in target.keys
+
+
+async def test_c1_a_row_whose_name_could_spoof_a_screen_is_refused() -> None:
+    target = FakeImportTarget({})
+    csv = "first name,last name\nAna,Ruiz\nEve,Evil\u202egnp.exe\nNul,By\x00te\n"
+    parsed = parse_csv(csv.encode(), max_rows=100)
+
+    await run_import(target, "job1", parsed, actor=Actor("staff-1"), now=T0)
+
+    assert [e.first_name for e in target.events] == ["Ana"]
+    progress, _ = target.updates
+    errors = {e["row"]: e["message"] for e in progress["$push"]["errors"]["$each"]}
+    assert sorted(errors) == [3, 4]
+    assert "U+202E" in errors[3] and "U+0000" in errors[4]

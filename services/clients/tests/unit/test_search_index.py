@@ -15,6 +15,7 @@ from clients.graphql.search import client_criteria
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from plumbing.filter_match import matches
+from plumbing.gql import decode_position, encode_position
 
 T = "t1"
 T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
@@ -307,3 +308,43 @@ def test_the_index_answers_what_the_database_query_selects(
         if matches(doc, mongo_filter(client_criteria(wanted)))
     )
     assert ids(index, client_criteria(wanted)) == (len(selected), [i for _, i in selected])
+
+
+AWKWARD = [
+    ("Ana", "Null\x00Byte"),
+    ("Ana", "Null"),
+    ("O'Brien", 'Say "Hi"'),
+    ("Zoë 🥋", "Emoji"),
+    ("Evil", "\u202egnp.exe"),
+    ("Back", "Slash\\n"),
+    ("Pipe", "a|b"),
+    ("Twin", "Same"),
+    ("Twin", "Same"),
+    ("Ünï", "Çödé"),
+]
+
+
+def test_paging_with_cursors_visits_every_awkward_name_once() -> None:
+    """A cursor is the exact position `(sort name, id)`: no character of a name (a NUL,
+    which split the old `name\\0id` cursor, quotes, emoji, bidi controls) moves it."""
+    index = loaded(*(card(f"c{n}", first, last) for n, (first, last) in enumerate(AWKWARD)))
+    every = client_criteria(ClientFilter())
+    for size in (1, 2, 3):
+        seen: list[str] = []
+        cursor: str | None = None
+        while True:
+            position = decode_position(cursor, 2)
+            after = (position[0], position[1]) if position else None
+            _, page = index.search(T, every, after=after, limit=size)
+            if not page:
+                break
+            seen += page
+            last = index_doc(page[-1])
+            cursor = encode_position(last["sort_name"], last["id"])
+        assert sorted(seen) == sorted(f"c{n}" for n in range(len(AWKWARD))), size
+        assert len(seen) == len(set(seen)), size
+
+
+def index_doc(client_id: str) -> dict[str, Any]:
+    [(first, last)] = [AWKWARD[int(client_id[1:])]]
+    return card(client_id, first, last)

@@ -99,19 +99,188 @@ export type RankReportFilter = {
   rankId?: string | number | null | undefined;
 };
 
+export type StaffNotificationKind =
+  | 'RANK_ELIGIBLE';
+
+/** What a timeline entry records (the fact of its event). */
+export type TimelineKind =
+  | 'APP_LOGGED_OUT'
+  | 'APP_SESSION_STARTED'
+  | 'BOOKING_CANCELLED'
+  | 'BOOKING_MADE'
+  | 'CLIENT_CREATED'
+  | 'CLIENT_DEMOTED'
+  | 'CLIENT_ELIGIBLE'
+  | 'CLIENT_MOVED_IN_FUNNEL'
+  | 'CLIENT_PROMOTED'
+  | 'CUSTOM_FIELD_VALUE_SET'
+  | 'DISLIKED_SERVICE_ADDED'
+  | 'DISLIKED_SERVICE_REMOVED'
+  | 'DISLIKED_SERVICE_UPDATED'
+  | 'DOCUMENT_ADDED'
+  | 'DOCUMENT_DELETED'
+  | 'FORM_ASSIGNED'
+  | 'FORM_COMPLETED'
+  | 'FORM_REMOVED'
+  | 'GIFT_CARD_REPORTED'
+  | 'MEMBERSHIP_REPORTED'
+  | 'MESSAGE_SENT'
+  | 'NOTE_ADDED'
+  | 'NOTIFICATION_BOUNCED'
+  | 'OTHER'
+  | 'POINTS_DEDUCTED'
+  | 'POINTS_EARNED'
+  | 'POINTS_EXPIRED'
+  | 'POINTS_GRANTED'
+  | 'POINTS_REDEEMED'
+  | 'POINTS_REVERSED'
+  | 'PREFERENCES_CHANGED'
+  | 'PURCHASE_RECORDED'
+  | 'PURCHASE_REFUNDED'
+  | 'RANK_ASSIGNED'
+  | 'SESSION_SCHEDULED'
+  | 'STAFF_NOTIFIED'
+  | 'STRIPE_AWARDED'
+  | 'STRIPE_ELIGIBLE'
+  | 'STRIPE_REMOVED'
+  | 'TASK_COMPLETED'
+  | 'TASK_CREATED'
+  | 'VISIT_RECORDED'
+  | 'WAITLIST_CONVERTED'
+  | 'WAITLIST_JOINED';
+
+/** Why a mutation refused (`UserError.code`). */
+export type UserErrorCode =
+  | 'ALL_STRIPES_HELD'
+  | 'ALREADY_DISLIKED'
+  | 'ALREADY_REDEEMED'
+  | 'BAD_AMOUNT'
+  | 'BAD_BRANCH'
+  | 'BAD_CAPACITY'
+  | 'BAD_CHANNEL'
+  | 'BAD_CRITERION'
+  | 'BAD_CURSOR'
+  | 'BAD_DAYS'
+  | 'BAD_EARN_PERCENT'
+  | 'BAD_EXPIRY_DAYS'
+  | 'BAD_IDEMPOTENCY_KEY'
+  | 'BAD_KIND'
+  | 'BAD_LANGUAGE'
+  | 'BAD_NAME'
+  | 'BAD_NOTE'
+  | 'BAD_PAGE_SIZE'
+  | 'BAD_PERIOD'
+  | 'BAD_POINTS'
+  | 'BAD_POINTS_RANGE'
+  | 'BAD_POINT_VALUE'
+  | 'BAD_POSITION'
+  | 'BAD_PRIORITY'
+  | 'BAD_RANGE'
+  | 'BAD_REMINDER_DAYS'
+  | 'BAD_ROLE'
+  | 'BAD_SKILLS'
+  | 'BAD_STATUS'
+  | 'BAD_STRIPES'
+  | 'BAD_TEMPLATE'
+  | 'BAD_TEXT'
+  | 'BAD_USER_INPUT'
+  | 'BIRTH_DATE_IN_FUTURE'
+  | 'BIRTH_DATE_TOO_OLD'
+  | 'CATEGORY_ARCHIVED'
+  | 'CHOICES_NOT_ALLOWED'
+  | 'CHOICES_REQUIRED'
+  | 'CLIENT_ARCHIVED'
+  | 'CLIENT_NOT_FOUND'
+  | 'CONFLICT'
+  | 'DUPLICATE_BRANCH'
+  | 'DUPLICATE_CATEGORY'
+  | 'DUPLICATE_CHOICE'
+  | 'DUPLICATE_CLIENT'
+  | 'DUPLICATE_LABEL'
+  | 'DUPLICATE_RANK'
+  | 'DUPLICATE_STAGE'
+  | 'EMPTY_FILE'
+  | 'EVENT_ID_CONFLICT'
+  | 'FIELD_ARCHIVED'
+  | 'FILE_TOO_LARGE'
+  | 'FORBIDDEN'
+  | 'FORM_COMPLETED'
+  | 'FUTURE_TIME'
+  | 'HIGHEST'
+  | 'INSUFFICIENT_POINTS'
+  | 'INVALID'
+  | 'INVALID_BOOLEAN'
+  | 'INVALID_CHANNEL'
+  | 'INVALID_CHOICE'
+  | 'INVALID_COUNTRY'
+  | 'INVALID_CURRENCY'
+  | 'INVALID_DATA'
+  | 'INVALID_DATE'
+  | 'INVALID_EMAIL'
+  | 'INVALID_GENDER'
+  | 'INVALID_LANGUAGE'
+  | 'INVALID_LINK'
+  | 'INVALID_NAME'
+  | 'INVALID_NUMBER'
+  | 'INVALID_PHONE'
+  | 'INVALID_SOURCE'
+  | 'INVALID_STATUS'
+  | 'INVALID_TIME_ZONE'
+  | 'INVALID_TYPE'
+  | 'INVALID_WEIGHT'
+  | 'IN_USE'
+  | 'LINK_EXPIRED'
+  | 'MISSING_COLUMNS'
+  | 'NAIVE_TIME'
+  | 'NOT_CSV'
+  | 'NOT_FOUND'
+  | 'NO_LINES'
+  | 'NO_RANK'
+  | 'NO_STRIPES'
+  | 'NO_STRIPE_HELD'
+  | 'OVERPAID'
+  | 'PLATFORM_REQUIRED'
+  | 'POINTS_LIMIT'
+  | 'PREREQUISITE_MISSING'
+  | 'PROGRAM_DISABLED'
+  | 'RANK_HELD'
+  | 'REPEAT_IN_PROGRESS'
+  | 'REQUIRED'
+  | 'SAME_RANK'
+  | 'STRIPES_HELD'
+  | 'TENANT_MISMATCH'
+  | 'TOO_LONG'
+  | 'TOO_MANY_CHOICES'
+  | 'TOO_MANY_ROWS'
+  | 'UNKNOWN_BOOKING'
+  | 'UNKNOWN_BRANCH'
+  | 'UNKNOWN_CATEGORY'
+  | 'UNKNOWN_CLIENT'
+  | 'UNKNOWN_INVOICE'
+  | 'UNKNOWN_PLACEHOLDER'
+  | 'UNKNOWN_RANK'
+  | 'UNKNOWN_SESSION'
+  | 'UNKNOWN_SKILL'
+  | 'UNKNOWN_STAGE'
+  | 'UNKNOWN_TEMPLATE'
+  | 'UNKNOWN_TYPE'
+  | 'UNKNOWN_WAITLIST_ENTRY'
+  | 'UNSUPPORTED_CONTENT_TYPE'
+  | 'WRONG_CLIENT';
+
 export type ClientCardQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type ClientCardQuery = { __typename: 'Query', client: { __typename: 'Client', id: string, firstName: string, middleName: string | null, lastName: string, email: string | null, phone: string | null, birthDate: string | null, gender: Gender | null, status: ClientStatus, source: ClientSource, language: string | null, onlineBookingBlocked: boolean, createdAt: string, updatedAt: string, notes: Array<{ __typename: 'ClientNote', id: string, text: string, at: string }>, communicationPreferences: Array<{ __typename: 'CommunicationPreference', id: string, category: MessageCategory, channel: Channel, enabled: boolean }>, activity: { __typename: 'ClientActivity', id: string, hasApp: boolean, upcomingBookings: Array<{ __typename: 'Booking', id: string, startsAt: string, serviceName: string | null }> } | null, loyalty: { __typename: 'LoyaltyAccount', id: string, balance: number, balanceValue: { __typename: 'Money', amount: string, currency: string } } | null, ranks: Array<{ __typename: 'ClientRank', id: string, since: string, stripes: number, visitsInRank: number, eligibleForPromotion: boolean, category: { __typename: 'RankCategory', id: string, name: string }, rank: { __typename: 'Rank', id: string, name: string }, nextRank: { __typename: 'Rank', id: string, name: string } | null }> | null, timeline: { __typename: 'TimelineConnection', pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor: string | null }, edges: Array<{ __typename: 'TimelineEdge', node: { __typename: 'TimelineEntry', id: string, kind: string, at: string, summary: string } }> } | null } | null };
+export type ClientCardQuery = { __typename: 'Query', client: { __typename: 'Client', id: string, firstName: string, middleName: string | null, lastName: string, email: string | null, phone: string | null, birthDate: string | null, gender: Gender | null, status: ClientStatus, source: ClientSource, language: string | null, onlineBookingBlocked: boolean, createdAt: string, updatedAt: string, notes: Array<{ __typename: 'ClientNote', id: string, text: string, at: string }>, communicationPreferences: Array<{ __typename: 'CommunicationPreference', id: string, category: MessageCategory, channel: Channel, enabled: boolean }>, activity: { __typename: 'ClientActivity', id: string, hasApp: boolean, upcomingBookings: Array<{ __typename: 'Booking', id: string, startsAt: string, serviceName: string | null }> } | null, loyalty: { __typename: 'LoyaltyAccount', id: string, balance: number, balanceValue: { __typename: 'Money', amount: string, currency: string } } | null, ranks: Array<{ __typename: 'ClientRank', id: string, since: string, stripes: number, visitsInRank: number, eligibleForPromotion: boolean, category: { __typename: 'RankCategory', id: string, name: string }, rank: { __typename: 'Rank', id: string, name: string }, nextRank: { __typename: 'Rank', id: string, name: string } | null }> | null, timeline: { __typename: 'TimelineConnection', pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor: string | null }, edges: Array<{ __typename: 'TimelineEdge', node: { __typename: 'TimelineEntry', id: string, kind: TimelineKind, at: string, summary: string } }> } | null } | null };
 
 export type MyCardQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MyCardQuery = { __typename: 'Query', me: { __typename: 'Client', id: string, firstName: string, middleName: string | null, lastName: string, email: string | null, phone: string | null, birthDate: string | null, gender: Gender | null, status: ClientStatus, source: ClientSource, language: string | null, onlineBookingBlocked: boolean, createdAt: string, updatedAt: string, notes: Array<{ __typename: 'ClientNote', id: string, text: string, at: string }>, communicationPreferences: Array<{ __typename: 'CommunicationPreference', id: string, category: MessageCategory, channel: Channel, enabled: boolean }>, activity: { __typename: 'ClientActivity', id: string, hasApp: boolean, upcomingBookings: Array<{ __typename: 'Booking', id: string, startsAt: string, serviceName: string | null }> } | null, loyalty: { __typename: 'LoyaltyAccount', id: string, balance: number, balanceValue: { __typename: 'Money', amount: string, currency: string } } | null, ranks: Array<{ __typename: 'ClientRank', id: string, since: string, stripes: number, visitsInRank: number, eligibleForPromotion: boolean, category: { __typename: 'RankCategory', id: string, name: string }, rank: { __typename: 'Rank', id: string, name: string }, nextRank: { __typename: 'Rank', id: string, name: string } | null }> | null, timeline: { __typename: 'TimelineConnection', pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor: string | null }, edges: Array<{ __typename: 'TimelineEdge', node: { __typename: 'TimelineEntry', id: string, kind: string, at: string, summary: string } }> } | null } | null };
+export type MyCardQuery = { __typename: 'Query', me: { __typename: 'Client', id: string, firstName: string, middleName: string | null, lastName: string, email: string | null, phone: string | null, birthDate: string | null, gender: Gender | null, status: ClientStatus, source: ClientSource, language: string | null, onlineBookingBlocked: boolean, createdAt: string, updatedAt: string, notes: Array<{ __typename: 'ClientNote', id: string, text: string, at: string }>, communicationPreferences: Array<{ __typename: 'CommunicationPreference', id: string, category: MessageCategory, channel: Channel, enabled: boolean }>, activity: { __typename: 'ClientActivity', id: string, hasApp: boolean, upcomingBookings: Array<{ __typename: 'Booking', id: string, startsAt: string, serviceName: string | null }> } | null, loyalty: { __typename: 'LoyaltyAccount', id: string, balance: number, balanceValue: { __typename: 'Money', amount: string, currency: string } } | null, ranks: Array<{ __typename: 'ClientRank', id: string, since: string, stripes: number, visitsInRank: number, eligibleForPromotion: boolean, category: { __typename: 'RankCategory', id: string, name: string }, rank: { __typename: 'Rank', id: string, name: string }, nextRank: { __typename: 'Rank', id: string, name: string } | null }> | null, timeline: { __typename: 'TimelineConnection', pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor: string | null }, edges: Array<{ __typename: 'TimelineEdge', node: { __typename: 'TimelineEntry', id: string, kind: TimelineKind, at: string, summary: string } }> } | null } | null };
 
-export type CardFragment = { __typename: 'Client', id: string, firstName: string, middleName: string | null, lastName: string, email: string | null, phone: string | null, birthDate: string | null, gender: Gender | null, status: ClientStatus, source: ClientSource, language: string | null, onlineBookingBlocked: boolean, createdAt: string, updatedAt: string, notes: Array<{ __typename: 'ClientNote', id: string, text: string, at: string }>, communicationPreferences: Array<{ __typename: 'CommunicationPreference', id: string, category: MessageCategory, channel: Channel, enabled: boolean }>, activity: { __typename: 'ClientActivity', id: string, hasApp: boolean, upcomingBookings: Array<{ __typename: 'Booking', id: string, startsAt: string, serviceName: string | null }> } | null, loyalty: { __typename: 'LoyaltyAccount', id: string, balance: number, balanceValue: { __typename: 'Money', amount: string, currency: string } } | null, ranks: Array<{ __typename: 'ClientRank', id: string, since: string, stripes: number, visitsInRank: number, eligibleForPromotion: boolean, category: { __typename: 'RankCategory', id: string, name: string }, rank: { __typename: 'Rank', id: string, name: string }, nextRank: { __typename: 'Rank', id: string, name: string } | null }> | null, timeline: { __typename: 'TimelineConnection', pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor: string | null }, edges: Array<{ __typename: 'TimelineEdge', node: { __typename: 'TimelineEntry', id: string, kind: string, at: string, summary: string } }> } | null };
+export type CardFragment = { __typename: 'Client', id: string, firstName: string, middleName: string | null, lastName: string, email: string | null, phone: string | null, birthDate: string | null, gender: Gender | null, status: ClientStatus, source: ClientSource, language: string | null, onlineBookingBlocked: boolean, createdAt: string, updatedAt: string, notes: Array<{ __typename: 'ClientNote', id: string, text: string, at: string }>, communicationPreferences: Array<{ __typename: 'CommunicationPreference', id: string, category: MessageCategory, channel: Channel, enabled: boolean }>, activity: { __typename: 'ClientActivity', id: string, hasApp: boolean, upcomingBookings: Array<{ __typename: 'Booking', id: string, startsAt: string, serviceName: string | null }> } | null, loyalty: { __typename: 'LoyaltyAccount', id: string, balance: number, balanceValue: { __typename: 'Money', amount: string, currency: string } } | null, ranks: Array<{ __typename: 'ClientRank', id: string, since: string, stripes: number, visitsInRank: number, eligibleForPromotion: boolean, category: { __typename: 'RankCategory', id: string, name: string }, rank: { __typename: 'Rank', id: string, name: string }, nextRank: { __typename: 'Rank', id: string, name: string } | null }> | null, timeline: { __typename: 'TimelineConnection', pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor: string | null }, edges: Array<{ __typename: 'TimelineEdge', node: { __typename: 'TimelineEntry', id: string, kind: TimelineKind, at: string, summary: string } }> } | null };
 
 export type ClientListQueryVariables = Exact<{
   filter?: ClientFilter | null | undefined;
@@ -129,7 +298,7 @@ export type CreateClientMutationVariables = Exact<{
 }>;
 
 
-export type CreateClientMutation = { __typename: 'Mutation', createClient: { __typename: 'ClientPayload', client: { __typename: 'Client', id: string, firstName: string, lastName: string, email: string | null, phone: string | null, status: ClientStatus, loyalty: { __typename: 'LoyaltyAccount', id: string, balance: number } | null, ranks: Array<{ __typename: 'ClientRank', id: string, category: { __typename: 'RankCategory', id: string, name: string }, rank: { __typename: 'Rank', id: string, name: string } }> | null } | null, userErrors: Array<{ __typename: 'UserError', field: Array<string> | null, message: string, code: string }> } | null };
+export type CreateClientMutation = { __typename: 'Mutation', createClient: { __typename: 'ClientPayload', client: { __typename: 'Client', id: string, firstName: string, lastName: string, email: string | null, phone: string | null, status: ClientStatus, loyalty: { __typename: 'LoyaltyAccount', id: string, balance: number } | null, ranks: Array<{ __typename: 'ClientRank', id: string, category: { __typename: 'RankCategory', id: string, name: string }, rank: { __typename: 'Rank', id: string, name: string } }> | null } | null, userErrors: Array<{ __typename: 'UserError', field: Array<string> | null, message: string, code: UserErrorCode }> } | null };
 
 export type PromoteClientMutationVariables = Exact<{
   clientId: string | number;
@@ -138,7 +307,7 @@ export type PromoteClientMutationVariables = Exact<{
 }>;
 
 
-export type PromoteClientMutation = { __typename: 'Mutation', promoteClient: { __typename: 'ClientRankPayload', clientRank: { __typename: 'ClientRank', id: string, stripes: number, since: string, rank: { __typename: 'Rank', id: string, name: string } } | null, change: { __typename: 'RankChange', id: string, kind: RankChangeKind, trigger: RankChangeTrigger, at: string } | null, client: { __typename: 'Client', id: string, ranks: Array<{ __typename: 'ClientRank', id: string, stripes: number }> | null } | null, userErrors: Array<{ __typename: 'UserError', field: Array<string> | null, message: string, code: string }> } | null };
+export type PromoteClientMutation = { __typename: 'Mutation', promoteClient: { __typename: 'ClientRankPayload', clientRank: { __typename: 'ClientRank', id: string, stripes: number, since: string, rank: { __typename: 'Rank', id: string, name: string } } | null, change: { __typename: 'RankChange', id: string, kind: RankChangeKind, trigger: RankChangeTrigger, at: string } | null, client: { __typename: 'Client', id: string, ranks: Array<{ __typename: 'ClientRank', id: string, stripes: number }> | null } | null, userErrors: Array<{ __typename: 'UserError', field: Array<string> | null, message: string, code: UserErrorCode }> } | null };
 
 export type GrantPointsMutationVariables = Exact<{
   clientId: string | number;
@@ -148,7 +317,7 @@ export type GrantPointsMutationVariables = Exact<{
 }>;
 
 
-export type GrantPointsMutation = { __typename: 'Mutation', grantPoints: { __typename: 'LedgerPayload', entries: Array<{ __typename: 'LedgerEntry', id: string, kind: LedgerKind, points: number, at: string, expiresAt: string | null }>, account: { __typename: 'LoyaltyAccount', id: string, balance: number } | null, client: { __typename: 'Client', id: string, loyalty: { __typename: 'LoyaltyAccount', id: string, balance: number } | null } | null, userErrors: Array<{ __typename: 'UserError', field: Array<string> | null, message: string, code: string }> } | null };
+export type GrantPointsMutation = { __typename: 'Mutation', grantPoints: { __typename: 'LedgerPayload', entries: Array<{ __typename: 'LedgerEntry', id: string, kind: LedgerKind, points: number, at: string, expiresAt: string | null }>, account: { __typename: 'LoyaltyAccount', id: string, balance: number } | null, client: { __typename: 'Client', id: string, loyalty: { __typename: 'LoyaltyAccount', id: string, balance: number } | null } | null, userErrors: Array<{ __typename: 'UserError', field: Array<string> | null, message: string, code: UserErrorCode }> } | null };
 
 export type RankReportQueryVariables = Exact<{
   categoryId: string | number;
@@ -174,7 +343,7 @@ export type InboxQueryVariables = Exact<{
 }>;
 
 
-export type InboxQuery = { __typename: 'Query', staffNotifications: Array<{ __typename: 'StaffNotification', id: string, kind: string, message: string, at: string, read: boolean, client: { __typename: 'Client', id: string, firstName: string, lastName: string } | null }> | null };
+export type InboxQuery = { __typename: 'Query', staffNotifications: Array<{ __typename: 'StaffNotification', id: string, kind: StaffNotificationKind, message: string, at: string, read: boolean, client: { __typename: 'Client', id: string, firstName: string, lastName: string } | null }> | null };
 
 export const CardFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"Card"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Client"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"firstName"}},{"kind":"Field","name":{"kind":"Name","value":"middleName"}},{"kind":"Field","name":{"kind":"Name","value":"lastName"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"phone"}},{"kind":"Field","name":{"kind":"Name","value":"birthDate"}},{"kind":"Field","name":{"kind":"Name","value":"gender"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"source"}},{"kind":"Field","name":{"kind":"Name","value":"language"}},{"kind":"Field","name":{"kind":"Name","value":"onlineBookingBlocked"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"notes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"text"}},{"kind":"Field","name":{"kind":"Name","value":"at"}}]}},{"kind":"Field","name":{"kind":"Name","value":"communicationPreferences"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"category"}},{"kind":"Field","name":{"kind":"Name","value":"channel"}},{"kind":"Field","name":{"kind":"Name","value":"enabled"}}]}},{"kind":"Field","name":{"kind":"Name","value":"activity"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"hasApp"}},{"kind":"Field","name":{"kind":"Name","value":"upcomingBookings"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"startsAt"}},{"kind":"Field","name":{"kind":"Name","value":"serviceName"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"loyalty"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"balance"}},{"kind":"Field","name":{"kind":"Name","value":"balanceValue"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"ranks"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"category"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"rank"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"since"}},{"kind":"Field","name":{"kind":"Name","value":"stripes"}},{"kind":"Field","name":{"kind":"Name","value":"visitsInRank"}},{"kind":"Field","name":{"kind":"Name","value":"eligibleForPromotion"}},{"kind":"Field","name":{"kind":"Name","value":"nextRank"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"timeline"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"20"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"at"}},{"kind":"Field","name":{"kind":"Name","value":"summary"}}]}}]}}]}}]}}]} as unknown as DocumentNode<CardFragment, unknown>;
 export const ClientRowFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"ClientRow"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Client"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"firstName"}},{"kind":"Field","name":{"kind":"Name","value":"lastName"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"phone"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"loyalty"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"balance"}}]}},{"kind":"Field","name":{"kind":"Name","value":"ranks"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"category"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"rank"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}}]} as unknown as DocumentNode<ClientRowFragment, unknown>;

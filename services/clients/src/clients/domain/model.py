@@ -9,6 +9,8 @@ from datetime import date
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from plumbing.text import BAD_TEXT, text_problem
+
 
 class ClientStatus(StrEnum):
     LEAD = "LEAD"
@@ -102,6 +104,10 @@ def check_name(
     if value is None:
         if required:
             problems.add(f"{field_name} is required", "REQUIRED", field_name)
+        return None
+    problem = text_problem(value)
+    if problem is not None:
+        problems.add(f"{field_name} {problem}", BAD_TEXT, field_name)
         return None
     cleaned = " ".join(value.split())
     if required and not cleaned:

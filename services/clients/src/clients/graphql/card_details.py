@@ -10,13 +10,20 @@ from plumbing.enums import Channel, MessageCategory
 from plumbing.gql import (
     require,
 )
+from plumbing.mongo import Doc
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from clients.domain.card import CustomFieldType
+from clients.domain.model import Problems
 from clients.graphql.caller import limits_of, read_upload, repo_of, require_self_or
 from clients.graphql.card_mutations import CardMutation
-from clients.graphql.payloads import ClientPayload, client_payload, raise_problems
+from clients.graphql.payloads import (
+    ClientPayload,
+    CustomFieldPayload,
+    client_payload,
+    errors,
+)
 from clients.graphql.types import CustomFieldDefinition
 from clients.service_layer import (
     card_details,
@@ -39,7 +46,7 @@ class CardDetailsMutation(CardMutation):
         choices: list[str] | None = None,
         collect_on: list[str] | None = None,
         required: bool | None = False,
-    ) -> CustomFieldDefinition | None:
+    ) -> CustomFieldPayload | None:
         ctx = require(info, *MANAGERS)
         doc, problems = await custom_fields.define_custom_field(
             repo_of(ctx).definition_documents(),
@@ -49,25 +56,19 @@ class CardDetailsMutation(CardMutation):
             collect_on=collect_on,
             required=bool(required),
         )
-        if doc is None:
-            raise_problems(problems)
-        assert doc is not None
-        return CustomFieldDefinition.from_doc(doc)
+        return _field_payload(doc, problems)
 
     @strawberry.mutation(
         description="C5: stop offering a custom field; the values already set are kept."
     )
     async def archive_custom_field(
         self, info: Info[Any, Any], id: strawberry.ID
-    ) -> CustomFieldDefinition | None:
+    ) -> CustomFieldPayload | None:
         ctx = require(info, *MANAGERS)
         doc, problems = await custom_fields.archive_custom_field(
             repo_of(ctx).definition_documents(), str(id)
         )
-        if doc is None:
-            raise_problems(problems)
-        assert doc is not None
-        return CustomFieldDefinition.from_doc(doc)
+        return _field_payload(doc, problems)
 
     @strawberry.mutation(description="C5: set (or clear with null) a custom field's value.")
     async def set_custom_field_value(
@@ -219,3 +220,9 @@ class CardDetailsMutation(CardMutation):
             channel=Channel(channel).value, enabled=enabled, now=ctx.now(),
         )  # fmt: skip
         return client_payload(outcome)
+
+
+def _field_payload(doc: Doc | None, problems: Problems) -> CustomFieldPayload:
+    if doc is None:
+        return CustomFieldPayload(custom_field=None, user_errors=errors(problems))
+    return CustomFieldPayload(custom_field=CustomFieldDefinition.from_doc(doc), user_errors=[])

@@ -7,10 +7,10 @@ from typing import Any
 
 import strawberry
 from plumbing.auth import MANAGERS, STAFF, Role
-from plumbing.errors import BadInput
 from plumbing.gql import (
     require,
     require_scope,
+    user_error,
 )
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
@@ -20,7 +20,14 @@ from clients.domain.model import ClientSource as Source
 from clients.graphql.caller import limits_of, read_upload, repo_of
 from clients.graphql.inputs import ClientInput, StudioInput, input_values
 from clients.graphql.partner_keys import PartnerKeyMutation
-from clients.graphql.payloads import ClientPayload, ImportJob, StudioPayload, client_payload, errors
+from clients.graphql.payloads import (
+    ClientPayload,
+    ImportClientsPayload,
+    ImportJob,
+    StudioPayload,
+    client_payload,
+    errors,
+)
 from clients.graphql.types import Studio
 from clients.service_layer import (
     cards,
@@ -114,14 +121,16 @@ class CardMutation(PartnerKeyMutation):
         description="C1: import clients from a CSV file (header row with at least first and "
         "last name columns). Returns at once; follow it with `importJob`."
     )
-    async def import_clients(self, info: Info[Any, Any], file: Upload) -> ImportJob | None:
+    async def import_clients(
+        self, info: Info[Any, Any], file: Upload
+    ) -> ImportClientsPayload | None:
         ctx = require(info, *STAFF)
         limits = limits_of(ctx)
         data = await read_upload(file, limits.max_import_bytes)
         if data is None:
-            raise BadInput(
-                f"the file is larger than {limits.max_import_bytes // (1024 * 1024)} MB",
-                code="FILE_TOO_LARGE",
+            too_large = f"the file is larger than {limits.max_import_bytes // (1024 * 1024)} MB"
+            return ImportClientsPayload(
+                job=None, user_errors=[user_error(too_large, "FILE_TOO_LARGE", "file")]
             )
         try:
             job = await imports.start_import(
@@ -132,5 +141,7 @@ class CardMutation(PartnerKeyMutation):
                 max_rows=limits.max_import_rows,
             )
         except imports.ImportRefused as exc:
-            raise BadInput(exc.message, code=exc.code) from None
-        return ImportJob.from_doc(job)
+            return ImportClientsPayload(
+                job=None, user_errors=[user_error(exc.message, exc.code, "file")]
+            )
+        return ImportClientsPayload(job=ImportJob.from_doc(job), user_errors=[])

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 import strawberry
-from plumbing.errors import BadInput
 from plumbing.gql import UserError, user_error
 from plumbing.mongo import Doc
 
 from clients.domain.model import Problems
-from clients.graphql.types import Client, Studio
+from clients.graphql.types import Client, CustomFieldDefinition, Studio
 from clients.service_layer import cards
 
 
@@ -26,13 +26,19 @@ class StudioPayload:
     user_errors: list[UserError]
 
 
+@strawberry.enum(description="Why a client may not book online.")
+class BookingRefusal(StrEnum):
+    CLIENT_ARCHIVED = "CLIENT_ARCHIVED"
+    ONLINE_BOOKING_BLOCKED = "ONLINE_BOOKING_BLOCKED"
+    DISLIKED_SERVICE = "DISLIKED_SERVICE"
+
+
 @strawberry.type
 class BookingCheck:
     allowed: bool
     reasons: list[str] = strawberry.field(description="Why not, in the studio's language.")
-    codes: list[str] = strawberry.field(
-        description="The reasons as stable codes: ONLINE_BOOKING_BLOCKED, DISLIKED_SERVICE, "
-        "CLIENT_ARCHIVED."
+    codes: list[BookingRefusal] = strawberry.field(
+        description="The reasons as stable codes, in the order of `reasons`."
     )
     waitlist_allowed: bool = strawberry.field(
         description="Whether the client may still join a waitlist (a blocked client may)."
@@ -45,10 +51,17 @@ class ImportRowError:
     message: str
 
 
+@strawberry.enum
+class ImportJobStatus(StrEnum):
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+
+
 @strawberry.type
 class ImportJob:
     id: strawberry.ID
-    status: str = strawberry.field(description="RUNNING, COMPLETED or FAILED.")
+    status: ImportJobStatus
     total: int
     processed: int
     created: int
@@ -62,7 +75,7 @@ class ImportJob:
     def from_doc(cls, doc: Doc) -> ImportJob:
         return cls(
             id=strawberry.ID(doc["id"]),
-            status=doc["status"],
+            status=ImportJobStatus(doc["status"]),
             total=int(doc["total"]),
             processed=int(doc["processed"]),
             created=int(doc["created"]),
@@ -90,6 +103,13 @@ def client_payload(outcome: cards.Outcome) -> ClientPayload:
     return ClientPayload(client=client, user_errors=errors(outcome.problems))
 
 
-def raise_problems(problems: Problems) -> None:
-    first = problems.items[0]
-    raise BadInput(first.message, code=first.code, field=list(first.path))
+@strawberry.type
+class ImportClientsPayload:
+    job: ImportJob | None = strawberry.field(description="Follow it with `importJob`.")
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class CustomFieldPayload:
+    custom_field: CustomFieldDefinition | None
+    user_errors: list[UserError]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from plumbing.auth import MANAGERS, STAFF, Role
@@ -12,14 +12,16 @@ from plumbing.gql import (
     RequestContext,
     SubgraphSchema,
     context_of,
-    decode_cursor,
-    encode_cursor,
+    decode_position,
+    encode_position,
     may_read_client,
     page_size,
     require,
     require_scope,
     schema_extensions,
 )
+from plumbing.mongo import Doc
+from plumbing.repeats import REPEAT_KEY, RepeatRefused, key_error, once_for
 from strawberry.types import Info
 
 from clients.domain.card import BookingChannel
@@ -29,7 +31,7 @@ from clients.graphql.card_live import CardSubscription
 from clients.graphql.inputs import ClientFilter
 from clients.graphql.nodes import STUB_TYPES, NodeQuery
 from clients.graphql.partner_keys import PartnerKeyQuery
-from clients.graphql.payloads import BookingCheck, ClientPayload, ImportJob, errors
+from clients.graphql.payloads import BookingCheck, BookingRefusal, ClientPayload, ImportJob, errors
 from clients.graphql.search import client_criteria
 from clients.graphql.types import (
     Client,
@@ -116,28 +118,24 @@ class Query(NodeQuery, PartnerKeyQuery):
         require_scope(info, "clients:read")
         size = page_size(first)
         criteria = client_criteria(filter)
-        position = decode_cursor(after)
-        name, _, last_id = (position or "").partition("\x00")
+        position = decode_position(after, 2)
         total, docs = (
             await repo_of(ctx)
             .search()
             .search(
                 criteria,
-                after=(name, last_id) if position is not None else None,
+                after=(position[0], position[1]) if position is not None else None,
                 limit=size + 1,
             )
         )
         edges = [
-            ClientEdge(
-                cursor=encode_cursor(f"{d['sort_name']}\x00{d['id']}"), node=Client.from_doc(d)
-            )
+            ClientEdge(cursor=encode_position(d["sort_name"], d["id"]), node=Client.from_doc(d))
             for d in docs[:size]
         ]
         return ClientConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=len(docs) > size,
-                end_cursor=edges[-1].cursor if edges else None,
+            page_info=PageInfo.of(
+                [e.cursor for e in edges], has_next=len(docs) > size, after=after
             ),
             total_count=total,
         )
@@ -177,7 +175,7 @@ class Query(NodeQuery, PartnerKeyQuery):
         return BookingCheck(
             allowed=verdict.allowed,
             reasons=verdict.reasons,
-            codes=verdict.codes,
+            codes=[BookingRefusal(c) for c in verdict.codes],
             waitlist_allowed=verdict.waitlist_allowed,
         )
 
@@ -206,13 +204,29 @@ class Mutation(CardDetailsMutation):
         description="C12: erase a client's personal data here and, through "
         "`clients.client_erased.v1`, in every other service."
     )
-    async def erase_client(self, info: Info[Any, Any], id: strawberry.ID) -> ClientPayload | None:
+    async def erase_client(
+        self,
+        info: Info[Any, Any],
+        id: strawberry.ID,
+        idempotency_key: Annotated[str | None, REPEAT_KEY] = None,
+    ) -> ClientPayload | None:
         ctx = require(info, *MANAGERS)
         repo = repo_of(ctx)
-        outcome = await privacy.erase_client(
-            repo.cards(), repo, repo.files(), str(id), now=ctx.now()
-        )
-        return ClientPayload(client=None, user_errors=errors(outcome.problems))
+
+        async def run() -> tuple[ClientPayload, Doc | None]:
+            outcome = await privacy.erase_client(
+                repo.cards(), repo, repo.files(), str(id), now=ctx.now()
+            )
+            payload = ClientPayload(client=None, user_errors=errors(outcome.problems))
+            return payload, (None if outcome.problems else {"erased": str(id)})
+
+        async def replay(record: Doc) -> ClientPayload:
+            return ClientPayload(client=None, user_errors=[])
+
+        try:
+            return await once_for(ctx, idempotency_key, "eraseClient", run, replay)
+        except RepeatRefused as exc:
+            return ClientPayload(client=None, user_errors=[key_error(exc)])
 
 
 schema = SubgraphSchema(

@@ -20,12 +20,21 @@ from plumbing.gql import (
     may_read_client,
     page_size,
 )
+from plumbing.paging import page_of, sortable
 from strawberry.types import Info
 
 from crm.adapters.timelines import key_of
 from crm.domain import rules
 from crm.domain.timeline import STAFF_ONLY, summarise
 from crm.graphql.context import as_time, storage_of
+from crm.graphql.enums import (
+    BookingStatus,
+    booking_status,
+    credit_status,
+    membership_status,
+    timeline_kind,
+    timeline_source,
+)
 from crm.graphql.types import (
     Booking,
     Credit,
@@ -74,9 +83,35 @@ class ClientActivity:
     app_platform: AppPlatform | None
     past: strawberry.Private[list[Booking]]
 
-    @strawberry.field
+    @strawberry.field(deprecation_reason="Use pastBookingsConnection, which pages through all.")
     def past_bookings(self, first: int | None = 20) -> list[Booking]:
         return self.past[: page_size(first)]
+
+    @strawberry.field(description="Bookings that started before now, the latest first.")
+    def past_bookings_connection(
+        self, first: int | None = 20, after: str | None = None
+    ) -> BookingConnection:
+        page = page_of(self.past, _booking_key, first=first, after=after, descending=True)
+        return BookingConnection(
+            edges=[BookingEdge(cursor=c, node=b) for c, b in page.items],
+            page_info=page.page_info,
+        )
+
+
+@strawberry.type
+class BookingEdge:
+    cursor: str
+    node: Booking
+
+
+@strawberry.type
+class BookingConnection:
+    edges: list[BookingEdge]
+    page_info: PageInfo
+
+
+def _booking_key(booking: Booking) -> tuple[str, str]:
+    return (sortable(booking.starts_at), str(booking.id))
 
 
 def _booking(booking_id: str, b: Doc) -> Booking:
@@ -87,7 +122,7 @@ def _booking(booking_id: str, b: Doc) -> Booking:
         service_name=b.get("service_name"),
         professional_id=strawberry.ID(b["professional_id"]) if b.get("professional_id") else None,
         starts_at=as_time(b["starts_at"]),
-        status=b["status"],
+        status=booking_status(b["status"]),
         from_app=bool(b.get("from_app")),
     )
 
@@ -98,7 +133,7 @@ def _activity(
     bookings = [_booking(k, v) for k, v in (profile.get("bookings") or {}).items()]
     # Ties broken by id, not by the order the facts arrived in (any order, `ingest.py`).
     upcoming = sorted(
-        (b for b in bookings if b.starts_at >= now and b.status == "BOOKED"),
+        (b for b in bookings if b.starts_at >= now and b.status is BookingStatus.BOOKED),
         key=lambda b: (b.starts_at, b.id),
     )
     past = sorted(
@@ -126,7 +161,7 @@ def _activity(
             plan=m["plan"],
             branch_id=m.get("branch_id"),
             seller_id=m.get("seller_id"),
-            status=m["status"],
+            status=membership_status(m["status"]),
             valid_from=date.fromisoformat(str(m["valid_from"])),
             valid_until=date.fromisoformat(str(m["valid_until"])) if m.get("valid_until") else None,
             tolerance_days=int(m.get("tolerance_days") or 0),
@@ -134,7 +169,7 @@ def _activity(
                 Credit(
                     id=strawberry.ID(c["credit_id"]),
                     kind=c["kind"],
-                    status=c["status"],
+                    status=credit_status(c["status"]),
                     expires_at=as_time(c["expires_at"]) if c.get("expires_at") else None,
                 )
                 for c in m.get("credits") or []
@@ -230,15 +265,15 @@ class Client:
                     node=TimelineEntry(
                         id=strawberry.ID(entry["id"]),
                         at=at,
-                        kind=entry["kind"],
+                        kind=timeline_kind(entry["kind"]),
                         summary=summarise(entry["type"], entry.get("data") or {}, language),
-                        source=entry["source"],
+                        source=timeline_source(entry["type"]),
                     ),
                 )
             )
         return TimelineConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=len(entries) > size, end_cursor=edges[-1].cursor if edges else None
+            page_info=PageInfo.of(
+                [e.cursor for e in edges], has_next=len(entries) > size, after=after
             ),
         )

@@ -19,7 +19,6 @@ from plumbing.intake import IngestPayload, Prerequisite
 from pydantic import ValidationError
 from strawberry.types import Info
 
-from crm.domain import rules
 from crm.events import (
     GiftCardReported,
     PurchaseRefunded,
@@ -28,6 +27,7 @@ from crm.events import (
     catalog,
 )
 from crm.graphql.context import INGESTERS, storage_of, user_errors
+from crm.graphql.enums import AppEventKind, BookingStatus
 from crm.graphql.fact_builders import (
     app_facts,
     booking_facts,
@@ -151,22 +151,20 @@ class FactsMutation:
         id: strawberry.ID,
         client_id: strawberry.ID,
         session_id: strawberry.ID,
-        status: str,
+        status: BookingStatus,
         from_app: bool,
         occurred_at: datetime,
         balance_kind: str | None = None,
     ) -> IngestPayload | None:
         require(info, *INGESTERS)
         require_scope(info, "ingest:bookings")
-        if status.upper() not in rules.BOOKING_STATUSES:
-            return _bad(f"unknown booking status {status!r}", "BAD_STATUS", "status")
         return await _ingest(
             info,
             lambda: booking_facts(
                 str(id),
                 str(client_id),
                 str(session_id),
-                status,
+                status.value,
                 from_app,
                 balance_kind,
                 occurred_at,
@@ -204,21 +202,19 @@ class FactsMutation:
         self,
         info: Info[Any, Any],
         client_id: strawberry.ID,
-        kind: str,
+        kind: AppEventKind,
         occurred_at: datetime,
         platform: AppPlatform | None = None,
         reason: str | None = None,
     ) -> IngestPayload | None:
         require(info, *INGESTERS)
         require_scope(info, "ingest:app")
-        if kind.upper() not in rules.APP_KINDS:
-            return _bad(f"unknown app event kind {kind!r}", "BAD_KIND", "kind")
-        if rules.APP_KINDS[kind.upper()] == "app_session_started" and platform is None:
+        if kind is AppEventKind.SESSION_STARTED and platform is None:
             return _bad(
                 "a SESSION_STARTED app event needs its platform", "PLATFORM_REQUIRED", "platform"
             )
         return await _ingest(
-            info, lambda: app_facts(str(client_id), kind, platform, occurred_at, reason)
+            info, lambda: app_facts(str(client_id), kind.value, platform, occurred_at, reason)
         )
 
     @strawberry.mutation(

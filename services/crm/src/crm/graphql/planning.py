@@ -8,10 +8,12 @@ from typing import Any
 import strawberry
 from plumbing.auth import MANAGERS, STAFF
 from plumbing.gql import (
+    PageInfo,
     UserError,
     page_size,
     require,
 )
+from plumbing.paging import page_of, sortable
 from strawberry.types import Info
 
 from crm.graphql.client_card import Client
@@ -74,8 +76,28 @@ def funnel_of(doc: Doc) -> Funnel:
 
 
 @strawberry.type
+class TaskEdge:
+    cursor: str
+    node: Task
+
+
+@strawberry.type
+class TaskConnection:
+    edges: list[TaskEdge]
+    page_info: PageInfo
+
+
+def _task_key(task: Doc) -> tuple[str, ...]:
+    done, rank, due, created = planning.task_order(task)
+    return (str(done), f"{rank:03d}", sortable(due), sortable(created), str(task["id"]))
+
+
+@strawberry.type
 class PlanningQuery:
-    @strawberry.field(description="K4: open tasks first, the most urgent first.")
+    @strawberry.field(
+        description="K4: open tasks first, the most urgent first (at most `first`).",
+        deprecation_reason="Use tasksConnection, which pages through every task.",
+    )
     async def tasks(
         self, info: Info[Any, Any], done: bool | None = None, first: int | None = 50
     ) -> list[Task] | None:
@@ -84,6 +106,24 @@ class PlanningQuery:
             storage_of(info).plans, done, page_size(first, default=50)
         )
         return [task_of(t) for t in found]
+
+    @strawberry.field(
+        description="K4: open tasks first, the most urgent first; pages through all of them."
+    )
+    async def tasks_connection(
+        self,
+        info: Info[Any, Any],
+        done: bool | None = None,
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> TaskConnection:
+        require(info, *STAFF)
+        found = await planning.tasks_in_order(storage_of(info).plans, done)
+        page = page_of(found, _task_key, first=first, after=after, default=50)
+        return TaskConnection(
+            edges=[TaskEdge(cursor=c, node=task_of(t)) for c, t in page.items],
+            page_info=page.page_info,
+        )
 
     @strawberry.field(description="K4: newest first.")
     async def funnels(self, info: Info[Any, Any]) -> list[Funnel] | None:

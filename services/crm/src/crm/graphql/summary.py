@@ -9,11 +9,13 @@ import strawberry
 from plumbing.auth import STAFF
 from plumbing.errors import BadInput
 from plumbing.gql import (
+    PageInfo,
     context_of,
     page_size,
     require,
 )
 from plumbing.node_ids import global_id, key_of
+from plumbing.paging import page_of
 from strawberry.types import Info
 
 from crm.adapters.tenant_storage import TenantStorage
@@ -41,9 +43,33 @@ class CountWithClients:
     count: int
     ids: strawberry.Private[list[str]]
 
-    @strawberry.field
+    @strawberry.field(deprecation_reason="Use clientsConnection, which pages through all.")
     def clients(self, first: int | None = 20) -> list[Client]:
         return [Client(id=strawberry.ID(c)) for c in self.ids[: page_size(first)]]
+
+    @strawberry.field(description="The clients counted, by id.")
+    def clients_connection(
+        self, first: int | None = 20, after: str | None = None
+    ) -> CountedClientConnection:
+        page = page_of(sorted(self.ids), lambda c: (c,), first=first, after=after)
+        return CountedClientConnection(
+            edges=[
+                CountedClientEdge(cursor=c, node=Client(id=strawberry.ID(i))) for c, i in page.items
+            ],
+            page_info=page.page_info,
+        )
+
+
+@strawberry.type
+class CountedClientEdge:
+    cursor: str
+    node: Client
+
+
+@strawberry.type
+class CountedClientConnection:
+    edges: list[CountedClientEdge]
+    page_info: PageInfo
 
 
 def _listed(ids: list[str]) -> CountWithClients:

@@ -10,6 +10,14 @@ import strawberry
 from plumbing.enums import AppPlatform, PaymentMethod, PurchaseCategory, SalesChannel
 from plumbing.gql import Money, PageInfo, UserError
 
+from crm.graphql.enums import (
+    BookingStatus,
+    CreditStatus,
+    MembershipStatus,
+    TimelineKind,
+    TimelineSource,
+)
+
 
 @strawberry.enum
 class Period(Enum):
@@ -39,7 +47,7 @@ class Booking:
     service_name: str | None
     professional_id: strawberry.ID | None
     starts_at: datetime
-    status: str
+    status: BookingStatus
     from_app: bool
 
 
@@ -55,8 +63,10 @@ class Sale:
 @strawberry.type
 class Credit:
     id: strawberry.ID
-    kind: str
-    status: str
+    kind: str = strawberry.field(
+        description="The billing partner's own category of the credit (e.g. CLASS)."
+    )
+    status: CreditStatus
     expires_at: datetime | None
 
 
@@ -66,7 +76,7 @@ class Membership:
     plan: str
     branch_id: strawberry.ID | None
     seller_id: strawberry.ID | None
-    status: str
+    status: MembershipStatus
     valid_from: date
     valid_until: date | None
     tolerance_days: int
@@ -86,9 +96,9 @@ class GiftCard:
 class TimelineEntry:
     id: strawberry.ID
     at: datetime
-    kind: str
+    kind: TimelineKind
     summary: str
-    source: str
+    source: TimelineSource
 
 
 @strawberry.type

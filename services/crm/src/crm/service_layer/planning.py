@@ -175,12 +175,16 @@ def task_order(task: Doc) -> tuple[int, int, datetime, datetime]:
     )
 
 
-async def tasks_page(plans: Plans, done: bool | None, first: int) -> list[Doc]:
-    """K4: the tasks (open or done, or all), the most urgent first. One indexed query,
-    `(tenant, done)` on MongoDB."""
+async def tasks_in_order(plans: Plans, done: bool | None) -> list[Doc]:
+    """K4: the tasks (open or done, or all), the most urgent first, ties by id. One
+    indexed query, `(tenant, done)` on MongoDB."""
     found = await plans.tasks.find(None if done is None else {"done": done})
     tasks = [t.state for t in found if t.state is not None]
-    return sorted(tasks, key=task_order)[:first]
+    return sorted(tasks, key=lambda t: (task_order(t), t["id"]))
+
+
+async def tasks_page(plans: Plans, done: bool | None, first: int) -> list[Doc]:
+    return (await tasks_in_order(plans, done))[:first]
 
 
 async def funnels_page(plans: Plans, first: int | None = None) -> list[Doc]:

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from plumbing import bounds
 from plumbing.auth import MANAGERS, STAFF, Role
 from plumbing.enums import SalesChannel
-from plumbing.errors import BadInput, Forbidden
+from plumbing.errors import Forbidden
 from plumbing.gql import (
-    RequestContext,
     UserError,
     context_of,
     require,
@@ -21,16 +20,23 @@ from plumbing.gql import (
     user_error,
 )
 from plumbing.ids import new_id
+from plumbing.mongo import Doc
+from plumbing.repeats import REPEAT_KEY
 from strawberry.types import Info
 
 from loyalty.adapters.tenant_storage import request_stores
 from loyalty.domain.earning import EarnRule, Program
 from loyalty.domain.ledger import LoyaltyError
-from loyalty.graphql.accounts import Client, LedgerPayload
+from loyalty.graphql.accounts import LedgerPayload
+from loyalty.graphql.ledger_payloads import (
+    failed,
+    field_of,
+    ledger_payload,
+    once_by_hand,
+    record_of,
+)
 from loyalty.graphql.types import (
     AutomationTrigger,
-    LedgerEntry,
-    LoyaltyAccount,
     LoyaltyProgram,
     LoyaltyProgramInput,
     LoyaltyProgramPayload,
@@ -38,10 +44,10 @@ from loyalty.graphql.types import (
     PointsAutomationInput,
     PointsAutomationPayload,
     ServiceEarnRule,
+    ServiceEarnRulePayload,
 )
 from loyalty.service_layer import automations, promotions, views
 from loyalty.service_layer import points as use_cases
-from loyalty.service_layer.account_changes import Outcome
 from loyalty.service_layer.validation import program_problems
 
 MAX_POINTS = bounds.MAX_POINTS  # one grant, deduction, fixed or reward amount
@@ -52,26 +58,6 @@ MAX_DAYS = 3650
 
 def _errors(exc: LoyaltyError, *path: str) -> list[UserError]:
     return [user_error(exc.message, exc.code, *path)]
-
-
-async def ledger_payload(ctx: RequestContext, outcome: Outcome, client_id: str) -> LedgerPayload:
-    currency = await views.studio_currency(request_stores(ctx))
-    program = await views.current_program(request_stores(ctx))
-    return LedgerPayload(
-        entries=[LedgerEntry.of(e, currency) for e in outcome.entries],
-        account=LoyaltyAccount.of(
-            outcome.loaded.account,
-            program,
-            currency,
-            known=bool(outcome.loaded.profile.get("known")),
-        ),
-        client=Client(id=strawberry.ID(client_id)),
-        user_errors=[],
-    )
-
-
-def _failed(*errors: UserError) -> LedgerPayload:
-    return LedgerPayload(entries=[], account=None, client=None, user_errors=list(errors))
 
 
 def _check_points(value: int, field: str) -> UserError | None:
@@ -152,14 +138,25 @@ class Mutation:
         service_name: str,
         excluded: bool,
         fixed_points: int | None = None,
-    ) -> ServiceEarnRule | None:
+    ) -> ServiceEarnRulePayload | None:
         ctx = require(info, *MANAGERS)
+        problems = []
         if not str(service_id).strip():
-            raise BadInput("serviceId is required", code="REQUIRED")
+            problems.append(user_error("serviceId is required", "REQUIRED", "serviceId"))
         if not service_name.strip() or len(service_name) > 200:
-            raise BadInput("serviceName is required (at most 200 characters)", code="REQUIRED")
+            problems.append(
+                user_error(
+                    "serviceName is required (at most 200 characters)", "REQUIRED", "serviceName"
+                )
+            )
         if fixed_points is not None and not 0 <= fixed_points <= MAX_POINTS:
-            raise BadInput(f"fixedPoints must be between 0 and {MAX_POINTS}", code="BAD_POINTS")
+            problems.append(
+                user_error(
+                    f"fixedPoints must be between 0 and {MAX_POINTS}", "BAD_POINTS", "fixedPoints"
+                )
+            )
+        if problems:
+            return ServiceEarnRulePayload(rule=None, user_errors=problems)
         rule = EarnRule(
             str(service_id), service_name.strip(), excluded, None if excluded else fixed_points
         )
@@ -170,7 +167,7 @@ class Mutation:
             return replace(current, rules=rules)
 
         await use_cases.update_program(request_stores(ctx), ctx.now(), edit)
-        return ServiceEarnRule.of(rule)
+        return ServiceEarnRulePayload(rule=ServiceEarnRule.of(rule), user_errors=[])
 
     @strawberry.mutation(
         description="B4: points a client gets, once, when promoted to the rank (`points: 0` "
@@ -219,6 +216,7 @@ class Mutation:
         points: int,
         note: str,
         expiry_days: int | None = None,
+        idempotency_key: Annotated[str | None, REPEAT_KEY] = None,
     ) -> LedgerPayload | None:
         ctx = require(info, *STAFF)
         problems = [
@@ -232,45 +230,54 @@ class Mutation:
             if p
         ]
         if problems:
-            return _failed(*problems)
-        try:
-            outcome = await use_cases.grant(
-                request_stores(ctx),
-                client_id=str(client_id),
-                points=points,
-                note=note.strip(),
-                expiry_days=expiry_days,
-                actor_id=ctx.principal.subject,
-                now=ctx.now(),
-            )
-        except LoyaltyError as exc:
-            return _failed(
-                *_errors(exc, "clientId" if exc.code == "CLIENT_NOT_FOUND" else "points")
-            )
-        return await ledger_payload(ctx, outcome, str(client_id))
+            return failed(*problems)
+
+        async def run() -> tuple[LedgerPayload, Doc | None]:
+            try:
+                outcome = await use_cases.grant(
+                    request_stores(ctx),
+                    client_id=str(client_id),
+                    points=points,
+                    note=note.strip(),
+                    expiry_days=expiry_days,
+                    actor_id=ctx.principal.subject,
+                    now=ctx.now(),
+                )
+            except LoyaltyError as exc:
+                return failed(*_errors(exc, field_of(exc))), None
+            return await ledger_payload(ctx, outcome, str(client_id)), record_of(outcome)
+
+        return await once_by_hand(ctx, idempotency_key, "grantPoints", str(client_id), run)
 
     @strawberry.mutation(description="L6: take points by hand; never below zero.")
     async def deduct_points(
-        self, info: Info[Any, Any], client_id: strawberry.ID, points: int, note: str
+        self,
+        info: Info[Any, Any],
+        client_id: strawberry.ID,
+        points: int,
+        note: str,
+        idempotency_key: Annotated[str | None, REPEAT_KEY] = None,
     ) -> LedgerPayload | None:
         ctx = require(info, *STAFF)
         problems = [p for p in (_check_points(points, "points"), _check_text(note, "note")) if p]
         if problems:
-            return _failed(*problems)
-        try:
-            outcome = await use_cases.deduct(
-                request_stores(ctx),
-                client_id=str(client_id),
-                points=points,
-                note=note.strip(),
-                actor_id=ctx.principal.subject,
-                now=ctx.now(),
-            )
-        except LoyaltyError as exc:
-            return _failed(
-                *_errors(exc, "clientId" if exc.code == "CLIENT_NOT_FOUND" else "points")
-            )
-        return await ledger_payload(ctx, outcome, str(client_id))
+            return failed(*problems)
+
+        async def run() -> tuple[LedgerPayload, Doc | None]:
+            try:
+                outcome = await use_cases.deduct(
+                    request_stores(ctx),
+                    client_id=str(client_id),
+                    points=points,
+                    note=note.strip(),
+                    actor_id=ctx.principal.subject,
+                    now=ctx.now(),
+                )
+            except LoyaltyError as exc:
+                return failed(*_errors(exc, field_of(exc))), None
+            return await ledger_payload(ctx, outcome, str(client_id)), record_of(outcome)
+
+        return await once_by_hand(ctx, idempotency_key, "deductPoints", str(client_id), run)
 
     @strawberry.mutation(
         description="L3: pay (part of) an invoice with points. IN_STUDIO takes what the balance "
@@ -307,7 +314,7 @@ class Mutation:
         if problem is not None:
             problems.append(user_error(f"amount: {problem}", bounds.BAD_AMOUNT, "amount"))
         if problems:
-            return _failed(*problems)
+            return failed(*problems)
         try:
             outcome = await use_cases.redeem(
                 request_stores(ctx),
@@ -320,7 +327,7 @@ class Mutation:
             )
         except LoyaltyError as exc:
             field = {"CLIENT_NOT_FOUND": "clientId", "ALREADY_REDEEMED": "invoiceNumber"}
-            return _failed(*_errors(exc, field.get(exc.code, "amount")))
+            return failed(*_errors(exc, field.get(exc.code, "amount")))
         return await ledger_payload(ctx, outcome, str(client_id))
 
     @strawberry.mutation(description="L7: grant points on birthdays, referrals or every N visits.")

@@ -126,9 +126,8 @@ async def _points_earned_report(
     ]
     return PointsEarnedConnection(
         edges=edges,
-        page_info=PageInfo(
-            has_next_page=start + size < len(rows),
-            end_cursor=edges[-1].cursor if edges else None,
+        page_info=PageInfo.of(
+            [e.cursor for e in edges], has_next=start + size < len(rows), after=after
         ),
         total_points=bounds.shown(total),
     )

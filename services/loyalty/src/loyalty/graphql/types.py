@@ -265,9 +265,8 @@ class LoyaltyAccount:
         ]
         return LedgerConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=start + size < len(entries),
-                end_cursor=edges[-1].cursor if edges else None,
+            page_info=PageInfo.of(
+                [e.cursor for e in edges], has_next=start + size < len(entries), after=after
             ),
         )
 
@@ -318,6 +317,12 @@ class PointsAutomationInput:
 @strawberry.type
 class LoyaltyProgramPayload:
     program: LoyaltyProgram | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class ServiceEarnRulePayload:
+    rule: ServiceEarnRule | None
     user_errors: list[UserError]
 
 

@@ -6,16 +6,17 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from plumbing.auth import MANAGERS, STAFF
 from plumbing.clock import as_utc
 from plumbing.enums import Channel, MessageCategory
 from plumbing.envelope import Envelope
-from plumbing.errors import BadInput, NotFound
 from plumbing.gql import (
+    PageInfo,
     SubgraphSchema,
+    UserError,
     context_of,
     may_read_client,
     page_size,
@@ -27,6 +28,8 @@ from plumbing.intake import IngestPayload
 from plumbing.live_graph import LiveUpdateKind, updates
 from plumbing.mongo import Doc, local_id
 from plumbing.node_ids import global_id
+from plumbing.paging import Page, page_of, sortable
+from plumbing.repeats import REPEAT_KEY, RepeatRefused, key_error, once_for
 from strawberry.types import Info
 
 from notifications.adapters.notices import request_notices
@@ -83,6 +86,25 @@ class Client:
         return cls(id=id)
 
     @strawberry.field(description="Messages sent or suppressed for this client, newest first.")
+    async def messages_connection(
+        self, info: Info[Any, Any], first: int | None = 20, after: str | None = None
+    ) -> ClientMessageConnection | None:
+        ctx = context_of(info)
+        if not ctx.principal.is_staff and ctx.principal.client_id != str(self.id):
+            return ClientMessageConnection(
+                edges=[], page_info=PageInfo.of([], has_next=False, after=None)
+            )
+        docs = await request_notices(ctx).client_messages(str(self.id), WINDOW)
+        page = newest_first([_message(d) for d in docs], first, after)
+        return ClientMessageConnection(
+            edges=[ClientMessageEdge(cursor=c, node=m) for c, m in page.items],
+            page_info=page.page_info,
+        )
+
+    @strawberry.field(
+        description="N2: messages sent or refused, newest first (at most `first`).",
+        deprecation_reason="Use messagesConnection, which pages.",
+    )
     async def messages(
         self, info: Info[Any, Any], first: int | None = 20
     ) -> list[ClientMessage] | None:
@@ -146,7 +168,7 @@ def _template(t: manage.TemplateView) -> NotificationTemplate:
 @strawberry.type(description="N3: a notification in the staff console inbox of one role.")
 class StaffNotification:
     id: strawberry.ID
-    kind: str
+    kind: StaffNotificationKind
     message: str
     client: Client | None
     at: datetime
@@ -157,13 +179,54 @@ class StaffNotification:
 def _notification(d: Doc) -> StaffNotification:
     return StaffNotification(
         id=strawberry.ID(local_id(str(d["_id"]))),
-        kind=d["kind"],
+        kind=StaffNotificationKind(str(d["kind"]).upper()),
         message=d["message"],
         client=Client(id=strawberry.ID(d["client_id"])) if d.get("client_id") else None,
         at=as_utc(d["at"]),
         read=bool(d.get("read")),
         role=d["role"],
     )
+
+
+# The newest messages or notifications a connection pages through (a console pages a few
+# screens; older ones stay stored).
+WINDOW = 1000
+T = TypeVar("T", ClientMessage, StaffNotification)
+
+
+def newest_first(
+    items: list[T], first: int | None, after: str | None, default: int = 20
+) -> Page[T]:
+    ordered = sorted(items, key=_newest_key, reverse=True)
+    return page_of(ordered, _newest_key, first=first, after=after, descending=True, default=default)
+
+
+def _newest_key(item: ClientMessage | StaffNotification) -> tuple[str, str]:
+    return (sortable(item.at), str(item.id))
+
+
+@strawberry.type
+class ClientMessageEdge:
+    cursor: str
+    node: ClientMessage
+
+
+@strawberry.type
+class ClientMessageConnection:
+    edges: list[ClientMessageEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class StaffNotificationEdge:
+    cursor: str
+    node: StaffNotification
+
+
+@strawberry.type
+class StaffNotificationConnection:
+    edges: list[StaffNotificationEdge]
+    page_info: PageInfo
 
 
 @strawberry.type
@@ -181,6 +244,26 @@ class Query:
     @strawberry.field(
         description="N3: the console notifications of the caller's roles, newest first."
     )
+    async def staff_notifications_connection(
+        self,
+        info: Info[Any, Any],
+        unread_only: bool | None = True,
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> StaffNotificationConnection:
+        ctx = require(info, *STAFF)
+        roles = sorted(r.value for r in ctx.principal.roles if r in STAFF)
+        docs = await request_notices(ctx).inbox(roles, unread_only=bool(unread_only), first=WINDOW)
+        page = newest_first([_notification(d) for d in docs], first, after, default=50)
+        return StaffNotificationConnection(
+            edges=[StaffNotificationEdge(cursor=c, node=n) for c, n in page.items],
+            page_info=page.page_info,
+        )
+
+    @strawberry.field(
+        description="N3: the console inbox of the caller's roles, newest first (at most `first`).",
+        deprecation_reason="Use staffNotificationsConnection, which pages.",
+    )
     async def staff_notifications(
         self, info: Info[Any, Any], unread_only: bool | None = True, first: int | None = 50
     ) -> list[StaffNotification] | None:
@@ -192,11 +275,32 @@ class Query:
         return [_notification(d) for d in docs]
 
 
+@strawberry.enum
+class StaffNotificationKind(StrEnum):
+    RANK_ELIGIBLE = "RANK_ELIGIBLE"
+
+
+@strawberry.type
+class NotificationTemplatePayload:
+    template: NotificationTemplate | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class StaffNotificationPayload:
+    notification: StaffNotification | None
+    user_errors: list[UserError]
+
+
+# Which argument a template's refusal points at (the others: `body`).
+TEMPLATE_FIELDS = {"UNKNOWN_TEMPLATE": "key", "BAD_CHANNEL": "channel", "BAD_LANGUAGE": "language"}
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
         description="N1/R10: change one template. An unknown placeholder is refused "
-        "(BAD_USER_INPUT, code UNKNOWN_PLACEHOLDER)."
+        "(userErrors, code UNKNOWN_PLACEHOLDER)."
     )
     async def update_notification_template(
         self,
@@ -206,7 +310,7 @@ class Mutation:
         language: str,
         body: str,
         subject: str | None = None,
-    ) -> NotificationTemplate | None:
+    ) -> NotificationTemplatePayload | None:
         ctx = require(info, *MANAGERS)
         try:
             view = await manage.save_template(
@@ -220,21 +324,23 @@ class Mutation:
                 now=ctx.now(),
             )
         except TemplateError as exc:
-            raise BadInput(str(exc), code=exc.code) from None
-        return _template(view)
+            refused = user_error(str(exc), exc.code, TEMPLATE_FIELDS.get(exc.code, "body"))
+            return NotificationTemplatePayload(template=None, user_errors=[refused])
+        return NotificationTemplatePayload(template=_template(view), user_errors=[])
 
     @strawberry.mutation(description="N3: mark a console notification as read.")
     async def mark_notification_read(
         self, info: Info[Any, Any], id: strawberry.ID
-    ) -> StaffNotification | None:
+    ) -> StaffNotificationPayload | None:
         ctx = require(info, *STAFF)
         roles = [r.value for r in ctx.principal.roles if r in STAFF]
         doc = await request_notices(ctx).mark_read(
             str(id), roles, by=ctx.principal.subject, at=ctx.now()
         )
         if doc is None:
-            raise NotFound("no such notification in your inbox")
-        return _notification(doc)
+            missing = user_error("no such notification in your inbox", "NOT_FOUND", "id")
+            return StaffNotificationPayload(notification=None, user_errors=[missing])
+        return StaffNotificationPayload(notification=_notification(doc), user_errors=[])
 
     @strawberry.mutation(
         description="N4: send a template (payment_reminder, booking_invitation, "
@@ -247,22 +353,33 @@ class Mutation:
         client_id: strawberry.ID,
         template_key: str,
         channel: Channel | None = strawberry.UNSET,
+        idempotency_key: Annotated[str | None, REPEAT_KEY] = None,
     ) -> IngestPayload | None:
         ctx = require(info, *STAFF)
-        result = await manage.request_message(
-            request_notices(ctx),
-            str(client_id),
-            template_key.strip(),
-            channel.value if isinstance(channel, Channel) else None,
-            by=ctx.principal.subject,
-        )
-        if isinstance(result, manage.Refused):
-            return IngestPayload(
-                accepted=False,
-                event_id=None,
-                user_errors=[user_error(result.message, result.code, result.field)],
+
+        async def run() -> tuple[IngestPayload, Doc | None]:
+            result = await manage.request_message(
+                request_notices(ctx),
+                str(client_id),
+                template_key.strip(),
+                channel.value if isinstance(channel, Channel) else None,
+                by=ctx.principal.subject,
             )
-        return IngestPayload(accepted=True, event_id=strawberry.ID(result), user_errors=[])
+            if isinstance(result, manage.Refused):
+                refused = user_error(result.message, result.code, result.field)
+                return IngestPayload(accepted=False, event_id=None, user_errors=[refused]), None
+            sent = IngestPayload(accepted=True, event_id=strawberry.ID(result), user_errors=[])
+            return sent, {"eventId": result}
+
+        async def replay(record: Doc) -> IngestPayload:
+            return IngestPayload(
+                accepted=True, event_id=strawberry.ID(record["eventId"]), user_errors=[]
+            )
+
+        try:
+            return await once_for(ctx, idempotency_key, "sendClientMessage", run, replay)
+        except RepeatRefused as exc:
+            return IngestPayload(accepted=False, event_id=None, user_errors=[key_error(exc)])
 
 
 INBOX_FEED = "staff-inbox"
@@ -307,7 +424,7 @@ class Subscription:
                 notified = StaffNotified.model_validate(event.data)
                 notification = StaffNotification(
                     id=strawberry.ID(notified.notification_id),
-                    kind=notified.kind,
+                    kind=StaffNotificationKind(notified.kind.upper()),
                     message=notified.message,
                     client=Client(id=strawberry.ID(notified.client_id))
                     if notified.client_id

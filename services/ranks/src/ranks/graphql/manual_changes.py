@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import strawberry
 from plumbing.gql import RequestContext
+from plumbing.mongo import Doc
+from plumbing.repeats import RepeatRefused, key_error, once_for
 
+from ranks.adapters.members import change_doc, change_of, holding_doc, holding_of
 from ranks.domain import categories, model
 from ranks.domain.program import Program
 from ranks.graphql.reads import client_rank, settings_of, store_of
@@ -23,12 +26,15 @@ async def by_category(
     category_id: strawberry.ID,
     kind: model.ChangeKind,
     note: str | None,
+    idempotency_key: str | None = None,
 ) -> ClientRankPayload:
     program = await current_program(store_of(ctx).programs)
     category = program.category(str(category_id))
     if category is None:
         return await manual_refused(ctx, categories.RankRefused("UNKNOWN_CATEGORY"), program)
-    return await change_by_hand(ctx, program, category, str(client_id), kind, None, note)
+    return await change_by_hand(
+        ctx, program, category, str(client_id), kind, None, note, idempotency_key
+    )
 
 
 async def stripe_by_hand(
@@ -37,6 +43,7 @@ async def stripe_by_hand(
     category_id: strawberry.ID,
     kind: model.ChangeKind,
     note: str | None,
+    idempotency_key: str | None = None,
 ) -> ClientRankPayload:
     program = await current_program(store_of(ctx).programs)
     category = program.category(str(category_id))
@@ -52,7 +59,9 @@ async def stripe_by_hand(
         program,
         category,
         now,
-        rank_changes.change_stripe_by_hand(
+        kind,
+        idempotency_key,
+        lambda: rank_changes.change_stripe_by_hand(
             store.members,
             store.cards,
             store.roster,
@@ -75,6 +84,7 @@ async def change_by_hand(
     kind: model.ChangeKind,
     rank_id: str | None,
     note: str | None,
+    idempotency_key: str | None = None,
 ) -> ClientRankPayload:
     if not program.enabled:
         return await manual_refused(ctx, categories.RankRefused("PROGRAM_DISABLED"), program)
@@ -86,7 +96,9 @@ async def change_by_hand(
         program,
         category,
         now,
-        rank_changes.change_by_hand(
+        kind,
+        idempotency_key,
+        lambda: rank_changes.change_by_hand(
             store.members,
             store.cards,
             store.roster,
@@ -108,19 +120,49 @@ async def _applied(
     program: Program,
     category: categories.Category,
     now: datetime,
-    change: Awaitable[rank_changes.ManualResult],
+    kind: model.ChangeKind,
+    idempotency_key: str | None,
+    change: Callable[[], Awaitable[rank_changes.ManualResult]],
 ) -> ClientRankPayload:
-    """The payload of a change by hand, or its refusal."""
+    """The payload of a change by hand, or its refusal. With an idempotency key the change
+    happens once, and a repeat answers the first payload (the holding and the change as
+    they were then)."""
+
+    async def run() -> tuple[ClientRankPayload, Doc | None]:
+        try:
+            done = await change()
+        except categories.RankRefused as exc:
+            return await manual_refused(ctx, exc, program), None
+        except rank_changes.UnknownClient:
+            refused = categories.RankRefused("UNKNOWN_CLIENT")
+            return await manual_refused(ctx, refused, program), None
+        record = {"holding": holding_doc(done.holding), "change": change_doc(done.change)}
+        payload = await _payload(ctx, client_id, program, category, now, done.holding, done.change)
+        return payload, record
+
+    async def replay(record: Doc) -> ClientRankPayload:
+        holding, made = holding_of(record["holding"]), change_of(record["change"])
+        return await _payload(ctx, client_id, program, category, ctx.now(), holding, made)
+
     try:
-        done = await change
-    except categories.RankRefused as exc:
-        return await manual_refused(ctx, exc, program)
-    except rank_changes.UnknownClient:
-        return await manual_refused(ctx, categories.RankRefused("UNKNOWN_CLIENT"), program)
+        return await once_for(ctx, idempotency_key, f"rank:{kind.value}", run, replay)
+    except RepeatRefused as exc:
+        return ClientRankPayload(client_rank=None, change=None, user_errors=[key_error(exc)])
+
+
+async def _payload(
+    ctx: RequestContext,
+    client_id: str,
+    program: Program,
+    category: categories.Category,
+    now: datetime,
+    holding: model.Holding,
+    made: model.Change,
+) -> ClientRankPayload:
     zone = (await settings_of(ctx)).zone
     return ClientRankPayload(
-        client_rank=client_rank(client_id, program, category, done.holding, now, zone),
-        change=RankChange.of(program, done.change),
+        client_rank=client_rank(client_id, program, category, holding, now, zone),
+        change=RankChange.of(program, made),
         client=Client(id=strawberry.ID(client_id)),
         user_errors=[],
     )

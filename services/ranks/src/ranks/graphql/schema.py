@@ -4,7 +4,7 @@ language, with the studio's chosen word (belt, rank, challenge)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from plumbing.auth import MANAGERS, STAFF
@@ -14,6 +14,7 @@ from plumbing.gql import (
     require,
     schema_extensions,
 )
+from plumbing.repeats import REPEAT_KEY
 from strawberry.types import Info
 
 from ranks.domain import categories, model
@@ -242,6 +243,7 @@ class Mutation:
         client_id: strawberry.ID,
         rank_id: strawberry.ID,
         note: str | None = None,
+        idempotency_key: Annotated[str | None, REPEAT_KEY] = None,
     ) -> ClientRankPayload | None:
         ctx = require(info, *STAFF)
         program = await current_program(store_of(ctx).programs)
@@ -249,7 +251,14 @@ class Mutation:
         if found is None or all(r.id != str(rank_id) for r in found[0].ranks):
             return await manual_refused(ctx, categories.RankRefused("UNKNOWN_RANK"), program)
         return await change_by_hand(
-            ctx, program, found[0], str(client_id), model.ChangeKind.ASSIGNMENT, str(rank_id), note
+            ctx,
+            program,
+            found[0],
+            str(client_id),
+            model.ChangeKind.ASSIGNMENT,
+            str(rank_id),
+            note,
+            idempotency_key,
         )
 
     @strawberry.mutation(description="R7: move a client one rank up, with a note.")
@@ -259,9 +268,12 @@ class Mutation:
         client_id: strawberry.ID,
         category_id: strawberry.ID,
         note: str | None = None,
+        idempotency_key: Annotated[str | None, REPEAT_KEY] = None,
     ) -> ClientRankPayload | None:
         ctx = require(info, *STAFF)
-        return await by_category(ctx, client_id, category_id, model.ChangeKind.PROMOTION, note)
+        return await by_category(
+            ctx, client_id, category_id, model.ChangeKind.PROMOTION, note, idempotency_key
+        )
 
     @strawberry.mutation(description="R7: move a client one rank down, with a note.")
     async def demote_client(
@@ -270,9 +282,12 @@ class Mutation:
         client_id: strawberry.ID,
         category_id: strawberry.ID,
         note: str | None = None,
+        idempotency_key: Annotated[str | None, REPEAT_KEY] = None,
     ) -> ClientRankPayload | None:
         ctx = require(info, *STAFF)
-        return await by_category(ctx, client_id, category_id, model.ChangeKind.DEMOTION, note)
+        return await by_category(
+            ctx, client_id, category_id, model.ChangeKind.DEMOTION, note, idempotency_key
+        )
 
     @strawberry.mutation(
         description="Award the client the next stripe of the rank held, with a note. The next "
@@ -284,10 +299,11 @@ class Mutation:
         client_id: strawberry.ID,
         category_id: strawberry.ID,
         note: str | None = None,
+        idempotency_key: Annotated[str | None, REPEAT_KEY] = None,
     ) -> ClientRankPayload | None:
         ctx = require(info, *STAFF)
         return await stripe_by_hand(
-            ctx, client_id, category_id, model.ChangeKind.STRIPE_AWARDED, note
+            ctx, client_id, category_id, model.ChangeKind.STRIPE_AWARDED, note, idempotency_key
         )
 
     @strawberry.mutation(
@@ -299,10 +315,11 @@ class Mutation:
         client_id: strawberry.ID,
         category_id: strawberry.ID,
         note: str | None = None,
+        idempotency_key: Annotated[str | None, REPEAT_KEY] = None,
     ) -> ClientRankPayload | None:
         ctx = require(info, *STAFF)
         return await stripe_by_hand(
-            ctx, client_id, category_id, model.ChangeKind.STRIPE_REMOVED, note
+            ctx, client_id, category_id, model.ChangeKind.STRIPE_REMOVED, note, idempotency_key
         )
 
     @strawberry.mutation(
