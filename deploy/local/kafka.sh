@@ -112,7 +112,7 @@ topics() {
 	[[ -x $VENV/bin/python ]] || ensure_venv
 	local args=(--bootstrap "127.0.0.1:$KAFKA_PORT" --secrets "$SECRETS/kafka")
 	local user
-	for user in operator "${CONTEXTS[@]}"; do kafka_password "$user" >/dev/null; done
+	for user in operator "${KAFKA_CONTEXTS[@]}"; do kafka_password "$user" >/dev/null; done
 	[[ $STACK_QUIET == 1 ]] && args+=(--quiet)
 	"$VENV/bin/python" "$LOCAL_DIR/topics.py" "${args[@]}" || die "could not create Kafka topics"
 }

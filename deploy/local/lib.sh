@@ -333,9 +333,20 @@ kafka_password() {
 }
 
 CONTEXTS=(clients ranks loyalty crm notifications identity)
+# The services with a Kafka user of their own (studio_admin.kafka_access.SERVICES; a test
+# keeps the two equal). identity publishes and reads no events: it has no Kafka user, runs
+# with an empty KAFKA_BOOTSTRAP and is ready without Kafka (docs/identity.md).
+KAFKA_CONTEXTS=(clients ranks loyalty crm notifications)
 MONGO_PORT=27017
 KAFKA_PORT=9092
 GATEWAY_PORT=4000
+
+# uses_kafka CTX: whether CTX's processes log in to Kafka.
+uses_kafka() {
+	local c
+	for c in "${KAFKA_CONTEXTS[@]}"; do [[ $c == "$1" ]] && return 0; done
+	return 1
+}
 
 # service_port CTX: 4101 for clients ... 4105 for notifications, 4106 for identity.
 service_port() {

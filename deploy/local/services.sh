@@ -24,6 +24,20 @@ else
 fi
 [[ $cmd == replicas ]] || for c in "${ctxs[@]}"; do service_port "$c" >/dev/null; done
 
+# spawn_service NAME CTX PORT ROLE: one process of CTX. Each service gets its own database
+# and consumer group, named after it, and logs in to Kafka as itself; a service without
+# Kafka (identity) gets no Kafka user and an empty KAFKA_BOOTSTRAP.
+spawn_service() {
+	local name=$1 ctx=$2 port=$3 role=$4 bootstrap="" user="" password=""
+	if uses_kafka "$ctx"; then
+		bootstrap=$KAFKA_BOOTSTRAP user=$ctx
+		password=$(kafka_password "$ctx")
+	fi
+	SERVICE_NAME=$ctx MONGO_DB=$ctx HTTP_HOST=127.0.0.1 HTTP_PORT=$port \
+		KAFKA_BOOTSTRAP=$bootstrap KAFKA_USERNAME=$user KAFKA_PASSWORD=$password \
+		spawn "$name" "$VENV/bin/$ctx-service" "$role"
+}
+
 start_one() {
 	local ctx=$1 port changed bin=$VENV/bin/$1-service
 	port=$(service_port "$ctx")
@@ -42,10 +56,7 @@ start_one() {
 		die "port $port ($ctx) is taken by a process these scripts did not start"
 	fi
 	[[ -x $bin ]] || die "$bin is missing: run 'uv sync' (or the service is not written yet)"
-	# Each service gets its own database and consumer group, named after it.
-	SERVICE_NAME=$ctx MONGO_DB=$ctx HTTP_HOST=127.0.0.1 HTTP_PORT=$port \
-		KAFKA_USERNAME=$ctx KAFKA_PASSWORD=$(kafka_password "$ctx") \
-		spawn "$ctx" "$bin" all
+	spawn_service "$ctx" "$ctx" "$port" all
 	say "$ctx starting (pid $(pid_of "$ctx"), http://127.0.0.1:$port, log .data/logs/$ctx.log)"
 }
 
@@ -67,9 +78,7 @@ start_extra() {
 	port=$(replica_port "$ctx" "$role" "$n")
 	[[ -n $(pid_of "$name") ]] && return 0
 	port_open "$port" && die "port $port ($name) is taken by a process these scripts did not start"
-	SERVICE_NAME=$ctx MONGO_DB=$ctx HTTP_HOST=127.0.0.1 HTTP_PORT=$port \
-		KAFKA_USERNAME=$ctx KAFKA_PASSWORD=$(kafka_password "$ctx") \
-		spawn "$name" "$VENV/bin/$ctx-service" "$role"
+	spawn_service "$name" "$ctx" "$port" "$role"
 	say "$name starting (pid $(pid_of "$name"), http://127.0.0.1:$port)"
 }
 

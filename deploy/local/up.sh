@@ -95,7 +95,7 @@ if ((DEMO)); then
 	fi
 	# People who sign in to the demo studio (docs/identity.md); a local password only.
 	for who in owner:OWNER admin:ADMIN reception:OPERATOR; do
-		MONGO_DB=identity logged demo "$VENV/bin/identity-service" add-person \
+		MONGO_DB=identity KAFKA_BOOTSTRAP="" logged demo "$VENV/bin/identity-service" add-person \
 			--email "${who%%:*}@demo.studio" --password "$DEMO_PASSWORD" --studio demo \
 			--role "${who##*:}" --name "Demo ${who%%:*}" ||
 			say "could not add ${who%%:*}@demo.studio (.data/logs/demo.log)"

@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 from plumbing import topics
-from plumbing.settings import ENV_NAMES, Environment, ServiceSettings
+from plumbing.settings import Environment, ServiceSettings
 from studio_admin import kafka_access
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,9 +38,14 @@ K8S = ROOT / "deploy" / "k8s"
 NAMESPACE = "studio"
 
 # Each service's port on a developer machine (its Settings default, gateway/compose.mjs);
-# containers and pods keep it, so a subgraph URL reads the same everywhere.
+# containers and pods keep it, so a subgraph URL reads the same everywhere. These five
+# read and publish events: three processes each, and a Kafka user.
 PORTS = {"clients": 4101, "ranks": 4102, "loyalty": 4103, "crm": 4104, "notifications": 4105}
 ROLES = ("api", "consumer", "relay")
+# identity signs people in and uses no Kafka: its API alone (docs/identity.md).
+IDENTITY = "identity"
+API_PORTS = PORTS | {IDENTITY: 4106}
+IDENTITY_JWKS_URL = "http://identity-api:4106/.well-known/jwks.json"
 GATEWAY_PORT = 4000
 REQUIRED_ENV = {
     "MONGO_URL",
@@ -80,10 +85,34 @@ COMPOSE_VARIABLES = {
     "OTEL_TRACES_SAMPLER",
     "OTEL_TRACES_SAMPLER_ARG",
     *KAFKA_VARIABLES,
+    # The host's file compose mounts as identity's signing key.
+    "IDENTITY_SIGNING_KEY_FILE",
 }
 SAMPLE_SECRET = "s" * 48
 
 SERVICE_ROLES = [(ctx, role) for ctx in PORTS for role in ROLES]
+# Every Python process, identity's API included.
+ALL_ROLES = [*SERVICE_ROLES, (IDENTITY, "api")]
+
+
+def roles_of(ctx: str) -> tuple[str, ...]:
+    return ("api",) if ctx == IDENTITY else ROLES
+
+
+def required_env(ctx: str) -> set[str]:
+    """identity has no Kafka user: an empty KAFKA_BOOTSTRAP says it uses no Kafka."""
+    return REQUIRED_ENV - {"KAFKA_USERNAME", "KAFKA_PASSWORD"} if ctx == IDENTITY else REQUIRED_ENV
+
+
+def settings_class(ctx: str) -> type[ServiceSettings]:
+    found: object = importlib.import_module(f"{ctx}.config").Settings
+    assert isinstance(found, type) and issubclass(found, ServiceSettings)
+    return found
+
+
+def settings_names(ctx: str) -> set[str]:
+    """What a service reads: the shared settings and its own (identity's signing key)."""
+    return {name.upper() for name in settings_class(ctx).model_fields}
 
 
 # --- loading -------------------------------------------------------------------------
@@ -272,7 +301,7 @@ def strings(node: object) -> Iterator[str]:
 # --- docker-compose.yml --------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("ctx", "role"), SERVICE_ROLES)
+@pytest.mark.parametrize(("ctx", "role"), ALL_ROLES)
 def test_compose_runs_each_role_with_its_console_script(ctx: str, role: str) -> None:
     service = compose_service(f"{ctx}-{role}")
     assert service["command"] == [f"{ctx}-service", role]
@@ -280,7 +309,7 @@ def test_compose_runs_each_role_with_its_console_script(ctx: str, role: str) -> 
     assert service["command"][0] in scripts, f"services/{ctx}/pyproject.toml lacks the script"
 
 
-@pytest.mark.parametrize(("ctx", "role"), SERVICE_ROLES)
+@pytest.mark.parametrize(("ctx", "role"), ALL_ROLES)
 def test_compose_builds_each_role_from_its_own_dockerfile(ctx: str, role: str) -> None:
     service = compose_service(f"{ctx}-{role}")
     build = service["build"]
@@ -304,38 +333,39 @@ def test_only_the_gateway_is_published() -> None:
     assert published == {"gateway"}
 
 
-@pytest.mark.parametrize(("ctx", "role"), SERVICE_ROLES)
+@pytest.mark.parametrize(("ctx", "role"), ALL_ROLES)
 def test_compose_env_uses_settings_names(ctx: str, role: str) -> None:
     env = compose_env(f"{ctx}-{role}")
-    assert set(env) <= set(ENV_NAMES), f"not in ServiceSettings: {set(env) - set(ENV_NAMES)}"
-    assert set(env) >= REQUIRED_ENV, f"missing: {REQUIRED_ENV - set(env)}"
+    names = settings_names(ctx)
+    assert set(env) <= names, f"not in {ctx}'s Settings: {set(env) - names}"
+    assert set(env) >= required_env(ctx), f"missing: {required_env(ctx) - set(env)}"
     assert env["SERVICE_NAME"] == ctx
     assert env["MONGO_DB"] == ctx
-    assert env["HTTP_PORT"] == str(PORTS[ctx])
+    assert env["HTTP_PORT"] == str(API_PORTS[ctx])
     assert env["HTTP_HOST"] == "0.0.0.0"
     assert env["ENVIRONMENT"] == Environment.PRODUCTION.value
 
 
-@pytest.mark.parametrize("ctx", list(PORTS))
+@pytest.mark.parametrize("ctx", list(API_PORTS))
 def test_service_settings_defaults_match_the_manifests(ctx: str) -> None:
-    settings_class = importlib.import_module(f"{ctx}.config").Settings
-    assert issubclass(settings_class, ServiceSettings)
-    fields = settings_class.model_fields
+    fields = settings_class(ctx).model_fields
     assert fields["service_name"].default == ctx
     assert fields["mongo_db"].default == ctx
-    assert fields["http_port"].default == PORTS[ctx]
+    assert fields["http_port"].default == API_PORTS[ctx]
 
 
-@pytest.mark.parametrize(("ctx", "role"), SERVICE_ROLES)
+@pytest.mark.parametrize(("ctx", "role"), ALL_ROLES)
 def test_compose_env_is_accepted_by_the_settings(ctx: str, role: str) -> None:
     env = compose_env(f"{ctx}-{role}")
-    settings = ServiceSettings.model_validate({name.lower(): value for name, value in env.items()})
+    settings = settings_class(ctx).model_validate(
+        {name.lower(): value for name, value in env.items()}
+    )
     assert settings.environment is Environment.PRODUCTION
-    assert settings.http_port == PORTS[ctx]
+    assert settings.http_port == API_PORTS[ctx]
     assert settings.jwt_secret == SAMPLE_SECRET
 
 
-@pytest.mark.parametrize("name", [f"{ctx}-api" for ctx in PORTS] + ["gateway"])
+@pytest.mark.parametrize("name", [f"{ctx}-api" for ctx in API_PORTS] + ["gateway"])
 def test_compose_requires_a_jwt_secret(name: str) -> None:
     raw = compose_service(name)["environment"]["JWT_SECRET"]
     assert re.fullmatch(r"\$\{JWT_SECRET:\?[^}]+\}", raw), "use ${JWT_SECRET:?message}"
@@ -351,7 +381,7 @@ def test_compose_interpolates_only_known_variables() -> None:
             assert match["name"] in COMPOSE_VARIABLES, f"unexpected variable in {value!r}"
 
 
-@pytest.mark.parametrize(("ctx", "role"), SERVICE_ROLES)
+@pytest.mark.parametrize(("ctx", "role"), ALL_ROLES)
 def test_compose_healthcheck_hits_readyz_on_http_port(ctx: str, role: str) -> None:
     test = compose_service(f"{ctx}-{role}")["healthcheck"]["test"]
     assert test[:3] == ["CMD", "python", "-c"]
@@ -378,7 +408,7 @@ def test_compose_waits_for_healthy_infrastructure(ctx: str, role: str) -> None:
 
 def test_compose_gateway_waits_for_every_healthy_api() -> None:
     depends_on = compose_service("gateway")["depends_on"]
-    assert depends_on == {f"{ctx}-api": {"condition": "service_healthy"} for ctx in PORTS}
+    assert depends_on == {f"{ctx}-api": {"condition": "service_healthy"} for ctx in API_PORTS}
 
 
 def test_compose_services_awaited_as_healthy_have_healthchecks() -> None:
@@ -390,7 +420,7 @@ def test_compose_services_awaited_as_healthy_have_healthchecks() -> None:
 
 def test_compose_gateway_routes_to_each_api_service() -> None:
     env = compose_env("gateway")
-    for ctx in PORTS:
+    for ctx in API_PORTS:
         url = urlsplit(env[f"{ctx.upper()}_URL"])
         assert url.hostname == f"{ctx}-api"
         assert url.port == int(compose_env(f"{ctx}-api")["HTTP_PORT"])
@@ -407,7 +437,7 @@ def test_compose_mongo_is_a_replica_set_the_services_name() -> None:
     assert "_id: 'rs0'" in script
     member_host = re.search(r"host: '([^']+)'", script)
     assert member_host
-    for ctx, role in SERVICE_ROLES:
+    for ctx, role in ALL_ROLES:
         url = urlsplit(compose_env(f"{ctx}-{role}")["MONGO_URL"])
         assert url.scheme == "mongodb"
         assert url.netloc == member_host[1], "drivers reconnect to the host the set reports"
@@ -476,17 +506,17 @@ def run_healthcheck(argv: list[str], port: int, real_port: int) -> int:
     return subprocess.run([executable, argv[2], code], timeout=30, check=False).returncode
 
 
-@pytest.mark.parametrize("ctx", list(PORTS))
+@pytest.mark.parametrize("ctx", list(API_PORTS))
 def test_compose_python_healthcheck_passes_only_when_ready(ctx: str) -> None:
     argv = compose_service(f"{ctx}-api")["healthcheck"]["test"]
     with readiness_server(200) as (port, paths):
-        assert run_healthcheck(argv, PORTS[ctx], port) == 0
+        assert run_healthcheck(argv, API_PORTS[ctx], port) == 0
         assert paths == ["/readyz"]
     with readiness_server(503) as (port, _):
-        assert run_healthcheck(argv, PORTS[ctx], port) != 0
+        assert run_healthcheck(argv, API_PORTS[ctx], port) != 0
     with readiness_server(200) as (port, _):
         pass  # closed: nothing listens on the port any more
-    assert run_healthcheck(argv, PORTS[ctx], port) != 0
+    assert run_healthcheck(argv, API_PORTS[ctx], port) != 0
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
@@ -994,12 +1024,12 @@ def test_dockerignore_keeps_host_environments_out_but_not_sources() -> None:
         assert not ignored_by_dockerignore(path), path
 
 
-@pytest.mark.parametrize("ctx", list(PORTS))
+@pytest.mark.parametrize("ctx", list(API_PORTS))
 def test_service_dockerfile_installs_its_own_package_from_the_lock(ctx: str) -> None:
     path = f"services/{ctx}/Dockerfile"
     instructions = dockerfile(path)
     text = (ROOT / path).read_text(encoding="utf-8")
-    for other in set(PORTS) - {ctx}:
+    for other in set(API_PORTS) - {ctx}:
         assert f"{other}-service" not in text, f"{path} mentions {other}-service"
     syncs = [args for name, args in instructions if name == "RUN" and "uv sync" in args]
     assert syncs, "install with uv sync"
@@ -1013,7 +1043,7 @@ def test_service_dockerfile_installs_its_own_package_from_the_lock(ctx: str) -> 
     assert all(f.startswith(("python:3.11-slim", "ghcr.io/astral-sh/uv:")) for f in froms)
 
 
-@pytest.mark.parametrize("ctx", list(PORTS))
+@pytest.mark.parametrize("ctx", list(API_PORTS))
 def test_service_dockerfile_copies_what_uv_needs(ctx: str) -> None:
     path = f"services/{ctx}/Dockerfile"
     copies = dockerfile_copies(path)
@@ -1031,7 +1061,7 @@ def test_service_dockerfile_copies_what_uv_needs(ctx: str) -> None:
         assert str(member) in copied, f"{path} lacks the sources of {member}"
 
 
-@pytest.mark.parametrize("ctx", list(PORTS))
+@pytest.mark.parametrize("ctx", list(API_PORTS))
 def test_service_dockerfile_runs_as_non_root_with_its_script(ctx: str) -> None:
     instructions = dockerfile(f"services/{ctx}/Dockerfile")
     user = [args for name, args in instructions if name == "USER"][-1]
@@ -1039,8 +1069,8 @@ def test_service_dockerfile_runs_as_non_root_with_its_script(ctx: str) -> None:
     assert uid.isdigit() and int(uid) > 0, "a numeric non-root USER"
     cmd = json_form([args for name, args in instructions if name == "CMD"][-1])
     assert cmd[0] in service_pyproject(ctx)["project"]["scripts"]
-    assert [args for name, args in instructions if name == "EXPOSE"] == [str(PORTS[ctx])]
-    for role in ROLES:
+    assert [args for name, args in instructions if name == "EXPOSE"] == [str(API_PORTS[ctx])]
+    for role in roles_of(ctx):
         pod = k8s_object("Deployment", f"{ctx}-{role}")["spec"]["template"]["spec"]
         assert pod["securityContext"]["runAsUser"] == int(uid)
 
@@ -1150,9 +1180,17 @@ def test_k8s_commits_no_secret() -> None:
     } | {("KAFKA_PASSWORD", "kafka-users")} | {
         (name, "kafka-users") for name in KAFKA_SERVICE_PASSWORDS.values()
     }
+    mounted = {
+        volume["secret"]["secretName"]
+        for kind in ("Deployment", "Job")
+        for workload in k8s_objects(kind).values()
+        for volume in workload["spec"]["template"]["spec"].get("volumes", [])
+        if "secret" in volume
+    }
+    assert mounted == {"identity-signing-key"}
 
 
-@pytest.mark.parametrize(("ctx", "role"), SERVICE_ROLES)
+@pytest.mark.parametrize(("ctx", "role"), ALL_ROLES)
 def test_k8s_deployment_runs_each_role_of_each_service(ctx: str, role: str) -> None:
     deployment = k8s_object("Deployment", f"{ctx}-{role}")
     selector = deployment["spec"]["selector"]["matchLabels"]
@@ -1165,26 +1203,27 @@ def test_k8s_deployment_runs_each_role_of_each_service(ctx: str, role: str) -> N
     assert container["command"][0] in service_pyproject(ctx)["project"]["scripts"]
 
 
-@pytest.mark.parametrize(("ctx", "role"), SERVICE_ROLES)
+@pytest.mark.parametrize(("ctx", "role"), ALL_ROLES)
 def test_k8s_env_uses_settings_names(ctx: str, role: str) -> None:
     env = k8s_env(only_container(k8s_object("Deployment", f"{ctx}-{role}")))
-    assert set(env) <= set(ENV_NAMES), f"not in ServiceSettings: {set(env) - set(ENV_NAMES)}"
-    assert set(env) >= REQUIRED_ENV, f"missing: {REQUIRED_ENV - set(env)}"
+    names = settings_names(ctx)
+    assert set(env) <= names, f"not in {ctx}'s Settings: {set(env) - names}"
+    assert set(env) >= required_env(ctx), f"missing: {required_env(ctx) - set(env)}"
     assert env["SERVICE_NAME"] == ctx
     assert env["MONGO_DB"] == ctx
-    assert env["HTTP_PORT"] == str(PORTS[ctx])
+    assert env["HTTP_PORT"] == str(API_PORTS[ctx])
     assert env["HTTP_HOST"] == "0.0.0.0"
     assert env["ENVIRONMENT"] == Environment.PRODUCTION.value
     assert env["JWT_SECRET"] == "<secret:platform-secrets/JWT_SECRET>"
     assert "replicaSet=" in env["MONGO_URL"]
     secret = {"JWT_SECRET": SAMPLE_SECRET}
-    settings = ServiceSettings.model_validate(
+    settings = settings_class(ctx).model_validate(
         {name.lower(): value for name, value in (env | secret).items()}
     )
-    assert settings.http_port == PORTS[ctx]
+    assert settings.http_port == API_PORTS[ctx]
 
 
-@pytest.mark.parametrize(("ctx", "role"), SERVICE_ROLES)
+@pytest.mark.parametrize(("ctx", "role"), ALL_ROLES)
 def test_k8s_ports_and_probes_agree(ctx: str, role: str) -> None:
     deployment = k8s_object("Deployment", f"{ctx}-{role}")
     container = only_container(deployment)
@@ -1201,21 +1240,21 @@ def test_k8s_ports_and_probes_agree(ctx: str, role: str) -> None:
     assert annotations["prometheus.io/path"] == "/metrics"
 
 
-@pytest.mark.parametrize("ctx", list(PORTS))
+@pytest.mark.parametrize("ctx", list(API_PORTS))
 def test_k8s_service_selects_only_the_api_pods(ctx: str) -> None:
     service = k8s_object("Service", f"{ctx}-api")
     selector = service["spec"]["selector"]
-    for role in ROLES:
+    for role in roles_of(ctx):
         labels = k8s_object("Deployment", f"{ctx}-{role}")["spec"]["template"]["metadata"]["labels"]
         assert (selector.items() <= labels.items()) == (role == "api"), role
     container = only_container(k8s_object("Deployment", f"{ctx}-api"))
     [port] = service["spec"]["ports"]
-    assert container_port(container, port["targetPort"]) == PORTS[ctx]
+    assert container_port(container, port["targetPort"]) == API_PORTS[ctx]
 
 
 def test_every_deployment_has_one_autoscaler() -> None:
     deployments = set(k8s_objects("Deployment"))
-    assert deployments == {f"{ctx}-{role}" for ctx, role in SERVICE_ROLES} | {"gateway"}
+    assert deployments == {f"{ctx}-{role}" for ctx, role in ALL_ROLES} | {"gateway"}
     targets = []
     for hpa in k8s_objects("HorizontalPodAutoscaler").values():
         assert hpa["apiVersion"] == "autoscaling/v2"
@@ -1260,7 +1299,7 @@ def test_k8s_gateway_probes_ports_and_routes() -> None:
     assert env["ENVIRONMENT"] == Environment.PRODUCTION.value
     # Same variables as in docker-compose.yml, each pointing at its subgraph's Service.
     assert set(env) == set(compose_env("gateway"))
-    for ctx in PORTS:
+    for ctx in API_PORTS:
         url = urlsplit(env[f"{ctx.upper()}_URL"])
         service = k8s_object("Service", str(url.hostname))
         assert url.port in [p["port"] for p in service["spec"]["ports"]]
@@ -1271,7 +1310,7 @@ def test_k8s_gateway_probes_ports_and_routes() -> None:
 def test_docs_explain_every_variable_the_manifests_set() -> None:
     docs = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
     names = set(platform_config())
-    for name in ["gateway", *(f"{ctx}-{role}" for ctx, role in SERVICE_ROLES)]:
+    for name in ["gateway", *(f"{ctx}-{role}" for ctx, role in ALL_ROLES)]:
         names |= set(compose_env(name))
     names |= set(compose_env("kafka-topics"))
     for name in sorted(names):
@@ -1317,10 +1356,10 @@ def test_gateway_and_every_api_share_the_signing_secret() -> None:
     gateway = k8s_env(only_container(k8s_object("Deployment", "gateway")))
     assert gateway["GATEWAY_SIGNING_SECRET"] == secret
     assert "GATEWAY_SIGNING_SECRET" in gateway_reads()
-    for ctx in PORTS:
+    for ctx in API_PORTS:
         api = k8s_env(only_container(k8s_object("Deployment", f"{ctx}-api")))
         assert api["GATEWAY_SIGNING_SECRET"] == secret, ctx
-    for name in ["gateway", *(f"{ctx}-api" for ctx in PORTS)]:
+    for name in ["gateway", *(f"{ctx}-api" for ctx in API_PORTS)]:
         raw = compose_service(name)["environment"]["GATEWAY_SIGNING_SECRET"]
         assert re.fullmatch(r"\$\{GATEWAY_SIGNING_SECRET:\?[^}]+\}", raw), name
         assert interpolate(raw, {"GATEWAY_SIGNING_SECRET": SAMPLE_SECRET}) == SAMPLE_SECRET
@@ -1401,3 +1440,140 @@ def test_only_the_gateway_and_the_metrics_scraper_reach_a_service_pod(ctx: str, 
 
 def test_the_gateway_is_not_isolated_by_the_service_policies() -> None:
     assert ingress_sources(gateway_labels())[0][0] == "any"
+
+
+# --- identity: sign-in, its signing key and the keys every verifier fetches -------------
+
+
+def identity_pod() -> dict[str, Any]:
+    pod = k8s_object("Deployment", "identity-api")["spec"]["template"]["spec"]
+    assert isinstance(pod, dict)
+    return pod
+
+
+def local_contexts(name: str) -> list[str]:
+    """A bash array of deploy/local/lib.sh, e.g. CONTEXTS=(clients ranks …)."""
+    text = (ROOT / "deploy" / "local" / "lib.sh").read_text(encoding="utf-8")
+    found = re.search(rf"^{name}=\(([^)]*)\)$", text, re.MULTILINE)
+    assert found, f"deploy/local/lib.sh has no {name}"
+    return found[1].split()
+
+
+def test_identity_uses_no_kafka_anywhere() -> None:
+    """It publishes and reads no events, so it has no Kafka user, no consumer or relay,
+    an empty KAFKA_BOOTSTRAP, and waits for MongoDB alone."""
+    service = importlib.import_module("identity.entrypoints.service")
+    events = importlib.import_module("identity.events")
+    assert events.catalog.names() == []
+    assert service.definition().uses_kafka is False
+    assert IDENTITY not in kafka_access.SERVICES
+    for role in ("consumer", "relay"):
+        assert f"{IDENTITY}-{role}" not in compose()["services"]
+        assert f"{IDENTITY}-{role}" not in k8s_objects("Deployment")
+    container = only_container(k8s_object("Deployment", "identity-api"))
+    for env in (compose_env("identity-api"), k8s_env(container)):
+        assert env["KAFKA_BOOTSTRAP"] == ""
+        assert "KAFKA_USERNAME" not in env and "KAFKA_PASSWORD" not in env
+    assert compose_service("identity-api")["depends_on"] == {
+        "mongo": {"condition": "service_healthy"}
+    }
+    # The local stack gives a Kafka user to the services of the table, and to no other.
+    assert local_contexts("CONTEXTS") == list(API_PORTS)
+    assert local_contexts("KAFKA_CONTEXTS") == list(kafka_access.SERVICES)
+
+
+def test_identity_signs_with_a_key_mounted_from_a_secret() -> None:
+    # compose: the host's file, required, mounted as a secret where the setting points.
+    raw = compose()["secrets"]["identity_signing_key"]["file"]
+    assert re.fullmatch(r"\$\{IDENTITY_SIGNING_KEY_FILE:\?[^}]+\}", raw)
+    with pytest.raises(LookupError):
+        interpolate(raw, {})
+    assert compose_service("identity-api")["secrets"] == ["identity_signing_key"]
+    assert compose_env("identity-api")["IDENTITY_SIGNING_KEY_FILE"] == (
+        "/run/secrets/identity_signing_key"
+    )
+    # Kubernetes: the Secret identity-signing-key, read-only, readable by the pod's group only.
+    pod = identity_pod()
+    container = only_container(k8s_object("Deployment", "identity-api"))
+    key_file = Path(k8s_env(container)["IDENTITY_SIGNING_KEY_FILE"])
+    [(mount, volume)] = [
+        (m, v)
+        for m in container["volumeMounts"]
+        for v in pod["volumes"]
+        if m["name"] == v["name"] and "secret" in v
+    ]
+    assert mount["readOnly"] is True
+    assert key_file.parent == Path(mount["mountPath"])
+    assert volume["secret"]["secretName"] == "identity-signing-key"
+    assert [item["path"] for item in volume["secret"]["items"]] == [key_file.name]
+    assert volume["secret"]["defaultMode"] & 0o047 == 0o040, "group-readable, no more"
+    assert pod["securityContext"]["fsGroup"] == pod["securityContext"]["runAsGroup"]
+    # Production refuses to start without it.
+    env = compose_env("identity-api")
+    settings = {name.lower(): value for name, value in env.items()}
+    del settings["identity_signing_key_file"]
+    with pytest.raises(ValueError, match="IDENTITY_SIGNING_KEY_FILE"):
+        settings_class(IDENTITY).model_validate(settings)
+
+
+def test_every_verifier_fetches_the_identity_keys() -> None:
+    routes = importlib.import_module("identity.entrypoints.routes")
+    url = urlsplit(IDENTITY_JWKS_URL)
+    assert url.path == routes.JWKS_PATH
+    assert url.port == API_PORTS[IDENTITY]
+    # compose: every service process and the gateway, by default; the identity container.
+    for name in ["gateway", *(f"{ctx}-{role}" for ctx, role in ALL_ROLES)]:
+        assert compose_env(name)["JWT_JWKS_URL"] == IDENTITY_JWKS_URL, name
+    assert url.hostname in compose()["services"]
+    assert str(url.port) == compose_env(str(url.hostname))["HTTP_PORT"]
+    # Kubernetes: the same address, the identity API's Service.
+    for name, deployment in k8s_objects("Deployment").items():
+        assert k8s_env(only_container(deployment))["JWT_JWKS_URL"] == IDENTITY_JWKS_URL, name
+    service = k8s_object("Service", str(url.hostname))
+    assert service["spec"]["selector"] == {
+        "app.kubernetes.io/name": IDENTITY,
+        "app.kubernetes.io/component": "api",
+    }
+    assert url.port in [p["port"] for p in service["spec"]["ports"]]
+
+
+def test_the_gateway_passes_sign_in_on_to_identity() -> None:
+    config = (ROOT / "gateway" / "gateway.config.ts").read_text(encoding="utf-8")
+    assert "identity: 'IDENTITY_URL'" in config
+    assert "service: 'identity'" in config
+    for env in (
+        compose_env("gateway"),
+        k8s_env(only_container(k8s_object("Deployment", "gateway"))),
+    ):
+        assert env["IDENTITY_URL"] == "http://identity-api:4106/graphql"
+
+
+def test_identity_is_reached_by_the_gateway_the_apis_and_the_scraper_only() -> None:
+    deployment = k8s_object("Deployment", "identity-api")
+    sources = ingress_sources(deployment["spec"]["template"]["metadata"]["labels"])
+    assert {kind for kind, _, _ in sources} == {"podSelector", "namespaceSelector"}
+    pod_peers = [selector for kind, selector, _ in sources if kind == "podSelector"]
+    for name, other in k8s_objects("Deployment").items():
+        labels = other["spec"]["template"]["metadata"]["labels"]
+        admitted = any(_selects(selector, labels) for selector in pod_peers)
+        # The gateway calls it; every API fetches its keys; consumers and relays verify
+        # no tokens.
+        assert admitted == (name == "gateway" or name.endswith("-api")), name
+    job = k8s_object("Job", "kafka-topics")["spec"]["template"]["metadata"]["labels"]
+    assert not any(_selects(selector, job) for selector in pod_peers)
+    for kind, selector, _ in sources:
+        if kind == "namespaceSelector":
+            assert selector == {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}
+    container = only_container(deployment)
+    for _, _, ports in sources:
+        assert {container_port(container, port) for port in ports} == {API_PORTS[IDENTITY]}
+
+
+def test_identity_is_sized_and_scaled_as_a_subgraph() -> None:
+    container = only_container(k8s_object("Deployment", "identity-api"))
+    clients = only_container(k8s_object("Deployment", "clients-api"))
+    assert container["resources"] == clients["resources"]
+    assert container["securityContext"] == clients["securityContext"]
+    hpa = k8s_object("HorizontalPodAutoscaler", "identity-api")
+    assert hpa["spec"]["minReplicas"] >= 2, "nobody signs in while it is away"
+    assert k8s_object("PodDisruptionBudget", "identity-api")["spec"]["minAvailable"] == 1

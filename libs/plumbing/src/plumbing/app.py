@@ -37,7 +37,7 @@ from plumbing.consumer import EventConsumer
 from plumbing.event_handlers import BatchHandler, Handler
 from plumbing.event_stream import EventStream, wants_event_stream
 from plumbing.gql import RequestContext
-from plumbing.health import healthz, metrics, readyz
+from plumbing.health import Check, healthz, metrics, readyz
 from plumbing.kafka import KafkaPublisher, client_options, kafka_reachable
 from plumbing.logs import configure_logging, get_logger
 from plumbing.mongo import Doc, create_client, detect_backend
@@ -126,6 +126,10 @@ class ServiceDefinition:
     # Routes of the API role that anyone reaching the port may call without the gateway's
     # signature (identity's public signing keys, which the gateway and services fetch).
     open_paths: Sequence[str] = ()
+    # False for a service that neither publishes nor consumes events (identity): its
+    # processes never connect to Kafka, run no relay, and are ready without it, so it
+    # needs no Kafka user and KAFKA_BOOTSTRAP may be empty.
+    uses_kafka: bool = True
 
 
 class _SubgraphView(GraphQL[RequestContext, None]):
@@ -170,6 +174,10 @@ def create_app(
     configure_logging(settings.log_level, json=settings.log_json)
     configure_tracing(settings)
     serves_api = role in (ProcessRole.API, ProcessRole.ALL)
+    if definition.uses_kafka and not settings.kafka_bootstrap:
+        raise ValueError(f"KAFKA_BOOTSTRAP is empty, but {definition.name} uses Kafka")
+    if not definition.uses_kafka and (definition.consume_topics or definition.api_tasks):
+        raise ValueError(f"{definition.name} reads topics, which needs Kafka (uses_kafka)")
     # Before anything starts: a production API without the gateway's secret must not run.
     signatures = signing_verifier(settings) if serves_api else None
     holder: dict[str, Runtime] = {}
@@ -207,7 +215,8 @@ def create_app(
             *definition.outbox_collections,
             *(c for kind in definition.aggregates for c in kind.outbox_collections),
         ]
-        if role in (ProcessRole.RELAY, ProcessRole.ALL) and outbox_collections:
+        relays = definition.uses_kafka and role in (ProcessRole.RELAY, ProcessRole.ALL)
+        if relays and outbox_collections:
             runtime.relay = OutboxRelay(
                 db,
                 runtime.publisher,
@@ -255,9 +264,12 @@ def create_app(
     async def kafka_ok() -> bool:
         return await kafka_reachable(settings.kafka_bootstrap)
 
+    checks: dict[str, Check] = {"mongo": mongo_ok}
+    if definition.uses_kafka:
+        checks["kafka"] = kafka_ok
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
-        Route("/readyz", readyz({"mongo": mongo_ok, "kafka": kafka_ok})),
+        Route("/readyz", readyz(checks)),
         Route("/metrics", metrics),
     ]
     if role in (ProcessRole.API, ProcessRole.ALL):

@@ -35,6 +35,8 @@ class ServiceSettings(BaseSettings):
     mongo_url: str = "mongodb://127.0.0.1:27017/"
     mongo_db: str = "service"
 
+    # Empty for a process that uses no Kafka (`ServiceDefinition.uses_kafka`, identity);
+    # the Kafka settings below are then not checked.
     kafka_bootstrap: str = "127.0.0.1:9092"
     # How this process authenticates to Kafka (docs/security.md, "Kafka"). Every listener
     # of the stack's brokers wants SASL/SCRAM; PLAINTEXT is for a bare test broker only and
@@ -103,10 +105,12 @@ class ServiceSettings(BaseSettings):
                 )
             if self.jwt_secret != DEVELOPMENT_JWT_SECRET and len(self.jwt_secret) < 32:
                 raise ValueError("JWT_SECRET must be at least 32 characters")
-            if self.kafka_security_protocol == "PLAINTEXT":
+            if self.kafka_bootstrap and self.kafka_security_protocol == "PLAINTEXT":
                 raise ValueError("KAFKA_SECURITY_PROTOCOL=PLAINTEXT is refused in production")
-        if self.kafka_security_protocol != "PLAINTEXT" and not (
-            self.kafka_username and self.kafka_password
+        if (
+            self.kafka_bootstrap
+            and self.kafka_security_protocol != "PLAINTEXT"
+            and not (self.kafka_username and self.kafka_password)
         ):
             raise ValueError(
                 f"KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs "

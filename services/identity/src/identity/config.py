@@ -11,6 +11,8 @@ class Settings(ServiceSettings):
     service_name: str = "identity"
     http_port: int = 4106
     mongo_db: str = "identity"
+    # It publishes and reads no events (`uses_kafka=False`): no Kafka unless told.
+    kafka_bootstrap: str = ""
     # The ES256 private key (PEM) that signs access tokens. The local stack generates one
     # into .data/secrets/identity_signing_key.pem; without a file a development process
     # makes a key of its own at start (tokens then die with the process).

@@ -1,5 +1,5 @@
-"""How the identity service is assembled: no topics, no events; its routes sign people
-in and publish the keys every other service verifies tokens with."""
+"""How the identity service is assembled: no topics, no events, no Kafka; its routes sign
+people in and publish the keys every other service verifies tokens with."""
 
 from __future__ import annotations
 
@@ -36,4 +36,6 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
         setup=setup,
         routes=ROUTES,
         open_paths=(JWKS_PATH,),
+        # No events (identity/events.py): no Kafka user, and sign-in stays up without Kafka.
+        uses_kafka=False,
     )
