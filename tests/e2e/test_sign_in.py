@@ -16,7 +16,10 @@ BASE = GATEWAY_URL.removesuffix("/graphql")
 PASSWORD = "a long enough password"
 
 VIEWER = "{ viewer { id kind studio roles permissions studios { studio role } } }"
-INVITE = "mutation($e: String!, $r: String!) { inviteStaff(email: $e, role: $r) { code role } }"
+INVITE = """
+mutation($e: String!, $r: Role!) {
+  inviteStaff(email: $e, role: $r) { invitation { code role } userErrors { code field } }
+}"""
 
 
 def email() -> str:
@@ -34,7 +37,9 @@ async def auth(http: httpx.AsyncClient, path: str, **body: Any) -> httpx.Respons
 
 
 async def invited(inviter: Graph, address: str, role: str) -> str:
-    code: str = (await inviter(INVITE, {"e": address, "r": role}))["inviteStaff"]["code"]
+    code: str = (await inviter(INVITE, {"e": address, "r": role}))["inviteStaff"]["invitation"][
+        "code"
+    ]
     return code
 
 
@@ -110,7 +115,9 @@ async def test_sign_out_everywhere_stops_every_session_at_refresh(
     tenant, address = unique_tenant(), email()
     first = await accepted(http, await invited(graphs(tenant, "OWNER"), address, "OPERATOR"))
     other = (await auth(http, "sign-in", email=address, password=PASSWORD)).json()
-    await graphs(tenant, token=other["access_token"])("mutation { signOutEverywhere }")
+    await graphs(tenant, token=other["access_token"])(
+        "mutation { signOutEverywhere { signedOut } }"
+    )
     for session in (first, other):
         again = await auth(http, "refresh", refresh_token=session["refresh_token"])
         assert (again.status_code, again.json()["error"]) == (401, "SESSION_REVOKED")

@@ -246,6 +246,7 @@ export type UserErrorCode =
   | 'RANK_HELD'
   | 'REPEAT_IN_PROGRESS'
   | 'REQUIRED'
+  | 'ROLE_NOT_ALLOWED'
   | 'SAME_RANK'
   | 'STRIPES_HELD'
   | 'TENANT_MISMATCH'

@@ -116,7 +116,7 @@ class PlanningQuery:
         done: bool | None = None,
         first: int | None = 50,
         after: str | None = None,
-    ) -> TaskConnection:
+    ) -> TaskConnection | None:
         require(info, *STAFF)
         found = await planning.tasks_in_order(storage_of(info).plans, done)
         page = page_of(found, _task_key, first=first, after=after, default=50)

@@ -4,12 +4,20 @@ to do what), inviting staff, ending sessions, and the studio's audit trail."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 import strawberry
-from plumbing.auth import MANAGERS, STAFF
-from plumbing.errors import BadInput, Forbidden, NotFound
-from plumbing.gql import SubgraphSchema, context_of, require, schema_extensions
+from plumbing.auth import MANAGERS, STAFF, Role
+from plumbing.errors import BadInput
+from plumbing.gql import (
+    SubgraphSchema,
+    UserError,
+    context_of,
+    require,
+    schema_extensions,
+    user_error,
+)
 from strawberry.types import Info
 
 from identity.domain.invitations import INVITATION_LIFETIME
@@ -23,18 +31,26 @@ def _identity(info: Info[Any, Any]) -> Identity:
     return identity
 
 
-def _coded(exc: IdentityRefused) -> Exception:
-    if exc.code == "FORBIDDEN":
-        return Forbidden(str(exc))
-    if exc.code == "NOT_FOUND":
-        return NotFound(str(exc))
-    return BadInput(str(exc), code=exc.code)
+# The domain's refusals as the contract's user error codes.
+_CODES = {"EMAIL_INVALID": "INVALID_EMAIL", "FORBIDDEN": "ROLE_NOT_ALLOWED"}
+
+
+def _refused(exc: IdentityRefused, *field: str) -> UserError:
+    return user_error(str(exc), _CODES.get(exc.code, exc.code), *field)
+
+
+@strawberry.enum(description="Who a token speaks for.")
+class ViewerKind(StrEnum):
+    STAFF = "STAFF"
+    CLIENT = "CLIENT"
+    PARTNER = "PARTNER"
+    SERVICE = "SERVICE"
 
 
 @strawberry.type(description="A studio the signed-in person may act for, and their role there.")
 class StudioAccess:
     studio: str
-    role: str
+    role: Role
     permissions: list[str] = strawberry.field(
         description="What this role may do here (`clients:write`, `staff:invite`…)."
     )
@@ -42,13 +58,13 @@ class StudioAccess:
 
 @strawberry.type(description="Who is signed in.")
 class Viewer:
-    id: str = strawberry.field(description="The person (staff) or login (client) id.")
-    kind: str = strawberry.field(description="STAFF, CLIENT, PARTNER or SERVICE.")
+    id: strawberry.ID = strawberry.field(description="The person (staff) or login (client) id.")
+    kind: ViewerKind
     name: str | None
     email: str | None
     language: str | None
     studio: str = strawberry.field(description="The studio this token acts for.")
-    roles: list[str]
+    roles: list[Role]
     permissions: list[str] = strawberry.field(description="What the token may do here.")
     studios: list[StudioAccess] = strawberry.field(
         description="Every studio this person may switch to (POST /auth/refresh with `studio`)."
@@ -60,17 +76,30 @@ class Viewer:
 
 @strawberry.type
 class StaffInvitation:
-    id: str
+    id: strawberry.ID
     email: str
-    role: str
+    role: Role
     expires_at: datetime
     code: str = strawberry.field(
         description="Shown once: the invitee accepts with it (POST /auth/accept-invitation)."
     )
 
 
+@strawberry.type(description="The answer of `inviteStaff`.")
+class InviteStaffPayload:
+    invitation: StaffInvitation | None
+    user_errors: list[UserError]
+
+
+@strawberry.type(description="The answer of `signOutEverywhere`.")
+class SignOutPayload:
+    signed_out: bool
+    user_errors: list[UserError]
+
+
 @strawberry.type
 class AuditEntry:
+    id: strawberry.ID
     at: datetime
     action: str
     person: str | None
@@ -82,25 +111,25 @@ class AuditEntry:
 @strawberry.type
 class Query:
     @strawberry.field(description="Who is signed in, and what they may do.")
-    async def viewer(self, info: Info[Any, Any]) -> Viewer:
+    async def viewer(self, info: Info[Any, Any]) -> Viewer | None:
         principal = context_of(info).principal
         roles = sorted(r.value for r in principal.roles)
         allowed = sorted({p for r in roles for p in PERMISSIONS.get(r, ())})
         person = None
         if principal.is_staff:
             person = await sessions.person_by_id(_identity(info), principal.subject)
-        kind = "STAFF" if principal.is_staff else roles[0]
+        kind = ViewerKind.STAFF if principal.is_staff else ViewerKind(roles[0])
         return Viewer(
-            id=principal.subject,
+            id=strawberry.ID(principal.subject),
             kind=kind,
             name=person.name if person else None,
             email=person.email if person else None,
             language=person.language if person else None,
             studio=principal.tenant,
-            roles=roles,
+            roles=[Role(r) for r in roles],
             permissions=allowed,
             studios=[
-                StudioAccess(studio=s, role=r, permissions=list(PERMISSIONS.get(r, ())))
+                StudioAccess(studio=s, role=Role(r), permissions=list(PERMISSIONS.get(r, ())))
                 for s, r in sorted(person.memberships.items())
             ]
             if person
@@ -111,7 +140,7 @@ class Query:
     @strawberry.field(description="The studio's sign-ins, failures, invitations and revocations.")
     async def audit_trail(
         self, info: Info[Any, Any], days: int = 7, limit: int = 200
-    ) -> list[AuditEntry]:
+    ) -> list[AuditEntry] | None:
         ctx = require(info, *MANAGERS)
         if not 1 <= days <= 90 or not 1 <= limit <= 1000:
             raise BadInput("days is 1 to 90 and limit 1 to 1000", code="OUT_OF_RANGE")
@@ -119,6 +148,7 @@ class Query:
         entries = await audit.trail(_identity(info).storage, ctx.tenant, since=since, limit=limit)
         return [
             AuditEntry(
+                id=strawberry.ID(e["id"]),
                 at=e["at"],
                 action=e["action"],
                 person=e.get("person"),
@@ -133,7 +163,9 @@ class Query:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Invite someone by e-mail to work for this studio.")
-    async def invite_staff(self, info: Info[Any, Any], email: str, role: str) -> StaffInvitation:
+    async def invite_staff(
+        self, info: Info[Any, Any], email: str, role: Role
+    ) -> InviteStaffPayload | None:
         ctx = require(info, *MANAGERS)
         principal = ctx.principal
         inviter_role = "OWNER" if "OWNER" in principal.roles else "ADMIN"
@@ -144,32 +176,37 @@ class Mutation:
                 inviter=principal.subject,
                 inviter_role=inviter_role,
                 email=email,
-                role=role,
+                role=role.value,
                 now=ctx.clock.now(),
             )
         except IdentityRefused as exc:
-            raise _coded(exc) from exc
+            field = "role" if exc.code == "FORBIDDEN" else "email"
+            return InviteStaffPayload(invitation=None, user_errors=[_refused(exc, field)])
         inv = invited.invitation
-        return StaffInvitation(
-            id=inv.id,
+        invitation = StaffInvitation(
+            id=strawberry.ID(inv.id),
             email=inv.email,
-            role=inv.role,
+            role=Role(inv.role),
             expires_at=inv.created_at + INVITATION_LIFETIME,
             code=invited.code,
         )
+        return InviteStaffPayload(invitation=invitation, user_errors=[])
 
     @strawberry.mutation(
         description="End every session of a person (yourself when `person` is omitted): "
         "refresh stops at once, access tokens within their lifetime."
     )
-    async def sign_out_everywhere(self, info: Info[Any, Any], person: str | None = None) -> bool:
+    async def sign_out_everywhere(
+        self, info: Info[Any, Any], person: str | None = None
+    ) -> SignOutPayload | None:
         ctx = require(info, *STAFF)
         target = person or ctx.principal.subject
         if target != ctx.principal.subject:
             require(info, *MANAGERS)
             found = await sessions.person_by_id(_identity(info), target)
             if found is None or found.role_in(ctx.tenant) is None:
-                raise NotFound("no such person in this studio")
+                missing = user_error("no such person in this studio", "NOT_FOUND", "person")
+                return SignOutPayload(signed_out=False, user_errors=[missing])
         try:
             await sessions.sign_out_everywhere(
                 _identity(info),
@@ -179,8 +216,8 @@ class Mutation:
                 now=ctx.clock.now(),
             )
         except IdentityRefused as exc:
-            raise _coded(exc) from exc
-        return True
+            return SignOutPayload(signed_out=False, user_errors=[_refused(exc, "person")])
+        return SignOutPayload(signed_out=True, user_errors=[])
 
 
 schema = SubgraphSchema(

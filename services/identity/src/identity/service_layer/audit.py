@@ -39,5 +39,5 @@ async def record(
 
 async def trail(storage: Storage, studio: str, *, since: datetime, limit: int) -> list[Doc]:
     found = await storage.repository(AUDIT, studio).find({"at": {"$gte": since}})
-    entries = sorted((x.state for x in found if x.state), key=lambda e: e["at"], reverse=True)
-    return entries[:limit]
+    entries = [{**x.state, "id": x.key} for x in found if x.state]
+    return sorted(entries, key=lambda e: e["at"], reverse=True)[:limit]

@@ -250,7 +250,7 @@ class Query:
         unread_only: bool | None = True,
         first: int | None = 50,
         after: str | None = None,
-    ) -> StaffNotificationConnection:
+    ) -> StaffNotificationConnection | None:
         ctx = require(info, *STAFF)
         roles = sorted(r.value for r in ctx.principal.roles if r in STAFF)
         docs = await request_notices(ctx).inbox(roles, unread_only=bool(unread_only), first=WINDOW)
