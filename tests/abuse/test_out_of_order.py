@@ -34,12 +34,12 @@ query($d: Date!) {
 
 
 DAY_TIMELINE = [
-    "client_created",
-    "booking_made",
-    "booking_made",
-    "booking_made",
-    "booking_cancelled",
-    "visit_recorded",
+    "CLIENT_CREATED",
+    "BOOKING_MADE",
+    "BOOKING_MADE",
+    "BOOKING_MADE",
+    "BOOKING_CANCELLED",
+    "VISIT_RECORDED",
 ]
 
 
@@ -136,13 +136,13 @@ async def test_bookings_a_cancellation_a_visit_and_a_card_backwards_end_as_in_or
 
 
 TIMELINE = [
-    "client_created",
-    "purchase_recorded",
-    "purchase_recorded",
-    "purchase_refunded",
-    "points_earned",
-    "points_earned",
-    "points_reversed",
+    "CLIENT_CREATED",
+    "PURCHASE_RECORDED",
+    "PURCHASE_RECORDED",
+    "PURCHASE_REFUNDED",
+    "POINTS_EARNED",
+    "POINTS_EARNED",
+    "POINTS_REVERSED",
 ]
 CARD = """
 query($id: ID!) {

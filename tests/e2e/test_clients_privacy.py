@@ -156,9 +156,9 @@ async def test_the_clients_own_timeline_leaves_out_the_studios_notes_and_tasks(
         return [e["node"]["kind"] for e in data[path]["timeline"]["edges"]]
 
     staff_sees = await eventually(
-        lambda: kinds(owner, timeline, "client"), until=lambda k: k.count("note_added") == 2
+        lambda: kinds(owner, timeline, "client"), until=lambda k: k.count("NOTE_ADDED") == 2
     )
-    assert staff_sees == ["note_added", "note_added"]
+    assert staff_sees == ["NOTE_ADDED", "NOTE_ADDED"]
     me = graphs(tenant, "CLIENT", client_id=mine)
     own = await me("{ me { timeline(first: 2) { edges { node { kind summary } } } } }")
     edges = own["me"]["timeline"]["edges"]

@@ -387,7 +387,7 @@ async def test_k6_twelve_months_without_use_or_notifications(
     def kinds(d: dict[str, Any]) -> set[str]:
         return {e["node"]["kind"] for e in d["tasks"][0]["client"]["timeline"]["edges"]}
 
-    await eventually(lambda: owner(TASK_TIMELINE), until=lambda d: "message_sent" in kinds(d))
+    await eventually(lambda: owner(TASK_TIMELINE), until=lambda d: "MESSAGE_SENT" in kinds(d))
 
     async def as_of(moment: datetime) -> dict[str, Any]:
         async with httpx.AsyncClient() as http:

@@ -123,7 +123,7 @@ async def test_k4_tasks_and_funnels(
     timeline = await eventually(
         lambda: owner(TIMELINE),
         until=lambda d: (
-            {"task_created", "task_completed", "client_moved_in_funnel"} <= kinds(d)
+            {"TASK_CREATED", "TASK_COMPLETED", "CLIENT_MOVED_IN_FUNNEL"} <= kinds(d)
             and len(d["tasks"][0]["client"]["timeline"]["edges"]) >= 8
             and any(
                 "Offer" in e["node"]["summary"]

@@ -56,7 +56,7 @@ def staff_notified(tenant: str, role: str, text: str) -> Envelope:
         data={
             "notification_id": f"{text}|{role}",
             "role": role,
-            "kind": "eligible",
+            "kind": "rank_eligible",
             "client_id": "c-1",
             "message": text,
             "trigger_event_id": text,
@@ -125,7 +125,7 @@ async def test_the_inbox_gets_its_roles_notifications_over_websocket(
         notification = payload["data"]["staffInbox"]["notification"]
         assert notification == {
             "id": "eligible-1|OWNER",
-            "kind": "eligible",
+            "kind": "RANK_ELIGIBLE",
             "message": "eligible-1",
         }
         assert await operators.nothing_for(1.0), "an OWNER notification reached an OPERATOR"

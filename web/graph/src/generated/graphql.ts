@@ -100,6 +100,7 @@ export type RankReportFilter = {
 };
 
 export type StaffNotificationKind =
+  | 'OTHER'
   | 'RANK_ELIGIBLE';
 
 /** What a timeline entry records (the fact of its event). */
@@ -230,6 +231,7 @@ export type UserErrorCode =
   | 'INVALID_WEIGHT'
   | 'IN_USE'
   | 'LINK_EXPIRED'
+  | 'LOWEST'
   | 'MISSING_COLUMNS'
   | 'NAIVE_TIME'
   | 'NOT_CSV'

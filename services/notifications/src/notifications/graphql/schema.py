@@ -179,7 +179,7 @@ class StaffNotification:
 def _notification(d: Doc) -> StaffNotification:
     return StaffNotification(
         id=strawberry.ID(local_id(str(d["_id"]))),
-        kind=StaffNotificationKind(str(d["kind"]).upper()),
+        kind=notification_kind(str(d["kind"])),
         message=d["message"],
         client=Client(id=strawberry.ID(d["client_id"])) if d.get("client_id") else None,
         at=as_utc(d["at"]),
@@ -278,6 +278,16 @@ class Query:
 @strawberry.enum
 class StaffNotificationKind(StrEnum):
     RANK_ELIGIBLE = "RANK_ELIGIBLE"
+    OTHER = "OTHER"
+
+
+def notification_kind(stored: str) -> StaffNotificationKind:
+    """A stored or announced kind as the enum; one this build does not know (a newer
+    producer's) is OTHER rather than a failed inbox."""
+    try:
+        return StaffNotificationKind(stored.upper())
+    except ValueError:
+        return StaffNotificationKind.OTHER
 
 
 @strawberry.type
@@ -424,7 +434,7 @@ class Subscription:
                 notified = StaffNotified.model_validate(event.data)
                 notification = StaffNotification(
                     id=strawberry.ID(notified.notification_id),
-                    kind=StaffNotificationKind(notified.kind.upper()),
+                    kind=notification_kind(notified.kind),
                     message=notified.message,
                     client=Client(id=strawberry.ID(notified.client_id))
                     if notified.client_id
