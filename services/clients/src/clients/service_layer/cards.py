@@ -18,6 +18,7 @@ from clients.domain.model import (
     Problems,
     check_birth_date,
     check_name,
+    check_referral_source,
     check_weight,
     fold,
     normalise_email,
@@ -134,7 +135,7 @@ def _clean(
         out["gender"] = Gender(given["gender"]).value if given["gender"] is not None else None
     if "referral_source" in given:
         value = given["referral_source"]
-        out["referral_source"] = " ".join(str(value).split())[:200] if value else None
+        out["referral_source"] = check_referral_source(problems, str(value) if value else None)
     if "preferred_branch_id" in given:
         branch = given["preferred_branch_id"]
         if branch is not None and branch not in {b["id"] for b in studio["branches"]}:
