@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from clients.domain.model import Problems
-from clients.service_layer.cards import clean_values
+from clients.service_layer.cards import Actor, check_creator_status, clean_values
 from clients.service_layer.studio import studio_view
 
 NOW = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
@@ -38,3 +38,21 @@ def test_referral_source_refuses_a_bidi_override() -> None:
 def test_an_empty_referral_source_clears_it() -> None:
     values, problems = _clean(referral_source="")
     assert (values["referral_source"], problems) == (None, [])
+
+
+def test_a_partner_creates_leads_only() -> None:
+    partner, staff = Actor("partner-1", is_partner=True), Actor("staff-1")
+    for status, actor, codes in [
+        (None, partner, []),
+        ("LEAD", partner, []),
+        ("ACTIVE", partner, ["INVALID_STATUS"]),
+        ("INACTIVE", partner, ["INVALID_STATUS"]),
+        ("ACTIVE", staff, []),
+    ]:
+        problems = Problems()
+        given = {"first_name": "Ana", "last_name": "Ruiz"}
+        if status is not None:
+            given["status"] = status
+        values = clean_values(given, STUDIO, NOW, problems, creating=True)
+        check_creator_status(problems, actor, values)
+        assert [p.code for p in problems.items] == codes, (status, actor)
