@@ -135,6 +135,9 @@ async def test_document_limits_are_clear_errors(
     variables = {"c": client, "t": "id"}
     exe = await upload(owner, variables, "virus.exe", b"MZ....", "application/x-msdownload")
     assert exe["data"]["uploadDocument"]["userErrors"][0]["code"] == "UNSUPPORTED_CONTENT_TYPE"
+    # The same executable named and declared as a PDF: its bytes say otherwise.
+    disguised = await upload(owner, variables, "scan.pdf", b"MZ\x90\x00....", "application/pdf")
+    assert disguised["data"]["uploadDocument"]["userErrors"][0]["code"] == "CONTENT_TYPE_MISMATCH"
     empty = await upload(owner, variables, "empty.pdf", b"", "application/pdf")
     assert empty["data"]["uploadDocument"]["userErrors"][0]["code"] == "EMPTY_FILE"
     big = await upload(

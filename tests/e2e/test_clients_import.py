@@ -122,6 +122,9 @@ async def test_leads_from_partners_and_widgets_keep_their_source(
     assert widget["createClient"]["client"]["source"] == "WIDGET"
     refused = await partner(create, {"i": {"firstName": "M", "lastName": "N"}, "s": "MANUAL"})
     assert refused["createClient"]["userErrors"][0]["code"] == "INVALID_SOURCE"
+    active = await partner(create, {"i": {"firstName": "A", "lastName": "B", "status": "ACTIVE"}})
+    assert active["createClient"]["client"] is None
+    assert active["createClient"]["userErrors"][0]["code"] == "INVALID_STATUS"
     imported = await owner(create, {"i": {"firstName": "I", "lastName": "J"}, "s": "IMPORT"})
     assert imported["createClient"]["userErrors"][0]["code"] == "INVALID_SOURCE"
 

@@ -106,7 +106,7 @@ async def test_export_holds_everything_and_erase_removes_it(
     gone = await owner.raw(EXPORT, {"id": client})
     assert gone["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     again = await owner(ERASE, {"id": client})
-    assert again["eraseClient"]["userErrors"][0]["code"] == "NOT_FOUND"
+    assert again["eraseClient"]["userErrors"][0]["code"] == "ALREADY_ERASED"
     # The email and phone are free again: a new card may take them.
     newcomer = await card(owner, "elena@example.com")
     assert newcomer != client

@@ -45,3 +45,4 @@ class StudioUpdatedRead(EventData):
     time_zone: str
     currency: str
     language: str
+    branch_ids: list[str] | None = None

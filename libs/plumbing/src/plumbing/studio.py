@@ -1,5 +1,5 @@
 """Each service's local copy of the studio settings it needs (time zone, currency,
-language, name), kept from `clients.studio_updated` events: newest event wins. Reads
+language, name, branches), kept from `clients.studio_updated` events: newest event wins. Reads
 are remembered for a few seconds (`plumbing.config_cache`): the copy follows events anyway,
 and the process that applies an update forgets its remembered value at once."""
 
@@ -27,6 +27,9 @@ class StudioSettings:
     time_zone: str = "UTC"
     currency: str = "EUR"
     language: str = "en"
+    # The studio's branches; None while no event naming them has arrived (a copy kept
+    # before events carried them): a check against them then has nothing to go on.
+    branch_ids: tuple[str, ...] | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -46,6 +49,7 @@ async def remember_studio(db: AsyncDatabase[Doc], event: Envelope) -> None:
             "time_zone": data.time_zone,
             "currency": data.currency,
             "language": data.language,
+            "branch_ids": data.branch_ids,
             "at": event.time,
         }
     }
@@ -77,4 +81,5 @@ async def _read(db: AsyncDatabase[Doc], tenant: str) -> StudioSettings:
         time_zone=doc["time_zone"],
         currency=doc["currency"],
         language=doc["language"],
+        branch_ids=tuple(doc["branch_ids"]) if doc.get("branch_ids") is not None else None,
     )

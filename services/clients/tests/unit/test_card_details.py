@@ -93,10 +93,10 @@ async def test_c6_a_document_is_kept_with_its_bytes_and_deleted_with_them(
     upload: dict[str, Any] = {"type_": "consent", "file_name": "a/b.pdf",
                               "content_type": "application/pdf", "too_large": False,
                               "visible_to_client": True, "max_bytes": 1024, "now": T0}  # fmt: skip
-    added = await documents.upload_document(cards, files, "c1", data=b"%PDF", **upload)
+    added = await documents.upload_document(cards, files, "c1", data=b"%PDF-1.7\n", **upload)
     assert added.client is not None
     (document,) = added.client["documents"]
-    assert document["file_name"] == "a_b.pdf" and files.held == {document["id"]: b"%PDF"}
+    assert document["file_name"] == "a_b.pdf" and files.held == {document["id"]: b"%PDF-1.7\n"}
     refused = await documents.upload_document(cards, files, "c1", data=b"", **upload)
     assert [p.code for p in refused.problems.items] == ["EMPTY_FILE"]
     gone = await documents.delete_document(cards, files, "c1", document["id"], now=T0)

@@ -101,3 +101,93 @@ async def test_c1_a_row_whose_name_could_spoof_a_screen_is_refused() -> None:
     errors = {e["row"]: e["message"] for e in progress["$push"]["errors"]["$each"]}
     assert sorted(errors) == [3, 4]
     assert "U+202E" in errors[3] and "U+0000" in errors[4]
+
+
+def test_c1_a_windows_1252_file_from_excel_keeps_its_apostrophes_and_accents() -> None:
+    # Excel in Spain and Italy saves "CSV (separado por comas)" in Windows-1252: 0x92 is
+    # the apostrophe, 0xE8 an è, 0x80 the euro sign.
+    data = b"Nome;Cognome;Note\r\nLuca;D\x92Alessandro;abbonamento 40\x80\r\nIr\xe8ne;Ca\xf1as;\r\n"
+
+    parsed = parse_csv(data, max_rows=100)
+
+    assert parsed.rows == [
+        (2, ["Luca", "D\u2019Alessandro", "abbonamento 40\u20ac"]),
+        (3, ["Ir\u00e8ne", "Ca\u00f1as", ""]),
+    ]
+
+
+def test_c1_utf8_with_or_without_a_byte_order_mark_is_read_as_utf8() -> None:
+    text = "first name,last name\nLuca,D\u2019Alessandro\n"
+
+    for data in (text.encode(), b"\xef\xbb\xbf" + text.encode()):
+        parsed = parse_csv(data, max_rows=100)
+        assert parsed.columns == ["first_name", "last_name"]
+        assert parsed.rows == [(2, ["Luca", "D\u2019Alessandro"])]
+
+
+def test_c1_bytes_windows_1252_leaves_undefined_fall_back_to_latin_1() -> None:
+    parsed = parse_csv(b"first name,last name\nAna,Ru\x81iz\n", max_rows=100)
+
+    assert parsed.rows == [(2, ["Ana", "Ru\x81iz"])]
+
+
+def test_c1_a_stray_quote_is_reported_on_its_row_and_the_next_rows_are_read() -> None:
+    data = (
+        b"first name,last name,email\n"
+        b'Ana,"Ruiz,ana@example.com\n'  # row 2: the quote is never closed
+        b"Bruno,Sanz,bruno@example.com\n"
+        b'Carla,Vidal "la Peque\xc3\xb1a",carla@example.com\n'  # a quote inside a cell
+        b'Dani,"Vega,dani@example.com\n'  # row 5: opens a quote ...
+        b'Eva,Sol",eva@example.com\n'  # ... that this quote closes (alone, a literal quote)
+        b"Fran,Gil,fran@example.com\n"
+    )
+
+    parsed = parse_csv(data, max_rows=100)
+
+    assert [row for row, _ in parsed.rows] == [3, 4, 6, 7]
+    assert parsed.rows[1][1] == ["Carla", 'Vidal "la Peque\u00f1a"', "carla@example.com"]
+    assert parsed.rows[2][1] == ["Eva", 'Sol"', "eva@example.com"]
+    assert [row for row, _ in parsed.unreadable] == [2, 5]
+    assert all("quote" in message for _, message in parsed.unreadable)
+
+
+def test_c1_a_quoted_cell_with_a_line_break_is_one_record_numbered_by_its_first_line() -> None:
+    data = b'first name,last name,notes\nAna,Ruiz,"knee injury\nno jumping"\nBruno,Sanz,\n'
+
+    parsed = parse_csv(data, max_rows=100)
+
+    assert parsed.rows == [
+        (2, ["Ana", "Ruiz", "knee injury\nno jumping"]),
+        (4, ["Bruno", "Sanz", ""]),
+    ]
+    assert parsed.unreadable == []
+
+
+async def test_c1_a_duplicate_is_reported_on_the_first_line_of_a_two_line_record() -> None:
+    target = FakeImportTarget({})
+    data = (
+        b"first name,last name,email,notes\n"
+        b"Ana,Ruiz,ana@example.com,\n"
+        b'Ana,Again,ana@example.com,"first line\nsecond line"\n'
+    )
+    parsed = parse_csv(data, max_rows=100)
+
+    await run_import(target, "job1", parsed, actor=Actor("staff-1"), now=T0)
+
+    progress, _ = target.updates
+    errors = {e["row"]: e["message"] for e in progress["$push"]["errors"]["$each"]}
+    assert errors == {3: "duplicate: email ana@example.com is also on row 2"}
+
+
+async def test_c1_unreadable_rows_are_reported_as_errors_of_the_job() -> None:
+    target = FakeImportTarget({})
+    parsed = parse_csv(b'first name,last name\nAna,"Ruiz\nBruno,Sanz\n', max_rows=100)
+
+    await run_import(target, "job1", parsed, actor=Actor("staff-1"), now=T0)
+
+    unreadable, progress, done = target.updates
+    assert unreadable["$inc"] == {"processed": 1}
+    assert [e["row"] for e in unreadable["$push"]["errors"]["$each"]] == [2]
+    assert progress["$inc"] == {"processed": 1, "created": 1, "duplicates": 0}
+    assert [e.first_name for e in target.events] == ["Bruno"]
+    assert done["$set"]["status"] == "COMPLETED"

@@ -1,5 +1,5 @@
 """C12 erasure on the in-memory storage: a tombstone, contact keys released, document
-bytes gone, one `client_erased` event; a second erasure finds nothing."""
+bytes gone, one `client_erased` event; a second erasure answers ALREADY_ERASED."""
 
 from __future__ import annotations
 
@@ -62,9 +62,20 @@ async def test_c12_an_unknown_client_is_not_found() -> None:
     assert [p.code for p in done.problems.items] == ["NOT_FOUND"]
 
 
-async def test_c12_an_erased_card_takes_no_more_changes() -> None:
+async def test_c12_erasing_twice_answers_already_erased() -> None:
     cards = MemoryStorage().repository(Aggregates[Doc]("clients", DocCodec()), "t1")
     await change(cards, "c1", lambda _: Save({"id": "c1", "status": "ACTIVE"}, None))
     await privacy.erase_client(cards, FakeKeys(), FakeFiles(), "c1", now=T0)
     again = await privacy.erase_client(cards, FakeKeys(), FakeFiles(), "c1", now=T0)
-    assert [p.code for p in again.problems.items] == ["NOT_FOUND"]
+    assert [(p.code, p.path) for p in again.problems.items] == [("ALREADY_ERASED", ("id",))]
+
+
+async def test_c12_a_card_the_storage_reads_as_forgotten_is_already_erased() -> None:
+    # What the card storage answers for a tombstone: no state, the version kept.
+    cards = MemoryStorage().repository(Aggregates[Doc]("clients", DocCodec()), "t1")
+    await change(cards, "c1", lambda _: Save({"id": "c1", "status": "ACTIVE"}, None))
+    await cards.save(await cards.load("c1"), None)
+
+    again = await privacy.erase_client(cards, FakeKeys(), FakeFiles(), "c1", now=T0)
+
+    assert [p.code for p in again.problems.items] == ["ALREADY_ERASED"]

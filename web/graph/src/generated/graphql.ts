@@ -154,6 +154,7 @@ export type TimelineKind =
 export type UserErrorCode =
   | 'ALL_STRIPES_HELD'
   | 'ALREADY_DISLIKED'
+  | 'ALREADY_ERASED'
   | 'ALREADY_REDEEMED'
   | 'BAD_AMOUNT'
   | 'BAD_BRANCH'
@@ -176,6 +177,7 @@ export type UserErrorCode =
   | 'BAD_POINT_VALUE'
   | 'BAD_POSITION'
   | 'BAD_PRIORITY'
+  | 'BAD_QUANTITY'
   | 'BAD_RANGE'
   | 'BAD_REMINDER_DAYS'
   | 'BAD_ROLE'
@@ -193,6 +195,7 @@ export type UserErrorCode =
   | 'CLIENT_ARCHIVED'
   | 'CLIENT_NOT_FOUND'
   | 'CONFLICT'
+  | 'CONTENT_TYPE_MISMATCH'
   | 'DUPLICATE_BRANCH'
   | 'DUPLICATE_CATEGORY'
   | 'DUPLICATE_CHOICE'

@@ -34,6 +34,9 @@ CHANNELS = ("SMS", "PUSH", "EMAIL")
 MAX_LABEL = 80
 MAX_CHOICES = 50
 MAX_TEXT_VALUE = 2000
+MAX_NUMBER_TEXT = 40  # a NUMBER value as typed
+MAX_INTEGER_DIGITS = 15  # what a float keeps exactly; no studio counts beyond
+MAX_DECIMALS = 6
 MAX_FORM_NAME = 120
 MAX_COMMENT = 1000
 MAX_DOC_TYPE = 60
@@ -97,6 +100,28 @@ class FieldSpec:
     choices: tuple[str, ...] = ()
 
 
+def number_text(number: Decimal) -> str:
+    """A NUMBER value as stored: plain digits, at most MAX_INTEGER_DIGITS before the point
+    and MAX_DECIMALS after it. The bounds are checked on the exponent before formatting:
+    `1e400` would otherwise be stored as 401 digits (and `1e999999999` take a gigabyte)."""
+    if number == 0:
+        return "0"
+    # `adjusted()` is the exponent of the leading digit, read without computing anything:
+    # normalising 1e999999999 would overflow the decimal context.
+    if number.adjusted() < -MAX_DECIMALS:
+        raise Invalid(f"a number has at most {MAX_DECIMALS} decimals", "INVALID_NUMBER")
+    if number.adjusted() >= MAX_INTEGER_DIGITS:
+        raise Invalid(
+            f"a number has at most {MAX_INTEGER_DIGITS} digits before the decimal point",
+            "INVALID_NUMBER",
+        )
+    number = number.normalize()
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_DECIMALS:
+        raise Invalid(f"a number has at most {MAX_DECIMALS} decimals", "INVALID_NUMBER")
+    return format(number, "f")
+
+
 def custom_value(spec: FieldSpec, raw: str, *, phone: str | None = None) -> str:
     """The stored text of a custom field value, or Invalid.
 
@@ -112,13 +137,15 @@ def custom_value(spec: FieldSpec, raw: str, *, phone: str | None = None) -> str:
                 raise Invalid(f"text is longer than {MAX_TEXT_VALUE} characters", "TOO_LONG")
             return text
         case CustomFieldType.NUMBER:
+            if len(text) > MAX_NUMBER_TEXT:
+                raise Invalid(f"a number is at most {MAX_NUMBER_TEXT} characters", "INVALID_NUMBER")
             try:
                 number = Decimal(text.replace(",", ".") if text.count(",") == 1 else text)
             except InvalidOperation:
                 raise Invalid(f"{text!r} is not a number", "INVALID_NUMBER") from None
             if not number.is_finite():
                 raise Invalid(f"{text!r} is not a number", "INVALID_NUMBER")
-            return format(number.normalize(), "f") if number != 0 else "0"
+            return number_text(number)
         case CustomFieldType.DATE:
             try:
                 return date.fromisoformat(text).isoformat()

@@ -57,6 +57,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]{2,}$")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 MAX_NAME = 100
+MAX_REFERRAL_SOURCE = 200  # "Instagram", "a friend: Ana Ruiz"; never a letter
 MAX_WEIGHT_KG = 500.0
 
 
@@ -131,3 +132,23 @@ def check_weight(problems: Problems, value: float) -> None:
         problems.add("weight must be a positive number of kilograms", "INVALID_WEIGHT", "weightKg")
     elif value > MAX_WEIGHT_KG:
         problems.add(f"weight must be at most {MAX_WEIGHT_KG:g} kg", "INVALID_WEIGHT", "weightKg")
+
+
+def check_referral_source(problems: Problems, value: str | None) -> str | None:
+    """How the client heard of the studio, one line of at most MAX_REFERRAL_SOURCE
+    characters: a longer text is refused (it used to be cut silently)."""
+    if value is None:
+        return None
+    problem = text_problem(value)
+    if problem is not None:
+        problems.add(f"referralSource {problem}", BAD_TEXT, "referralSource")
+        return None
+    cleaned = " ".join(value.split())
+    if len(cleaned) > MAX_REFERRAL_SOURCE:
+        problems.add(
+            f"referralSource is longer than {MAX_REFERRAL_SOURCE} characters",
+            "TOO_LONG",
+            "referralSource",
+        )
+        return None
+    return cleaned or None

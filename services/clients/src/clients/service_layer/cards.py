@@ -18,6 +18,7 @@ from clients.domain.model import (
     Problems,
     check_birth_date,
     check_name,
+    check_referral_source,
     check_weight,
     fold,
     normalise_email,
@@ -134,7 +135,7 @@ def _clean(
         out["gender"] = Gender(given["gender"]).value if given["gender"] is not None else None
     if "referral_source" in given:
         value = given["referral_source"]
-        out["referral_source"] = " ".join(str(value).split())[:200] if value else None
+        out["referral_source"] = check_referral_source(problems, str(value) if value else None)
     if "preferred_branch_id" in given:
         branch = given["preferred_branch_id"]
         if branch is not None and branch not in {b["id"] for b in studio["branches"]}:
@@ -268,6 +269,16 @@ def new_card(
     return doc, event
 
 
+def check_creator_status(problems: Problems, actor: Actor, values: dict[str, Any]) -> None:
+    """Partners create leads; the studio's staff decide who becomes a client. A partner's
+    other status is refused rather than changed, so the partner's system learns that the
+    card it holds is a lead."""
+    if actor.is_partner and values.get("status") not in (None, ClientStatus.LEAD.value):
+        problems.add(
+            "a partner creates leads: leave status out or send LEAD", "INVALID_STATUS", "status"
+        )
+
+
 async def create_client(
     given: CardInput,
     repo: Repository,
@@ -281,6 +292,7 @@ async def create_client(
     outcome = Outcome()
     studio = studio_view(repo.tenant, await repo.studio())
     values = _clean(given.given(), studio, now, outcome.problems, creating=True)
+    check_creator_status(outcome.problems, actor, values)
     if referred_by is not None and await repo.client(referred_by) is None:
         outcome.problems.add(
             f"unknown referring client {referred_by!r}", "UNKNOWN_CLIENT", "referredBy"

@@ -10,6 +10,7 @@ from plumbing.mongo import Doc
 from plumbing.storage import Repository
 
 from clients.domain.card import MAX_DOC_TYPE
+from clients.domain.file_types import HEAD_BYTES, content_matches
 from clients.domain.model import Problems
 from clients.events import DocumentAdded, DocumentDeleted
 from clients.service_layer.card_details import (
@@ -37,8 +38,10 @@ ALLOWED_CONTENT_TYPES = {
 
 
 def check_upload(
-    *, type_: str, file_name: str, content_type: str, size: int, max_bytes: int
+    *, type_: str, file_name: str, content_type: str, size: int, max_bytes: int, head: bytes
 ) -> Problems:
+    """What is wrong with an upload; `head` is the start of its bytes, which must be of
+    the declared type (`content_matches`)."""
     found = Problems()
     if not type_.strip():
         found.add("a document needs a type (e.g. 'consent', 'medical')", "REQUIRED", "type")
@@ -62,6 +65,13 @@ def check_upload(
             "FILE_TOO_LARGE",
             "file",
         )
+    elif base in ALLOWED_CONTENT_TYPES and not content_matches(base, head):
+        found.add(
+            f"the file's content is not {ALLOWED_CONTENT_TYPES[base]} as its type "
+            f"{base!r} says: save it again as {ALLOWED_CONTENT_TYPES[base]} and upload it",
+            "CONTENT_TYPE_MISMATCH",
+            "file",
+        )
     return found
 
 
@@ -83,7 +93,7 @@ async def upload_document(
     size = max_bytes + 1 if too_large else len(data)
     refused = check_upload(
         type_=type_, file_name=file_name, content_type=content_type, size=size,
-        max_bytes=max_bytes,
+        max_bytes=max_bytes, head=data[:HEAD_BYTES],
     )  # fmt: skip
     if refused:
         return Outcome(problems=refused)

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import io
+import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -55,20 +55,45 @@ class ImportRefused(ValueError):
 class ParsedFile:
     columns: list[str | None]
     rows: list[tuple[int, list[str]]] = field(default_factory=list)
+    # Rows that could not be read as CSV (a stray quote): (line, message), reported as errors.
+    unreadable: list[tuple[int, str]] = field(default_factory=list)
+
+
+def decode_text(data: bytes) -> str:
+    """The file's text: UTF-8 (with or without a byte-order mark) when it is valid UTF-8,
+    otherwise Windows-1252, which Excel in Spain and Italy writes ("Guardar como CSV"):
+    its 0x80-0x9F are letters and punctuation (0x92 is the apostrophe of D’Alessandro)
+    where Latin-1 has invisible control codes. A file holding one of the five bytes
+    Windows-1252 leaves undefined is read as Latin-1, so no file is refused for its
+    encoding (the row's check then reports the control character)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
+
+
+def _physical_lines(text: str) -> list[str]:
+    # str.splitlines would also split on U+2028, form feeds and the like, which a CSV
+    # reader keeps inside a cell; only CR, LF and CRLF end a line here.
+    return [line for line in _LINE.findall(text) if line]
 
 
 def parse_csv(data: bytes, *, max_rows: int) -> ParsedFile:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
+    text = decode_text(data)
     if not text.strip():
         raise ImportRefused("the file is empty", "EMPTY_FILE")
-    first_line = text.split("\n", 1)[0]
+    lines = _physical_lines(text)
+    first_line = lines[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
-        header = next(reader)
+        header = next(csv.reader([first_line], delimiter=delimiter))
     except (StopIteration, csv.Error) as exc:
         raise ImportRefused(f"the file is not CSV: {exc}", "NOT_CSV") from None
     columns = [header_key(h) for h in header]
@@ -79,18 +104,80 @@ def parse_csv(data: bytes, *, max_rows: int) -> ParsedFile:
             "MISSING_COLUMNS",
         )
     parsed = ParsedFile(columns=columns)
-    try:
-        for record in reader:
-            if not any(cell.strip() for cell in record):
-                continue
-            parsed.rows.append((reader.line_num, record))
-            if len(parsed.rows) > max_rows:
-                raise ImportRefused(
-                    f"the file has more than {max_rows} rows: split it", "TOO_MANY_ROWS"
-                )
-    except csv.Error as exc:
-        raise ImportRefused(f"line {reader.line_num} is not valid CSV: {exc}", "NOT_CSV") from None
+    for line, record in _records(lines, delimiter, len(columns), parsed.unreadable):
+        if not any(cell.strip() for cell in record):
+            continue
+        parsed.rows.append((line, record))
+        if len(parsed.rows) > max_rows:
+            break
+    if len(parsed.rows) + len(parsed.unreadable) > max_rows:
+        raise ImportRefused(f"the file has more than {max_rows} rows: split it", "TOO_MANY_ROWS")
     return parsed
+
+
+def _swallowed_rows(continuation: list[str], record: list[str], width: int, delimiter: str) -> bool:
+    """Whether a record spanning lines took rows into a quoted cell. A quoted cell may
+    hold line breaks (a note typed with Alt+Enter), but not lines that look like rows:
+    a record without the header's number of cells, or a continuation line with as many
+    separators as a row has, means a stray quote opened the cell."""
+    if not continuation:
+        return False
+    if len(record) != width:
+        return True
+    separators = width - 1
+    return separators > 0 and any(line.count(delimiter) >= separators for line in continuation)
+
+
+class _Lines:
+    """The file's lines from a position on, as a CSV reader takes them: `position` is the
+    index of the next line it will read, so a record's lines are known."""
+
+    def __init__(self, lines: list[str], position: int) -> None:
+        self.lines = lines
+        self.position = position
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.position >= len(self.lines):
+            raise StopIteration
+        self.position += 1
+        return self.lines[self.position - 1]
+
+
+STRAY_QUOTE = (
+    "a quote opens a cell and is not closed on this row (or a quote inside a cell is not "
+    'doubled as ""): fix the quote and import the row again'
+)
+
+
+def _records(
+    lines: list[str], delimiter: str, width: int, unreadable: list[tuple[int, str]]
+) -> Iterator[tuple[int, list[str]]]:
+    """The records after the header, each with its first line's number (1-based, as a
+    spreadsheet numbers rows). A record that is not valid CSV, or that swallowed rows
+    (below), began with a stray quote: that line is reported and reading resumes on the
+    next line, so one bad quote costs one row."""
+    source = _Lines(lines, 1)
+    reader = csv.reader(source, delimiter=delimiter, strict=True)
+    while True:
+        first = source.position
+        try:
+            record: list[str] | None = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            record = None
+        if record is None or _swallowed_rows(
+            lines[first + 1 : source.position], record, width, delimiter
+        ):
+            unreadable.append((first + 1, STRAY_QUOTE))
+            source.position = first + 1
+            # A fresh reader: the old one is still inside the stray quote.
+            reader = csv.reader(source, delimiter=delimiter, strict=True)
+            continue
+        yield first + 1, record
 
 
 def row_input(columns: Sequence[str | None], record: Sequence[str]) -> dict[str, Any]:
@@ -134,7 +221,7 @@ async def start_import(
     job: Doc = {
         "_id": new_id(),
         "status": "RUNNING",
-        "total": len(parsed.rows),
+        "total": len(parsed.rows) + len(parsed.unreadable),
         "processed": 0,
         "created": 0,
         "duplicates": 0,
@@ -171,6 +258,16 @@ async def run_import(
     studio = studio_view(repo.tenant, await repo.studio())
     seen: dict[str, int] = {}  # "email:x" / "phone:y" -> first row that had it
     created: list[str] = []
+    if parsed.unreadable:
+        unreadable = [{"row": row, "message": message} for row, message in parsed.unreadable]
+        await repo.update_job(
+            job_id,
+            {
+                "$inc": {"processed": len(unreadable)},
+                "$set": {"heartbeat_at": utcnow()},
+                "$push": {"errors": {"$each": unreadable}},
+            },
+        )
     for start in range(0, len(parsed.rows), BATCH):
         batch = parsed.rows[start : start + BATCH]
         clock = [time.perf_counter()]

@@ -11,9 +11,11 @@ from plumbing.mongo import Doc
 from plumbing.storage import Decision, Loaded, Refuse, Repository, Save, change, outgoing
 
 from clients.events import ClientErased, catalog
-from clients.service_layer.card_details import listed, not_found
+from clients.service_layer.card_details import listed, not_found, problem
 from clients.service_layer.cards import Outcome
 from clients.service_layer.ports import ContactKeys, Files
+
+ALREADY_ERASED = "ALREADY_ERASED"
 
 # What an erased card keeps: enough to answer "this client was erased", nothing personal.
 KEPT_ON_ERASE = ("id", "source", "created_at")
@@ -23,11 +25,17 @@ async def erase_client(
     cards: Repository[Doc], keys: ContactKeys, files: Files, client_id: str, *, now: datetime
 ) -> Outcome:
     """C12: the card keeps a tombstone, its email and phone are free for new cards, its
-    documents' bytes are gone, and `clients.client_erased.v1` tells every other service."""
+    documents' bytes are gone, and `clients.client_erased.v1` tells every other service.
+    Erasing it again answers ALREADY_ERASED (a retry learns the erasure is done); an id
+    that never was a card answers NOT_FOUND."""
     erased: list[Doc] = []
 
     def decide(current: Loaded[Doc]) -> Decision[Doc, Outcome]:
         card = current.state
+        # An erased card loads as a forgotten state that keeps its version (the card
+        # storage reads the tombstone so); the in-memory storage keeps the tombstone.
+        if (card is None and current.version > 0) or (card is not None and card.get("erased")):
+            return Refuse(problem(f"client {client_id!r} is already erased", ALREADY_ERASED, "id"))
         if not listed(card):
             return Refuse(not_found(client_id, "id"))
         erased[:] = [card]

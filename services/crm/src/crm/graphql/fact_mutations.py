@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -34,8 +35,9 @@ from crm.graphql.fact_builders import (
     membership_facts,
     purchase_facts,
 )
+from crm.graphql.fact_refusals import refusals
 from crm.graphql.types import MembershipInput, PurchaseInput
-from crm.service_layer.ingest import Outcome, camel, record
+from crm.service_layer.ingest import Outcome, record
 
 Doc = dict[str, Any]
 
@@ -52,22 +54,20 @@ def _payload(outcome: Outcome) -> IngestPayload:
     )
 
 
-def _invalid(exc: ValidationError) -> IngestPayload:
-    errors = []
-    for err in exc.errors():
-        # The caller's names (toleranceDays), not the model's (tolerance_days).
-        path = [camel(p) if isinstance(p, str) else str(p) for p in err.get("loc", ())]
-        code = bounds.code_of(err) or "INVALID"
-        errors.append(user_error(f"{'.'.join(path) or 'input'}: {err['msg']}", code, *path))
-    return IngestPayload(accepted=False, event_id=None, user_errors=errors)
-
-
-async def _ingest(info: Info[Any, Any], build: Any) -> IngestPayload:
+async def _ingest(
+    info: Info[Any, Any],
+    build: Any,
+    *,
+    under: str | None = None,
+    renames: Mapping[str, str] | None = None,
+) -> IngestPayload:
     require(info, *INGESTERS)
     try:
         facts: list[EventData] = build()
     except ValidationError as exc:
-        return _invalid(exc)
+        return IngestPayload(
+            accepted=False, event_id=None, user_errors=refusals(exc, under=under, renames=renames)
+        )
     for fact in facts:  # a partner key may push only the kinds of fact it was given
         require_scope(info, "ingest:" + catalog.type_of(fact).topic.split(".", 1)[1])
     storage = storage_of(info)
@@ -86,7 +86,7 @@ class FactsMutation:
     async def record_purchase(
         self, info: Info[Any, Any], input: PurchaseInput
     ) -> IngestPayload | None:
-        return await _ingest(info, lambda: purchase_facts(input))
+        return await _ingest(info, lambda: purchase_facts(input), under="input")
 
     @strawberry.mutation(description="K7: a sale was refunded.")
     async def refund_purchase(
@@ -139,6 +139,7 @@ class FactsMutation:
                     capacity=capacity,
                 )
             ],
+            renames={"session_id": "id"},
         )
 
     @strawberry.mutation(
@@ -226,6 +227,8 @@ class FactsMutation:
         return await _ingest(
             info,
             lambda: membership_facts(input),
+            under="input",
+            renames={"membership_id": "id", "credit_id": "id"},
         )
 
     @strawberry.mutation(
@@ -255,4 +258,5 @@ class FactsMutation:
                     reported_at=reported_at,
                 )
             ],
+            renames={"gift_card_id": "id"},
         )

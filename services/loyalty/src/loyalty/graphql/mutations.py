@@ -91,7 +91,7 @@ class Mutation:
         self, info: Info[Any, Any], input: LoyaltyProgramInput
     ) -> LoyaltyProgramPayload | None:
         ctx = require(info, *MANAGERS)
-        problems = program_problems(input)
+        problems = program_problems(input, await views.studio_branch_ids(request_stores(ctx)))
         if problems:
             return LoyaltyProgramPayload(program=None, user_errors=problems)
         first_time = not await views.configured(request_stores(ctx))

@@ -35,7 +35,11 @@ def _places(value: Decimal) -> int:
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
-def program_problems(data: ProgramInput) -> list[UserError]:
+def program_problems(
+    data: ProgramInput, branch_ids: Sequence[str] | None = None
+) -> list[UserError]:
+    """What is wrong with the settings; `branch_ids` are the studio's branches (None when
+    this service has not heard of them yet: a branch id is then only checked for blanks)."""
     problems: list[UserError] = []
     value = data.point_value
     if value is not None and (
@@ -87,4 +91,16 @@ def program_problems(data: ProgramInput) -> list[UserError]:
         problems.append(
             user_error("branch ids must not be empty", "BAD_BRANCH", "input", "receiptBranchIds")
         )
+    elif data.receipt_branch_ids is not None and branch_ids is not None:
+        unknown = [str(b) for b in data.receipt_branch_ids if str(b) not in branch_ids]
+        if unknown:
+            problems.append(
+                user_error(
+                    f"unknown branch {', '.join(unknown)}: receipts can be enabled only for "
+                    "the studio's branches",
+                    "BAD_BRANCH",
+                    "input",
+                    "receiptBranchIds",
+                )
+            )
     return problems

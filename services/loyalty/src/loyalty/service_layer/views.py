@@ -48,6 +48,11 @@ async def studio_currency(stores: TenantStores) -> str:
     return await stores.currency()
 
 
+async def studio_branch_ids(stores: TenantStores) -> tuple[str, ...] | None:
+    """The studio's branches as this service last heard of them (None: not yet)."""
+    return (await stores.studio()).branch_ids
+
+
 async def shown_program(stores: TenantStores) -> Program:
     """The program for queries (remembered a few seconds, `Programs.shown`)."""
     return await stores.programs.shown()
