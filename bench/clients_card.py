@@ -48,7 +48,7 @@ FULL_CARD = """query($id: ID!) { client(id: $id) {
 } }"""
 SEARCH = """query($f: ClientFilter) { clients(filter: $f, first: 20) {
   totalCount edges { node { id firstName lastName } } } }"""
-IMPORT = "mutation($f: Upload!) { importClients(file: $f) { id } }"
+IMPORT = "mutation($f: Upload!) { importClients(file: $f) { job { id } userErrors { code } } }"
 JOB = "query($id: ID!) { importJob(id: $id) { status processed created } }"
 
 
@@ -75,7 +75,7 @@ def fill(http: httpx.Client, count: int) -> None:
             },
             files={"0": ("studio.csv", studio_csv(size), "text/csv")},
         ).json()
-        job_id = body["data"]["importClients"]["id"]
+        job_id = body["data"]["importClients"]["job"]["id"]
         while True:
             job = http.post(GATEWAY_URL, json={"query": JOB, "variables": {"id": job_id}})
             state = job.json()["data"]["importJob"]

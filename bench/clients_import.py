@@ -22,7 +22,9 @@ from plumbing.testing import GATEWAY_URL, jwt_secret, unique_tenant
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `uv run python bench/…`
 from bench.common import result, settled
 
-IMPORT = "mutation($f: Upload!) { importClients(file: $f) { id total } }"
+IMPORT = (
+    "mutation($f: Upload!) { importClients(file: $f) { job { id total } userErrors { code } } }"
+)
 JOB = "query($id: ID!) { importJob(id: $id) { status processed created duplicates } }"
 
 
@@ -56,7 +58,7 @@ def main() -> None:
             files={"0": ("bench.csv", data, "text/csv")},
         ).json()
         accepted = time.perf_counter() - started
-        job_id = body["data"]["importClients"]["id"]
+        job_id = body["data"]["importClients"]["job"]["id"]
         while True:
             state = http.post(GATEWAY_URL, json={"query": JOB, "variables": {"id": job_id}})
             job = state.json()["data"]["importJob"]

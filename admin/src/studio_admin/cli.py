@@ -88,7 +88,10 @@ def demo(
         graph.close()
 
 
-IMPORT_MUTATION = "mutation($f: Upload!) { importClients(file: $f) { id status total } }"
+IMPORT_MUTATION = (
+    "mutation($f: Upload!) { importClients(file: $f) "
+    "{ job { id status total } userErrors { field message code } } }"
+)
 IMPORT_JOB = """query($id: ID!) { importJob(id: $id) {
   status total processed created duplicates errors { row message } } }"""
 
@@ -121,7 +124,11 @@ def import_clients(
         if body.get("errors"):
             console.print(f"[red]the import was refused:[/] {body['errors'][0]['message']}")
             raise typer.Exit(1)
-        job = body["data"]["importClients"]
+        payload = body["data"]["importClients"]
+        if payload["userErrors"]:
+            console.print(f"[red]the import was refused:[/] {payload['userErrors'][0]['message']}")
+            raise typer.Exit(1)
+        job = payload["job"]
         started = time.monotonic()
         with Progress(
             TextColumn("[bold]{task.description}"),

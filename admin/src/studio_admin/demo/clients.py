@@ -190,7 +190,7 @@ def fill_card_details(graph: Graph, state: DemoState) -> None:
     }
     define = """mutation($l: String!, $t: CustomFieldType!, $c: [String!], $o: [String!],
       $r: Boolean) { defineCustomField(label: $l, type: $t, choices: $c, collectOn: $o,
-      required: $r) { id } }"""
+      required: $r) { customField { id } userErrors { message code } } }"""
     fields = {}
     for label, kind, choices, required in (
         ("Talla de kimono", "CHOICE", ["120", "140", "160", "180", "200"], False),
@@ -204,7 +204,7 @@ def fill_card_details(graph: Graph, state: DemoState) -> None:
         fields[label] = graph(
             define,
             {"l": label, "t": kind, "c": choices, "o": ["Ficha de inscripción"], "r": required},
-        )["defineCustomField"]["id"]
+        )["defineCustomField"]["customField"]["id"]
     set_value = """mutation($c: ID!, $f: ID!, $v: String) {
       setCustomFieldValue(clientId: $c, fieldId: $f, value: $v) { userErrors { message code } } }"""
     for person, label, value in (

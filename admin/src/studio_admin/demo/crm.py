@@ -18,7 +18,7 @@ mutation($id: ID!, $svc: ID!, $name: String, $pro: ID, $branch: ID, $at: DateTim
                 branchId: $branch, startsAt: $at, capacity: $cap) { accepted userErrors { message code } }
 }"""
 BOOKING = """
-mutation($id: ID!, $c: ID!, $s: ID!, $st: String!, $app: Boolean!, $k: String, $at: DateTime!) {
+mutation($id: ID!, $c: ID!, $s: ID!, $st: BookingStatus!, $app: Boolean!, $k: String, $at: DateTime!) {
   recordBooking(id: $id, clientId: $c, sessionId: $s, status: $st, fromApp: $app,
                 balanceKind: $k, occurredAt: $at) { accepted userErrors { message code } }
 }"""
@@ -27,7 +27,7 @@ mutation($input: MembershipInput!) { recordMembership(input: $input) { accepted 
 PURCHASE = """
 mutation($input: PurchaseInput!) { recordPurchase(input: $input) { accepted userErrors { message code } } }"""
 APP = """
-mutation($c: ID!, $k: String!, $p: AppPlatform, $at: DateTime!) {
+mutation($c: ID!, $k: AppEventKind!, $p: AppPlatform, $at: DateTime!) {
   recordAppEvent(clientId: $c, kind: $k, platform: $p, occurredAt: $at) { accepted userErrors { message code } }
 }"""
 TASK = """

@@ -17,7 +17,9 @@ mutation($input: LoyaltyProgramInput!) {
 }"""
 RULE = """
 mutation($s: ID!, $n: String!, $e: Boolean!, $f: Int) {
-  setServiceEarnRule(serviceId: $s, serviceName: $n, excluded: $e, fixedPoints: $f) { serviceId }
+  setServiceEarnRule(serviceId: $s, serviceName: $n, excluded: $e, fixedPoints: $f) {
+    rule { serviceId } userErrors { field message code }
+  }
 }"""
 REWARD = """
 mutation($r: ID!, $p: Int!, $d: Int) {

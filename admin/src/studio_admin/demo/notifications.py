@@ -9,7 +9,9 @@ from studio_admin.graph import Graph
 UPDATE = """
 mutation($key: String!, $channel: Channel!, $language: String!, $subject: String, $body: String!) {
   updateNotificationTemplate(key: $key, channel: $channel, language: $language,
-                             subject: $subject, body: $body) { key }
+                             subject: $subject, body: $body) {
+    template { key } userErrors { field message code }
+  }
 }
 """
 SEND = """

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import httpx
 from aiokafka import AIOKafkaProducer
+from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from plumbing import topics
@@ -24,6 +25,7 @@ from plumbing.auth import DEVELOPMENT_SIGNING_SECRET, SIGNATURE_HEADER, mint_tok
 from plumbing.envelope import Envelope
 from plumbing.kafka import sasl_options
 from plumbing.mongo import Doc, create_client, detect_backend
+from plumbing.storage.indexes import QueryLog
 
 ROOT = Path(__file__).resolve().parents[4]
 GATEWAY_URL = os.environ.get("GATEWAY_URL", "http://127.0.0.1:4000/graphql")
@@ -258,3 +260,20 @@ async def seed_studio(
         data={"name": name, "time_zone": zone, "currency": "EUR", "language": language},
     )
     await producer.send_and_wait(topics.CLIENTS, envelope.to_bytes(), key=envelope.key.encode())
+
+
+@asynccontextmanager
+async def recorded_database(prefix: str) -> AsyncIterator[tuple[AsyncDatabase[Doc], QueryLog]]:
+    """A scratch database whose every command is recorded (`QueryLog`), for the tests that
+    check each query of a MongoDB implementation against the indexes it declares."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    log = QueryLog(name)
+    client: AsyncMongoClient[Doc] = AsyncMongoClient(
+        MONGO_URL, tz_aware=True, retryWrites=False, event_listeners=[log]
+    )
+    await detect_backend(client)
+    try:
+        yield client[name], log
+    finally:
+        await client.drop_database(name)
+        await client.close()

@@ -12,18 +12,16 @@ monitoring) while they do all they can do:
 from __future__ import annotations
 
 import contextlib
-import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from plumbing.mongo import Doc, detect_backend
+from plumbing.mongo import Doc
 from plumbing.outbox import HINTS
 from plumbing.storage import Conflict, Delta, Storage
 from plumbing.storage.ferretdb import FerretStorage
 from plumbing.storage.indexes import QueryLog, QueryUse, serving_index
 from plumbing.storage.mongodb import MongoStorage, indexes
-from plumbing.testing import MONGO_URL, unique_tenant
-from pymongo import AsyncMongoClient
+from plumbing.testing import recorded_database, unique_tenant
 from pymongo.asynchronous.database import AsyncDatabase
 
 from .model import TALLIES, Tally, counted
@@ -31,17 +29,8 @@ from .model import TALLIES, Tally, counted
 
 @pytest.fixture
 async def recorded() -> AsyncIterator[tuple[AsyncDatabase[Doc], QueryLog]]:
-    name = f"storage_queries_{uuid.uuid4().hex[:10]}"
-    log = QueryLog(name)
-    client: AsyncMongoClient[Doc] = AsyncMongoClient(
-        MONGO_URL, tz_aware=True, retryWrites=False, event_listeners=[log]
-    )
-    await detect_backend(client)
-    try:
-        yield client[name], log
-    finally:
-        await client.drop_database(name)
-        await client.close()
+    async with recorded_database("storage_queries") as recording:
+        yield recording
 
 
 async def everything(storage: Storage) -> None:

@@ -5,7 +5,6 @@ daily job's `crm.adapters.studios.INDEXES`)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
@@ -22,12 +21,11 @@ from crm.service_layer.summary import load
 from crm.service_layer.totals import recount_many
 from plumbing.app import Runtime
 from plumbing.envelope import Envelope
-from plumbing.mongo import Doc, detect_backend
+from plumbing.mongo import Doc
 from plumbing.outbox import HINTS
 from plumbing.storage.indexes import QueryLog, serving_index
 from plumbing.storage.mongodb import MongoStorage, indexes
-from plumbing.testing import MONGO_URL
-from pymongo import AsyncMongoClient
+from plumbing.testing import recorded_database
 from pymongo.asynchronous.database import AsyncDatabase
 
 TENANT = "t-queries"
@@ -37,17 +35,8 @@ BOOKED = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
 
 @pytest.fixture
 async def recorded() -> AsyncIterator[tuple[AsyncDatabase[Doc], QueryLog]]:
-    name = f"crm_queries_{uuid.uuid4().hex[:10]}"
-    log = QueryLog(name)
-    client: AsyncMongoClient[Doc] = AsyncMongoClient(
-        MONGO_URL, tz_aware=True, retryWrites=False, event_listeners=[log]
-    )
-    await detect_backend(client)
-    try:
-        yield client[name], log
-    finally:
-        await client.drop_database(name)
-        await client.close()
+    async with recorded_database("crm_queries") as recording:
+        yield recording
 
 
 def events() -> list[Envelope]:

@@ -4,16 +4,14 @@ report page's members), recorded from the driver, each served by a declared inde
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from plumbing.mongo import Doc, detect_backend
+from plumbing.mongo import Doc
 from plumbing.storage.indexes import Index, QueryLog, serving_index
 from plumbing.storage.mongodb import MongoStorage
-from plumbing.testing import MONGO_URL, unique_tenant
-from pymongo import AsyncMongoClient
+from plumbing.testing import recorded_database, unique_tenant
 from pymongo.asynchronous.database import AsyncDatabase
 from ranks.adapters.members import MEMBERS, MongoMembers
 from ranks.adapters.mongo_roster import ROSTER_INDEXES, MongoRoster, prepare_roster
@@ -26,17 +24,8 @@ T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def recorded() -> AsyncIterator[tuple[AsyncDatabase[Doc], QueryLog]]:
-    name = f"ranks_queries_{uuid.uuid4().hex[:10]}"
-    log = QueryLog(name)
-    client: AsyncMongoClient[Doc] = AsyncMongoClient(
-        MONGO_URL, tz_aware=True, retryWrites=False, event_listeners=[log]
-    )
-    await detect_backend(client)
-    try:
-        yield client[name], log
-    finally:
-        await client.drop_database(name)
-        await client.close()
+    async with recorded_database("ranks_queries") as recording:
+        yield recording
 
 
 async def test_every_roster_and_report_query_has_its_index(

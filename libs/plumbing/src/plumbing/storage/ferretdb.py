@@ -29,11 +29,12 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from plumbing.event_handlers import SEEN_FIELD, SEEN_KEEP
-from plumbing.mongo import Doc, bounded_pushes, doc_key, document_lock, insert_new, write_gate
+from plumbing.mongo import Doc, bounded_pushes, doc_key, document_lock, write_gate
 from plumbing.outbox import Outbox
 from plumbing.outbox_relay import OutboxRelay, Publisher
+from plumbing.storage.claims import InsertedClaims
 from plumbing.storage.insert_chain import KEEP_RECENT, ChainRepository
-from plumbing.storage.memory import HIDDEN, claimed, view
+from plumbing.storage.memory import HIDDEN, view
 from plumbing.storage.port import (
     Aggregates,
     Candidate,
@@ -108,7 +109,7 @@ class FerretStorage(Storage):
         return sorted(found, key=lambda c: (c.tenant, c.key))
 
 
-class LockedReadModel(ReadModel):
+class LockedReadModel(InsertedClaims, ReadModel):
     """A read-model document per key, written by `_id` alone under this process's lock
     on the document: read it, check the event id, write the delta with the new id list
     (`$set`, since FerretDB ignores `$slice`).
@@ -170,20 +171,6 @@ class LockedReadModel(ReadModel):
                 async with write_gate(self._col):
                     await self._col.update_one({"_id": doc_id}, update)
             return True
-
-    async def claim(self, key: str, event_id: str, fields: Mapping[str, Any]) -> bool:
-        if key not in await self.claim_new({key: (event_id, fields)}):
-            return True
-        owner = await self._col.find_one(
-            {"_id": doc_key(self._tenant, checked_key(key))}, {"event_id": 1}
-        )
-        return owner is not None and owner.get("event_id") == event_id
-
-    async def claim_new(self, claims: Mapping[str, tuple[str, Mapping[str, Any]]]) -> set[str]:
-        # Inserting a new `_id` is atomic on FerretDB too: the claims need no lock.
-        keys = list(claims)
-        docs = [claimed(self._tenant, key, *claims[key]) for key in keys]
-        return {keys[i] for i in await insert_new(self._col, docs)}
 
     async def delete(self, key: str) -> None:
         doc_id = doc_key(self._tenant, checked_key(key))

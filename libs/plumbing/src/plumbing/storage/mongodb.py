@@ -37,9 +37,10 @@ from plumbing.event_handlers import SEEN_FIELD, SEEN_KEEP
 from plumbing.mongo import Doc, doc_key, insert_new
 from plumbing.outbox import OUTBOX_FIELD, Outbox, stored, with_events
 from plumbing.outbox_relay import OutboxRelay, Publisher
+from plumbing.storage.claims import InsertedClaims
 from plumbing.storage.indexes import Index
 from plumbing.storage.insert_chain import KEEP_RECENT, ChainRepository
-from plumbing.storage.memory import HIDDEN, claimed, view
+from plumbing.storage.memory import HIDDEN, view
 from plumbing.storage.port import (
     RESERVED,
     Aggregates,
@@ -279,7 +280,7 @@ def as_stored(fields: Doc) -> Doc:
     return decode(encode(fields), codec_options=_AS_READ)
 
 
-class MongoReadModel(ReadModel):
+class MongoReadModel(InsertedClaims, ReadModel):
     """One update per event: `update_one({_id, _events: {$ne: id}}, delta + $push id,
     upsert)`. A replay matches nothing, and its upsert then hits the existing `_id`
     (DuplicateKeyError): applied already."""
@@ -327,19 +328,6 @@ class MongoReadModel(ReadModel):
         except DuplicateKeyError:
             return False
         return True
-
-    async def claim(self, key: str, event_id: str, fields: Mapping[str, Any]) -> bool:
-        if key not in await self.claim_new({key: (event_id, fields)}):
-            return True
-        owner = await self._col.find_one(
-            {"_id": doc_key(self._tenant, checked_key(key))}, {"event_id": 1}
-        )
-        return owner is not None and owner.get("event_id") == event_id
-
-    async def claim_new(self, claims: Mapping[str, tuple[str, Mapping[str, Any]]]) -> set[str]:
-        keys = list(claims)
-        docs = [claimed(self._tenant, key, *claims[key]) for key in keys]
-        return {keys[i] for i in await insert_new(self._col, docs)}
 
     async def delete(self, key: str) -> None:
         await self._col.delete_one({"_id": doc_key(self._tenant, checked_key(key))})
