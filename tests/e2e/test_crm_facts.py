@@ -312,8 +312,8 @@ async def test_c9_timeline_and_activity_of_a_client(
     assert codes(bad["recordMembership"]) == ["BAD_PERIOD"]
     negative = await owner(MEMBERSHIP, {"input": {**membership, "toleranceDays": -1}})
     [problem] = negative["recordMembership"]["userErrors"]
-    assert (problem["code"], problem["field"]) == ("INVALID", ["toleranceDays"]), problem
-    assert problem["message"].startswith("toleranceDays: ")
+    assert (problem["code"], problem["field"]) == ("BAD_DAYS", ["input", "toleranceDays"]), problem
+    assert problem["message"] == "toleranceDays must be at least 0"
     assert (await owner(GIFT, {"id": "G1", "c": carla, "at": iso(before)}))["recordGiftCard"][
         "accepted"
     ]
