@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 from aiokafka import AIOKafkaProducer
 from plumbing import topics
 from plumbing.envelope import Envelope
@@ -450,3 +451,23 @@ async def test_k3_a_booking_reported_before_the_balance_still_counts(
             timeout=30,
         )
         assert summary["crmSummary"]["withBalanceNoBooking"] == 1, period  # only the idle one
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+async def test_without_a_date_the_summary_is_of_the_studios_today(
+    owner: Graph, producer: AIOKafkaProducer, zone: str
+) -> None:
+    """A studio 14 hours ahead of UTC, or 11 behind, gets its own today: not the caller's
+    nor UTC's (a New York studio at 22:30 used to be shown the next day's birthdays)."""
+    await seed_studio(producer, owner.tenant, zone, "en")
+    before = datetime.now(ZoneInfo(zone)).date().isoformat()
+
+    async def summarised() -> str:
+        day: str = (await owner("{ crmSummary { date withApp } }"))["crmSummary"]["date"]
+        return day
+
+    def studios_today(day: str) -> bool:
+        # The studio's settings reach crm through Kafka: until then it answers UTC's day.
+        return day in {before, datetime.now(ZoneInfo(zone)).date().isoformat()}
+
+    await eventually(summarised, until=studios_today, timeout=30)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from plumbing.auth import STAFF
@@ -81,6 +81,14 @@ class CrmSummary:
     view: strawberry.Private[SummaryView]
     storage: strawberry.Private[TenantStorage]
     branch_id: strawberry.Private[str | None] = None
+
+    @strawberry.field(
+        name="date",
+        description="The day summarised (the studio's today when `crmSummary` was asked "
+        "without one); for MONTH, a day of that month.",
+    )
+    def day(self) -> date:
+        return self.view.day
 
     @strawberry.field(description="The summary's global id: its studio, day, period and branch.")
     def id(self, info: Info[Any, Any]) -> strawberry.ID:
@@ -205,7 +213,13 @@ class SummaryQuery:
     async def crm_summary(
         self,
         info: Info[Any, Any],
-        date: date,
+        date: Annotated[
+            date | None,
+            strawberry.argument(
+                description="The day, or a day of the month, in the studio's calendar; "
+                "omitted: the studio's today, in its time zone."
+            ),
+        ] = None,
         period: Period | None = Period.DAY,
         branch_id: strawberry.ID | None = None,
     ) -> CrmSummary | None:
@@ -214,10 +228,12 @@ class SummaryQuery:
 
 
 async def summary_of(
-    info: Info[Any, Any], day: date, period: str, branch_id: str | None
+    info: Info[Any, Any], day: date | None, period: str, branch_id: str | None
 ) -> CrmSummary:
     storage = storage_of(info)
     studio = await storage.studio()
+    if day is None:  # the studio's today, not the caller's nor UTC's
+        day = studio.today(context_of(info).now())
     view = await load(storage.views, day, period, branch_id, studio.zone)
     return CrmSummary(view=view, storage=storage, branch_id=branch_id)
 
