@@ -251,3 +251,34 @@ async def announce_card(
     await seed_client(
         producer, tenant, first_name, last_name, client_id=client_id, email=email, phone=phone
     )
+
+
+# -------------------------------------------------------------------- ranks
+RANK_PROGRAM = (
+    "mutation { setRankProgram(enabled: true, terminology: BELTS) { userErrors { code } } }"
+)
+RANK_CATEGORY = """
+mutation($input: RankCategoryInput!) {
+  createRankCategory(input: $input) { category { id } userErrors { code message } }
+}"""
+ADD_RANK = """
+mutation($c: ID!, $i: RankInput!) {
+  addRank(categoryId: $c, input: $i) { rank { id name } userErrors { code message field } }
+}"""
+
+
+async def rank_category(
+    owner: Graph, ranks: list[tuple[str, dict[str, Any]]], **category: Any
+) -> tuple[str, list[str]]:
+    """The belts program on and a category ("Karate" unless `name=` says otherwise) with
+    its ranks in order, each a name and the rest of its `RankInput` (criteria, stripes…);
+    returns the category id and the rank ids."""
+    await owner(RANK_PROGRAM)
+    made = await owner(RANK_CATEGORY, {"input": {"name": "Karate", **category}})
+    category_id: str = made["createRankCategory"]["category"]["id"]
+    ids = []
+    for name, rank in ranks:
+        added = await owner(ADD_RANK, {"c": category_id, "i": {"name": name, **rank}})
+        assert added["addRank"]["userErrors"] == [], added
+        ids.append(added["addRank"]["rank"]["id"])
+    return category_id, ids

@@ -17,23 +17,12 @@ from plumbing.testing import (
     subgraph_url,
 )
 
-from ..journeys import Tap, card, codes, new_client, run_job, visit
+from ..journeys import Tap, card, codes, new_client, rank_category, run_job, visit
 
 # Visits travel through Kafka and the ranks consumer: generous on a busy shared stack.
 WAIT = 60.0
 
 PROGRAM = "mutation { setRankProgram(enabled: true, terminology: BELTS) { userErrors { code } } }"
-CATEGORY = """
-mutation($input: RankCategoryInput!) {
-  createRankCategory(input: $input) { category { id } userErrors { code message } }
-}"""
-ADD_RANK = """
-mutation($c: ID!, $i: RankInput!) {
-  addRank(categoryId: $c, input: $i) {
-    rank { id name stripes { number criteria { minVisits minDaysInRank skills } } }
-    userErrors { code message field }
-  }
-}"""
 UPDATE_RANK = """
 mutation($id: ID!, $i: RankInput!) {
   updateRank(id: $id, input: $i) { rank { stripes { number } } userErrors { code message field } }
@@ -72,18 +61,7 @@ query($c: ID!) {
 }"""
 
 
-async def setup(
-    owner: Graph, ranks: list[tuple[str, dict[str, Any]]], **category: Any
-) -> tuple[str, list[str]]:
-    await owner(PROGRAM)
-    made = await owner(CATEGORY, {"input": {"name": "Karate", **category}})
-    category_id = made["createRankCategory"]["category"]["id"]
-    ids = []
-    for name, rank in ranks:
-        added = await owner(ADD_RANK, {"c": category_id, "i": {"name": name, **rank}})
-        assert added["addRank"]["userErrors"] == [], added
-        ids.append(added["addRank"]["rank"]["id"])
-    return category_id, ids
+setup = rank_category
 
 
 def stripes(*criteria: dict[str, int]) -> list[dict[str, Any]]:

@@ -18,20 +18,11 @@ from plumbing.testing import (
     seed_client,
 )
 
-from ..journeys import Tap, card, new_client, run_job, visit
+from ..journeys import Tap, card, new_client, rank_category, run_job, visit
 
 # Visits travel through Kafka and the ranks consumer: generous on a busy shared stack.
 WAIT = 60.0
 
-PROGRAM = "mutation { setRankProgram(enabled: true, terminology: BELTS) { userErrors { code } } }"
-CATEGORY = """
-mutation($input: RankCategoryInput!) {
-  createRankCategory(input: $input) { category { id } userErrors { code message } }
-}"""
-ADD_RANK = """
-mutation($c: ID!, $i: RankInput!) {
-  addRank(categoryId: $c, input: $i) { rank { id name } userErrors { code message } }
-}"""
 ASSIGN = """
 mutation($c: ID!, $r: ID!) {
   assignRank(clientId: $c, rankId: $r) { clientRank { since } userErrors { code message } }
@@ -48,15 +39,8 @@ query($id: ID!) {
 async def setup(
     owner: Graph, ranks: list[tuple[str, dict[str, int] | None]], **category: Any
 ) -> tuple[str, list[str]]:
-    await owner(PROGRAM)
-    made = await owner(CATEGORY, {"input": {"name": "Karate", **category}})
-    category_id = made["createRankCategory"]["category"]["id"]
-    ids = []
-    for name, criteria in ranks:
-        added = await owner(ADD_RANK, {"c": category_id, "i": {"name": name, "criteria": criteria}})
-        assert added["addRank"]["userErrors"] == []
-        ids.append(added["addRank"]["rank"]["id"])
-    return category_id, ids
+    """A category whose ranks are given by their criteria alone."""
+    return await rank_category(owner, [(n, {"criteria": c}) for n, c in ranks], **category)
 
 
 async def ranked_client(

@@ -25,8 +25,7 @@ from loyalty.testing import GRANT, account, configure, create_client, known, pur
 from plumbing.testing import ROOT, Graph, eventually, replica_url
 
 from ..e2e.test_ranks_manual import ASSIGN, HISTORY, PROMOTE
-from ..e2e.test_ranks_visits import setup
-from ..journeys import visit
+from ..journeys import rank_category, visit
 
 SERVICES = ("loyalty", "ranks")
 BUYERS = 12  # loyalty clients
@@ -101,13 +100,17 @@ async def test_killing_one_of_two_processes_loses_and_doubles_nothing(
 ) -> None:
     tenant = owner.tenant
     await configure(owner, enabled=True, pointValue="0.01", earnPercent="5")
-    karate, (white, _yellow, _orange) = await setup(
+    karate, (white, _yellow, _orange) = await rank_category(
         owner,
-        [("White", None), ("Yellow", {"minVisits": 5}), ("Orange", {"minVisits": 50})],
+        [
+            ("White", {}),
+            ("Yellow", {"criteria": {"minVisits": 5}}),
+            ("Orange", {"criteria": {"minVisits": 50}}),
+        ],
         autoPromote=True,
     )
-    judo, (judo_white, _judo_blue) = await setup(
-        owner, [("White", None), ("Blue", None)], name="Judo"
+    judo, (judo_white, _judo_blue) = await rank_category(
+        owner, [("White", {}), ("Blue", {})], name="Judo"
     )
     buyers = [await create_client(owner, f"Compra{i}") for i in range(BUYERS)]
     learners = [await create_client(owner, f"Alumno{i}") for i in range(LEARNERS)]
