@@ -288,9 +288,21 @@ if (tracing) {
 // - `GET /documents/<tenant>/<client>/<document>?expires=…&signature=…`: a client
 //   document's signed download link (C6), which the signature alone authorises.
 // And the identity service's sign-in routes (docs/identity.md): `POST /auth/sign-in`,
-// `/auth/refresh`, `/auth/sign-out` and `/auth/accept-invitation`, with the caller's
-// address in `x-forwarded-for` (sign-in failures are throttled per address).
-const SIGN_IN_PATHS = new Set(['/auth/sign-in', '/auth/refresh', '/auth/sign-out', '/auth/accept-invitation']);
+// `/auth/refresh`, `/auth/sign-out`, `/auth/accept-invitation`, `/auth/second-factor`,
+// `/auth/request-password-reset`, `/auth/reset-password` and the app's
+// `/auth/client/request-code` and `/auth/client/sign-in`, with the caller's address in
+// `x-forwarded-for` (sign-in failures and code requests are throttled per address).
+const SIGN_IN_PATHS = new Set([
+  '/auth/sign-in',
+  '/auth/refresh',
+  '/auth/sign-out',
+  '/auth/accept-invitation',
+  '/auth/second-factor',
+  '/auth/request-password-reset',
+  '/auth/reset-password',
+  '/auth/client/request-code',
+  '/auth/client/sign-in',
+]);
 const PASSED_ON = [
   { method: 'POST', path: (p: string) => p === '/auth/partner-token', service: 'clients' },
   { method: 'GET', path: (p: string) => p.startsWith('/documents/'), service: 'clients' },
@@ -794,7 +806,7 @@ const callerErrorCodes = {
 // TOKEN_INVALID) or to refresh (TOKEN_EXPIRED): `extensions.reason` beside the code
 // UNAUTHENTICATED, as the subgraphs answer (libs/plumbing auth.py), and an RFC 6750
 // `WWW-Authenticate` header on the 401 (a bearer value that is no JWT at all is answered
-// 400 by the JWT plugin, before any plugin here, with the same code and reason). The reason is read from the token after the JWT
+// by `notAJwt` below, before the JWT plugin, which would answer it 400). The reason is read from the token after the JWT
 // plugin refused it, so a forged token past its `exp` reads as expired: harmless.
 function tokenReason(request: Request): string {
   const [scheme, token] = (request.headers.get('authorization') ?? '').split(' ');
@@ -817,6 +829,33 @@ function withTokenReasons(result: unknown, request: Request): void {
     }
   }
 }
+
+// A bearer value that is not three base64url parts is no JWT: 401 TOKEN_INVALID at once,
+// as the subgraphs answer it, rather than the JWT plugin's 400.
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+const notAJwt = {
+  onRequest({ request, url, endResponse }: RouteHook): void {
+    if (url.pathname !== '/graphql') return;
+    const [scheme, token, ...rest] = (request.headers.get('authorization') ?? '').trim().split(/\s+/);
+    if (!scheme || scheme.toLowerCase() !== 'bearer' || !token) return;
+    if (rest.length === 0 && JWT_SHAPE.test(token)) return;
+    const error = {
+      message: 'invalid token: not a JWT',
+      extensions: { code: 'UNAUTHENTICATED', reason: 'TOKEN_INVALID' },
+    };
+    endResponse(
+      fetchAPI.Response.json(
+        { errors: [error] },
+        {
+          status: 401,
+          headers: {
+            'www-authenticate': 'Bearer realm="studio", error="invalid_token", error_description="bad token"',
+          },
+        },
+      ),
+    );
+  },
+};
 
 const tokenChallenge = {
   onResponse({ request, response }: { request: Request; response: Response }): void {
@@ -965,6 +1004,7 @@ export const gatewayConfig = defineConfig({
   plugins: () => [
     batchLimitAnswer,
     clientsRoutes,
+    notAJwt,
     subgraphSignature,
     varyByOrigin,
     callerErrorCodes,

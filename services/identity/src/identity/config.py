@@ -23,6 +23,10 @@ class Settings(ServiceSettings):
     # The `iss` claim of the tokens this service signs.
     identity_issuer: str = "studio-identity"
     access_token_seconds: int = 300
+    # The services identity calls (adapters/services.py): the clients subgraph's graph,
+    # for the cards a client signs in to, and notifications, which sends the codes.
+    clients_url: str = "http://127.0.0.1:4101/graphql"
+    notifications_url: str = "http://127.0.0.1:4105"
 
     @model_validator(mode="after")
     def _production_needs_a_key(self) -> Settings:

@@ -83,9 +83,10 @@ def access_claims(
     session: str,
     ttl_seconds: int,
     now: float | None = None,
+    client_id: str | None = None,
 ) -> dict[str, Any]:
     issued = int(time.time() if now is None else now)
-    return {
+    claims: dict[str, Any] = {
         "iss": issuer,
         "sub": person,
         "tenant": studio,
@@ -94,3 +95,7 @@ def access_claims(
         "iat": issued,
         "exp": issued + ttl_seconds,
     }
+    if client_id:
+        # A client's token names their card; the services let it reach that card only.
+        claims["client_id"] = client_id
+    return claims

@@ -12,6 +12,8 @@ studio they concern; failures of an unknown address go to the trail under `*`.
 | `throttles` | `*` | `account-<e-mail>`, `address-<address>` | `Failures` |
 | `invitations` | studio | invitation id | `Invitation` |
 | `audit` | studio or `*` | time-ordered id | one entry (`at`, `action`, `person`, `email`, `address`, `detail`) |
+| `codes` | `*` | challenge id | `OneTimeCode`: a client's sign-in code, a reset token, a second-factor challenge |
+| `client_logins` | studio | card id | `ClientLogin` |
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from typing import Any, Generic, TypeVar
 from plumbing.mongo import Doc
 from plumbing.storage import Aggregates, DocCodec
 
+from identity.domain.client_logins import ClientLogin
+from identity.domain.codes import OneTimeCode
 from identity.domain.invitations import Invitation
 from identity.domain.people import Person
 from identity.domain.sessions import Session
@@ -54,7 +58,19 @@ THROTTLES: Aggregates[Failures] = Aggregates("throttles", DataclassCodec(Failure
 INVITATIONS: Aggregates[Invitation] = Aggregates("invitations", DataclassCodec(Invitation))
 AUDIT: Aggregates[Doc] = Aggregates("audit", DocCodec(), indexed=("at",))
 
-ALL: list[Aggregates[Any]] = [PEOPLE, LOGINS, SESSIONS, THROTTLES, INVITATIONS, AUDIT]
+CODES: Aggregates[OneTimeCode] = Aggregates("codes", DataclassCodec(OneTimeCode))
+CLIENT_LOGINS: Aggregates[ClientLogin] = Aggregates("client_logins", DataclassCodec(ClientLogin))
+
+ALL: list[Aggregates[Any]] = [
+    PEOPLE,
+    LOGINS,
+    SESSIONS,
+    THROTTLES,
+    INVITATIONS,
+    AUDIT,
+    CODES,
+    CLIENT_LOGINS,
+]
 
 
 def address_key(address: str) -> str:

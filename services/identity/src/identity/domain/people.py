@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 STAFF_ROLES = ("OWNER", "ADMIN", "OPERATOR")
+# Who may enrol a second factor (issue: optional for OWNER and ADMIN).
+SECOND_FACTOR_ROLES = ("OWNER", "ADMIN")
 
 # What each staff role may do, so that a console can hide what a role cannot use. The
 # services enforce their own checks; this list mirrors them (docs/identity.md).
@@ -62,6 +64,13 @@ class Person:
     memberships: dict[str, str] = field(default_factory=dict)
     sessions_epoch: int = 0
     created_at: datetime | None = None
+    # The second factor (TOTP, domain/totp.py): the confirmed secret, one being enrolled,
+    # the last step a code was accepted for (no code counts twice), and the hashes of the
+    # recovery codes not used yet.
+    totp_secret: str | None = None
+    totp_pending: str | None = None
+    totp_last_step: int = -1
+    recovery_hashes: list[str] = field(default_factory=list)
 
     def role_in(self, studio: str) -> str | None:
         return self.memberships.get(studio)

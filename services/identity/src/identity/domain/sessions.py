@@ -35,6 +35,8 @@ class Session:
     started_at: datetime
     refreshed_at: datetime
     revoked: str | None = None  # why: SIGNED_OUT, REUSED, REVOKED
+    # A client's session (the app): their card; `person` is then their client login.
+    client_id: str | None = None
 
     def refresh_token(self, secret: str) -> str:
         return f"rt.{self.id}.{self.generation}.{secret}"

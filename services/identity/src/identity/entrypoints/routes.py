@@ -5,12 +5,20 @@ POST /auth/sign-in            {email, password, studio?}        -> tokens
 POST /auth/refresh            {refresh_token, studio?}          -> tokens (rotated; a studio switches)
 POST /auth/sign-out           {refresh_token}                   -> 204
 POST /auth/accept-invitation  {code, password, name, language}  -> tokens
+POST /auth/second-factor      {challenge, code}                 -> tokens
+POST /auth/request-password-reset {email}                       -> 202, whoever asks
+POST /auth/reset-password     {token, password}                 -> 204
+POST /auth/client/request-code {studio, email | phone, language} -> 202 {challenge, expires_in}
+POST /auth/client/sign-in     {challenge, code, first_name?, last_name?, language?} -> tokens
 GET  /.well-known/jwks.json                                     -> the public signing keys
-Refusals: `{"error": <code>, "message": …}` with 400, 401 (`WWW-Authenticate`) or 429.
+Refusals: `{"error": <code>, "message": …}` with 400, 401 (`WWW-Authenticate`), 409, 429
+or 503; a sign-in that needs a second factor is a 401 `SECOND_FACTOR_REQUIRED` that also
+names the `challenge` to complete.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from plumbing.app import Runtime
@@ -18,13 +26,27 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from identity.domain.codes import SecondFactorRequired
 from identity.domain.people import IdentityRefused
-from identity.service_layer import invitations, sessions
+from identity.service_layer import (
+    client_sign_in,
+    invitations,
+    password_reset,
+    second_factor,
+    sessions,
+)
 from identity.service_layer.ports import Identity
 
 STATUS = {
     "SIGN_IN_THROTTLED": 429,
+    "CODE_THROTTLED": 429,
+    "RESET_THROTTLED": 429,
     "EMAIL_INVALID": 400,
+    "PHONE_INVALID": 400,
+    "SIGN_UP_REFUSED": 400,
+    "SIGN_UP_REQUIRED": 409,
+    "CONTACT_AMBIGUOUS": 409,
+    "UNAVAILABLE": 503,
     "PASSWORD_TOO_SHORT": 400,
     "PASSWORD_TOO_LONG": 400,
     "BAD_REQUEST": 400,
@@ -42,8 +64,11 @@ def refused(exc: IdentityRefused) -> JSONResponse:
     headers = {"WWW-Authenticate": f'Bearer error="invalid_grant", error_description="{exc.code}"'}
     if status == 429:
         headers = {"Retry-After": "900"}
+    body: dict[str, object] = {"error": exc.code, "message": str(exc)}
+    if isinstance(exc, SecondFactorRequired):
+        body |= {"challenge": exc.challenge, "expires_in": exc.expires_in}
     return JSONResponse(
-        {"error": exc.code, "message": str(exc)},
+        body,
         status_code=status,
         headers=headers if status in (401, 429) else None,
     )
@@ -137,6 +162,95 @@ async def accept_invitation(request: Request) -> Response:
     return JSONResponse(tokens.body(), headers={"Cache-Control": "no-store"})
 
 
+Use = Callable[[Identity, dict[str, Any], Request, Runtime], Awaitable[Response]]
+
+
+def answering(use: Use) -> Callable[[Request], Awaitable[Response]]:
+    """A route that reads a JSON object, runs `use`, and answers its refusals."""
+
+    async def route(request: Request) -> Response:
+        runtime: Runtime = request.app.state.runtime
+        try:
+            return await use(identity_of(runtime), await _body(request), request, runtime)
+        except IdentityRefused as exc:
+            return refused(exc)
+
+    return route
+
+
+def _tokens(body: dict[str, object]) -> JSONResponse:
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+async def _second_factor(
+    identity: Identity, body: dict[str, Any], request: Request, runtime: Runtime
+) -> Response:
+    tokens = await second_factor.complete(
+        identity,
+        challenge=_text(body, "challenge") or "",
+        code=_text(body, "code") or "",
+        address=_address(request),
+        now=runtime.clock.now(),
+    )
+    return _tokens(tokens.body())
+
+
+async def _request_reset(
+    identity: Identity, body: dict[str, Any], request: Request, runtime: Runtime
+) -> Response:
+    await password_reset.request_reset(
+        identity,
+        email=_text(body, "email") or "",
+        address=_address(request),
+        now=runtime.clock.now(),
+    )
+    return JSONResponse({"requested": True}, status_code=202)
+
+
+async def _reset(
+    identity: Identity, body: dict[str, Any], request: Request, runtime: Runtime
+) -> Response:
+    await password_reset.reset_password(
+        identity,
+        token=_text(body, "token") or "",
+        password=_text(body, "password") or "",
+        address=_address(request),
+        now=runtime.clock.now(),
+    )
+    return Response(status_code=204)
+
+
+async def _client_code(
+    identity: Identity, body: dict[str, Any], request: Request, runtime: Runtime
+) -> Response:
+    requested = await client_sign_in.request_code(
+        identity,
+        studio=_text(body, "studio") or "",
+        email=_text(body, "email", required=False),
+        phone=_text(body, "phone", required=False),
+        language=(_text(body, "language", required=False) or "")[:16],
+        address=_address(request),
+        now=runtime.clock.now(),
+    )
+    return JSONResponse(requested.body(), status_code=202, headers={"Cache-Control": "no-store"})
+
+
+async def _client_sign_in(
+    identity: Identity, body: dict[str, Any], request: Request, runtime: Runtime
+) -> Response:
+    tokens = await client_sign_in.sign_in_with_code(
+        identity,
+        challenge=_text(body, "challenge") or "",
+        code=_text(body, "code") or "",
+        first_name=_text(body, "first_name", required=False),
+        last_name=_text(body, "last_name", required=False),
+        language=_text(body, "language", required=False),
+        address=_address(request),
+        now=runtime.clock.now(),
+    )
+    return _tokens(tokens.body())
+
+
 async def jwks(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
     return JSONResponse(
@@ -151,5 +265,10 @@ ROUTES = [
     Route("/auth/refresh", refresh, methods=["POST"]),
     Route("/auth/sign-out", sign_out, methods=["POST"]),
     Route("/auth/accept-invitation", accept_invitation, methods=["POST"]),
+    Route("/auth/second-factor", answering(_second_factor), methods=["POST"]),
+    Route("/auth/request-password-reset", answering(_request_reset), methods=["POST"]),
+    Route("/auth/reset-password", answering(_reset), methods=["POST"]),
+    Route("/auth/client/request-code", answering(_client_code), methods=["POST"]),
+    Route("/auth/client/sign-in", answering(_client_sign_in), methods=["POST"]),
     Route(JWKS_PATH, jwks, methods=["GET"]),
 ]

@@ -4,8 +4,10 @@ people in and publish the keys every other service verifies tokens with."""
 from __future__ import annotations
 
 from plumbing.app import Runtime, ServiceDefinition
+from plumbing.auth import DEVELOPMENT_SIGNING_SECRET
 
 from identity.adapters import keys
+from identity.adapters.services import InBackground, ServiceCalls
 from identity.adapters.stores import ALL
 from identity.config import Settings
 from identity.entrypoints.routes import JWKS_PATH, ROUTES
@@ -21,12 +23,23 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
         else keys.generated()
     )
 
+    calls = ServiceCalls(
+        signing,
+        issuer=settings.identity_issuer,
+        clients_url=settings.clients_url,
+        notifications_url=settings.notifications_url,
+        # The secret the gateway signs with, which every subgraph checks (plumbing.auth).
+        signing_secret=settings.gateway_signing_secret or DEVELOPMENT_SIGNING_SECRET,
+    )
+
     async def setup(runtime: Runtime) -> None:
         runtime.extras["identity"] = Identity(
             storage=runtime.store(),
             keys=signing,
             issuer=settings.identity_issuer,
             access_token_seconds=settings.access_token_seconds,
+            cards=calls,
+            messenger=InBackground(calls),
         )
 
     return ServiceDefinition(

@@ -22,6 +22,7 @@ from strawberry.types import Info
 
 from identity.domain.invitations import INVITATION_LIFETIME
 from identity.domain.people import PERMISSIONS, IdentityRefused
+from identity.graphql.second_factor import SecondFactorMutations
 from identity.service_layer import audit, invitations, sessions
 from identity.service_layer.ports import Identity
 
@@ -71,6 +72,9 @@ class Viewer:
     )
     client_id: str | None = strawberry.field(
         description="For a client: their card (`client(id:)`)."
+    )
+    second_factor: bool = strawberry.field(
+        description="Whether sign-in asks this person for a second factor (TOTP)."
     )
 
 
@@ -135,6 +139,7 @@ class Query:
             if person
             else [],
             client_id=principal.client_id,
+            second_factor=bool(person and person.totp_secret),
         )
 
     @strawberry.field(description="The studio's sign-ins, failures, invitations and revocations.")
@@ -161,7 +166,7 @@ class Query:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(SecondFactorMutations):
     @strawberry.mutation(description="Invite someone by e-mail to work for this studio.")
     async def invite_staff(
         self, info: Info[Any, Any], email: str, role: Role

@@ -21,7 +21,7 @@ from identity.domain.people import (
 from identity.domain.sessions import secret_hash
 from identity.service_layer import audit
 from identity.service_layer.ports import Identity, Tokens
-from identity.service_layer.sessions import open_session, person_by_email, person_by_id
+from identity.service_layer.sessions import person_by_email, person_by_id, start_session
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ async def accept(
         email=invitation.email,
         detail=invitation.role,
     )
-    return await open_session(identity, joined, studio, now)
+    return await start_session(identity, joined, studio, now)
 
 
 async def _create_person(

@@ -1,13 +1,78 @@
 """What identity's use cases work with: the storage port, the signing keys, the clock's
-reading and the token lifetime, handed in once by the entrypoints."""
+reading and the token lifetime, and the two services it calls (the clients' cards and
+notifications' delivery), handed in once by the entrypoints."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from plumbing.storage import Storage
 
 from identity.adapters.keys import SigningKeys
+
+
+@dataclass(frozen=True)
+class Card:
+    """What identity reads of a client card: who it is and where a code may go."""
+
+    id: str
+    email: str | None
+    phone: str | None
+
+
+class Cards(Protocol):
+    """The clients service, as identity needs it (adapters/services.py over HTTP)."""
+
+    async def holding(self, studio: str, channel: str, contact: str) -> list[Card]:
+        """Every card of `studio` whose e-mail (channel EMAIL) or phone (SMS) is
+        `contact`, compared exactly."""
+        ...
+
+    async def create_lead(
+        self,
+        studio: str,
+        *,
+        channel: str,
+        contact: str,
+        first_name: str,
+        last_name: str,
+        language: str | None,
+    ) -> str:
+        """A new LEAD card (C1) with the verified contact; its id."""
+        ...
+
+
+class Messenger(Protocol):
+    """Notifications' delivery of the codes identity mails or texts (adapters/services.py)."""
+
+    async def send_code(
+        self, studio: str, *, purpose: str, channel: str, to: str, language: str, code: str
+    ) -> None: ...
+
+
+class Unreachable:
+    """Cards and Messenger for processes that call neither (the `add-person` command)."""
+
+    async def holding(self, studio: str, channel: str, contact: str) -> list[Card]:
+        raise RuntimeError("no clients service configured")
+
+    async def create_lead(
+        self,
+        studio: str,
+        *,
+        channel: str,
+        contact: str,
+        first_name: str,
+        last_name: str,
+        language: str | None,
+    ) -> str:
+        raise RuntimeError("no clients service configured")
+
+    async def send_code(
+        self, studio: str, *, purpose: str, channel: str, to: str, language: str, code: str
+    ) -> None:
+        raise RuntimeError("no notifications service configured")
 
 
 @dataclass(frozen=True)
@@ -16,6 +81,8 @@ class Identity:
     keys: SigningKeys
     issuer: str
     access_token_seconds: int
+    cards: Cards = field(default_factory=Unreachable)
+    messenger: Messenger = field(default_factory=Unreachable)
 
 
 @dataclass(frozen=True)
@@ -25,9 +92,10 @@ class Tokens:
     expires_in: int
     studio: str
     role: str
+    client_id: str | None = None
 
     def body(self) -> dict[str, object]:
-        return {
+        body: dict[str, object] = {
             "access_token": self.access_token,
             "token_type": "Bearer",
             "expires_in": self.expires_in,
@@ -35,3 +103,6 @@ class Tokens:
             "studio": self.studio,
             "role": self.role,
         }
+        if self.client_id:
+            body["client_id"] = self.client_id
+        return body

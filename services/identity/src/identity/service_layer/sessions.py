@@ -15,7 +15,18 @@ from plumbing.storage import Decision, Keep, Loaded, Refuse, Save, change
 
 from identity.adapters.keys import access_claims
 from identity.adapters.passwords import check_password
-from identity.adapters.stores import EVERYONE, LOGINS, PEOPLE, SESSIONS, THROTTLES, address_key
+from identity.adapters.stores import (
+    CLIENT_LOGINS,
+    CODES,
+    EVERYONE,
+    LOGINS,
+    PEOPLE,
+    SESSIONS,
+    THROTTLES,
+    address_key,
+)
+from identity.domain.client_logins import ClientLogin
+from identity.domain.codes import LIFETIMES, SECOND_FACTOR, OneTimeCode, SecondFactorRequired
 from identity.domain.people import IdentityRefused, Person, normal_email
 from identity.domain.sessions import (
     Session,
@@ -39,12 +50,12 @@ async def person_by_id(identity: Identity, person: str) -> Person | None:
     return (await identity.storage.repository(PEOPLE, EVERYONE).load(person)).state
 
 
-async def _blocked(identity: Identity, key: str, limit: int, now: datetime) -> bool:
+async def blocked(identity: Identity, key: str, limit: int, now: datetime) -> bool:
     failures = (await identity.storage.repository(THROTTLES, EVERYONE).load(key)).state
     return failures is not None and failures.blocked_until(now, limit) is not None
 
 
-async def _count_failure(identity: Identity, key: str, limit: int, now: datetime) -> None:
+async def count_failure(identity: Identity, key: str, limit: int, now: datetime) -> None:
     def decide(current: Loaded[Failures]) -> Decision[Failures, None]:
         return Save((current.state or Failures()).add(now, limit), None)
 
@@ -55,16 +66,59 @@ async def open_session(identity: Identity, person: Person, studio: str, now: dat
     role = person.role_in(studio)
     if role is None:
         raise IdentityRefused("you do not work for this studio", "STUDIO_NOT_ALLOWED")
+    return await _open(identity, person.id, studio, role, person.sessions_epoch, None, now)
+
+
+async def start_session(identity: Identity, person: Person, studio: str, now: datetime) -> Tokens:
+    """A session after the password: at once, or, for a person with a second factor,
+    a challenge to complete first (SecondFactorRequired; second_factor.complete)."""
+    if not person.totp_secret:
+        return await open_session(identity, person, studio, now)
+    if person.role_in(studio) is None:
+        raise IdentityRefused("you do not work for this studio", "STUDIO_NOT_ALLOWED")
+    challenge = "mfa." + secrets.token_urlsafe(24)
+    record = OneTimeCode(
+        id=challenge,
+        purpose=SECOND_FACTOR,
+        studio=studio,
+        channel="TOTP",
+        contact="",
+        code_hash="",
+        created_at=now,
+        person=person.id,
+    )
+    repo = identity.storage.repository(CODES, EVERYONE)
+    await repo.save(await repo.load(challenge), record)
+    raise SecondFactorRequired(challenge, int(LIFETIMES[SECOND_FACTOR].total_seconds()))
+
+
+async def open_client_session(identity: Identity, login: ClientLogin, now: datetime) -> Tokens:
+    """A session of the app: role CLIENT, for the one card the login belongs to."""
+    return await _open(
+        identity, login.id, login.studio, "CLIENT", login.sessions_epoch, login.client_id, now
+    )
+
+
+async def _open(
+    identity: Identity,
+    subject: str,
+    studio: str,
+    role: str,
+    epoch: int,
+    client_id: str | None,
+    now: datetime,
+) -> Tokens:
     secret = secrets.token_urlsafe(32)
     session = Session(
         id=secrets.token_hex(12),
-        person=person.id,
+        person=subject,
         studio=studio,
         generation=1,
         secret_hash=secret_hash(secret),
-        epoch=person.sessions_epoch,
+        epoch=epoch,
         started_at=now,
         refreshed_at=now,
+        client_id=client_id,
     )
     repo = identity.storage.repository(SESSIONS, EVERYONE)
     await repo.save(await repo.load(session.id), session)
@@ -80,6 +134,7 @@ def _tokens(identity: Identity, session: Session, role: str, secret: str, now: d
         session=session.id,
         ttl_seconds=identity.access_token_seconds,
         now=now.timestamp(),
+        client_id=session.client_id,
     )
     return Tokens(
         access_token=identity.keys.sign(claims),
@@ -87,7 +142,26 @@ def _tokens(identity: Identity, session: Session, role: str, secret: str, now: d
         expires_in=identity.access_token_seconds,
         studio=session.studio,
         role=role,
+        client_id=session.client_id,
     )
+
+
+async def client_login(identity: Identity, studio: str, card: str) -> ClientLogin | None:
+    return (await identity.storage.repository(CLIENT_LOGINS, studio).load(card)).state
+
+
+async def _holder(identity: Identity, session: Session) -> tuple[str, int, dict[str, str]] | None:
+    """Who a session belongs to: their id, their sessions epoch, and their role per
+    studio (a client: CLIENT in the studio of their card, nowhere else)."""
+    if session.client_id is not None:
+        login = await client_login(identity, session.studio, session.client_id)
+        if login is None or login.id != session.person:
+            return None
+        return login.id, login.sessions_epoch, {login.studio: "CLIENT"}
+    person = await person_by_id(identity, session.person)
+    if person is None:
+        return None
+    return person.id, person.sessions_epoch, person.memberships
 
 
 async def sign_in(
@@ -101,7 +175,7 @@ async def sign_in(
 ) -> Tokens:
     email = normal_email(email)
     account_key, addr_key = f"account-{email}", address_key(address)
-    if await _blocked(identity, account_key, ACCOUNT_LIMIT, now) or await _blocked(
+    if await blocked(identity, account_key, ACCOUNT_LIMIT, now) or await blocked(
         identity, addr_key, ADDRESS_LIMIT, now
     ):
         await audit.record(
@@ -110,8 +184,8 @@ async def sign_in(
         raise IdentityRefused("too many failed sign-ins; try again later", "SIGN_IN_THROTTLED")
     person = await person_by_email(identity, email)
     if not await check_password(person.password_hash if person else None, password):
-        await _count_failure(identity, account_key, ACCOUNT_LIMIT, now)
-        await _count_failure(identity, addr_key, ADDRESS_LIMIT, now)
+        await count_failure(identity, account_key, ACCOUNT_LIMIT, now)
+        await count_failure(identity, addr_key, ADDRESS_LIMIT, now)
         for place in person.memberships if person else [EVERYONE]:
             await audit.record(
                 identity.storage, place, "sign_in_failed", now=now, email=email, address=address
@@ -121,7 +195,7 @@ async def sign_in(
     chosen = studio or person.default_studio()
     if chosen is None:
         raise IdentityRefused("you do not work for any studio", "STUDIO_NOT_ALLOWED")
-    tokens = await open_session(identity, person, chosen, now)
+    tokens = await start_session(identity, person, chosen, now)
     await audit.record(
         identity.storage,
         chosen,
@@ -140,10 +214,11 @@ async def refresh(
     token = parse_refresh_token(refresh_token)
     repo = identity.storage.repository(SESSIONS, EVERYONE)
     first = await repo.load(token.session)
-    person = await person_by_id(identity, first.state.person) if first.state else None
-    if person is None:
+    holder = await _holder(identity, first.state) if first.state else None
+    if holder is None:
         raise IdentityRefused("this refresh token is not known", "REFRESH_TOKEN_INVALID")
-    if studio is not None and person.role_in(studio) is None:
+    subject, epoch, roles = holder
+    if studio is not None and studio not in roles:
         raise IdentityRefused("you do not work for this studio", "STUDIO_NOT_ALLOWED")
     secret = secrets.token_urlsafe(32)
     refusals: list[IdentityRefused] = []
@@ -153,7 +228,7 @@ async def refresh(
             rotated = rotate(
                 current.state,
                 token,
-                epoch=person.sessions_epoch,
+                epoch=epoch,
                 new_secret=secret,
                 now=now,
                 studio=studio,
@@ -173,7 +248,7 @@ async def refresh(
             first.state.studio if first.state else EVERYONE,
             "refresh_token_reused",
             now=now,
-            person=person.id,
+            person=subject,
             detail=token.session,
         )
         raise IdentityRefused(
@@ -183,7 +258,7 @@ async def refresh(
         raise refusals[-1]
     session = done.current.state
     assert session is not None
-    role = person.role_in(session.studio)
+    role = roles.get(session.studio)
     if role is None:
         raise IdentityRefused("you no longer work for this studio", "STUDIO_NOT_ALLOWED")
     if studio is not None:
@@ -192,7 +267,7 @@ async def refresh(
             studio,
             "studio_switched",
             now=now,
-            person=person.id,
+            person=subject,
         )
     return _tokens(identity, session, role, secret, now)
 

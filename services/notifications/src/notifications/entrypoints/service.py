@@ -8,6 +8,7 @@ from plumbing.live_graph import feed_task
 
 from notifications.adapters.recipients import MESSAGES, REQUESTS, STAFF_NOTIFICATIONS
 from notifications.entrypoints.consumer import batch_handlers, handlers
+from notifications.entrypoints.security_messages import ROUTES
 from notifications.graphql.schema import INBOX_FEED, inbox_keys, schema
 
 
@@ -32,6 +33,8 @@ def definition() -> ServiceDefinition:
         handlers=handlers,
         batch_handlers=batch_handlers,
         setup=setup,
+        # identity's sign-in codes and password resets (docs/identity.md).
+        routes=ROUTES,
         # N3 live: every API replica follows its own topic for the inbox subscriptions.
         api_tasks=(feed_task(INBOX_FEED, (topics.NOTIFICATIONS,), inbox_keys),),
     )

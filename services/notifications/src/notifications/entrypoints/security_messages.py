@@ -1,0 +1,94 @@
+"""`POST /internal/security-messages`: identity's sign-in codes and password resets.
+
+Internal: the gateway passes no such path on, and the API answers only requests signed
+with the gateway's secret (plumbing.request_guards), which identity holds like every
+subgraph. The bearer token must be identity's own service token (`sub`
+`service:identity`, docs/identity.md). The message goes out at once, through the same
+transports and retries as every message (adapters/delivery.py): a code that arrives a
+minute late is useless, so it does not wait for the outbox and the consumer.
+
+Body: `{purpose: CLIENT_SIGN_IN | PASSWORD_RESET, channel: EMAIL | SMS, to, language,
+code}` -> 202 `{sent: true}`, 502 `DELIVERY_FAILED`, 400, 401, 403.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import structlog
+from plumbing.app import Runtime
+from plumbing.auth import Role, Unauthenticated
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from notifications.adapters.delivery import Outgoing, deliver, transports
+from notifications.config import Settings
+from notifications.domain.security_texts import PURPOSES, security_text
+
+log = structlog.get_logger()
+
+SERVICE_SUBJECT = "service:identity"
+
+
+def _refuse(message: str, code: str, status: int) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message}, status_code=status)
+
+
+async def security_message(request: Request) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    try:
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("missing bearer token", "TOKEN_MISSING")
+        principal = await runtime.verifier.verify_async(token.strip())
+    except Unauthenticated as exc:
+        return _refuse(str(exc), exc.reason, 401)
+    if principal.subject != SERVICE_SUBJECT or not principal.has(Role.ADMIN):
+        return _refuse("only the identity service sends security messages", "FORBIDDEN", 403)
+    try:
+        body: Any = await request.json()
+    except ValueError:
+        body = None
+    fields = ("purpose", "channel", "to", "language", "code")
+    if not isinstance(body, dict) or not all(isinstance(body.get(f), str) for f in fields):
+        return _refuse(f"send a JSON object with {', '.join(fields)}", "BAD_REQUEST", 400)
+    if body["purpose"] not in PURPOSES or body["channel"] not in ("EMAIL", "SMS"):
+        return _refuse("unknown purpose or channel", "BAD_REQUEST", 400)
+    if not body["to"].strip() or len(body["to"]) > 254 or len(body["code"]) > 200:
+        return _refuse("bad address or code", "BAD_REQUEST", 400)
+    settings = runtime.settings if isinstance(runtime.settings, Settings) else Settings()
+    subject, text = security_text(body["purpose"], body["language"], body["code"])
+    message = Outgoing(
+        message_id=f"{principal.tenant}:security-{secrets.token_hex(8)}|{body['channel']}",
+        tenant=principal.tenant,
+        client_id="",
+        channel=body["channel"],
+        to=body["to"].strip(),
+        subject=subject,
+        body=text,
+        template_key=body["purpose"].lower(),
+    )
+    outcome = await deliver(
+        transports(settings),
+        message,
+        attempts=settings.delivery_attempts,
+        backoff_seconds=settings.delivery_backoff_seconds,
+    )
+    # The text holds a live secret: only the fact is logged, never the text or the code.
+    log.info(
+        "security_message",
+        tenant=principal.tenant,
+        purpose=body["purpose"],
+        channel=body["channel"],
+        sent=outcome.sent,
+        attempts=outcome.attempts,
+        error=outcome.error,
+    )
+    if not outcome.sent:
+        return _refuse(outcome.error or "not delivered", "DELIVERY_FAILED", 502)
+    return JSONResponse({"sent": True}, status_code=202)
+
+
+ROUTES = [Route("/internal/security-messages", security_message, methods=["POST"])]
