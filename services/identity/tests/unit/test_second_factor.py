@@ -161,7 +161,7 @@ async def test_a_password_reset_is_mailed_and_ends_every_session() -> None:
             identity,
             refresh_token=tokens.refresh_token,
             studio=None,
-            now=NOW,  # type: ignore[attr-defined]
+            now=NOW,
         )
     assert revoked.value.code == "SESSION_REVOKED"
     with pytest.raises(IdentityRefused) as once:
