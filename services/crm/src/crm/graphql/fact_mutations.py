@@ -9,9 +9,12 @@ from typing import Any
 
 import strawberry
 from plumbing import bounds
+from plumbing.auth import Role
 from plumbing.contracts import EventData
 from plumbing.enums import AppPlatform
+from plumbing.errors import Forbidden
 from plumbing.gql import (
+    context_of,
     require,
     require_scope,
     user_error,
@@ -60,15 +63,17 @@ async def _ingest(
     *,
     under: str | None = None,
     renames: Mapping[str, str] | None = None,
+    own_app: bool = False,
 ) -> IngestPayload:
-    require(info, *INGESTERS)
+    if not own_app:
+        require(info, *INGESTERS)
     try:
         facts: list[EventData] = build()
     except ValidationError as exc:
         return IngestPayload(
             accepted=False, event_id=None, user_errors=refusals(exc, under=under, renames=renames)
         )
-    for fact in facts:  # a partner key may push only the kinds of fact it was given
+    for fact in facts if not own_app else []:  # a partner key pushes only what it was given
         require_scope(info, "ingest:" + catalog.type_of(fact).topic.split(".", 1)[1])
     storage = storage_of(info)
     return _payload(await record(storage.views, storage.recorded, facts))
@@ -208,14 +213,23 @@ class FactsMutation:
         platform: AppPlatform | None = None,
         reason: str | None = None,
     ) -> IngestPayload | None:
-        require(info, *INGESTERS)
-        require_scope(info, "ingest:app")
+        principal = context_of(info).principal
+        # K6 without a partner: the app reports its own sessions and sign-outs with the
+        # signed-in client's token, for their own card only.
+        own_app = principal.roles == frozenset({Role.CLIENT})
+        if own_app and str(client_id) != principal.client_id:
+            raise Forbidden("a client reports only their own app's events")
+        if not own_app:
+            require(info, *INGESTERS)
+            require_scope(info, "ingest:app")
         if kind is AppEventKind.SESSION_STARTED and platform is None:
             return _bad(
                 "a SESSION_STARTED app event needs its platform", "PLATFORM_REQUIRED", "platform"
             )
         return await _ingest(
-            info, lambda: app_facts(str(client_id), kind.value, platform, occurred_at, reason)
+            info,
+            lambda: app_facts(str(client_id), kind.value, platform, occurred_at, reason),
+            own_app=own_app,
         )
 
     @strawberry.mutation(

@@ -49,13 +49,18 @@ class ServiceCalls:
         notifications_url: str,
         signing_secret: str,
         timeout: float = 5.0,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._keys = keys
         self._issuer = issuer
         self._clients_url = clients_url
-        self._notifications_url = notifications_url.rstrip("/")
+        # NOTIFICATIONS_URL may name the subgraph's /graphql (as the gateway reads it) or
+        # the service's origin: the route is at the origin either way.
+        origin = httpx.URL(notifications_url)
+        self._security_messages = str(origin.copy_with(path="/internal/security-messages"))
         self._secret = signing_secret
         self._timeout = timeout
+        self._transport = transport  # tests answer in-process
 
     def service_token(self, studio: str) -> str:
         now = int(time.time())
@@ -80,7 +85,7 @@ class ServiceCalls:
                 self._secret, method="POST", target=target, authorization=authorization, body=body
             ),
         }
-        async with httpx.AsyncClient(timeout=self._timeout) as http:
+        async with httpx.AsyncClient(timeout=self._timeout, transport=self._transport) as http:
             return await http.post(url, content=body, headers=headers)
 
     async def _graph(self, studio: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
@@ -135,7 +140,7 @@ class ServiceCalls:
     async def send_code(
         self, studio: str, *, purpose: str, channel: str, to: str, language: str, code: str
     ) -> None:
-        url = f"{self._notifications_url}/internal/security-messages"
+        url = self._security_messages
         payload = {"purpose": purpose, "channel": channel, "to": to, "language": language}
         response = await self._post(url, studio, {**payload, "code": code})
         if response.status_code >= 300:
