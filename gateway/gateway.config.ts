@@ -830,15 +830,30 @@ function withTokenReasons(result: unknown, request: Request): void {
   }
 }
 
-// A bearer value that is not three base64url parts is no JWT: 401 TOKEN_INVALID at once,
-// as the subgraphs answer it, rather than the JWT plugin's 400.
+// A bearer value that is not three base64url parts whose first two are JSON objects is no
+// JWT: 401 TOKEN_INVALID at once, as the subgraphs answer it, rather than the JWT
+// plugin's 400.
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+function looksLikeJwt(token: string): boolean {
+  if (!JWT_SHAPE.test(token)) return false;
+  try {
+    return token
+      .split('.')
+      .slice(0, 2)
+      .every((part) => {
+        const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+        return typeof value === 'object' && value !== null && !Array.isArray(value);
+      });
+  } catch {
+    return false;
+  }
+}
 const notAJwt = {
   onRequest({ request, url, endResponse }: RouteHook): void {
     if (url.pathname !== '/graphql') return;
     const [scheme, token, ...rest] = (request.headers.get('authorization') ?? '').trim().split(/\s+/);
     if (!scheme || scheme.toLowerCase() !== 'bearer' || !token) return;
-    if (rest.length === 0 && JWT_SHAPE.test(token)) return;
+    if (rest.length === 0 && looksLikeJwt(token)) return;
     const error = {
       message: 'invalid token: not a JWT',
       extensions: { code: 'UNAUTHENTICATED', reason: 'TOKEN_INVALID' },

@@ -3,7 +3,8 @@ same studio: zero cross-tenant (or cross-client) reads or writes, and every forb
 call refused as documented in docs/security.md.
 
 An unsigned call to a subgraph is refused whatever its token; test_sweep_subgraphs.py
-sweeps the subgraphs called directly, signed as the gateway signs."""
+sweeps the subgraphs called directly, signed as the gateway signs. The staff callers are
+people who signed in through the gateway (signed_in.py), not minted tokens."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from plumbing.testing import (
 )
 
 from .operations import Operation, _selection, build
+from .signed_in import signed_in
 
 ROLES = ["OWNER", "ADMIN", "OPERATOR", "CLIENT", "PARTNER"]
 MARKS = {"✓": "allow", "✗": "deny", "self": "self"}
@@ -68,9 +70,22 @@ class World:
         self.tenant_a = unique_tenant("victim")
         self.tenant_b = unique_tenant("attacker")
         self.graphs: list[Graph] = []
-        self.owner_a = self.graph(self.tenant_a, "OWNER")
-        self.owner_b = self.graph(self.tenant_b, "OWNER")
+        # The studios' tooling: it only invites the staff, who then sign in (`staff`).
+        self.tooling_a = self.graph(self.tenant_a, "OWNER")
+        self.tooling_b = self.graph(self.tenant_b, "OWNER")
+        self.owner_a = self.owner_b = self.tooling_a
+        self.staff_b: dict[str, Graph] = {}
         self.x = self.w = self.y = ""
+
+    async def sign_in_staff(self) -> None:
+        """OWNER, ADMIN and OPERATOR of the attacker's studio and the victim studio's
+        owner, each a signed-in person (signed_in.py)."""
+        self.owner_a = await signed_in(self.tooling_a, "OWNER")
+        self.graphs.append(self.owner_a)
+        for role in ("OWNER", "ADMIN", "OPERATOR"):
+            self.staff_b[role] = await signed_in(self.tooling_b, role)
+            self.graphs.append(self.staff_b[role])
+        self.owner_b = self.staff_b["OWNER"]
 
     def graph(self, tenant: str, role: str, **kwargs: Any) -> Graph:
         graph = Graph(tenant, [role], subject=f"sweep-{role.lower()}", **kwargs)
@@ -91,6 +106,7 @@ class World:
 @pytest.fixture(scope="module")
 async def world() -> AsyncIterator[World]:
     world = World()
+    await world.sign_in_staff()
     world.x = await world.create(world.owner_a, world.name, world.email)
     world.w = await world.create(world.owner_a, "Other")
     world.y = await world.create(world.owner_b, "Attacker")
@@ -137,10 +153,10 @@ async def test_no_role_of_another_studio_or_other_client_reads_or_writes_what_is
     )
     ids = {"default": world.x}
     operations = [op for op in build(schema, ids) if not op.needs_upload]
+    # Staff are signed-in people; a CLIENT and a PARTNER hold tokens of the studio's tooling.
     callers = {
-        role: world.graph(
-            world.tenant_b, role, **({"client_id": world.y} if role == "CLIENT" else {})
-        )
+        role: world.staff_b.get(role)
+        or world.graph(world.tenant_b, role, **({"client_id": world.y} if role == "CLIENT" else {}))
         for role in ROLES
     }
     client_of_a = world.graph(world.tenant_a, "CLIENT", client_id=world.w)

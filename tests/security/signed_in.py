@@ -1,0 +1,55 @@
+"""Staff callers of the sweep with tokens obtained by signing in, not minted: the
+studio's tooling (a minted OWNER token, as `studioctl token` gives an operator) invites
+each person, who accepts through the gateway (`/auth/accept-invitation`) and is then an
+ES256 token of the identity service like any signed-in person. Access tokens live five
+minutes and a sweep runs longer, so each caller refreshes its token (`/auth/refresh`)
+when it is four minutes old."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import httpx
+from plumbing.testing import GATEWAY_URL, Graph
+
+BASE = GATEWAY_URL.removesuffix("/graphql")
+PASSWORD = "a sweep password long enough"
+REFRESH_AFTER_SECONDS = 240
+INVITE = """
+mutation($e: String!, $r: Role!) {
+  inviteStaff(email: $e, role: $r) { invitation { code } userErrors { code } }
+}"""
+
+
+class SignedIn(Graph):
+    def __init__(self, tenant: str, tokens: dict[str, Any]) -> None:
+        super().__init__(tenant, [], token=tokens["access_token"])
+        self._refresh = str(tokens["refresh_token"])
+        self._at = time.monotonic()
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None) -> httpx.Response:
+        if time.monotonic() - self._at > REFRESH_AFTER_SECONDS:
+            async with httpx.AsyncClient(base_url=BASE, timeout=30) as http:
+                answer = await http.post("/auth/refresh", json={"refresh_token": self._refresh})
+            answer.raise_for_status()
+            tokens = answer.json()
+            self.token, self._refresh = tokens["access_token"], tokens["refresh_token"]
+            self._at = time.monotonic()
+        return await super().post(query, variables)
+
+
+async def signed_in(tooling: Graph, role: str) -> SignedIn:
+    """A new person of `tooling`'s studio in `role`, signed in through the gateway."""
+    email = f"sweep-{role.lower()}-{uuid.uuid4().hex[:10]}@staff.test"
+    invited = await tooling(INVITE, {"e": email, "r": role})
+    code = invited["inviteStaff"]["invitation"]["code"]
+    async with httpx.AsyncClient(base_url=BASE, timeout=30) as http:
+        answer = await http.post(
+            "/auth/accept-invitation", json={"code": code, "password": PASSWORD, "name": role}
+        )
+    assert answer.status_code == 200, answer.text
+    tokens: dict[str, Any] = answer.json()
+    assert tokens["role"] == role and tokens["studio"] == tooling.tenant
+    return SignedIn(tooling.tenant, tokens)
