@@ -1421,13 +1421,19 @@ def test_only_the_gateway_and_the_metrics_scraper_reach_a_service_pod(ctx: str, 
     pod_peers = [selector for kind, selector, _ in sources if kind == "podSelector"]
     namespaces = [selector for kind, selector, _ in sources if kind == "namespaceSelector"]
     assert {kind for kind, _, _ in sources} <= {"podSelector", "namespaceSelector"}
-    # Pods of this namespace: the gateway's, and only for an API.
+    # Pods of this namespace: the gateway's, and only for an API; identity's API also
+    # reaches the clients and notifications APIs (the app's sign-in, docs/identity.md).
+    callers = {"gateway"} | (
+        {"identity-api"} if (ctx, role) in {("clients", "api"), ("notifications", "api")} else set()
+    )
     for selector in pod_peers:
-        assert _selects(selector, gateway_labels()), selector
+        admitted = set()
         for other in k8s_objects("Deployment").values():
             other_labels = other["spec"]["template"]["metadata"]["labels"]
-            if other["metadata"]["name"] != "gateway":
-                assert not _selects(selector, other_labels), other["metadata"]["name"]
+            if _selects(selector, other_labels):
+                admitted.add(other["metadata"]["name"])
+        assert admitted and admitted <= callers, (selector, admitted)
+    assert any(_selects(s, gateway_labels()) for s in pod_peers) == (role == "api")
     assert bool(pod_peers) == (role == "api")
     # Other namespaces: the metrics scraper's only (an empty selector would admit all).
     assert namespaces, "Prometheus must still reach /metrics"
