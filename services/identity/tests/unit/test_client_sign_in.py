@@ -10,8 +10,7 @@ import pytest
 from identity.domain.people import IdentityRefused
 from identity.service_layer import audit, client_sign_in, sessions
 from identity.service_layer.ports import Card, Identity
-
-from .fakes import FakeCards, FakeMessenger, new_identity
+from identity.testing import FakeCards, FakeMessenger, new_identity
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -10,8 +10,7 @@ from identity.domain.codes import SecondFactorRequired
 from identity.domain.people import IdentityRefused
 from identity.service_layer import audit, invitations, password_reset, second_factor, sessions
 from identity.service_layer.ports import Identity, Tokens
-
-from .fakes import FakeMessenger, new_identity
+from identity.testing import FakeMessenger, new_identity
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery"

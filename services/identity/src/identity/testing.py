@@ -1,13 +1,15 @@
-"""Fakes of the two services identity calls (service_layer.ports), for the use-case tests."""
+"""Fakes of the two services identity calls (service_layer.ports), for the use-case tests
+(kept in the package, as every service keeps the helpers its tests share)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from plumbing.storage import MemoryStorage
+
 from identity.adapters import keys
 from identity.domain.codes import same_phone
 from identity.service_layer.ports import Card, Identity
-from plumbing.storage import MemoryStorage
 
 
 @dataclass
