@@ -1,7 +1,7 @@
 // Small pieces every screen uses: loading and error notes, user errors of a payload, and
 // the idempotency key of an action (the same key until the action succeeds, so a double
 // click or a retry has no second effect).
-import { useCallback, useState } from 'react';
+import { useCallback, useState, type ReactNode } from 'react';
 import type { CombinedError } from 'urql';
 
 import { useI18n } from './i18n';
@@ -49,4 +49,13 @@ export function useIdempotencyKey(): [string, () => void] {
   const [key, setKey] = useState(() => crypto.randomUUID());
   const renew = useCallback(() => setKey(crypto.randomUUID()), []);
   return [key, renew];
+}
+
+/** A table that may scroll sideways on a phone: focusable, so a keyboard can scroll it. */
+export function TableWrap(props: { label: string; children: ReactNode }) {
+  return (
+    <div className="table-wrap" role="region" aria-label={props.label} tabIndex={0}>
+      {props.children}
+    </div>
+  );
 }

@@ -23,6 +23,7 @@ export const en = {
   'signIn.other': 'Could not sign in ({code}).',
   'clients.title': 'Clients',
   'clients.search': 'Search by name, e-mail or phone',
+  'clients.find': 'Search',
   'clients.status': 'Status',
   'clients.anyStatus': 'Any status',
   'clients.total': '{count} clients',

@@ -24,6 +24,7 @@ export const es: Dictionary = {
   'signIn.other': 'No se ha podido entrar ({code}).',
   'clients.title': 'Clientes',
   'clients.search': 'Buscar por nombre, correo o teléfono',
+  'clients.find': 'Buscar',
   'clients.status': 'Estado',
   'clients.anyStatus': 'Cualquier estado',
   'clients.total': '{count} clientes',

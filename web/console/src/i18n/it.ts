@@ -24,6 +24,7 @@ export const it: Dictionary = {
   'signIn.other': 'Accesso non riuscito ({code}).',
   'clients.title': 'Clienti',
   'clients.search': 'Cerca per nome, e-mail o telefono',
+  'clients.find': 'Cerca',
   'clients.status': 'Stato',
   'clients.anyStatus': 'Qualsiasi stato',
   'clients.total': '{count} clienti',

@@ -15,7 +15,7 @@ import { useMutation, useQuery } from 'urql';
 import { useI18n } from '../i18n';
 import { Link } from '../router';
 import type { ScreenProps } from '../routes';
-import { Loading, Problem, useIdempotencyKey, UserErrorList } from '../ui';
+import { Loading, Problem, useIdempotencyKey, UserErrorList, TableWrap } from '../ui';
 
 type Card = NonNullable<ConsoleCardQuery['client']>;
 
@@ -209,7 +209,7 @@ function Points({ client }: { client: Card }) {
       {entries.length === 0 ? (
         <p className="muted">{t('card.noLedger')}</p>
       ) : (
-        <div className="table-wrap">
+        <TableWrap label={t('card.ledger')}>
           <table>
             <thead>
               <tr>
@@ -236,7 +236,7 @@ function Points({ client }: { client: Card }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
     </section>
   );

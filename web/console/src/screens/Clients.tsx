@@ -7,7 +7,7 @@ import { useMutation, useQuery } from 'urql';
 import { useI18n } from '../i18n';
 import { Link, navigate } from '../router';
 import type { ScreenProps } from '../routes';
-import { Loading, Problem, UserErrorList } from '../ui';
+import { Loading, Problem, UserErrorList, TableWrap } from '../ui';
 
 const STATUSES: ClientStatus[] = ['LEAD', 'ACTIVE', 'INACTIVE', 'ARCHIVED'];
 const PAGE = 10;
@@ -63,7 +63,7 @@ export default function Clients({ query }: ScreenProps) {
             ))}
           </select>
         </label>
-        <button type="submit">{t('clients.search').split(' ')[0]}</button>
+        <button type="submit">{t('clients.find')}</button>
       </form>
       {error && <Problem error={error} />}
       {!page && fetching && <Loading />}
@@ -75,7 +75,7 @@ export default function Clients({ query }: ScreenProps) {
           {page.edges.length === 0 ? (
             <p>{t('clients.none')}</p>
           ) : (
-            <div className="table-wrap">
+            <TableWrap label={t('clients.title')}>
               <table>
                 <thead>
                   <tr>
@@ -104,7 +104,7 @@ export default function Clients({ query }: ScreenProps) {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           )}
           <nav className="pages" aria-label={t('clients.page', { page: cursors.length + 1 })}>
             <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>

@@ -6,7 +6,7 @@ import { useMutation, useQuery } from 'urql';
 
 import { useI18n } from '../i18n';
 import { Link } from '../router';
-import { Problem, UserErrorList } from '../ui';
+import { Problem, UserErrorList, TableWrap } from '../ui';
 
 export default function ImportClients() {
   const { t } = useI18n();
@@ -71,7 +71,7 @@ function Progress(props: { id: string }) {
             : t('import.done', { created: job.created, duplicates: job.duplicates, errors: job.errors.length })}
       </p>
       {job.errors.length > 0 && (
-        <div className="table-wrap">
+        <TableWrap label={t('import.report')}>
           <table>
             <caption>{t('import.report')}</caption>
             <thead>
@@ -89,7 +89,7 @@ function Progress(props: { id: string }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
     </div>
   );

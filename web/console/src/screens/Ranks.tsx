@@ -6,7 +6,7 @@ import { useQuery } from 'urql';
 
 import { useI18n } from '../i18n';
 import { Link } from '../router';
-import { Loading, Problem } from '../ui';
+import { Loading, Problem, TableWrap } from '../ui';
 
 export default function Ranks() {
   const { t, term } = useI18n();
@@ -52,7 +52,7 @@ function Report(props: { categoryId: string }) {
       </label>
       {error && <Problem error={error} />}
       {report && (
-        <div className="table-wrap">
+        <TableWrap label={term('tracking')}>
           <table>
             <thead>
               <tr>
@@ -79,7 +79,7 @@ function Report(props: { categoryId: string }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
     </>
   );
