@@ -11,12 +11,15 @@ import { match, navigate, useLocation } from './router';
 import { HOME, routes } from './routes';
 import { SignIn } from './screens/SignIn';
 import { session } from './session';
+import { StudioSwitch } from './StudioSwitch';
 import { Loading, Problem } from './ui';
 
 export function App() {
   const signedIn = useSyncExternalStore(session.subscribe, session.signedIn);
-  // A new client (and cache) per sign-in: nothing of one person's studio stays for the next.
-  const client = useMemo(() => (signedIn ? makeClient() : null), [signedIn]);
+  const studio = useSyncExternalStore(session.subscribe, session.studio);
+  // A new client (and cache) per sign-in and per studio switched to: nothing of one
+  // person's studio stays for the next.
+  const client = useMemo(() => (signedIn && studio !== undefined ? makeClient() : null), [signedIn, studio]);
   const [language, setLanguage] = useState<Language | null>(chosenLanguage);
   if (!client) {
     return (
@@ -50,7 +53,12 @@ function SignedIn(props: { chosen: Language | null; onLanguage: (language: Langu
   const Screen = found?.route.screen;
   return (
     <I18nProvider language={language} terminology={terminology}>
-      <Layout studio={data?.studio?.name ?? ''} person={data?.viewer?.name ?? ''} onLanguage={props.onLanguage}>
+      <Layout
+        studio={data?.studio?.name ?? ''}
+        person={data?.viewer?.name ?? ''}
+        onLanguage={props.onLanguage}
+        switcher={<StudioSwitch current={data?.viewer?.studio ?? ''} studios={data?.viewer?.studios ?? []} />}
+      >
         {error && !data ? (
           <Problem error={error} />
         ) : !data ? (

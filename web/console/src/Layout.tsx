@@ -13,6 +13,8 @@ export function Layout(props: {
   studio: string;
   person: string;
   onLanguage: (language: Language) => void;
+  /** The studio switch, for a person of several studios. */
+  switcher?: ReactNode;
   children: ReactNode;
 }) {
   const { t, language } = useI18n();
@@ -44,6 +46,7 @@ export function Layout(props: {
           </ul>
         </nav>
         <div className="tools">
+          {props.switcher}
           <label>
             <span className="visually-hidden">{t('lang.label')}</span>
             <select

@@ -37,6 +37,11 @@ const keys = Object.fromEntries(
     'ClientRankPayload',
     'ImportClientsPayload',
     'StaffNotificationPayload',
+    'PointsExpiry',
+    'WeightReading',
+    'Stripe',
+    'ClientCardUpdate',
+    'ClientCardChange',
   ].map((name) => [name, embedded]),
 );
 

@@ -1,5 +1,6 @@
-// Clients (C1): search by name, e-mail or phone with a status filter, pages by cursor,
-// links to each card, to the CSV import and a quick form to add a client.
+// Clients (C1, C10): search by name, e-mail or phone with filters (status, branch, birthday
+// today, rank, points range; all in the address, so a search can be shared), pages by
+// cursor, links to each card, to the CSV import and a quick form to add a client.
 import { ConsoleAddClientDocument, ConsoleClientsDocument, type ClientStatus } from '@studio/graph';
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
@@ -8,6 +9,7 @@ import { useI18n } from '../i18n';
 import { Link, navigate } from '../router';
 import type { ScreenProps } from '../routes';
 import { Loading, Problem, UserErrorList, TableWrap } from '../ui';
+import { filterFrom, MoreFilters, MORE_FILTERS, useStudioToday } from './clients/filters';
 
 const STATUSES: ClientStatus[] = ['LEAD', 'ACTIVE', 'INACTIVE', 'ARCHIVED'];
 const PAGE = 10;
@@ -19,11 +21,18 @@ export default function Clients({ query }: ScreenProps) {
   // The cursors of the pages before this one, to go back; the last is this page's.
   const [cursors, setCursors] = useState<string[]>([]);
   const after = cursors.at(-1) ?? null;
-  const filter = { search: search || null, status: status && STATUSES.includes(status) ? [status] : null };
+  const today = useStudioToday();
+  const filter = {
+    search: search || null,
+    status: status && STATUSES.includes(status) ? [status] : null,
+    ...filterFrom(query, today),
+  };
   const [{ data, fetching, error }] = useQuery({
     query: ConsoleClientsDocument,
     variables: { filter, first: PAGE, after },
     requestPolicy: 'cache-and-network',
+    // "Birthday today" waits for the studio's time zone, which says what today is.
+    pause: query.get('birthday') === 'today' && !today,
   });
 
   function applyFilters(event: FormEvent<HTMLFormElement>) {
@@ -34,6 +43,10 @@ export default function Clients({ query }: ScreenProps) {
     const s = String(form.get('status') ?? '');
     if (q) params.set('q', q);
     if (s) params.set('status', s);
+    for (const name of MORE_FILTERS) {
+      const value = String(form.get(name) ?? '').trim();
+      if (value) params.set(name, value);
+    }
     setCursors([]);
     navigate(`/clients${params.size ? `?${params}` : ''}`, true);
   }
@@ -63,6 +76,7 @@ export default function Clients({ query }: ScreenProps) {
             ))}
           </select>
         </label>
+        <MoreFilters query={query} />
         <button type="submit">{t('clients.find')}</button>
       </form>
       {error && <Problem error={error} />}
