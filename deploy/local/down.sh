@@ -4,6 +4,7 @@
 # shellcheck source=deploy/local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+"$LOCAL_DIR/console.sh" stop
 "$LOCAL_DIR/gateway.sh" stop
 "$LOCAL_DIR/services.sh" stop
 "$LOCAL_DIR/sinks.sh" stop

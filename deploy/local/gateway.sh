@@ -12,7 +12,8 @@ GW=$ROOT/gateway
 start() {
 	if [[ -n $(pid_of "$NAME") ]]; then
 		local changed
-		changed=$(changed_since_start "$NAME" "$GW/gateway.config.ts" "$GW/start.sh" "$GW/package-lock.json")
+		changed=$(changed_since_start "$NAME" "$GW/gateway.config.ts" "$GW/start.sh" "$GW/package-lock.json" \
+			"$ROOT/web/graph/src/generated/persisted-documents.json")
 		if [[ -z $changed ]]; then
 			say "gateway already running (pid $(pid_of "$NAME"))"
 			return 0

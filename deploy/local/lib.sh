@@ -250,6 +250,26 @@ ensure_npm_modules() {
 	(cd "$dir" && logged "install-npm-$1" npm ci --no-audit --no-fund) || die "npm ci failed in $1/"
 }
 
+# ensure_chromium: the browser the console's journeys drive (playwright-core with Debian's
+# chromium; Playwright's own browser downloads are not used). Installed with apt-get as
+# root, or through sudo without a password; otherwise a warning says what to run.
+ensure_chromium() {
+	command -v chromium >/dev/null && return 0
+	local as_root=()
+	if ((EUID != 0)); then
+		if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+			as_root=(sudo -n)
+		else
+			warn "chromium is missing and cannot be installed without root: run 'apt-get install -y chromium' (the console's browser journeys need it)"
+			return 0
+		fi
+	fi
+	say "installing chromium (apt-get)"
+	logged install-chromium "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium ||
+		{ logged install-chromium "${as_root[@]}" apt-get update && logged install-chromium "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; } ||
+		die "could not install chromium (.data/logs/install-chromium.log)"
+}
+
 # A hash of the files that decide what gets built, stored next to the product; a change
 # to any of them rebuilds it.
 _stamp() { cat "$@" | cksum | cut -d' ' -f1; }
@@ -340,6 +360,8 @@ KAFKA_CONTEXTS=(clients ranks loyalty crm notifications)
 MONGO_PORT=27017
 KAFKA_PORT=9092
 GATEWAY_PORT=4000
+# The console (web/console); the gateway's CORS lets this origin in outside production.
+CONSOLE_PORT=5173
 
 # uses_kafka CTX: whether CTX's processes log in to Kafka.
 uses_kafka() {

@@ -9,5 +9,6 @@ rc=0
 "$LOCAL_DIR/sinks.sh" status || rc=1
 "$LOCAL_DIR/services.sh" status || rc=1
 "$LOCAL_DIR/gateway.sh" status || rc=1
+"$LOCAL_DIR/console.sh" status || rc=1
 echo "logs: .data/logs/"
 exit "$rc"

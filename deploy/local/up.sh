@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Bring the whole local stack up: install what is missing, start FerretDB and Kafka,
-# create the topics, start the five services and the gateway, load the demo tenant and
+# create the topics, start the services, the gateway and the console, load the demo tenant and
 # print a token. Safe to re-run: whatever is already running is left alone.
 #   up.sh [--quiet] [--no-demo]
 #     --quiet    print only errors and one summary line (used by `make test`)
@@ -59,6 +59,7 @@ wait_jobs() {
 bg python ensure_venv
 bg gateway-packages ensure_gateway_modules
 bg web-packages ensure_web_modules
+bg chromium ensure_chromium
 bg ferretdb "$LOCAL_DIR/ferretdb.sh" start
 bg kafka "$LOCAL_DIR/kafka.sh" start
 wait_jobs
@@ -75,12 +76,14 @@ say "-- installs, FerretDB and Kafka ready ($((SECONDS - started))s)"
 if [[ -f $ROOT/gateway/supergraph.graphql ]]; then
 	bg services "$LOCAL_DIR/services.sh" start
 	bg gateway "$LOCAL_DIR/gateway.sh" start
+	bg console "$LOCAL_DIR/console.sh" start
 	wait_jobs
 else
 	"$LOCAL_DIR/services.sh" start
 	"$LOCAL_DIR/gateway.sh" start
+	"$LOCAL_DIR/console.sh" start
 fi
-say "-- services and gateway ready ($((SECONDS - started))s)"
+say "-- services, gateway and console ready ($((SECONDS - started))s)"
 
 # 4. Demo data and a token to try the graph with. studioctl may not exist yet (or not
 #    import) while the project is young: then the demo is skipped and the token minted here.
@@ -125,6 +128,7 @@ cat <<EOF
 Local stack is up ($((SECONDS - started))s).
 
   gateway   http://127.0.0.1:$GATEWAY_PORT/graphql
+  console   http://localhost:$CONSOLE_PORT   (sign in as below)
   services  $(for c in "${CONTEXTS[@]}"; do printf '%s :%s  ' "$c" "$(service_port "$c")"; done)
   MongoDB   mongodb://127.0.0.1:$MONGO_PORT/  (FerretDB)
   Kafka     127.0.0.1:$KAFKA_PORT

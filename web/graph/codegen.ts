@@ -4,14 +4,19 @@
 //   npm run generate   rewrite src/generated after changing an operation or the schema
 //   npm run check      fail when src/generated is stale, then type-check the package
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import { addTypenameSelectionDocumentTransform } from '@graphql-codegen/client-preset';
 
 const config: CodegenConfig = {
   schema: '../../gateway/schema.graphql',
-  documents: ['src/operations/**/*.graphql'],
+  documents: ['src/operations/**/*.graphql'],  // console/: the console's own
   ignoreNoDocuments: false,
   generates: {
     'src/generated/': {
       preset: 'client',
+      // Every selection asks for __typename, as a normalized cache (the console's urql
+      // graphcache) needs, so that the trusted document the gateway runs by hash is the
+      // one the cache expects.
+      documentTransforms: [addTypenameSelectionDocumentTransform],
       presetConfig: {
         // Every operation is also listed by its hash in persisted-documents.json; the
         // gateway serves those by hash (trusted documents), and a client may send the hash

@@ -1,0 +1,184 @@
+"""The studio console in a real browser (web/console/e2e/journeys.mjs: playwright-core with
+Debian's chromium, axe-core on every screen): sign in, find a client, promote and move
+points on the card, import a CSV, read the CRM summary, see the inbox get a notification
+live; the same screens in es and it (it at a phone's width). Screenshots land in
+docs/console/. The studio is a fresh tenant made here, not the demo's."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaProducer
+from plumbing.testing import GATEWAY_URL, Graph, eventually
+
+from ..journeys import new_client, rank_category, visit
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "web" / "console" / "e2e" / "journeys.mjs"
+SHOTS = ROOT / "docs" / "console"
+CONSOLE_URL = os.environ.get("CONSOLE_URL", "http://localhost:5173")
+AUTH = GATEWAY_URL.removesuffix("/graphql") + "/auth"
+PASSWORD = "console journey password"
+ACTIVE = 12
+
+INVITE = """
+mutation($e: String!) { inviteStaff(email: $e, role: OWNER) { invitation { code } userErrors { code } } }"""
+ASSIGN = """
+mutation($c: ID!, $r: ID!) { assignRank(clientId: $c, rankId: $r) { clientRank { since } userErrors { code } } }"""
+SESSION = """
+mutation($id: ID!, $at: DateTime!) {
+  recordSession(id: $id, serviceId: "karate", startsAt: $at, capacity: 10) { accepted userErrors { code } } }"""
+BOOKING = """
+mutation($id: ID!, $c: ID!, $s: ID!, $at: DateTime!) {
+  recordBooking(id: $id, clientId: $c, sessionId: $s, status: BOOKED, fromApp: false, occurredAt: $at) {
+    accepted userErrors { code } } }"""
+BOOKED = "{ crmSummary { bookedToday { count } } }"
+
+
+async def person(owner: Graph, language: str) -> dict[str, str]:
+    """A person of the studio who speaks `language`, invited and signed up."""
+    email = f"{language}-{uuid.uuid4().hex[:8]}@console.test"
+    invited = await owner(INVITE, {"e": email})
+    code = invited["inviteStaff"]["invitation"]["code"]
+    async with httpx.AsyncClient(timeout=30) as http:
+        accepted = await http.post(
+            f"{AUTH}/accept-invitation",
+            json={
+                "code": code,
+                "password": PASSWORD,
+                "name": f"Staff {language}",
+                "language": language,
+            },
+        )
+    assert accepted.status_code == 200, accepted.text
+    return {"email": email, "password": PASSWORD}
+
+
+async def studio(owner: Graph, tmp_path: Path) -> dict[str, Any]:
+    """Everything the journeys read: people, clients, ranks, a booking today, a CSV."""
+    _, (white, _, _) = await rank_category(
+        owner,
+        [
+            ("White", {}),
+            ("Yellow", {"criteria": {"minVisits": 2}}),
+            ("Orange", {"criteria": {"minVisits": 50}}),
+        ],
+        autoPromote=False,
+        notifyOnEligibility=True,
+        notifyRoles=["OWNER"],
+    )
+    tag = uuid.uuid4().hex[:6]
+    ana = {"first": "Ana", "last": f"Console{tag}"}
+    bea = {"first": "Bea", "last": f"Inbox{tag}"}
+    ana["id"] = await new_client(owner, ana["first"], ana["last"], status="ACTIVE")
+    bea["id"] = await new_client(owner, bea["first"], bea["last"], status="ACTIVE")
+    for i in range(ACTIVE - 2):
+        await new_client(owner, f"Client{i:02d}", "Active", status="ACTIVE")
+    for i in range(2):
+        await new_client(owner, f"Lead{i}", "Lead", status="LEAD")
+    since = {}
+    for who in (ana, bea):
+        assigned = await owner(ASSIGN, {"c": who["id"], "r": white})
+        assert assigned["assignRank"]["userErrors"] == [], assigned
+        since[who["first"]] = assigned["assignRank"]["clientRank"]["since"]
+    now = datetime.now(UTC)
+    made = await owner(SESSION, {"id": f"s-{tag}", "at": (now + timedelta(minutes=1)).isoformat()})
+    assert made["recordSession"]["accepted"], made
+    booked = await owner(
+        BOOKING, {"id": f"b-{tag}", "c": ana["id"], "s": f"s-{tag}", "at": now.isoformat()}
+    )
+    assert booked["recordBooking"]["accepted"], booked
+    await eventually(
+        lambda: owner(BOOKED),
+        until=lambda d: d["crmSummary"]["bookedToday"]["count"] == 1,
+        timeout=30,
+    )
+    csv = tmp_path / "clients.csv"
+    # Line 3 has no last name: refused, reported by its line number.
+    csv.write_text(
+        f"first_name,last_name,email\nCarla,Csv{tag},carla{tag}@x.test\nNoLast,,\nDario,Csv{tag},\n"
+    )
+    return {
+        "url": CONSOLE_URL,
+        "people": {lang: await person(owner, lang) for lang in ("en", "es", "it")},
+        "ana": ana,
+        "bea": bea,
+        "beaSince": since["Bea"],
+        "active": ACTIVE,
+        "csv": str(csv),
+        "badRow": 3,
+    }
+
+
+async def test_console_journeys_in_a_browser(
+    tenant: str, graphs: Callable[..., Graph], producer: AIOKafkaProducer, tmp_path: Path
+) -> None:
+    assert shutil.which("node"), "the console's journeys need Node"
+    chromium = shutil.which(os.environ.get("CHROMIUM", "chromium"))
+    assert chromium, "the console's journeys need chromium (deploy/local installs it with apt-get)"
+    owner = graphs(tenant, "OWNER")
+    given = await studio(owner, tmp_path)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    process = await asyncio.create_subprocess_exec(
+        "node",
+        str(SCRIPT),
+        cwd=SCRIPT.parent.parent,
+        env={
+            **os.environ,
+            "JOURNEY": json.dumps(given),
+            "SCREENSHOTS": str(SHOTS),
+            "CHROMIUM": chromium,
+        },
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    lines: list[dict[str, Any]] = []
+    try:
+        while True:
+            raw = await asyncio.wait_for(process.stdout.readline(), 120)
+            assert raw, f"the journeys ended without a result: {lines}"
+            line = json.loads(raw)
+            lines.append(line)
+            if line.get("ready") == "inbox":
+                # A partner reports Bea's two visits: she becomes eligible, the owners are told.
+                since = datetime.fromisoformat(given["beaSince"])
+                for i in (1, 2):
+                    await visit(producer, tenant, given["bea"]["id"], since + timedelta(seconds=i))
+                process.stdin.write(b"go\n")
+                await process.stdin.drain()
+            if line.get("done"):
+                break
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.wait()
+    result = lines[-1]
+    assert result["failed"] is None, result["failed"]
+    assert result["violations"] == [], json.dumps(result["violations"], indent=1)
+    screens = [line["screen"] for line in lines if "screen" in line]
+    assert {"sign-in", "clients", "card", "import", "crm", "ranks", "loyalty", "inbox"} <= set(
+        screens
+    )
+    assert {
+        f"{s}-{lang}" for s in ("clients", "card", "crm", "inbox") for lang in ("es", "it")
+    } <= set(screens)
+    assert {"promoted": "Yellow", "balance": 30} in [
+        {k: v for k, v in line.items() if k != "ms"} for line in lines if "promoted" in line
+    ]
+    # The double click promoted once: Yellow, not Orange, in the history too.
+    history = await owner(
+        "query($id: ID!) { client(id: $id) { rankHistory { kind toRank { name } } } }",
+        {"id": given["ana"]["id"]},
+    )
+    promotions = [h for h in history["client"]["rankHistory"] if h["kind"] == "PROMOTION"]
+    assert [p["toRank"]["name"] for p in promotions] == ["Yellow"], history

@@ -1,0 +1,214 @@
+// The console's browser journeys: playwright-core driving Debian's chromium, axe-core on
+// every screen, a screenshot of each into SCREENSHOTS. Driven by tests/e2e/test_console.py,
+// which makes the studio (a fresh tenant), its people and clients, and passes them as JSON in
+// JOURNEY. Speaks JSON lines on stdout; waits for "go" on stdin once the inbox listens, while
+// the test records the visits that make a client eligible.
+//   JOURNEY='{"url": …, "people": {"en": {"email", "password"}, …}, …}' node e2e/journeys.mjs
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const given = JSON.parse(process.env.JOURNEY ?? '{}');
+const shots = process.env.SCREENSHOTS ?? '';
+const WAIT = 20_000;
+const started = Date.now();
+const violations = [];
+
+const say = (line) => process.stdout.write(`${JSON.stringify({ ...line, ms: Date.now() - started })}\n`);
+const stdin = createInterface({ input: process.stdin });
+const nextLine = () => new Promise((resolve) => stdin.once('line', resolve));
+
+/** axe-core on the page as it is; serious and critical violations are kept for the end. */
+async function audit(page, screen) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE });
+  const found = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+  for (const v of found.filter((v) => v.impact === 'serious' || v.impact === 'critical')) {
+    violations.push({ screen, ...v });
+  }
+}
+
+async function screen(page, name) {
+  await audit(page, name);
+  if (shots) await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  say({ screen: name });
+}
+
+async function signIn(page, person, words) {
+  await page.goto(given.url);
+  await page.getByLabel(words.email).fill(person.email);
+  await page.getByLabel(words.password, { exact: true }).fill(person.password);
+  await page.getByRole('button', { name: words.signIn }).click();
+  await page.getByRole('heading', { level: 1, name: words.clients }).waitFor();
+}
+
+const nav = (page, name) => page.getByRole('navigation').getByRole('link', { name, exact: true }).click();
+
+async function englishJourney(browser) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+  const page = await context.newPage();
+  page.setDefaultTimeout(WAIT);
+  const { en } = given.people;
+  await page.goto(given.url);
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await screen(page, 'sign-in');
+  await signIn(page, en, { email: 'E-mail', password: 'Password', signIn: 'Sign in', clients: 'Clients' });
+
+  // Find a client: the status filter, cursor pages of ten, then a search by name.
+  await page.getByLabel('Status').selectOption('ACTIVE');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByText(`${given.active} clients`).waitFor();
+  await expectCount(page.locator('tbody tr'), 10);
+  await page.getByRole('button', { name: 'Next page' }).click();
+  await page.getByText('Page 2').waitFor();
+  await expectCount(page.locator('tbody tr'), given.active - 10);
+  await page.getByRole('button', { name: 'Previous page' }).click();
+  await page.getByText('Page 1').waitFor();
+  await page.getByLabel('Search by name').fill(given.ana.last);
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByText('1 clients').waitFor();
+  await screen(page, 'clients');
+
+  // The card: promote by double click (one promotion), grant and redeem points.
+  await page.getByRole('link', { name: `${given.ana.first} ${given.ana.last}` }).click();
+  await page.getByRole('heading', { level: 1, name: new RegExp(given.ana.first) }).waitFor();
+  await page.getByText('White', { exact: true }).waitFor();
+  await page.getByRole('button', { name: 'Promote to Yellow' }).dblclick();
+  await page.getByRole('status').filter({ hasText: 'Promoted to Yellow.' }).waitFor();
+  await page.getByRole('button', { name: 'Promote to Orange' }).waitFor();
+  await page.getByRole('spinbutton', { name: 'Points' }).fill('50');
+  await page.getByLabel('Note').fill('Welcome gift');
+  await page.getByRole('button', { name: 'Grant' }).click();
+  await page.getByText('Balance: 50 points').waitFor();
+  await page.getByRole('cell', { name: 'Welcome gift' }).waitFor();
+  await page.getByRole('spinbutton', { name: 'Points' }).fill('20');
+  await page.getByLabel('Note').fill('Paid a class');
+  await page.getByRole('button', { name: 'Redeem' }).click();
+  await page.getByText('Balance: 30 points').waitFor();
+  await page.getByRole('cell', { name: 'Paid a class' }).waitFor();
+  await screen(page, 'card');
+  say({ promoted: 'Yellow', balance: 30 });
+
+  // The CSV import: progress, then the per-row report.
+  await nav(page, 'Clients');
+  await page.getByRole('link', { name: 'Import a CSV' }).click();
+  await page.locator('input[type=file]').setInputFiles(given.csv);
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  await page.getByText(/Import finished: 2 created/).waitFor();
+  await page.getByRole('table').getByRole('cell', { name: String(given.badRow), exact: true }).waitFor();
+  await screen(page, 'import');
+
+  await nav(page, 'CRM');
+  const booked = page.getByRole('region', { name: 'Booked today' });
+  await booked.getByRole('link', { name: `${given.ana.first} ${given.ana.last}` }).waitFor();
+  await page.getByRole('heading', { name: 'Totals' }).waitFor();
+  await screen(page, 'crm');
+
+  await nav(page, 'Ranks');
+  await page.getByRole('heading', { level: 1, name: 'Belt tracking' }).waitFor();
+  await page.getByRole('cell', { name: 'Yellow', exact: true }).waitFor();
+  await screen(page, 'ranks');
+
+  await nav(page, 'Loyalty');
+  await page.getByText('Points last (days)').waitFor();
+  await screen(page, 'loyalty');
+
+  // The inbox, live: the entry arrives over the subscription, without a reload.
+  const listening = new Promise((resolve) => {
+    page.on('websocket', (socket) =>
+      socket.on('framereceived', ({ payload }) => String(payload).includes('STARTED') && resolve(true)),
+    );
+  });
+  await nav(page, 'Inbox');
+  await page.getByRole('heading', { level: 1, name: 'Inbox' }).waitFor();
+  await listening;
+  say({ ready: 'inbox' });
+  await nextLine();
+  await page.getByRole('link', { name: `${given.bea.first} ${given.bea.last}` }).waitFor({ timeout: 60_000 });
+  await screen(page, 'inbox');
+  say({ live: 'inbox' });
+  await context.close();
+}
+
+const WORDS = {
+  es: {
+    email: 'Correo electrónico', password: 'Contraseña', signIn: 'Entrar', clients: 'Clientes',
+    ranks: 'Rangos', tracking: 'Seguimiento de cinturones', loyalty: 'Fidelización', crm: 'CRM', inbox: 'Bandeja',
+    inboxTitle: 'Bandeja de entrada', balance: 'Saldo: 30 puntos', crmTitle: 'Resumen CRM', program: 'Programa de puntos activo',
+  },
+  it: {
+    email: 'E-mail', password: 'Password', signIn: 'Accedi', clients: 'Clienti',
+    ranks: 'Livelli', tracking: 'Monitoraggio cinture', loyalty: 'Fedeltà', crm: 'CRM', inbox: 'Posta',
+    inboxTitle: 'Posta in arrivo', balance: 'Saldo: 30 punti', crmTitle: 'Riepilogo CRM', program: 'Programma punti attivo',
+  },
+};
+
+/** The same screens in another language, signed in as a person who speaks it. */
+async function translatedJourney(browser, language, viewport) {
+  const words = WORDS[language];
+  // The browser's own language is English: the console follows the person, not the browser.
+  const context = await browser.newContext({ viewport, locale: 'en-US' });
+  const page = await context.newPage();
+  page.setDefaultTimeout(WAIT);
+  await page.goto(given.url);
+  // Signed out, the page speaks the browser's language; the switch changes it.
+  await page.getByLabel('Language').selectOption(language);
+  await signIn(page, given.people[language], words);
+  const suffix = `-${language}`;
+  await page.goto(`${given.url}/clients?q=${encodeURIComponent(given.ana.last)}`);
+  await page.getByRole('link', { name: `${given.ana.first} ${given.ana.last}` }).waitFor();
+  await screen(page, `clients${suffix}`);
+  await page.getByRole('link', { name: `${given.ana.first} ${given.ana.last}` }).click();
+  await page.getByText(words.balance).waitFor();
+  await page.getByRole('heading', { name: words.tracking }).waitFor();
+  await screen(page, `card${suffix}`);
+  await nav(page, words.crm);
+  await page.getByRole('heading', { level: 1, name: new RegExp(words.crmTitle) }).waitFor();
+  await screen(page, `crm${suffix}`);
+  await nav(page, words.ranks);
+  await page.getByRole('heading', { level: 1, name: words.tracking }).waitFor();
+  await screen(page, `ranks${suffix}`);
+  await nav(page, words.loyalty);
+  await page.getByText(words.program).waitFor();
+  await screen(page, `loyalty${suffix}`);
+  await nav(page, words.inbox);
+  await page.getByRole('link', { name: `${given.bea.first} ${given.bea.last}` }).first().waitFor();
+  await screen(page, `inbox${suffix}`);
+  await context.close();
+}
+
+async function expectCount(locator, count) {
+  const deadline = Date.now() + WAIT;
+  for (;;) {
+    const seen = await locator.count();
+    if (seen === count) return;
+    if (Date.now() > deadline) throw new Error(`expected ${count} of ${locator}, saw ${seen}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-dev-shm-usage'],
+});
+let failed = null;
+try {
+  await englishJourney(browser);
+  await translatedJourney(browser, 'es', { width: 1280, height: 800 });
+  // Italian at a phone's width.
+  await translatedJourney(browser, 'it', { width: 390, height: 844 });
+} catch (error) {
+  failed = String(error?.stack ?? error);
+} finally {
+  await browser.close();
+}
+say({ done: true, failed, violations });
+stdin.close();
+process.exit(failed || violations.length ? 1 : 0);
