@@ -113,6 +113,25 @@ class TimelineConnection:
     page_info: PageInfo
 
 
+@strawberry.type(
+    description="K2: a place on a session's waitlist, with the session it waits for "
+    "(a click on the day's waitlist opens that session)."
+)
+class WaitlistEntry:
+    id: strawberry.ID = strawberry.field(description="The partner's waitlist entry id.")
+    client_id: strawberry.ID | None = strawberry.field(
+        description="Null once the client was erased (the entry still counts)."
+    )
+    session_id: strawberry.ID
+    starts_at: datetime | None
+    service_id: strawberry.ID | None
+    service_name: str | None
+    professional_id: strawberry.ID | None
+    branch_id: strawberry.ID | None
+    joined_at: datetime | None
+    converted: bool = strawberry.field(description="The place became a booking.")
+
+
 @strawberry.type
 class OccupancyPoint:
     at: datetime

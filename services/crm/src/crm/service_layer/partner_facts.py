@@ -14,7 +14,6 @@ from plumbing.contracts import EventData
 from plumbing.event_handlers import Pending, Rejected
 from plumbing.storage import Delta
 
-from crm.domain import rules
 from crm.events import (
     AppLoggedOut,
     AppSessionStarted,
@@ -89,10 +88,9 @@ async def effects(p: Projection, data: EventData, body: Doc) -> None:
         case BookingCancelled():
             await bookings.booking_cancelled(p, data)
         case WaitlistJoined():
-            cid = rules.safe_key(data.client_id)
-            await bookings.waitlist(p, data.session_id, Delta(inc={f"wait.{cid}": 1}))
+            await bookings.waitlist_joined(p, data)
         case WaitlistConverted():
-            await bookings.waitlist(p, data.session_id, Delta(inc={"conv": 1}))
+            await bookings.waitlist_converted(p, data)
         case VisitRecorded():
             pass  # kept as a fact and on the timeline; ranks and loyalty count visits
         case PurchaseRecorded():
