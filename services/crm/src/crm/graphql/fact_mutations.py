@@ -42,7 +42,7 @@ from crm.service_layer.ingest import Outcome, record
 Doc = dict[str, Any]
 
 
-def _payload(outcome: Outcome) -> IngestPayload:
+def payload_of(outcome: Outcome) -> IngestPayload:
     return IngestPayload(
         accepted=outcome.accepted,
         event_id=strawberry.ID(outcome.event_id) if outcome.event_id else None,
@@ -71,7 +71,7 @@ async def _ingest(
     for fact in facts:  # a partner key may push only the kinds of fact it was given
         require_scope(info, "ingest:" + catalog.type_of(fact).topic.split(".", 1)[1])
     storage = storage_of(info)
-    return _payload(await record(storage.views, storage.recorded, facts))
+    return payload_of(await record(storage.views, storage.recorded, facts))
 
 
 def _bad(message: str, code: str, *path: str) -> IngestPayload:
