@@ -51,6 +51,7 @@ def payload_of(outcome: Outcome) -> IngestPayload:
             Prerequisite(code=p.code, message=p.message, field=list(p.field) or None)
             for p in outcome.waiting_for
         ],
+        corrects=strawberry.ID(outcome.corrects) if outcome.corrects else None,
     )
 
 

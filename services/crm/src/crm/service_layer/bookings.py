@@ -45,10 +45,13 @@ async def booking_made(p: Projection, data: BookingMade, body: Doc) -> None:
     if data.from_app:
         day_inc["app"] = 1
     month_inc = {**{f"{path}.b": 1 for path in paths}, f"{at.heat}.b": 1}
+    # The session keeps its active bookings (`seats`), for a correction to move them.
+    seat = Delta(set={f"seats.{rules.safe_key(data.booking_id)}": data.client_id})
     profile, *_ = await asyncio.gather(
         p.views.profiles.get(data.client_id),
         p.periods([("M", at.month)], branch, Delta(inc=month_inc)),
         p.periods([("D", at.day)], branch, Delta(inc=day_inc)),
+        p.views.facts.apply_once(f"session:{data.session_id}", p.guard("seat"), seat),
     )
     profile = profile or {}
     if "balance" in (profile.get("contrib") or []):
@@ -108,9 +111,11 @@ async def booking_cancelled(p: Projection, data: BookingCancelled) -> None:
     if booking.get("from_app"):
         day_inc["app"] = -1
     month_inc = {**{f"{path}.b": -1 for path in paths}, f"{at.heat}.b": -1}
+    seat = Delta(unset=(f"seats.{rules.safe_key(data.booking_id)}",))
     await asyncio.gather(
         p.periods([("M", at.month)], branch, Delta(inc=month_inc)),
         p.periods([("D", at.day)], branch, Delta(inc=day_inc)),
+        p.views.facts.apply_once(f"session:{data.session_id}", p.guard("seat"), seat),
     )
     kind: str | None = data.balance_kind or booking.get("balance_kind")
     cancel = {
