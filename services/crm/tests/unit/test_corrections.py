@@ -13,11 +13,9 @@ from crm.service_layer.bulk import facts_in_bulk
 from crm.service_layer.ingest import record
 from crm.service_layer.summary import load
 from crm.testing import MemoryCrm, MemoryRecordedFacts
-from crm.testing_events import TENANT, booking, card, fact, views
+from crm.testing_events import TENANT, booking, card, consume, fact, views
 from plumbing.envelope import Envelope
 from plumbing.event_handlers import Rejected
-
-from .test_projections import consume
 
 NINE = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -9,9 +9,7 @@ from decimal import Decimal
 from crm.events import MembershipNextPaymentSet, MembershipPayment, MembershipReported, catalog
 from crm.service_layer.memberships import SetNextPayment, next_payment_set, set_next_payment
 from crm.testing import MemoryCrm, MemoryRecordedFacts
-from crm.testing_events import card, fact, projection, views
-
-from .test_projections import consume
+from crm.testing_events import card, consume, fact, projection, views
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 TODAY = NOW.date()

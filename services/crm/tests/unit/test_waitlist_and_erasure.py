@@ -8,11 +8,9 @@ from crm.events import BookingCancelled, WaitlistConverted, WaitlistJoined
 from crm.service_layer.profile_entries import moment
 from crm.service_layer.summary import load
 from crm.testing import MemoryCrm
-from crm.testing_events import TENANT, booking, card, fact, session, views
+from crm.testing_events import TENANT, booking, card, consume, fact, session, views
 from plumbing import readers
 from plumbing.envelope import Envelope
-
-from .test_projections import consume
 
 STARTS = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
