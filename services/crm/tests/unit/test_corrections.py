@@ -8,7 +8,14 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from crm.events import BookingCancelled, Payment, PurchaseLine, PurchaseRecorded, SessionScheduled
+from crm.events import (
+    BookingCancelled,
+    Payment,
+    PurchaseLine,
+    PurchaseRecorded,
+    PurchaseRefunded,
+    SessionScheduled,
+)
 from crm.service_layer.bulk import facts_in_bulk
 from crm.service_layer.ingest import record
 from crm.service_layer.summary import load
@@ -140,3 +147,13 @@ async def test_the_graph_answers_a_conflict_and_a_correction() -> None:
 def _data(event: Envelope) -> PurchaseRecorded | SessionScheduled:
     data = PurchaseRecorded if event.type.endswith("purchase_recorded.v1") else SessionScheduled
     return data.model_validate(event.data)
+
+
+async def test_a_refund_sent_again_later_is_the_same_refund() -> None:
+    crm = MemoryCrm(zone="UTC")
+    await consume(crm, card("ana"), sale("20.00"))
+    for minutes in (0, 5):
+        refund = PurchaseRefunded(
+            invoice_number="F-1", client_id="ana", occurred_at=AT + timedelta(minutes=minutes)
+        )
+        await consume(crm, fact(refund, "ana"))  # no FACT_CONFLICT for the retry

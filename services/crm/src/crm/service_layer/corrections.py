@@ -26,7 +26,7 @@ from plumbing.storage import Delta
 from pydantic import ValidationError
 
 from crm.domain import rules
-from crm.events import SessionScheduled
+from crm.events import PurchaseRefunded, SessionScheduled
 from crm.service_layer.ports import Doc
 from crm.service_layer.profile_entries import moment, period_id
 from crm.service_layer.projection import Projection
@@ -38,11 +38,19 @@ SESSION_FIELDS = (
 FROM_SESSION = ("starts_at", "service_id", "service_name", "professional_id", "branch_id")
 
 
+# What a report may say differently and still be the same fact: a till that retries a
+# refund stamps it with the time it sends it again.
+NOT_COMPARED: dict[type[EventData], frozenset[str]] = {PurchaseRefunded: frozenset({"occurred_at"})}
+
+
 def same_fact(data: EventData, found: Doc) -> bool:
     """Whether `data` says what the stored fact says. Only what the new report states is
     compared (a field it leaves out is not a change); times compare as instants and
     amounts as numbers, so `09:00Z` and `10:00+01:00` are the same time."""
-    stated = data.model_dump(mode="json", exclude_none=True)
+    ignored = NOT_COMPARED.get(type(data), frozenset())
+    stated = {
+        k: v for k, v in data.model_dump(mode="json", exclude_none=True).items() if k not in ignored
+    }
     merged = {**data.model_dump(mode="json"), **{k: found[k] for k in stated if k in found}}
     try:
         earlier = type(data).model_validate(merged)
