@@ -32,8 +32,13 @@ async def test_the_demo_studio_loads_through_the_graph() -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     owner = Graph(tenant, ["OWNER"])
     try:
-        data = await owner("{ clients(first: 50) { totalCount } loyaltyProgram { enabled } }")
+        data = await owner(
+            "{ clients(first: 50) { totalCount edges { node { bookingBlock { mode reason } } } }"
+            " loyaltyProgram { enabled } }"
+        )
     finally:
         await owner.close()
     assert data["clients"]["totalCount"] >= 10
     assert data["loyaltyProgram"]["enabled"] is True
+    blocks = [e["node"]["bookingBlock"] for e in data["clients"]["edges"]]
+    assert {"mode": "WAITLIST_ONLY", "reason": "No se presentó a tres clases seguidas"} in blocks

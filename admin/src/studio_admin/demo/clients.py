@@ -235,9 +235,17 @@ def fill_card_details(graph: Graph, state: DemoState) -> None:
         {"c": ids["Javier Martínez"]},
     )
     graph.mutate(
-        """mutation($id: ID!) { updateClient(id: $id, input: {onlineBookingBlocked: true,
-        weightKg: 78.5}) { userErrors { message code } } }""",
+        """mutation($id: ID!) { updateClient(id: $id, input: {weightKg: 78.5})
+        { userErrors { message code } } }""",
         {"id": ids["Daniel Sánchez"]},
+    )
+    # B7: "Lista negra de citas", as a policy: only the waitlist online, at Centro.
+    centro = state.branch_ids.get("Centro")
+    graph.mutate(
+        """mutation($c: ID!, $b: [ID!]!) { setBookingBlock(clientId: $c, input: {
+        mode: WAITLIST_ONLY, reason: "No se presentó a tres clases seguidas", branchIds: $b})
+        { userErrors { message code } } }""",
+        {"c": ids["Daniel Sánchez"], "b": [centro] if centro else []},
     )
     for person, category, channel in (
         ("Marco Rossi", "MARKETING", "SMS"),

@@ -77,6 +77,24 @@ def happened(day: date, hour: int, minute: int = 0) -> str:
     return (start + timedelta(seconds=(hour * 60 + minute) // 10)).isoformat()
 
 
+def payment_activity(i: int, today: date) -> list[dict[str, Any]]:
+    """The last months' fees of membership `i`; the third client's card was refused."""
+    at = datetime.combine(today - timedelta(days=20), time(6), ZONE)
+    tried: list[dict[str, Any]] = [
+        {"id": f"pay-{i}-1", "at": (at - timedelta(days=30)).isoformat(), "amount": "49.00",
+         "outcome": "SUCCEEDED", "method": "CARD"},
+        {"id": f"pay-{i}-2", "at": at.isoformat(), "amount": "49.00",
+         "outcome": "FAILED" if i == 2 else "SUCCEEDED", "method": "CARD",
+         "reason": "Tarjeta caducada" if i == 2 else None},
+    ]  # fmt: skip
+    if i == 2:
+        tried.append(
+            {"id": f"pay-{i}-3", "at": (at + timedelta(days=2)).isoformat(), "amount": "49.00",
+             "outcome": "SUCCEEDED", "method": "TRANSFER"}
+        )  # fmt: skip
+    return tried
+
+
 def fill(graph: Graph, state: DemoState) -> None:
     today = datetime.now(ZONE).date()
     ids = list(state.client_ids.values())
@@ -125,11 +143,21 @@ def fill(graph: Graph, state: DemoState) -> None:
                             "status": "AVAILABLE" if i % 3 else "IN_USE",
                         }
                     ],
+                    # C11: the next fee and the attempts to collect the last ones.
+                    "nextPaymentOn": (today + timedelta(days=10 - 3 * i)).isoformat(),
+                    "payments": payment_activity(i, today),
                 }
             },
         )
     early = happened(today, 7)
     s = [f"{today}-{sid}" for sid, *_ in sessions]
+    # The scheduler fixes its pilates class: a bigger room (a correction, not a new session).
+    record(
+        graph,
+        SESSION,
+        {"id": s[2], "svc": "pilates", "name": "Pilates", "pro": "prof-marta",
+         "branch": centro, "at": local(today, 19), "cap": 8},
+    )  # fmt: skip
     bookings = [
         ("bk-1", ids[0], s[0], "BOOKED", True, "CLASS", early),
         ("bk-2", ids[1], s[0], "BOOKED", False, "CLASS", early),
@@ -149,6 +177,19 @@ def fill(graph: Graph, state: DemoState) -> None:
             BOOKING,
             {"id": bid, "c": client, "s": sid, "st": status, "app": app, "k": kind, "at": at},
         )
+    # L3: Marco pays part of his private lesson with points at the till.
+    marco = state.client_ids.get("Marco Rossi")
+    if marco:
+        record(
+            graph,
+            PURCHASE,
+            {"input": {"clientId": marco, "invoiceNumber": "F-1003", "channel": "IN_STUDIO",
+                       "branchId": centro, "occurredAt": datetime.now(ZONE).isoformat(),
+                       "lines": [{"category": "SERVICE", "itemId": "svc-private-lesson",
+                                  "name": "Clase particular", "amount": "35.00"}],
+                       "payments": [{"method": "POINTS", "amount": "10.00"},
+                                    {"method": "CASH", "amount": "25.00"}]}},
+        )  # fmt: skip
     for inv, client, total, paid in (
         ("F-1001", ids[0], "60.00", "60.00"),
         ("F-1002", ids[1], "45.00", "15.00"),

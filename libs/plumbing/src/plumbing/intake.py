@@ -18,6 +18,7 @@ from plumbing.gql import UserError
 class IngestStatus(Enum):
     ACCEPTED = "ACCEPTED"  # recorded; applied within seconds
     PENDING = "PENDING"  # recorded; applied once what `waitingFor` names has arrived
+    CORRECTED = "CORRECTED"  # recorded as a correction of what was first reported (`corrects`)
     REFUSED = "REFUSED"  # not recorded: see `userErrors`
 
 
@@ -39,11 +40,20 @@ class IngestPayload:
         default_factory=list,
         description="What a PENDING fact waits for: it is applied as if it had come after them.",
     )
+    corrects: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A CORRECTED fact: the event id of the fact as first reported, which "
+        "this one corrects (a session's new time, capacity or professional).",
+    )
 
     @strawberry.field(
-        description="ACCEPTED, PENDING (accepted, waits for `waitingFor`) or REFUSED."
+        description="ACCEPTED, PENDING (accepted, waits for `waitingFor`), CORRECTED "
+        "(accepted as a correction of `corrects`) or REFUSED (see `userErrors`; "
+        "FACT_CONFLICT: the same id was reported before with other content)."
     )
     def status(self) -> IngestStatus:
         if not self.accepted:
             return IngestStatus.REFUSED
+        if self.corrects is not None:
+            return IngestStatus.CORRECTED
         return IngestStatus.PENDING if self.waiting_for else IngestStatus.ACCEPTED

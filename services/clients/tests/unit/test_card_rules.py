@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from clients.domain.booking_block import BlockMode, BookingBlock
 from clients.domain.card import (
     BookingChannel,
     CustomFieldType,
@@ -83,7 +84,7 @@ def test_booking_check_reasons() -> None:
     blocked = booking_check(
         channel=BookingChannel.ONLINE,
         service_id="yoga",
-        online_booking_blocked=True,
+        block=BookingBlock(BlockMode.WAITLIST_ONLY),
         status="ACTIVE",
         disliked=[wax],
         language="it",
@@ -97,7 +98,7 @@ def test_booking_check_reasons() -> None:
     in_studio = booking_check(
         channel=BookingChannel.IN_STUDIO,
         service_id="yoga",
-        online_booking_blocked=True,
+        block=BookingBlock(BlockMode.WAITLIST_ONLY),
         status="ACTIVE",
         disliked=[wax],
         language="en",
@@ -106,7 +107,7 @@ def test_booking_check_reasons() -> None:
     disliked = booking_check(
         channel=BookingChannel.IN_STUDIO,
         service_id="wax",
-        online_booking_blocked=False,
+        block=None,
         status="ACTIVE",
         disliked=[wax],
         language="en",
@@ -116,7 +117,7 @@ def test_booking_check_reasons() -> None:
     archived = booking_check(
         channel=BookingChannel.IN_STUDIO,
         service_id="x",
-        online_booking_blocked=False,
+        block=None,
         status="ARCHIVED",
         disliked=[],
         language="es",

@@ -148,9 +148,29 @@ class ReportedCredit(EventData):
     expires_at: AwareTime | None = None
 
 
+PaymentOutcome = Literal["SUCCEEDED", "FAILED"]
+# The payment attempts a report carries: the newest ones (the card shows "payment
+# activity", not an accounting history).
+MAX_REPORTED_PAYMENTS = 100
+
+
+class MembershipPayment(EventData):
+    """One attempt to collect a membership's fee (C11, "Actividad de pago")."""
+
+    payment_id: str
+    at: HappenedAt
+    amount: Amount
+    outcome: PaymentOutcome
+    method: PaymentMethod | None = None
+    # Why a payment failed, in the billing partner's words (e.g. "card expired").
+    reason: str | None = Field(default=None, max_length=200)
+
+
 @catalog.event("ingest.membership_reported.v1", topic=topics.INGEST_SALES)
 class MembershipReported(EventData):
-    """The billing partner's current view of one membership (latest report wins)."""
+    """The billing partner's current view of one membership (latest report wins).
+    `next_payment_on` and `payments` were added later: a producer that leaves them out
+    reports as before (no next date known, no payment activity)."""
 
     membership_id: str
     client_id: str
@@ -164,6 +184,10 @@ class MembershipReported(EventData):
     credits: list[ReportedCredit] = Field(default_factory=list)
     note: str | None = None
     reported_at: HappenedAt
+    next_payment_on: date | None = None
+    payments: list[MembershipPayment] = Field(
+        default_factory=list, max_length=MAX_REPORTED_PAYMENTS
+    )
 
 
 @catalog.event("ingest.gift_card_reported.v1", topic=topics.INGEST_SALES)
@@ -216,6 +240,21 @@ class TaskCompleted(EventData):
     title: str
     client_id: str | None = None
     completed_by: str | None = None
+
+
+@catalog.event("crm.membership_next_payment_set.v1", topic=topics.CRM)
+class MembershipNextPaymentSet(EventData):
+    """C11: staff moved a membership's next payment date ("ajuste la próxima fecha de
+    pago"). The billing partner follows it on `crm.events`; a report of its own made
+    after `set_at` wins again."""
+
+    membership_id: str
+    client_id: str
+    next_payment_on: date
+    previous: date | None = None
+    set_by: str | None = None
+    set_at: datetime
+    note: str | None = Field(default=None, max_length=500)
 
 
 @catalog.event("crm.client_moved_in_funnel.v1", topic=topics.CRM)

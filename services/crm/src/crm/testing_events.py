@@ -10,6 +10,8 @@ from plumbing.contracts import EventData
 from plumbing.envelope import Envelope
 
 from crm.events import BookingMade, MembershipReported, SessionScheduled, catalog
+from crm.service_layer import client_cards
+from crm.service_layer.partner_facts import apply_fact
 from crm.service_layer.ports import ReadModels
 from crm.service_layer.projection import Projection
 from crm.testing import MemoryCrm
@@ -75,3 +77,16 @@ def projection(crm: MemoryCrm, event: Envelope) -> Projection:
 
 def views(crm: MemoryCrm) -> ReadModels:
     return crm.views(TENANT)
+
+
+async def consume(crm: MemoryCrm, *events: Envelope) -> None:
+    """What the consumer does with each event, one at a time."""
+    for event in events:
+        p = projection(crm, event)
+        if event.type == readers.CLIENT_CREATED:
+            data = readers.ClientCreatedRead.model_validate(event.data)
+            await client_cards.client_created(p, data)
+        elif event.type == readers.CLIENT_ERASED:
+            await client_cards.client_erased(p, str(event.data["client_id"]))
+        else:
+            await apply_fact(p)

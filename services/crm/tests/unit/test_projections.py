@@ -6,14 +6,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from crm.service_layer import client_cards
 from crm.service_layer.bulk import facts_in_bulk
-from crm.service_layer.partner_facts import apply_fact
 from crm.service_layer.ports import ReadModels
 from crm.service_layer.summary import load
 from crm.service_layer.totals import TOTALS, recount
 from crm.testing import MemoryCrm
-from crm.testing_events import TENANT, booking, card, membership, projection, session, views
+from crm.testing_events import TENANT, booking, card, consume, membership, session, views
 from plumbing import readers
 from plumbing.envelope import Envelope
 
@@ -21,19 +19,6 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 # A class at 23:30 UTC in Madrid is on the next day at 00:30 (01:30 in summer).
 LATE = datetime(2026, 3, 10, 23, 30, tzinfo=UTC)
 BOOKED = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-async def consume(crm: MemoryCrm, *events: Envelope) -> None:
-    """What the consumer does with each event, one at a time."""
-    for event in events:
-        p = projection(crm, event)
-        if event.type == readers.CLIENT_CREATED:
-            data = readers.ClientCreatedRead.model_validate(event.data)
-            await client_cards.client_created(p, data)
-        elif event.type == readers.CLIENT_ERASED:
-            await client_cards.client_erased(p, str(event.data["client_id"]))
-        else:
-            await apply_fact(p)
 
 
 async def day_of(models: ReadModels, day: date) -> dict[str, object]:

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
+from clients.domain.booking_block import BlockMode, BookingBlock
 from clients.domain.model import fold, normalise_email
 
 
@@ -196,6 +197,16 @@ REASONS: dict[str, dict[str, str]] = {
         "it": "La prenotazione online è bloccata per questo cliente: può solo iscriversi "
         "alla lista d'attesa.",
     },
+    "NEEDS_APPROVAL": {
+        "en": "Bookings for this client need the studio's approval.",
+        "es": "Las reservas de este cliente necesitan la aprobación del centro.",
+        "it": "Le prenotazioni di questo cliente richiedono l'approvazione del centro.",
+    },
+    "BOOKING_BLOCKED": {
+        "en": "This client cannot book, nor join a waitlist.",
+        "es": "Este cliente no puede reservar ni apuntarse a la lista de espera.",
+        "it": "Questo cliente non può prenotare né iscriversi alla lista d'attesa.",
+    },
     "DISLIKED_SERVICE": {
         "en": "The client does not want this service: {name}{comment}.",
         "es": "El cliente no quiere este servicio: {name}{comment}.",
@@ -222,6 +233,7 @@ class BookingVerdict:
     codes: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     waitlist_allowed: bool = True
+    block: BookingBlock | None = None  # the block that applied (B7), with its reason
 
 
 def reason_text(code: str, language: str, **values: str) -> str:
@@ -234,15 +246,18 @@ def booking_check(
     *,
     channel: BookingChannel,
     service_id: str,
-    online_booking_blocked: bool,
+    block: BookingBlock | None,
     status: str,
     disliked: list[Disliked],
     language: str,
+    branch_id: str | None = None,
 ) -> BookingVerdict:
-    """May this client book this service on this channel, and if not, why.
+    """May this client book this service on this channel (at this branch), and if not, why.
 
-    - A blocked client (C4) is refused ONLINE but may still join a waitlist; in the
-      studio staff may book them.
+    - A block (C4, B7) that covers the branch, by its mode: WAITLIST_ONLY refuses ONLINE
+      and leaves the waitlist open (in the studio staff may book them); NEEDS_APPROVAL
+      refuses ONLINE (the booking system asks the studio) and leaves the waitlist open;
+      NO_BOOKING refuses every channel, waitlist included.
     - A disliked service (C7) is refused on every channel, waitlist included.
     - An archived card books nothing.
     """
@@ -253,9 +268,18 @@ def booking_check(
         codes.append("CLIENT_ARCHIVED")
         reasons.append(reason_text("CLIENT_ARCHIVED", language))
         waitlist = False
-    if channel is BookingChannel.ONLINE and online_booking_blocked:
-        codes.append("ONLINE_BOOKING_BLOCKED")
-        reasons.append(reason_text("ONLINE_BOOKING_BLOCKED", language))
+    applied = block if block is not None and block.covers(branch_id) else None
+    if applied is not None:
+        code = {
+            BlockMode.WAITLIST_ONLY: "ONLINE_BOOKING_BLOCKED",
+            BlockMode.NEEDS_APPROVAL: "NEEDS_APPROVAL",
+            BlockMode.NO_BOOKING: "BOOKING_BLOCKED",
+        }[applied.mode]
+        if applied.mode is BlockMode.NO_BOOKING or channel is BookingChannel.ONLINE:
+            codes.append(code)
+            reasons.append(reason_text(code, language))
+        if applied.mode is BlockMode.NO_BOOKING:
+            waitlist = False
     for item in disliked:
         if item.service_id == service_id:
             comment = f" ({item.comment})" if item.comment else ""
@@ -266,7 +290,7 @@ def booking_check(
             waitlist = False
             break
     return BookingVerdict(
-        allowed=not codes, codes=codes, reasons=reasons, waitlist_allowed=waitlist
+        allowed=not codes, codes=codes, reasons=reasons, waitlist_allowed=waitlist, block=applied
     )
 
 

@@ -10,7 +10,7 @@ from plumbing.gql import UserError, user_error
 from plumbing.mongo import Doc
 
 from clients.domain.model import Problems
-from clients.graphql.types import Client, CustomFieldDefinition, Studio
+from clients.graphql.types import BookingBlockMode, Client, CustomFieldDefinition, Studio
 from clients.service_layer import cards
 
 
@@ -30,6 +30,8 @@ class StudioPayload:
 class BookingRefusal(StrEnum):
     CLIENT_ARCHIVED = "CLIENT_ARCHIVED"
     ONLINE_BOOKING_BLOCKED = "ONLINE_BOOKING_BLOCKED"
+    NEEDS_APPROVAL = "NEEDS_APPROVAL"
+    BOOKING_BLOCKED = "BOOKING_BLOCKED"
     DISLIKED_SERVICE = "DISLIKED_SERVICE"
 
 
@@ -41,7 +43,17 @@ class BookingCheck:
         description="The reasons as stable codes, in the order of `reasons`."
     )
     waitlist_allowed: bool = strawberry.field(
-        description="Whether the client may still join a waitlist (a blocked client may)."
+        description="Whether the client may still join a waitlist (a blocked client may, "
+        "unless the block is NO_BOOKING)."
+    )
+    mode: BookingBlockMode | None = strawberry.field(
+        default=None,
+        description="B7: the mode of the block that covers this booking; null when none does.",
+    )
+    block_reason: str | None = strawberry.field(
+        default=None,
+        description="B7: why the client is blocked, as staff wrote it (for staff and "
+        "partners' booking systems; null for the client themself).",
     )
 
 

@@ -25,8 +25,8 @@ from plumbing.repeats import REPEAT_KEY, RepeatRefused, key_error, once_for
 from strawberry.types import Info
 
 from clients.domain.card import BookingChannel
+from clients.graphql.booking_blocks import BookingBlockMutation
 from clients.graphql.caller import repo_of
-from clients.graphql.card_details import CardDetailsMutation
 from clients.graphql.card_live import CardSubscription
 from clients.graphql.inputs import ClientFilter
 from clients.graphql.nodes import STUB_TYPES, NodeQuery
@@ -34,6 +34,7 @@ from clients.graphql.partner_keys import PartnerKeyQuery
 from clients.graphql.payloads import BookingCheck, BookingRefusal, ClientPayload, ImportJob, errors
 from clients.graphql.search import client_criteria
 from clients.graphql.types import (
+    BookingBlockMode,
     Client,
     ClientConnection,
     ClientEdge,
@@ -160,15 +161,23 @@ class Query(NodeQuery, PartnerKeyQuery):
         client_id: strawberry.ID,
         service_id: strawberry.ID,
         channel: BookingChannel,
+        branch_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="The branch of the booking (B7: a block may cover some branches); "
+                "omitted: the block applies wherever it covers."
+            ),
+        ] = None,
     ) -> BookingCheck | None:
         ctx = context_of(info)
         principal = ctx.principal
-        if not principal.has(*READERS) and principal.client_id != str(client_id):
+        own = not principal.has(*READERS)  # the client themself
+        if own and principal.client_id != str(client_id):
             raise NotFound(f"unknown client {client_id!r}")
         repo = repo_of(ctx)
         verdict = await card_details.check_booking(
             repo.cards(), await repo.studio(), str(client_id), str(service_id),
-            BookingChannel(channel),
+            BookingChannel(channel), str(branch_id) if branch_id else None,
         )  # fmt: skip
         if verdict is None:
             raise NotFound(f"unknown client {client_id!r}")
@@ -177,6 +186,8 @@ class Query(NodeQuery, PartnerKeyQuery):
             reasons=verdict.reasons,
             codes=[BookingRefusal(c) for c in verdict.codes],
             waitlist_allowed=verdict.waitlist_allowed,
+            mode=BookingBlockMode(verdict.block.mode.value) if verdict.block else None,
+            block_reason=verdict.block.reason if verdict.block and not own else None,
         )
 
     @strawberry.field(description="C1: progress and row errors of a CSV import.")
@@ -199,7 +210,7 @@ class Query(NodeQuery, PartnerKeyQuery):
 
 
 @strawberry.type
-class Mutation(CardDetailsMutation):
+class Mutation(BookingBlockMutation):
     @strawberry.mutation(
         description="C12: erase a client's personal data here and, through "
         "`clients.client_erased.v1`, in every other service."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import Enum
 from typing import Any
 
 import strawberry
@@ -16,6 +17,7 @@ from strawberry.types import Info
 
 from clients.adapters.repository import for_request
 from clients.domain import model
+from clients.domain.booking_block import block_of
 from clients.domain.card import CHANNELS, MESSAGE_CATEGORIES, BookingChannel, CustomFieldType
 from clients.domain.model import ClientSource, ClientStatus, Gender
 from clients.service_layer.signing import download_url
@@ -179,6 +181,32 @@ def _client_self(info: Info[Any, Any]) -> bool:
     return principal.has(Role.CLIENT) and not principal.is_staff
 
 
+@strawberry.enum(description="B7: what a booking block lets the client do.")
+class BookingBlockMode(Enum):
+    WAITLIST_ONLY = strawberry.enum_value(
+        "WAITLIST_ONLY", description="No booking online; waitlists open; staff book in the studio."
+    )
+    NEEDS_APPROVAL = strawberry.enum_value(
+        "NEEDS_APPROVAL", description="A booking online is a request the studio approves."
+    )
+    NO_BOOKING = strawberry.enum_value(
+        "NO_BOOKING", description="No booking on any channel, waitlists included."
+    )
+
+
+@strawberry.type(description="B7: a block on a client's bookings, as staff set it.")
+class BookingBlock:
+    mode: BookingBlockMode
+    reason: str | None = strawberry.field(description="Why, in staff's words (staff only).")
+    branch_ids: list[strawberry.ID] = strawberry.field(
+        description="The branches it covers; empty: every branch."
+    )
+    set_by: str | None = strawberry.field(description="Who set it (staff only).")
+    set_at: datetime | None = strawberry.field(
+        description="When it was set; null for a block set with the old switch."
+    )
+
+
 @strawberry.federation.type(keys=["id"])
 class Client(Node):
     id: strawberry.ID
@@ -197,10 +225,29 @@ class Client(Node):
     source: ClientSource
     weight_kg: float | None
     weight_history: list[WeightReading]
-    online_booking_blocked: bool
+    online_booking_blocked: bool = strawberry.field(
+        deprecation_reason="Use bookingBlock (mode, reason, branches); true while any block is set."
+    )
     created_at: datetime
     updated_at: datetime
     doc: strawberry.Private[Doc]
+
+    @strawberry.field(
+        description="B7: the block on the client's bookings (mode, reason, branches, who "
+        "set it and when); null when they may book freely. The reason is staff's own words: "
+        "staff only (null for the client themself)."
+    )
+    def booking_block(self, info: Info[Any, Any]) -> BookingBlock | None:
+        block = block_of(self.doc)
+        if block is None:
+            return None
+        return BookingBlock(
+            mode=BookingBlockMode(block.mode.value),
+            reason=block.reason if _staff(info) else None,
+            branch_ids=[strawberry.ID(b) for b in block.branch_ids],
+            set_by=block.set_by if _staff(info) else None,
+            set_at=as_utc(block.set_at) if block.set_at else None,
+        )
 
     @strawberry.field(description="Staff notes (staff only; empty for the client themself).")
     def notes(self, info: Info[Any, Any]) -> list[ClientNote]:

@@ -28,6 +28,7 @@ from plumbing.storage import (
     outgoing,
 )
 
+from clients.domain.booking_block import block_of
 from clients.domain.card import (
     CHANNELS,
     BookingChannel,
@@ -337,8 +338,9 @@ async def check_booking(
     client_id: str,
     service_id: str,
     channel: BookingChannel,
+    branch_id: str | None = None,
 ) -> BookingVerdict | None:
-    """C4 (online booking blocked) and C7 (disliked services) for one booking; `studio`
+    """C4/B7 (the booking block) and C7 (disliked services) for one booking; `studio`
     is the studio's document (its language words the verdict)."""
     card = (await cards.load(client_id)).state
     if not listed(card):
@@ -346,7 +348,8 @@ async def check_booking(
     return booking_check(
         channel=channel,
         service_id=service_id,
-        online_booking_blocked=bool(card.get("online_booking_blocked")),
+        block=block_of(card),
+        branch_id=branch_id,
         status=str(card.get("status")),
         disliked=[
             Disliked(i["service_id"], i["service_name"], i.get("comment"))

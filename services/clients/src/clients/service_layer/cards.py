@@ -329,6 +329,8 @@ async def update_client(
     if outcome.problems:
         return outcome
     changes = {k: v for k, v in values.items() if current.get(k) != v}
+    if changes.get("online_booking_blocked") is False:
+        changes["booking_block"] = None  # the old switch off lifts the block (B7)
     if not changes:
         outcome.client = current
         return outcome

@@ -91,6 +91,11 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "es": "Cuota {plan}: {status}",
         "it": "Quota {plan}: {status}",
     },
+    "membership_next_payment_set": {
+        "en": "Next payment of membership {membership_id} moved to {next_payment_on}",
+        "es": "Próximo pago de la cuota {membership_id} movido al {next_payment_on}",
+        "it": "Prossimo pagamento della quota {membership_id} spostato al {next_payment_on}",
+    },
     "gift_card_reported": {
         "en": "Gift card {code}: balance {balance} {currency}",
         "es": "Tarjeta regalo {code}: saldo {balance} {currency}",

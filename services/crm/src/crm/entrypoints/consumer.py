@@ -18,8 +18,8 @@ from plumbing.studio import remember_studio
 from pydantic import ValidationError
 
 from crm.adapters.tenant_storage import TenantStorage, tenant_storage
-from crm.events import catalog
-from crm.service_layer import bulk, client_cards
+from crm.events import MembershipNextPaymentSet, catalog
+from crm.service_layer import bulk, client_cards, memberships
 from crm.service_layer.app_use import notified
 from crm.service_layer.partner_facts import apply_fact
 from crm.service_layer.ports import ReadModels
@@ -56,10 +56,12 @@ TIMELINE_TYPES = (
     "crm.task_created.v1",
     "crm.task_completed.v1",
     "crm.client_moved_in_funnel.v1",
+    "crm.membership_next_payment_set.v1",
     "notifications.message_sent.v1",
     "notifications.staff_notified.v1",
 )
 MESSAGE_SENT = "notifications.message_sent.v1"
+NEXT_PAYMENT_SET = "crm.membership_next_payment_set.v1"  # also changes the card
 
 
 def client_in(event: Envelope) -> str | None:
@@ -97,7 +99,7 @@ def batch_handlers(runtime: Runtime) -> Mapping[str, BatchHandler]:
         return []
 
     table: dict[str, BatchHandler] = dict.fromkeys(
-        (t for t in TIMELINE_TYPES if t != MESSAGE_SENT), timeline
+        (t for t in TIMELINE_TYPES if t not in {MESSAGE_SENT, NEXT_PAYMENT_SET}), timeline
     )
     for kind in bulk.KINDS:
         table[kind] = facts
@@ -137,6 +139,12 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
             await notified(p, client_id, _sent_at(p.event.data, p.event.time))
         await p.timeline(client_id)
 
+    async def next_payment_set(p: Projection) -> None:
+        data = catalog.read(p.event)
+        assert isinstance(data, MembershipNextPaymentSet)
+        await memberships.next_payment_set(p, data)
+        await p.timeline(data.client_id)
+
     async def studio_updated(event: Envelope) -> None:
         await remember_studio(runtime.db, event)
 
@@ -144,6 +152,7 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
     for name in catalog.names():
         if name.startswith("ingest."):
             table[name] = projected(apply_fact)
+    table[NEXT_PAYMENT_SET] = projected(next_payment_set)
     table[readers.CLIENT_CREATED] = projected(client_created)
     table[readers.CLIENT_UPDATED] = projected(client_updated)
     table[readers.CLIENT_ERASED] = projected(client_erased)

@@ -9,7 +9,7 @@ from typing import Any
 import strawberry
 from plumbing import node_ids
 from plumbing.clock import as_utc
-from plumbing.enums import AppPlatform
+from plumbing.enums import AppPlatform, PaymentMethod
 from plumbing.errors import BadInput
 from plumbing.gql import (
     Money,
@@ -40,6 +40,8 @@ from crm.graphql.types import (
     Credit,
     GiftCard,
     Membership,
+    MembershipPayment,
+    PaymentOutcome,
     Sale,
     TimelineConnection,
     TimelineEdge,
@@ -52,6 +54,22 @@ Doc = dict[str, Any]
 
 def _money(value: Any, currency: str) -> Money:
     return Money(amount=Decimal(str(value)).quantize(Decimal("0.01")), currency=currency)
+
+
+def _payments(membership: Doc, currency: str) -> list[MembershipPayment]:
+    """C11: the membership's payment activity, newest first."""
+    found = [
+        MembershipPayment(
+            id=strawberry.ID(x["payment_id"]),
+            at=as_time(x["at"]),
+            amount=_money(x["amount"], currency),
+            outcome=PaymentOutcome(x["outcome"]),
+            method=PaymentMethod(x["method"]) if x.get("method") else None,
+            reason=x.get("reason"),
+        )
+        for x in membership.get("payments") or []
+    ]
+    return sorted(found, key=lambda x: (x.at, str(x.id)), reverse=True)
 
 
 async def _visible_timeline(
@@ -175,6 +193,11 @@ def _activity(
                 for c in m.get("credits") or []
             ],
             note=m.get("note"),
+            next_payment_on=date.fromisoformat(str(m["next_payment_on"])[:10])
+            if m.get("next_payment_on")
+            else None,
+            next_payment_set_by=(m.get("next_payment_set") or {}).get("by"),
+            payment_activity=_payments(m, currency),
         )
         for m in (profile.get("memberships") or {}).values()
     ]

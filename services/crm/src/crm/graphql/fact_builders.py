@@ -167,6 +167,18 @@ def membership_facts(input: MembershipInput) -> list[EventData]:
                 ],
                 "note": input.note,
                 "reported_at": input.reported_at,
+                "next_payment_on": input.next_payment_on,
+                "payments": [
+                    {
+                        "payment_id": str(x.id),
+                        "at": x.at,
+                        "amount": x.amount,
+                        "outcome": x.outcome.value,
+                        "method": x.method.value if x.method else None,
+                        "reason": x.reason,
+                    }
+                    for x in input.payments
+                ],
             }
         )
     ]

@@ -45,7 +45,7 @@ from crm.service_layer.ingest import Outcome, record
 Doc = dict[str, Any]
 
 
-def _payload(outcome: Outcome) -> IngestPayload:
+def payload_of(outcome: Outcome) -> IngestPayload:
     return IngestPayload(
         accepted=outcome.accepted,
         event_id=strawberry.ID(outcome.event_id) if outcome.event_id else None,
@@ -54,6 +54,7 @@ def _payload(outcome: Outcome) -> IngestPayload:
             Prerequisite(code=p.code, message=p.message, field=list(p.field) or None)
             for p in outcome.waiting_for
         ],
+        corrects=strawberry.ID(outcome.corrects) if outcome.corrects else None,
     )
 
 
@@ -76,7 +77,7 @@ async def _ingest(
     for fact in facts if not own_app else []:  # a partner key pushes only what it was given
         require_scope(info, "ingest:" + catalog.type_of(fact).topic.split(".", 1)[1])
     storage = storage_of(info)
-    return _payload(await record(storage.views, storage.recorded, facts))
+    return payload_of(await record(storage.views, storage.recorded, facts))
 
 
 def _bad(message: str, code: str, *path: str) -> IngestPayload:

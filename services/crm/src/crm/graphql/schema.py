@@ -9,12 +9,13 @@ from strawberry.tools import merge_types
 
 from crm.graphql.client_card import Client, ClientActivity
 from crm.graphql.fact_mutations import FactsMutation
+from crm.graphql.memberships import MembershipMutation
 from crm.graphql.planning import PlanningMutation, PlanningQuery
 from crm.graphql.summary import CrmSummary, SummaryQuery
 
 # The order of the parts is the order of the fields in the exported SDL.
 Query = merge_types("Query", (SummaryQuery, PlanningQuery))
-Mutation = merge_types("Mutation", (FactsMutation, PlanningMutation))
+Mutation = merge_types("Mutation", (FactsMutation, MembershipMutation, PlanningMutation))
 
 schema = SubgraphSchema(
     query=Query,

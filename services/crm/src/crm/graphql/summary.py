@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import strawberry
@@ -31,8 +31,10 @@ from crm.graphql.types import (
     HeatCell,
     OccupancyPoint,
     Period,
+    WaitlistEntry,
 )
 from crm.service_layer.planning import funnels_page, tasks_page
+from crm.service_layer.profile_entries import moment
 from crm.service_layer.summary import SummaryView, load
 
 Doc = dict[str, Any]
@@ -72,8 +74,31 @@ class CountedClientConnection:
     page_info: PageInfo
 
 
-def _listed(ids: list[str]) -> CountWithClients:
-    return CountWithClients(count=len(ids), ids=ids)
+def _listed(ids: list[str], count: int | None = None) -> CountWithClients:
+    return CountWithClients(count=len(ids) if count is None else count, ids=ids)
+
+
+def _entry(doc: Doc) -> WaitlistEntry:
+    def at(name: str) -> datetime | None:
+        value = doc.get(name)
+        return moment(value) if value else None
+
+    def some(name: str) -> strawberry.ID | None:
+        value = doc.get(name)
+        return strawberry.ID(str(value)) if value else None
+
+    return WaitlistEntry(
+        id=strawberry.ID(doc["entry_id"]),
+        client_id=some("client_id"),
+        session_id=strawberry.ID(str(doc["session_id"])),
+        starts_at=at("starts_at"),
+        service_id=some("service_id"),
+        service_name=doc.get("service_name"),
+        professional_id=some("professional_id"),
+        branch_id=some("branch_id"),
+        joined_at=at("joined_at"),
+        converted=bool(doc.get("converted")),
+    )
 
 
 @strawberry.federation.type(keys=["id"])
@@ -131,7 +156,7 @@ class CrmSummary:
 
     @strawberry.field
     def booked_today(self) -> CountWithClients:
-        return _listed(self.view.list_of("booked"))
+        return _listed(self.view.list_of("booked"), self.view.listed("booked"))
 
     @strawberry.field
     def booked_from_app(self) -> int:
@@ -139,7 +164,14 @@ class CrmSummary:
 
     @strawberry.field
     def on_waitlist(self) -> CountWithClients:
-        return _listed(self.view.list_of("wait"))
+        return _listed(self.view.list_of("wait"), self.view.listed("wait"))
+
+    @strawberry.field(
+        description="K2: the day's waitlist entries, each with its session (id, time, "
+        "service, professional), by start time."
+    )
+    def waitlist_entries(self) -> list[WaitlistEntry]:
+        return [_entry(e) for e in self.view.waitlist_entries()]
 
     @strawberry.field
     def waitlist_converted(self) -> int:
@@ -147,7 +179,7 @@ class CrmSummary:
 
     @strawberry.field
     def cancelled(self) -> CountWithClients:
-        return _listed(self.view.list_of("canc"))
+        return _listed(self.view.list_of("canc"), self.view.listed("canc"))
 
     @strawberry.field
     def rebooked_within7_days(self) -> int:
@@ -155,7 +187,7 @@ class CrmSummary:
 
     @strawberry.field
     def with_unpaid_sale(self) -> CountWithClients:
-        return _listed(self.view.unpaid_booked())
+        return _listed(self.view.unpaid_booked(), self.view.unpaid_booked_count())
 
     @strawberry.field
     def birthdays(self) -> CountWithClients:

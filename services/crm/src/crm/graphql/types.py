@@ -70,6 +70,22 @@ class Credit:
     expires_at: datetime | None
 
 
+@strawberry.enum(description="C11: how an attempt to collect a membership's fee ended.")
+class PaymentOutcome(Enum):
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
+@strawberry.type(description="C11: one attempt to collect a membership's fee.")
+class MembershipPayment:
+    id: strawberry.ID
+    at: datetime
+    amount: Money
+    outcome: PaymentOutcome
+    method: PaymentMethod | None
+    reason: str | None = strawberry.field(description="Why it failed, in the partner's words.")
+
+
 @strawberry.type
 class Membership:
     id: strawberry.ID
@@ -82,6 +98,17 @@ class Membership:
     tolerance_days: int
     credits: list[Credit]
     note: str | None
+    next_payment_on: date | None = strawberry.field(
+        description="C11: when the next fee is due (the billing partner's date, or the one "
+        "staff set since its last report)."
+    )
+    next_payment_set_by: str | None = strawberry.field(
+        description="Who moved the next payment date, when staff did since the last report."
+    )
+    payment_activity: list[MembershipPayment] = strawberry.field(
+        description='C11 "Actividad de pago": the attempts to collect the fee, '
+        "succeeded and failed, newest first."
+    )
 
 
 @strawberry.type
@@ -111,6 +138,25 @@ class TimelineEdge:
 class TimelineConnection:
     edges: list[TimelineEdge]
     page_info: PageInfo
+
+
+@strawberry.type(
+    description="K2: a place on a session's waitlist, with the session it waits for "
+    "(a click on the day's waitlist opens that session)."
+)
+class WaitlistEntry:
+    id: strawberry.ID = strawberry.field(description="The partner's waitlist entry id.")
+    client_id: strawberry.ID | None = strawberry.field(
+        description="Null once the client was erased (the entry still counts)."
+    )
+    session_id: strawberry.ID
+    starts_at: datetime | None
+    service_id: strawberry.ID | None
+    service_name: str | None
+    professional_id: strawberry.ID | None
+    branch_id: strawberry.ID | None
+    joined_at: datetime | None
+    converted: bool = strawberry.field(description="The place became a booking.")
 
 
 @strawberry.type
@@ -202,6 +248,16 @@ class CreditInput:
     expires_at: datetime | None = None
 
 
+@strawberry.input(description="C11: one attempt to collect a membership's fee.")
+class MembershipPaymentInput:
+    id: strawberry.ID
+    at: datetime
+    amount: Decimal
+    outcome: PaymentOutcome
+    method: PaymentMethod | None = None
+    reason: str | None = None
+
+
 @strawberry.input(description="C11/K3: the billing partner's current view of one membership.")
 class MembershipInput:
     id: strawberry.ID
@@ -216,6 +272,10 @@ class MembershipInput:
     seller_id: strawberry.ID | None = None
     credits: list[CreditInput] = strawberry.field(default_factory=list)
     note: str | None = None
+    next_payment_on: date | None = None
+    payments: list[MembershipPaymentInput] = strawberry.field(
+        default_factory=list, description="The payment activity, at most 100 attempts."
+    )
 
 
 __all__ = ["AppPlatform"]

@@ -8,7 +8,13 @@ import asyncio
 from plumbing.storage import Delta
 
 from crm.domain import rules
-from crm.events import BookingCancelled, BookingMade, SessionScheduled
+from crm.events import (
+    BookingCancelled,
+    BookingMade,
+    SessionScheduled,
+    WaitlistConverted,
+    WaitlistJoined,
+)
 from crm.service_layer.ports import Doc
 from crm.service_layer.profile_entries import booking_entry, moment, period_id
 from crm.service_layer.projection import Projection
@@ -39,10 +45,13 @@ async def booking_made(p: Projection, data: BookingMade, body: Doc) -> None:
     if data.from_app:
         day_inc["app"] = 1
     month_inc = {**{f"{path}.b": 1 for path in paths}, f"{at.heat}.b": 1}
+    # The session keeps its active bookings (`seats`), for a correction to move them.
+    seat = Delta(set={f"seats.{rules.safe_key(data.booking_id)}": data.client_id})
     profile, *_ = await asyncio.gather(
         p.views.profiles.get(data.client_id),
         p.periods([("M", at.month)], branch, Delta(inc=month_inc)),
         p.periods([("D", at.day)], branch, Delta(inc=day_inc)),
+        p.views.facts.apply_once(f"session:{data.session_id}", p.guard("seat"), seat),
     )
     profile = profile or {}
     if "balance" in (profile.get("contrib") or []):
@@ -102,9 +111,11 @@ async def booking_cancelled(p: Projection, data: BookingCancelled) -> None:
     if booking.get("from_app"):
         day_inc["app"] = -1
     month_inc = {**{f"{path}.b": -1 for path in paths}, f"{at.heat}.b": -1}
+    seat = Delta(unset=(f"seats.{rules.safe_key(data.booking_id)}",))
     await asyncio.gather(
         p.periods([("M", at.month)], branch, Delta(inc=month_inc)),
         p.periods([("D", at.day)], branch, Delta(inc=day_inc)),
+        p.views.facts.apply_once(f"session:{data.session_id}", p.guard("seat"), seat),
     )
     kind: str | None = data.balance_kind or booking.get("balance_kind")
     cancel = {
@@ -137,8 +148,48 @@ async def booking_cancelled(p: Projection, data: BookingCancelled) -> None:
     )
 
 
-async def waitlist(p: Projection, session_id: str, delta: Delta) -> None:
-    session = await p.views.facts.get(f"session:{session_id}")
+# K2: what a waitlist entry keeps of its session, so that the day's list leads to it.
+WAITLIST_SESSION = ("starts_at", "service_id", "service_name", "professional_id", "branch_id")
+
+
+async def waitlist_joined(p: Projection, data: WaitlistJoined) -> None:
+    """K2: the client counts on the day's waitlist, and the entry names its session."""
+    session, converted = await asyncio.gather(
+        p.views.facts.get(f"session:{data.session_id}"),
+        p.views.facts.get(f"convert:{data.entry_id}"),
+    )
     assert session is not None
+    entry: Doc = {
+        "client_id": data.client_id,
+        "session_id": data.session_id,
+        **{name: session.get(name) for name in WAITLIST_SESSION},
+        "joined_at": data.occurred_at.isoformat(),
+        "converted": converted is not None,
+    }
+    delta = Delta(
+        inc={f"wait.{rules.safe_key(data.client_id)}": 1},
+        set={f"wle.{rules.safe_key(data.entry_id)}": entry},
+    )
+    at = rules.slot(moment(session["starts_at"]), p.zone)
+    # Which day lists hold the client, for erasure (B9).
+    where = {"day": at.day, "branch_id": session.get("branch_id")}
+    await asyncio.gather(
+        _on_session_day(p, session, delta),
+        p.profile_update(
+            data.client_id, Delta(set={f"waits.{rules.safe_key(data.entry_id)}": where})
+        ),
+    )
+
+
+async def waitlist_converted(p: Projection, data: WaitlistConverted) -> None:
+    session = await p.views.facts.get(f"session:{data.session_id}")
+    assert session is not None
+    # An entry whose join is applied later is written whole then, already converted
+    # (`waitlist_joined` finds this fact); until then the list skips the partial entry.
+    converted = {f"wle.{rules.safe_key(data.entry_id)}.converted": True}
+    await _on_session_day(p, session, Delta(inc={"conv": 1}, set=converted))
+
+
+async def _on_session_day(p: Projection, session: Doc, delta: Delta) -> None:
     at = rules.slot(moment(session["starts_at"]), p.zone)
     await p.periods([("D", at.day)], session.get("branch_id"), delta)

@@ -37,8 +37,8 @@ from plumbing.storage import Delta, ReadModel
 
 from crm.domain import rules
 from crm.events import BookingMade, PurchaseRecorded, catalog
+from crm.service_layer.corrections import FROM_SESSION
 from crm.service_layer.ingest import fact_key, problems_of
-from crm.service_layer.partner_facts import FROM_SESSION
 from crm.service_layer.ports import Doc, ReadModels
 from crm.service_layer.profile_entries import (
     balance_booked_mark,
@@ -81,6 +81,7 @@ class _Run:
     zone: ZoneInfo
     periods: dict[str, _Doc] = field(default_factory=lambda: defaultdict(_Doc))
     profiles: dict[str, _Doc] = field(default_factory=lambda: defaultdict(_Doc))
+    facts: dict[str, _Doc] = field(default_factory=lambda: defaultdict(_Doc))  # sessions' seats
     marks: dict[str, tuple[_Fact, str]] = field(default_factory=dict)  # -> first fact, period
 
 
@@ -127,6 +128,9 @@ def _booking_effects(fact: _Fact, run: _Run) -> None:
     profile = run.profiles[data.client_id]
     profile.sets[f"bookings.{rules.safe_key(data.booking_id)}"] = booking_entry(data, body)
     profile.guards.append(fact.event.id)
+    session = run.facts[f"session:{data.session_id}"]
+    session.sets[f"seats.{rules.safe_key(data.booking_id)}"] = data.client_id
+    session.guards.append(f"{fact.event.id}#seat")
 
 
 async def _sale_check(views: ReadModels, data: PurchaseRecorded, profile: Doc) -> Doc | None:
@@ -276,6 +280,7 @@ async def _tenant_run(views: ReadModels, zone: ZoneInfo, events: list[Envelope])
             views.profiles.apply_run(client_id, doc.guards, doc.delta())
             for client_id, doc in run.profiles.items()
         ),
+        *(views.facts.apply_run(key, doc.guards, doc.delta()) for key, doc in run.facts.items()),
         *(
             add_to_timeline(views.timelines, client_id, events)
             for client_id, events in per_client.items()

@@ -11,6 +11,7 @@ from typing import Any
 from plumbing.storage import Delta
 
 from crm.domain import rules
+from crm.service_layer.erasure import anonymise_days
 from crm.service_layer.ports import Doc
 from crm.service_layer.projection import Projection
 from crm.service_layer.totals import TOTALS, totals_moved
@@ -77,8 +78,9 @@ async def client_updated(p: Projection, client_id: str, changes: dict[str, Any])
 
 
 async def client_erased(p: Projection, client_id: str) -> None:
-    """Erasure: the client leaves the totals and the birthdays; the profile and the
-    timeline (pages included) are deleted."""
+    """Erasure: the client leaves the totals and the birthdays, and the day's lists keep
+    their counts without the client's id (`erasure`, B9); the profile and the timeline
+    (pages included) are deleted."""
     profile = await p.views.profiles.get(client_id)
     if profile is None:
         return
@@ -88,5 +90,6 @@ async def client_erased(p: Projection, client_id: str) -> None:
     if profile.get("birth_date"):
         born = date.fromisoformat(str(profile["birth_date"])[:10])
         await birthday(p, client_id, born, born=False)
+    await anonymise_days(p, client_id, profile)
     await p.views.profiles.delete(client_id)
     await p.views.timelines.erase(client_id)

@@ -11,6 +11,8 @@ if it had come in order."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -34,6 +36,7 @@ from crm.events import (
     catalog,
     visit_key,
 )
+from crm.service_layer.corrections import same_fact
 from crm.service_layer.ports import Doc, ReadModels, RecordedFacts
 
 
@@ -61,6 +64,26 @@ class Outcome:
     problems: list[Problem] = field(default_factory=list)
     # Accepted, and applied once these have arrived (their codes are in `WAITS_FOR`).
     waiting_for: list[Problem] = field(default_factory=list)
+    # A correction: the event id of the fact as first reported (`corrections`).
+    corrects: str | None = None
+
+
+# The field a fact's natural key comes from, in the caller's words (FACT_CONFLICT).
+KEY_FIELDS = {"sale": "invoiceNumber", "app": "occurredAt", "visit": "visitId"}
+
+
+def digest(data: EventData) -> str:
+    text = json.dumps(data.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def conflict_message(key: str, found: Doc) -> str:
+    """FACT_CONFLICT in the partner's words: what was reported before, and as which event."""
+    kind, _, name = key.partition(":")
+    return (
+        f"{kind} {name!r} was reported before with other content (event "
+        f"{found.get('event_id')}); report a new {kind} under a new id"
+    )
 
 
 def fact_key(data: EventData) -> str:
@@ -224,5 +247,23 @@ async def record(views: ReadModels, recorded: RecordedFacts, facts: list[EventDa
         for data in facts
     ]
     body = {"type": envelopes[0].type, "client_id": subject, **main.model_dump(mode="json")}
-    saved = await recorded.record(fact_key(main), envelopes, body)
+    key = fact_key(main)
+    saved = await recorded.record(key, envelopes, body)
+    if saved.get("duplicate") and not same_fact(main, saved):
+        if not isinstance(main, SessionScheduled):
+            field = KEY_FIELDS.get(key.partition(":")[0], "id")
+            return Outcome(
+                problems=[Problem(conflict_message(key, saved), "FACT_CONFLICT", (field,))]
+            )
+        # A correction: its own fact, keyed by what it says and the version it corrects
+        # (the same correction sent twice is one), applied by the consumer against the
+        # session as stored.
+        version = saved.get("corrected_by") or saved["event_id"]
+        fixed = await recorded.record(f"{key}~{version}~{digest(main)}", envelopes, body)
+        return Outcome(
+            accepted=True,
+            event_id=str(fixed["event_id"]),
+            waiting_for=problems,
+            corrects=str(saved["event_id"]),
+        )
     return Outcome(accepted=True, event_id=str(saved["event_id"]), waiting_for=problems)

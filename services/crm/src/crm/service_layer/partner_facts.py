@@ -14,7 +14,6 @@ from plumbing.contracts import EventData
 from plumbing.event_handlers import Pending, Rejected
 from plumbing.storage import Delta
 
-from crm.domain import rules
 from crm.events import (
     AppLoggedOut,
     AppSessionStarted,
@@ -32,12 +31,10 @@ from crm.events import (
     catalog,
 )
 from crm.service_layer import app_use, bookings, purchases
-from crm.service_layer.ingest import CONSUMER_WAITS_FOR, fact_key, problems_of
+from crm.service_layer.corrections import FROM_SESSION, same_fact, session_corrected
+from crm.service_layer.ingest import CONSUMER_WAITS_FOR, conflict_message, fact_key, problems_of
 from crm.service_layer.ports import Doc
 from crm.service_layer.projection import Projection
-
-# What a booking takes from its session.
-FROM_SESSION = ("starts_at", "service_id", "service_name", "professional_id", "branch_id")
 
 
 async def apply_fact(p: Projection) -> None:
@@ -59,8 +56,15 @@ async def apply_fact(p: Projection) -> None:
     if isinstance(data, PurchaseRefunded) and not data.client_id:
         sale = await p.views.facts.get(f"sale:{data.invoice_number}")
         body["client_id"] = (sale or {}).get("client_id")
-    if not await claim(p, fact_key(data), body):
-        return  # the same fact was already applied (reported twice)
+    key = fact_key(data)
+    if not await claim(p, key, body):
+        found = await p.views.facts.get(key)
+        if found is None or same_fact(data, found):
+            return  # the same fact was already applied (reported twice)
+        if isinstance(data, SessionScheduled):
+            await session_corrected(p, data, found)
+            return
+        raise Rejected(f"FACT_CONFLICT: {conflict_message(key, found)}")
     await asyncio.gather(effects(p, data, body), p.timeline(body.get("client_id")))
 
 
@@ -89,10 +93,9 @@ async def effects(p: Projection, data: EventData, body: Doc) -> None:
         case BookingCancelled():
             await bookings.booking_cancelled(p, data)
         case WaitlistJoined():
-            cid = rules.safe_key(data.client_id)
-            await bookings.waitlist(p, data.session_id, Delta(inc={f"wait.{cid}": 1}))
+            await bookings.waitlist_joined(p, data)
         case WaitlistConverted():
-            await bookings.waitlist(p, data.session_id, Delta(inc={"conv": 1}))
+            await bookings.waitlist_converted(p, data)
         case VisitRecorded():
             pass  # kept as a fact and on the timeline; ranks and loyalty count visits
         case PurchaseRecorded():

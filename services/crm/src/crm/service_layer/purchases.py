@@ -9,6 +9,7 @@ from plumbing.storage import Delta
 
 from crm.domain import rules
 from crm.events import GiftCardReported, MembershipReported, PurchaseRecorded, PurchaseRefunded
+from crm.service_layer.memberships import kept_adjustment
 from crm.service_layer.profile_entries import moment, sale_entry
 from crm.service_layer.projection import Projection
 
@@ -60,5 +61,7 @@ async def reported(
         return
     value = data.model_dump(mode="json")
     value["reported_at"] = data.reported_at
+    if isinstance(data, MembershipReported):
+        value.update(kept_adjustment(current, data.reported_at))
     await p.profile_update(client_id, Delta(set={f"{field}.{key}": value}))
     await p.refresh(client_id)

@@ -44,11 +44,28 @@ class SummaryView:
     def list_of(self, name: str) -> list[str]:
         return rules.members(self.day_doc.get(name))
 
+    def listed(self, name: str) -> int:
+        """How many clients a day's list counts: those listed, and those erased since
+        (their ids are gone, their number stays: B9)."""
+        return len(self.list_of(name)) + self.count(name, self.day_doc.get("anon") or {})
+
+    def waitlist_entries(self) -> list[Doc]:
+        """K2: the day's waitlist entries with their sessions, by start time, then id."""
+        entries = [
+            {**entry, "entry_id": rules.unsafe_key(key)}
+            for key, entry in (self.day_doc.get("wle") or {}).items()
+            if isinstance(entry, dict) and entry.get("session_id")
+        ]
+        return sorted(entries, key=lambda e: (str(e.get("starts_at")), e["entry_id"]))
+
     def count(self, name: str, doc: Doc | None = None) -> int:
         return max(int((doc if doc is not None else self.day_doc).get(name) or 0), 0)
 
     def total(self, key: str) -> int:
         return max(int((self.totals.get("c") or {}).get(key) or 0), 0)
+
+    def unpaid_booked_count(self) -> int:
+        return len(self.unpaid_booked()) + self.count("unpaid", self.day_doc.get("anon") or {})
 
     def unpaid_booked(self) -> list[str]:
         owing = set(rules.members(self.unpaid.get("clients")))

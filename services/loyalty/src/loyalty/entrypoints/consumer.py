@@ -18,6 +18,7 @@ from pydantic import Field, ValidationError
 
 from loyalty.adapters.tenant_storage import LoyaltyStores
 from loyalty.domain.earning import Line, Payment
+from loyalty.domain.entries import LoyaltyError
 from loyalty.service_layer import automations, batches, points, promotions, purchases
 
 PURCHASE_RECORDED = "ingest.purchase_recorded.v1"
@@ -49,6 +50,7 @@ class PurchaseRead(EventData):
     occurred_at: bounds.HappenedAt
     lines: bounds.SaleLines[LineRead]
     payments: list[PaymentRead]
+    channel: str = "IN_STUDIO"  # APP: a points payment needs the whole amount (L10)
     # Not used here, but bounded like every amount: crm and loyalty refuse the same sales.
     amount_due: bounds.Amount = Decimal("0")
 
@@ -103,6 +105,7 @@ def _purchase(event: Envelope, data: PurchaseRead) -> purchases.Purchase:
             for line in data.lines
         ],
         payments=[Payment(p.method, p.amount) for p in data.payments],
+        channel=data.channel,
     )
 
 
@@ -173,7 +176,12 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
     async def purchase_recorded(event: Envelope) -> None:
         data = _read(PurchaseRead, event)
         await carded(event, data.client_id)
-        await purchases.purchase_recorded(stores.tenant(event.tenant), _purchase(event, data))
+        try:
+            await purchases.purchase_recorded(stores.tenant(event.tenant), _purchase(event, data))
+        except LoyaltyError as exc:
+            # The points it was paid with cannot be taken (L3): parked with the code; what
+            # it earned stays (once), and a re-published sale tries the points again.
+            raise Rejected(f"{exc.code}: {exc.message}") from exc
 
     async def purchase_refunded(event: Envelope) -> None:
         data = _read(RefundRead, event)

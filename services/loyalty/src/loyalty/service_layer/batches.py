@@ -95,6 +95,8 @@ class PurchaseBatches:
         loaded |= await _load_all(accounts, unknown)
         # Not even its invoice is claimed: the one-at-a-time path lets it wait for the card.
         strangers = {c for c in unknown if not _carded(loaded[c].state)}
+        # A sale paid (partly) with points also spends them (L3): one at a time.
+        strangers |= {p.client_id for _, p in run if p.points_paid > 0}
         claimed = await stores.invoices.claim_new(
             [(p.invoice, p.client_id) for _, p in run if p.client_id not in strangers]
         )

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from plumbing.ids import new_id
 
 from loyalty.adapters.accounts import AccountState
 from loyalty.adapters.tenant_storage import TenantStores
 from loyalty.domain.earning import Line, Payment, Program, points_per_line, program_at
-from loyalty.domain.ledger import Entry
+from loyalty.domain.ledger import Entry, redeem_key, refund_key
 from loyalty.service_layer.account_changes import Decide, change_one
 from loyalty.service_layer.automations import referral
+from loyalty.service_layer.points import receipt_for, redemption_points
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,12 @@ class Purchase:
     recorded_at: datetime
     lines: list[Line]
     payments: list[Payment]
+    channel: str = "IN_STUDIO"  # or APP: where the sale was made (L10's full-payment rule)
+
+    @property
+    def points_paid(self) -> Decimal:
+        """What the sale's POINTS payments paid (L3: those points are spent)."""
+        return sum((x.amount for x in self.payments if x.method == "POINTS"), Decimal("0"))
 
 
 def earning(program: Program, p: Purchase) -> Decide:
@@ -43,6 +51,32 @@ def earning(program: Program, p: Purchase) -> Decide:
             expires_at=p.occurred_at + timedelta(days=program.expiry_days),
             branch_id=p.branch_id,
             source_name=", ".join(names) or None,
+        )
+
+    return decide
+
+
+def paying_with_points(program: Program, p: Purchase, points: int) -> Decide:
+    """L3: a sale recorded with a points payment spends the points, oldest lots first,
+    once per invoice: nothing when a redemption for the invoice already took them (the
+    desk or the app redeemed before the till reported the sale), nor after its refund. In
+    the app the balance must cover the whole payment (L10); at the desk it pays what it
+    covers."""
+
+    def decide(loaded: AccountState) -> list[Entry]:
+        account = loaded.account
+        if redeem_key(p.invoice) in account.keys or refund_key(p.invoice) in account.keys:
+            return []
+        expired = account.settle(p.occurred_at, program.point_value, new_id)
+        return expired + account.redeem(
+            entry_id=new_id(),
+            invoice=p.invoice,
+            points=points,
+            point_value=program.point_value,
+            at=p.occurred_at,
+            branch_id=p.branch_id,
+            channel=p.channel,
+            allow_partial=p.channel != "APP",
         )
 
     return decide
@@ -71,10 +105,27 @@ async def purchase_recorded(stores: TenantStores, p: Purchase) -> list[Entry]:
         entries += await refund_for(stores, p.client_id, p.invoice, p.occurred_at)
     outcome = await change_one(stores, p.client_id, earning(program, p))
     entries += outcome.entries
+    if p.points_paid > 0 and not invoice.get("refunded"):
+        entries += await spend_points(stores, p)
     referrer = outcome.loaded.profile.get("referred_by")
     if outcome.loaded.account.first_invoice == p.invoice and referrer:
         await referral(stores, referrer, p.client_id, p.occurred_at)
     return entries
+
+
+async def spend_points(stores: TenantStores, p: Purchase) -> list[Entry]:
+    """The points a sale paid with, taken once; what cannot be taken (a program disabled,
+    an amount that is not a whole number of points, too few points for the app) is a
+    `LoyaltyError` with its code: the consumer parks the sale with it."""
+    program = await stores.programs.current()
+    points = redemption_points(program, p.points_paid)
+    spent = await change_one(
+        stores,
+        p.client_id,
+        paying_with_points(program, p, points),
+        send_receipt=receipt_for(program, p.branch_id),
+    )
+    return spent.entries
 
 
 async def refund_for(
