@@ -62,6 +62,9 @@ class Principal:
     client_id: str | None = None
     # For PARTNER keys: what the key may do (e.g. "ingest:bookings").
     scopes: frozenset[str] = field(default_factory=frozenset)
+    # The person's language (the token's `lang` claim): answers are in it when the
+    # request's Accept-Language names none spoken here.
+    language: str | None = None
 
     def has(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
@@ -182,6 +185,7 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
         scopes=frozenset(scope_name(s) for s in scopes)
         if isinstance(scopes, list)
         else frozenset(),
+        language=str(claims["lang"])[:16] if isinstance(claims.get("lang"), str) else None,
     )
 
 

@@ -7,7 +7,7 @@ import binascii
 import functools
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -43,6 +43,8 @@ from plumbing.auth import Principal, Role
 from plumbing.clock import Clock
 from plumbing.error_codes import UserErrorCode, error_code
 from plumbing.errors import BadInput, Forbidden
+from plumbing.i18n import DEFAULT as DEFAULT_LANGUAGE
+from plumbing.i18n import Catalog, Speaking, invalid_argument, translate
 from plumbing.logs import log_graphql_error
 from plumbing.mongo import Doc
 from plumbing.outbox import Outbox
@@ -57,16 +59,38 @@ S = TypeVar("S")
 strawberry.enum(Role)  # the contract's `enum Role`, shared by every subgraph that names roles
 
 
+@strawberry.federation.type(
+    shareable=True,
+    description="One parameter of a message: `code` and `params` are what a frontend "
+    "translates itself; `message` is the same in the request's language.",
+)
+class MessageParam:
+    name: str
+    value: str
+
+
 @strawberry.federation.type(shareable=True)
 class UserError:
     field: list[str] | None
-    message: str
+    message: str = strawberry.field(
+        description="The refusal in the request's language (`Accept-Language`, else the "
+        "signed-in person's, else the studio's): es, it or en."
+    )
     code: UserErrorCode
+    params: list[MessageParam] = strawberry.field(
+        default_factory=list,
+        description="The values the message names (a maximum, a name...), by name, so that "
+        "`code` with `params` says all the message says.",
+    )
 
     def __post_init__(self) -> None:
         # Use cases answer codes as strings; the contract's enum is checked here, once.
         if not isinstance(self.code, UserErrorCode):
             self.code = error_code(self.code)
+        # The sentence in the request's language (`plumbing.i18n`); the call site's
+        # English words stand where its context wrote no template.
+        values = {p.name: p.value for p in self.params}
+        self.message = translate(self.code.value, values, fallback=self.message)
 
 
 @strawberry.federation.type(shareable=True)
@@ -97,8 +121,19 @@ class Money:
     currency: str
 
 
-def user_error(message: str, code: str, *path: str) -> UserError:
-    return UserError(field=list(path) or None, message=message, code=error_code(code))
+def user_error(message: str, code: str, *path: str, **params: object) -> UserError:
+    """A refusal: `message` is the English sentence of the call site, `params` what it
+    names (they also fill the context's template in the request's language)."""
+    return UserError(
+        field=list(path) or None,
+        message=message,
+        code=error_code(code),
+        params=message_params(params),
+    )
+
+
+def message_params(params: Mapping[str, object]) -> list[MessageParam]:
+    return [MessageParam(name=k, value=str(v)) for k, v in params.items() if v is not None]
 
 
 @dataclass
@@ -114,6 +149,11 @@ class RequestContext:
     settings: ServiceSettings
     storage: Storage | None = None
     cache: dict[str, Any] = field(default_factory=dict)
+    # The language the request is answered in (`plumbing.i18n.negotiate`), and the
+    # service's own catalog of messages: the `Speaking` extension holds them for the
+    # operation.
+    language: str = DEFAULT_LANGUAGE
+    messages: Catalog = field(default_factory=dict)
 
     @property
     def tenant(self) -> str:
@@ -268,10 +308,18 @@ def _with_code(error: GraphQLError) -> GraphQLError:
     code = "BAD_USER_INPUT"
     message = error.message
     matched = _VARIABLE.match(message)
+    params: dict[str, Any] = {}
     if isinstance(cause, InvalidScalar):
         code = str((cause.extensions or {}).get("code", code))
+        params = dict((cause.extensions or {}).get("params") or {})
         if matched:  # the scalar's own words, without graphql-core's wrapping
             message = f"{matched[0]}: {cause.message}"
+    if matched:
+        argument = _GATEWAY_VARIABLE.sub("", matched[1])
+        params = {"argument": argument, **params}
+        opening = invalid_argument(argument)  # the gateway rewords the English one
+        if opening is not None:
+            message = f"{opening}: {cause.message}" if isinstance(cause, InvalidScalar) else opening
     return GraphQLError(
         message=message,
         nodes=error.nodes,
@@ -279,8 +327,12 @@ def _with_code(error: GraphQLError) -> GraphQLError:
         positions=error.positions,
         path=error.path,
         original_error=error.original_error,
-        extensions={**(error.extensions or {}), "code": code},
+        extensions={**(error.extensions or {}), "code": code, "params": params},
     )
+
+
+# The variables the gateway names after the field it fills (`$_recordPurchase_input`).
+_GATEWAY_VARIABLE = re.compile(r"^_[A-Za-z0-9]+_(?=\w)")
 
 
 class _Masking(MaskErrors):
@@ -289,18 +341,15 @@ class _Masking(MaskErrors):
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         unavailable = isinstance(error.original_error, PyMongoError)
+        code = "SERVICE_UNAVAILABLE" if unavailable else "INTERNAL_SERVER_ERROR"
         return GraphQLError(
-            message=(
-                "the database is briefly unavailable; try again"
-                if unavailable
-                else "Internal server error"
-            ),
+            message=translate(code),
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,
             path=error.path,
             original_error=None,
-            extensions={"code": "SERVICE_UNAVAILABLE" if unavailable else "INTERNAL_SERVER_ERROR"},
+            extensions={"code": code, "params": {}},
         )
 
 
@@ -320,8 +369,12 @@ def _depth_rule(max_depth: int) -> type[ASTValidationRule]:
             report = context.on_error
 
             def refuse(error: GraphQLError) -> None:
-                message = f"Query depth limit of {max_depth} exceeded"
-                report(GraphQLError(message, error.nodes, extensions={"code": "QUERY_TOO_DEEP"}))
+                params = {"maximum": str(max_depth)}
+                message = translate(
+                    "QUERY_TOO_DEEP", params, fallback=f"Query depth limit of {max_depth} exceeded"
+                )
+                extensions = {"code": "QUERY_TOO_DEEP", "params": params}
+                report(GraphQLError(message, error.nodes, extensions=extensions))
 
             # The limiter reports from its constructor through `on_error`, the callback
             # graphql-core's context was built with (it assigns it over the method too).
@@ -381,8 +434,14 @@ def _alias_rule(max_aliases: int) -> type[ASTValidationRule]:
             if found > max_aliases:
                 context.report_error(
                     GraphQLError(
-                        f"{found} aliases found. Allowed: {max_aliases}",
-                        extensions={"code": "TOO_MANY_ALIASES"},
+                        translate(
+                            "TOO_MANY_ALIASES",
+                            fallback=f"{found} aliases found. Allowed: {max_aliases}",
+                        ),
+                        extensions={
+                            "code": "TOO_MANY_ALIASES",
+                            "params": {"found": str(found), "maximum": str(max_aliases)},
+                        },
                     )
                 )
 
@@ -443,6 +502,8 @@ def schema_extensions() -> list[Any]:
     """
     # Factories: a fresh extension per request, the caches themselves live at module level.
     return [
+        # First, so that it holds the language around every other extension's work.
+        Speaking,
         error_masking,
         _Limits,
         TextGuard,

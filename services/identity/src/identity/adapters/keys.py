@@ -83,6 +83,7 @@ def access_claims(
     session: str,
     ttl_seconds: int,
     now: float | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
     issued = int(time.time() if now is None else now)
     return {
@@ -93,4 +94,7 @@ def access_claims(
         "sid": session,
         "iat": issued,
         "exp": issued + ttl_seconds,
+        # The person's language: the services answer in it when a request's
+        # Accept-Language names none they speak.
+        **({"lang": language} if language else {}),
     }

@@ -68,10 +68,12 @@ async def open_session(identity: Identity, person: Person, studio: str, now: dat
     )
     repo = identity.storage.repository(SESSIONS, EVERYONE)
     await repo.save(await repo.load(session.id), session)
-    return _tokens(identity, session, role, secret, now)
+    return _tokens(identity, session, role, secret, now, person.language)
 
 
-def _tokens(identity: Identity, session: Session, role: str, secret: str, now: datetime) -> Tokens:
+def _tokens(
+    identity: Identity, session: Session, role: str, secret: str, now: datetime, language: str
+) -> Tokens:
     claims = access_claims(
         issuer=identity.issuer,
         person=session.person,
@@ -80,6 +82,7 @@ def _tokens(identity: Identity, session: Session, role: str, secret: str, now: d
         session=session.id,
         ttl_seconds=identity.access_token_seconds,
         now=now.timestamp(),
+        language=language,
     )
     return Tokens(
         access_token=identity.keys.sign(claims),
@@ -194,7 +197,7 @@ async def refresh(
             now=now,
             person=person.id,
         )
-    return _tokens(identity, session, role, secret, now)
+    return _tokens(identity, session, role, secret, now, person.language)
 
 
 async def sign_out(identity: Identity, *, refresh_token: str, now: datetime) -> None:
