@@ -89,7 +89,8 @@ class UserError:
             self.code = error_code(self.code)
         # The sentence in the request's language (`plumbing.i18n`); the call site's
         # English words stand where its context wrote no template.
-        values = {p.name: p.value for p in self.params}
+        named = _field_name(self.field)
+        values = {**({"field": named} if named else {}), **{p.name: p.value for p in self.params}}
         self.message = translate(self.code.value, values, fallback=self.message)
 
 
@@ -119,6 +120,13 @@ class PageInfo:
 class Money:
     amount: Decimal
     currency: str
+
+
+def _field_name(path: Sequence[str] | None) -> str:
+    """The field a refusal is about, as templates name it: the last name of its path
+    (`input.lines.0.amount` -> `amount`)."""
+    names = [p for p in path or () if not p.isdigit()]
+    return names[-1] if names else ""
 
 
 def user_error(message: str, code: str, *path: str, **params: object) -> UserError:

@@ -12,8 +12,8 @@ template over the parameters (`str.format` names). Each context has its own cata
 (`<ctx>/messages.py`, more precise, with parameters) over the common one
 (`plumbing.messages`, a sentence without parameters for every code), so a sentence is
 always in the request's language even where a context has not written its own. In
-English the call site's own sentence stands where the context has no template: it is
-the one the code was written with.
+English the call site's own sentence stands: it is the one the code was written with
+(the English templates are what a sentence reads when no call site gave one).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from decimal import Decimal, InvalidOperation
 
 from strawberry.extensions import SchemaExtension
 
-from plumbing.messages import COMMON
+from plumbing.messages import COMMON, WITH_PARAMS
 
 LANGUAGES = ("en", "es", "it")
 DEFAULT = "en"
@@ -142,17 +142,21 @@ def translate(
     fallback: str | None = None,
     language: str | None = None,
 ) -> str:
-    """The sentence for `code` in the request's language (or `language`): the context's
-    template when its parameters are all given, else (in English) `fallback`, else the
-    common sentence."""
+    """The sentence for `code` in the request's language (or `language`): in English the
+    call site's own (`fallback`); else the context's template when its parameters are
+    all given, else a shared sentence over the given parameters, else the common one."""
     speech = _current()
     lang = supported(language) or speech.language
+    if lang == DEFAULT and fallback:
+        return fallback
     values = {name: str(value) for name, value in (params or {}).items()}
     own = _render(speech.catalog.get(code, {}).get(lang), values)
     if own is not None:
         return own
-    if lang == DEFAULT and fallback:
-        return fallback
+    for variant in WITH_PARAMS.get(code, ()):
+        shared = _render(variant[LANGUAGES.index(lang)], values)
+        if shared is not None:
+            return shared
     common = COMMON.get(code)
     if common is not None:
         return common[LANGUAGES.index(lang)]

@@ -58,6 +58,7 @@ COMMON: dict[str, tuple[str, str, str]] = {
     "DUPLICATE_CLIENT": ("a client with this email or phone already exists", "ya existe un cliente con este email o teléfono", "esiste già un cliente con questa email o questo telefono"),
     "DUPLICATE_LABEL": ("a field with this label already exists", "ya existe un campo con esta etiqueta", "esiste già un campo con questa etichetta"),
     "DUPLICATE_RANK": ("this category already has one with this name", "esta categoría ya tiene uno con este nombre", "questa categoria ne ha già uno con questo nome"),
+    "DUPLICATE_ROW": ("the same email or phone is on an earlier row", "el mismo email o teléfono está en una fila anterior", "la stessa email o lo stesso telefono è in una riga precedente"),
     "DUPLICATE_STAGE": ("stage names must be different", "los nombres de las etapas deben ser distintos", "i nomi delle fasi devono essere diversi"),
     "EMPTY_FILE": ("the file is empty", "el archivo está vacío", "il file è vuoto"),
     "EVENT_ID_CONFLICT": ("this event id was already used for another fact", "este id de evento ya se usó para otro hecho", "questo id di evento è già stato usato per un altro fatto"),
@@ -127,6 +128,7 @@ COMMON: dict[str, tuple[str, str, str]] = {
     "UNKNOWN_TEMPLATE": ("unknown template", "plantilla desconocida", "modello sconosciuto"),
     "UNKNOWN_TYPE": ("unknown type", "tipo desconocido", "tipo sconosciuto"),
     "UNKNOWN_WAITLIST_ENTRY": ("unknown waitlist entry", "entrada de lista de espera desconocida", "voce della lista d'attesa sconosciuta"),
+    "UNREADABLE_ROW": ("the row is not valid CSV: a quote is not closed (or not doubled)", "la fila no es CSV válido: una comilla no está cerrada (o no está duplicada)", "la riga non è un CSV valido: una virgoletta non è chiusa (o non è raddoppiata)"),
     "UNSUPPORTED_CONTENT_TYPE": ("this type of file is not accepted", "este tipo de archivo no se acepta", "questo tipo di file non è accettato"),
     "WRONG_CLIENT": ("this belongs to another client", "esto pertenece a otro cliente", "questo appartiene a un altro cliente"),
     # Codes of GraphQL errors (`extensions.code`) beyond the ones above.
@@ -140,5 +142,51 @@ COMMON: dict[str, tuple[str, str, str]] = {
     "TOO_MANY_ALIASES": ("the query uses too many aliases", "la consulta usa demasiados alias", "la query usa troppi alias"),
     "TOO_MANY_IDS": ("too many ids", "demasiados ids", "troppi id"),
     "UNAUTHENTICATED": ("sign in first: no valid token", "inicia sesión primero: no hay un token válido", "accedi prima: nessun token valido"),
+}
+# fmt: on
+
+# Sentences over parameters the call sites of many contexts give (`{field}`: the name of
+# the field concerned, the last of `UserError.field`), tried in order, the first whose
+# parameters are all given: in Spanish and Italian before the common sentence (in English
+# the call site's own sentence is more precise than these).
+# fmt: off
+WITH_PARAMS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "REQUIRED": (("{field} is required", "{field} es obligatorio", "{field} è obbligatorio"),),
+    "TOO_LONG": (
+        ("{field} is longer than {maximum} characters", "{field} supera los {maximum} caracteres", "{field} supera i {maximum} caratteri"),
+        ("{field} is too long", "{field} es demasiado largo", "{field} è troppo lungo"),
+    ),
+    "INVALID_NAME": (("{field} must be 1 to {maximum} characters", "{field} debe tener de 1 a {maximum} caracteres", "{field} deve avere da 1 a {maximum} caratteri"),),
+    "BAD_TEXT": (("{field} holds control or direction characters", "{field} contiene caracteres de control o de dirección", "{field} contiene caratteri di controllo o di direzione"),),
+    "BAD_USER_INPUT": (("{field} has a value that is not valid", "{field} tiene un valor no válido", "{field} ha un valore non valido"),),
+    "NAIVE_TIME": (("{field} has no offset; add one (Z for UTC, or the studio's, such as +01:00)", "{field} no tiene desfase horario; añade uno (Z para UTC, o el del estudio, como +01:00)", "{field} non ha un fuso orario; aggiungine uno (Z per UTC, o quello dello studio, come +01:00)"),),
+    "FUTURE_TIME": (("{field} is in the future", "{field} está en el futuro", "{field} è nel futuro"),),
+    "BAD_AMOUNT": (("{field}: the amount is not valid", "{field}: el importe no es válido", "{field}: l'importo non è valido"),),
+    "NOT_FOUND": (("{id} not found", "{id} no encontrado", "{id} non trovato"),),
+    "UNKNOWN_CLIENT": (("unknown client {id}", "cliente desconocido: {id}", "cliente sconosciuto: {id}"),),
+    "CLIENT_NOT_FOUND": (("unknown client {id}", "cliente desconocido: {id}", "cliente sconosciuto: {id}"),),
+    "UNKNOWN_BRANCH": (("unknown branch {id}", "sede desconocida: {id}", "sede sconosciuta: {id}"),),
+    "UNKNOWN_BOOKING": (("unknown booking {id}", "reserva desconocida: {id}", "prenotazione sconosciuta: {id}"),),
+    "UNKNOWN_SESSION": (("unknown session {id}", "sesión desconocida: {id}", "sessione sconosciuta: {id}"),),
+    "UNKNOWN_INVOICE": (("unknown invoice {id}", "factura desconocida: {id}", "fattura sconosciuta: {id}"),),
+    "INVALID_EMAIL": (("{value} is not a valid email address", "{value} no es un email válido", "{value} non è un indirizzo email valido"),),
+    "INVALID_PHONE": (("{value} is not a valid phone number", "{value} no es un teléfono válido", "{value} non è un numero di telefono valido"),),
+    "INVALID_TIME_ZONE": (("unknown time zone {value}", "zona horaria desconocida: {value}", "fuso orario sconosciuto: {value}"),),
+    "INVALID_LANGUAGE": (("{value} is not a language code", "{value} no es un código de idioma", "{value} non è un codice di lingua"),),
+    "INVALID_CURRENCY": (("{value} is not a currency code", "{value} no es un código de moneda", "{value} non è un codice di valuta"),),
+    "DUPLICATE_BRANCH": (("a branch named {name} already exists", "ya existe una sede llamada {name}", "esiste già una sede chiamata {name}"),),
+    "DUPLICATE_LABEL": (("a field labelled {name} already exists", "ya existe un campo con la etiqueta {name}", "esiste già un campo con l'etichetta {name}"),),
+    "BAD_POINTS": (("points must be between {minimum} and {maximum}", "los puntos deben estar entre {minimum} y {maximum}", "i punti devono essere tra {minimum} e {maximum}"),),
+    "INSUFFICIENT_POINTS": (("not enough points: the balance is {balance}", "no hay puntos suficientes: el saldo es {balance}", "punti insufficienti: il saldo è {balance}"),),
+    "BAD_PAGE_SIZE": (("first must be between 0 and {maximum}", "first debe estar entre 0 y {maximum}", "first deve essere tra 0 e {maximum}"),),
+    "QUERY_TOO_DEEP": (("the query is nested deeper than {maximum}", "la consulta está anidada a más de {maximum} niveles", "la query è annidata oltre {maximum} livelli"),),
+    "TOO_MANY_ALIASES": (("the query uses more than {maximum} aliases", "la consulta usa más de {maximum} alias", "la query usa più di {maximum} alias"),),
+    "OVERPAID": (("the payments ({paid}) exceed the total ({total})", "los pagos ({paid}) superan el total ({total})", "i pagamenti ({paid}) superano il totale ({total})"),),
+    "FILE_TOO_LARGE": (("the file is larger than {maximum} bytes", "el archivo supera los {maximum} bytes", "il file supera i {maximum} byte"),),
+    "TOO_MANY_ROWS": (("the file has more than {maximum} rows: split it", "el archivo tiene más de {maximum} filas: divídelo", "il file ha più di {maximum} righe: dividilo"),),
+    "MISSING_COLUMNS": (("the file needs the columns {columns}", "el archivo necesita las columnas {columns}", "il file richiede le colonne {columns}"),),
+    "INVALID_CHOICE": (("{value} is not one of {choices}", "{value} no es una de estas opciones: {choices}", "{value} non è una di queste opzioni: {choices}"),),
+    "INVALID_NUMBER": (("{value} is not a number", "{value} no es un número", "{value} non è un numero"),),
+    "INVALID_DATE": (("{value} is not a date (YYYY-MM-DD)", "{value} no es una fecha (AAAA-MM-DD)", "{value} non è una data (AAAA-MM-GG)"),),
 }
 # fmt: on

@@ -11,7 +11,9 @@ if it had come in order."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from dataclasses import field as dataclass_field
 from decimal import Decimal
 
 from plumbing.card_arrival import awaited, pauses_for
@@ -42,6 +44,8 @@ class Problem:
     message: str
     code: str
     field: tuple[str, ...] = ()
+    # What the message names, by name (`UserError.params`).
+    params: Mapping[str, object] = dataclass_field(default_factory=dict)
 
 
 # Problems that mean "not yet": the fact waits for what it names. On the Kafka path a

@@ -57,7 +57,7 @@ MAX_DAYS = 3650
 
 
 def _errors(exc: LoyaltyError, *path: str) -> list[UserError]:
-    return [user_error(exc.message, exc.code, *path)]
+    return [user_error(exc.message, exc.code, *path, **exc.params)]
 
 
 def _check_points(value: int, field: str) -> UserError | None:
@@ -375,4 +375,9 @@ class Mutation:
 
 
 def _at_input(error: UserError) -> UserError:
-    return UserError(field=["input", *(error.field or [])], message=error.message, code=error.code)
+    return UserError(
+        field=["input", *(error.field or [])],
+        message=error.message,
+        code=error.code,
+        params=error.params,
+    )

@@ -334,7 +334,8 @@ class Mutation:
                 now=ctx.now(),
             )
         except TemplateError as exc:
-            refused = user_error(str(exc), exc.code, TEMPLATE_FIELDS.get(exc.code, "body"))
+            field = TEMPLATE_FIELDS.get(exc.code, "body")
+            refused = user_error(str(exc), exc.code, field, **exc.params)
             return NotificationTemplatePayload(template=None, user_errors=[refused])
         return NotificationTemplatePayload(template=_template(view), user_errors=[])
 
