@@ -127,7 +127,11 @@ async def problems_of(views: ReadModels, data: EventData, *, caller: bool = Fals
         await (awaited_profile(views, client_id) if caller else views.profiles.get(client_id))
         is None
     ):
-        problems.append(Problem(f"unknown client {client_id!r}", "UNKNOWN_CLIENT", ("clientId",)))
+        problems.append(
+            Problem(
+                f"unknown client {client_id!r}", "UNKNOWN_CLIENT", ("clientId",), {"id": client_id}
+            )
+        )
     match data:
         case SessionScheduled():
             if data.capacity < 0:
@@ -145,13 +149,19 @@ async def problems_of(views: ReadModels, data: EventData, *, caller: bool = Fals
                         f"unknown session {data.session_id!r}: record the session first",
                         "UNKNOWN_SESSION",
                         ("sessionId",),
+                        {"id": data.session_id},
                     )
                 )
             if isinstance(data, BookingCancelled):
                 booking = await views.facts.get(f"booking:{data.booking_id}")
                 if booking is None:
                     problems.append(
-                        Problem(f"unknown booking {data.booking_id!r}", "UNKNOWN_BOOKING", ("id",))
+                        Problem(
+                            f"unknown booking {data.booking_id!r}",
+                            "UNKNOWN_BOOKING",
+                            ("id",),
+                            {"id": data.booking_id},
+                        )
                     )
                 elif booking.get("client_id") != data.client_id:
                     problems.append(
@@ -173,7 +183,10 @@ async def problems_of(views: ReadModels, data: EventData, *, caller: bool = Fals
             if data.session_id and await views.facts.get(f"session:{data.session_id}") is None:
                 problems.append(
                     Problem(
-                        f"unknown session {data.session_id!r}", "UNKNOWN_SESSION", ("sessionId",)
+                        f"unknown session {data.session_id!r}",
+                        "UNKNOWN_SESSION",
+                        ("sessionId",),
+                        {"id": data.session_id},
                     )
                 )
         case PurchaseRecorded():
@@ -186,6 +199,7 @@ async def problems_of(views: ReadModels, data: EventData, *, caller: bool = Fals
                         f"unknown invoice {data.invoice_number!r}",
                         "UNKNOWN_INVOICE",
                         ("invoiceNumber",),
+                        {"id": data.invoice_number},
                     )
                 )
         case MembershipReported():
@@ -207,7 +221,12 @@ def _purchase_problems(data: PurchaseRecorded) -> list[Problem]:
     paid = sum((p.amount for p in data.payments), Decimal("0"))
     if paid > total:
         problems.append(
-            Problem(f"payments ({paid}) exceed the total ({total})", "OVERPAID", ("payments",))
+            Problem(
+                f"payments ({paid}) exceed the total ({total})",
+                "OVERPAID",
+                ("payments",),
+                {"paid": paid, "total": total},
+            )
         )
     return problems
 
