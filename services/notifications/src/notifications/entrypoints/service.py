@@ -9,6 +9,7 @@ from plumbing.live_graph import feed_task
 from notifications.adapters.recipients import MESSAGES, REQUESTS, STAFF_NOTIFICATIONS
 from notifications.entrypoints.consumer import batch_handlers, handlers
 from notifications.graphql.schema import INBOX_FEED, inbox_keys, schema
+from notifications.messages import MESSAGES as CATALOG
 
 
 async def setup(runtime: Runtime) -> None:
@@ -34,4 +35,5 @@ def definition() -> ServiceDefinition:
         setup=setup,
         # N3 live: every API replica follows its own topic for the inbox subscriptions.
         api_tasks=(feed_task(INBOX_FEED, (topics.NOTIFICATIONS,), inbox_keys),),
+        messages=CATALOG,
     )
