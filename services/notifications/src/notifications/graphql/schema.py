@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import datetime
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Annotated, Any, TypeVar
 
 import strawberry
@@ -51,7 +51,7 @@ class MessageStatus(StrEnum):
 
 
 @strawberry.enum(description="Why a message was withheld or not delivered.")
-class MessageReason(StrEnum):
+class MessageReason(Enum):
     SWITCHED_OFF = strawberry.enum_value(
         "SWITCHED_OFF", description="The client switched off this category on this channel."
     )
