@@ -310,10 +310,10 @@ def _with_code(error: GraphQLError) -> GraphQLError:
     an offset NAIVE_TIME; a scalar's refusal keeps its own words. (The gateway, which
     names the variables it sends after the arguments they fill, words the message for
     the caller: gateway.config.ts.)"""
-    if (error.extensions or {}).get("code") or not error.message.startswith("Variable '$"):
+    if not error.message.startswith("Variable '$"):
         return error
     cause = error.original_error
-    code = "BAD_USER_INPUT"
+    code = str((error.extensions or {}).get("code") or "BAD_USER_INPUT")
     message = error.message
     matched = _VARIABLE.match(message)
     params: dict[str, Any] = {}

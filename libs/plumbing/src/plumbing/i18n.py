@@ -129,6 +129,24 @@ def placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
+def catalog_problems(catalog: Catalog) -> list[str]:
+    """What is wrong with a catalog: a code without a sentence in each language, or a
+    translation naming a parameter the English sentence does not (the English one names
+    every parameter its call sites give)."""
+    problems: list[str] = []
+    for code, texts in catalog.items():
+        missing = [lang for lang in LANGUAGES if not texts.get(lang)]
+        if missing:
+            problems.append(f"{code}: no sentence in {', '.join(missing)}")
+            continue
+        named = placeholders(texts[DEFAULT])
+        for lang in LANGUAGES:
+            unknown = placeholders(texts[lang]) - named
+            if unknown:
+                problems.append(f"{code} ({lang}) names {sorted(unknown)}, which en does not")
+    return problems
+
+
 def _render(template: str | None, values: Mapping[str, str]) -> str | None:
     if template is None or not placeholders(template) <= values.keys():
         return None
