@@ -208,6 +208,7 @@ def mint_token(
     client_id: str | None = None,
     scopes: list[str] | None = None,
     ttl_seconds: int = 3600,
+    language: str | None = None,
 ) -> str:
     """An HS256 token for the local stack, tests and the admin CLI."""
     now = int(time.time())
@@ -222,6 +223,8 @@ def mint_token(
         claims["client_id"] = client_id
     if scopes:
         claims["scopes"] = scopes
+    if language:
+        claims["lang"] = language
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
