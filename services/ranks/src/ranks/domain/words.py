@@ -1,4 +1,4 @@
-"""The words a studio chose (Belts, Rankings, Challenges) in the studio's language.
+"""The words a studio chose (Belts, Rankings, Challenges), in es, it and en.
 
 Every label and message of this context is built here, so the choice of word and the
 language are applied in one place. Unknown languages fall back to English.
