@@ -27,11 +27,9 @@ from graphql import (
     ValidationRule,
 )
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import PyMongoError
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.extensions import (
-    MaskErrors,
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
@@ -42,13 +40,14 @@ from strawberry.types import ExecutionContext, Info
 from plumbing.auth import Principal, Role
 from plumbing.clock import Clock
 from plumbing.error_codes import UserErrorCode, error_code
+from plumbing.error_masking import error_masking
 from plumbing.errors import BadInput, Forbidden
 from plumbing.i18n import DEFAULT as DEFAULT_LANGUAGE
-from plumbing.i18n import Catalog, Speaking, invalid_argument, translate
+from plumbing.i18n import Catalog, Speaking, translate
 from plumbing.logs import log_graphql_error
 from plumbing.mongo import Doc
 from plumbing.outbox import Outbox
-from plumbing.scalars import SCALAR_OVERRIDES, InvalidScalar
+from plumbing.scalars import SCALAR_OVERRIDES
 from plumbing.settings import ServiceSettings
 from plumbing.storage import Aggregates, Repository, Storage
 from plumbing.tenant_collection import TenantCollection
@@ -285,85 +284,14 @@ def page_size(first: int | None, *, default: int = 20, maximum: int = 200) -> in
     if first is None:
         return default
     if first < 0:
-        raise BadInput("first must be zero or more", code="BAD_PAGE_SIZE")
-    if first > maximum:
-        raise BadInput(f"first must be at most {maximum}", code="BAD_PAGE_SIZE")
-    return first
-
-
-def _should_mask(error: GraphQLError) -> bool:
-    original = error.original_error
-    if original is None or isinstance(original, GraphQLError):
-        # Validation, parsing and input-coercion errors (and our PublicErrors) describe
-        # the caller's request: shown as they are.
-        return False
-    return True
-
-
-_VARIABLE = re.compile(r"^Variable '\$(\w+)' (has|got) invalid value")
-
-
-def _with_code(error: GraphQLError) -> GraphQLError:
-    """A caller's error with a code: a variable whose value does not fit its type
-    (`Variable '$at' got invalid value 'yesterday'`, an unknown enum value, a malformed
-    date) is BAD_USER_INPUT, like the other errors a caller can fix, and a time without
-    an offset NAIVE_TIME; a scalar's refusal keeps its own words. (The gateway, which
-    names the variables it sends after the arguments they fill, words the message for
-    the caller: gateway.config.ts.)"""
-    if not error.message.startswith("Variable '$"):
-        return error
-    cause = error.original_error
-    code = str((error.extensions or {}).get("code") or "BAD_USER_INPUT")
-    message = error.message
-    matched = _VARIABLE.match(message)
-    params: dict[str, Any] = {}
-    if isinstance(cause, InvalidScalar):
-        code = str((cause.extensions or {}).get("code", code))
-        params = dict((cause.extensions or {}).get("params") or {})
-        if matched:  # the scalar's own words, without graphql-core's wrapping
-            message = f"{matched[0]}: {cause.message}"
-    if matched:
-        argument = _GATEWAY_VARIABLE.sub("", matched[1])
-        params = {"argument": argument, **params}
-        opening = invalid_argument(argument)  # the gateway rewords the English one
-        if opening is not None:
-            message = f"{opening}: {cause.message}" if isinstance(cause, InvalidScalar) else opening
-    return GraphQLError(
-        message=message,
-        nodes=error.nodes,
-        source=error.source,
-        positions=error.positions,
-        path=error.path,
-        original_error=error.original_error,
-        extensions={**(error.extensions or {}), "code": code, "params": params},
-    )
-
-
-# The variables the gateway names after the field it fills (`$_recordPurchase_input`).
-_GATEWAY_VARIABLE = re.compile(r"^_[A-Za-z0-9]+_(?=\w)")
-
-
-class _Masking(MaskErrors):
-    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        return [_with_code(e) for e in super()._process_errors(errors)]
-
-    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        unavailable = isinstance(error.original_error, PyMongoError)
-        code = "SERVICE_UNAVAILABLE" if unavailable else "INTERNAL_SERVER_ERROR"
-        return GraphQLError(
-            message=translate(code),
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            original_error=None,
-            extensions={"code": code, "params": {}},
+        raise BadInput(
+            "first must be zero or more", code="BAD_PAGE_SIZE", params={"maximum": maximum}
         )
-
-
-def error_masking() -> MaskErrors:
-    """Unexpected exceptions reach logs, never callers (no stack traces, no internals)."""
-    return _Masking(should_mask_error=_should_mask, error_message="Internal server error")
+    if first > maximum:
+        raise BadInput(
+            f"first must be at most {maximum}", code="BAD_PAGE_SIZE", params={"maximum": maximum}
+        )
+    return first
 
 
 def _depth_rule(max_depth: int) -> type[ASTValidationRule]:
