@@ -308,7 +308,7 @@ const PASSED_ON = [
   { method: 'GET', path: (p: string) => p.startsWith('/documents/'), service: 'clients' },
   { method: 'POST', path: (p: string) => SIGN_IN_PATHS.has(p), service: 'identity' },
 ];
-const PASSED_HEADERS = ['authorization', 'content-type', 'x-request-id'];
+const PASSED_HEADERS = ['accept-language', 'authorization', 'content-type', 'x-request-id'];
 const RETURNED_HEADERS = [
   'content-type',
   'content-disposition',
@@ -786,12 +786,15 @@ function cors(request: Request) {
   };
 }
 
-// The answer depends on the caller's Origin (CORS headers or none): caches must key on it.
+// The answer depends on the caller's Origin (CORS headers or none) and on its
+// Accept-Language (the language of every message): caches must key on both.
 const varyByOrigin = {
   onResponse({ response }: { response: Response }): void {
-    const vary = response.headers.get('vary');
-    if (vary && /\borigin\b/i.test(vary)) return;
-    response.headers.set('vary', vary ? `${vary}, Origin` : 'Origin');
+    for (const name of ['Origin', 'Accept-Language']) {
+      const vary = response.headers.get('vary');
+      if (vary && new RegExp(`(^|[\\s,])${name}($|[\\s,])`, 'i').test(vary)) continue;
+      response.headers.set('vary', vary ? `${vary}, ${name}` : name);
+    }
   },
 };
 
@@ -924,7 +927,9 @@ export const gatewayConfig = defineConfig({
     // With tracing on, the gateway's own spans carry the W3C trace context on to the
     // subgraphs (and through the outbox to the consumers); with it off, the caller's goes
     // on as it came.
+    // Accept-Language: each subgraph answers in the caller's language (docs/contract.md).
     fromClientToSubgraphs: ({ request, context }) => ({
+      'accept-language': request.headers.get('accept-language') ?? undefined,
       authorization:
         request.headers.get('authorization') ??
         bearerFromConnection((context as { connectionParams?: ConnectionParams }).connectionParams),

@@ -24,7 +24,8 @@ API = build_schema((ROOT / "gateway" / "schema.graphql").read_text())
 # `…Payload` is an answer, not an object: it holds the objects that changed.)
 VALUE_TYPES = {
     "Address", "BookingBlock", "BookingCheck", "Bucket", "CountWithClients", "CustomFieldValue",
-    "Demographics", "HeatCell", "ImportRowError", "Money", "OccupancyPoint", "PageInfo",
+    "Demographics", "HeatCell", "ImportRowError", "MessageParam", "Money", "OccupancyPoint",
+    "PageInfo",
     "PointsEarnedRow", "PointsExpiry", "Prerequisite", "PromotionCriteria",
     "PromotionReward", "RankLabels", "RankReportRow", "Stripe", "UserError",
     "WeightReading", "ClientCardChange", "ClientCardUpdate", "StaffInboxUpdate",

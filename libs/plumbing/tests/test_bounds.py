@@ -153,7 +153,11 @@ def test_a_time_without_offset_is_naive_time(value: datetime) -> None:
     assert problem is not None and problem[0] == "NAIVE_TIME"
     with pytest.raises(bounds.OutOfBounds) as caught:
         bounds.aware(value, "from")
-    assert caught.value.extensions == {"code": "NAIVE_TIME", "field": "from"}
+    assert caught.value.extensions == {
+        "code": "NAIVE_TIME",
+        "params": {"field": "from"},
+        "field": "from",
+    }
 
 
 def test_models_refuse_naive_and_future_fact_times_with_their_codes() -> None:

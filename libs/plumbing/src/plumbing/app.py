@@ -31,13 +31,14 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
-from plumbing.auth import TokenVerifier, Unauthenticated
+from plumbing.auth import Principal, TokenVerifier, Unauthenticated
 from plumbing.clock import Clock, SystemClock
 from plumbing.consumer import EventConsumer
 from plumbing.event_handlers import BatchHandler, Handler
 from plumbing.event_stream import EventStream, wants_event_stream
 from plumbing.gql import RequestContext
 from plumbing.health import Check, healthz, metrics, readyz
+from plumbing.i18n import Catalog, from_accept_language, negotiate, supported
 from plumbing.kafka import KafkaPublisher, client_options, kafka_reachable
 from plumbing.logs import configure_logging, get_logger
 from plumbing.mongo import Doc, create_client, detect_backend
@@ -52,6 +53,7 @@ from plumbing.request_guards import (
 )
 from plumbing.settings import Environment, ServiceSettings
 from plumbing.storage import Aggregates, Storage, open_storage
+from plumbing.studio import studio_settings
 from plumbing.tracing import configure_tracing
 
 log = get_logger("plumbing.app")
@@ -126,6 +128,9 @@ class ServiceDefinition:
     # Routes of the API role that anyone reaching the port may call without the gateway's
     # signature (identity's public signing keys, which the gateway and services fetch).
     open_paths: Sequence[str] = ()
+    # The service's own messages (`<ctx>/messages.py`) over the common ones
+    # (`plumbing.i18n`): code -> language -> template.
+    messages: Catalog = field(default_factory=dict)
     # False for a service that neither publishes nor consumes events (identity): its
     # processes never connect to Kafka, run no relay, and are ready without it, so it
     # needs no Kafka user and KAFKA_BOOTSTRAP may be empty.
@@ -133,22 +138,37 @@ class ServiceDefinition:
 
 
 class _SubgraphView(GraphQL[RequestContext, None]):
-    def __init__(self, schema: strawberry.federation.Schema, runtime: Runtime) -> None:
+    def __init__(
+        self, schema: strawberry.federation.Schema, runtime: Runtime, messages: Catalog
+    ) -> None:
         super().__init__(schema, graphql_ide=None, multipart_uploads_enabled=True)
         self._runtime = runtime
+        self._messages = messages
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:
         rt = self._runtime
+        principal: Principal = request.scope["principal"]
         return RequestContext(
             request=request,
             response=response,
-            principal=request.scope["principal"],
+            principal=principal,
             db=rt.db,
             outbox=rt.outbox,
             clock=rt.clock,
             settings=rt.settings,
             storage=rt.storage,
+            language=await _language(rt, request.headers.get("accept-language"), principal),
+            messages=self._messages,
         )
+
+
+async def _language(rt: Runtime, accept_language: str | None, principal: Principal) -> str:
+    """The request's language: its `Accept-Language`, else the person's, else the
+    studio's (read only when the first two say nothing; the copy is remembered)."""
+    chosen = from_accept_language(accept_language) or supported(principal.language)
+    if chosen is not None:
+        return chosen
+    return negotiate(None, None, (await studio_settings(rt.db, principal.tenant)).language)
 
 
 def _tidy_jobs(definition: ServiceDefinition) -> list[Job]:
@@ -278,7 +298,7 @@ def create_app(
             runtime = holder["rt"]
             view = runtime.extras.get("view")
             if view is None:
-                subgraph = _SubgraphView(definition.schema, runtime)
+                subgraph = _SubgraphView(definition.schema, runtime, definition.messages)
                 view = runtime.extras["view"] = Authenticate(subgraph, runtime.verifier)
                 # Subscriptions, as the gateway asks for them: over SSE (`event_stream`).
                 runtime.extras["stream"] = Authenticate(

@@ -62,6 +62,9 @@ class Principal:
     client_id: str | None = None
     # For PARTNER keys: what the key may do (e.g. "ingest:bookings").
     scopes: frozenset[str] = field(default_factory=frozenset)
+    # The person's language (the token's `lang` claim): answers are in it when the
+    # request's Accept-Language names none spoken here.
+    language: str | None = None
 
     def has(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
@@ -182,6 +185,7 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
         scopes=frozenset(scope_name(s) for s in scopes)
         if isinstance(scopes, list)
         else frozenset(),
+        language=str(claims["lang"])[:16] if isinstance(claims.get("lang"), str) else None,
     )
 
 
@@ -204,6 +208,7 @@ def mint_token(
     client_id: str | None = None,
     scopes: list[str] | None = None,
     ttl_seconds: int = 3600,
+    language: str | None = None,
 ) -> str:
     """An HS256 token for the local stack, tests and the admin CLI."""
     now = int(time.time())
@@ -218,6 +223,8 @@ def mint_token(
         claims["client_id"] = client_id
     if scopes:
         claims["scopes"] = scopes
+    if language:
+        claims["lang"] = language
     return jwt.encode(claims, secret, algorithm="HS256")
 
 

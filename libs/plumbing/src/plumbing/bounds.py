@@ -70,7 +70,7 @@ class OutOfBounds(BadInput):
     """A graph argument out of bounds: a GraphQL error with the code, naming `field`."""
 
     def __init__(self, message: str, *, code: str, field: str) -> None:
-        super().__init__(f"{field}: {message}", code=code, field=field)
+        super().__init__(f"{field}: {message}", code=code, params={"field": field}, field=field)
         self.field = field
         self.code = code
 

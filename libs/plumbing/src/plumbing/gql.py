@@ -7,7 +7,7 @@ import binascii
 import functools
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -27,11 +27,9 @@ from graphql import (
     ValidationRule,
 )
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import PyMongoError
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.extensions import (
-    MaskErrors,
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
@@ -42,11 +40,14 @@ from strawberry.types import ExecutionContext, Info
 from plumbing.auth import Principal, Role
 from plumbing.clock import Clock
 from plumbing.error_codes import UserErrorCode, error_code
+from plumbing.error_masking import error_masking
 from plumbing.errors import BadInput, Forbidden
+from plumbing.i18n import DEFAULT as DEFAULT_LANGUAGE
+from plumbing.i18n import Catalog, Speaking, translate
 from plumbing.logs import log_graphql_error
 from plumbing.mongo import Doc
 from plumbing.outbox import Outbox
-from plumbing.scalars import SCALAR_OVERRIDES, InvalidScalar
+from plumbing.scalars import SCALAR_OVERRIDES
 from plumbing.settings import ServiceSettings
 from plumbing.storage import Aggregates, Repository, Storage
 from plumbing.tenant_collection import TenantCollection
@@ -57,16 +58,39 @@ S = TypeVar("S")
 strawberry.enum(Role)  # the contract's `enum Role`, shared by every subgraph that names roles
 
 
+@strawberry.federation.type(
+    shareable=True,
+    description="One parameter of a message: `code` and `params` are what a frontend "
+    "translates itself; `message` is the same in the request's language.",
+)
+class MessageParam:
+    name: str
+    value: str
+
+
 @strawberry.federation.type(shareable=True)
 class UserError:
     field: list[str] | None
-    message: str
+    message: str = strawberry.field(
+        description="The refusal in the request's language (`Accept-Language`, else the "
+        "signed-in person's, else the studio's): es, it or en."
+    )
     code: UserErrorCode
+    params: list[MessageParam] = strawberry.field(
+        default_factory=list,
+        description="The values the message names (a maximum, a name...), by name, so that "
+        "`code` with `params` says all the message says.",
+    )
 
     def __post_init__(self) -> None:
         # Use cases answer codes as strings; the contract's enum is checked here, once.
         if not isinstance(self.code, UserErrorCode):
             self.code = error_code(self.code)
+        # The sentence in the request's language (`plumbing.i18n`); the call site's
+        # English words stand where its context wrote no template.
+        named = _field_name(self.field)
+        values = {**({"field": named} if named else {}), **{p.name: p.value for p in self.params}}
+        self.message = translate(self.code.value, values, fallback=self.message)
 
 
 @strawberry.federation.type(shareable=True)
@@ -97,8 +121,26 @@ class Money:
     currency: str
 
 
-def user_error(message: str, code: str, *path: str) -> UserError:
-    return UserError(field=list(path) or None, message=message, code=error_code(code))
+def _field_name(path: Sequence[str] | None) -> str:
+    """The field a refusal is about, as templates name it: the last name of its path
+    (`input.lines.0.amount` -> `amount`)."""
+    names = [p for p in path or () if not p.isdigit()]
+    return names[-1] if names else ""
+
+
+def user_error(message: str, code: str, *path: str, **params: object) -> UserError:
+    """A refusal: `message` is the English sentence of the call site, `params` what it
+    names (they also fill the context's template in the request's language)."""
+    return UserError(
+        field=list(path) or None,
+        message=message,
+        code=error_code(code),
+        params=message_params(params),
+    )
+
+
+def message_params(params: Mapping[str, object]) -> list[MessageParam]:
+    return [MessageParam(name=k, value=str(v)) for k, v in params.items() if v is not None]
 
 
 @dataclass
@@ -114,6 +156,11 @@ class RequestContext:
     settings: ServiceSettings
     storage: Storage | None = None
     cache: dict[str, Any] = field(default_factory=dict)
+    # The language the request is answered in (`plumbing.i18n.negotiate`), and the
+    # service's own catalog of messages: the `Speaking` extension holds them for the
+    # operation.
+    language: str = DEFAULT_LANGUAGE
+    messages: Catalog = field(default_factory=dict)
 
     @property
     def tenant(self) -> str:
@@ -237,76 +284,14 @@ def page_size(first: int | None, *, default: int = 20, maximum: int = 200) -> in
     if first is None:
         return default
     if first < 0:
-        raise BadInput("first must be zero or more", code="BAD_PAGE_SIZE")
-    if first > maximum:
-        raise BadInput(f"first must be at most {maximum}", code="BAD_PAGE_SIZE")
-    return first
-
-
-def _should_mask(error: GraphQLError) -> bool:
-    original = error.original_error
-    if original is None or isinstance(original, GraphQLError):
-        # Validation, parsing and input-coercion errors (and our PublicErrors) describe
-        # the caller's request: shown as they are.
-        return False
-    return True
-
-
-_VARIABLE = re.compile(r"^Variable '\$(\w+)' (has|got) invalid value")
-
-
-def _with_code(error: GraphQLError) -> GraphQLError:
-    """A caller's error with a code: a variable whose value does not fit its type
-    (`Variable '$at' got invalid value 'yesterday'`, an unknown enum value, a malformed
-    date) is BAD_USER_INPUT, like the other errors a caller can fix, and a time without
-    an offset NAIVE_TIME; a scalar's refusal keeps its own words. (The gateway, which
-    names the variables it sends after the arguments they fill, words the message for
-    the caller: gateway.config.ts.)"""
-    if (error.extensions or {}).get("code") or not error.message.startswith("Variable '$"):
-        return error
-    cause = error.original_error
-    code = "BAD_USER_INPUT"
-    message = error.message
-    matched = _VARIABLE.match(message)
-    if isinstance(cause, InvalidScalar):
-        code = str((cause.extensions or {}).get("code", code))
-        if matched:  # the scalar's own words, without graphql-core's wrapping
-            message = f"{matched[0]}: {cause.message}"
-    return GraphQLError(
-        message=message,
-        nodes=error.nodes,
-        source=error.source,
-        positions=error.positions,
-        path=error.path,
-        original_error=error.original_error,
-        extensions={**(error.extensions or {}), "code": code},
-    )
-
-
-class _Masking(MaskErrors):
-    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        return [_with_code(e) for e in super()._process_errors(errors)]
-
-    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        unavailable = isinstance(error.original_error, PyMongoError)
-        return GraphQLError(
-            message=(
-                "the database is briefly unavailable; try again"
-                if unavailable
-                else "Internal server error"
-            ),
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            original_error=None,
-            extensions={"code": "SERVICE_UNAVAILABLE" if unavailable else "INTERNAL_SERVER_ERROR"},
+        raise BadInput(
+            "first must be zero or more", code="BAD_PAGE_SIZE", params={"maximum": maximum}
         )
-
-
-def error_masking() -> MaskErrors:
-    """Unexpected exceptions reach logs, never callers (no stack traces, no internals)."""
-    return _Masking(should_mask_error=_should_mask, error_message="Internal server error")
+    if first > maximum:
+        raise BadInput(
+            f"first must be at most {maximum}", code="BAD_PAGE_SIZE", params={"maximum": maximum}
+        )
+    return first
 
 
 def _depth_rule(max_depth: int) -> type[ASTValidationRule]:
@@ -320,8 +305,12 @@ def _depth_rule(max_depth: int) -> type[ASTValidationRule]:
             report = context.on_error
 
             def refuse(error: GraphQLError) -> None:
-                message = f"Query depth limit of {max_depth} exceeded"
-                report(GraphQLError(message, error.nodes, extensions={"code": "QUERY_TOO_DEEP"}))
+                params = {"maximum": str(max_depth)}
+                message = translate(
+                    "QUERY_TOO_DEEP", params, fallback=f"Query depth limit of {max_depth} exceeded"
+                )
+                extensions = {"code": "QUERY_TOO_DEEP", "params": params}
+                report(GraphQLError(message, error.nodes, extensions=extensions))
 
             # The limiter reports from its constructor through `on_error`, the callback
             # graphql-core's context was built with (it assigns it over the method too).
@@ -381,8 +370,14 @@ def _alias_rule(max_aliases: int) -> type[ASTValidationRule]:
             if found > max_aliases:
                 context.report_error(
                     GraphQLError(
-                        f"{found} aliases found. Allowed: {max_aliases}",
-                        extensions={"code": "TOO_MANY_ALIASES"},
+                        translate(
+                            "TOO_MANY_ALIASES",
+                            fallback=f"{found} aliases found. Allowed: {max_aliases}",
+                        ),
+                        extensions={
+                            "code": "TOO_MANY_ALIASES",
+                            "params": {"found": str(found), "maximum": str(max_aliases)},
+                        },
                     )
                 )
 
@@ -443,6 +438,8 @@ def schema_extensions() -> list[Any]:
     """
     # Factories: a fresh extension per request, the caches themselves live at module level.
     return [
+        # First, so that it holds the language around every other extension's work.
+        Speaking,
         error_masking,
         _Limits,
         TextGuard,

@@ -199,7 +199,8 @@ async def once_for(
 
 def key_error(exc: RepeatRefused) -> UserError:
     """The refusal as the payload's `userErrors` entry, on the `idempotencyKey` argument."""
-    return user_error(exc.message, exc.reason, "idempotencyKey")
+    params = (exc.extensions or {}).get("params") or {}
+    return user_error(exc.message, exc.reason, "idempotencyKey", **params)
 
 
 # The argument every repeat-sensitive mutation takes (`idempotency_key: Annotated[str |

@@ -22,6 +22,8 @@ from graphql import GraphQLError
 from strawberry.file_uploads import Upload
 from strawberry.types.scalar import ScalarDefinition
 
+from plumbing.i18n import current_language
+
 RFC3339 = "https://datatracker.ietf.org/doc/html/rfc3339"
 
 # RFC 3339 date-time: a full date, `T` (or `t`, or a space), a time with optional
@@ -35,12 +37,42 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,6})?$")
 
 
+# What a scalar refuses, in Spanish and Italian (`params`: the scalar and the value); in
+# English each refusal keeps its own, more precise, words.
+_REFUSALS = {
+    "DateTime": (
+        "{value} no es una fecha y hora RFC 3339, como 2026-03-02T09:30:00Z",
+        "{value} non è una data e ora RFC 3339, come 2026-03-02T09:30:00Z",
+    ),
+    "NAIVE_TIME": (
+        "{value} no tiene desfase horario; añade uno (Z para UTC, o el del estudio, como +01:00)",
+        "{value} non ha un fuso orario; aggiungine uno (Z per UTC, o quello dello studio, "
+        "come +01:00)",
+    ),
+    "Date": (
+        "{value} no es una fecha RFC 3339, como 2026-03-02",
+        "{value} non è una data RFC 3339, come 2026-03-02",
+    ),
+    "Decimal": (
+        '{value} no es un número decimal, como "12.50" (con punto, sin coma)',
+        '{value} non è un numero decimale, come "12.50" (con il punto, senza virgola)',
+    ),
+}
+
+
 class InvalidScalar(GraphQLError):
     """A value its scalar refuses, with the code a caller can act on (a GraphQLError, so
     that graphql-core reports it as the caller's mistake, for variables and literals)."""
 
-    def __init__(self, message: str, code: str = "BAD_USER_INPUT") -> None:
-        super().__init__(message, extensions={"code": code})
+    def __init__(
+        self, message: str, code: str = "BAD_USER_INPUT", *, scalar: str, value: object
+    ) -> None:
+        params = {"scalar": scalar, "value": repr(value)}
+        words = _REFUSALS[code if code == NaiveTime.code else scalar]
+        language = current_language()
+        if language in ("es", "it"):
+            message = words[language == "it"].format(**params)
+        super().__init__(message, extensions={"code": code, "params": params})
 
 
 class NaiveTime(InvalidScalar):
@@ -49,8 +81,8 @@ class NaiveTime(InvalidScalar):
 
     code = "NAIVE_TIME"
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, self.code)
+    def __init__(self, message: str, *, value: object) -> None:
+        super().__init__(message, self.code, scalar="DateTime", value=value)
 
 
 def serialize_datetime(value: datetime) -> str:
@@ -62,13 +94,22 @@ def serialize_datetime(value: datetime) -> str:
 
 def parse_datetime(value: object) -> datetime:
     if not isinstance(value, str):
-        raise InvalidScalar("a DateTime is a string in RFC 3339 form, such as 2026-03-02T09:30:00Z")
+        raise InvalidScalar(
+            "a DateTime is a string in RFC 3339 form, such as 2026-03-02T09:30:00Z",
+            scalar="DateTime",
+            value=value,
+        )
     matched = _DATE_TIME.match(value.strip())
     if matched is None:
-        raise InvalidScalar(f"{value!r} is not an RFC 3339 date-time, such as 2026-03-02T09:30:00Z")
+        raise InvalidScalar(
+            f"{value!r} is not an RFC 3339 date-time, such as 2026-03-02T09:30:00Z",
+            scalar="DateTime",
+            value=value,
+        )
     if matched["offset"] is None:
         raise NaiveTime(
-            f"{value!r} has no offset; add one (Z for UTC, or the studio's, such as +01:00)"
+            f"{value!r} has no offset; add one (Z for UTC, or the studio's, such as +01:00)",
+            value=value,
         )
     text = value.strip().replace("z", "Z").replace("t", "T").replace(" ", "T")
     fraction = matched[1]
@@ -77,28 +118,44 @@ def parse_datetime(value: object) -> datetime:
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise InvalidScalar(f"{value!r} is not a valid date-time: {exc}") from None
+        raise InvalidScalar(
+            f"{value!r} is not a valid date-time: {exc}", scalar="DateTime", value=value
+        ) from None
 
 
 def parse_date(value: object) -> date:
     if not isinstance(value, str) or _DATE.match(value) is None:
-        raise InvalidScalar(f"{value!r} is not an RFC 3339 full-date, such as 2026-03-02")
+        raise InvalidScalar(
+            f"{value!r} is not an RFC 3339 full-date, such as 2026-03-02",
+            scalar="Date",
+            value=value,
+        )
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise InvalidScalar(f"{value!r} is not a valid date: {exc}") from None
+        raise InvalidScalar(
+            f"{value!r} is not a valid date: {exc}", scalar="Date", value=value
+        ) from None
 
 
 def parse_decimal(value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise InvalidScalar(f'{value!r} is not a decimal string, such as "12.50"')
+        raise InvalidScalar(
+            f'{value!r} is not a decimal string, such as "12.50"', scalar="Decimal", value=value
+        )
     text = str(value).strip()
     if _DECIMAL.match(text) is None:
-        raise InvalidScalar(f'{value!r} is not a decimal number, such as "12.50" (a dot, no comma)')
+        raise InvalidScalar(
+            f'{value!r} is not a decimal number, such as "12.50" (a dot, no comma)',
+            scalar="Decimal",
+            value=value,
+        )
     try:
         return Decimal(text)
     except InvalidOperation:
-        raise InvalidScalar(f"{value!r} is not a decimal number") from None
+        raise InvalidScalar(
+            f"{value!r} is not a decimal number", scalar="Decimal", value=value
+        ) from None
 
 
 DateTime = strawberry.scalar(

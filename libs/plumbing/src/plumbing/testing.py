@@ -147,8 +147,12 @@ class Graph:
         scopes: list[str] | None = None,
         token: str | None = None,
         signed: bool | None = None,
+        accept_language: str | None = None,
+        language: str | None = None,
     ) -> None:
         self.tenant = tenant
+        # Sent as Accept-Language; `language` is the person's (the token's `lang` claim).
+        self.accept_language = accept_language
         self.url = url
         # A subgraph answers only requests the gateway signed: sign as the gateway does
         # when calling one directly (`signed=False` to see an unsigned call refused).
@@ -163,12 +167,16 @@ class Graph:
                 subject=subject,
                 client_id=client_id,
                 scopes=scopes,
+                language=language,
             )
         )
         self._http = httpx.AsyncClient(timeout=30)
 
     def headers(self) -> dict[str, str]:
-        return {"authorization": f"Bearer {self.token}"} if self.token else {}
+        headers = {"authorization": f"Bearer {self.token}"} if self.token else {}
+        if self.accept_language:
+            headers["accept-language"] = self.accept_language
+        return headers
 
     async def post(self, query: str, variables: dict[str, Any] | None = None) -> httpx.Response:
         body = json.dumps({"query": query, "variables": variables or {}}).encode()

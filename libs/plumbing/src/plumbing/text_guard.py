@@ -57,7 +57,11 @@ def refused_argument(
             found = bad_text(value, (argument.name.value,))
             if found:
                 path, problem = found
-                return BadInput(f"{'.'.join(path)} {problem}", code=BAD_TEXT, field=list(path))
+                shown = ".".join(path)
+                params = {"field": shown}
+                return BadInput(
+                    f"{shown} {problem}", code=BAD_TEXT, params=params, field=list(path)
+                )
     return None
 
 

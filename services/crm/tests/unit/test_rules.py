@@ -139,7 +139,8 @@ def test_timeline_summaries_in_the_studio_language_and_unknown_events() -> None:
     data = {"session_id": "S1", "from_app": True}
     assert summarise("ingest.booking_made.v1", data, "es") == "Reserva de la sesión S1 desde la app"
     assert (
-        summarise("ingest.booking_made.v1", data, "it") == "Prenotazione della sessione S1 dall'app"
+        summarise("ingest.booking_made.v1", data, "it")
+        == "Prenotazione per la sessione S1 dall'app"
     )
     assert summarise("ranks.something_new.v2", {}, "en") == "ranks: something new"
     assert summarise("loyalty.points_earned.v1", {}, "xx") == "Earned ? points"

@@ -49,10 +49,11 @@ FALSE_WORDS = {"false", "no", "0", "n"}
 class Invalid(ValueError):
     """A value a rule refuses; its message is shown to the caller."""
 
-    def __init__(self, message: str, code: str) -> None:
+    def __init__(self, message: str, code: str, **params: object) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
+        self.params = params
 
 
 def clean_label(raw: str, what: str, maximum: int) -> str:
@@ -60,7 +61,7 @@ def clean_label(raw: str, what: str, maximum: int) -> str:
     if not value:
         raise Invalid(f"{what} must not be empty", "REQUIRED")
     if len(value) > maximum:
-        raise Invalid(f"{what} is longer than {maximum} characters", "TOO_LONG")
+        raise Invalid(f"{what} is longer than {maximum} characters", "TOO_LONG", maximum=maximum)
     return value
 
 
@@ -75,13 +76,17 @@ def clean_choices(kind: CustomFieldType, raw: list[str] | None) -> list[str] | N
     for choice in raw or []:
         value = clean_label(choice, "a choice", MAX_LABEL)
         if fold(value) in seen:
-            raise Invalid(f"choice {value!r} is listed twice", "DUPLICATE_CHOICE")
+            raise Invalid(f"choice {value!r} is listed twice", "DUPLICATE_CHOICE", value=value)
         seen.add(fold(value))
         cleaned.append(value)
     if len(cleaned) < 2:
         raise Invalid("a CHOICE field needs at least two choices", "CHOICES_REQUIRED")
     if len(cleaned) > MAX_CHOICES:
-        raise Invalid(f"a CHOICE field has at most {MAX_CHOICES} choices", "TOO_MANY_CHOICES")
+        raise Invalid(
+            f"a CHOICE field has at most {MAX_CHOICES} choices",
+            "TOO_MANY_CHOICES",
+            maximum=MAX_CHOICES,
+        )
     return cleaned
 
 
@@ -135,7 +140,11 @@ def custom_value(spec: FieldSpec, raw: str, *, phone: str | None = None) -> str:
     match spec.kind:
         case CustomFieldType.TEXT:
             if len(text) > MAX_TEXT_VALUE:
-                raise Invalid(f"text is longer than {MAX_TEXT_VALUE} characters", "TOO_LONG")
+                raise Invalid(
+                    f"text is longer than {MAX_TEXT_VALUE} characters",
+                    "TOO_LONG",
+                    maximum=MAX_TEXT_VALUE,
+                )
             return text
         case CustomFieldType.NUMBER:
             if len(text) > MAX_NUMBER_TEXT:
@@ -143,23 +152,25 @@ def custom_value(spec: FieldSpec, raw: str, *, phone: str | None = None) -> str:
             try:
                 number = Decimal(text.replace(",", ".") if text.count(",") == 1 else text)
             except InvalidOperation:
-                raise Invalid(f"{text!r} is not a number", "INVALID_NUMBER") from None
+                raise Invalid(f"{text!r} is not a number", "INVALID_NUMBER", value=text) from None
             if not number.is_finite():
-                raise Invalid(f"{text!r} is not a number", "INVALID_NUMBER")
+                raise Invalid(f"{text!r} is not a number", "INVALID_NUMBER", value=text)
             return number_text(number)
         case CustomFieldType.DATE:
             try:
                 return date.fromisoformat(text).isoformat()
             except ValueError:
-                raise Invalid(f"{text!r} is not a date (YYYY-MM-DD)", "INVALID_DATE") from None
+                raise Invalid(
+                    f"{text!r} is not a date (YYYY-MM-DD)", "INVALID_DATE", value=text
+                ) from None
         case CustomFieldType.EMAIL:
             email = normalise_email(text)
             if email is None:
-                raise Invalid(f"{text!r} is not a valid email address", "INVALID_EMAIL")
+                raise Invalid(f"{text!r} is not a valid email address", "INVALID_EMAIL", value=text)
             return email
         case CustomFieldType.PHONE:
             if phone is None:
-                raise Invalid(f"{text!r} is not a valid phone number", "INVALID_PHONE")
+                raise Invalid(f"{text!r} is not a valid phone number", "INVALID_PHONE", value=text)
             return phone
         case CustomFieldType.CHOICE:
             for choice in spec.choices:

@@ -40,14 +40,16 @@ class Problem:
     path: tuple[str, ...]
     message: str
     code: str
+    # What the message names, by name (`UserError.params`).
+    params: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass
 class Problems:
     items: list[Problem] = field(default_factory=list)
 
-    def add(self, message: str, code: str, *path: str) -> None:
-        self.items.append(Problem(tuple(path), message, code))
+    def add(self, message: str, code: str, *path: str, **params: object) -> None:
+        self.items.append(Problem(tuple(path), message, code, params))
 
     def __bool__(self) -> bool:
         return bool(self.items)
@@ -115,7 +117,12 @@ def check_name(
         problems.add(f"{field_name} must not be empty", "REQUIRED", field_name)
         return None
     if len(cleaned) > MAX_NAME:
-        problems.add(f"{field_name} is longer than {MAX_NAME} characters", "TOO_LONG", field_name)
+        problems.add(
+            f"{field_name} is longer than {MAX_NAME} characters",
+            "TOO_LONG",
+            field_name,
+            maximum=MAX_NAME,
+        )
         return None
     return cleaned or None
 

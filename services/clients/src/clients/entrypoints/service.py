@@ -14,6 +14,7 @@ from clients.entrypoints.auth_routes import ROUTES as AUTH_ROUTES
 from clients.entrypoints.downloads import ROUTES as DOWNLOAD_ROUTES
 from clients.graphql.card_live import CARD_FEED, CARD_TOPICS, card_keys
 from clients.graphql.schema import schema
+from clients.messages import MESSAGES
 from clients.service_layer import imports
 
 
@@ -34,6 +35,7 @@ def definition() -> ServiceDefinition:
         # The card's live changes: every API replica follows the topics with its own feed.
         api_tasks=(search_feed.run, feed_task(CARD_FEED, CARD_TOPICS, card_keys)),
         jobs=(Job("import_watchdog", 60, stalled_imports),),
+        messages=MESSAGES,
     )
 
 

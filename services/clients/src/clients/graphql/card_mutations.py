@@ -129,9 +129,10 @@ class CardMutation(PartnerKeyMutation):
         data = await read_upload(file, limits.max_import_bytes)
         if data is None:
             too_large = f"the file is larger than {limits.max_import_bytes // (1024 * 1024)} MB"
-            return ImportClientsPayload(
-                job=None, user_errors=[user_error(too_large, "FILE_TOO_LARGE", "file")]
+            refused = user_error(
+                too_large, "FILE_TOO_LARGE", "file", maximum=limits.max_import_bytes
             )
+            return ImportClientsPayload(job=None, user_errors=[refused])
         try:
             job = await imports.start_import(
                 repo_of(ctx),
@@ -142,6 +143,6 @@ class CardMutation(PartnerKeyMutation):
             )
         except imports.ImportRefused as exc:
             return ImportClientsPayload(
-                job=None, user_errors=[user_error(exc.message, exc.code, "file")]
+                job=None, user_errors=[user_error(exc.message, exc.code, "file", **exc.params)]
             )
         return ImportClientsPayload(job=ImportJob.from_doc(job), user_errors=[])

@@ -6,7 +6,9 @@ from enum import StrEnum
 from typing import Any
 
 import strawberry
-from plumbing.gql import UserError, user_error
+from plumbing.error_codes import UserErrorCode, error_code
+from plumbing.gql import MessageParam, UserError, message_params, user_error
+from plumbing.i18n import translate
 from plumbing.mongo import Doc
 
 from clients.domain.model import Problems
@@ -38,7 +40,7 @@ class BookingRefusal(StrEnum):
 @strawberry.type
 class BookingCheck:
     allowed: bool
-    reasons: list[str] = strawberry.field(description="Why not, in the studio's language.")
+    reasons: list[str] = strawberry.field(description="Why not, in the request's language.")
     codes: list[BookingRefusal] = strawberry.field(
         description="The reasons as stable codes, in the order of `reasons`."
     )
@@ -60,7 +62,25 @@ class BookingCheck:
 @strawberry.type
 class ImportRowError:
     row: int = strawberry.field(description="The file's line number (the header is row 1).")
-    message: str
+    message: str = strawberry.field(description="Why, in the request's language.")
+    code: UserErrorCode = strawberry.field(
+        default=UserErrorCode.INVALID,
+        description="Why, as a stable code (rows of imports run before codes: INVALID).",
+    )
+    params: list[MessageParam] = strawberry.field(
+        default_factory=list, description="What the message names, by name."
+    )
+
+    @classmethod
+    def from_doc(cls, doc: Doc) -> ImportRowError:
+        code = error_code(str(doc.get("code") or "INVALID"))
+        params = dict(doc.get("params") or {})
+        return cls(
+            row=doc["row"],
+            message=translate(code.value, params, fallback=doc["message"]),
+            code=code,
+            params=message_params(params),
+        )
 
 
 @strawberry.enum
@@ -92,7 +112,7 @@ class ImportJob:
             processed=int(doc["processed"]),
             created=int(doc["created"]),
             duplicates=int(doc["duplicates"]),
-            errors=[ImportRowError(row=e["row"], message=e["message"]) for e in doc["errors"]],
+            errors=[ImportRowError.from_doc(e) for e in doc["errors"]],
             failure=_public_failure(doc.get("failure")),
         )
 
@@ -107,7 +127,7 @@ def _public_failure(failure: object) -> str | None:
 
 
 def errors(problems: Problems) -> list[Any]:
-    return [user_error(p.message, p.code, *p.path) for p in problems.items]
+    return [user_error(p.message, p.code, *p.path, **p.params) for p in problems.items]
 
 
 def client_payload(outcome: cards.Outcome) -> ClientPayload:

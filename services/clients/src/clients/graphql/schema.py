@@ -20,6 +20,7 @@ from plumbing.gql import (
     require_scope,
     schema_extensions,
 )
+from plumbing.i18n import current_language
 from plumbing.mongo import Doc
 from plumbing.repeats import REPEAT_KEY, RepeatRefused, key_error, once_for
 from strawberry.types import Info
@@ -177,7 +178,7 @@ class Query(NodeQuery, PartnerKeyQuery):
         repo = repo_of(ctx)
         verdict = await card_details.check_booking(
             repo.cards(), await repo.studio(), str(client_id), str(service_id),
-            BookingChannel(channel), str(branch_id) if branch_id else None,
+            BookingChannel(channel), str(branch_id) if branch_id else None, current_language(),
         )  # fmt: skip
         if verdict is None:
             raise NotFound(f"unknown client {client_id!r}")

@@ -71,19 +71,19 @@ def listed(card: Doc | None) -> TypeGuard[Doc]:
 
 def not_found(client_id: str, path: str = "clientId") -> Outcome:
     outcome = Outcome()
-    outcome.problems.add(f"unknown client {client_id!r}", "NOT_FOUND", path)
+    outcome.problems.add(f"unknown client {client_id!r}", "NOT_FOUND", path, id=client_id)
     return outcome
 
 
-def problem(message: str, code: str, *path: str) -> Outcome:
+def problem(message: str, code: str, *path: str, **params: object) -> Outcome:
     outcome = Outcome()
-    outcome.problems.add(message, code, *path)
+    outcome.problems.add(message, code, *path, **params)
     return outcome
 
 
-def problems(message: str, code: str, *path: str) -> Problems:
+def problems(message: str, code: str, *path: str, **params: object) -> Problems:
     found = Problems()
-    found.add(message, code, *path)
+    found.add(message, code, *path, **params)
     return found
 
 
@@ -140,7 +140,7 @@ async def assign_form(
     try:
         clean = clean_label(name, "name", 120)
     except Invalid as exc:
-        return problem(exc.message, exc.code, "name")
+        return problem(exc.message, exc.code, "name", **exc.params)
     if not form_id.strip():
         return problem("formId must not be empty", "REQUIRED", "formId")
     form = {"id": new_id(), "form_id": form_id, "name": clean, "assigned_at": now,
@@ -255,7 +255,7 @@ async def update_disliked(
     try:
         note = clean_comment(comment)
     except Invalid as exc:
-        return problem(exc.message, exc.code, "comment")
+        return problem(exc.message, exc.code, "comment", **exc.params)
 
     def build(card: Doc) -> Built:
         items = list(card.get("disliked") or [])
@@ -339,9 +339,10 @@ async def check_booking(
     service_id: str,
     channel: BookingChannel,
     branch_id: str | None = None,
+    language: str | None = None,
 ) -> BookingVerdict | None:
-    """C4/B7 (the booking block) and C7 (disliked services) for one booking; `studio`
-    is the studio's document (its language words the verdict)."""
+    """C4/B7 (the booking block) and C7 (disliked services) for one booking, worded in
+    `language` (else the studio's: `studio` is the studio's document)."""
     card = (await cards.load(client_id)).state
     if not listed(card):
         return None
@@ -355,5 +356,5 @@ async def check_booking(
             Disliked(i["service_id"], i["service_name"], i.get("comment"))
             for i in card.get("disliked") or []
         ],
-        language=str(studio_view(cards.tenant, studio).get("language") or "en"),
+        language=language or str(studio_view(cards.tenant, studio).get("language") or "en"),
     )

@@ -97,7 +97,9 @@ def _clean(
         else:
             email = normalise_email(str(raw))
             if email is None:
-                problems.add(f"{raw!r} is not a valid email address", "INVALID_EMAIL", "email")
+                problems.add(
+                    f"{raw!r} is not a valid email address", "INVALID_EMAIL", "email", value=raw
+                )
             out["email"] = email
     if "phone" in given:
         raw = given["phone"]
@@ -107,7 +109,12 @@ def _clean(
             phone = normalise_phone(str(raw), studio.get("country"))
             if phone is None:
                 hint = "" if studio.get("country") else " (include the country code, e.g. +34)"
-                problems.add(f"{raw!r} is not a valid phone number{hint}", "INVALID_PHONE", "phone")
+                problems.add(
+                    f"{raw!r} is not a valid phone number{hint}",
+                    "INVALID_PHONE",
+                    "phone",
+                    value=raw,
+                )
             out["phone"] = phone
     if "address" in given:
         address = given["address"]
@@ -120,7 +127,12 @@ def _clean(
                 if k in ADDRESS_FIELDS
             }
             if any(v and len(v) > 200 for v in cleaned.values()):
-                problems.add("address lines must be at most 200 characters", "TOO_LONG", "address")
+                problems.add(
+                    "address lines must be at most 200 characters",
+                    "TOO_LONG",
+                    "address",
+                    maximum=200,
+                )
             out["address"] = cleaned
     if "birth_date" in given:
         value = given["birth_date"]
@@ -139,7 +151,9 @@ def _clean(
     if "preferred_branch_id" in given:
         branch = given["preferred_branch_id"]
         if branch is not None and branch not in {b["id"] for b in studio["branches"]}:
-            problems.add(f"unknown branch {branch!r}", "UNKNOWN_BRANCH", "preferredBranchId")
+            problems.add(
+                f"unknown branch {branch!r}", "UNKNOWN_BRANCH", "preferredBranchId", id=branch
+            )
         out["preferred_branch_id"] = branch
     if "language" in given:
         value = given["language"]
@@ -148,7 +162,9 @@ def _clean(
         else:
             language = normalise_language(str(value))
             if language is None:
-                problems.add(f"{value!r} is not a language code", "INVALID_LANGUAGE", "language")
+                problems.add(
+                    f"{value!r} is not a language code", "INVALID_LANGUAGE", "language", value=value
+                )
             out["language"] = language
     if "status" in given:
         if given["status"] is None:
@@ -322,7 +338,7 @@ async def update_client(
     outcome = Outcome()
     current = await repo.client(client_id)
     if current is None or current.get("erased"):
-        outcome.problems.add(f"unknown client {client_id!r}", "NOT_FOUND", "id")
+        outcome.problems.add(f"unknown client {client_id!r}", "NOT_FOUND", "id", id=client_id)
         return outcome
     studio = studio_view(repo.tenant, await repo.studio())
     values = _clean(given.given(), studio, now, outcome.problems, creating=False)
@@ -370,7 +386,7 @@ async def add_note(
     if not clean:
         outcome.problems.add("a note needs some text", "REQUIRED", "text")
     elif len(clean) > 5000:
-        outcome.problems.add("a note is at most 5000 characters", "TOO_LONG", "text")
+        outcome.problems.add("a note is at most 5000 characters", "TOO_LONG", "text", maximum=5000)
     if outcome.problems:
         return outcome
     note = {"id": new_id(), "text": clean, "author_id": actor.id, "at": now}
@@ -381,6 +397,6 @@ async def add_note(
         guard={"erased": {"$ne": True}},
     )
     if doc is None:
-        outcome.problems.add(f"unknown client {client_id!r}", "NOT_FOUND", "clientId")
+        outcome.problems.add(f"unknown client {client_id!r}", "NOT_FOUND", "clientId", id=client_id)
     outcome.client = doc
     return outcome

@@ -88,15 +88,15 @@ async def define_custom_field(
     try:
         clean = clean_label(label, "label", MAX_LABEL)
     except Invalid as exc:
-        return None, problems(exc.message, exc.code, "label")
+        return None, problems(exc.message, exc.code, "label", **exc.params)
     try:
         options = clean_choices(kind, choices)
     except Invalid as exc:
-        return None, problems(exc.message, exc.code, "choices")
+        return None, problems(exc.message, exc.code, "choices", **exc.params)
     try:
         forms = clean_collect_on(collect_on)
     except Invalid as exc:
-        return None, problems(exc.message, exc.code, "collectOn")
+        return None, problems(exc.message, exc.code, "collectOn", **exc.params)
     definition: Doc = {
         "id": new_id(),
         "label": clean,
@@ -184,7 +184,7 @@ async def set_custom_value(
                 FieldSpec(kind, tuple(definition.get("choices") or ())), value, phone=phone
             )
         except Invalid as exc:
-            return problem(exc.message, exc.code, "value")
+            return problem(exc.message, exc.code, "value", **exc.params)
     event = CustomFieldValueSet(
         client_id=client_id, field_id=field_id, label=definition["label"], value=stored
     )

@@ -45,10 +45,11 @@ _running: set[asyncio.Task[None]] = set()
 class ImportRefused(ValueError):
     """The file as a whole cannot be imported (not CSV, no name columns, too big)."""
 
-    def __init__(self, message: str, code: str) -> None:
+    def __init__(self, message: str, code: str, **params: object) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
+        self.params = params
 
 
 @dataclass
@@ -111,7 +112,9 @@ def parse_csv(data: bytes, *, max_rows: int) -> ParsedFile:
         if len(parsed.rows) > max_rows:
             break
     if len(parsed.rows) + len(parsed.unreadable) > max_rows:
-        raise ImportRefused(f"the file has more than {max_rows} rows: split it", "TOO_MANY_ROWS")
+        raise ImportRefused(
+            f"the file has more than {max_rows} rows: split it", "TOO_MANY_ROWS", maximum=max_rows
+        )
     return parsed
 
 
@@ -210,8 +213,17 @@ def row_input(columns: Sequence[str | None], record: Sequence[str]) -> dict[str,
     return given
 
 
-def _message(problems: Problems) -> str:
-    return "; ".join(p.message for p in problems.items)
+def _row_error(row: int, message: str, code: str, /, **params: object) -> Doc:
+    """A row's error as the job keeps it: its code and params (the graph words it in the
+    reader's language), and the English sentence."""
+    return {"row": row, "message": message, "code": code, "params": params}
+
+
+def _problems_error(row: int, problems: Problems) -> Doc:
+    first = problems.items[0]  # the code of the first; the sentence names them all
+    field = {"field": first.path[-1]} if first.path else {}
+    message = "; ".join(p.message for p in problems.items)
+    return _row_error(row, message, first.code, **field, **first.params)
 
 
 async def start_import(
@@ -259,7 +271,7 @@ async def run_import(
     seen: dict[str, int] = {}  # "email:x" / "phone:y" -> first row that had it
     created: list[str] = []
     if parsed.unreadable:
-        unreadable = [{"row": row, "message": message} for row, message in parsed.unreadable]
+        unreadable = [_row_error(r, m, "UNREADABLE_ROW") for r, m in parsed.unreadable]
         await repo.update_job(
             job_id,
             {
@@ -279,21 +291,21 @@ async def run_import(
             try:
                 given = row_input(parsed.columns, record)
             except Invalid as exc:
-                errors.append({"row": row, "message": exc.message})
+                errors.append(_row_error(row, exc.message, exc.code, **exc.params))
                 continue
             values = clean_values(given, studio, now, problems, creating=True)
             if problems:
-                errors.append({"row": row, "message": _message(problems)})
+                errors.append(_problems_error(row, problems))
                 continue
             keys = [f"{k}:{values[k]}" for k in ("email", "phone") if values.get(k)]
             earlier = next(((k, seen[k]) for k in keys if k in seen), None)
             if earlier is not None:
                 kind, value = earlier[0].split(":", 1)
+                message = f"duplicate: {kind} {value} is also on row {earlier[1]}"
                 errors.append(
-                    {
-                        "row": row,
-                        "message": f"duplicate: {kind} {value} is also on row {earlier[1]}",
-                    }
+                    _row_error(
+                        row, message, "DUPLICATE_ROW", kind=kind, value=value, row=earlier[1]
+                    )
                 )
                 duplicates += 1
                 continue
@@ -314,9 +326,12 @@ async def run_import(
             if holder is not None:
                 await repo.release_keys([(k, client_id) for k in keys if k not in lost])
                 kind, value = holder[0].split(":", 1)
-                who = f"client {holder[1]}" if holder[1] != "?" else "another client"
+                known = holder[1] != "?"
+                who = f"client {holder[1]}" if known else "another client"
+                message = f"duplicate: {kind} {value} belongs to {who}"
+                client = {"client": holder[1]} if known else {}
                 errors.append(
-                    {"row": row, "message": f"duplicate: {kind} {value} belongs to {who}"}
+                    _row_error(row, message, "DUPLICATE_CLIENT", kind=kind, value=value, **client)
                 )
                 duplicates += 1
                 continue

@@ -49,7 +49,7 @@ async def update_studio(cmd: UpdateStudio, repo: Repository) -> tuple[Doc | None
     if cmd.name is not None:
         name = " ".join(cmd.name.split())
         if not name or len(name) > 120:
-            problems.add("name must be 1 to 120 characters", "INVALID_NAME", "name")
+            problems.add("name must be 1 to 120 characters", "INVALID_NAME", "name", maximum=120)
         changes["name"] = name
     if cmd.time_zone is not None:
         if not valid_time_zone(cmd.time_zone):
@@ -97,12 +97,16 @@ async def add_branch(
     problems = Problems()
     clean = " ".join(name.split())
     if not clean or len(clean) > 120:
-        problems.add("branch name must be 1 to 120 characters", "INVALID_NAME", "name")
+        problems.add("branch name must be 1 to 120 characters", "INVALID_NAME", "name", maximum=120)
     if time_zone is not None and not valid_time_zone(time_zone):
-        problems.add(f"unknown time zone {time_zone!r}", "INVALID_TIME_ZONE", "timeZone")
+        problems.add(
+            f"unknown time zone {time_zone!r}", "INVALID_TIME_ZONE", "timeZone", value=time_zone
+        )
     current = studio_view(repo.tenant, await repo.studio())
     if any(b["name"].casefold() == clean.casefold() for b in current["branches"]):
-        problems.add(f"a branch named {clean!r} already exists", "DUPLICATE_BRANCH", "name")
+        problems.add(
+            f"a branch named {clean!r} already exists", "DUPLICATE_BRANCH", "name", name=clean
+        )
     if problems:
         return None, problems
     branch = {"id": new_id(), "name": clean, "time_zone": time_zone}

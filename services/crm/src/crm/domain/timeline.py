@@ -1,4 +1,5 @@
-"""C9: a human summary of any event, in the studio's language.
+"""C9: a human summary of any event, in the reader's language (es, it, en), with the
+studio's words: its currency, its terminology for ranks, its services by name.
 
 Readers are tolerant: a field that is missing shows as a neutral word, and an event type
 nobody taught this module yet gets a generic sentence built from its name.
@@ -7,9 +8,21 @@ nobody taught this module yet gets a generic sentence built from its name.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
-LANGUAGES = ("en", "es", "it")
+from plumbing.i18n import money
+
+from crm.messages import (
+    CHANNELS,
+    LANGUAGES,
+    RANK_ASSIGNED,
+    STATUSES,
+    STRIPE,
+    YES_NO,
+    terminology_word,
+    word,
+)
 
 # Facts about the studio's own work on a client (its notes, tasks, funnel, bounced
 # messages): shown to staff, left out of the timeline the client or a partner reads, as
@@ -46,30 +59,31 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "es": "Preferencia de comunicación {category}/{channel}: {enabled}",
         "it": "Preferenza di comunicazione {category}/{channel}: {enabled}",
     },
+    # {session}: the service's name when known, else "session S1" (`_session`).
     "session_scheduled": {
-        "en": "Session {session_id} scheduled",
-        "es": "Sesión {session_id} programada",
-        "it": "Sessione {session_id} programmata",
+        "en": "Scheduled {session}",
+        "es": "Programada {session}",
+        "it": "Programmata {session}",
     },
     "booking_made": {
-        "en": "Booked session {session_id}{via_app}",
-        "es": "Reserva de la sesión {session_id}{via_app}",
-        "it": "Prenotazione della sessione {session_id}{via_app}",
+        "en": "Booked {session}{via_app}",
+        "es": "Reserva de {session}{via_app}",
+        "it": "Prenotazione per {session}{via_app}",
     },
     "booking_cancelled": {
-        "en": "Booking for session {session_id} cancelled",
-        "es": "Reserva de la sesión {session_id} cancelada",
-        "it": "Prenotazione della sessione {session_id} cancellata",
+        "en": "Booking for {session} cancelled",
+        "es": "Reserva de {session} cancelada",
+        "it": "Prenotazione per {session} cancellata",
     },
     "waitlist_joined": {
-        "en": "Joined the waitlist of session {session_id}",
-        "es": "En lista de espera de la sesión {session_id}",
-        "it": "In coda per la sessione {session_id}",
+        "en": "Joined the waitlist of {session}",
+        "es": "En lista de espera de {session}",
+        "it": "In coda per {session}",
     },
     "waitlist_converted": {
-        "en": "Waitlist place for session {session_id} turned into a booking",
-        "es": "La espera de la sesión {session_id} se convirtió en reserva",
-        "it": "La coda per la sessione {session_id} è diventata una prenotazione",
+        "en": "Waitlist place for {session} turned into a booking",
+        "es": "La espera de {session} se convirtió en reserva",
+        "it": "La coda per {session} è diventata una prenotazione",
     },
     "visit_recorded": {
         "en": "Visit recorded",
@@ -97,9 +111,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "it": "Prossimo pagamento della quota {membership_id} spostato al {next_payment_on}",
     },
     "gift_card_reported": {
-        "en": "Gift card {code}: balance {balance} {currency}",
-        "es": "Tarjeta regalo {code}: saldo {balance} {currency}",
-        "it": "Carta regalo {code}: saldo {balance} {currency}",
+        "en": "Gift card {code}: balance {balance}",
+        "es": "Tarjeta regalo {code}: saldo {balance}",
+        "it": "Carta regalo {code}: saldo {balance}",
     },
     "app_session_started": {
         "en": "Opened the app ({platform})",
@@ -131,10 +145,11 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "es": "Movido a la etapa {stage_name} del embudo {funnel_name}",
         "it": "Spostato nella fase {stage_name} dell'imbuto {funnel_name}",
     },
+    # {assigned}, {stripe}: in the studio's terminology (belts, rankings, challenges).
     "rank_assigned": {
-        "en": "Rank assigned: {rank}",
-        "es": "Rango asignado: {rank}",
-        "it": "Grado assegnato: {rank}",
+        "en": "{assigned}: {rank}",
+        "es": "{assigned}: {rank}",
+        "it": "{assigned}: {rank}",
     },
     "client_promoted": {
         "en": "Promoted to {rank}",
@@ -147,19 +162,19 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "it": "Retrocesso a {rank}",
     },
     "stripe_awarded": {
-        "en": "{rank}: stripe {stripes} of {stripes_in_rank}",
-        "es": "{rank}: grado {stripes} de {stripes_in_rank}",
-        "it": "{rank}: grado {stripes} di {stripes_in_rank}",
+        "en": "{rank}: {stripe_word} {stripes} of {stripes_in_rank}",
+        "es": "{rank}: {stripe_word} {stripes} de {stripes_in_rank}",
+        "it": "{rank}: {stripe_word} {stripes} di {stripes_in_rank}",
     },
     "stripe_removed": {
-        "en": "{rank}: back to stripe {stripes} of {stripes_in_rank}",
-        "es": "{rank}: vuelve al grado {stripes} de {stripes_in_rank}",
-        "it": "{rank}: torna al grado {stripes} di {stripes_in_rank}",
+        "en": "{rank}: back to {stripe_word} {stripes} of {stripes_in_rank}",
+        "es": "{rank}: vuelve al {stripe_word} {stripes} de {stripes_in_rank}",
+        "it": "{rank}: torna al {stripe_word} {stripes} di {stripes_in_rank}",
     },
     "stripe_eligible": {
-        "en": "{rank}: eligible for stripe {stripe} of {stripes_in_rank}",
-        "es": "{rank}: apto para el grado {stripe} de {stripes_in_rank}",
-        "it": "{rank}: idoneo per il grado {stripe} di {stripes_in_rank}",
+        "en": "{rank}: eligible for {stripe_word} {stripe} of {stripes_in_rank}",
+        "es": "{rank}: apto para el {stripe_word} {stripe} de {stripes_in_rank}",
+        "it": "{rank}: idoneo per il {stripe_word} {stripe} di {stripes_in_rank}",
     },
     "client_eligible": {
         "en": "Eligible for {rank}",
@@ -209,6 +224,7 @@ GENERIC = {
     "it": "{context}: {fact}",
 }
 VIA_APP = {"en": " from the app", "es": " desde la app", "it": " dall'app"}
+SESSION = {"en": "session {id}", "es": "la sesión {id}", "it": "la sessione {id}"}
 DUE = {"en": ", {amount} owed", "es": ", {amount} pendiente", "it": ", {amount} da pagare"}
 
 
@@ -217,23 +233,40 @@ class _Tolerant(dict[str, Any]):
         return "?"
 
 
-def _fields(fact: str, data: Mapping[str, Any], language: str) -> _Tolerant:
+def _fields(
+    fact: str, data: Mapping[str, Any], language: str, currency: str, services: Mapping[str, str]
+) -> _Tolerant:
     fields = _Tolerant({k: v for k, v in data.items() if isinstance(v, str | int | float | bool)})
     fields["via_app"] = VIA_APP[language] if data.get("from_app") else ""
+    if data.get("session_id") or data.get("service_name"):
+        fields["session"] = _session(data, language, services)
     if fact == "client_updated":
         fields["changed"] = ", ".join(sorted(dict(data.get("changes") or {}))) or "-"
     if fact == "purchase_recorded":
         total = sum(
             (
-                _num(line.get("amount"))
+                Decimal(str(_num(line.get("amount"))))
                 for line in data.get("lines") or []
                 if isinstance(line, dict)
             ),
-            0.0,
+            Decimal(0),
         )
-        fields["total"] = f"{total:.2f}"
+        fields["total"] = money(total, currency, language)
         due = _num(data.get("amount_due"))
-        fields["due"] = DUE[language].format(amount=f"{due:.2f}") if due > 0 else ""
+        owed = money(due, currency, language)
+        fields["due"] = DUE[language].format(amount=owed) if due > 0 else ""
+    if fact == "gift_card_reported":
+        balance = _num(data.get("balance"))
+        fields["balance"] = money(balance, data.get("currency") or currency, language)
+    if "status" in data:
+        fields["status"] = word(STATUSES, data.get("status"), language)
+    if "enabled" in data:
+        fields["enabled"] = YES_NO[bool(data["enabled"])][LANGUAGES.index(language)]
+    if "channel" in data:
+        fields["channel"] = word(CHANNELS, data.get("channel"), language)
+    terminology = data.get("terminology")
+    fields["assigned"] = terminology_word(RANK_ASSIGNED, terminology, language)
+    fields["stripe_word"] = terminology_word(STRIPE, terminology, language)
     for rank_field in ("rank_name", "to_rank_name", "rank"):
         if data.get(rank_field):
             fields["rank"] = data[rank_field]
@@ -250,13 +283,31 @@ def _num(value: Any) -> float:
         return 0.0
 
 
-def summarise(event_type: str, data: Mapping[str, Any], language: str) -> str:
-    """`ingest.booking_made.v1` + data -> "Reserva de la sesión S1 desde la app"."""
+def _session(data: Mapping[str, Any], language: str, services: Mapping[str, str]) -> str:
+    """The service a session is of, by name; "session S1" when no name is known."""
+    session_id = str(data.get("session_id") or "")
+    name = data.get("service_name") or services.get(session_id)
+    if name:
+        return str(name)
+    return SESSION[language].format(id=session_id or "?")
+
+
+def summarise(
+    event_type: str,
+    data: Mapping[str, Any],
+    language: str,
+    *,
+    currency: str = "EUR",
+    services: Mapping[str, str] | None = None,
+) -> str:
+    """`ingest.booking_made.v1` + data -> "Reserva de la sesión S1 desde la app": in
+    `language`, amounts in `currency` (the studio's), sessions by the name of their
+    service (`services`: session id -> service name) when known."""
     lang = language if language in LANGUAGES else "en"
     parts = event_type.split(".")
     context, fact = (parts[0], parts[1]) if len(parts) >= 2 else (event_type, event_type)
     template = TEMPLATES.get(fact, GENERIC)[lang]
-    fields = _fields(fact, data, lang)
+    fields = _fields(fact, data, lang, currency, services or {})
     fields.setdefault("context", context)
     fields.setdefault("fact", fact.replace("_", " "))
     return template.format_map(fields)

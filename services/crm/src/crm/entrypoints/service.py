@@ -11,6 +11,7 @@ from crm.adapters.studios import studios_for
 from crm.adapters.tenant_storage import OUTBOX_COLLECTIONS
 from crm.entrypoints.consumer import batch_handlers, handlers
 from crm.graphql.schema import schema
+from crm.messages import MESSAGES
 from crm.service_layer.ports import FUNNELS, READ_MODELS, TASKS
 from crm.service_layer.totals import recount_many
 
@@ -43,4 +44,5 @@ def definition() -> ServiceDefinition:
         batch_handlers=batch_handlers,
         setup=setup,
         jobs=(Job(name="crm_daily", every_seconds=3600, run=daily),),
+        messages=MESSAGES,
     )

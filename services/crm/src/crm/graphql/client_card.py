@@ -20,6 +20,7 @@ from plumbing.gql import (
     may_read_client,
     page_size,
 )
+from plumbing.i18n import current_language
 from plumbing.paging import page_of, sortable
 from strawberry.types import Info
 
@@ -88,6 +89,24 @@ async def _visible_timeline(
         if len(kept) >= count or len(read) < count:
             return kept[:count]
         before = key_of(read[-1])
+
+
+async def _service_names(info: Info[Any, Any], entries: list[Doc]) -> dict[str, str]:
+    """The names of the services the entries' sessions are of (a booking's event names
+    its session only): session id -> service name, for the sessions reported."""
+    sessions = {
+        str(data["session_id"])
+        for data in (e.get("data") or {} for e in entries)
+        if data.get("session_id") and not data.get("service_name")
+    }
+    if not sessions:
+        return {}
+    found = await storage_of(info).views.facts.get_many([f"session:{s}" for s in sessions])
+    return {
+        str(doc.get("session_id") or key.split(":", 1)[1]): str(doc["service_name"])
+        for key, doc in found.items()
+        if doc.get("service_name")
+    }
 
 
 @strawberry.federation.type(keys=["id"])
@@ -278,7 +297,8 @@ class Client:
                     "the cursor is not one this API returned", code="BAD_CURSOR"
                 ) from None
         entries = await _visible_timeline(info, str(self.id), size + 1, before)
-        language = (await storage_of(info).studio()).language
+        currency = (await storage_of(info).studio()).currency
+        services = await _service_names(info, entries[:size])
         edges = []
         for entry in entries[:size]:
             at = as_utc(entry["at"])
@@ -289,7 +309,13 @@ class Client:
                         id=strawberry.ID(entry["id"]),
                         at=at,
                         kind=timeline_kind(entry["kind"]),
-                        summary=summarise(entry["type"], entry.get("data") or {}, language),
+                        summary=summarise(
+                            entry["type"],
+                            entry.get("data") or {},
+                            current_language(),
+                            currency=currency,
+                            services=services,
+                        ),
                         source=timeline_source(entry["type"]),
                     ),
                 )

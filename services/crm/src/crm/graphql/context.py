@@ -23,7 +23,7 @@ def storage_of(info: Info[Any, Any]) -> TenantStorage:
 
 
 def user_errors(problems: list[Problem]) -> list[UserError]:
-    return [user_error(p.message, p.code, *p.field) for p in problems]
+    return [user_error(p.message, p.code, *p.field, **p.params) for p in problems]
 
 
 def as_time(value: Any) -> datetime:

@@ -48,6 +48,7 @@ def _refusal(err: Mapping[str, Any], under: str | None, renames: Mapping[str, st
         key, words = limit
         bound = (err.get("ctx") or {}).get(key)
         code = COUNT_CODES.get(last or "", "INVALID")
-        return user_error(f"{shown} must be {words} {bound}", code, *field)
+        named = {"minimum" if key in ("ge", "gt") else "maximum": bound}
+        return user_error(f"{shown} must be {words} {bound}", code, *field, **named)
     code = bounds.code_of(err) or "INVALID"
     return user_error(f"{shown}: {err['msg']}", code, *field)

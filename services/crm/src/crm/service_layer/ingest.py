@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from dataclasses import field as dataclass_field
 from decimal import Decimal
 
 from plumbing.card_arrival import awaited, pauses_for
@@ -45,6 +47,8 @@ class Problem:
     message: str
     code: str
     field: tuple[str, ...] = ()
+    # What the message names, by name (`UserError.params`).
+    params: Mapping[str, object] = dataclass_field(default_factory=dict)
 
 
 # Problems that mean "not yet": the fact waits for what it names. On the Kafka path a
@@ -146,7 +150,11 @@ async def problems_of(views: ReadModels, data: EventData, *, caller: bool = Fals
         await (awaited_profile(views, client_id) if caller else views.profiles.get(client_id))
         is None
     ):
-        problems.append(Problem(f"unknown client {client_id!r}", "UNKNOWN_CLIENT", ("clientId",)))
+        problems.append(
+            Problem(
+                f"unknown client {client_id!r}", "UNKNOWN_CLIENT", ("clientId",), {"id": client_id}
+            )
+        )
     match data:
         case SessionScheduled():
             if data.capacity < 0:
@@ -164,13 +172,19 @@ async def problems_of(views: ReadModels, data: EventData, *, caller: bool = Fals
                         f"unknown session {data.session_id!r}: record the session first",
                         "UNKNOWN_SESSION",
                         ("sessionId",),
+                        {"id": data.session_id},
                     )
                 )
             if isinstance(data, BookingCancelled):
                 booking = await views.facts.get(f"booking:{data.booking_id}")
                 if booking is None:
                     problems.append(
-                        Problem(f"unknown booking {data.booking_id!r}", "UNKNOWN_BOOKING", ("id",))
+                        Problem(
+                            f"unknown booking {data.booking_id!r}",
+                            "UNKNOWN_BOOKING",
+                            ("id",),
+                            {"id": data.booking_id},
+                        )
                     )
                 elif booking.get("client_id") != data.client_id:
                     problems.append(
@@ -192,7 +206,10 @@ async def problems_of(views: ReadModels, data: EventData, *, caller: bool = Fals
             if data.session_id and await views.facts.get(f"session:{data.session_id}") is None:
                 problems.append(
                     Problem(
-                        f"unknown session {data.session_id!r}", "UNKNOWN_SESSION", ("sessionId",)
+                        f"unknown session {data.session_id!r}",
+                        "UNKNOWN_SESSION",
+                        ("sessionId",),
+                        {"id": data.session_id},
                     )
                 )
         case PurchaseRecorded():
@@ -205,6 +222,7 @@ async def problems_of(views: ReadModels, data: EventData, *, caller: bool = Fals
                         f"unknown invoice {data.invoice_number!r}",
                         "UNKNOWN_INVOICE",
                         ("invoiceNumber",),
+                        {"id": data.invoice_number},
                     )
                 )
         case MembershipReported():
@@ -226,7 +244,12 @@ def _purchase_problems(data: PurchaseRecorded) -> list[Problem]:
     paid = sum((p.amount for p in data.payments), Decimal("0"))
     if paid > total:
         problems.append(
-            Problem(f"payments ({paid}) exceed the total ({total})", "OVERPAID", ("payments",))
+            Problem(
+                f"payments ({paid}) exceed the total ({total})",
+                "OVERPAID",
+                ("payments",),
+                {"paid": paid, "total": total},
+            )
         )
     return problems
 

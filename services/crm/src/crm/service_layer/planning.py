@@ -37,14 +37,26 @@ async def create_task(
     if not title:
         problems.append(Problem("a task needs a title", "REQUIRED", ("title",)))
     elif len(title) > 200:
-        problems.append(Problem("the title must be at most 200 characters", "TOO_LONG", ("title",)))
+        problems.append(
+            Problem(
+                "the title must be at most 200 characters", "TOO_LONG", ("title",), {"maximum": 200}
+            )
+        )
     naive = bounds.time_problem(due_at) if due_at is not None else None  # ahead is fine
     if naive is not None:
         problems.append(Problem(f"dueAt {naive[1]}", naive[0], ("dueAt",)))
     if priority not in PRIORITIES:
-        problems.append(Problem(f"unknown priority {priority!r}", "BAD_PRIORITY", ("priority",)))
+        problems.append(
+            Problem(
+                f"unknown priority {priority!r}", "BAD_PRIORITY", ("priority",), {"value": priority}
+            )
+        )
     if client_id and await awaited_profile(views, client_id) is None:
-        problems.append(Problem(f"unknown client {client_id!r}", "UNKNOWN_CLIENT", ("clientId",)))
+        problems.append(
+            Problem(
+                f"unknown client {client_id!r}", "UNKNOWN_CLIENT", ("clientId",), {"id": client_id}
+            )
+        )
     if problems:
         return None, problems
     task_id = new_id()
@@ -96,7 +108,7 @@ async def complete_task(plans: Plans, task_id: str, *, actor: str, now: datetime
 
     done = await change(plans.tasks, task_id, decide)
     if done.result is None:
-        return None, [Problem(f"unknown task {task_id!r}", "NOT_FOUND", ("id",))]
+        return None, [Problem(f"unknown task {task_id!r}", "NOT_FOUND", ("id",), {"id": task_id})]
     return done.result, []
 
 

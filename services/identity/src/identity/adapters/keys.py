@@ -84,6 +84,7 @@ def access_claims(
     ttl_seconds: int,
     now: float | None = None,
     client_id: str | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
     issued = int(time.time() if now is None else now)
     claims: dict[str, Any] = {
@@ -94,6 +95,9 @@ def access_claims(
         "sid": session,
         "iat": issued,
         "exp": issued + ttl_seconds,
+        # The person's language: the services answer in it when a request's
+        # Accept-Language names none they speak.
+        **({"lang": language} if language else {}),
     }
     if client_id:
         # A client's token names their card; the services let it reach that card only.

@@ -48,9 +48,10 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
 class IdentityRefused(Exception):
     """A rule says no; `code` is what the caller sees."""
 
-    def __init__(self, message: str, code: str) -> None:
+    def __init__(self, message: str, code: str, **params: object) -> None:
         super().__init__(message)
         self.code = code
+        self.params = params  # what the message names, by name (`UserError.params`)
 
 
 @dataclass

@@ -37,7 +37,7 @@ _CODES = {"EMAIL_INVALID": "INVALID_EMAIL", "FORBIDDEN": "ROLE_NOT_ALLOWED"}
 
 
 def _refused(exc: IdentityRefused, *field: str) -> UserError:
-    return user_error(str(exc), _CODES.get(exc.code, exc.code), *field)
+    return user_error(str(exc), _CODES.get(exc.code, exc.code), *field, **exc.params)
 
 
 @strawberry.enum(description="Who a token speaks for.")

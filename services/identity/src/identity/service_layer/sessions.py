@@ -122,10 +122,12 @@ async def _open(
     )
     repo = identity.storage.repository(SESSIONS, EVERYONE)
     await repo.save(await repo.load(session.id), session)
-    return _tokens(identity, session, role, secret, now)
+    return _tokens(identity, session, role, secret, now, person.language)
 
 
-def _tokens(identity: Identity, session: Session, role: str, secret: str, now: datetime) -> Tokens:
+def _tokens(
+    identity: Identity, session: Session, role: str, secret: str, now: datetime, language: str
+) -> Tokens:
     claims = access_claims(
         issuer=identity.issuer,
         person=session.person,
@@ -135,6 +137,7 @@ def _tokens(identity: Identity, session: Session, role: str, secret: str, now: d
         ttl_seconds=identity.access_token_seconds,
         now=now.timestamp(),
         client_id=session.client_id,
+        language=language,
     )
     return Tokens(
         access_token=identity.keys.sign(claims),
@@ -269,7 +272,7 @@ async def refresh(
             now=now,
             person=subject,
         )
-    return _tokens(identity, session, role, secret, now)
+    return _tokens(identity, session, role, secret, now, person.language)
 
 
 async def sign_out(identity: Identity, *, refresh_token: str, now: datetime) -> None:

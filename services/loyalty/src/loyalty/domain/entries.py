@@ -20,10 +20,11 @@ class Kind(StrEnum):
 
 
 class LoyaltyError(Exception):
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, **params: object) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.params = params  # what the message names, by name (`UserError.params`)
 
 
 @dataclass(frozen=True, slots=True)

@@ -136,6 +136,9 @@ class Account(Balance):
                 POINTS_LIMIT,
                 f"the client has {self.balance} points: {points} more would pass the "
                 f"maximum balance of {MAX_BALANCE}",
+                balance=self.balance,
+                points=points,
+                maximum=MAX_BALANCE,
             )
         if key is not None:
             if key in self.keys:
@@ -208,6 +211,8 @@ class Account(Balance):
             raise LoyaltyError(
                 "INSUFFICIENT_POINTS",
                 f"the client has {self.balance} points; {points} cannot be deducted",
+                balance=self.balance,
+                points=points,
             )
         taken = self._take(points)
         return [
@@ -247,12 +252,16 @@ class Account(Balance):
         if key in self.keys:
             return []
         if self.balance <= 0:
-            raise LoyaltyError("INSUFFICIENT_POINTS", "the client has no points to redeem")
+            raise LoyaltyError(
+                "INSUFFICIENT_POINTS", "the client has no points to redeem", balance=self.balance
+            )
         if points > self.balance and not allow_partial:
             raise LoyaltyError(
                 "INSUFFICIENT_POINTS",
                 f"paying in the app needs the whole amount in points: {points} needed, "
                 f"{self.balance} available; nothing was deducted",
+                balance=self.balance,
+                points=points,
             )
         used = min(points, self.balance)
         self._remember(key)

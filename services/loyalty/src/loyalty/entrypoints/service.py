@@ -13,6 +13,7 @@ from loyalty.adapters.programs import PROGRAM_VERSIONS
 from loyalty.adapters.tenant_storage import LoyaltyStores
 from loyalty.entrypoints.consumer import batch_handlers, handlers
 from loyalty.graphql.schema import schema
+from loyalty.messages import MESSAGES as CATALOG
 from loyalty.service_layer import automations, points, reminders
 
 
@@ -60,4 +61,5 @@ def definition() -> ServiceDefinition:
             Job("birthday_points", every_seconds=3600, run=birthday_points),
             Job("expiry_reminders", every_seconds=3600, run=expiry_reminders),
         ),
+        messages=CATALOG,
     )

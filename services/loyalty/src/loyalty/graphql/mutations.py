@@ -57,19 +57,28 @@ MAX_DAYS = 3650
 
 
 def _errors(exc: LoyaltyError, *path: str) -> list[UserError]:
-    return [user_error(exc.message, exc.code, *path)]
+    return [user_error(exc.message, exc.code, *path, **exc.params)]
 
 
 def _check_points(value: int, field: str) -> UserError | None:
     if value <= 0 or value > MAX_POINTS:
-        return user_error(f"points must be between 1 and {MAX_POINTS}", "BAD_POINTS", field)
+        return user_error(
+            f"points must be between 1 and {MAX_POINTS}",
+            "BAD_POINTS",
+            field,
+            minimum=1,
+            maximum=MAX_POINTS,
+        )
     return None
 
 
 def _check_days(value: int | None, field: str) -> UserError | None:
     if value is not None and not 1 <= value <= MAX_DAYS:
         return user_error(
-            f"{field} must be between 1 and {MAX_DAYS} days", "BAD_EXPIRY_DAYS", field
+            f"{field} must be between 1 and {MAX_DAYS} days",
+            "BAD_EXPIRY_DAYS",
+            field,
+            maximum=MAX_DAYS,
         )
     return None
 
@@ -78,7 +87,9 @@ def _check_text(value: str, field: str, *, limit: int = 500) -> UserError | None
     if not value.strip():
         return user_error(f"{field} is required", "REQUIRED", field)
     if len(value) > limit:
-        return user_error(f"{field} is longer than {limit} characters", "TOO_LONG", field)
+        return user_error(
+            f"{field} is longer than {limit} characters", "TOO_LONG", field, maximum=limit
+        )
     return None
 
 
@@ -152,7 +163,11 @@ class Mutation:
         if fixed_points is not None and not 0 <= fixed_points <= MAX_POINTS:
             problems.append(
                 user_error(
-                    f"fixedPoints must be between 0 and {MAX_POINTS}", "BAD_POINTS", "fixedPoints"
+                    f"fixedPoints must be between 0 and {MAX_POINTS}",
+                    "BAD_POINTS",
+                    "fixedPoints",
+                    minimum=0,
+                    maximum=MAX_POINTS,
                 )
             )
         if problems:
@@ -375,4 +390,9 @@ class Mutation:
 
 
 def _at_input(error: UserError) -> UserError:
-    return UserError(field=["input", *(error.field or [])], message=error.message, code=error.code)
+    return UserError(
+        field=["input", *(error.field or [])],
+        message=error.message,
+        code=error.code,
+        params=error.params,
+    )

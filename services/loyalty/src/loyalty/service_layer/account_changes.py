@@ -114,7 +114,9 @@ def account_decision(
         loaded = current.state or new_account(client_id)
         if must_exist and loaded.erased:
             # An erased client takes no new movements.
-            raise LoyaltyError("CLIENT_NOT_FOUND", f"no client {client_id} in this studio")
+            raise LoyaltyError(
+                "CLIENT_NOT_FOUND", f"no client {client_id} in this studio", id=client_id
+            )
         entries = decide(loaded)
         if not entries and not loaded.account.new_keys and loaded.exists:
             return Keep(Outcome(entries, loaded))
@@ -152,7 +154,9 @@ async def known_account(accounts: Repository[AccountState], client_id: str) -> A
 
     found = await awaited(read, pauses_for(client_id))
     if found is None:
-        raise LoyaltyError("CLIENT_NOT_FOUND", f"no client {client_id} in this studio")
+        raise LoyaltyError(
+            "CLIENT_NOT_FOUND", f"no client {client_id} in this studio", id=client_id
+        )
     return found
 
 

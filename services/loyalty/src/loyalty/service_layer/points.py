@@ -109,6 +109,8 @@ def redemption_points(program: Program, amount: Decimal) -> int:
         raise LoyaltyError(
             "BAD_AMOUNT",
             f"{amount} is not a whole number of points (one point is worth {program.point_value})",
+            amount=amount,
+            point_value=program.point_value,
         )
     return points
 
@@ -131,7 +133,11 @@ def redeeming(
         if previous:
             # The same redemption again (a retry, a double click): no second effect.
             if previous[0].channel != channel:
-                raise LoyaltyError("ALREADY_REDEEMED", f"points already paid for invoice {invoice}")
+                raise LoyaltyError(
+                    "ALREADY_REDEEMED",
+                    f"points already paid for invoice {invoice}",
+                    invoice=invoice,
+                )
             return []
         expired = account.settle(now, program.point_value, new_id)
         return expired + account.redeem(

@@ -58,14 +58,24 @@ class Recipient:
 
 def why_not(recipient: Recipient, category: str | None, channel: str) -> str | None:
     """The reason a message may not be sent on `channel`, or None if it may."""
+    withheld = why_not_coded(recipient, category, channel)
+    return withheld[2] if withheld else None
+
+
+def why_not_coded(
+    recipient: Recipient, category: str | None, channel: str
+) -> tuple[str, dict[str, str], str] | None:
+    """`why_not` as a code, its params and the English sentence (`MessageReason`)."""
     if category is not None and not recipient.allows(category, channel):
-        return f"the client switched off {category} messages by {channel}"
+        text = f"the client switched off {category} messages by {channel}"
+        return "SWITCHED_OFF", {"category": category, "channel": channel}, text
     if not recipient.address(channel):
-        return {
+        text = {
             "EMAIL": "no e-mail address on file",
             "SMS": "no phone number on file",
             "PUSH": "the client does not have the app",
         }.get(channel, f"no {channel} address")
+        return "NO_ADDRESS", {"channel": channel}, text
     return None
 
 

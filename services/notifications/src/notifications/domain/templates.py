@@ -34,9 +34,10 @@ LEGACY_CODES: Mapping[str, str] = {
 class TemplateError(ValueError):
     """A template that cannot be saved: unknown key, channel or placeholder, bad braces."""
 
-    def __init__(self, message: str, code: str = "BAD_TEMPLATE") -> None:
+    def __init__(self, message: str, code: str = "BAD_TEMPLATE", **params: object) -> None:
         super().__init__(message)
         self.code = code
+        self.params = params  # what the message names, by name (`UserError.params`)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from notifications.adapters.recipients import MESSAGES, REQUESTS, STAFF_NOTIFICA
 from notifications.entrypoints.consumer import batch_handlers, handlers
 from notifications.entrypoints.security_messages import ROUTES
 from notifications.graphql.schema import INBOX_FEED, inbox_keys, schema
+from notifications.messages import MESSAGES as CATALOG
 
 
 async def setup(runtime: Runtime) -> None:
@@ -37,4 +38,5 @@ def definition() -> ServiceDefinition:
         routes=ROUTES,
         # N3 live: every API replica follows its own topic for the inbox subscriptions.
         api_tasks=(feed_task(INBOX_FEED, (topics.NOTIFICATIONS,), inbox_keys),),
+        messages=CATALOG,
     )

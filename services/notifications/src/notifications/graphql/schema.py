@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import datetime
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Annotated, Any, TypeVar
 
 import strawberry
@@ -14,16 +14,19 @@ from plumbing.clock import as_utc
 from plumbing.enums import Channel, MessageCategory
 from plumbing.envelope import Envelope
 from plumbing.gql import (
+    MessageParam,
     PageInfo,
     SubgraphSchema,
     UserError,
     context_of,
     may_read_client,
+    message_params,
     page_size,
     require,
     schema_extensions,
     user_error,
 )
+from plumbing.i18n import current_language, translate
 from plumbing.intake import IngestPayload
 from plumbing.live_graph import LiveUpdateKind, updates
 from plumbing.mongo import Doc, local_id
@@ -47,28 +50,52 @@ class MessageStatus(StrEnum):
     PENDING = "PENDING"
 
 
+@strawberry.enum(description="Why a message was withheld or not delivered.")
+class MessageReason(Enum):
+    SWITCHED_OFF = strawberry.enum_value(
+        "SWITCHED_OFF", description="The client switched off this category on this channel."
+    )
+    NO_ADDRESS = strawberry.enum_value(
+        "NO_ADDRESS", description="No address on file for the channel (or no app, for push)."
+    )
+    NOT_DELIVERED = strawberry.enum_value(
+        "NOT_DELIVERED", description="The provider refused it after every attempt."
+    )
+
+
 @strawberry.type(description="One message to a client: sent, or withheld with the reason.")
 class ClientMessage:
     id: strawberry.ID
     template_key: str
     channel: Channel
     status: MessageStatus
-    reason: str | None
+    reason: str | None = strawberry.field(description="Why, in the request's language.")
     at: datetime
     subject: str | None = strawberry.field(description="E-mail subject as sent.", default=None)
     body: str | None = strawberry.field(
         description="The text as sent (none when suppressed).", default=None
     )
     language: str | None = strawberry.field(description="Language it was written in.", default=None)
+    reason_code: MessageReason | None = strawberry.field(
+        default=None, description="Why, as a stable code (none for messages kept before codes)."
+    )
+    reason_params: list[MessageParam] = strawberry.field(
+        default_factory=list, description="What the reason names, by name."
+    )
 
 
 def _message(d: Doc) -> ClientMessage:
+    code = d.get("reason_code")
+    params = dict(d.get("reason_params") or {})
+    reason = d.get("reason")
     return ClientMessage(
         id=strawberry.ID(local_id(str(d["_id"]))),
         template_key=d["template_key"],
         channel=Channel(d["channel"]),
         status=MessageStatus(d["status"]),
-        reason=d.get("reason"),
+        reason=translate(code, params, fallback=reason) if code and reason else reason,
+        reason_code=MessageReason(str(code)) if code in MessageReason.__members__ else None,
+        reason_params=message_params(params),
         at=as_utc(d["at"]),
         subject=d.get("subject"),
         body=d.get("body"),
@@ -180,7 +207,8 @@ def _notification(d: Doc) -> StaffNotification:
     return StaffNotification(
         id=strawberry.ID(local_id(str(d["_id"]))),
         kind=notification_kind(str(d["kind"])),
-        message=d["message"],
+        # Written in every language when it was raised (older ones in the studio's).
+        message=(d.get("messages") or {}).get(current_language()) or d["message"],
         client=Client(id=strawberry.ID(d["client_id"])) if d.get("client_id") else None,
         at=as_utc(d["at"]),
         read=bool(d.get("read")),
@@ -334,7 +362,8 @@ class Mutation:
                 now=ctx.now(),
             )
         except TemplateError as exc:
-            refused = user_error(str(exc), exc.code, TEMPLATE_FIELDS.get(exc.code, "body"))
+            field = TEMPLATE_FIELDS.get(exc.code, "body")
+            refused = user_error(str(exc), exc.code, field, **exc.params)
             return NotificationTemplatePayload(template=None, user_errors=[refused])
         return NotificationTemplatePayload(template=_template(view), user_errors=[])
 

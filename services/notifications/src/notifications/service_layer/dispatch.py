@@ -20,8 +20,9 @@ from plumbing.mongo import Doc
 from plumbing.studio import StudioSettings
 
 from notifications.adapters.delivery import Outgoing, Transport, deliver
-from notifications.domain.messages import Recipient, money, why_not
+from notifications.domain.messages import Recipient, money, why_not_coded
 from notifications.domain.templates import (
+    LANGUAGES,
     Text,
     date_text,
     default_text,
@@ -127,8 +128,9 @@ async def write_to_client(
             "attempts": 0,
             "reason": None,
         }
-        reason = why_not(recipient, spec.category, channel)
-        if reason is not None:
+        withheld = why_not_coded(recipient, spec.category, channel)
+        if withheld is not None:
+            reason_code, reason_params, reason = withheld
             event = catalog.envelope(
                 MessageSuppressed(
                     message_id=record_id,
@@ -142,7 +144,13 @@ async def write_to_client(
                 tenant=tenant,
                 subject=client_id,
             )
-            doc = {**base, "status": "SUPPRESSED", "reason": reason}
+            doc = {
+                **base,
+                "status": "SUPPRESSED",
+                "reason": reason,
+                "reason_code": reason_code,
+                "reason_params": reason_params,
+            }
             if await notices.record_message(doc, [event]):
                 outcomes.append("SUPPRESSED")
                 log.info("message_suppressed", tenant=tenant, client_id=client_id, reason=reason)
@@ -232,7 +240,13 @@ async def _settle(
             tenant=tenant,
             subject=client_id,
         )
-        fields = {"status": "FAILED", "attempts": attempts, "reason": reason}
+        fields = {
+            "status": "FAILED",
+            "attempts": attempts,
+            "reason": reason,
+            "reason_code": "NOT_DELIVERED",
+            "reason_params": {"attempts": str(attempts), "error": str(error)},
+        }
         log.warning("message_failed", tenant=tenant, client_id=client_id, reason=reason)
     await notices.settle_message(record_id, fields, [event])
 
@@ -253,11 +267,16 @@ async def notify_staff(
     notices = deps.notices(tenant)
     recipient = await require_recipient(notices, client_id)
     studio = await notices.studio()
-    language = language_of(studio.language)  # the console speaks the studio's language
+    language = language_of(studio.language)  # what the event says: the studio's language
     filled = {**client_values(recipient, studio), **values}
-    if rank_terms is not None:
-        filled.update(rank_terms_in(rank_terms, language))
-    text = render(await template_text(notices, template_key, "PUSH", language), filled)
+    # The notice in every language: a console reads it in its own (`Accept-Language`).
+    texts: dict[str, str] = {}
+    for spoken in LANGUAGES:
+        words = {**filled, **(rank_terms_in(rank_terms, spoken) if rank_terms else {})}
+        texts[spoken] = render(
+            await template_text(notices, template_key, "PUSH", spoken), words
+        ).body
+    body = texts[language]
     created = 0
     for role in dict.fromkeys(r.upper() for r in roles):
         if role not in ("OWNER", "ADMIN", "OPERATOR"):
@@ -269,7 +288,7 @@ async def notify_staff(
                 role=role,
                 kind=kind,
                 client_id=client_id,
-                message=text.body,
+                message=body,
                 trigger_event_id=trigger_event_id,
             ),
             tenant=tenant,
@@ -280,7 +299,8 @@ async def notify_staff(
                 "_id": notification_id,
                 "role": role,
                 "kind": kind,
-                "message": text.body,
+                "message": body,
+                "messages": texts,
                 "client_id": client_id,
                 "at": deps.clock.now(),
                 "read": False,

@@ -24,7 +24,7 @@ class Terminology(StrEnum):
 
 class RankRefused(Exception):
     """A rule says no. `code` is stable for callers; the message is built by the caller
-    in the studio's language from `code` and `args`."""
+    in the request's language from `code` and `args` (its params)."""
 
     def __init__(self, code: str, **args: object) -> None:
         super().__init__(code)

@@ -1,4 +1,4 @@
-"""The words a studio chose (Belts, Rankings, Challenges) in the studio's language.
+"""The words a studio chose (Belts, Rankings, Challenges), in es, it and en.
 
 Every label and message of this context is built here, so the choice of word and the
 language are applied in one place. Unknown languages fall back to English.
@@ -164,6 +164,31 @@ def language_of(language: str | None) -> str:
 
 def labels(terminology: Terminology, language: str | None) -> Labels:
     return LABELS[language_of(language)][terminology]
+
+
+def catalog(terminology: Terminology) -> dict[str, dict[str, str]]:
+    """`MESSAGES` with the studio's chosen word filled in, as a `plumbing.i18n` catalog
+    (its other names are the refusal's `params`)."""
+    filled: dict[str, dict[str, str]] = {}
+    for lang, templates in MESSAGES.items():
+        words = LABELS[lang][terminology]
+        values = _Keep(
+            one=words.singular,
+            many=words.plural,
+            tracking=words.tracking,
+            stripe=words.stripe,
+            stripes=words.stripes,
+        )
+        for code, template in templates.items():
+            filled.setdefault(code, {})[lang] = template.format_map(values)
+    return filled
+
+
+class _Keep(dict[str, str]):
+    """Leaves a name it does not hold as it was (`{name}`), for the next format."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 def message(code: str, terminology: Terminology, language: str | None, **args: object) -> str:

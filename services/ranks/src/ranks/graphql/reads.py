@@ -19,6 +19,7 @@ from plumbing.gql import (
     page_size,
     require,
 )
+from plumbing.i18n import current_language
 from plumbing.node_ids import global_id, key_of
 from plumbing.studio import StudioSettings
 from strawberry.types import Info
@@ -144,7 +145,7 @@ async def program_by_id(info: Info[Any, Any], id: strawberry.ID) -> RankProgram 
     ctx = context_of(info)
     if key_of(str(id), "RankProgram", 1) != (ctx.tenant,):
         return None
-    return RankProgram.of(await program_of(ctx), (await settings_of(ctx)).language)
+    return RankProgram.of(await program_of(ctx), current_language())
 
 
 ClientRank.resolve_reference = classmethod(  # type: ignore[attr-defined]

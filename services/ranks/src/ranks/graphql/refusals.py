@@ -1,14 +1,15 @@
-"""Refusals as `userErrors`: in the studio's language, with its chosen word, pointing at
-the input field concerned."""
+"""Refusals as `userErrors`: in the request's language, with the studio's chosen word,
+pointing at the input field concerned."""
 
 from __future__ import annotations
 
 from plumbing.gql import RequestContext, UserError, user_error
+from plumbing.i18n import current_language, speaking
 
 from ranks.domain import categories
 from ranks.domain.program import Program
-from ranks.domain.words import message
-from ranks.graphql.reads import settings_of, store_of
+from ranks.domain.words import catalog, message
+from ranks.graphql.reads import store_of
 from ranks.graphql.types import ClientRankPayload
 from ranks.service_layer.programs import current_program
 
@@ -34,8 +35,9 @@ async def refusal(
     ctx: RequestContext, exc: categories.RankRefused, program: Program | None = None
 ) -> list[UserError]:
     program = program or await current_program(store_of(ctx).programs)
-    language = (await settings_of(ctx)).language
-    text = message(exc.code, program.terminology, language, **exc.args_)
+    # The call site's English sentence; in the request's language the catalog's, with
+    # the studio's chosen word filled in.
+    text = message(exc.code, program.terminology, "en", **exc.args_)
     path = FIELDS.get(exc.code, ())
     if exc.code == "BAD_CRITERION":
         path = ("input", "criteria", str(exc.args_.get("field", "")))
@@ -43,7 +45,8 @@ async def refusal(
     if isinstance(stripe, int) and path[:2] == ("input", "criteria"):
         # A stripe's criteria: point at it (0-based, like the input list).
         path = ("input", "stripes", str(stripe - 1), *path[1:])
-    return [user_error(text, exc.code, *path)]
+    with speaking(current_language(), catalog(program.terminology)):
+        return [user_error(text, exc.code, *path, **exc.args_)]
 
 
 async def manual_refused(

@@ -14,6 +14,7 @@ from plumbing.gql import (
     require,
     schema_extensions,
 )
+from plumbing.i18n import current_language
 from plumbing.repeats import REPEAT_KEY
 from strawberry.types import Info
 
@@ -87,7 +88,7 @@ class Query:
     @strawberry.field(description="Whether the studio uses ranks, and the words it chose (R1).")
     async def rank_program(self, info: Info[Any, Any]) -> RankProgram | None:
         ctx = context_of(info)
-        return RankProgram.of(await program_of(ctx), (await settings_of(ctx)).language)
+        return RankProgram.of(await program_of(ctx), current_language())
 
     @strawberry.field
     async def rank_categories(
@@ -128,7 +129,7 @@ class Mutation:
             categories.Terminology(terminology.value) if terminology else None,
         )
         return RankProgramPayload(
-            program=RankProgram.of(program, (await settings_of(ctx)).language), user_errors=[]
+            program=RankProgram.of(program, current_language()), user_errors=[]
         )
 
     @strawberry.mutation(description="R2: a category such as Karate, with its settings.")

@@ -39,7 +39,7 @@ class RankChangeTrigger(StrEnum):
     AUTOMATIC = "AUTOMATIC"
 
 
-@strawberry.type(description="The studio's words for this feature, in the studio's language.")
+@strawberry.type(description="The studio's words for this feature, in the request's language.")
 class RankLabels:
     singular: str = strawberry.field(description='e.g. "belt", "cinturón", "cintura".')
     plural: str
@@ -60,7 +60,7 @@ class RankProgram:
     enabled: bool
     terminology: RankTerminology
     labels: RankLabels = strawberry.field(
-        description="Labels following the chosen terminology and the studio's language (R1)."
+        description="Labels following the chosen terminology, in the request's language (R1)."
     )
 
     @classmethod

@@ -1,0 +1,42 @@
+"""Every context's catalog (`<ctx>/messages.py`, ranks' words, the timeline's lines): a
+sentence in es, it and en for every code, and no translation naming a parameter the
+English sentence does not (docs/contract.md, "Language")."""
+
+from __future__ import annotations
+
+import pytest
+from clients.messages import MESSAGES as CLIENTS
+from crm.domain.timeline import TEMPLATES
+from crm.messages import MESSAGES as CRM
+from loyalty.messages import MESSAGES as LOYALTY
+from notifications.messages import MESSAGES as NOTIFICATIONS
+from plumbing.error_codes import UserErrorCode
+from plumbing.i18n import Catalog, catalog_problems
+from ranks.domain.categories import Terminology
+from ranks.domain.words import MESSAGES as RANKS
+from ranks.domain.words import catalog
+
+CATALOGS: dict[str, Catalog] = {
+    "clients": CLIENTS,
+    "crm": CRM,
+    "loyalty": LOYALTY,
+    "notifications": NOTIFICATIONS,
+    **{f"ranks ({t.value})": catalog(t) for t in Terminology},
+    "crm timeline": TEMPLATES,
+}
+
+
+@pytest.mark.parametrize("name", sorted(CATALOGS))
+def test_every_code_has_es_it_en_naming_only_known_parameters(name: str) -> None:
+    assert catalog_problems(CATALOGS[name]) == []
+
+
+def test_ranks_words_are_complete_in_every_language() -> None:
+    assert {lang: sorted(codes) for lang, codes in RANKS.items()} == {
+        lang: sorted(RANKS["en"]) for lang in RANKS
+    }
+
+
+@pytest.mark.parametrize("name", ["clients", "crm", "loyalty", "ranks (BELTS)"])
+def test_refusal_catalogs_hold_contract_codes(name: str) -> None:
+    assert sorted(set(CATALOGS[name]) - set(UserErrorCode)) == []
