@@ -28,6 +28,7 @@ KNOWN: frozenset[str] = frozenset(
         "clients.preferences_changed.v1",
         "clients.studio_updated.v1",
         "crm.client_moved_in_funnel.v1",
+        "crm.facts_settled.v1",
         "crm.task_completed.v1",
         "crm.task_created.v1",
         "ingest.app_logged_out.v1",
