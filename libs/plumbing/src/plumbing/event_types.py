@@ -24,6 +24,7 @@ KNOWN: frozenset[str] = frozenset(
         "clients.form_assigned.v1",
         "clients.form_completed.v1",
         "clients.form_removed.v1",
+        "clients.import_progressed.v1",
         "clients.note_added.v1",
         "clients.preferences_changed.v1",
         "clients.studio_updated.v1",
