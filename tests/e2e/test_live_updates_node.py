@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaProducer
 from plumbing import topics
-from plumbing.testing import GATEWAY_URL, Graph
+from plumbing.auth import mint_token
+from plumbing.testing import GATEWAY_URL, Graph, jwt_secret
 
 from ..journeys import new_client, publish
 from .test_live_updates import points_earned, token
@@ -70,6 +71,37 @@ async def test_node_clients_receive_the_points_over_sse_and_websocket(
                 s["payload"]["data"]["clientCard"]["change"] for s in more if s["via"] == via
             ]
             assert change == {"area": "POINTS", "pointsBalance": 40}
+    finally:
+        process.kill()
+        await process.wait()
+
+
+INBOX = "subscription { staffInbox { kind } }"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node")
+async def test_node_clients_are_ended_when_the_token_expires(tenant: str) -> None:
+    """graphql-sse gets the error as the stream's last event; graphql-ws gets it, then the
+    connection closes 4401 with the reason (a code graphql-ws does not retry on)."""
+    short = mint_token(jwt_secret(), tenant=tenant, roles=["OWNER"], ttl_seconds=3)
+    env = {**os.environ, "GATEWAY_URL": GATEWAY_URL, "TOKEN": short, "QUERY": INBOX}
+    process = await asyncio.create_subprocess_exec(
+        "node", str(SCRIPT), env=env, stdout=asyncio.subprocess.PIPE
+    )
+    try:
+
+        def ended(lines: list[dict[str, Any]]) -> bool:
+            sse_done = any(s["via"] == "sse" and ("done" in s or "error" in s) for s in lines)
+            return sse_done and any("closed" in s for s in lines)
+
+        seen = await lines_until(process, ended)
+        for via in ("sse", "ws"):
+            payloads = [s["payload"] for s in seen if s["via"] == via and "payload" in s]
+            assert payloads[0]["data"]["staffInbox"]["kind"] == "STARTED", seen
+            [error] = payloads[-1]["errors"]
+            assert error["extensions"] == {"code": "UNAUTHENTICATED", "reason": "TOKEN_EXPIRED"}
+        [closed] = [s["closed"] for s in seen if "closed" in s]
+        assert closed == {"code": 4401, "reason": "Unauthorized: TOKEN_EXPIRED"}, seen
     finally:
         process.kill()
         await process.wait()

@@ -51,8 +51,11 @@ follow(
     url: url.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,
     connectionParams: { authorization: `Bearer ${token}` },
-    // A closed connection is reported, not retried: the tests read why it closed.
+    // A closed connection is reported, not retried: the tests read why it closed. The
+    // connection is kept a moment after its last subscription ends (by default the client
+    // closes it at once), so that the gateway's close and its code are seen.
     retryAttempts: 0,
+    lazyCloseTimeout: 1000,
     on: { closed: (event) => print({ via: 'ws', closed: { code: event?.code, reason: event?.reason } }) },
   }),
 );
