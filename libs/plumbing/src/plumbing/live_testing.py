@@ -13,6 +13,8 @@ from typing import Any
 import httpx
 import websockets
 
+from plumbing.testing import signed_like_the_gateway
+
 
 class LiveCaller:
     """One open subscription: `next()` is its next payload (`{"data"…}` or `{"errors"…}`),
@@ -42,21 +44,29 @@ class LiveCaller:
 
 @contextlib.asynccontextmanager
 async def over_sse(
-    url: str, token: str, query: str, variables: dict[str, Any] | None = None
+    url: str,
+    token: str,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    signed: bool = False,
 ) -> AsyncIterator[LiveCaller]:
+    """`signed`: with the gateway's signature, for a subgraph called directly (a replica)."""
     caller = LiveCaller()
     headers = {
         "authorization": f"Bearer {token}",
         "accept": "text/event-stream",
         "content-type": "application/json",
     }
-    body = {"query": query, "variables": variables or {}}
+    body = json.dumps({"query": query, "variables": variables or {}}).encode()
+    if signed:
+        headers = signed_like_the_gateway("POST", url, headers, body)
 
     async def read() -> None:
         try:
             async with (
                 httpx.AsyncClient(timeout=httpx.Timeout(10, read=None)) as http,
-                http.stream("POST", url, json=body, headers=headers) as response,
+                http.stream("POST", url, content=body, headers=headers) as response,
             ):
                 if response.status_code != 200:
                     await response.aread()
