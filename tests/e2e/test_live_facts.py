@@ -50,7 +50,7 @@ mutation($id: ID!, $c: ID!, $s: ID!, $at: DateTime!) {
 
 async def until(caller: LiveCaller, field: str, done: Callable[[dict[str, Any]], bool]) -> Any:
     """The updates of `field` up to the first that is `done`."""
-    seen = []
+    seen: list[dict[str, Any]] = []
     while True:
         payload = await caller.next(timeout=20)
         assert payload is not None, f"the subscription ended after {seen}"

@@ -198,7 +198,11 @@ async def closing(token_: str) -> tuple[list[dict[str, Any]], int | None, str | 
                 messages.append(json.loads(await asyncio.wait_for(ws.recv(), 15)))
         except websockets.ConnectionClosed as closed:
             received = closed.rcvd
-            return messages, received.code if received else None, received and received.reason
+            return (
+                messages,
+                received.code if received else None,
+                received.reason if received else None,
+            )
 
 
 async def test_a_refused_or_expired_token_closes_the_websocket_4401_with_its_reason(
