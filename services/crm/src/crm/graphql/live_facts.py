@@ -5,6 +5,8 @@ feed reads them (`plumbing.live`)."""
 
 from __future__ import annotations
 
+import asyncio
+from collections import OrderedDict
 from collections.abc import AsyncGenerator
 from datetime import datetime
 from enum import StrEnum
@@ -15,7 +17,7 @@ from plumbing import topics
 from plumbing.auth import STAFF, Role
 from plumbing.envelope import Envelope
 from plumbing.fact_reports import APPLIED, PARKED, FactReports
-from plumbing.gql import require
+from plumbing.gql import context_of, require
 from plumbing.live_graph import LiveUpdateKind, updates
 from strawberry.types import Info
 
@@ -32,10 +34,42 @@ FACT_REPORTS = FactReports(
 )
 
 
+# Every subscriber of a studio reads the same report: it is parsed once per process, and
+# the counters it announces are read once per branch (`_today_after`).
+_PARSED: OrderedDict[str, list[SettledFact]] = OrderedDict()
+SHARED = 1_000  # the reports (and reads) kept for the subscribers still behind
+TODAY_READS = "crm-today-reads"  # `Runtime.extras`: the shared reads of the counters
+
+
 def settled_in(envelope: Envelope) -> list[SettledFact]:
     if envelope.type != FACTS_SETTLED:
         return []
-    return list(FactsSettled.model_validate(envelope.data).facts)
+    facts = _PARSED.get(envelope.id)
+    if facts is None:
+        facts = list(FactsSettled.model_validate(envelope.data).facts)
+        _PARSED[envelope.id] = facts
+        if len(_PARSED) > SHARED:
+            _PARSED.popitem(last=False)
+    return facts
+
+
+async def _today_after(info: Info[Any, Any], branch: str | None, cursor: str) -> CrmSummary:
+    """The studio's today as it is after the report at `cursor`: read by the first of its
+    subscribers in this process, shared with the others (a thousand open dashboards of
+    one studio cost one read per report, not a thousand)."""
+    ctx = context_of(info)
+    extras = ctx.request.app.state.runtime.extras
+    reads: OrderedDict[tuple[str, str | None, str], asyncio.Future[CrmSummary]]
+    reads = extras.setdefault(TODAY_READS, OrderedDict())
+    key = (ctx.tenant, branch, cursor)
+    read = reads.get(key)
+    if read is None:
+        read = asyncio.ensure_future(summary_of(info, None, "DAY", branch))
+        reads[key] = read
+        if len(reads) > SHARED:
+            reads.popitem(last=False)
+    # Shielded: a subscriber that leaves must not cancel the read the others wait for.
+    return await asyncio.shield(read)
 
 
 def fact_keys(envelope: Envelope) -> list[str]:
@@ -127,7 +161,7 @@ class FactsSubscription:
             return any(fact.outcome == APPLIED for fact in settled_in(envelope))
 
         async for update in updates(ctx, FACTS_FEED, ctx.tenant, after, any_applied):
-            summary = await summary_of(info, None, "DAY", branch)
+            summary = await _today_after(info, branch, update.cursor)
             if update.event is None:
                 yield CrmTodayUpdate(
                     kind=update.kind,
