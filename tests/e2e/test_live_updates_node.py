@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from plumbing import topics
 from plumbing.auth import mint_token
 from plumbing.testing import GATEWAY_URL, Graph, jwt_secret
 
-from ..journeys import new_client, publish
+from ..journeys import new_client, publish, rank_category, visit
 from .test_live_updates import points_earned, token
 
 SCRIPT = Path(__file__).resolve().parents[2] / "web" / "live" / "subscriptions.mjs"
@@ -105,3 +106,77 @@ async def test_node_clients_are_ended_when_the_token_expires(tenant: str) -> Non
     finally:
         process.kill()
         await process.wait()
+
+
+INBOX_ENTRIES = "subscription { staffInbox { kind notification { kind message client { id } } } }"
+ASSIGN = """mutation($c: ID!, $r: ID!) {
+  assignRank(clientId: $c, rankId: $r) { clientRank { since } userErrors { code } } }"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node")
+async def test_a_partners_visits_make_the_client_eligible_and_the_open_inbox_hears_it(
+    tenant: str, graphs: Callable[..., Graph], producer: AIOKafkaProducer
+) -> None:
+    """The whole way: visits on Kafka → ranks finds the client eligible → notifications
+    writes the staff notification → the owner's open inbox (Node, SSE and WebSocket)
+    receives it; an operator, whom the category does not notify, receives nothing."""
+    owner = graphs(tenant, "OWNER")
+    operator = graphs(tenant, "OPERATOR")
+    _, (white, _) = await rank_category(
+        owner,
+        [("White", {"criteria": None}), ("Yellow", {"criteria": {"minVisits": 2}})],
+        autoPromote=False,
+        notifyOnEligibility=True,
+        notifyRoles=["OWNER"],
+        notifyClient=False,
+    )
+    ana = await new_client(owner, "Ana")
+    assigned = await owner(ASSIGN, {"c": ana, "r": white})
+    since = datetime.fromisoformat(assigned["assignRank"]["clientRank"]["since"])
+
+    def opened(graph: Graph) -> dict[str, str]:
+        return {**os.environ, "GATEWAY_URL": GATEWAY_URL, "TOKEN": token(graph)}
+
+    owners = await asyncio.create_subprocess_exec(
+        "node",
+        str(SCRIPT),
+        env={**opened(owner), "QUERY": INBOX_ENTRIES},
+        stdout=asyncio.subprocess.PIPE,
+    )
+    operators = await asyncio.create_subprocess_exec(
+        "node",
+        str(SCRIPT),
+        env={**opened(operator), "QUERY": INBOX_ENTRIES, "ONLY": "ws"},
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+
+        def entries(lines: list[dict[str, Any]], via: str) -> list[dict[str, Any]]:
+            return [
+                s["payload"]["data"]["staffInbox"]
+                for s in lines
+                if s["via"] == via and "payload" in s
+            ]
+
+        seen = await lines_until(owners, lambda ls: all(entries(ls, v) for v in ("sse", "ws")))
+        await lines_until(operators, lambda ls: bool(entries(ls, "ws")))
+        for number in (1, 2):
+            await visit(producer, tenant, ana, since + timedelta(seconds=number))
+
+        def notified(lines: list[dict[str, Any]]) -> bool:
+            return all(len(entries(seen + lines, v)) == 2 for v in ("sse", "ws"))
+
+        more = await asyncio.wait_for(lines_until(owners, notified), 90)
+        for via in ("sse", "ws"):
+            [started_, entry] = entries(seen + more, via)
+            assert started_["kind"] == "STARTED" and entry["kind"] == "CHANGE"
+            assert entry["notification"]["kind"] == "RANK_ELIGIBLE"
+            assert entry["notification"]["client"] == {"id": ana}
+            assert "Yellow" in entry["notification"]["message"]
+        assert operators.stdout is not None
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(operators.stdout.readline(), 2.0)
+    finally:
+        for process in (owners, operators):
+            process.kill()
+            await process.wait()
