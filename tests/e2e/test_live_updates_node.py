@@ -8,7 +8,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,8 @@ from plumbing import topics
 from plumbing.auth import mint_token
 from plumbing.testing import GATEWAY_URL, Graph, jwt_secret
 
-from ..journeys import new_client, publish, rank_category, visit
+from ..journeys import crm_client, new_client, publish, rank_category, visit
+from .test_clients_import import upload_csv
 from .test_live_updates import points_earned, token
 
 SCRIPT = Path(__file__).resolve().parents[2] / "web" / "live" / "subscriptions.mjs"
@@ -180,3 +181,81 @@ async def test_a_partners_visits_make_the_client_eligible_and_the_open_inbox_hea
         for process in (owners, operators):
             process.kill()
             await process.wait()
+
+
+IMPORT_PROGRESS = """subscription($id: ID!) {
+  importJobProgress(id: $id) { kind progress { status processed created errorCount } } }"""
+TODAY = "subscription { crmToday { kind lastFactAppliedAt summary { activeInApp } } }"
+APP_EVENT = """mutation($c: ID!, $at: DateTime!) {
+  recordAppEvent(clientId: $c, kind: SESSION_STARTED, platform: IOS, occurredAt: $at) {
+    accepted } }"""
+
+
+async def node_following(graph: Graph, query: str, **variables: str) -> Any:
+    env = {
+        **os.environ,
+        "GATEWAY_URL": GATEWAY_URL,
+        "TOKEN": token(graph),
+        "QUERY": query,
+        "VARIABLES": json.dumps(variables),
+    }
+    return await asyncio.create_subprocess_exec(
+        "node", str(SCRIPT), env=env, stdout=asyncio.subprocess.PIPE
+    )
+
+
+def updates_of(lines: list[dict[str, Any]], via: str, field: str) -> list[dict[str, Any]]:
+    return [s["payload"]["data"][field] for s in lines if s["via"] == via and "payload" in s]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node")
+async def test_node_clients_follow_an_import_to_its_end(owner: Graph) -> None:
+    csv = "first name,last name\nAna,Ruiz\nBea,Gil\n,Nameless\n"
+    job = (await upload_csv(owner, csv.encode()))["data"]["importClients"]["job"]
+    process = await node_following(owner, IMPORT_PROGRESS, id=job["id"])
+    try:
+
+        def ended(lines: list[dict[str, Any]]) -> bool:
+            return all(any("done" in s for s in lines if s["via"] == v) for v in ("sse", "ws"))
+
+        seen = await lines_until(process, ended)
+        for via in ("sse", "ws"):
+            last = updates_of(seen, via, "importJobProgress")[-1]["progress"]
+            assert last == {"status": "COMPLETED", "processed": 3, "created": 2, "errorCount": 1}
+    finally:
+        process.kill()
+        await process.wait()
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node")
+async def test_node_clients_see_the_days_counters_move(
+    owner: Graph, graphs: Callable[..., Graph], producer: AIOKafkaProducer
+) -> None:
+    ana = await crm_client(owner, producer, "Ana")
+    partner = graphs(owner.tenant, "PARTNER", subject="app-partner")
+    process = await node_following(owner, TODAY)
+    try:
+        started_ = await lines_until(
+            process, lambda ls: all(updates_of(ls, v, "crmToday") for v in ("sse", "ws"))
+        )
+        now = datetime.now(UTC).replace(microsecond=0).isoformat()
+        assert (await partner(APP_EVENT, {"c": ana, "at": now}))["recordAppEvent"]["accepted"]
+
+        def moved(lines: list[dict[str, Any]]) -> bool:
+            return all(
+                any(
+                    u["summary"]["activeInApp"] == 1
+                    for u in updates_of(started_ + lines, v, "crmToday")
+                )
+                for v in ("sse", "ws")
+            )
+
+        more = await asyncio.wait_for(lines_until(process, moved), 60)
+        for via in ("sse", "ws"):
+            [change] = [
+                u for u in updates_of(more, via, "crmToday") if u["summary"]["activeInApp"] == 1
+            ][:1]
+            assert change["kind"] == "CHANGE" and change["lastFactAppliedAt"]
+    finally:
+        process.kill()
+        await process.wait()
