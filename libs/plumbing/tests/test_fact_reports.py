@@ -90,3 +90,23 @@ async def test_reports_are_gathered_by_studio_and_split_when_large() -> None:
     assert parked["code"] == "INVALID_DATA" and len(parked["reason"]) == 300
     await facts.flush()
     assert len(letters.sent) == 3  # nothing new, nothing sent
+
+
+async def test_a_fact_refused_for_the_studio_it_claims_is_parked_unreported(
+    db: AsyncDatabase[Doc], topic: str, publisher: KafkaPublisher
+) -> None:
+    applied: list[str] = []
+    letters = Letters()
+    claims_another = Envelope(
+        type=BOOKING, source="tests", tenant="t2", subject="c1", data={"booking_id": "B3"}
+    )
+    async with consuming(
+        db, topic, publisher, booking_handlers(db, applied), dlq_publisher=letters, reports=REPORTS
+    ) as consumer:
+        await send(publisher, topic, claims_another)  # keyed t1:c1, so TENANT_MISMATCH
+        fine = booking("B4")
+        await send(publisher, topic, session("S1"), fine)
+        await eventually(lambda: _of(letters), until=lambda f: len(f) == 1)
+        assert consumer.stats.parked == 1
+    assert [(f["event_id"], f["outcome"]) for f in reported(letters)] == [(fine.id, "APPLIED")]
+    assert applied == ["B4"]

@@ -168,7 +168,8 @@ class Applier:
             return PARKED
         refused = refusal(record.topic, record.key, envelope)
         if refused is not None:
-            await self.park(record, envelope, str(refused))
+            # Not reported: the studio it names is not one the topic vouches for.
+            await self.park(record, envelope, str(refused), reported=False)
             return PARKED
         handler = self.handlers.get(envelope.type)
         if handler is None:
@@ -309,6 +310,8 @@ class Applier:
         envelope: Envelope | None,
         reason: str,
         code: str | None = None,
+        *,
+        reported: bool = True,
     ) -> None:
         """Park a message on its DLQ (bounded, `plumbing.dlq`). Without a `code`, the one
         the reason starts with (`TENANT_MISMATCH: …`), else INVALID_DATA."""
@@ -316,5 +319,5 @@ class Applier:
         where = dlq.Where(record.topic, record.partition, record.offset, record.key, record.value)
         code = code or dlq.code_of(reason, dlq.INVALID_DATA)
         await self._dead_letters.park(where, envelope, code=code, reason=reason)
-        if envelope is not None:
+        if envelope is not None and reported:
             self.settled(envelope, fact_reports.PARKED, code, reason)
