@@ -898,6 +898,86 @@ const tokenChallenge = {
   },
 };
 
+// --- A WebSocket whose token is refused is closed ----------------------------------------
+// graphql-transport-ws's convention: 4401 Unauthorized, a code its clients do not retry on
+// (they must get a new token), with the reason (TOKEN_MISSING, TOKEN_INVALID,
+// TOKEN_EXPIRED) in the close message. Hive Gateway's WebSocket server acknowledges every
+// connection and checks the token of `connectionParams` at each subscribe, so a refused
+// token is answered at its first subscribe: the error (UNAUTHENTICATED with its reason),
+// then the close. A token that expires while subscriptions are open ends them in the
+// subgraph (UNAUTHENTICATED, TOKEN_EXPIRED, as the last result of each); the connection is
+// closed after it, since every later subscribe on it would carry the same expired token.
+// SSE has no such channel: there the error is the stream's last event.
+const UNAUTHORIZED_CLOSE = 4401;
+// Time for the error to reach the caller before the close.
+const CLOSE_AFTER_MS = 100;
+
+type WebSocketLike = { close(code: number, reason: string): void; readyState: number };
+
+function socketOf(context: unknown): WebSocketLike | undefined {
+  const socket = (context as { socket?: WebSocketLike } | undefined)?.socket;
+  return socket && typeof socket.close === 'function' ? socket : undefined;
+}
+
+function connectionReason(context: unknown): string {
+  const token = connectionToken((context as { connectionParams?: ConnectionParams }).connectionParams);
+  if (!token) return 'TOKEN_MISSING';
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString());
+    if (typeof payload.exp === 'number' && payload.exp * 1000 <= Date.now()) return 'TOKEN_EXPIRED';
+  } catch {
+    // not a JWT at all: invalid
+  }
+  return 'TOKEN_INVALID';
+}
+
+// The reason of the result's UNAUTHENTICATED error, coded for the caller; undefined when
+// the result refuses nothing for the token.
+function unauthenticated(result: unknown, context: unknown): string | undefined {
+  let reason: string | undefined;
+  for (const error of ((result as { errors?: PathedError[] } | null)?.errors ?? [])) {
+    const status = (error.extensions?.http as { status?: number } | undefined)?.status;
+    if (error.extensions?.code !== 'UNAUTHENTICATED' && status !== 401) continue;
+    const given = error.extensions?.reason;
+    const why = typeof given === 'string' ? given : connectionReason(context);
+    const { http: _http, ...rest } = error.extensions ?? {};
+    error.extensions = { ...rest, code: 'UNAUTHENTICATED', reason: why };
+    reason = why;
+  }
+  return reason;
+}
+
+function closeUnauthorized(socket: WebSocketLike, reason: string): void {
+  setTimeout(() => {
+    if (socket.readyState === 1) socket.close(UNAUTHORIZED_CLOSE, `Unauthorized: ${reason}`);
+  }, CLOSE_AFTER_MS).unref?.();
+}
+
+const webSocketTokens = {
+  // A subscribe refused before it ran (the token of `connectionParams`).
+  onExecutionResult({ result, context }: { result: unknown; context: unknown }): void {
+    const socket = socketOf(context);
+    if (!socket || (result as { [Symbol.asyncIterator]?: unknown })?.[Symbol.asyncIterator]) return;
+    const reason = unauthenticated(result, context);
+    if (reason) closeUnauthorized(socket, reason);
+  },
+  // A running subscription ended by its subgraph because the token expired.
+  onSubscribe({ args }: { args: { contextValue: unknown } }) {
+    const socket = socketOf(args.contextValue);
+    if (!socket) return undefined;
+    return {
+      onSubscribeResult() {
+        return {
+          onNext: ({ result }: { result: unknown }) => {
+            const reason = unauthenticated(result, args.contextValue);
+            if (reason) closeUnauthorized(socket, reason);
+          },
+        };
+      },
+    };
+  },
+};
+
 // What GraphiQL opens with: where the token goes, before the first "Unauthenticated".
 const GRAPHIQL_HINT = `# Every operation needs a token: put it in the Headers tab below as
 #   { "Authorization": "Bearer <token>" }
@@ -1029,6 +1109,7 @@ export const gatewayConfig = defineConfig({
     varyByOrigin,
     callerErrorCodes,
     tokenChallenge,
+    webSocketTokens,
     // Fragments are flattened so that a client using fragments is not punished for it.
     maxDepthPlugin({ n: maxDepth, flattenFragments: true }),
     maxTokensPlugin({ n: maxTokens }),

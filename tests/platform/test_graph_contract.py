@@ -29,6 +29,7 @@ VALUE_TYPES = {
     "PointsEarnedRow", "PointsExpiry", "Prerequisite", "PromotionCriteria",
     "PromotionReward", "RankLabels", "RankReportRow", "Stripe", "UserError",
     "WeightReading", "ClientCardChange", "ClientCardUpdate", "StaffInboxUpdate",
+    "ImportJobUpdate", "ImportProgress", "CrmTodayUpdate", "FactOutcome", "FactOutcomeUpdate",
     "StudioAccess",
 }  # fmt: skip
 

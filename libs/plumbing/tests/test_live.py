@@ -108,3 +108,19 @@ def test_a_cursor_not_written_by_a_feed_is_refused() -> None:
     with pytest.raises(BadCursor):
         decode_cursor("not a cursor!")
     assert decode_cursor(feed().cursor()) == {(TOPIC, 0): 10, (TOPIC, 1): 5}
+
+
+async def test_from_the_window_a_subscriber_gets_what_its_key_had_just_before() -> None:
+    live = feed()
+    live.handle(TOPIC, 0, 10, record("a", "c1", 1))  # before the subscription opened
+    live.handle(TOPIC, 0, 11, record("a", "c2", 2))
+    late = await live.open("a:c1", None, from_window=True)
+    assert late.resume is Resume.REPLAYED
+    [missed] = await take(late.events, 1)
+    assert missed is not None and missed.envelope.data["points"] == 1
+    live.handle(TOPIC, 1, 5, record("a", "c1", 3))
+    [then] = await take(late.events, 1)
+    assert then is not None and then.envelope.data["points"] == 3
+    plain = await live.open("a:c1", None)  # without it: from now on
+    with pytest.raises(TimeoutError):
+        await take(plain.events, 1)

@@ -36,6 +36,7 @@ from plumbing.clock import Clock, SystemClock
 from plumbing.consumer import EventConsumer
 from plumbing.event_handlers import BatchHandler, Handler
 from plumbing.event_stream import EventStream, wants_event_stream
+from plumbing.fact_reports import FactReports
 from plumbing.gql import RequestContext
 from plumbing.health import Check, healthz, metrics, readyz
 from plumbing.i18n import Catalog, from_accept_language, negotiate, supported
@@ -135,6 +136,9 @@ class ServiceDefinition:
     # processes never connect to Kafka, run no relay, and are ready without it, so it
     # needs no Kafka user and KAFKA_BOOTSTRAP may be empty.
     uses_kafka: bool = True
+    # Reports of the facts this service's consumer settles (applied, waiting, parked), for
+    # the subscriptions that follow them (`plumbing.fact_reports`).
+    fact_reports: FactReports | None = None
 
 
 class _SubgraphView(GraphQL[RequestContext, None]):
@@ -257,6 +261,7 @@ def create_app(
                 max_attempts=settings.consumer_max_attempts,
                 wait_seconds=settings.consumer_wait_seconds,
                 kafka_options=client_options(settings),
+                reports=definition.fact_reports,
             )
             tasks.append(asyncio.create_task(runtime.consumer.run(stop), name="consumer"))
             for job in (*definition.jobs, *_tidy_jobs(definition)):

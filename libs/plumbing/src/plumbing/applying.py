@@ -27,7 +27,7 @@ from opentelemetry.trace import SpanKind
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, NetworkTimeout, ServerSelectionTimeoutError
 
-from plumbing import dlq, topics
+from plumbing import dlq, fact_reports, topics
 from plumbing.admission import refusal
 from plumbing.envelope import Envelope, InvalidEnvelope
 from plumbing.event_handlers import Handler, Pending, Rejected
@@ -115,6 +115,14 @@ class Applier:
         self._max_attempts = max_attempts
         self.retry_base = retry_base_seconds
         self.stats = stats
+        # What this consumer reports about the facts it settles (`plumbing.fact_reports`).
+        self.reports: fact_reports.SettledFacts | None = None
+
+    def settled(
+        self, envelope: Envelope, outcome: str, code: str | None = None, reason: str | None = None
+    ) -> None:
+        if self.reports is not None:
+            self.reports.note(envelope, outcome, code, reason)
 
     async def handle(self, record: Record) -> None:
         """Apply one message. While the database is unreachable the message is retried
@@ -160,7 +168,8 @@ class Applier:
             return PARKED
         refused = refusal(record.topic, record.key, envelope)
         if refused is not None:
-            await self.park(record, envelope, str(refused))
+            # Not reported: the studio it names is not one the topic vouches for.
+            await self.park(record, envelope, str(refused), reported=False)
             return PARKED
         handler = self.handlers.get(envelope.type)
         if handler is None:
@@ -235,6 +244,7 @@ class Applier:
         EVENTS_HANDLED.labels(record.topic, envelope.type, "applied").inc()
         EVENT_SECONDS.labels(record.topic).observe(time.perf_counter() - started)
         self.signals.nudge(envelope)
+        self.settled(envelope, fact_reports.APPLIED)
         return APPLIED
 
     async def _wait(
@@ -266,6 +276,7 @@ class Applier:
             return PARKED
         self.signals.waits(envelope.tenant)
         if already is None:
+            self.settled(envelope, fact_reports.WAITING, pending.code, pending.reason)
             self.stats.waiting += 1
             EVENTS_HANDLED.labels(record.topic, envelope.type, "waiting").inc()
             log.info(
@@ -299,11 +310,14 @@ class Applier:
         envelope: Envelope | None,
         reason: str,
         code: str | None = None,
+        *,
+        reported: bool = True,
     ) -> None:
         """Park a message on its DLQ (bounded, `plumbing.dlq`). Without a `code`, the one
         the reason starts with (`TENANT_MISMATCH: …`), else INVALID_DATA."""
         self.stats.parked += 1
         where = dlq.Where(record.topic, record.partition, record.offset, record.key, record.value)
-        await self._dead_letters.park(
-            where, envelope, code=code or dlq.code_of(reason, dlq.INVALID_DATA), reason=reason
-        )
+        code = code or dlq.code_of(reason, dlq.INVALID_DATA)
+        await self._dead_letters.park(where, envelope, code=code, reason=reason)
+        if envelope is not None and reported:
+            self.settled(envelope, fact_reports.PARKED, code, reason)

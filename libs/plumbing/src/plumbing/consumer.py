@@ -36,7 +36,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from opentelemetry.trace import SpanKind
 from pymongo.asynchronous.database import AsyncDatabase
 
-from plumbing import dlq, event_types, topics
+from plumbing import dlq, event_types, fact_reports, topics
 from plumbing.admission import refusal
 from plumbing.applying import (
     DATABASE_DOWN,
@@ -87,6 +87,7 @@ class EventConsumer:
         wait_seconds: float = WAIT_SECONDS,
         known_types: Collection[str] | None = None,
         kafka_options: Mapping[str, Any] | None = None,
+        reports: fact_reports.FactReports | None = None,
     ) -> None:
         self._bootstrap = bootstrap
         # SASL settings (`plumbing.kafka.client_options`), passed to every consumer made.
@@ -114,6 +115,8 @@ class EventConsumer:
             stats=self.stats,
         )
         self._redrive = Redrive(self._applier)
+        if reports is not None:
+            self._applier.reports = fact_reports.SettledFacts(reports, dlq_publisher)
         self.ready = asyncio.Event()
         # Fault-test hook: runs after an effect, before its offset is committed.
         self.after_effect: Callable[[], Awaitable[None]] | None = None
@@ -121,9 +124,20 @@ class EventConsumer:
     async def run(self, stop: asyncio.Event) -> None:
         # Waiting facts are tried again beside the partitions, never in their way.
         redriving = asyncio.create_task(self._redrive.run(stop), name=f"redrive-{self._group}")
+        settled = self._applier.reports
+        reporting = (
+            asyncio.create_task(settled.run(stop), name=f"reports-{self._group}")
+            if settled is not None
+            else None
+        )
         try:
             await self._consume(stop)
         finally:
+            if reporting is not None:
+                try:
+                    await asyncio.wait_for(reporting, 10)
+                except (Exception, asyncio.CancelledError) as exc:
+                    log.warning("reports_stop_failed", consumer=self._group, error=repr(exc))
             try:
                 await asyncio.wait_for(redriving, 10)
             except (Exception, asyncio.CancelledError) as exc:
@@ -285,6 +299,7 @@ class EventConsumer:
                 await self._applier.handle(record)
             else:
                 self._applier.signals.nudge(envelope)
+                self._applier.settled(envelope, fact_reports.APPLIED)
         if self.after_effect is not None:
             await self.after_effect()
 

@@ -143,12 +143,23 @@ class LiveFeed:
         """Where this feed stands now."""
         return encode_cursor(self._snapshot())
 
-    async def open(self, key: str, after: str | None, *, wait_seconds: float = 10.0) -> Opened:
-        """Subscribe `key`, resuming after `after` (a cursor this feed gave) if given.
-        Raises BadCursor for a cursor it cannot read, TimeoutError while the feed cannot
-        reach Kafka."""
+    async def open(
+        self,
+        key: str,
+        after: str | None,
+        *,
+        wait_seconds: float = 10.0,
+        from_window: bool = False,
+    ) -> Opened:
+        """Subscribe `key`, resuming after `after` (a cursor this feed gave) if given, or
+        with every event of `key` still in the window if `from_window` (what a caller may
+        have missed just before subscribing: a fact's outcome, settled before its
+        subscription opened). Raises BadCursor for a cursor it cannot read, TimeoutError
+        while the feed cannot reach Kafka."""
         since = decode_cursor(after) if after else None
         await asyncio.wait_for(self.ready.wait(), wait_seconds)
+        if since is None and from_window:
+            since = dict(self._floor)
         subscriber = Subscriber(key, asyncio.Queue(self._queue_size))
         resume = Resume.LIVE
         # No await from here to the registration: nothing read in between is lost.

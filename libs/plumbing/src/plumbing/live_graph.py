@@ -74,6 +74,8 @@ async def updates(
     key: str,
     after: str | None,
     allowed: Callable[[Envelope], bool],
+    *,
+    from_window: bool = False,
 ) -> AsyncIterator[Update]:
     """STARTED (or REFETCH when `after` is out of reach), then one CHANGE per event for
     `key`. Every event is checked again before it is handed over: the caller's tenant,
@@ -83,7 +85,9 @@ async def updates(
     try:
         if feed is None:
             raise TimeoutError
-        opened = await feed.open(key, after, wait_seconds=OPEN_WAIT_SECONDS)
+        opened = await feed.open(
+            key, after, wait_seconds=OPEN_WAIT_SECONDS, from_window=from_window
+        )
     except BadCursor as exc:
         raise BadInput(str(exc), code="BAD_CURSOR") from None
     except TimeoutError:

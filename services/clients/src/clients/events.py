@@ -169,6 +169,23 @@ class DislikedServiceRemoved(EventData):
 # Tolerant readers: only the fields this context uses (C10's rank and points filters).
 
 RANK_EVENTS = ("ranks.rank_assigned.v1", "ranks.client_promoted.v1", "ranks.client_demoted.v1")
+IMPORT_PROGRESSED = "clients.import_progressed.v1"
+
+
+@catalog.event(IMPORT_PROGRESSED, topic=topics.CLIENTS)
+class ImportProgressed(EventData):
+    """C1: an import's counters after a batch of rows, or its end (COMPLETED, FAILED).
+    For the graph's live updates (`importJobProgress`); no consumer acts on it."""
+
+    job_id: str
+    status: str  # RUNNING, COMPLETED or FAILED
+    total: int
+    processed: int
+    created: int
+    duplicates: int
+    error_count: int
+
+
 POINTS_EVENTS = tuple(
     f"loyalty.points_{fact}.v1"
     for fact in ("earned", "redeemed", "granted", "deducted", "expired", "reversed")

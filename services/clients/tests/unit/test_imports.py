@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from clients.events import ClientCreated
+from clients.events import ClientCreated, ImportProgressed
 from clients.service_layer.cards import Actor
 from clients.service_layer.imports import parse_csv, run_import
 from plumbing.mongo import Doc
@@ -26,6 +26,7 @@ class FakeImportTarget:
         self.cards: dict[str, Doc] = {cid: {"id": cid} for cid in existing.values()}
         self.events: list[ClientCreated] = []
         self.updates: list[Mapping[str, Any]] = []
+        self.progress: list[ImportProgressed] = []
         self.announced: list[str] = []
 
     async def studio(self) -> Doc | None:
@@ -54,8 +55,12 @@ class FakeImportTarget:
     async def announce(self, client_ids: Sequence[str]) -> None:
         self.announced.extend(client_ids)
 
-    async def update_job(self, job_id: str, update: Mapping[str, Any]) -> Doc | None:
+    async def update_job(
+        self, job_id: str, update: Mapping[str, Any], progress: ImportProgressed | None = None
+    ) -> Doc | None:
         self.updates.append(update)
+        if progress is not None:
+            self.progress.append(progress)
         return None
 
 
@@ -85,6 +90,12 @@ async def test_c1_duplicates_by_email_or_phone_are_reported_and_the_rest_created
     assert errors[5] == "duplicate: email carla@example.com belongs to client c-old"
     assert 6 in errors  # no first name
     assert done["$set"]["status"] == "COMPLETED"
+    # Each write of the job carries its counters whole, for whoever follows it live.
+    told = [
+        (p.status, p.processed, p.created, p.duplicates, p.error_count) for p in target.progress
+    ]
+    assert told == [("RUNNING", 6, 3, 2, 3), ("COMPLETED", 6, 3, 2, 3)]
+    assert {(p.job_id, p.total) for p in target.progress} == {("job1", 6)}
     # The duplicate's phone was claimed with its row and given back.
     assert "phone:+34611000003" not in target.keys
 
@@ -189,5 +200,6 @@ async def test_c1_unreadable_rows_are_reported_as_errors_of_the_job() -> None:
     assert unreadable["$inc"] == {"processed": 1}
     assert [e["row"] for e in unreadable["$push"]["errors"]["$each"]] == [2]
     assert progress["$inc"] == {"processed": 1, "created": 1, "duplicates": 0}
+    assert [(p.processed, p.error_count) for p in target.progress] == [(1, 1), (2, 1), (2, 1)]
     assert [e.first_name for e in target.events] == ["Bruno"]
     assert done["$set"]["status"] == "COMPLETED"

@@ -265,3 +265,24 @@ class ClientMovedInFunnel(EventData):
     stage_id: str
     stage_name: str
     from_stage_id: str | None = None
+
+
+# ---------------------------------------------------------------- crm.events (live)
+FactOutcome = Literal["APPLIED", "WAITING", "PARKED"]
+
+
+class SettledFact(EventData):
+    event_id: str  # the fact's event id: what `record*` answered, or the partner's own
+    type: str
+    outcome: FactOutcome
+    code: str | None = None  # WAITING: what it waits for; PARKED: why it was parked
+    reason: str | None = None
+    settled_at: datetime
+
+
+@catalog.event("crm.facts_settled.v1", topic=topics.CRM)
+class FactsSettled(EventData):
+    """What the crm consumer did with a studio's facts in the last moments (sent by
+    `plumbing.fact_reports`, read by the graph's live updates; no consumer acts on it)."""
+
+    facts: list[SettledFact]

@@ -34,7 +34,7 @@ from clients.adapters.card_search import card_search
 from clients.adapters.files import FileStore
 from clients.adapters.partner_keys import PartnerKeyStore
 from clients.adapters.revised import RevisedDocuments
-from clients.events import catalog
+from clients.events import ImportProgressed, catalog
 from clients.service_layer.ports import CardSearch, ImportJobs
 
 STUDIOS = "studios"
@@ -44,7 +44,8 @@ CUSTOM_FIELDS = "custom_fields"
 IMPORT_JOBS = "import_jobs"
 STUDIO_ID = "studio"
 DEFINITIONS_ID = "definitions"
-OUTBOX_COLLECTIONS = (STUDIOS, CLIENTS, CUSTOM_FIELDS)
+# An import job's progress events wait in the job's document (`update_job`).
+OUTBOX_COLLECTIONS = (STUDIOS, CLIENTS, CUSTOM_FIELDS, IMPORT_JOBS)
 DUPLICATE_KEY = 11000
 # The custom field definitions as queries show them (the card): a few seconds.
 _shown_definitions: Recent[list[Doc]] = Recent()
@@ -316,8 +317,17 @@ class Repository:
     async def job(self, job_id: str) -> Doc | None:
         return await self.jobs.get(job_id)
 
-    async def update_job(self, job_id: str, update: Mapping[str, Any]) -> Doc | None:
-        return await self.jobs.update({"_id": job_id}, update)
+    async def update_job(
+        self, job_id: str, update: Mapping[str, Any], progress: ImportProgressed | None = None
+    ) -> Doc | None:
+        if progress is None:
+            return await self.jobs.update({"_id": job_id}, update)
+        doc = await self.jobs.update(
+            {"_id": job_id}, with_events(update, self._entries([progress], job_id))
+        )
+        if doc is not None:
+            await self._outbox.written(IMPORT_JOBS, doc["_id"])
+        return doc
 
 
 def for_request(ctx: RequestContext) -> Repository:
@@ -342,8 +352,32 @@ class StoredImportJobs(ImportJobs):
         ]
 
     async def fail(self, tenant: str, job_id: str, reason: str, now: datetime) -> bool:
-        done = await TenantCollection(self._db[IMPORT_JOBS], tenant).update(
+        jobs = TenantCollection(self._db[IMPORT_JOBS], tenant)
+        job = await jobs.get(job_id)
+        if job is None or job.get("status") != "RUNNING":
+            return False
+        failed = progress_of(job, "FAILED")
+        envelope = catalog.envelope(failed, tenant=tenant, subject=job_id)
+        done = await jobs.update(
             {"_id": job_id, "status": "RUNNING"},
-            {"$set": {"status": "FAILED", "failure": reason, "finished_at": now}},
+            with_events(
+                {"$set": {"status": "FAILED", "failure": reason, "finished_at": now}},
+                [stored(envelope, catalog.type_of(failed).topic)],
+            ),
         )
+        if done is not None:
+            await Outbox(self._db).written(IMPORT_JOBS, done["_id"])
         return done is not None
+
+
+def progress_of(job: Doc, status: str) -> ImportProgressed:
+    """The progress event of a job document as it stands, with `status`."""
+    return ImportProgressed(
+        job_id=str(job["id"]),
+        status=status,
+        total=int(job["total"]),
+        processed=int(job["processed"]),
+        created=int(job["created"]),
+        duplicates=int(job["duplicates"]),
+        error_count=len(job.get("errors") or ()),
+    )

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from plumbing import topics
 from plumbing.app import Job, Runtime, ServiceDefinition
+from plumbing.envelope import Envelope
 from plumbing.live_graph import feed_task
 
 from clients.adapters.repository import OUTBOX_COLLECTIONS, StoredImportJobs, prepare
@@ -13,6 +14,7 @@ from clients.entrypoints import consumer, search_feed
 from clients.entrypoints.auth_routes import ROUTES as AUTH_ROUTES
 from clients.entrypoints.downloads import ROUTES as DOWNLOAD_ROUTES
 from clients.graphql.card_live import CARD_FEED, CARD_TOPICS, card_keys
+from clients.graphql.import_live import import_keys
 from clients.graphql.schema import schema
 from clients.messages import MESSAGES
 from clients.service_layer import imports
@@ -32,11 +34,16 @@ def definition() -> ServiceDefinition:
         batch_handlers=consumer.batch_handlers,
         setup=setup,
         routes=[*DOWNLOAD_ROUTES, *AUTH_ROUTES],
-        # The card's live changes: every API replica follows the topics with its own feed.
-        api_tasks=(search_feed.run, feed_task(CARD_FEED, CARD_TOPICS, card_keys)),
+        # The card's live changes and the imports' progress: every API replica follows
+        # the topics with its own feed.
+        api_tasks=(search_feed.run, feed_task(CARD_FEED, CARD_TOPICS, live_keys)),
         jobs=(Job("import_watchdog", 60, stalled_imports),),
         messages=MESSAGES,
     )
+
+
+def live_keys(envelope: Envelope) -> list[str]:
+    return [*card_keys(envelope), *import_keys(envelope)]
 
 
 async def stalled_imports(runtime: Runtime, now: datetime, tenant: str | None) -> int:

@@ -17,7 +17,7 @@ from plumbing.gql import context_of
 from plumbing.live_graph import LiveUpdateKind, updates
 from strawberry.types import Info
 
-from clients.events import POINTS_EVENTS, RANK_EVENTS
+from clients.events import IMPORT_PROGRESSED, POINTS_EVENTS, RANK_EVENTS
 from clients.graphql.caller import repo_of
 from clients.graphql.types import Client
 
@@ -37,7 +37,7 @@ def card_area(envelope: Envelope) -> ClientCardArea | None:
         return ClientCardArea.POINTS
     if envelope.type in RANK_EVENTS:
         return ClientCardArea.RANKS
-    if envelope.context == "clients":
+    if envelope.context == "clients" and envelope.type != IMPORT_PROGRESSED:
         return ClientCardArea.CARD
     return None
 

@@ -23,12 +23,14 @@ from plumbing.gql import (
 from plumbing.i18n import current_language
 from plumbing.mongo import Doc
 from plumbing.repeats import REPEAT_KEY, RepeatRefused, key_error, once_for
+from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from clients.domain.card import BookingChannel
 from clients.graphql.booking_blocks import BookingBlockMutation
 from clients.graphql.caller import repo_of
 from clients.graphql.card_live import CardSubscription
+from clients.graphql.import_live import ImportSubscription
 from clients.graphql.inputs import ClientFilter
 from clients.graphql.nodes import STUB_TYPES, NodeQuery
 from clients.graphql.partner_keys import PartnerKeyQuery
@@ -241,10 +243,13 @@ class Mutation(BookingBlockMutation):
             return ClientPayload(client=None, user_errors=[key_error(exc)])
 
 
+# The order of the parts is the order of the fields in the exported SDL.
+Subscription = merge_types("Subscription", (CardSubscription, ImportSubscription))
+
 schema = SubgraphSchema(
     query=Query,
     mutation=Mutation,
-    subscription=CardSubscription,
+    subscription=Subscription,
     types=[Client, *STUB_TYPES],
     extensions=schema_extensions(),
     federation_version="2.9",

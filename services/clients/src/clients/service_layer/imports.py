@@ -32,6 +32,7 @@ from clients.domain.card import Invalid, header_key, parse_date, parse_gender, p
 from clients.domain.model import ClientSource, Problems
 from clients.events import ClientCreated
 from clients.service_layer.cards import Actor, clean_values, new_card
+from clients.service_layer.import_progress import Progress
 from clients.service_layer.ports import ImportJobs, ImportTarget
 from clients.service_layer.studio import studio_view
 
@@ -254,24 +255,34 @@ async def start_import(
 async def _run(
     repo: Repository, job_id: str, parsed: ParsedFile, *, actor: Actor, now: datetime
 ) -> None:
+    progress = Progress(job_id, total=len(parsed.rows) + len(parsed.unreadable))
     try:
-        await run_import(repo, job_id, parsed, actor=actor, now=now)
+        await run_import(repo, job_id, parsed, actor=actor, now=now, progress=progress)
     except Exception as exc:
         log.warning("import_failed", tenant=repo.tenant, job=job_id, error=repr(exc))
         await repo.update_job(
             job_id,
             {"$set": {"status": "FAILED", "failure": repr(exc), "finished_at": now}},
+            progress.event("FAILED"),
         )
 
 
 async def run_import(
-    repo: ImportTarget, job_id: str, parsed: ParsedFile, *, actor: Actor, now: datetime
+    repo: ImportTarget,
+    job_id: str,
+    parsed: ParsedFile,
+    *,
+    actor: Actor,
+    now: datetime,
+    progress: Progress | None = None,
 ) -> None:
+    progress = progress or Progress(job_id, total=len(parsed.rows) + len(parsed.unreadable))
     studio = studio_view(repo.tenant, await repo.studio())
     seen: dict[str, int] = {}  # "email:x" / "phone:y" -> first row that had it
     created: list[str] = []
     if parsed.unreadable:
         unreadable = [_row_error(r, m, "UNREADABLE_ROW") for r, m in parsed.unreadable]
+        progress.add(len(unreadable), 0, 0, len(unreadable))
         await repo.update_job(
             job_id,
             {
@@ -279,6 +290,7 @@ async def run_import(
                 "$set": {"heartbeat_at": utcnow()},
                 "$push": {"errors": {"$each": unreadable}},
             },
+            progress.event("RUNNING"),
         )
     for start in range(0, len(parsed.rows), BATCH):
         batch = parsed.rows[start : start + BATCH]
@@ -355,7 +367,8 @@ async def run_import(
         }
         if errors:
             update["$push"] = {"errors": {"$each": errors}}
-        await repo.update_job(job_id, update)
+        progress.add(len(batch), len(cards), duplicates, len(errors))
+        await repo.update_job(job_id, update, progress.event("RUNNING"))
         clock.append(time.perf_counter())
         log.info(
             "import_batch",
@@ -370,7 +383,9 @@ async def run_import(
     # The relay starts publishing the `client_created` events once the cards are in: while
     # the import runs, its writes would only contend with the import's own.
     await repo.announce(created)
-    await repo.update_job(job_id, {"$set": {"status": "COMPLETED", "finished_at": now}})
+    await repo.update_job(
+        job_id, {"$set": {"status": "COMPLETED", "finished_at": now}}, progress.event("COMPLETED")
+    )
 
 
 STALLED_AFTER = timedelta(minutes=2)  # a running import writes its progress every batch

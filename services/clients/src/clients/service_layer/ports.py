@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from plumbing.mongo import Doc
 
 from clients.domain.search import Criteria
-from clients.events import ClientCreated
+from clients.events import ClientCreated, ImportProgressed
 
 
 class PointsBalances(Protocol):
@@ -99,4 +99,8 @@ class ImportTarget(Protocol):
         """Tell the relay these new cards hold events."""
         ...
 
-    async def update_job(self, job_id: str, update: Mapping[str, Any]) -> Doc | None: ...
+    async def update_job(
+        self, job_id: str, update: Mapping[str, Any], progress: ImportProgressed | None = None
+    ) -> Doc | None:
+        """Write the job's progress, and `progress` (its event) in the same write."""
+        ...

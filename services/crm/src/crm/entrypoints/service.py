@@ -6,10 +6,12 @@ from datetime import datetime
 
 from plumbing import topics
 from plumbing.app import Job, Runtime, ServiceDefinition
+from plumbing.live_graph import feed_task
 
 from crm.adapters.studios import studios_for
 from crm.adapters.tenant_storage import OUTBOX_COLLECTIONS
 from crm.entrypoints.consumer import batch_handlers, handlers
+from crm.graphql.live_facts import FACT_REPORTS, FACTS_FEED, fact_keys
 from crm.graphql.schema import schema
 from crm.messages import MESSAGES
 from crm.service_layer.ports import FUNNELS, READ_MODELS, TASKS
@@ -45,4 +47,8 @@ def definition() -> ServiceDefinition:
         setup=setup,
         jobs=(Job(name="crm_daily", every_seconds=3600, run=daily),),
         messages=MESSAGES,
+        # The consumer reports what it did with each partner fact; every API replica's
+        # feed reads the reports for the live counters and outcomes.
+        fact_reports=FACT_REPORTS,
+        api_tasks=(feed_task(FACTS_FEED, (topics.CRM,), fact_keys),),
     )
