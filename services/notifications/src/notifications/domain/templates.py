@@ -76,9 +76,7 @@ SPECS: Mapping[str, TemplateSpec] = {
         TemplateSpec("points_balance", "SERVICE", CHANNELS, CLIENT_FIELDS, manual=True),
         # L10 (seed 002, `$CLIPOINTS$` in appointment reminders): `{points}` is the balance
         # when the reminder is written, not when it was asked for.
-        TemplateSpec(
-            "appointment_reminder", "APPOINTMENTS", CHANNELS, CLIENT_FIELDS, manual=True
-        ),
+        TemplateSpec("appointment_reminder", "APPOINTMENTS", CHANNELS, CLIENT_FIELDS, manual=True),
         # B5: `{points}` stays the balance, as everywhere; the lot is `{expiring_points}`.
         TemplateSpec(
             "points_expiring",
