@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from plumbing import topics
 from plumbing.envelope import Envelope, InvalidEnvelope
 from plumbing.testing import (
+    GATEWAY_URL,
     KAFKA_BOOTSTRAP,
     SERVICE_PORTS,
     Graph,
@@ -282,3 +283,31 @@ async def rank_category(
         assert added["addRank"]["userErrors"] == [], added
         ids.append(added["addRank"]["rank"]["id"])
     return category_id, ids
+
+
+# -------------------------------------------------------------------- clients imports
+IMPORT_CLIENTS = """mutation($f: Upload!) { importClients(file: $f) {
+  job { id status total } userErrors { field message code } } }"""
+IMPORT_JOB = """query($id: ID!) { importJob(id: $id) {
+  status total processed created duplicates errors { row message } } }"""
+
+
+async def upload_csv(graph: Graph, content: bytes, name: str = "clients.csv") -> dict[str, Any]:
+    operations = {"query": IMPORT_CLIENTS, "variables": {"f": None}}
+    async with httpx.AsyncClient(timeout=60) as http:
+        response = await http.post(
+            GATEWAY_URL,
+            headers={**graph.headers(), "graphql-preflight": "1"},
+            data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.f"]})},
+            files={"0": (name, content, "text/csv")},
+        )
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def finished(graph: Graph, job_id: str) -> dict[str, Any]:
+    async def probe() -> dict[str, Any]:
+        job: dict[str, Any] = (await graph(IMPORT_JOB, {"id": job_id}))["importJob"]
+        return job
+
+    return await eventually(probe, until=lambda j: j["status"] != "RUNNING", timeout=60)

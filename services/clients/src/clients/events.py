@@ -87,6 +87,20 @@ class CustomFieldArchived(EventData):
     field_id: str
 
 
+@catalog.event("clients.custom_field_edited.v1", topic=topics.CLIENTS)
+class CustomFieldEdited(EventData):
+    """C5: a studio edited a custom field (label, choices, forms, required): the field as
+    it is now, and the names of what changed. Values already entered are unchanged."""
+
+    field_id: str
+    label: str
+    type: str
+    choices: list[str] | None = None
+    collect_on: list[str] = Field(default_factory=list)
+    required: bool = False
+    changed: list[str] = Field(default_factory=list)  # label, choices, collect_on, required
+
+
 @catalog.event("clients.custom_field_value_set.v1", topic=topics.CLIENTS)
 class CustomFieldValueSet(EventData):
     client_id: str

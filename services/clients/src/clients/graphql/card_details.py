@@ -59,6 +59,30 @@ class CardDetailsMutation(CardMutation):
         return _field_payload(doc, problems)
 
     @strawberry.mutation(
+        description="C5 (Agregar/Editar campos): change a field's label, choices, the intake "
+        "forms that collect it, or whether it is required; an argument left out stays. The "
+        "type never changes. Values already entered are kept as they are: a value of a "
+        "choice no longer offered reads as entered, with retiredChoice true."
+    )
+    async def edit_custom_field(
+        self,
+        info: Info[Any, Any],
+        id: strawberry.ID,
+        label: str | None = None,
+        choices: list[str] | None = None,
+        collect_on: list[str] | None = None,
+        required: bool | None = None,
+    ) -> CustomFieldPayload | None:
+        ctx = require(info, *MANAGERS)
+        changes = custom_fields.FieldChanges(
+            label=label, choices=choices, collect_on=collect_on, required=required
+        )
+        doc, problems = await custom_fields.edit_custom_field(
+            repo_of(ctx).definition_documents(), str(id), changes
+        )
+        return _field_payload(doc, problems)
+
+    @strawberry.mutation(
         description="C5: stop offering a custom field; the values already set are kept."
     )
     async def archive_custom_field(

@@ -126,7 +126,12 @@ class CustomFieldDefinition:
 @strawberry.type
 class CustomFieldValue:
     field: CustomFieldDefinition
-    value: str | None
+    value: str | None = strawberry.field(description="As entered (and normalised by type).")
+    retired_choice: bool = strawberry.field(
+        default=False,
+        description="A CHOICE value the field no longer offers (its choices were edited "
+        "after it was entered): kept as entered until someone sets another.",
+    )
 
 
 @strawberry.type
@@ -231,8 +236,14 @@ class Client(Node):
             value = values.get(definition["id"])
             if definition.get("archived") and value is None:
                 continue
+            choices = definition.get("choices") or []
+            retired = definition["type"] == "CHOICE" and value is not None and value not in choices
             out.append(
-                CustomFieldValue(field=CustomFieldDefinition.from_doc(definition), value=value)
+                CustomFieldValue(
+                    field=CustomFieldDefinition.from_doc(definition),
+                    value=value,
+                    retired_choice=retired,
+                )
             )
         return out
 
