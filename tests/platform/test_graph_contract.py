@@ -28,7 +28,7 @@ VALUE_TYPES = {
     "PointsEarnedRow", "PointsExpiry", "Prerequisite", "PromotionCriteria",
     "PromotionReward", "RankLabels", "RankReportRow", "Stripe", "UserError",
     "WeightReading", "ClientCardChange", "ClientCardUpdate", "StaffInboxUpdate",
-    "StudioAccess",
+    "StudioAccess", "ConsentRecord",
 }  # fmt: skip
 
 # Fields a caller may be refused by role or scope (FORBIDDEN), each checked to be

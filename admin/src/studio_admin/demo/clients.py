@@ -248,14 +248,18 @@ def fill_card_details(graph: Graph, state: DemoState) -> None:
         weightKg: 78.5}) { userErrors { message code } } }""",
         {"id": ids["Daniel Sánchez"]},
     )
-    for person, category, channel in (
-        ("Marco Rossi", "MARKETING", "SMS"),
-        ("Marco Rossi", "MARKETING", "PUSH"),
-        ("Carmen Ruiz", "MARKETING", "EMAIL"),
+    # B8: each change is kept as evidence (who, through which channel, the wording shown).
+    wording = "Puedes dejar de recibir promociones de Dojo Sakura cuando quieras."
+    for person, category, channel, via in (
+        ("Marco Rossi", "MARKETING", "SMS", "IN_PERSON"),
+        ("Marco Rossi", "MARKETING", "PUSH", "IN_PERSON"),
+        ("Carmen Ruiz", "MARKETING", "EMAIL", "PHONE"),
     ):
         graph.mutate(
-            """mutation($c: ID!, $cat: MessageCategory!, $ch: Channel!) {
-            setCommunicationPreference(clientId: $c, category: $cat, channel: $ch,
-            enabled: false) { userErrors { message code } } }""",
-            {"c": ids[person], "cat": category, "ch": channel},
-        )
+            """mutation($c: ID!, $cat: MessageCategory!, $ch: Channel!, $via: ConsentSource,
+            $t: String, $v: String) { setCommunicationPreference(clientId: $c, category: $cat,
+            channel: $ch, enabled: false, via: $via, consentText: $t, consentVersion: $v) {
+            userErrors { message code } } }""",
+            {"c": ids[person], "cat": category, "ch": channel, "via": via, "t": wording,
+             "v": "marketing-2026-01"},
+        )  # fmt: skip

@@ -66,6 +66,12 @@ class PreferencesChanged(EventData):
     channel: str  # SMS | PUSH | EMAIL
     enabled: bool
     changed_at: datetime
+    # B8: who changed it (CLIENT | STAFF | PARTNER), through which channel (CONSOLE, APP,
+    # …) and the version of the consent shown, if the caller said; the wording stays on
+    # the card (the evidence), not in every consumer's copy.
+    actor_kind: str | None = None
+    via: str | None = None
+    consent_version: str | None = None
 
 
 @catalog.event("clients.custom_field_defined.v1", topic=topics.CLIENTS)

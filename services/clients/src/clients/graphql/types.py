@@ -18,6 +18,8 @@ from clients.adapters.repository import for_request
 from clients.domain import model
 from clients.domain.card import CHANNELS, MESSAGE_CATEGORIES, BookingChannel, CustomFieldType
 from clients.domain.model import ClientSource, ClientStatus, Gender
+from clients.graphql.consent import ConsentRecord
+from clients.graphql.consent import records as consent_records
 from clients.service_layer.signing import download_url
 
 strawberry.enum(ClientStatus)
@@ -320,6 +322,15 @@ class Client(Node):
                     )
                 )
         return out
+
+    @strawberry.field(
+        description="B8: every change of a communication preference, newest first: who, "
+        "through which channel, the consent shown (staff and the client themself)."
+    )
+    def consent_history(self, info: Info[Any, Any]) -> list[ConsentRecord]:
+        if not _staff(info) and not _client_self(info):
+            return []
+        return consent_records(self.doc)
 
     @classmethod
     def from_doc(cls, doc: Doc) -> Client:
