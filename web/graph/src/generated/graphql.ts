@@ -254,6 +254,7 @@ export type UserErrorCode =
   | 'REQUIRED'
   | 'ROLE_NOT_ALLOWED'
   | 'SAME_RANK'
+  | 'SINCE_NOT_ALLOWED'
   | 'STRIPES_HELD'
   | 'TENANT_MISMATCH'
   | 'TOO_LONG'
