@@ -250,11 +250,11 @@ class CardDetailsMutation(CardMutation):
         consent_version: str | None = None,
     ) -> ClientPayload | None:
         ctx = require_self_or(info, str(client_id), *STAFF, Role.PARTNER)
-        kind = actor_of(ctx)
+        kind, actor_id = actor_of(ctx)
         if kind is ActorKind.PARTNER:
             require_scope(info, "clients:write")
         try:
-            proof = evidence(kind, ctx.principal.subject, via, consent_text, consent_version)
+            proof = evidence(kind, actor_id, via, consent_text, consent_version)
         except BadEvidence as exc:
             return client_payload(problem(exc.message, exc.code, exc.field))
         outcome = await preferences.set_preference(

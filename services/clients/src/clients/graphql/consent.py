@@ -33,7 +33,9 @@ class ConsentRecord:
     enabled: bool
     at: datetime
     actor: ConsentActor  # type: ignore[valid-type]
-    actor_id: str = strawberry.field(description="The token's subject of who changed it.")
+    actor_id: str = strawberry.field(
+        description="The client's id for the client, else the token's subject."
+    )
     via: ConsentSource  # type: ignore[valid-type]
     consent_text: str | None = strawberry.field(description="The wording shown, if sent.")
     consent_version: str | None = strawberry.field(description="Its version, if sent.")
@@ -53,13 +55,15 @@ class ConsentRecord:
         )
 
 
-def actor_of(ctx: RequestContext) -> consent.ActorKind:
-    """The caller as the evidence names it (the resolver admitted only these three)."""
-    if ctx.principal.is_staff:
-        return consent.ActorKind.STAFF
-    if ctx.principal.has(Role.CLIENT):
-        return consent.ActorKind.CLIENT
-    return consent.ActorKind.PARTNER
+def actor_of(ctx: RequestContext) -> tuple[consent.ActorKind, str]:
+    """The caller as the evidence names it (the resolver admitted only these three): a
+    client by their card's id, staff and partners by their token's subject."""
+    principal = ctx.principal
+    if principal.is_staff:
+        return consent.ActorKind.STAFF, principal.subject
+    if principal.has(Role.CLIENT):
+        return consent.ActorKind.CLIENT, principal.client_id or principal.subject
+    return consent.ActorKind.PARTNER, principal.subject
 
 
 def records(card: Doc) -> list[ConsentRecord]:
