@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from plumbing import topics
 from plumbing.envelope import Envelope, InvalidEnvelope
 from plumbing.testing import (
+    GATEWAY_URL,
     KAFKA_BOOTSTRAP,
     SERVICE_PORTS,
     Graph,
@@ -134,6 +135,16 @@ async def run_job(owner: Graph, as_of: datetime, url: str = RANKS_JOB) -> dict[s
     `url` names another); returns its result."""
     async with httpx.AsyncClient(timeout=30) as http:
         response = await http.post(url, json={"as_of": as_of.isoformat()}, headers=owner.headers())
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()["result"]
+    return result
+
+
+async def run_job_now(owner: Graph, url: str = RANKS_JOB) -> dict[str, Any]:
+    """Run a service's job for the owner's studio on the service's own clock (no `as_of`),
+    as its periodic run would; returns its result."""
+    async with httpx.AsyncClient(timeout=30) as http:
+        response = await http.post(url, json={}, headers=owner.headers())
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json()["result"]
     return result
@@ -282,3 +293,31 @@ async def rank_category(
         assert added["addRank"]["userErrors"] == [], added
         ids.append(added["addRank"]["rank"]["id"])
     return category_id, ids
+
+
+# -------------------------------------------------------------------- clients imports
+IMPORT_CLIENTS = """mutation($f: Upload!) { importClients(file: $f) {
+  job { id status total } userErrors { field message code } } }"""
+IMPORT_JOB = """query($id: ID!) { importJob(id: $id) {
+  status total processed created duplicates errors { row message } } }"""
+
+
+async def upload_csv(graph: Graph, content: bytes, name: str = "clients.csv") -> dict[str, Any]:
+    operations = {"query": IMPORT_CLIENTS, "variables": {"f": None}}
+    async with httpx.AsyncClient(timeout=60) as http:
+        response = await http.post(
+            GATEWAY_URL,
+            headers={**graph.headers(), "graphql-preflight": "1"},
+            data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.f"]})},
+            files={"0": (name, content, "text/csv")},
+        )
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def finished(graph: Graph, job_id: str) -> dict[str, Any]:
+    async def probe() -> dict[str, Any]:
+        job: dict[str, Any] = (await graph(IMPORT_JOB, {"id": job_id}))["importJob"]
+        return job
+
+    return await eventually(probe, until=lambda j: j["status"] != "RUNNING", timeout=60)

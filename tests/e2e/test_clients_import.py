@@ -2,38 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 import httpx
-from plumbing.testing import GATEWAY_URL, Graph, eventually
+from plumbing.testing import Graph
 
-IMPORT = """mutation($f: Upload!) { importClients(file: $f) {
-  job { id status total } userErrors { field message code } } }"""
-JOB = """query($id: ID!) { importJob(id: $id) {
-  status total processed created duplicates errors { row message } } }"""
-
-
-async def upload_csv(graph: Graph, content: bytes, name: str = "clients.csv") -> dict[str, Any]:
-    operations = {"query": IMPORT, "variables": {"f": None}}
-    async with httpx.AsyncClient(timeout=60) as http:
-        response = await http.post(
-            GATEWAY_URL,
-            headers={**graph.headers(), "graphql-preflight": "1"},
-            data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.f"]})},
-            files={"0": (name, content, "text/csv")},
-        )
-    body: dict[str, Any] = response.json()
-    return body
-
-
-async def finished(graph: Graph, job_id: str) -> dict[str, Any]:
-    async def probe() -> dict[str, Any]:
-        job: dict[str, Any] = (await graph(JOB, {"id": job_id}))["importJob"]
-        return job
-
-    return await eventually(probe, until=lambda j: j["status"] != "RUNNING", timeout=60)
+from ..journeys import finished, upload_csv
 
 
 async def test_import_creates_valid_rows_reports_bad_ones_and_flags_duplicates(

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from plumbing.testing import ROOT, Graph, jwt_secret, unique_tenant
 
+from ..journeys import run_job_now
+
 STUDIOCTL = Path(sys.executable).with_name("studioctl")
 
 
@@ -32,13 +34,45 @@ async def test_the_demo_studio_loads_through_the_graph() -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     owner = Graph(tenant, ["OWNER"])
     try:
-        data = await owner(
+        data = await owner((
             "{ clients(first: 50) { totalCount edges { node { bookingBlock { mode reason } } } }"
             " loyaltyProgram { enabled } }"
-        )
+        ))
+        # What the demo shows of the seeds' remaining gaps: seniority at the job's next
+        # run (R5), edited custom fields (C5), automations edited and paused (L7), consent
+        # evidence (B8), the appointment reminder with the points (L10).
+        await run_job_now(owner)  # the consumer runs it at start and every 15 minutes too
+        people = (
+            await owner(
+                """{ clients(first: 50) { edges { node { firstName lastName
+                ranks { rank { name } } consentHistory { via consentVersion }
+                customFields { field { label } value retiredChoice } } } } }"""
+            )
+        )["clients"]["edges"]
+        automations = (await owner("{ pointsAutomations { trigger visitCount active } }"))[
+            "pointsAutomations"
+        ]
+        templates = (
+            await owner("{ notificationTemplates { key channel language body customized } }")
+        )["notificationTemplates"]
     finally:
         await owner.close()
     assert data["clients"]["totalCount"] >= 10
     assert data["loyaltyProgram"]["enabled"] is True
     blocks = [e["node"]["bookingBlock"] for e in data["clients"]["edges"]]
     assert {"mode": "WAITLIST_ONLY", "reason": "No se presentó a tres clases seguidas"} in blocks
+    cards = {f"{e['node']['firstName']} {e['node']['lastName']}": e["node"] for e in people}
+    assert {"rank": {"name": "Nivel 2"}} in cards["Carmen Ruiz"]["ranks"]
+    assert cards["Marco Rossi"]["consentHistory"][0]["via"] == "IN_PERSON"
+    assert {"field": {"label": "Talla de kimono"}, "value": "200", "retiredChoice": True} in (
+        cards["Javier Martínez"]["customFields"]
+    )
+    assert ("VISIT_COUNT", 25, False) in {
+        (a["trigger"], a["visitCount"], a["active"]) for a in automations
+    }
+    [reminder] = [
+        t
+        for t in templates
+        if (t["key"], t["channel"], t["language"]) == ("appointment_reminder", "SMS", "es")
+    ]
+    assert reminder["customized"] and "{points}" in reminder["body"]

@@ -90,9 +90,10 @@ async def test_every_template_has_defaults_in_three_languages(owner: Graph) -> N
         "booking_invitation",
         "points_balance",
         "points_expiring",
+        "appointment_reminder",
     }
-    # 7 client templates x 3 channels x 3 languages + the staff one x 3 languages.
-    assert len(templates) == 7 * 3 * 3 + 3
+    # 8 client templates x 3 channels x 3 languages + the staff one x 3 languages.
+    assert len(templates) == 8 * 3 * 3 + 3
     by_id = {(t["key"], t["channel"], t["language"]): t for t in templates}
     assert {lang for (k, _, lang) in by_id if k == "payment_reminder"} == {"es", "it", "en"}
     mail = by_id[("rank_eligible_client", "EMAIL", "it")]
@@ -254,3 +255,60 @@ async def test_what_cannot_be_sent_from_the_card(
         "no phone number on file",
     )
     assert received_mail(email) == []
+
+
+async def test_an_appointment_reminder_shows_the_points_balance_when_it_is_sent(
+    owner: Graph, tenant: str, producer: AIOKafkaProducer
+) -> None:
+    """Seed 002: "Si recibe recordatorios de citas por App o SMS y tiene incluido en el
+    texto de los mismos el código $CLIPOINTS$, también podrá visualizarlos"."""
+    phone = f"+3460{uuid.uuid4().int % 10_000_000:07d}"
+    client_id, _ = await new_client(owner, producer, language="es", phone=phone)
+    saved = (
+        await owner(
+            UPDATE,
+            {
+                "key": "appointment_reminder",
+                "channel": "SMS",
+                "language": "es",
+                "subject": None,
+                "body": "$CENTRO$: te esperamos mañana. Tienes $CLIPOINTS$ puntos.",
+            },
+        )
+    )["updateNotificationTemplate"]
+    assert saved["userErrors"] == []
+    assert saved["template"]["body"] == "{studio}: te esperamos mañana. Tienes {points} puntos."
+    await producer.send_and_wait(
+        topics.LOYALTY,
+        Envelope(
+            type="loyalty.points_earned.v1",
+            source="services/loyalty",
+            tenant=tenant,
+            subject=client_id,
+            data={
+                "client_id": client_id,
+                "points": 120,
+                "balance_after": 120,
+                "value": "12.00",
+                "currency": "EUR",
+                "entry_id": "e-1",
+                "at": "2026-11-23T10:00:00Z",
+            },
+        ).to_bytes(),
+        key=f"{tenant}:{client_id}".encode(),
+    )
+
+    async def balance() -> list[dict[str, Any]]:
+        await owner(SEND, {"id": client_id, "key": "appointment_reminder", "channel": "SMS"})
+        return await asyncio.to_thread(received_webhooks, phone)
+
+    # The balance reaches notifications on its own topic: send until the reminder has it.
+    hooks = await eventually(
+        balance,
+        until=lambda found: any("120 puntos" in h["body"]["body"] for h in found),
+        timeout=30,
+        interval=2.0,
+    )
+    [hook] = [h for h in hooks if "120" in h["body"]["body"]][:1]
+    assert hook["body"]["body"] == "Palestra Luna: te esperamos mañana. Tienes 120 puntos."
+    assert hook["body"]["template_key"] == "appointment_reminder"

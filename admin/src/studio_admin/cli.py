@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -18,7 +19,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from studio_admin import kafka_cli
+from studio_admin import jobs, kafka_cli
 from studio_admin.demo import steps
 from studio_admin.demo.state import DemoState
 from studio_admin.graph import DEFAULT_GATEWAY, Graph, GraphError, make_token
@@ -188,6 +189,35 @@ EXPORT_QUERY = """query($id: ID!) {
     timeline(first: 200) { edges { node { id at kind summary source } } }
   }
 }"""
+
+
+@app.command("run-job")
+def run_job_now(
+    name: str = typer.Argument(..., help="The job, e.g. seniority (ranks), birthday_points."),
+    service: str = typer.Option("ranks", help=f"The service: {', '.join(jobs.PORTS)}."),
+    tenant: str = typer.Option("demo", help="The studio the job runs for."),
+    as_of: str | None = typer.Option(
+        None, help="The instant it runs as of, ISO with an offset; default: now."
+    ),
+) -> None:
+    """Run a job now for one studio instead of waiting for its next run (outside
+    production). `studioctl run-job seniority` promotes the demo studio's clients whose
+    time in rank is up (R5)."""
+    if service not in jobs.PORTS:
+        raise typer.BadParameter(f"unknown service {service!r}; use {list(jobs.PORTS)}")
+    try:
+        instant = datetime.fromisoformat(as_of) if as_of is not None else None
+    except ValueError as exc:
+        raise typer.BadParameter(f"--as-of: {exc}") from exc
+    if instant is not None and instant.tzinfo is None:
+        raise typer.BadParameter("--as-of needs an offset, e.g. 2026-12-06T10:00:00+01:00")
+    token = make_token(tenant, ["OWNER"], subject="admin-cli-job")
+    try:
+        answer = jobs.run_job(service, name, token, instant)
+    except (httpx.HTTPError, RuntimeError) as exc:
+        console.print(f"[red]the job did not run:[/] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(f"{service} {name} for [bold]{tenant}[/]: {answer.get('result')}")
 
 
 @app.command("export-client")

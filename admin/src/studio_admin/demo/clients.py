@@ -194,7 +194,9 @@ def fill_card_details(graph: Graph, state: DemoState) -> None:
     fields = {}
     for label, kind, choices, required in (
         ("Talla de kimono", "CHOICE", ["120", "140", "160", "180", "200"], False),
-        ("Contacto de emergencia", "PHONE", None, True),
+        # Not required: a required field must be given on every new card (C5), and the
+        # console's new-card form does not ask for custom fields yet.
+        ("Contacto de emergencia", "PHONE", None, False),
         ("Lesiones previas", "TEXT", None, False),
         ("Autorización de fotos", "BOOLEAN", None, False),
     ):
@@ -213,8 +215,15 @@ def fill_card_details(graph: Graph, state: DemoState) -> None:
         ("Lucía Fernández", "Talla de kimono", "140"),
         ("Lucía Fernández", "Autorización de fotos", "sí"),
         ("Javier Martínez", "Lesiones previas", "Rodilla derecha (2023)"),
+        ("Javier Martínez", "Talla de kimono", "200"),
     ):
         graph.mutate(set_value, {"c": ids[person], "f": fields[label], "v": value})
+    # "Agregar/Editar campos": the kimono sizes change (200 no longer sold: Javier's card
+    # keeps it, shown as a retired choice) and a label is reworded; no value changes.
+    edit = """mutation($id: ID!, $l: String, $c: [String!]) { editCustomField(id: $id, label: $l,
+      choices: $c) { customField { id } userErrors { message code } } }"""
+    graph.mutate(edit, {"id": fields["Talla de kimono"], "c": ["100", "120", "140", "160", "180"]})
+    graph.mutate(edit, {"id": fields["Lesiones previas"], "l": "Lesiones o alergias"})
     assign = """mutation($c: ID!, $f: ID!, $n: String!) { assignForm(clientId: $c, formId: $f,
       name: $n) { client { forms { id name } } userErrors { message code } } }"""
     forms = graph.mutate(
@@ -247,14 +256,18 @@ def fill_card_details(graph: Graph, state: DemoState) -> None:
         { userErrors { message code } } }""",
         {"c": ids["Daniel Sánchez"], "b": [centro] if centro else []},
     )
-    for person, category, channel in (
-        ("Marco Rossi", "MARKETING", "SMS"),
-        ("Marco Rossi", "MARKETING", "PUSH"),
-        ("Carmen Ruiz", "MARKETING", "EMAIL"),
+    # B8: each change is kept as evidence (who, through which channel, the wording shown).
+    wording = "Puedes dejar de recibir promociones de Dojo Sakura cuando quieras."
+    for person, category, channel, via in (
+        ("Marco Rossi", "MARKETING", "SMS", "IN_PERSON"),
+        ("Marco Rossi", "MARKETING", "PUSH", "IN_PERSON"),
+        ("Carmen Ruiz", "MARKETING", "EMAIL", "PHONE"),
     ):
         graph.mutate(
-            """mutation($c: ID!, $cat: MessageCategory!, $ch: Channel!) {
-            setCommunicationPreference(clientId: $c, category: $cat, channel: $ch,
-            enabled: false) { userErrors { message code } } }""",
-            {"c": ids[person], "cat": category, "ch": channel},
-        )
+            """mutation($c: ID!, $cat: MessageCategory!, $ch: Channel!, $via: ConsentSource,
+            $t: String, $v: String) { setCommunicationPreference(clientId: $c, category: $cat,
+            channel: $ch, enabled: false, via: $via, consentText: $t, consentVersion: $v) {
+            userErrors { message code } } }""",
+            {"c": ids[person], "cat": category, "ch": channel, "via": via, "t": wording,
+             "v": "marketing-2026-01"},
+        )  # fmt: skip

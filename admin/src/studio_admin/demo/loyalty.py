@@ -27,8 +27,21 @@ mutation($r: ID!, $p: Int!, $d: Int) {
 }"""
 AUTOMATION = """
 mutation($input: PointsAutomationInput!) {
-  createPointsAutomation(input: $input) { userErrors { field message code } }
+  createPointsAutomation(input: $input) { automation { id } userErrors { field message code } }
 }"""
+PAUSE = """
+mutation($id: ID!) {
+  updatePointsAutomation(id: $id, input: {active: false, points: 250}) {
+    userErrors { field message code }
+  }
+}"""
+# The automations (L7); the last one made, then edited and paused (a summer pause).
+AUTOMATIONS: list[tuple[dict[str, Any], bool]] = [
+    ({"trigger": "BIRTHDAY", "points": 500, "expiryDays": 60}, False),
+    ({"trigger": "REFERRAL_FIRST_PURCHASE", "points": 1000, "expiryDays": 180}, False),
+    ({"trigger": "VISIT_COUNT", "points": 200, "expiryDays": 90, "visitCount": 10}, False),
+    ({"trigger": "VISIT_COUNT", "points": 300, "expiryDays": 90, "visitCount": 25}, True),
+]
 GRANT = """
 mutation($c: ID!, $p: Int!, $n: String!) {
   grantPoints(clientId: $c, points: $p, note: $n) { userErrors { field message code } }
@@ -104,12 +117,13 @@ def fill(graph: Graph, state: DemoState) -> None:
             graph.mutate(REWARD, {"r": rank_id, "p": points, "d": days})
     graph(RULE, {"s": "svc-private-lesson", "n": "Clase particular", "e": False, "f": 300})
     graph(RULE, {"s": "svc-trial", "n": "Clase de prueba", "e": True, "f": None})
-    for automation in (
-        {"trigger": "BIRTHDAY", "points": 500, "expiryDays": 60},
-        {"trigger": "REFERRAL_FIRST_PURCHASE", "points": 1000, "expiryDays": 180},
-        {"trigger": "VISIT_COUNT", "points": 200, "expiryDays": 90, "visitCount": 10},
-    ):
-        graph.mutate(AUTOMATION, {"input": automation})
+    for automation, paused in AUTOMATIONS:
+        made = graph(AUTOMATION, {"input": automation})["createPointsAutomation"]
+        errors = made["userErrors"]
+        if errors and errors[0]["code"] != "DUPLICATE_AUTOMATION":  # made by an earlier run
+            raise GraphError(str(errors))
+        if paused and made["automation"]:
+            graph.mutate(PAUSE, {"id": made["automation"]["id"]})
     for name, points, note in GIFTS:
         client = state.client_ids.get(name)
         if client:

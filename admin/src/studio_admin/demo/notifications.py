@@ -1,5 +1,5 @@
-"""Demo data of the notifications context: a studio's own wording of two templates and a
-few messages sent from client cards (they land in the local SMTP and webhook sinks)."""
+"""Demo data of the notifications context: a studio's own wording of three templates
+(the appointment reminder with the old `$CLIPOINTS$` code, L10) and a few messages sent from client cards (they land in the local SMTP and webhook sinks)."""
 
 from __future__ import annotations
 
@@ -39,6 +39,13 @@ TEMPLATES: list[tuple[str, str, str, str | None, str]] = [
         None,
         "{studio}: hola {client_first_name}, tienes una cuota pendiente. ¡Gracias!",
     ),
+    (
+        "appointment_reminder",
+        "SMS",
+        "es",
+        None,
+        "$CENTRO$: $CLINOMBRE$, te esperamos en tu próxima cita. Tienes $CLIPOINTS$ puntos.",
+    ),
 ]
 
 # (client, template, channel or None for the first channel that works)
@@ -46,6 +53,7 @@ MESSAGES: list[tuple[str, str, str | None]] = [
     ("Ana García", "booking_invitation", "EMAIL"),
     ("Javier Martínez", "payment_reminder", "SMS"),
     ("Marco Rossi", "points_balance", None),
+    ("Ana García", "appointment_reminder", "SMS"),
 ]
 
 

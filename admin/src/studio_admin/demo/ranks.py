@@ -1,9 +1,12 @@
-"""Demo data of the ranks context: belt tracking on, two categories with ordered belts
+"""Demo data of the ranks context: belt tracking on, three categories with ordered belts
 (the karate white belt with stripes), and the demo clients holding belts with a short
-history (R1-R3, R7, stripes)."""
+history (R1-R3, R7, stripes). One client came with a belt earned elsewhere 40 days ago
+(R5): the seniority job promotes her at its next run (the consumer runs it at start and
+every 15 minutes; `studioctl run-job seniority` runs it now)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from studio_admin.demo.state import DemoState
@@ -18,8 +21,8 @@ mutation($c: ID!, $i: RankInput!) {
   addRank(categoryId: $c, input: $i) { rank { id name } userErrors { message code } }
 }"""
 ASSIGN = """
-mutation($c: ID!, $r: ID!, $n: String) {
-  assignRank(clientId: $c, rankId: $r, note: $n) { clientRank { rank { name } } userErrors { message code } }
+mutation($c: ID!, $r: ID!, $n: String, $s: DateTime) {
+  assignRank(clientId: $c, rankId: $r, note: $n, since: $s) { clientRank { rank { name } } userErrors { message code } }
 }"""
 PROMOTE = """
 mutation($c: ID!, $cat: ID!, $n: String) {
@@ -65,6 +68,12 @@ CATEGORIES: list[tuple[str, dict[str, Any], list[tuple[str, int | None, int | No
         },
         [("Blanco", None, None), ("Blanco-amarillo", 10, None), ("Amarillo", 16, 45)],
     ),
+    (
+        # Time only (Antigüedad): each level after the days in the one before.
+        "Defensa personal",
+        {"autoPromote": True, "notifyClient": True},
+        [("Nivel 1", None, None), ("Nivel 2", None, 30), ("Nivel 3", None, 120)],
+    ),
 ]
 
 # client, category, belt assigned, how many manual promotions after it, note
@@ -77,6 +86,12 @@ HOLDERS = [
     ("Pablo Navarro", "Karate", "Amarillo", 0, None),
     ("Lucía Fernández", "Judo infantil", "Blanco", 1, "Muy constante en clase"),
     ("Alex Romero", "Judo infantil", "Blanco", 0, None),
+]
+
+# client, category, belt, days ago it was earned (elsewhere), note: dated assignments
+# (R5), due for the next belt as soon as the seniority job runs.
+DATED_HOLDERS = [
+    ("Carmen Ruiz", "Defensa personal", "Nivel 1", 40, "Nivel 1 aprobado en su anterior escuela"),
 ]
 
 # (client, category): stripes awarded by hand on the belt held, note
@@ -144,3 +159,14 @@ def fill(graph: Graph, state: DemoState) -> None:
         awarded, stripe_note = STRIPE_HOLDERS.get((client, category), (0, ""))
         for _ in range(awarded):
             graph.mutate(AWARD_STRIPE, {"c": client_id, "cat": ids[category], "n": stripe_note})
+    for client, category, belt, days_ago, note in DATED_HOLDERS:
+        client_id = state.client_ids.get(client)
+        if client_id is None:
+            continue
+        since = (datetime.now(UTC) - timedelta(days=days_ago)).isoformat()
+        answer = graph(
+            ASSIGN, {"c": client_id, "r": belts[(category, belt)], "n": note, "s": since}
+        )
+        errors = answer["assignRank"]["userErrors"]
+        if errors and errors[0]["code"] not in ("SAME_RANK", "SINCE_NOT_ALLOWED"):
+            raise RuntimeError(f"assigning {belt} to {client}: {errors}")

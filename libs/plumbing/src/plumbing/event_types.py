@@ -15,6 +15,7 @@ KNOWN: frozenset[str] = frozenset(
         "clients.client_updated.v1",
         "clients.custom_field_archived.v1",
         "clients.custom_field_defined.v1",
+        "clients.custom_field_edited.v1",
         "clients.custom_field_value_set.v1",
         "clients.disliked_service_added.v1",
         "clients.disliked_service_removed.v1",

@@ -66,6 +66,12 @@ class PreferencesChanged(EventData):
     channel: str  # SMS | PUSH | EMAIL
     enabled: bool
     changed_at: datetime
+    # B8: who changed it (CLIENT | STAFF | PARTNER), through which channel (CONSOLE, APP,
+    # …) and the version of the consent shown, if the caller said; the wording stays on
+    # the card (the evidence), not in every consumer's copy.
+    actor_kind: str | None = None
+    via: str | None = None
+    consent_version: str | None = None
 
 
 @catalog.event("clients.custom_field_defined.v1", topic=topics.CLIENTS)
@@ -85,6 +91,20 @@ class CustomFieldArchived(EventData):
     """C5: a custom field is no longer offered; the values already set are kept."""
 
     field_id: str
+
+
+@catalog.event("clients.custom_field_edited.v1", topic=topics.CLIENTS)
+class CustomFieldEdited(EventData):
+    """C5: a studio edited a custom field (label, choices, forms, required): the field as
+    it is now, and the names of what changed. Values already entered are unchanged."""
+
+    field_id: str
+    label: str
+    type: str
+    choices: list[str] | None = None
+    collect_on: list[str] = Field(default_factory=list)
+    required: bool = False
+    changed: list[str] = Field(default_factory=list)  # label, choices, collect_on, required
 
 
 @catalog.event("clients.custom_field_value_set.v1", topic=topics.CLIENTS)

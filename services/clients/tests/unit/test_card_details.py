@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -141,31 +141,6 @@ async def test_c4_an_online_booking_is_refused_while_blocked(cards: Repository[D
         await card_details.check_booking(cards, None, "nobody", "s1", BookingChannel.IN_STUDIO)
         is None
     )
-
-
-async def test_c8_a_preference_change_is_timestamped_and_a_repeat_changes_nothing(
-    cards: Repository[Doc], storage: MemoryStorage
-) -> None:
-    on = await card_details.set_preference(
-        cards, "c1", category="MARKETING", channel="SMS", enabled=True, now=T0
-    )
-    assert on.client is not None and "preferences" not in on.client  # on is the default
-    off = await card_details.set_preference(
-        cards, "c1", category="MARKETING", channel="SMS", enabled=False, now=T0
-    )
-    assert off.client is not None
-    assert off.client["preferences"]["MARKETING_SMS"] == {"enabled": False, "changed_at": T0}
-    later = T0 + timedelta(hours=1)
-    repeat = await card_details.set_preference(
-        cards, "c1", category="MARKETING", channel="SMS", enabled=False, now=later
-    )
-    assert repeat.client is not None
-    assert repeat.client["preferences"]["MARKETING_SMS"]["changed_at"] == T0
-    assert sent(storage) == ["clients.preferences_changed.v1"]
-    bad = await card_details.set_preference(
-        cards, "c1", category="MARKETING", channel="FAX", enabled=False, now=T0
-    )
-    assert [p.code for p in bad.problems.items] == ["INVALID_CHANNEL"]
 
 
 async def test_concurrent_edits_of_one_card_keep_both(cards: Repository[Doc]) -> None:

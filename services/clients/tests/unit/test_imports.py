@@ -11,6 +11,7 @@ from typing import Any
 from clients.events import ClientCreated, ImportProgressed
 from clients.service_layer.cards import Actor
 from clients.service_layer.imports import parse_csv, run_import
+from plumbing.contracts import EventData
 from plumbing.mongo import Doc
 
 T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
@@ -21,16 +22,20 @@ class FakeImportTarget:
 
     tenant = "t1"
 
-    def __init__(self, existing: Mapping[str, str]) -> None:
+    def __init__(self, existing: Mapping[str, str], fields: Sequence[Doc] = ()) -> None:
         self.keys = dict(existing)  # "email:x" -> client id
         self.cards: dict[str, Doc] = {cid: {"id": cid} for cid in existing.values()}
-        self.events: list[ClientCreated] = []
+        self.fields = list(fields)
+        self.events: list[EventData] = []
         self.updates: list[Mapping[str, Any]] = []
         self.progress: list[ImportProgressed] = []
         self.announced: list[str] = []
 
     async def studio(self) -> Doc | None:
         return {"country": "ES", "time_zone": "Europe/Madrid"}
+
+    async def definitions(self) -> list[Doc]:
+        return self.fields
 
     async def claim_keys(self, claims: Sequence[tuple[str, str]]) -> set[str]:
         lost = set()
@@ -47,7 +52,7 @@ class FakeImportTarget:
             if self.keys.get(key) == client_id:
                 del self.keys[key]
 
-    async def insert_clients(self, batch: Sequence[tuple[Doc, Sequence[ClientCreated]]]) -> None:
+    async def insert_clients(self, batch: Sequence[tuple[Doc, Sequence[EventData]]]) -> None:
         for doc, events in batch:
             self.cards[doc["id"]] = doc
             self.events.extend(events)
@@ -203,3 +208,27 @@ async def test_c1_unreadable_rows_are_reported_as_errors_of_the_job() -> None:
     assert [(p.processed, p.error_count) for p in target.progress] == [(1, 1), (2, 1), (2, 1)]
     assert [e.first_name for e in target.events] == ["Bruno"]
     assert done["$set"]["status"] == "COMPLETED"
+
+
+SIZE = {"id": "f-size", "label": "Talla", "type": "CHOICE", "choices": ["S", "M", "L"],
+        "collect_on": [], "required": True, "archived": False}  # fmt: skip
+OLD = {"id": "f-old", "label": "Fax", "type": "TEXT", "required": True, "archived": True}
+
+
+async def test_c5_a_required_custom_field_holds_at_import_from_the_column_of_its_label() -> None:
+    """Seed 004: "Agregar/Editar campos": a field the studio added (Talla, required) is a
+    column of the file named by its label; a row without it is reported, not created."""
+    data = "nombre;apellidos;email;TALLA;Fax\nAna;Ruiz;ana@example.com;m;\nBruno;Sanz;;;\nCarla;Gil;;XL;\n"
+    target = FakeImportTarget({}, [SIZE, OLD])
+    parsed = parse_csv(data.encode(), max_rows=100)
+    await run_import(target, "job1", parsed, actor=Actor("staff-1"), now=T0)
+    [ana] = target.cards.values()
+    assert ana["custom_values"] == {"f-size": "M"}
+    errors = [
+        e for u in target.updates for e in u.get("$push", {}).get("errors", {}).get("$each", [])
+    ]
+    assert errors == [
+        {"row": 3, "message": "the field 'Talla' is required"},
+        {"row": 4, "message": "Talla: 'XL' is not one of the choices: S, M, L"},
+    ]
+    assert [type(e).__name__ for e in target.events] == ["ClientCreated", "CustomFieldValueSet"]

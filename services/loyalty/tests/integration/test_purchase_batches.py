@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from loyalty.adapters.tenant_storage import LoyaltyStores
 from loyalty.service_layer import points, purchases
+from loyalty.service_layer.automation_edits import create_automation
 from loyalty.service_layer.batches import PurchaseBatches
 from loyalty.testing_sales import T0, ledger, program_on, purchase
 from plumbing.outbox import HINTS, READY, batch_groups
@@ -81,9 +82,9 @@ async def test_the_first_purchase_of_a_referred_client_rewards_the_referrer(
     stores: LoyaltyStores,
 ) -> None:
     await program_on(stores, "t1")
-    await stores.tenant("t1").automations.add(
-        {"id": "a1", "trigger": "REFERRAL_FIRST_PURCHASE", "points": 50, "expiry_days": 30}
-    )
+    referral = {"trigger": "REFERRAL_FIRST_PURCHASE", "points": 50, "expiry_days": 30}
+    made = await create_automation(stores.tenant("t1").automations, referral, by="o", now=T0)
+    assert made.refusal is None
     await points.remember_client(stores.tenant("t1"), "new", {"referred_by": "old", "known": True})
     run = [("t1", purchase("new", "I-1")), ("t1", purchase("new", "I-2", minutes=1))]
     assert await PurchaseBatches(stores).apply(run) == set()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from notifications.adapters.delivery import DeliveryError, Outgoing, Transport
@@ -228,3 +229,52 @@ async def test_n4_a_message_for_a_client_not_known_yet_waits() -> None:
             template_key="payment_reminder",
             channels=["EMAIL", "SMS", "PUSH"],
         )
+
+
+async def test_l10_an_appointment_reminder_shows_the_balance_when_it_is_written() -> None:
+    """Seed 002: an appointment reminder with `$CLIPOINTS$` in its text shows the points.
+    The studio's SMS (saved with the old code) is filled with the balance the client has
+    when the reminder goes out, not the one when staff asked for it."""
+    notices = MemoryNotices(recipients={"c1": ana(language="es", points=120)})
+    await manage.save_template(
+        notices,
+        "appointment_reminder",
+        "SMS",
+        "es",
+        None,
+        "$CENTRO$: mañana a las 10:00 tienes cita. Tienes $CLIPOINTS$ puntos.",
+        by="u1",
+        now=T0,
+    )
+    event_id = await manage.request_message(notices, "c1", "appointment_reminder", "SMS", by="u1")
+    assert isinstance(event_id, str)
+    notices.recipients["c1"] = ana(language="es", points=50, points_value=Decimal("5.00"))
+    sms = Sent()
+    outcome = await write_to_client(
+        deps_for(notices, {"SMS": sms}),
+        tenant="t1",
+        trigger_event_id=event_id,
+        client_id="c1",
+        template_key="appointment_reminder",
+        channels=["SMS"],
+    )
+    assert outcome == ["SENT"]
+    assert [m.body for m in sms.messages] == [
+        "Studio One: mañana a las 10:00 tienes cita. Tienes 50 puntos."
+    ]
+
+
+async def test_l10_the_default_appointment_reminder_carries_the_points_in_each_language() -> None:
+    notices = MemoryNotices(recipients={"c1": ana(language="it", points=30)})
+    sms = Sent()
+    await write_to_client(
+        deps_for(notices, {"SMS": sms}),
+        tenant="t1",
+        trigger_event_id="e1",
+        client_id="c1",
+        template_key="appointment_reminder",
+        channels=["SMS"],
+    )
+    assert sms.messages[0].body == (
+        "Studio One: ti ricordiamo il tuo prossimo appuntamento. Hai 30 punti."
+    )

@@ -8,7 +8,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from ranks.adapters.programs import studios_with_program
-from ranks.domain.categories import Category, Criteria
+from ranks.domain.categories import Category, Criteria, RankRefused
 from ranks.domain.model import ChangeKind
 from ranks.service_layer import programs, rank_changes
 from ranks.service_layer.programs import CategoryChanges, RankChanges
@@ -98,3 +98,55 @@ async def test_R5_a_stripe_asking_for_days_is_found_from_its_own_step() -> None:
     # The next step (Orange, 30 days) counts from the stripe.
     assert await seniority_due(s.roster, program, T0 + timedelta(days=39), UTC) == []
     assert await seniority_due(s.roster, program, T0 + timedelta(days=40), UTC) == ["ana"]
+
+
+async def test_R5_a_first_rank_dated_in_the_past_is_due_at_the_next_run() -> None:
+    """Seed 000: "basándose en … el tiempo pasado dentro de una categoría (conocido como
+    Antigüedad)". A client who came with White earned 40 days ago (another dojo) is
+    promoted by the first run of the job, dated at the run."""
+    tenants = MemoryTenants()
+    await studio(tenants, "t1")
+    s = tenants("t1")
+    program = await programs.current_program(s.programs)
+    karate = program.categories[0]
+    now = T0 + timedelta(days=1)
+    await rank_changes.client_arrived(s.cards, "bea", "created-bea", now)
+    done = await rank_changes.change_by_hand(
+        s.members, s.cards, s.roster, program, karate, "bea", ChangeKind.ASSIGNMENT,
+        rank_id=karate.ranks[0].id, actor_id="staff", note="viene de otro dojo", now=now,
+        since=now - timedelta(days=40),
+    )  # fmt: skip
+    assert done.holding.since == now - timedelta(days=40) == done.change.at
+    assert await seniority_due(s.roster, program, now, UTC) == ["bea"]
+    run = await run_seniority(tenants, "t1", now)
+    assert (run.checked, run.changed) == (1, 1)
+    member = (await s.members.load("bea")).state
+    assert member is not None
+    assert member.holdings[karate.id].rank_id == karate.ranks[1].id
+    assert [(c.kind, c.trigger.value, c.at) for c in member.history][1] == (
+        ChangeKind.PROMOTION, "AUTOMATIC", now
+    )  # fmt: skip
+
+
+async def test_R5_what_a_dated_assignment_refuses() -> None:
+    tenants = MemoryTenants()
+    await studio(tenants, "t1")
+    s = tenants("t1")
+    program = await programs.current_program(s.programs)
+    karate = program.categories[0]
+
+    async def refused(client: str, since: datetime, rank: int = 1) -> str:
+        try:
+            await rank_changes.change_by_hand(
+                s.members, s.cards, s.roster, program, karate, client, ChangeKind.ASSIGNMENT,
+                rank_id=karate.ranks[rank].id, actor_id="staff", note=None, now=T0, since=since,
+            )  # fmt: skip
+        except RankRefused as exc:
+            return exc.code
+        raise AssertionError("accepted")
+
+    # ana already holds White in Karate: a dated assignment would rewrite her history.
+    assert await refused("ana", T0 - timedelta(days=5)) == "SINCE_NOT_ALLOWED"
+    await rank_changes.client_arrived(s.cards, "cris", "created-cris", T0)
+    assert await refused("cris", T0 + timedelta(minutes=1)) == "FUTURE_TIME"
+    assert await refused("cris", datetime(2026, 1, 1)) == "NAIVE_TIME"

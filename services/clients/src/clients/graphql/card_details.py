@@ -5,19 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from plumbing.auth import MANAGERS, STAFF
+from plumbing.auth import MANAGERS, STAFF, Role
 from plumbing.enums import Channel, MessageCategory
 from plumbing.gql import (
     require,
+    require_scope,
 )
 from plumbing.mongo import Doc
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from clients.domain.card import CustomFieldType
+from clients.domain.consent import ActorKind, BadEvidence, evidence
 from clients.domain.model import Problems
 from clients.graphql.caller import limits_of, read_upload, repo_of, require_self_or
 from clients.graphql.card_mutations import CardMutation
+from clients.graphql.consent import ConsentSource, actor_of
 from clients.graphql.payloads import (
     ClientPayload,
     CustomFieldPayload,
@@ -29,7 +32,9 @@ from clients.service_layer import (
     card_details,
     custom_fields,
     documents,
+    preferences,
 )
+from clients.service_layer.card_details import problem
 
 
 @strawberry.type
@@ -55,6 +60,30 @@ class CardDetailsMutation(CardMutation):
             choices=choices,
             collect_on=collect_on,
             required=bool(required),
+        )
+        return _field_payload(doc, problems)
+
+    @strawberry.mutation(
+        description="C5 (Agregar/Editar campos): change a field's label, choices, the intake "
+        "forms that collect it, or whether it is required; an argument left out stays. The "
+        "type never changes. Values already entered are kept as they are: a value of a "
+        "choice no longer offered reads as entered, with retiredChoice true."
+    )
+    async def edit_custom_field(
+        self,
+        info: Info[Any, Any],
+        id: strawberry.ID,
+        label: str | None = None,
+        choices: list[str] | None = None,
+        collect_on: list[str] | None = None,
+        required: bool | None = None,
+    ) -> CustomFieldPayload | None:
+        ctx = require(info, *MANAGERS)
+        changes = custom_fields.FieldChanges(
+            label=label, choices=choices, collect_on=collect_on, required=required
+        )
+        doc, problems = await custom_fields.edit_custom_field(
+            repo_of(ctx).definition_documents(), str(id), changes
         )
         return _field_payload(doc, problems)
 
@@ -204,7 +233,10 @@ class CardDetailsMutation(CardMutation):
         return client_payload(outcome)
 
     @strawberry.mutation(
-        description="C8: switch one category on one channel (staff, or the client themself)."
+        description="C8: switch one category on one channel (staff, the client themself, "
+        "or a partner's system with clients:write). B8: each change is kept as evidence: "
+        "who, through which channel (via; by default the console for staff, the app for "
+        "the client, PARTNER_SYSTEM for a partner) and the consent wording or version shown."
     )
     async def set_communication_preference(
         self,
@@ -213,11 +245,21 @@ class CardDetailsMutation(CardMutation):
         category: MessageCategory,
         channel: Channel,
         enabled: bool,
+        via: ConsentSource | None = None,  # type: ignore[valid-type]
+        consent_text: str | None = None,
+        consent_version: str | None = None,
     ) -> ClientPayload | None:
-        ctx = require_self_or(info, str(client_id), *STAFF)
-        outcome = await card_details.set_preference(
+        ctx = require_self_or(info, str(client_id), *STAFF, Role.PARTNER)
+        kind, actor_id = actor_of(ctx)
+        if kind is ActorKind.PARTNER:
+            require_scope(info, "clients:write")
+        try:
+            proof = evidence(kind, actor_id, via, consent_text, consent_version)
+        except BadEvidence as exc:
+            return client_payload(problem(exc.message, exc.code, exc.field))
+        outcome = await preferences.set_preference(
             repo_of(ctx).cards(), str(client_id), category=MessageCategory(category).value,
-            channel=Channel(channel).value, enabled=enabled, now=ctx.now(),
+            channel=Channel(channel).value, enabled=enabled, evidence=proof, now=ctx.now(),
         )  # fmt: skip
         return client_payload(outcome)
 

@@ -18,7 +18,7 @@ from strawberry.types import Info
 from clients.domain.model import ClientSource, Problems
 from clients.domain.model import ClientSource as Source
 from clients.graphql.caller import limits_of, read_upload, repo_of
-from clients.graphql.inputs import ClientInput, StudioInput, input_values
+from clients.graphql.inputs import ClientInput, CustomFieldValueInput, StudioInput, input_values
 from clients.graphql.partner_keys import PartnerKeyMutation
 from clients.graphql.payloads import (
     ClientPayload,
@@ -63,7 +63,8 @@ class CardMutation(PartnerKeyMutation):
         )
 
     @strawberry.mutation(
-        description="Create a client card. Partners and website widgets create leads."
+        description="Create a client card. Partners and website widgets create leads. "
+        "customFields: C5 values; every required field in use needs one (REQUIRED)."
     )
     async def create_client(
         self,
@@ -71,6 +72,7 @@ class CardMutation(PartnerKeyMutation):
         input: ClientInput,
         source: ClientSource | None = None,
         referred_by_client_id: strawberry.ID | None = None,
+        custom_fields: list[CustomFieldValueInput] | None = None,
     ) -> ClientPayload | None:
         ctx = require(info, *STAFF, Role.PARTNER)
         require_scope(info, "clients:write")
@@ -92,6 +94,7 @@ class CardMutation(PartnerKeyMutation):
             now=ctx.now(),
             source=chosen,
             referred_by=str(referred_by_client_id) if referred_by_client_id else None,
+            custom={str(v.field_id): v.value for v in custom_fields or []},
         )
         return client_payload(outcome)
 

@@ -56,6 +56,12 @@ class ClientInput:
     online_booking_blocked: bool | None = strawberry.UNSET
 
 
+@strawberry.input(description="C5: a custom field's value on a new card.")
+class CustomFieldValueInput:
+    field_id: strawberry.ID
+    value: str | None = None
+
+
 @strawberry.input
 class StudioInput:
     name: str | None = None

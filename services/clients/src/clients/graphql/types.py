@@ -20,6 +20,8 @@ from clients.domain import model
 from clients.domain.booking_block import block_of
 from clients.domain.card import CHANNELS, MESSAGE_CATEGORIES, BookingChannel, CustomFieldType
 from clients.domain.model import ClientSource, ClientStatus, Gender
+from clients.graphql.consent import ConsentRecord
+from clients.graphql.consent import records as consent_records
 from clients.service_layer.signing import download_url
 
 strawberry.enum(ClientStatus)
@@ -128,7 +130,12 @@ class CustomFieldDefinition:
 @strawberry.type
 class CustomFieldValue:
     field: CustomFieldDefinition
-    value: str | None
+    value: str | None = strawberry.field(description="As entered (and normalised by type).")
+    retired_choice: bool = strawberry.field(
+        default=False,
+        description="A CHOICE value the field no longer offers (its choices were edited "
+        "after it was entered): kept as entered until someone sets another.",
+    )
 
 
 @strawberry.type
@@ -278,8 +285,14 @@ class Client(Node):
             value = values.get(definition["id"])
             if definition.get("archived") and value is None:
                 continue
+            choices = definition.get("choices") or []
+            retired = definition["type"] == "CHOICE" and value is not None and value not in choices
             out.append(
-                CustomFieldValue(field=CustomFieldDefinition.from_doc(definition), value=value)
+                CustomFieldValue(
+                    field=CustomFieldDefinition.from_doc(definition),
+                    value=value,
+                    retired_choice=retired,
+                )
             )
         return out
 
@@ -356,6 +369,15 @@ class Client(Node):
                     )
                 )
         return out
+
+    @strawberry.field(
+        description="B8: every change of a communication preference, newest first: who, "
+        "through which channel, the consent shown (staff and the client themself)."
+    )
+    def consent_history(self, info: Info[Any, Any]) -> list[ConsentRecord]:
+        if not _staff(info) and not _client_self(info):
+            return []
+        return consent_records(self.doc)
 
     @classmethod
     def from_doc(cls, doc: Doc) -> Client:

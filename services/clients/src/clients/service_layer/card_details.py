@@ -30,7 +30,6 @@ from plumbing.storage import (
 
 from clients.domain.booking_block import block_of
 from clients.domain.card import (
-    CHANNELS,
     BookingChannel,
     BookingVerdict,
     Disliked,
@@ -47,7 +46,6 @@ from clients.events import (
     FormAssigned,
     FormCompleted,
     FormRemoved,
-    PreferencesChanged,
     catalog,
 )
 from clients.service_layer.cards import Outcome
@@ -285,46 +283,6 @@ async def remove_disliked(
             service_name=item["service_name"],
         )  # fmt: skip
         return {"disliked": [i for i in items if i["id"] != disliked_id]}, [event]
-
-    return await change_card(cards, client_id, now, build)
-
-
-# ---------------------------------------------------------------- C8 preferences
-
-
-def preference_key(category: str, channel: str) -> str:
-    return f"{category}_{channel}"
-
-
-async def set_preference(
-    cards: Repository[Doc],
-    client_id: str,
-    *,
-    category: str,
-    channel: str,
-    enabled: bool,
-    now: datetime,
-) -> Outcome:
-    """C8: a change is stored with its time; setting what is already set changes nothing
-    (no new time, no event), and "on" is the default."""
-    now = as_stored(now)
-    if channel not in CHANNELS:
-        return problem(f"unknown channel {channel!r}", "INVALID_CHANNEL", "channel")
-    key = preference_key(category, channel)
-
-    def build(card: Doc) -> Built:
-        preferences = dict(card.get("preferences") or {})
-        existing = preferences.get(key)
-        if existing is not None and bool(existing.get("enabled")) == enabled:
-            return None
-        if existing is None and enabled:
-            return None  # the default is "on": switching it on changes nothing
-        preferences[key] = {"enabled": enabled, "changed_at": now}
-        event = PreferencesChanged(
-            client_id=client_id, category=category, channel=channel, enabled=enabled,
-            changed_at=now,
-        )  # fmt: skip
-        return {"preferences": preferences}, [event]
 
     return await change_card(cards, client_id, now, build)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from plumbing.contracts import EventData
 from plumbing.ids import new_id
 from plumbing.mongo import Doc
 
@@ -25,6 +27,7 @@ from clients.domain.model import (
     normalise_language,
 )
 from clients.events import ClientCreated, ClientUpdated, NoteAdded
+from clients.service_layer.initial_values import initial_values, value_events
 from clients.service_layer.studio import studio_view
 from clients.service_layer.validation import normalise_phone
 
@@ -304,11 +307,18 @@ async def create_client(
     source: ClientSource,
     referred_by: str | None = None,
     check_duplicates: bool = True,
+    custom: Mapping[str, str | None] | None = None,
 ) -> Outcome:
+    """A new card; `custom` are its C5 values (field id -> text), every required field
+    in use needing one."""
     outcome = Outcome()
     studio = studio_view(repo.tenant, await repo.studio())
     values = _clean(given.given(), studio, now, outcome.problems, creating=True)
     check_creator_status(outcome.problems, actor, values)
+    definitions = await repo.definitions()
+    custom_values = initial_values(
+        definitions, custom or {}, country=studio.get("country"), problems=outcome.problems
+    )
     if referred_by is not None and await repo.client(referred_by) is None:
         outcome.problems.add(
             f"unknown referring client {referred_by!r}", "UNKNOWN_CLIENT", "referredBy"
@@ -328,7 +338,10 @@ async def create_client(
     doc, event = new_card(
         values, client_id, source=source, actor=actor, now=now, referred_by=referred_by
     )
-    outcome.client = await repo.insert_client(doc, [event])
+    if custom_values:
+        doc["custom_values"] = custom_values
+    events: list[EventData] = [event, *value_events(client_id, definitions, custom_values)]
+    outcome.client = await repo.insert_client(doc, events)
     return outcome
 
 

@@ -4,6 +4,7 @@ tenant, changed through `plumbing.storage.change`) and a card's values."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from plumbing.contracts import EventData
@@ -36,6 +37,7 @@ from clients.domain.model import Problems, fold
 from clients.events import (
     CustomFieldArchived,
     CustomFieldDefined,
+    CustomFieldEdited,
     CustomFieldValueSet,
     catalog,
 )
@@ -144,6 +146,73 @@ async def archive_custom_field(definitions: Repository[Doc], field_id: str) -> D
             {**state, "fields": rewritten},
             (changed, Problems()),
             _event(definitions, CustomFieldArchived(field_id=field_id)),
+        )
+
+    return await _change_definitions(definitions, decide, "id")
+
+
+@dataclass(frozen=True)
+class FieldChanges:
+    """What an edit changes; None: left as it is. The type never changes: the values
+    already entered were checked against it."""
+
+    label: str | None = None
+    choices: list[str] | None = None
+    collect_on: list[str] | None = None
+    required: bool | None = None
+
+
+async def edit_custom_field(
+    definitions: Repository[Doc], field_id: str, changes: FieldChanges
+) -> Defined:
+    """C5 "Agregar/Editar campos": a new label, choices, forms or `required`. No value
+    already entered changes: a value of a choice no longer offered stays on its cards as
+    it was entered (`CustomFieldValue.retiredChoice`) until someone sets another."""
+    given: Doc = {}
+    try:
+        if changes.label is not None:
+            given["label"] = clean_label(changes.label, "label", MAX_LABEL)
+    except Invalid as exc:
+        return None, problems(exc.message, exc.code, "label")
+    try:
+        if changes.collect_on is not None:
+            given["collect_on"] = clean_collect_on(changes.collect_on)
+    except Invalid as exc:
+        return None, problems(exc.message, exc.code, "collectOn")
+    if changes.required is not None:
+        given["required"] = bool(changes.required)
+
+    def decide(state: Doc, fields: list[Doc]) -> Decision[Doc, Defined]:
+        found = next((f for f in fields if f["id"] == field_id), None)
+        if found is None:
+            return Refuse((None, problems(f"unknown custom field {field_id!r}", "NOT_FOUND", "id")))
+        if found.get("archived"):
+            archived = f"the field {found['label']!r} is archived: it can no longer be edited"
+            return Refuse((None, problems(archived, "FIELD_ARCHIVED", "id")))
+        edited = {**found, **given}
+        if changes.choices is not None:
+            try:
+                edited["choices"] = clean_choices(CustomFieldType(found["type"]), changes.choices)
+            except Invalid as exc:
+                return Refuse((None, problems(exc.message, exc.code, "choices")))
+        others = {fold(f["label"]) for f in fields if not f.get("archived") and f is not found}
+        if fold(edited["label"]) in others:
+            taken = f"a field labelled {edited['label']!r} already exists"
+            return Refuse((None, problems(taken, "DUPLICATE_LABEL", "label")))
+        if edited == found:
+            return Keep((found, Problems()))
+        event = CustomFieldEdited(
+            field_id=field_id,
+            label=edited["label"],
+            type=edited["type"],
+            choices=edited.get("choices"),
+            collect_on=list(edited.get("collect_on") or []),
+            required=bool(edited.get("required")),
+            changed=sorted(k for k in edited if edited[k] != found.get(k)),
+        )
+        rewritten = [edited if f["id"] == field_id else f for f in fields]
+        return Save(
+            {**state, "fields": rewritten}, (edited, Problems()), _event(definitions, event)
         )
 
     return await _change_definitions(definitions, decide, "id")

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from plumbing.clock import as_utc, utcnow
+from plumbing.contracts import EventData
 from plumbing.ids import new_id
 from plumbing.logs import get_logger
 from plumbing.mongo import Doc
@@ -30,9 +31,9 @@ from plumbing.mongo import Doc
 from clients.adapters.repository import Repository
 from clients.domain.card import Invalid, header_key, parse_date, parse_gender, parse_status
 from clients.domain.model import ClientSource, Problems
-from clients.events import ClientCreated
 from clients.service_layer.cards import Actor, clean_values, new_card
 from clients.service_layer.import_progress import Progress
+from clients.service_layer.initial_values import columns_of, initial_values, value_events
 from clients.service_layer.ports import ImportJobs, ImportTarget
 from clients.service_layer.studio import studio_view
 
@@ -56,6 +57,8 @@ class ImportRefused(ValueError):
 @dataclass
 class ParsedFile:
     columns: list[str | None]
+    # The header row as written: a column no card field claims may be a custom field (C5).
+    headers: list[str] = field(default_factory=list)
     rows: list[tuple[int, list[str]]] = field(default_factory=list)
     # Rows that could not be read as CSV (a stray quote): (line, message), reported as errors.
     unreadable: list[tuple[int, str]] = field(default_factory=list)
@@ -105,7 +108,7 @@ def parse_csv(data: bytes, *, max_rows: int) -> ParsedFile:
             "(e.g. firstName,lastName,email,phone)",
             "MISSING_COLUMNS",
         )
-    parsed = ParsedFile(columns=columns)
+    parsed = ParsedFile(columns=columns, headers=list(header))
     for line, record in _records(lines, delimiter, len(columns), parsed.unreadable):
         if not any(cell.strip() for cell in record):
             continue
@@ -278,6 +281,12 @@ async def run_import(
 ) -> None:
     progress = progress or Progress(job_id, total=len(parsed.rows) + len(parsed.unreadable))
     studio = studio_view(repo.tenant, await repo.studio())
+    definitions = await repo.definitions()
+    # A column no card field claims whose header is a custom field's label (C5).
+    unclaimed = [
+        h if c is None else "" for h, c in zip(parsed.headers, parsed.columns, strict=False)
+    ]
+    custom_columns = columns_of(unclaimed, definitions)
     seen: dict[str, int] = {}  # "email:x" / "phone:y" -> first row that had it
     created: list[str] = []
     if parsed.unreadable:
@@ -306,6 +315,13 @@ async def run_import(
                 errors.append(_row_error(row, exc.message, exc.code, **exc.params))
                 continue
             values = clean_values(given, studio, now, problems, creating=True)
+            custom = {
+                field_id: record[i] if i < len(record) else None
+                for i, field_id in custom_columns.items()
+            }
+            values["custom_values"] = initial_values(
+                definitions, custom, country=studio.get("country"), problems=problems
+            )
             if problems:
                 errors.append(_problems_error(row, problems))
                 continue
@@ -349,13 +365,16 @@ async def run_import(
                 continue
             fresh.append((row, values, keys, client_id))
         clock.append(time.perf_counter())
-        cards: list[tuple[Doc, Sequence[ClientCreated]]] = []
+        cards: list[tuple[Doc, Sequence[EventData]]] = []
         for _row, values, _keys, client_id in fresh:
             doc, event = new_card(
                 values, client_id, source=ClientSource.IMPORT, actor=actor, now=now
             )
             doc["import_job_id"] = job_id
-            cards.append((doc, [event]))
+            custom_values = values["custom_values"]
+            if custom_values:
+                doc["custom_values"] = custom_values
+            cards.append((doc, [event, *value_events(client_id, definitions, custom_values)]))
         clock.append(time.perf_counter())
         await repo.insert_clients(cards)
         created.extend(doc["id"] for doc, _ in cards)

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from plumbing.contracts import EventData
 from plumbing.mongo import Doc
 
 from clients.domain.search import Criteria
@@ -81,6 +82,10 @@ class ImportTarget(Protocol):
 
     async def studio(self) -> Doc | None: ...
 
+    async def definitions(self) -> list[Doc]:
+        """The custom field definitions (C5): columns named after one fill it."""
+        ...
+
     async def claim_keys(self, claims: Sequence[tuple[str, str]]) -> set[str]:
         """Claim `(key, client id)` pairs; the keys someone else holds already."""
         ...
@@ -91,7 +96,7 @@ class ImportTarget(Protocol):
 
     async def release_keys(self, claims: Sequence[tuple[str, str]]) -> None: ...
 
-    async def insert_clients(self, batch: Sequence[tuple[Doc, Sequence[ClientCreated]]]) -> None:
+    async def insert_clients(self, batch: Sequence[tuple[Doc, Sequence[EventData]]]) -> None:
         """New cards with their events, not announced to the relay yet."""
         ...
 

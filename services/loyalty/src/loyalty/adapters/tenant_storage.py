@@ -1,7 +1,8 @@
 """What loyalty's use cases work with: per tenant (`TenantStores`, opened per request or
 event) and across tenants for the hourly jobs (`LoyaltyStores`). The accounts and the
-program are behind the storage port (`plumbing.storage`); invoices, automations and the
-studio's settings are small documents read and written by `_id`."""
+program are behind the storage port (`plumbing.storage`); invoices and the
+studio's settings are small documents read and written by `_id`; the automations are an
+aggregate too (`adapters/automations.py`)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ from plumbing.studio import StudioSettings, studio_settings
 from pymongo.asynchronous.database import AsyncDatabase
 
 from loyalty.adapters.accounts import ACCOUNTS, AccountLedgers
-from loyalty.adapters.automations import Automations
+from loyalty.adapters.automations import AUTOMATION_SETS, AUTOMATIONS, Automations
 from loyalty.adapters.invoices import Invoices
 from loyalty.adapters.ledger_pages import DatabasePages, LedgerPages
 from loyalty.adapters.programs import PROGRAM_VERSIONS, Programs
+from loyalty.domain.automations import in_force
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,13 @@ class TenantStores:
 
     @property
     def automations(self) -> Automations:
-        return Automations(self.db, self.tenant)
+        return Automations(
+            self.storage.repository(AUTOMATION_SETS, self.tenant), self.db[AUTOMATIONS]
+        )
+
+    async def active_automations(self, trigger: str) -> list[Doc]:
+        """The automations of a trigger that grant (one per kind, the oldest)."""
+        return in_force(await self.automations.all(), trigger)
 
     async def studio(self) -> StudioSettings:
         return await studio_settings(self.db, self.tenant)

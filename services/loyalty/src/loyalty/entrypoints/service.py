@@ -8,7 +8,7 @@ from plumbing import topics
 from plumbing.app import Job, Runtime, ServiceDefinition
 
 from loyalty.adapters.accounts import ACCOUNTS
-from loyalty.adapters.automations import AUTOMATIONS
+from loyalty.adapters.automations import AUTOMATION_SETS, AUTOMATIONS
 from loyalty.adapters.programs import PROGRAM_VERSIONS
 from loyalty.adapters.tenant_storage import LoyaltyStores
 from loyalty.entrypoints.consumer import batch_handlers, handlers
@@ -20,8 +20,12 @@ from loyalty.service_layer import automations, points, reminders
 async def _tenants(runtime: Runtime, tenant: str | None) -> list[str]:
     if tenant is not None:
         return [tenant]
-    # Only tenants with automations can have birthday grants (one small collection).
-    return sorted({str(t) for t in await runtime.db[AUTOMATIONS].distinct("tenant")})
+    # Only studios with a BIRTHDAY automation in force can have birthday grants; studios
+    # whose automations are still in their earlier document are asked too (one small
+    # collection, on MongoDB the same one).
+    found = await runtime.store().across_tenants(AUTOMATION_SETS, {"birthday": True})
+    earlier = await runtime.db[AUTOMATIONS].distinct("tenant")
+    return sorted({c.tenant for c in found} | {str(t) for t in earlier})
 
 
 def _stores(runtime: Runtime) -> LoyaltyStores:
@@ -47,7 +51,7 @@ def definition() -> ServiceDefinition:
     return ServiceDefinition(
         name="loyalty",
         schema=schema,
-        aggregates=(ACCOUNTS, PROGRAM_VERSIONS),
+        aggregates=(ACCOUNTS, PROGRAM_VERSIONS, AUTOMATION_SETS),
         consume_topics=(
             topics.CLIENTS,
             topics.INGEST_SALES,

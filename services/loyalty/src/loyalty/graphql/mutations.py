@@ -19,7 +19,6 @@ from plumbing.gql import (
     require_scope,
     user_error,
 )
-from plumbing.ids import new_id
 from plumbing.mongo import Doc
 from plumbing.repeats import REPEAT_KEY
 from strawberry.types import Info
@@ -28,6 +27,8 @@ from loyalty.adapters.tenant_storage import request_stores
 from loyalty.domain.earning import EarnRule, Program
 from loyalty.domain.ledger import LoyaltyError
 from loyalty.graphql.accounts import LedgerPayload
+from loyalty.graphql.automations import AutomationMutations
+from loyalty.graphql.checks import MAX_POINTS, check_days, check_points
 from loyalty.graphql.ledger_payloads import (
     failed,
     field_of,
@@ -36,51 +37,22 @@ from loyalty.graphql.ledger_payloads import (
     record_of,
 )
 from loyalty.graphql.types import (
-    AutomationTrigger,
     LoyaltyProgram,
     LoyaltyProgramInput,
     LoyaltyProgramPayload,
-    PointsAutomation,
-    PointsAutomationInput,
-    PointsAutomationPayload,
     ServiceEarnRule,
     ServiceEarnRulePayload,
 )
-from loyalty.service_layer import automations, promotions, views
 from loyalty.service_layer import points as use_cases
+from loyalty.service_layer import promotions, views
 from loyalty.service_layer.validation import program_problems
 
-MAX_POINTS = bounds.MAX_POINTS  # one grant, deduction, fixed or reward amount
 # The partner scope that allows `redeemPoints` (a point-of-sale system paying with points).
 REDEEM = "loyalty:redeem"
-MAX_DAYS = 3650
 
 
 def _errors(exc: LoyaltyError, *path: str) -> list[UserError]:
     return [user_error(exc.message, exc.code, *path, **exc.params)]
-
-
-def _check_points(value: int, field: str) -> UserError | None:
-    if value <= 0 or value > MAX_POINTS:
-        return user_error(
-            f"points must be between 1 and {MAX_POINTS}",
-            "BAD_POINTS",
-            field,
-            minimum=1,
-            maximum=MAX_POINTS,
-        )
-    return None
-
-
-def _check_days(value: int | None, field: str) -> UserError | None:
-    if value is not None and not 1 <= value <= MAX_DAYS:
-        return user_error(
-            f"{field} must be between 1 and {MAX_DAYS} days",
-            "BAD_EXPIRY_DAYS",
-            field,
-            maximum=MAX_DAYS,
-        )
-    return None
 
 
 def _check_text(value: str, field: str, *, limit: int = 500) -> UserError | None:
@@ -94,7 +66,7 @@ def _check_text(value: str, field: str, *, limit: int = 500) -> UserError | None
 
 
 @strawberry.type
-class Mutation:
+class Mutation(AutomationMutations):
     @strawberry.mutation(
         description="L1: change the program. Applies to purchases recorded from now on only."
     )
@@ -201,7 +173,7 @@ class Mutation:
             p
             for p in (
                 _check_text(str(rank_id), "rankId", limit=100),
-                _check_days(expiry_days, "expiryDays"),
+                check_days(expiry_days, "expiryDays"),
             )
             if p
         ]
@@ -238,9 +210,9 @@ class Mutation:
             p
             for p in (
                 _check_text(str(client_id), "clientId", limit=100),
-                _check_points(points, "points"),
+                check_points(points, "points"),
                 _check_text(note, "note"),
-                _check_days(expiry_days, "expiryDays"),
+                check_days(expiry_days, "expiryDays"),
             )
             if p
         ]
@@ -274,7 +246,7 @@ class Mutation:
         idempotency_key: Annotated[str | None, REPEAT_KEY] = None,
     ) -> LedgerPayload | None:
         ctx = require(info, *STAFF)
-        problems = [p for p in (_check_points(points, "points"), _check_text(note, "note")) if p]
+        problems = [p for p in (check_points(points, "points"), _check_text(note, "note")) if p]
         if problems:
             return failed(*problems)
 
@@ -344,55 +316,3 @@ class Mutation:
             field = {"CLIENT_NOT_FOUND": "clientId", "ALREADY_REDEEMED": "invoiceNumber"}
             return failed(*_errors(exc, field.get(exc.code, "amount")))
         return await ledger_payload(ctx, outcome, str(client_id))
-
-    @strawberry.mutation(description="L7: grant points on birthdays, referrals or every N visits.")
-    async def create_points_automation(
-        self, info: Info[Any, Any], input: PointsAutomationInput
-    ) -> PointsAutomationPayload | None:
-        ctx = require(info, *MANAGERS)
-        problems = [
-            p
-            for p in (
-                _check_points(input.points, "points"),
-                _check_days(input.expiry_days, "expiryDays"),
-            )
-            if p
-        ]
-        if input.trigger is AutomationTrigger.VISIT_COUNT and (
-            input.visit_count is None or not 1 <= input.visit_count <= 10_000
-        ):
-            problems.append(
-                user_error(
-                    "visitCount (1..10000) is required for VISIT_COUNT", "REQUIRED", "visitCount"
-                )
-            )
-        if problems:
-            return PointsAutomationPayload(
-                automation=None, user_errors=[_at_input(p) for p in problems]
-            )
-        auto_id = new_id()
-        doc = await automations.add_automation(
-            request_stores(ctx),
-            {
-                "id": auto_id,
-                "trigger": input.trigger.value,
-                "points": input.points,
-                "expiry_days": input.expiry_days,
-                "visit_count": input.visit_count
-                if input.trigger is AutomationTrigger.VISIT_COUNT
-                else None,
-                "active": True if input.active is None else input.active,
-                "created_at": ctx.now(),
-                "created_by": ctx.principal.subject,
-            },
-        )
-        return PointsAutomationPayload(automation=PointsAutomation.of(doc), user_errors=[])
-
-
-def _at_input(error: UserError) -> UserError:
-    return UserError(
-        field=["input", *(error.field or [])],
-        message=error.message,
-        code=error.code,
-        params=error.params,
-    )

@@ -16,11 +16,6 @@ from loyalty.domain.ledger import Entry
 from loyalty.service_layer.account_changes import Decide, change_one
 
 
-async def add_automation(stores: TenantStores, automation: Doc) -> Doc:
-    """A new automation (validated by the caller); it applies from now on."""
-    return await stores.automations.add(automation)
-
-
 def referral_grant(automation: Doc, program: Program, referred: str, at: datetime) -> Decide:
     def decide(loaded: AccountState) -> list[Entry]:
         return loaded.account.grant(
@@ -41,7 +36,7 @@ def referral_grant(automation: Doc, program: Program, referred: str, at: datetim
 async def referral(stores: TenantStores, referrer: str, referred: str, at: datetime) -> None:
     """L7 invite and earn: the referrer earns when the referred client first buys."""
     program = await stores.programs.current()
-    for automation in await stores.automations.active("REFERRAL_FIRST_PURCHASE"):
+    for automation in await stores.active_automations("REFERRAL_FIRST_PURCHASE"):
         await change_one(stores, referrer, referral_grant(automation, program, referred, at))
 
 
@@ -75,7 +70,7 @@ def visit_grants(automations: list[Doc], program: Program, key: str, at: datetim
 async def visit_recorded(
     stores: TenantStores, client_id: str, key: str, at: datetime
 ) -> list[Entry]:
-    automations = await stores.automations.active("VISIT_COUNT")
+    automations = await stores.active_automations("VISIT_COUNT")
     if not automations:
         return []  # visits count towards automations from the first one created on
     program = await stores.programs.current()
@@ -113,7 +108,7 @@ def birthday_grants(automations: list[Doc], program: Program, as_of: datetime, y
 
 async def birthdays(stores: TenantStores, as_of: datetime) -> int:
     """Grant the birthday automations to whoever's birthday it is, once per year."""
-    automations = await stores.automations.active("BIRTHDAY")
+    automations = await stores.active_automations("BIRTHDAY")
     if not automations:
         return 0
     today = (await stores.studio()).today(as_of)

@@ -75,6 +75,9 @@ SPECS: Mapping[str, TemplateSpec] = {
         TemplateSpec("payment_reminder", "TRANSACTIONS", CHANNELS, CLIENT_FIELDS, manual=True),
         TemplateSpec("booking_invitation", "APPOINTMENTS", CHANNELS, CLIENT_FIELDS, manual=True),
         TemplateSpec("points_balance", "SERVICE", CHANNELS, CLIENT_FIELDS, manual=True),
+        # L10 (seed 002, `$CLIPOINTS$` in appointment reminders): `{points}` is the balance
+        # when the reminder is written, not when it was asked for.
+        TemplateSpec("appointment_reminder", "APPOINTMENTS", CHANNELS, CLIENT_FIELDS, manual=True),
         # B5: `{points}` stays the balance, as everywhere; the lot is `{expiring_points}`.
         TemplateSpec(
             "points_expiring",
@@ -228,6 +231,26 @@ _DEFAULTS: Mapping[str, Mapping[str, tuple[str, str, str]]] = {
             "Hi {client_first_name},\n\nwe look forward to seeing you. Book your next visit "
             "in the app or give us a call.\n\n{studio}",
             "{studio}: we look forward to seeing you. Book your next visit in the app.",
+        ),
+    },
+    "appointment_reminder": {
+        "es": (
+            "{studio}: recordatorio de tu cita",
+            "Hola {client_first_name}:\n\nTe recordamos tu próxima cita en {studio}. "
+            "Tienes {points} puntos ({points_value}) para usar en ella.\n\n{studio}",
+            "{studio}: te recordamos tu próxima cita. Tienes {points} puntos.",
+        ),
+        "it": (
+            "{studio}: promemoria del tuo appuntamento",
+            "Ciao {client_first_name},\n\nti ricordiamo il tuo prossimo appuntamento da "
+            "{studio}. Hai {points} punti ({points_value}) da usare.\n\n{studio}",
+            "{studio}: ti ricordiamo il tuo prossimo appuntamento. Hai {points} punti.",
+        ),
+        "en": (
+            "{studio}: your appointment reminder",
+            "Hi {client_first_name},\n\nthis is a reminder of your next appointment at "
+            "{studio}. You have {points} points ({points_value}) to use.\n\n{studio}",
+            "{studio}: a reminder of your next appointment. You have {points} points.",
         ),
     },
     "points_balance": {

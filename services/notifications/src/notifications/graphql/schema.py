@@ -383,7 +383,7 @@ class Mutation:
 
     @strawberry.mutation(
         description="N4: send a template (payment_reminder, booking_invitation, "
-        "points_balance) to a client from the card; without a channel, the first one the "
+        "points_balance, appointment_reminder) to a client from the card; without a channel, the first one the "
         "client can be reached on. Accepted means queued: the client's preferences decide."
     )
     async def send_client_message(

@@ -290,9 +290,21 @@ def manual_change(
     note: str | None,
     now: datetime,
     change_id: str,
+    since: datetime | None = None,
 ) -> tuple[Holding, Change]:
+    """`since` dates a first assignment in the past (R5: a client who earned the rank
+    before the studio tracked it here, "viene de otro dojo"): time in rank counts from
+    then, so the seniority job may promote them at its next run. Only a first rank in the
+    category may be dated: a later date would rewrite the history after it."""
     if category.archived:
         raise RankRefused("CATEGORY_ARCHIVED", name=category.name)
+    if since is not None:
+        if since.tzinfo is None:
+            raise RankRefused("NAIVE_TIME")
+        if since > now:
+            raise RankRefused("FUTURE_TIME")
+        if kind is not ChangeKind.ASSIGNMENT or holding is not None:
+            raise RankRefused("SINCE_NOT_ALLOWED", category=category.name)
     if note is not None and len(note) > MAX_NOTE:
         raise RankRefused("BAD_NOTE", maximum=MAX_NOTE)
     current = holding.rank_id if holding else None
@@ -321,12 +333,12 @@ def manual_change(
         trigger=Trigger.MANUAL,
         actor_id=actor_id,
         note=(note or "").strip() or None,
-        at=now,
+        at=since or now,
         from_rank_name=category.rank(current).name if current else None,
         to_rank_name=target.name,
         from_stripes=holding.stripes if holding else 0,
     )
-    return Holding(rank_id=target.id, since=now), change
+    return Holding(rank_id=target.id, since=since or now), change
 
 
 def stripe_change(

@@ -101,6 +101,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "NO_STRIPES": "{name} has no {stripes}",
         "ALL_STRIPES_HELD": "the client already holds every {stripe} of {name}",
         "NO_STRIPE_HELD": "the client holds no {stripe} of {name}",
+        "SINCE_NOT_ALLOWED": "since dates only a first {one} in {category}: the client "
+        "already holds one there",
+        "FUTURE_TIME": "since cannot be in the future",
+        "NAIVE_TIME": "since needs a time zone offset (e.g. 2026-01-15T10:00:00+01:00)",
     },
     "es": {
         "PROGRAM_DISABLED": "{tracking} está desactivado en este estudio",
@@ -127,6 +131,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "NO_STRIPES": "{name} no tiene {stripes}",
         "ALL_STRIPES_HELD": "el cliente ya tiene todos los {stripes} de {name}",
         "NO_STRIPE_HELD": "el cliente no tiene ningún {stripe} de {name}",
+        "SINCE_NOT_ALLOWED": "since solo fecha el primer {one} en {category}: el "
+        "cliente ya tiene uno allí",
+        "FUTURE_TIME": "since no puede estar en el futuro",
+        "NAIVE_TIME": "since necesita la zona horaria (p. ej. 2026-01-15T10:00:00+01:00)",
     },
     "it": {
         "PROGRAM_DISABLED": "{tracking}: funzione disattivata per questo studio",
@@ -153,6 +161,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "NO_STRIPES": "{name} non ha {stripes}",
         "ALL_STRIPES_HELD": "il cliente ha già tutti i {stripes} di {name}",
         "NO_STRIPE_HELD": "il cliente non ha nessun {stripe} di {name}",
+        "SINCE_NOT_ALLOWED": "since data solo la prima {one} in {category}: il "
+        "cliente ne ha già una",
+        "FUTURE_TIME": "since non può essere nel futuro",
+        "NAIVE_TIME": "since richiede il fuso orario (es. 2026-01-15T10:00:00+01:00)",
     },
 }
 

@@ -85,6 +85,7 @@ async def change_by_hand(
     rank_id: str | None,
     note: str | None,
     idempotency_key: str | None = None,
+    since: datetime | None = None,
 ) -> ClientRankPayload:
     if not program.enabled:
         return await manual_refused(ctx, categories.RankRefused("PROGRAM_DISABLED"), program)
@@ -110,6 +111,7 @@ async def change_by_hand(
             actor_id=ctx.principal.subject,
             note=note,
             now=now,
+            since=since,
         ),
     )
 

@@ -28,6 +28,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "BAD_SKILLS": ("input", "criteria", "skills"),
     "BAD_STRIPES": ("input", "stripes"),
     "STRIPES_HELD": ("input", "stripes"),
+    "SINCE_NOT_ALLOWED": ("since",),
+    "FUTURE_TIME": ("since",),
+    "NAIVE_TIME": ("since",),
 }
 
 

@@ -4,6 +4,7 @@ language, with the studio's chosen word (belt, rank, challenge)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
@@ -245,6 +246,15 @@ class Mutation:
         rank_id: strawberry.ID,
         note: str | None = None,
         idempotency_key: Annotated[str | None, REPEAT_KEY] = None,
+        since: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="R5: when the client got this rank, for a first rank in the "
+                "category earned before (another dojo, the studio's former system): time in "
+                "rank counts from then. Not in the future; refused (SINCE_NOT_ALLOWED) when "
+                "the client already holds a rank in the category."
+            ),
+        ] = None,
     ) -> ClientRankPayload | None:
         ctx = require(info, *STAFF)
         program = await current_program(store_of(ctx).programs)
@@ -260,6 +270,7 @@ class Mutation:
             str(rank_id),
             note,
             idempotency_key,
+            since,
         )
 
     @strawberry.mutation(description="R7: move a client one rank up, with a note.")

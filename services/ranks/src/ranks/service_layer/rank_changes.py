@@ -169,8 +169,10 @@ async def change_by_hand(
     actor_id: str,
     note: str | None,
     now: datetime,
+    since: datetime | None = None,
 ) -> ManualResult:
-    """Assign, promote or demote (R7). Raises RankRefused or UnknownClient."""
+    """Assign, promote or demote (R7); `since` dates a first assignment in the past (R5).
+    Raises RankRefused or UnknownClient."""
 
     def make(holding: Holding | None) -> tuple[Holding, Change]:
         return manual_change(
@@ -182,6 +184,7 @@ async def change_by_hand(
             note=note,
             now=now,
             change_id=new_id(),
+            since=since,
         )
 
     return await _by_hand(members, cards, roster, program, category, client_id, now, make)
