@@ -1,4 +1,4 @@
-# Targets: help up down reset status test lint bench compose schema  (details: make help)
+# Targets: help up down reset status test screenshots lint bench compose schema  (details: make help)
 # The logic lives in deploy/local/*.sh; these targets only name the common entry points.
 
 SHELL := /bin/bash
@@ -8,10 +8,10 @@ export PATH := $(CURDIR)/.cache/uv/bin:$(HOME)/.local/bin:$(PATH)
 UV_RUN := uv run --frozen
 
 .DEFAULT_GOAL := help
-.PHONY: help up down reset status test lint bench compose schema
+.PHONY: help up down reset status test screenshots lint bench compose schema
 
 help: ## list the targets
-	@echo "targets: up down reset status test lint bench compose schema"
+	@echo "targets: up down reset status test screenshots lint bench compose schema"
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## /  \1\t/' | expand -t 12
 
 up: ## install what is missing and start the local stack; prints the gateway URL and a demo token
@@ -30,6 +30,10 @@ test: ## start the stack if needed, then lint, type-check and run every test
 	@$(LOCAL)/up.sh --quiet --no-demo
 	@$(MAKE) --no-print-directory lint
 	@$(LOCAL)/pytest.sh
+
+screenshots: ## start the stack if needed and retake the console's screenshots in docs/console/
+	@$(LOCAL)/up.sh --quiet --no-demo
+	@CONSOLE_SCREENSHOTS=1 $(LOCAL)/pytest.sh tests/e2e/test_console.py
 
 lint: ## ruff (lint and format check) and mypy
 	$(UV_RUN) ruff check .

@@ -1,8 +1,13 @@
 """The studio console in a real browser (web/console/e2e/journeys.mjs: playwright-core with
 Debian's chromium, axe-core on every screen): sign in, find a client, promote and move
 points on the card, import a CSV, read the CRM summary, see the inbox get a notification
-live; the same screens in es and it (it at a phone's width). Screenshots land in
-docs/console/. The studio is a fresh tenant made here, not the demo's."""
+live; the same screens in es and it (it at a phone's width). The studio is a fresh tenant
+made here, not the demo's.
+
+CONSOLE_URL and GATEWAY_URL say which console and gateway to drive (the local stack's by
+default). Screenshots go to .data/console-screenshots/, or to docs/console/ with
+CONSOLE_SCREENSHOTS=1 (`make screenshots`), or to the folder CONSOLE_SCREENSHOTS names: a
+plain test run leaves the committed screenshots alone."""
 
 from __future__ import annotations
 
@@ -15,20 +20,30 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from aiokafka import AIOKafkaProducer
+from loyalty.testing import configure
 from plumbing.testing import GATEWAY_URL, Graph, eventually
 
 from ..journeys import new_client, rank_category, visit
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "web" / "console" / "e2e" / "journeys.mjs"
-SHOTS = ROOT / "docs" / "console"
 CONSOLE_URL = os.environ.get("CONSOLE_URL", "http://localhost:5173")
 AUTH = GATEWAY_URL.removesuffix("/graphql") + "/auth"
 PASSWORD = "console journey password"
 ACTIVE = 12
+
+
+def screenshots_folder() -> Path:
+    """Where this run's screenshots go (see the module's docstring)."""
+    asked = os.environ.get("CONSOLE_SCREENSHOTS", "")
+    if asked == "1":
+        return ROOT / "docs" / "console"
+    return Path(asked) if asked else ROOT / ".data" / "console-screenshots"
+
 
 INVITE = """
 mutation($e: String!) { inviteStaff(email: $e, role: OWNER) { invitation { code } userErrors { code } } }"""
@@ -42,11 +57,17 @@ mutation($id: ID!, $c: ID!, $s: ID!, $at: DateTime!) {
   recordBooking(id: $id, clientId: $c, sessionId: $s, status: BOOKED, fromApp: false, occurredAt: $at) {
     accepted userErrors { code } } }"""
 BOOKED = "{ crmSummary { bookedToday { count } } }"
+BRANCH = """
+mutation { addBranch(name: "Centro") { studio { timeZone branches { id name } } userErrors { code } } }"""
+GRANT = """
+mutation($c: ID!) { grantPoints(clientId: $c, points: 7, note: "From the front desk") {
+  account { balance } userErrors { code } } }"""
 
 
-async def person(owner: Graph, language: str) -> dict[str, str]:
-    """A person of the studio who speaks `language`, invited and signed up."""
-    email = f"{language}-{uuid.uuid4().hex[:8]}@console.test"
+async def person(owner: Graph, language: str, email: str | None = None) -> dict[str, str]:
+    """A person of the studio who speaks `language`, invited and signed up (`email`: a
+    person of another studio, who accepts with the password they have)."""
+    email = email or f"{language}-{uuid.uuid4().hex[:8]}@console.test"
     invited = await owner(INVITE, {"e": email})
     code = invited["inviteStaff"]["invitation"]["code"]
     async with httpx.AsyncClient(timeout=30) as http:
@@ -63,13 +84,19 @@ async def person(owner: Graph, language: str) -> dict[str, str]:
     return {"email": email, "password": PASSWORD}
 
 
-async def studio(owner: Graph, tmp_path: Path) -> dict[str, Any]:
-    """Everything the journeys read: people, clients, ranks, a booking today, a CSV."""
+async def studio(owner: Graph, second: Graph, tmp_path: Path) -> dict[str, Any]:
+    """Everything the journeys read: people (the English one also of a `second` studio),
+    clients, ranks, points that expire, a branch, a birthday today, a booking today, a CSV."""
+    # A point is worth 0.10: paying an invoice of 1.00 takes 10 points.
+    await configure(owner, enabled=True, pointValue="0.10", earnPercent="5", expiryDays=365)
+    branched = (await owner(BRANCH))["addBranch"]["studio"]
+    branch = branched["branches"][0]
+    today = datetime.now(ZoneInfo(branched["timeZone"])).date()
     _, (white, _, _) = await rank_category(
         owner,
         [
             ("White", {}),
-            ("Yellow", {"criteria": {"minVisits": 2}}),
+            ("Yellow", {"criteria": {"minVisits": 2}, "stripes": [{}]}),
             ("Orange", {"criteria": {"minVisits": 50}}),
         ],
         autoPromote=False,
@@ -79,9 +106,15 @@ async def studio(owner: Graph, tmp_path: Path) -> dict[str, Any]:
     tag = uuid.uuid4().hex[:6]
     ana = {"first": "Ana", "last": f"Console{tag}"}
     bea = {"first": "Bea", "last": f"Inbox{tag}"}
-    ana["id"] = await new_client(owner, ana["first"], ana["last"], status="ACTIVE")
+    ana["id"] = await new_client(
+        owner, ana["first"], ana["last"], status="ACTIVE", preferredBranchId=branch["id"]
+    )
     bea["id"] = await new_client(owner, bea["first"], bea["last"], status="ACTIVE")
-    for i in range(ACTIVE - 2):
+    # Born on this day in 2000 (a leap year: February 29th exists).
+    born = today.replace(year=2000).isoformat()
+    cleo = {"first": "Cleo", "last": f"Birthday{tag}"}
+    await new_client(owner, cleo["first"], cleo["last"], status="ACTIVE", birthDate=born)
+    for i in range(ACTIVE - 3):
         await new_client(owner, f"Client{i:02d}", "Active", status="ACTIVE")
     for i in range(2):
         await new_client(owner, f"Lead{i}", "Lead", status="LEAD")
@@ -107,11 +140,19 @@ async def studio(owner: Graph, tmp_path: Path) -> dict[str, Any]:
     csv.write_text(
         f"first_name,last_name,email\nCarla,Csv{tag},carla{tag}@x.test\nNoLast,,\nDario,Csv{tag},\n"
     )
+    people = {lang: await person(owner, lang) for lang in ("en", "es", "it")}
+    # The English person works for a second studio too; its id sorts after the first's,
+    # so signing in without naming a studio opens the first (identity's default_studio).
+    await person(second, "en", email=people["en"]["email"])
     return {
         "url": CONSOLE_URL,
-        "people": {lang: await person(owner, lang) for lang in ("en", "es", "it")},
+        "gateway": GATEWAY_URL.removesuffix("/graphql"),
+        "people": people,
+        "studios": [owner.tenant, second.tenant],
+        "branch": branch["name"],
         "ana": ana,
         "bea": bea,
+        "cleo": cleo,
         "beaSince": since["Bea"],
         "active": ACTIVE,
         "csv": str(csv),
@@ -126,8 +167,9 @@ async def test_console_journeys_in_a_browser(
     chromium = shutil.which(os.environ.get("CHROMIUM", "chromium"))
     assert chromium, "the console's journeys need chromium (deploy/local installs it with apt-get)"
     owner = graphs(tenant, "OWNER")
-    given = await studio(owner, tmp_path)
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    given = await studio(owner, graphs(f"{tenant}-second", "OWNER"), tmp_path)
+    shots = screenshots_folder()
+    shots.mkdir(parents=True, exist_ok=True)
     process = await asyncio.create_subprocess_exec(
         "node",
         str(SCRIPT),
@@ -135,7 +177,7 @@ async def test_console_journeys_in_a_browser(
         env={
             **os.environ,
             "JOURNEY": json.dumps(given),
-            "SCREENSHOTS": str(SHOTS),
+            "SCREENSHOTS": str(shots),
             "CHROMIUM": chromium,
         },
         stdin=asyncio.subprocess.PIPE,
@@ -149,6 +191,12 @@ async def test_console_journeys_in_a_browser(
             assert raw, f"the journeys ended without a result: {lines}"
             line = json.loads(raw)
             lines.append(line)
+            if line.get("ready") == "card":
+                # Another desk grants points while the card is open: it must arrive live.
+                granted = await owner(GRANT, {"c": given["ana"]["id"]})
+                assert granted["grantPoints"]["userErrors"] == [], granted
+                process.stdin.write(b"go\n")
+                await process.stdin.drain()
             if line.get("ready") == "inbox":
                 # A partner reports Bea's two visits: she becomes eligible, the owners are told.
                 since = datetime.fromisoformat(given["beaSince"])
@@ -166,19 +214,36 @@ async def test_console_journeys_in_a_browser(
     assert result["failed"] is None, result["failed"]
     assert result["violations"] == [], json.dumps(result["violations"], indent=1)
     screens = [line["screen"] for line in lines if "screen" in line]
-    assert {"sign-in", "clients", "card", "import", "crm", "ranks", "loyalty", "inbox"} <= set(
-        screens
-    )
+    assert {
+        "sign-in",
+        "clients",
+        "clients-filtered",
+        "card",
+        "import",
+        "crm",
+        "ranks",
+        "loyalty",
+        "inbox",
+        "studios",
+    } <= set(screens)
     assert {
         f"{s}-{lang}" for s in ("clients", "card", "crm", "inbox") for lang in ("es", "it")
     } <= set(screens)
-    assert {"promoted": "Yellow", "balance": 30} in [
+    assert {"promoted": "Yellow", "balance": 27} in [
         {k: v for k, v in line.items() if k != "ms"} for line in lines if "promoted" in line
     ]
-    # The double click promoted once: Yellow, not Orange, in the history too.
+    # Each double click had one effect: promoted to Yellow (not Orange), one stripe awarded
+    # and taken back, demoted once (to White, not below), promoted again.
     history = await owner(
         "query($id: ID!) { client(id: $id) { rankHistory { kind toRank { name } } } }",
         {"id": given["ana"]["id"]},
     )
-    promotions = [h for h in history["client"]["rankHistory"] if h["kind"] == "PROMOTION"]
-    assert [p["toRank"]["name"] for p in promotions] == ["Yellow"], history
+    changes = [(h["kind"], h["toRank"]["name"]) for h in history["client"]["rankHistory"]]
+    assert changes == [
+        ("ASSIGNMENT", "White"),
+        ("PROMOTION", "Yellow"),
+        ("STRIPE_AWARDED", "Yellow"),
+        ("STRIPE_REMOVED", "Yellow"),
+        ("DEMOTION", "White"),
+        ("PROMOTION", "Yellow"),
+    ], history

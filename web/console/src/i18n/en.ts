@@ -137,7 +137,7 @@ export const en = {
   'term.CHALLENGES.tracking': 'Challenges',
   // The card's core (ranks, stripes, history, points expiry, invoices, weight, live), the
   // Clients filters, studio switching and the inbox's pages.
-  'core.stripes': '{count} stripes',
+  'core.stripes': 'Stripes: {count}',
   'core.stripeDue': 'ready for the next stripe',
   'core.demote': 'Demote',
   'core.demoted': 'Demoted to {rank}.',

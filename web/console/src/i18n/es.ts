@@ -138,7 +138,7 @@ export const es: Dictionary = {
   'term.CHALLENGES.tracking': 'Retos',
   // El núcleo de la ficha (rangos, grados, historial, caducidad de puntos, facturas, peso,
   // en vivo), los filtros de Clientes, el cambio de estudio y las páginas de la bandeja.
-  'core.stripes': '{count} grados',
+  'core.stripes': 'Grados: {count}',
   'core.stripeDue': 'listo para el siguiente grado',
   'core.demote': 'Bajar de rango',
   'core.demoted': 'Bajado a {rank}.',

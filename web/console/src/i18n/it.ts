@@ -138,7 +138,7 @@ export const it: Dictionary = {
   'term.CHALLENGES.tracking': 'Sfide',
   // Il cuore della scheda (livelli, gradi, storico, scadenza dei punti, fatture, peso, dal
   // vivo), i filtri dei Clienti, il cambio di studio e le pagine della posta.
-  'core.stripes': '{count} gradi',
+  'core.stripes': 'Gradi: {count}',
   'core.stripeDue': 'pronto per il grado successivo',
   'core.demote': 'Retrocedi',
   'core.demoted': 'Retrocesso a {rank}.',

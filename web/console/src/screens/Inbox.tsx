@@ -110,10 +110,12 @@ function OlderPage(props: { after: string; unreadOnly: boolean; last: boolean; o
 function Note({ note }: { note: ConsoleNotificationFragment }) {
   const { t, dateTime } = useI18n();
   const [marking, markRead] = useMutation(ConsoleMarkReadDocument);
+  // A live arrival is the subscription's copy, not the cache's: the answer says it is read.
+  const read = note.read || marking.data?.markNotificationRead?.notification?.read === true;
   return (
-    <li className={note.read ? 'read' : 'unread'}>
+    <li className={read ? 'read' : 'unread'}>
       <p>
-        <span className="badge">{note.read ? t('inbox.read') : t('inbox.new')}</span> {note.message}
+        <span className="badge">{read ? t('inbox.read') : t('inbox.new')}</span> {note.message}
       </p>
       <p className="muted">
         {dateTime(note.at)}
@@ -126,7 +128,7 @@ function Note({ note }: { note: ConsoleNotificationFragment }) {
           </>
         )}
       </p>
-      {!note.read && (
+      {!read && (
         <button type="button" className="quiet" disabled={marking.fetching} onClick={() => void markRead({ id: note.id })}>
           {t('inbox.markRead')}
         </button>
