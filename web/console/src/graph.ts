@@ -6,6 +6,7 @@ import { createClient as createWsClient } from 'graphql-ws';
 import { Client, fetchExchange, subscriptionExchange } from 'urql';
 import trusted from 'virtual:trusted-documents';
 
+import { embeddedMore } from './embeddedMore';
 import { gatewayOrigin, session } from './session';
 
 // Objects without an id of their own live inside their parent in the cache.
@@ -37,6 +38,7 @@ const keys = Object.fromEntries(
     'ClientRankPayload',
     'ImportClientsPayload',
     'StaffNotificationPayload',
+    ...embeddedMore,
   ].map((name) => [name, embedded]),
 );
 

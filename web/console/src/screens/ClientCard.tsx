@@ -16,6 +16,7 @@ import { useI18n } from '../i18n';
 import { Link } from '../router';
 import type { ScreenProps } from '../routes';
 import { Loading, Problem, useIdempotencyKey, UserErrorList } from '../ui';
+import { MoreSections } from './card/MoreSections';
 
 type Card = NonNullable<ConsoleCardQuery['client']>;
 
@@ -41,6 +42,7 @@ export default function ClientCard({ params }: ScreenProps) {
             <Ranks client={client} />
             <Points client={client} />
           </div>
+          <MoreSections clientId={client.id} />
         </>
       )}
     </section>
