@@ -512,6 +512,7 @@ export const en = {
   'err.UNKNOWN_CLIENT': 'Unknown client.',
   'err.FIELD_ARCHIVED': 'This field is archived.',
   'err.PROGRAM_DISABLED': 'The programme is off.',
+  'more.table': '{name}: table',
 };
 
 export type Key = keyof typeof en;

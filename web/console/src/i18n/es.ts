@@ -513,4 +513,5 @@ export const es: Dictionary = {
   'err.UNKNOWN_CLIENT': 'Cliente desconocido.',
   'err.FIELD_ARCHIVED': 'Este campo está archivado.',
   'err.PROGRAM_DISABLED': 'El programa está desactivado.',
+  'more.table': '{name}: tabla',
 };

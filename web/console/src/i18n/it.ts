@@ -513,4 +513,5 @@ export const it: Dictionary = {
   'err.UNKNOWN_CLIENT': 'Cliente sconosciuto.',
   'err.FIELD_ARCHIVED': 'Questo campo è archiviato.',
   'err.PROGRAM_DISABLED': 'Il programma è disattivato.',
+  'more.table': '{name}: tabella',
 };

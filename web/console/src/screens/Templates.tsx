@@ -19,13 +19,13 @@ export default function Templates() {
     <section aria-labelledby="templates-title">
       <h1 id="templates-title">{t('tpl.title')}</h1>
       <p className="muted">{t('tpl.help')}</p>
-      <TemplateEditor />
+      <TemplateEditor level={2} />
     </section>
   );
 }
 
 /** The templates (those whose key `only` accepts), one language at a time. */
-export function TemplateEditor(props: { only?: (key: string) => boolean }) {
+export function TemplateEditor(props: { only?: (key: string) => boolean; level?: 2 | 3 }) {
   const { t, language } = useI18n();
   const [{ data, error, fetching }] = useQuery({ query: ConsoleTemplatesDocument });
   const [shown, setShown] = useState<Language | string>(language);
@@ -64,7 +64,7 @@ export function TemplateEditor(props: { only?: (key: string) => boolean }) {
       <ul className="plain">
         {templates.map((tpl) => (
           <li key={tpl.id}>
-            <TemplateForm template={tpl} />
+            <TemplateForm template={tpl} level={props.level ?? 3} />
           </li>
         ))}
       </ul>
@@ -96,7 +96,8 @@ const LABELS = Object.fromEntries(
   ].map((k) => [`tpl.key.${k}`, true]),
 );
 
-function TemplateForm({ template }: { template: ConsoleTemplateFragment }) {
+function TemplateForm({ template, level }: { template: ConsoleTemplateFragment; level: 2 | 3 }) {
+  const Heading = level === 2 ? 'h2' : 'h3';
   const { t } = useI18n();
   const id = useId();
   const [result, save] = useMutation(ConsoleUpdateTemplateDocument);
@@ -121,13 +122,13 @@ function TemplateForm({ template }: { template: ConsoleTemplateFragment }) {
 
   return (
     <form className="stack" aria-labelledby={`${id}-title`} onSubmit={(e) => void submit(e)}>
-      <h3 id={`${id}-title`}>
+      <Heading id={`${id}-title`}>
         {title}{' '}
         <span className="badge" lang={template.language}>
           {template.language}
         </span>{' '}
         {template.customized ? <span className="muted">{t('tpl.customized')}</span> : <span className="muted">{t('tpl.default')}</span>}
-      </h3>
+      </Heading>
       {template.channel === 'EMAIL' && (
         <label>
           {t('tpl.subject')}

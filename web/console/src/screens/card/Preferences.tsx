@@ -30,7 +30,7 @@ export function Preferences({ client }: { client: CardMore }) {
   return (
     <section className="panel" aria-labelledby="preferences-title">
       <h2 id="preferences-title">{t('cd.preferences')}</h2>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label={t('more.table', { name: t('cd.preferences') })}>
         <table className="switches">
           <thead>
             <tr>

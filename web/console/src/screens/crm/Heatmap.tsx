@@ -81,7 +81,7 @@ export function Heatmap({ date }: { date: string }) {
       {!summary && fetching && <Loading />}
       {summary && cells.length === 0 && <p className="muted">{t('cm.noSessions')}</p>}
       {summary && cells.length > 0 && (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label={t('more.table', { name: t('cm.occupancy') })}>
           <table className="heatmap">
             <caption>{t(period === 'DAY' ? 'cm.heatCaptionDay' : 'cm.heatCaptionMonth')}</caption>
             <thead>

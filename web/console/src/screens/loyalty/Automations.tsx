@@ -42,7 +42,7 @@ export function Automations(props: { automations: ConsoleAutomationFragment[]; o
       {props.automations.length === 0 ? (
         <p className="muted">{t('lo.noAutomations')}</p>
       ) : (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label={t('more.table', { name: t('lo.automations') })}>
           <table>
             <thead>
               <tr>

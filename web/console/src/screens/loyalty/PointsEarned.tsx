@@ -76,7 +76,7 @@ export function PointsEarned(props: { branches: { id: string; name: string }[] }
           {report.edges.length === 0 ? (
             <p className="muted">{t('lo.nothingEarned')}</p>
           ) : (
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0} role="region" aria-label={t('more.table', { name: t('lo.report') })}>
               <table>
                 <thead>
                   <tr>

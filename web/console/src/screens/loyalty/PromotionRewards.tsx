@@ -23,6 +23,7 @@ export function PromotionRewards(props: { program: ConsoleLoyaltyProgramFragment
             {category.ranks.map((rank) => (
               <li key={rank.id}>
                 <RewardForm
+                  category={category.name}
                   rank={rank}
                   reward={props.program.promotionRewards.find((r) => r.rankId === rank.id) ?? null}
                   defaultExpiry={props.program.expiryDays}
@@ -37,6 +38,7 @@ export function PromotionRewards(props: { program: ConsoleLoyaltyProgramFragment
 }
 
 function RewardForm(props: {
+  category: string;
   rank: { id: string; name: string };
   reward: { points: number; expiryDays: number } | null;
   defaultExpiry: number;
@@ -60,7 +62,7 @@ function RewardForm(props: {
   }
 
   return (
-    <form className="inline" aria-label={props.rank.name} onSubmit={(e) => void submit(e)}>
+    <form className="inline" aria-label={`${props.category} · ${props.rank.name}`} onSubmit={(e) => void submit(e)}>
       <strong className="rank-name">{props.rank.name}</strong>
       <label>
         {t('card.amount')}

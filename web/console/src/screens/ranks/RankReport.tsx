@@ -82,7 +82,7 @@ export function RankReport({ category }: { category: ConsoleRankCategoryFragment
         <>
           <p aria-live="polite">{t('rk.holders', { count: number(report.totalCount) })}</p>
           {report.edges.length > 0 && (
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0} role="region" aria-label={t('more.table', { name: t('rk.report', { name: category.name }) })}>
               <table>
                 <caption className="visually-hidden">{t('rk.report', { name: category.name })}</caption>
                 <thead>
