@@ -241,7 +241,7 @@ export const en = {
   'lo.trigger.everyN': 'Every {n} visits',
   'lo.visitCount': 'Visits (N)',
   'lo.active': 'Active',
-  'lo.rewards': 'Points for a new {plural}',
+  'lo.rewards': 'Points for a new {singular}',
   'lo.rewardsHelp': 'Granted once, on promotion (0: none). Empty days: the programme\'s.',
   'lo.report': 'Points earned',
   'lo.from': 'From',

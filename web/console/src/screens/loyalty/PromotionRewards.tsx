@@ -14,7 +14,7 @@ export function PromotionRewards(props: { program: ConsoleLoyaltyProgramFragment
   if (props.categories.length === 0) return null;
   return (
     <section className="panel" aria-labelledby="promotion-rewards">
-      <h2 id="promotion-rewards">{t('lo.rewards', { plural: term('plural') })}</h2>
+      <h2 id="promotion-rewards">{t('lo.rewards', { plural: term('plural'), singular: term('singular') })}</h2>
       <p className="muted">{t('lo.rewardsHelp')}</p>
       {props.categories.map((category) => (
         <fieldset key={category.id}>
