@@ -6,6 +6,7 @@ import { createClient as createWsClient } from 'graphql-ws';
 import { Client, fetchExchange, subscriptionExchange } from 'urql';
 import trusted from 'virtual:trusted-documents';
 
+import { embeddedMore } from './embeddedMore';
 import { gatewayOrigin, session } from './session';
 
 // Objects without an id of their own live inside their parent in the cache.
@@ -42,6 +43,7 @@ const keys = Object.fromEntries(
     'Stripe',
     'ClientCardUpdate',
     'ClientCardChange',
+    ...embeddedMore,
   ].map((name) => [name, embedded]),
 );
 

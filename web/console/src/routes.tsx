@@ -21,6 +21,7 @@ export const routes: Route[] = [
   { path: '/loyalty', nav: 'nav.loyalty', screen: lazy(() => import('./screens/Loyalty')) },
   { path: '/crm', nav: 'nav.crm', screen: lazy(() => import('./screens/Crm')) },
   { path: '/inbox', nav: 'nav.inbox', screen: lazy(() => import('./screens/Inbox')) },
+  { path: '/templates', nav: 'nav.templates', screen: lazy(() => import('./screens/Templates')) },
 ];
 
 export const HOME = '/clients';

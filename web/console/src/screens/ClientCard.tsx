@@ -15,6 +15,7 @@ import { PointsPanel } from './card/PointsPanel';
 import { RankPanel } from './card/RankPanel';
 import { useLiveCard, type LiveCard } from './card/useLiveCard';
 import { Weight } from './card/Weight';
+import { MoreSections } from './card/MoreSections';
 
 type Card = NonNullable<ConsoleCardQuery['client']>;
 
@@ -44,6 +45,7 @@ export default function ClientCard({ params }: ScreenProps) {
             <PointsPanel client={client} ledgerVersion={live.pointsMoves} />
             <Weight client={client} />
           </div>
+          <MoreSections clientId={client.id} />
         </>
       )}
     </section>

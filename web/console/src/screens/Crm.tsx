@@ -8,6 +8,7 @@ import type { Key } from '../i18n/en';
 import { Link, navigate } from '../router';
 import type { ScreenProps } from '../routes';
 import { Loading, Problem } from '../ui';
+import { CrmMore } from './crm/CrmMore';
 
 export default function Crm({ query }: ScreenProps) {
   const { t, date, number } = useI18n();
@@ -90,6 +91,7 @@ export default function Crm({ query }: ScreenProps) {
               </div>
             ))}
           </dl>
+          <CrmMore date={summary.date} />
         </>
       )}
     </section>
