@@ -34,10 +34,10 @@ async def test_the_demo_studio_loads_through_the_graph() -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     owner = Graph(tenant, ["OWNER"])
     try:
-        data = await owner((
+        data = await owner(
             "{ clients(first: 50) { totalCount edges { node { bookingBlock { mode reason } } } }"
             " loyaltyProgram { enabled } }"
-        ))
+        )
         # What the demo shows of the seeds' remaining gaps: seniority at the job's next
         # run (R5), edited custom fields (C5), automations edited and paused (L7), consent
         # evidence (B8), the appointment reminder with the points (L10).

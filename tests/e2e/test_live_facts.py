@@ -12,8 +12,9 @@ from aiokafka import AIOKafkaProducer
 from plumbing.live_testing import LiveCaller, over_sse, over_websocket
 from plumbing.testing import GATEWAY_URL, Graph, unique_tenant
 
+from tests.journeys import upload_csv
+
 from ..journeys import crm_client, iso
-from .test_clients_import import upload_csv
 from .test_live_updates import started, token
 
 TODAY = """

@@ -18,8 +18,9 @@ from plumbing import topics
 from plumbing.auth import mint_token
 from plumbing.testing import GATEWAY_URL, Graph, jwt_secret
 
+from tests.journeys import upload_csv
+
 from ..journeys import crm_client, new_client, publish, rank_category, visit
-from .test_clients_import import upload_csv
 from .test_live_updates import points_earned, token
 
 SCRIPT = Path(__file__).resolve().parents[2] / "web" / "live" / "subscriptions.mjs"

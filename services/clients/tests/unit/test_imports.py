@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from clients.events import ClientCreated, ImportProgressed
+from clients.events import ImportProgressed
 from clients.service_layer.cards import Actor
 from clients.service_layer.imports import parse_csv, run_import
 from plumbing.contracts import EventData

@@ -10,7 +10,7 @@ from plumbing.contracts import EventData
 from plumbing.mongo import Doc
 
 from clients.domain.search import Criteria
-from clients.events import ClientCreated, ImportProgressed
+from clients.events import ImportProgressed
 
 
 class PointsBalances(Protocol):

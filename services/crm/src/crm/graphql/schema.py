@@ -10,8 +10,8 @@ from strawberry.tools import merge_types
 
 from crm.graphql.client_card import Client, ClientActivity
 from crm.graphql.fact_mutations import FactsMutation
-from crm.graphql.memberships import MembershipMutation
 from crm.graphql.live_facts import FactsSubscription
+from crm.graphql.memberships import MembershipMutation
 from crm.graphql.planning import PlanningMutation, PlanningQuery
 from crm.graphql.summary import CrmSummary, SummaryQuery
 

@@ -66,7 +66,9 @@ async def open_session(identity: Identity, person: Person, studio: str, now: dat
     role = person.role_in(studio)
     if role is None:
         raise IdentityRefused("you do not work for this studio", "STUDIO_NOT_ALLOWED")
-    return await _open(identity, person.id, studio, role, person.sessions_epoch, None, now)
+    return await _open(
+        identity, person.id, studio, role, person.sessions_epoch, None, now, person.language
+    )
 
 
 async def start_session(identity: Identity, person: Person, studio: str, now: datetime) -> Tokens:
@@ -107,6 +109,7 @@ async def _open(
     epoch: int,
     client_id: str | None,
     now: datetime,
+    language: str | None = None,
 ) -> Tokens:
     secret = secrets.token_urlsafe(32)
     session = Session(
@@ -122,11 +125,16 @@ async def _open(
     )
     repo = identity.storage.repository(SESSIONS, EVERYONE)
     await repo.save(await repo.load(session.id), session)
-    return _tokens(identity, session, role, secret, now, person.language)
+    return _tokens(identity, session, role, secret, now, language)
 
 
 def _tokens(
-    identity: Identity, session: Session, role: str, secret: str, now: datetime, language: str
+    identity: Identity,
+    session: Session,
+    role: str,
+    secret: str,
+    now: datetime,
+    language: str | None,
 ) -> Tokens:
     claims = access_claims(
         issuer=identity.issuer,
@@ -153,18 +161,21 @@ async def client_login(identity: Identity, studio: str, card: str) -> ClientLogi
     return (await identity.storage.repository(CLIENT_LOGINS, studio).load(card)).state
 
 
-async def _holder(identity: Identity, session: Session) -> tuple[str, int, dict[str, str]] | None:
-    """Who a session belongs to: their id, their sessions epoch, and their role per
-    studio (a client: CLIENT in the studio of their card, nowhere else)."""
+async def _holder(
+    identity: Identity, session: Session
+) -> tuple[str, int, dict[str, str], str | None] | None:
+    """Who a session belongs to: their id, their sessions epoch, their role per studio (a
+    client: CLIENT in the studio of their card, nowhere else) and their language (a
+    client's comes from the request or the studio)."""
     if session.client_id is not None:
         login = await client_login(identity, session.studio, session.client_id)
         if login is None or login.id != session.person:
             return None
-        return login.id, login.sessions_epoch, {login.studio: "CLIENT"}
+        return login.id, login.sessions_epoch, {login.studio: "CLIENT"}, None
     person = await person_by_id(identity, session.person)
     if person is None:
         return None
-    return person.id, person.sessions_epoch, person.memberships
+    return person.id, person.sessions_epoch, person.memberships, person.language
 
 
 async def sign_in(
@@ -220,7 +231,7 @@ async def refresh(
     holder = await _holder(identity, first.state) if first.state else None
     if holder is None:
         raise IdentityRefused("this refresh token is not known", "REFRESH_TOKEN_INVALID")
-    subject, epoch, roles = holder
+    subject, epoch, roles, language = holder
     if studio is not None and studio not in roles:
         raise IdentityRefused("you do not work for this studio", "STUDIO_NOT_ALLOWED")
     secret = secrets.token_urlsafe(32)
@@ -272,7 +283,7 @@ async def refresh(
             now=now,
             person=subject,
         )
-    return _tokens(identity, session, role, secret, now, person.language)
+    return _tokens(identity, session, role, secret, now, language)
 
 
 async def sign_out(identity: Identity, *, refresh_token: str, now: datetime) -> None:
