@@ -91,10 +91,52 @@ def test_node_is_served_and_implemented() -> None:
 
 
 def test_payloads_return_the_client_they_changed() -> None:
-    for payload in ("LedgerPayload", "ClientRankPayload", "ClientPayload"):
+    for payload in ("LedgerPayload", "ClientRankPayload", "ClientPayload", "FunnelPayload"):
         t = API.type_map[payload]
         assert isinstance(t, GraphQLObjectType)
         assert str(t.fields["client"].type) == "Client", payload
+
+
+# Mutations about a client whose effect arrives through events a moment later: the
+# payload says the fact was accepted (`IngestPayload`); the card is read again after.
+LATER = {
+    "recordBooking", "recordVisit", "recordAppEvent", "recordGiftCard", "sendClientMessage",
+}  # fmt: skip
+
+
+def _named(t: Any) -> Any:
+    while hasattr(t, "of_type"):
+        t = t.of_type
+    return t
+
+
+def test_every_mutation_returns_what_it_changed_and_the_client_it_is_about() -> None:
+    """A payload holds something besides `userErrors`; a mutation that names a client
+    (`clientId`, or a client's `id`) answers that `Client`, on the payload or on what it
+    changed (`TaskPayload.task.client`), so a normalized cache updates the card."""
+    mutation = API.mutation_type
+    assert mutation is not None
+    empty, without_client = [], []
+    for name, f in mutation.fields.items():
+        payload = _named(f.type)
+        assert isinstance(payload, GraphQLObjectType), name
+        changed = {k: _named(v.type) for k, v in payload.fields.items() if k != "userErrors"}
+        if not changed:
+            empty.append(name)
+        about_client = "clientId" in f.args or name in {"updateClient", "eraseClient"}
+        if not about_client or name in LATER:
+            continue
+        reaches = "client" in changed or any(
+            isinstance(t, GraphQLObjectType)
+            and str(t.fields.get("client") and t.fields["client"].type) == "Client"
+            for t in changed.values()
+        )
+        if not reaches:
+            without_client.append(name)
+    assert empty == [], f"these payloads return nothing but userErrors: {empty}"
+    assert without_client == [], f"these payloads do not return the client: {without_client}"
+    stale = sorted(LATER - set(mutation.fields))
+    assert stale == [], f"LATER names mutations the schema no longer has: {stale}"
 
 
 def test_role_restricted_fields_are_nullable() -> None:

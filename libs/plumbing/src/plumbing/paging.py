@@ -1,5 +1,6 @@
-"""Relay pages over a list already in memory, in its order, with cursors that are the
-exact position of an item (`plumbing.gql.encode_position` of its sort key).
+"""Relay pages over a list already in memory, in its order, both directions (`first`/
+`after` and `last`/`before`), with cursors that are the exact position of an item
+(`plumbing.gql.encode_position` of its sort key).
 
 A cursor whose item has left the list since (a notification read, a task done) still
 places the next page: the page starts at the first item after the cursor's key in the
@@ -31,29 +32,51 @@ def page_of(
     *,
     first: int | None,
     after: str | None,
+    last: int | None = None,
+    before: str | None = None,
     descending: bool = False,
     default: int = 20,
 ) -> Page[T]:
-    """The page of `first` items after `after` in `items`, which are sorted by `key`
-    (descending: newest first)."""
-    size = page_size(first, default=default)
-    start = 0
-    if after:
-        arity = len(key(items[0])) if items else None
-        position = decode_position(after, arity) if arity else None
-        if position is not None:
-            start = next(
-                (
-                    i
-                    for i, item in enumerate(items)
-                    if (key(item) < position if descending else key(item) > position)
-                ),
-                len(items),
-            )
-    chosen = list(items[start : start + size])
-    edges = [(encode_position(*key(item)), item) for item in chosen]
-    info = PageInfo.of(
-        [cursor for cursor, _ in edges], has_next=start + size < len(items), after=after
+    """A relay page of `items`, which are sorted by `key` (descending: newest first).
+
+    Forward: the `first` items after `after`. Backward: the `last` items before `before`
+    (both in the list's order). The items between `after` and `before`, then the first
+    `first` of them or, when `last` is given, the last `last` (`first` has a default in
+    the schema, so a caller asking for `last` would otherwise get the end of the first
+    page, not of the list)."""
+    arity = len(key(items[0])) if items else None
+
+    def boundary(cursor: str | None, *, inclusive: bool) -> int | None:
+        """The index of the first item past the cursor's position (at or past it when
+        `inclusive`); None without a cursor."""
+        if not cursor:
+            return None
+        position = decode_position(cursor, arity) if arity else None
+        if position is None:
+            return len(items)
+
+        def past(item: T) -> bool:
+            k = key(item)
+            if inclusive and k == position:
+                return True
+            return k < position if descending else k > position
+
+        return next((i for i, item in enumerate(items) if past(item)), len(items))
+
+    start = boundary(after, inclusive=False) or 0
+    end = boundary(before, inclusive=True)
+    end = len(items) if end is None else max(start, end)
+    low, high = start, end
+    if last is None:
+        high = min(end, low + page_size(first, default=default))
+    else:
+        low = max(low, high - page_size(last, default=default, name="last"))
+    edges = [(encode_position(*key(item)), item) for item in items[low:high]]
+    info = PageInfo(
+        has_next_page=high < len(items),
+        end_cursor=edges[-1][0] if edges else None,
+        has_previous_page=low > 0 if last is not None else bool(after),
+        start_cursor=edges[0][0] if edges else None,
     )
     return Page(edges, info)
 

@@ -89,9 +89,21 @@ class ClientActivity:
 
     @strawberry.field(description="Bookings that started before now, the latest first.")
     def past_bookings_connection(
-        self, first: int | None = 20, after: str | None = None
+        self,
+        first: int | None = 20,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> BookingConnection:
-        page = page_of(self.past, _booking_key, first=first, after=after, descending=True)
+        page = page_of(
+            self.past,
+            _booking_key,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            descending=True,
+        )
         return BookingConnection(
             edges=[BookingEdge(cursor=c, node=b) for c, b in page.items],
             page_info=page.page_info,
