@@ -199,3 +199,45 @@ def _graphs(directives: Any, name: str) -> list[str]:
         for arg in d.arguments
         if arg.name.value == "graph"
     ]
+
+
+# The lists a screen pages through (issue: "capped lists without cursors"), by the field
+# that pages them: each a connection, both directions.
+PAGED_LISTS = [
+    "Query.clients", "Query.tasksConnection", "Query.staffNotificationsConnection",
+    "Client.messagesConnection", "ClientActivity.pastBookingsConnection",
+    "CountWithClients.clientsConnection",
+]  # fmt: skip
+# Connections paged forward only, read from the database page by page newest first
+# (docs/contract.md, "Lists"): backward paging there is still to come.
+FORWARD_ONLY = {
+    "Client.timeline", "LoyaltyAccount.ledger", "Query.pointsEarnedReport", "Query.rankReport",
+}  # fmt: skip
+
+
+def test_every_connection_pages_both_ways_with_opaque_cursors() -> None:
+    one_way, not_connections = [], []
+    paged = set()
+    for type_name, t in objects(API).items() | {("Query", API.query_type)}:
+        assert t is not None
+        for name, f in t.fields.items():
+            returned = _named(f.type)
+            if not str(returned).endswith("Connection"):
+                continue
+            path = f"{type_name}.{name}"
+            paged.add(path)
+            directions = {"first", "after", "last", "before"} & set(f.args)
+            if path in FORWARD_ONLY:
+                assert directions == {"first", "after"}, path
+            elif directions != {"first", "after", "last", "before"}:
+                one_way.append(path)
+            page_info = returned.fields["pageInfo"].type
+            assert str(page_info) == "PageInfo!", path
+    for path in PAGED_LISTS:
+        if path not in paged:
+            not_connections.append(path)
+    assert one_way == [], f"page these backward too (last/before): {one_way}"
+    assert not_connections == [], f"these lists are not connections: {not_connections}"
+    info = API.type_map["PageInfo"]
+    assert isinstance(info, GraphQLObjectType)
+    assert set(info.fields) == {"hasNextPage", "hasPreviousPage", "startCursor", "endCursor"}
