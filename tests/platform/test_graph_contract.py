@@ -1,5 +1,5 @@
 """The public schema's contract for frontends with normalized caches
-(docs/graph-contract.md), read from gateway/schema.graphql and gateway/supergraph.graphql:
+(docs/contract.md), read from gateway/schema.graphql and gateway/supergraph.graphql:
 objects with an identity have a global `id`, `Node` is served, and no field that can be
 refused or fail is non-null where its error would take its siblings down."""
 

@@ -29,7 +29,7 @@ strawberry.enum(BookingChannel)
 
 @strawberry.interface(
     description="An object with a stable, globally unique id: `node(id)` fetches it again. "
-    "A client's id is its `Client.id`; the others' ids are opaque (docs/graph-contract.md)."
+    "A client's id is its `Client.id`; the others' ids are opaque (docs/contract.md)."
 )
 class Node:
     id: strawberry.ID
