@@ -211,7 +211,7 @@ PAGED_LISTS = [
 # Connections paged forward only, read from the database page by page newest first
 # (docs/contract.md, "Lists"): backward paging there is still to come.
 FORWARD_ONLY = {
-    "Client.timeline", "LoyaltyAccount.ledger", "Query.pointsEarnedReport", "Query.rankReport",
+    "LoyaltyAccount.ledger", "Query.pointsEarnedReport", "Query.rankReport",
 }  # fmt: skip
 
 
