@@ -211,7 +211,7 @@ PAGED_LISTS = [
 # Connections paged forward only, read from the database page by page newest first
 # (docs/contract.md, "Lists"): backward paging there is still to come.
 FORWARD_ONLY = {
-    "LoyaltyAccount.ledger", "Query.pointsEarnedReport", "Query.rankReport",
+    "Query.rankReport",
 }  # fmt: skip
 
 

@@ -65,20 +65,38 @@ def page_of(
 
     start = boundary(after, inclusive=False) or 0
     end = boundary(before, inclusive=True)
-    end = len(items) if end is None else max(start, end)
-    low, high = start, end
-    if last is None:
-        high = min(end, low + page_size(first, default=default))
-    else:
-        low = max(low, high - page_size(last, default=default, name="last"))
-    edges = [(encode_position(*key(item)), item) for item in items[low:high]]
-    info = PageInfo(
-        has_next_page=high < len(items),
-        end_cursor=edges[-1][0] if edges else None,
-        has_previous_page=low > 0 if last is not None else bool(after),
-        start_cursor=edges[0][0] if edges else None,
+    low, high = window(
+        len(items), start, len(items) if end is None else end, first, last, default=default
     )
+    edges = [(encode_position(*key(item)), item) for item in items[low:high]]
+    info = page_info([c for c, _ in edges], low, high, len(items), after, last is not None)
     return Page(edges, info)
+
+
+def window(
+    length: int, start: int, end: int, first: int | None, last: int | None, *, default: int
+) -> tuple[int, int]:
+    """`(low, high)`: the page among `length` items, between index `start` (the first
+    after `after`) and `end` (the first at or after `before`): the first `first`, or the
+    last `last` when it is given (`first` has a default in the schema, so `last` wins)."""
+    end = max(start, min(end, length))
+    if last is None:
+        return start, min(end, start + page_size(first, default=default))
+    return max(start, end - page_size(last, default=default, name="last")), end
+
+
+def page_info(
+    cursors: Sequence[str], low: int, high: int, length: int, after: str | None, backward: bool
+) -> PageInfo:
+    """The page info of `items[low:high]`: items follow it when `high` is short of the
+    end; items precede it when paged backward and `low` is past the start, or when paged
+    forward after a cursor."""
+    return PageInfo(
+        has_next_page=high < length,
+        end_cursor=cursors[-1] if cursors else None,
+        has_previous_page=low > 0 if backward else bool(after),
+        start_cursor=cursors[0] if cursors else None,
+    )
 
 
 def sortable(moment: datetime | None, *, missing: str = "9999") -> str:
