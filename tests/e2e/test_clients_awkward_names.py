@@ -1,5 +1,5 @@
 """Paging a client list whose names hold every awkward character visits each client once,
-with opaque cursors; text that can spoof a screen (control characters, bidi overrides) is
+forward and backward, with opaque cursors; text that can spoof a screen (control characters, bidi overrides) is
 refused where it enters."""
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ NAMES = [
 PAGE = """query($n: Int, $after: String) { clients(first: $n, after: $after) {
   totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
   edges { cursor node { id } } } }"""
+BACK = """query($n: Int, $before: String) { clients(last: $n, before: $before) {
+  pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  edges { cursor node { id } } } }"""
 CREATE = """mutation($i: ClientInput!) { createClient(input: $i) {
   client { id } userErrors { field code } } }"""
 
@@ -53,6 +56,20 @@ async def test_paging_awkward_names_visits_each_client_once(owner: Graph) -> Non
             after = info["endCursor"]
         assert len(seen) == len(set(seen)) == len(NAMES), size
         assert set(seen) == made
+    # Backward from the end with `last`/`before`: the same clients in the same order.
+    forward = [e["node"]["id"] for e in (await owner(PAGE, {"n": 50}))["clients"]["edges"]]
+    for size in (1, 2, 3):
+        back: list[str] = []
+        before: str | None = None
+        while True:
+            page = (await owner(BACK, {"n": size, "before": before}))["clients"]
+            info = page["pageInfo"]
+            assert info["hasNextPage"] is (before is not None)
+            back = [e["node"]["id"] for e in page["edges"]] + back
+            if not info["hasPreviousPage"]:
+                break
+            before = info["startCursor"]
+        assert back == forward, size
     # Cursors are opaque: no name shows through them.
     cursors = [e["cursor"] for e in (await owner(PAGE, {"n": 50}))["clients"]["edges"]]
     assert not any(first in c or last in c for c in cursors for first, last in NAMES)

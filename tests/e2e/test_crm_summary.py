@@ -471,3 +471,38 @@ async def test_without_a_date_the_summary_is_of_the_studios_today(
         return day in {before, datetime.now(ZoneInfo(zone)).date().isoformat()}
 
     await eventually(summarised, until=studios_today, timeout=30)
+
+
+BRANCH = """mutation($n: String!, $z: String) { addBranch(name: $n, timeZone: $z) {
+  studio { branches { id name timeZone ownTimeZone } } userErrors { code } } }"""
+
+
+async def test_every_branch_has_a_time_zone_and_its_own_today(owner: Graph) -> None:
+    """A branch without a zone of its own follows the studio's; one with its own zone
+    gets the summary of its own today (25 hours apart from the studio's: never the same
+    day)."""
+    ahead, behind = "Pacific/Kiritimati", "Pacific/Pago_Pago"
+    await owner(
+        "mutation($z: String!) { updateStudio(input: {timeZone: $z}) { userErrors { code } } }",
+        {"z": ahead},
+    )
+    await owner(BRANCH, {"n": "Centre", "z": None})
+    made = (await owner(BRANCH, {"n": "Harbour", "z": behind}))["addBranch"]["studio"]
+    zones = {b["name"]: (b["timeZone"], b["ownTimeZone"]) for b in made["branches"]}
+    assert zones == {"Centre": (ahead, None), "Harbour": (behind, behind)}
+    harbour = next(b["id"] for b in made["branches"] if b["name"] == "Harbour")
+
+    def today(zone: str) -> set[str]:
+        return {datetime.now(ZoneInfo(zone)).date().isoformat()}
+
+    async def days() -> tuple[str, str]:
+        query = "query($b: ID) { crmSummary(branchId: $b) { date } }"
+        branch = (await owner(query, {"b": harbour}))["crmSummary"]["date"]
+        studio = (await owner(query, {"b": None}))["crmSummary"]["date"]
+        return branch, studio
+
+    # The zones reach crm through Kafka (clients.studio_updated.v1, `branch_time_zones`).
+    branch_day, studio_day = await eventually(
+        days, until=lambda d: d[0] in today(behind) and d[1] in today(ahead), timeout=30
+    )
+    assert branch_day != studio_day

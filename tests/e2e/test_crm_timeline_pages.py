@@ -1,6 +1,6 @@
 """C9 through the gateway for a client with a long history: the timeline (a head and
 sealed pages in crm) pages back newest first, every entry once, with late facts in their
-place by time."""
+place by time; and backward from the oldest, the same entries in the same order."""
 
 from __future__ import annotations
 
@@ -15,6 +15,10 @@ from plumbing.testing import Graph, eventually
 PAGE = """query($id: ID!, $after: String) { client(id: $id) {
   timeline(first: 25, after: $after) {
     edges { cursor node { id kind at summary } } pageInfo { hasNextPage endCursor } } } }"""
+BACK = """query($id: ID!, $before: String) { client(id: $id) {
+  timeline(last: 25, before: $before) {
+    edges { cursor node { id kind at summary } }
+    pageInfo { hasNextPage hasPreviousPage startCursor } } } }"""
 EVENTS = 130  # more than two sealed pages of 50
 CREATE = """mutation { createClient(input: {firstName: "Larga", lastName: "Historia"}) {
   client { id } userErrors { code } } }"""
@@ -77,3 +81,15 @@ async def test_a_long_timeline_pages_back_newest_first(
     assert nodes[0]["kind"] == "CLIENT_CREATED"  # the newest: the card was made today
     first = (await owner(PAGE, {"id": client, "after": None}))["client"]["timeline"]
     assert len(first["edges"]) == 25 and first["pageInfo"]["hasNextPage"]
+
+    # Backward from the oldest (`last`/`before`): the same entries in the same order.
+    back: list[dict[str, Any]] = []
+    before = None
+    while True:
+        timeline = (await owner(BACK, {"id": client, "before": before}))["client"]["timeline"]
+        assert timeline["pageInfo"]["hasNextPage"] is (before is not None)
+        back = [edge["node"] for edge in timeline["edges"]] + back
+        if not timeline["pageInfo"]["hasPreviousPage"]:
+            break
+        before = timeline["pageInfo"]["startCursor"]
+    assert back == nodes

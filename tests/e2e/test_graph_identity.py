@@ -1,4 +1,4 @@
-"""The graph's contract for normalized caches (docs/graph-contract.md): global ids,
+"""The graph's contract for normalized caches (docs/contract.md): global ids,
 `node(id)` and `nodes(ids)` through the gateway, mutation payloads that return the client
 they changed, and a refused field that leaves its siblings' data alone."""
 

@@ -184,6 +184,19 @@ async def test_l9_points_earned_report_by_dates_and_branch(owner: Graph) -> None
     assert page["pageInfo"]["hasNextPage"] is True
     rest = await report(n=1, a=page["pageInfo"]["endCursor"])
     assert [e["node"]["client"]["id"] for e in rest["edges"]] == [bea]
+    # Backward: the last row, then the one before it.
+    back = """query($f: DateTime!, $t: DateTime!, $b: String) {
+      pointsEarnedReport(from: $f, to: $t, last: 1, before: $b) {
+        edges { node { client { id } } } pageInfo { hasPreviousPage hasNextPage startCursor } } }"""
+    window = {"f": "2026-01-01T00:00:00Z", "t": "2026-03-01T00:00:00Z"}
+    tail = (await owner(back, {**window, "b": None}))["pointsEarnedReport"]
+    assert [e["node"]["client"]["id"] for e in tail["edges"]] == [bea]
+    assert (tail["pageInfo"]["hasPreviousPage"], tail["pageInfo"]["hasNextPage"]) == (True, False)
+    head = (await owner(back, {**window, "b": tail["pageInfo"]["startCursor"]}))[
+        "pointsEarnedReport"
+    ]
+    assert [e["node"]["client"]["id"] for e in head["edges"]] == [ana]
+    assert (head["pageInfo"]["hasPreviousPage"], head["pageInfo"]["hasNextPage"]) == (False, True)
     bad = await owner.raw(REPORT, {"f": "2026-03-01T00:00:00Z", "t": "2026-01-01T00:00:00Z"})
     assert bad["errors"][0]["extensions"]["code"] == "BAD_RANGE"
 

@@ -186,6 +186,19 @@ async def test_l4_ledger_pages_and_date_filter(owner: Graph) -> None:
             break
         after = page["pageInfo"]["endCursor"]
     assert seen == [14, 13, 12, 11, 10]  # newest first
+    back_query = """query($id: ID!, $b: String) { client(id: $id) { loyalty {
+        ledger(last: 2, before: $b) { edges { node { points } }
+                                      pageInfo { hasPreviousPage hasNextPage startCursor } } } } }"""
+    back: list[int] = []
+    before = None
+    while True:
+        page = (await owner(back_query, {"id": client, "b": before}))["client"]["loyalty"]["ledger"]
+        assert page["pageInfo"]["hasNextPage"] is (before is not None)
+        back = [e["node"]["points"] for e in page["edges"]] + back
+        if not page["pageInfo"]["hasPreviousPage"]:
+            break
+        before = page["pageInfo"]["startCursor"]
+    assert back == seen  # backward from the oldest: the same entries, the same order
     future = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     page = (await owner(query, {"id": client, "a": None, "f": future}))["client"]["loyalty"][
         "ledger"

@@ -221,6 +221,18 @@ async def test_report_filters_and_pages(owner: Graph) -> None:
         after = page["pageInfo"]["endCursor"]
     assert pages == 3
     assert seen == sorted(people)
+    # Backward from the end, two at a time: the same order.
+    back_query = """query($c: ID!, $before: String) { rankReport(categoryId: $c, last: 2,
+      before: $before) { edges { node { client { id } } } pageInfo { hasPreviousPage startCursor } } }"""
+    back: list[str] = []
+    before = None
+    while True:
+        page = (await owner(back_query, {"c": category_id, "before": before}))["rankReport"]
+        back = [e["node"]["client"]["id"] for e in page["edges"]] + back
+        if not page["pageInfo"]["hasPreviousPage"]:
+            break
+        before = page["pageInfo"]["startCursor"]
+    assert back == seen
     body = await owner.raw(REPORT, {"c": "nope"})
     assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     body = await owner.raw(REPORT, {"c": category_id, "after": "%%%"})

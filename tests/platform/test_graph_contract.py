@@ -1,5 +1,5 @@
 """The public schema's contract for frontends with normalized caches
-(docs/graph-contract.md), read from gateway/schema.graphql and gateway/supergraph.graphql:
+(docs/contract.md), read from gateway/schema.graphql and gateway/supergraph.graphql:
 objects with an identity have a global `id`, `Node` is served, and no field that can be
 refused or fail is non-null where its error would take its siblings down."""
 
@@ -93,10 +93,52 @@ def test_node_is_served_and_implemented() -> None:
 
 
 def test_payloads_return_the_client_they_changed() -> None:
-    for payload in ("LedgerPayload", "ClientRankPayload", "ClientPayload"):
+    for payload in ("LedgerPayload", "ClientRankPayload", "ClientPayload", "FunnelPayload"):
         t = API.type_map[payload]
         assert isinstance(t, GraphQLObjectType)
         assert str(t.fields["client"].type) == "Client", payload
+
+
+# Mutations about a client whose effect arrives through events a moment later: the
+# payload says the fact was accepted (`IngestPayload`); the card is read again after.
+LATER = {
+    "recordBooking", "recordVisit", "recordAppEvent", "recordGiftCard", "sendClientMessage",
+}  # fmt: skip
+
+
+def _named(t: Any) -> Any:
+    while hasattr(t, "of_type"):
+        t = t.of_type
+    return t
+
+
+def test_every_mutation_returns_what_it_changed_and_the_client_it_is_about() -> None:
+    """A payload holds something besides `userErrors`; a mutation that names a client
+    (`clientId`, or a client's `id`) answers that `Client`, on the payload or on what it
+    changed (`TaskPayload.task.client`), so a normalized cache updates the card."""
+    mutation = API.mutation_type
+    assert mutation is not None
+    empty, without_client = [], []
+    for name, f in mutation.fields.items():
+        payload = _named(f.type)
+        assert isinstance(payload, GraphQLObjectType), name
+        changed = {k: _named(v.type) for k, v in payload.fields.items() if k != "userErrors"}
+        if not changed:
+            empty.append(name)
+        about_client = "clientId" in f.args or name in {"updateClient", "eraseClient"}
+        if not about_client or name in LATER:
+            continue
+        reaches = "client" in changed or any(
+            isinstance(t, GraphQLObjectType)
+            and str(t.fields.get("client") and t.fields["client"].type) == "Client"
+            for t in changed.values()
+        )
+        if not reaches:
+            without_client.append(name)
+    assert empty == [], f"these payloads return nothing but userErrors: {empty}"
+    assert without_client == [], f"these payloads do not return the client: {without_client}"
+    stale = sorted(LATER - set(mutation.fields))
+    assert stale == [], f"LATER names mutations the schema no longer has: {stale}"
 
 
 def test_role_restricted_fields_are_nullable() -> None:
@@ -159,3 +201,39 @@ def _graphs(directives: Any, name: str) -> list[str]:
         for arg in d.arguments
         if arg.name.value == "graph"
     ]
+
+
+# The lists a screen pages through (issue: "capped lists without cursors"), by the field
+# that pages them: each a connection, both directions.
+PAGED_LISTS = [
+    "Query.clients", "Query.tasksConnection", "Query.staffNotificationsConnection",
+    "Client.messagesConnection", "ClientActivity.pastBookingsConnection",
+    "CountWithClients.clientsConnection",
+]  # fmt: skip
+
+
+def test_every_connection_pages_both_ways() -> None:
+    """Every connection takes `first`/`after` and `last`/`before`, and the lists a screen
+    pages through are connections."""
+    one_way, not_connections = [], []
+    paged = set()
+    for type_name, t in objects(API).items() | {("Query", API.query_type)}:
+        assert t is not None
+        for name, f in t.fields.items():
+            returned = _named(f.type)
+            if not str(returned).endswith("Connection"):
+                continue
+            path = f"{type_name}.{name}"
+            paged.add(path)
+            if not {"first", "after", "last", "before"} <= set(f.args):
+                one_way.append(path)
+            page_info = returned.fields["pageInfo"].type
+            assert str(page_info) == "PageInfo!", path
+    for path in PAGED_LISTS:
+        if path not in paged:
+            not_connections.append(path)
+    assert one_way == [], f"page these backward too (last/before): {one_way}"
+    assert not_connections == [], f"these lists are not connections: {not_connections}"
+    info = API.type_map["PageInfo"]
+    assert isinstance(info, GraphQLObjectType)
+    assert set(info.fields) == {"hasNextPage", "hasPreviousPage", "startCursor", "endCursor"}

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -93,3 +94,60 @@ def test_json_schemas_are_published_per_type() -> None:
     schema = schemas["test.thing_happened.v1"]
     assert schema["x-topic"] == "test.events"
     assert set(schema["required"]) == {"client_id", "amount"}
+
+
+@catalog.event("test.thing_scheduled.v1", topic="test.events")
+class ThingScheduled(EventData):
+    client_id: str
+    at: datetime
+    due_at: datetime | None = None
+
+
+RFC3339_MILLIS_Z = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"
+
+
+def test_every_moment_is_written_in_utc_with_milliseconds_and_z() -> None:
+    paris = timezone(timedelta(hours=1))
+    envelope = catalog.envelope(
+        ThingScheduled(
+            client_id="c",
+            at=datetime(2026, 3, 2, 10, 30, 0, 123456, tzinfo=paris),
+            due_at=datetime(2026, 3, 2, 10, 30, tzinfo=UTC),
+        ),
+        tenant="t",
+        subject="c",
+        time=datetime(2026, 3, 2, 10, 0, 0, 5, tzinfo=paris),
+    )
+    raw = json.loads(envelope.to_bytes())
+    assert raw["time"] == "2026-03-02T09:00:00.000Z"
+    assert raw["data"]["at"] == "2026-03-02T09:30:00.123Z"
+    assert raw["data"]["due_at"] == "2026-03-02T10:30:00.000Z"
+    default = json.loads(
+        catalog.envelope(ThingHappened(client_id="c", amount=1), tenant="t", subject="c").to_bytes()
+    )
+    assert re.match(RFC3339_MILLIS_Z, default["time"])
+
+
+def test_events_written_before_in_the_old_form_still_read() -> None:
+    old = {
+        "specversion": "1.0",
+        "id": "e1",
+        "type": "test.thing_scheduled.v1",
+        "source": "services/test",
+        "time": "2026-03-02T09:00:00.123456+00:00",
+        "tenant": "t",
+        "subject": "c",
+        "data": {
+            "client_id": "c",
+            "at": "2026-03-02T09:30:00+00:00",
+            "due_at": "2026-03-02T10:30:00.5+01:00",
+        },
+    }
+    envelope = Envelope.from_bytes(json.dumps(old).encode())
+    assert envelope.time == datetime(2026, 3, 2, 9, 0, 0, 123000, tzinfo=UTC)
+    read = catalog.read(envelope)
+    assert read == ThingScheduled(
+        client_id="c",
+        at=datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
+        due_at=datetime(2026, 3, 2, 9, 30, 0, 500000, tzinfo=UTC),
+    )

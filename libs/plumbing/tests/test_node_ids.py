@@ -1,4 +1,4 @@
-"""Global ids (docs/graph-contract.md): opaque, URL-safe, one spelling per object, and
+"""Global ids (docs/contract.md): opaque, URL-safe, one spelling per object, and
 never mistaken for an existing id."""
 
 from __future__ import annotations

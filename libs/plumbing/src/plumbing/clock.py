@@ -42,3 +42,17 @@ def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def to_millis(value: datetime) -> datetime:
+    """UTC, cut to the millisecond: what `rfc3339` writes and BSON stores, so a moment
+    written and read back is the same moment."""
+    at = as_utc(value)
+    return at.replace(microsecond=at.microsecond // 1000 * 1000)
+
+
+def rfc3339(value: datetime) -> str:
+    """The one written form of a moment, in the graph and on Kafka alike: RFC 3339 in UTC
+    with exactly three fractional digits and `Z` (`2026-03-02T09:30:00.000Z`), the form
+    every JavaScript engine parses (React Native's included). Naive means UTC, as BSON."""
+    return to_millis(value).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"

@@ -21,16 +21,33 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_serializer,
+)
 
 from plumbing.bounds import refusal
+from plumbing.clock import rfc3339
 from plumbing.envelope import Envelope, InvalidEnvelope
 
 
 class EventData(BaseModel):
-    """Base of every event's `data`. Unknown fields from newer producers are ignored."""
+    """Base of every event's `data`. Unknown fields from newer producers are ignored.
+
+    Every moment is written as `plumbing.clock.rfc3339` (`2026-03-02T09:30:00.000Z`), the
+    envelope's `time` included; readers still take any RFC 3339 time with an offset
+    (`+00:00` and 0 to 6 fractional digits, as events written before carry)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
+
+    @field_serializer("*", mode="wrap", when_used="json")
+    def _moments(self, value: Any, write: SerializerFunctionWrapHandler) -> Any:
+        if isinstance(value, datetime):
+            return rfc3339(value)
+        return write(value)
 
 
 D = TypeVar("D", bound=EventData)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from plumbing.clock import as_utc
+from plumbing.clock import rfc3339, to_millis
 from plumbing.ids import new_event_id
 
 SPEC_VERSION = "1.0"
@@ -41,6 +41,8 @@ class Envelope:
             raise InvalidEnvelope(f"event type {self.type!r} is not <context>.<fact>.v<N>")
         if self.time.tzinfo is None:
             raise InvalidEnvelope("event time must be timezone-aware")
+        # As it will be written (`rfc3339`), so an event read back equals the one sent.
+        object.__setattr__(self, "time", to_millis(self.time))
 
     @property
     def key(self) -> str:
@@ -61,7 +63,7 @@ class Envelope:
             "id": self.id,
             "type": self.type,
             "source": self.source,
-            "time": as_utc(self.time).isoformat().replace("+00:00", "Z"),
+            "time": rfc3339(self.time),
             "tenant": self.tenant,
             "subject": self.subject,
             "data": self.data,
@@ -84,6 +86,8 @@ class Envelope:
         if not isinstance(raw["data"], dict):
             raise InvalidEnvelope("event data is not an object")
         try:
+            # Written as `rfc3339` (`…00.000Z`); events written before carry `+00:00` and
+            # 0 to 6 fractional digits, and still read.
             time = datetime.fromisoformat(str(raw["time"]).replace("Z", "+00:00"))
         except ValueError as exc:
             raise InvalidEnvelope(f"event time {raw['time']!r} is not ISO 8601") from exc

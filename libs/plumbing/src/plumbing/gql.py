@@ -100,7 +100,7 @@ class PageInfo:
     has_previous_page: bool = strawberry.field(
         default=False,
         description="Whether the list holds edges before this page (paging forward: this "
-        "page started after a cursor).",
+        "page started after a cursor; paging backward with `last`: items precede it).",
     )
     start_cursor: str | None = None
 
@@ -280,16 +280,20 @@ def decode_position(cursor: str | None, arity: int) -> tuple[str, ...] | None:
     return tuple(parts)
 
 
-def page_size(first: int | None, *, default: int = 20, maximum: int = 200) -> int:
+def page_size(
+    first: int | None, *, default: int = 20, maximum: int = 200, name: str = "first"
+) -> int:
+    """How many items a page holds: `first` (or `last`, named by `name`), refused outside
+    0..maximum."""
     if first is None:
         return default
     if first < 0:
         raise BadInput(
-            "first must be zero or more", code="BAD_PAGE_SIZE", params={"maximum": maximum}
+            f"{name} must be zero or more", code="BAD_PAGE_SIZE", params={"maximum": maximum}
         )
     if first > maximum:
         raise BadInput(
-            f"first must be at most {maximum}", code="BAD_PAGE_SIZE", params={"maximum": maximum}
+            f"{name} must be at most {maximum}", code="BAD_PAGE_SIZE", params={"maximum": maximum}
         )
     return first
 

@@ -1,4 +1,4 @@
-"""Global ids of the graph's objects that had no id of their own (docs/graph-contract.md).
+"""Global ids of the graph's objects that had no id of their own (docs/contract.md).
 
 A global id is `base64url("<Type>:<part>[:<part>…]")` without padding: the object's type
 and the local key that already identified it (a client id, a client and a category, the

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from pydantic import Field
+
 from plumbing.contracts import EventData
 
 CLIENT_CREATED = "clients.client_created.v1"
@@ -46,3 +48,4 @@ class StudioUpdatedRead(EventData):
     currency: str
     language: str
     branch_ids: list[str] | None = None
+    branch_time_zones: dict[str, str] = Field(default_factory=dict)

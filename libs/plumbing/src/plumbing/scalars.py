@@ -14,7 +14,7 @@ scalars, so every resolver keeps its plain Python types.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 import strawberry
@@ -23,6 +23,7 @@ from strawberry.file_uploads import Upload
 from strawberry.types.scalar import ScalarDefinition
 
 from plumbing.i18n import current_language
+from plumbing.clock import rfc3339
 
 RFC3339 = "https://datatracker.ietf.org/doc/html/rfc3339"
 
@@ -88,8 +89,7 @@ class NaiveTime(InvalidScalar):
 def serialize_datetime(value: datetime) -> str:
     if value.tzinfo is None:
         raise ValueError("a naive datetime cannot be sent: times are stored in UTC")
-    at = value.astimezone(UTC)
-    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+    return rfc3339(value)
 
 
 def parse_datetime(value: object) -> datetime:

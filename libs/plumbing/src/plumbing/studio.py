@@ -5,7 +5,8 @@ and the process that applies an update forgets its remembered value at once."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -30,14 +31,22 @@ class StudioSettings:
     # The studio's branches; None while no event naming them has arrived (a copy kept
     # before events carried them): a check against them then has nothing to go on.
     branch_ids: tuple[str, ...] | None = None
+    # Each branch's resolved time zone (its own, else the studio's), by branch id.
+    branch_time_zones: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
 
-    def today(self, now: datetime) -> date:
-        """What 'today' is for the studio: its own time zone decides."""
-        return now.astimezone(self.zone).date()
+    def zone_of(self, branch_id: str | None) -> ZoneInfo:
+        """The branch's time zone; the studio's for no branch, or a branch whose zone has
+        not arrived yet (the fallback every branch without its own zone has anyway)."""
+        name = self.branch_time_zones.get(branch_id) if branch_id else None
+        return ZoneInfo(name) if name else self.zone
+
+    def today(self, now: datetime, branch_id: str | None = None) -> date:
+        """What 'today' is for the studio, or for one of its branches: its zone decides."""
+        return now.astimezone(self.zone_of(branch_id)).date()
 
 
 async def remember_studio(db: AsyncDatabase[Doc], event: Envelope) -> None:
@@ -50,6 +59,7 @@ async def remember_studio(db: AsyncDatabase[Doc], event: Envelope) -> None:
             "currency": data.currency,
             "language": data.language,
             "branch_ids": data.branch_ids,
+            "branch_time_zones": data.branch_time_zones,
             "at": event.time,
         }
     }
@@ -82,4 +92,5 @@ async def _read(db: AsyncDatabase[Doc], tenant: str) -> StudioSettings:
         currency=doc["currency"],
         language=doc["language"],
         branch_ids=tuple(doc["branch_ids"]) if doc.get("branch_ids") is not None else None,
+        branch_time_zones=dict(doc.get("branch_time_zones") or {}),
     )

@@ -19,6 +19,8 @@ class StudioUpdated(EventData):
     language: str
     country: str | None = None
     branch_ids: list[str] = Field(default_factory=list)
+    # Each branch's resolved time zone (its own, else the studio's), by branch id.
+    branch_time_zones: dict[str, str] = Field(default_factory=dict)
 
 
 @catalog.event("clients.client_created.v1", topic=topics.CLIENTS)

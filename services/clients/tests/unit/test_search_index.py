@@ -135,6 +135,33 @@ def test_pages_follow_the_cursor_in_name_then_id_order() -> None:
     assert index.search(T, every, after=("b", "zzz"), limit=1) == (5, ["c3"])
 
 
+def test_pages_backward_from_the_end_or_before_a_cursor() -> None:
+    index = loaded(
+        card("c1", "Ana", "Alba"),
+        card("c2", "Ana", "Alba"),
+        card("c3", "Bruno", "Bravo"),
+        card("c4", "Carla", "Cruz", status="LEAD"),
+        card("c5", "Dario", "Diaz"),
+    )
+    every, active = Criteria(), Criteria(statuses=frozenset({"ACTIVE"}))
+
+    def back(criteria: Criteria, before: tuple[str, str] | None, limit: int = 2) -> list[str]:
+        return index.search(T, criteria, after=None, before=before, limit=limit, from_end=True)[1]
+
+    assert back(every, None) == ["c4", "c5"]
+    assert back(every, ("cruz carla", "c4")) == ["c2", "c3"]
+    assert back(every, ("alba ana", "c2")) == ["c1"]
+    assert back(every, ("alba ana", "c1")) == []
+    assert back(active, None) == ["c3", "c5"]
+    assert back(active, ("bravo bruno", "c3")) == ["c1", "c2"]
+    # Between two cursors, and a cursor of a card that has gone.
+    between = index.search(
+        T, every, after=("alba ana", "c1"), before=("diaz dario", "c5"), limit=5, from_end=True
+    )
+    assert between == (5, ["c2", "c3", "c4"])
+    assert back(every, ("c", "zzz"), limit=1) == ["c3"]
+
+
 def test_tenants_are_kept_apart() -> None:
     index = loaded(card("a", "Ana", "Alba"))
     index.card("t2", card("b", "Bruno", "Bravo"))

@@ -69,6 +69,10 @@ class MemoryTimelines:
         found = [e for e in self.entries.get(client_id, []) if before is None or _key(e) < before]
         return sorted(found, key=_key, reverse=True)[:count]
 
+    async def newer(self, client_id: str, count: int, than: Key | None = None) -> list[Doc]:
+        found = [e for e in self.entries.get(client_id, []) if than is None or _key(e) > than]
+        return list(reversed(sorted(found, key=_key)[:count]))
+
     async def erase(self, client_id: str) -> None:
         self.entries.pop(client_id, None)
         self._guards.pop(client_id, None)

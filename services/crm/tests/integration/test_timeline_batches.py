@@ -126,6 +126,15 @@ async def test_a_long_timeline_is_sealed_into_pages_and_read_newest_first(
         "points"
     ] == 3 * PAGE + 2
     assert len(await timelines.every("d")) == count
+    # And backward, from the oldest: every entry once, in the same order.
+    back: list[int] = []
+    than = None
+    while page := await timelines.newer("d", 10, than):
+        back = [e["data"]["points"] for e in page] + back
+        than = key_of(page[0])
+    assert back == seen
+    oldest = await timelines.newer("d", 3)
+    assert [e["data"]["points"] for e in oldest] == [2, 1, 0]
 
 
 async def test_writers_racing_to_seal_a_page_leave_only_the_pages_a_head_names(

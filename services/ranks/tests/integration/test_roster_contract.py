@@ -60,6 +60,27 @@ async def test_pages_in_client_order_with_counts(roster: Roster) -> None:
     assert (await roster.page("k", Wanted(()), None, 10)).total == 0
 
 
+async def test_pages_backward_from_the_end_or_before_a_client(roster: Roster) -> None:
+    await filled(roster)
+    every = Wanted(RANKS)
+    tail = await roster.page("k", every, None, 2, from_end=True)
+    assert (ids(tail.rows), tail.total, tail.has_previous, tail.has_next) == (
+        ["c4", "c5"],
+        5,
+        True,
+        False,
+    )
+    middle = await roster.page("k", every, None, 2, before="c4", from_end=True)
+    assert (ids(middle.rows), middle.has_previous, middle.has_next) == (["c2", "c3"], True, True)
+    head = await roster.page("k", every, None, 2, before="c2", from_end=True)
+    assert (ids(head.rows), head.has_previous) == (["c1"], False)
+    between = await roster.page("k", every, "c1", 10, before="c5", from_end=True)
+    assert ids(between.rows) == ["c2", "c3", "c4"]
+    since = Wanted(RANKS, auto_promoted_since=T0 + timedelta(days=3))
+    promoted = await roster.page("k", since, None, 1, from_end=True)
+    assert (ids(promoted.rows), promoted.has_previous) == (["c4"], True)
+
+
 async def test_eligible_and_promoted_since(roster: Roster) -> None:
     await filled(roster)
     eligible = await roster.page("k", Wanted(RANKS, eligible_only=True), None, 10)

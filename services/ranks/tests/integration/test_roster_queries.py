@@ -51,6 +51,7 @@ async def test_every_roster_and_report_query_has_its_index(
     ):
         await roster.page("k", wanted, None, 1)
         await roster.page("k", wanted, "c1", 1)
+        await roster.page("k", wanted, None, 1, before="c2", from_end=True)
     await roster.waiting("k", [Waiting("w", 0, T0 + timedelta(days=1))])
     await roster.held_ranks("k", ["w", "y"])
     await roster.most_stripes("k", "w")

@@ -23,7 +23,7 @@ from plumbing.mongo import Doc, backend
 from plumbing.tenant_collection import TenantCollection
 
 from clients.adapters import search_index
-from clients.domain.search import Criteria
+from clients.domain.search import Criteria, window
 from clients.service_layer.ports import CardSearch
 
 HIDDEN = {"_outbox": 0, "_events": 0}
@@ -63,20 +63,33 @@ class DatabaseSearch(CardSearch):
         self._cards = cards
 
     async def search(
-        self, criteria: Criteria, *, after: tuple[str, str] | None, limit: int
+        self,
+        criteria: Criteria,
+        *,
+        after: tuple[str, str] | None,
+        limit: int,
+        before: tuple[str, str] | None = None,
+        from_end: bool = False,
     ) -> tuple[int, list[Doc]]:
         query = mongo_filter(criteria)
         page_filter: dict[str, Any] = dict(query)
-        if after is not None:
-            name, last_id = after
-            position = {"$or": [{"sort_name": {"$gt": name}},
-                                {"sort_name": name, "id": {"$gt": last_id}}]}  # fmt: skip
-            page_filter["$and"] = [*page_filter.get("$and", []), position]
+        positions = [_past(after, "$gt")] if after is not None else []
+        if before is not None:
+            positions.append(_past(before, "$lt"))
+        if positions:
+            page_filter["$and"] = [*page_filter.get("$and", []), *positions]
         total = await self._cards.count(query)
+        way = -1 if from_end else 1  # the last `limit`: read from the end, then turn round
         docs = await self._cards.find(
-            page_filter, projection=HIDDEN, sort=[("sort_name", 1), ("id", 1)], limit=limit
+            page_filter, projection=HIDDEN, sort=[("sort_name", way), ("id", way)], limit=limit
         )
-        return total, docs
+        return total, docs[::-1] if from_end else docs
+
+
+def _past(position: tuple[str, str], way: str) -> Doc:
+    """Cards after (`$gt`) or before (`$lt`) a `(sort_name, id)` position."""
+    name, client_id = position
+    return {"$or": [{"sort_name": {way: name}}, {"sort_name": name, "id": {way: client_id}}]}
 
 
 class IndexedSearch(CardSearch):
@@ -92,11 +105,24 @@ class IndexedSearch(CardSearch):
         ]
 
     async def search(
-        self, criteria: Criteria, *, after: tuple[str, str] | None, limit: int
+        self,
+        criteria: Criteria,
+        *,
+        after: tuple[str, str] | None,
+        limit: int,
+        before: tuple[str, str] | None = None,
+        from_end: bool = False,
     ) -> tuple[int, list[Doc]]:
         index = search_index.serving(self._database)
         if index is not None and index.ready:
-            total, page = index.search(self._cards.tenant, criteria, after=after, limit=limit)
+            total, page = index.search(
+                self._cards.tenant,
+                criteria,
+                after=after,
+                limit=limit,
+                before=before,
+                from_end=from_end,
+            )
             return total, await self._page(page, listed_only=True)
         keys = sorted(
             (str(d.get("sort_name") or ""), str(d["id"]))
@@ -105,7 +131,8 @@ class IndexedSearch(CardSearch):
             )
         )
         start = bisect.bisect_right(keys, after) if after is not None else 0
-        page = [client_id for _, client_id in keys[start : start + limit]]
+        end = bisect.bisect_left(keys, before) if before is not None else len(keys)
+        page = [keys[i][1] for i in window(len(keys), start, end, limit, from_end)]
         return len(keys), await self._page(page, listed_only=False)
 
 

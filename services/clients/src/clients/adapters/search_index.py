@@ -34,7 +34,7 @@ from typing import Any
 
 from plumbing.clock import as_utc
 
-from clients.domain.search import Criteria
+from clients.domain.search import Criteria, window
 
 NO_RANKS: frozenset[str] = frozenset()
 
@@ -330,19 +330,24 @@ class SearchIndex:
         *,
         after: tuple[str, str] | None,
         limit: int,
+        before: tuple[str, str] | None = None,
+        from_end: bool = False,
     ) -> tuple[int, list[str]]:
-        """`(total matching, ids of up to `limit` matches after the position)`, ordered by
-        `(sort_name, id)`."""
+        """`(total matching, ids of up to `limit` matches between the positions)`, ordered
+        by `(sort_name, id)`: the first of them, or the last with `from_end`."""
         t = self._tenants.get(tenant)
         if t is None:
             return 0, []
         keys = t.keys
         start = bisect.bisect_right(keys, after) if after is not None else 0
+        end = bisect.bisect_left(keys, before) if before is not None else len(keys)
         found = t.matching(criteria)
         if found is None:
-            return len(keys), [client_id for _, client_id in keys[start : start + limit]]
-        first = bisect.bisect_left(found, start)
-        return len(found), [keys[at][1] for at in found[first : first + limit]]
+            chosen = window(len(keys), start, end, limit, from_end)
+            return len(keys), [keys[at][1] for at in chosen]
+        low, high = bisect.bisect_left(found, start), bisect.bisect_left(found, end)
+        chosen = window(len(found), low, high, limit, from_end)
+        return len(found), [keys[found[at]][1] for at in chosen]
 
 
 def _merge_points(entry: Entry, balance: Any, at: datetime | None) -> bool:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from plumbing.text import BAD_TEXT, text_problem
@@ -89,6 +91,13 @@ def normalise_language(raw: str) -> str | None:
     if re.fullmatch(r"[0-9]{3}|[A-Za-z]{4}", tail):
         return f"{head}-{tail.title()}"
     return None
+
+
+def branch_time_zone(branch: Mapping[str, Any], studio_time_zone: str) -> str:
+    """A branch's time zone: its own when it was given one, else the studio's. Every
+    branch therefore has one, and "today" at a branch is the day in it."""
+    own = branch.get("time_zone")
+    return own if isinstance(own, str) and own else studio_time_zone
 
 
 def valid_time_zone(name: str) -> bool:

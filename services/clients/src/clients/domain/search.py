@@ -17,3 +17,11 @@ class Criteria:
     rank_id: str | None = None
     min_points: int | None = None
     max_points: int | None = None
+
+
+def window(count: int, start: int, end: int, limit: int, from_end: bool) -> range:
+    """The indexes of a page among `count` sorted keys, between `start` and `end`."""
+    end = max(start, min(end, count))
+    if from_end:
+        return range(max(start, end - limit), end)
+    return range(start, min(end, start + limit))

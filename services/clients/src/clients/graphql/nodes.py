@@ -6,7 +6,7 @@ read, or the caller's own studio), and returns either the object itself (a clien
 communication preference) or a reference the gateway completes from the subgraph that
 owns the type (`@key(fields: "id")`: a loyalty account from loyalty, a client's rank
 from ranks…). An id of another studio, an unknown client or a malformed id answers null,
-never another tenant's data. See docs/graph-contract.md.
+never another tenant's data. See docs/contract.md.
 """
 
 from __future__ import annotations

@@ -117,29 +117,41 @@ class Query(NodeQuery, PartnerKeyQuery):
         filter: ClientFilter | None = None,
         first: int | None = 20,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> ClientConnection | None:
         ctx = require(info, *READERS)
         require_scope(info, "clients:read")
-        size = page_size(first)
+        # Forward with `first`/`after`; backward with `last` (and `before`): the last cards
+        # before the cursor, in the list's order. `first` has a default, so `last` wins.
+        backward = last is not None
+        size = page_size(last, name="last") if backward else page_size(first)
         criteria = client_criteria(filter)
-        position = decode_position(after, 2)
         total, docs = (
             await repo_of(ctx)
             .search()
             .search(
                 criteria,
-                after=(position[0], position[1]) if position is not None else None,
+                after=_position(after),
+                before=_position(before),
                 limit=size + 1,
+                from_end=backward,
             )
         )
+        more = len(docs) > size
+        shown = docs[-size:] if backward and size else docs[:size]
         edges = [
             ClientEdge(cursor=encode_position(d["sort_name"], d["id"]), node=Client.from_doc(d))
-            for d in docs[:size]
+            for d in shown
         ]
+        cursors = [e.cursor for e in edges]
         return ClientConnection(
             edges=edges,
-            page_info=PageInfo.of(
-                [e.cursor for e in edges], has_next=len(docs) > size, after=after
+            page_info=PageInfo(
+                has_next_page=bool(before) if backward else more,
+                end_cursor=cursors[-1] if cursors else None,
+                has_previous_page=more if backward else bool(after),
+                start_cursor=cursors[0] if cursors else None,
             ),
             total_count=total,
         )
@@ -254,3 +266,9 @@ schema = SubgraphSchema(
     extensions=schema_extensions(),
     federation_version="2.9",
 )
+
+
+def _position(cursor: str | None) -> tuple[str, str] | None:
+    """A client list cursor's `(sort_name, id)`."""
+    position = decode_position(cursor, 2)
+    return (position[0], position[1]) if position is not None else None

@@ -19,7 +19,7 @@ from clients.adapters.repository import for_request
 from clients.domain import model
 from clients.domain.booking_block import block_of
 from clients.domain.card import CHANNELS, MESSAGE_CATEGORIES, BookingChannel, CustomFieldType
-from clients.domain.model import ClientSource, ClientStatus, Gender
+from clients.domain.model import ClientSource, ClientStatus, Gender, branch_time_zone
 from clients.graphql.consent import ConsentRecord
 from clients.graphql.consent import records as consent_records
 from clients.service_layer.signing import download_url
@@ -33,7 +33,7 @@ strawberry.enum(BookingChannel)
 
 @strawberry.interface(
     description="An object with a stable, globally unique id: `node(id)` fetches it again. "
-    "A client's id is its `Client.id`; the others' ids are opaque (docs/graph-contract.md)."
+    "A client's id is its `Client.id`; the others' ids are opaque (docs/contract.md)."
 )
 class Node:
     id: strawberry.ID
@@ -43,7 +43,13 @@ class Node:
 class Branch:
     id: strawberry.ID
     name: str
-    time_zone: str | None
+    time_zone: str = strawberry.field(
+        description="The branch's time zone (IANA): its own when it was given one, else the "
+        "studio's. 'Today' at the branch is the day in it."
+    )
+    own_time_zone: str | None = strawberry.field(
+        description="The time zone the branch was given; null when it follows the studio's."
+    )
 
 
 @strawberry.type(
@@ -70,7 +76,12 @@ class Studio:
             language=doc["language"],
             country=doc.get("country"),
             branches=[
-                Branch(id=strawberry.ID(b["id"]), name=b["name"], time_zone=b.get("time_zone"))
+                Branch(
+                    id=strawberry.ID(b["id"]),
+                    name=b["name"],
+                    time_zone=branch_time_zone(b, doc["time_zone"]),
+                    own_time_zone=b.get("time_zone"),
+                )
                 for b in doc["branches"]
             ],
         )
@@ -157,7 +168,11 @@ class ClientDocument:
     visible_to_client: bool
     uploaded_at: datetime
     download_url: str = strawberry.field(
-        description="A short-lived signed link to the file (no token needed while valid)."
+        description="A short-lived signed link to the file (no token needed until "
+        "`downloadUrlExpiresAt`); read the card again for a fresh one."
+    )
+    download_url_expires_at: datetime = strawberry.field(
+        description="When `downloadUrl` stops working (minutes after the card was read)."
     )
 
 
@@ -318,20 +333,25 @@ class Client(Node):
         if not staff and not _client_self(info):
             return []
         now = ctx.now()
-        return [
-            ClientDocument(
-                id=strawberry.ID(d["id"]),
-                type=d["type"],
-                file_name=d["file_name"],
-                content_type=d["content_type"],
-                size_bytes=int(d["size_bytes"]),
-                visible_to_client=bool(d["visible_to_client"]),
-                uploaded_at=as_utc(d["uploaded_at"]),
-                download_url=download_url(ctx.settings, ctx.tenant, self.doc["id"], d["id"], now),
+        shown = []
+        for d in self.doc.get("documents") or []:
+            if not (staff or d.get("visible_to_client")):
+                continue
+            url, expires_at = download_url(ctx.settings, ctx.tenant, self.doc["id"], d["id"], now)
+            shown.append(
+                ClientDocument(
+                    id=strawberry.ID(d["id"]),
+                    type=d["type"],
+                    file_name=d["file_name"],
+                    content_type=d["content_type"],
+                    size_bytes=int(d["size_bytes"]),
+                    visible_to_client=bool(d["visible_to_client"]),
+                    uploaded_at=as_utc(d["uploaded_at"]),
+                    download_url=url,
+                    download_url_expires_at=expires_at,
+                )
             )
-            for d in self.doc.get("documents") or []
-            if staff or d.get("visible_to_client")
-        ]
+        return shown
 
     @strawberry.field(description="C7: services the client does not want.")
     def disliked_services(self) -> list[DislikedService]:

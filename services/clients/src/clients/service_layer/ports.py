@@ -26,9 +26,16 @@ class CardSearch(Protocol):
     """C10: the cards that meet the criteria, ordered by `(sort_name, id)`."""
 
     async def search(
-        self, criteria: Criteria, *, after: tuple[str, str] | None, limit: int
+        self,
+        criteria: Criteria,
+        *,
+        after: tuple[str, str] | None,
+        limit: int,
+        before: tuple[str, str] | None = None,
+        from_end: bool = False,
     ) -> tuple[int, list[Doc]]:
-        """`(total matching, up to `limit` cards after the position)`."""
+        """`(total matching, up to `limit` cards between the positions)`, in `(sort_name,
+        id)` order: the first `limit` of them, or the last with `from_end`."""
         ...
 
 

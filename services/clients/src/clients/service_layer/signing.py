@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 from plumbing.settings import ServiceSettings
@@ -29,13 +29,15 @@ def signature(key: bytes, tenant: str, client_id: str, document_id: str, expires
 
 def download_url(
     settings: ServiceSettings, tenant: str, client_id: str, document_id: str, now: datetime
-) -> str:
+) -> tuple[str, datetime]:
+    """The signed link and the moment it stops working (whole seconds, as signed)."""
     base = str(getattr(settings, "public_base_url", "")).rstrip("/")
     seconds = int(getattr(settings, "download_url_seconds", 300))
     expires = int(now.timestamp()) + seconds
     sig = signature(signing_key(settings), tenant, client_id, document_id, expires)
     path = "/".join(quote(p, safe="") for p in (tenant, client_id, document_id))
-    return f"{base}/documents/{path}?expires={expires}&signature={sig}"
+    url = f"{base}/documents/{path}?expires={expires}&signature={sig}"
+    return url, datetime.fromtimestamp(expires, UTC)
 
 
 def valid(

@@ -13,6 +13,7 @@ from clients.domain.model import (
     COUNTRY,
     CURRENCY,
     Problems,
+    branch_time_zone,
     normalise_language,
     valid_time_zone,
 )
@@ -126,4 +127,7 @@ def _studio_event(view: Doc) -> StudioUpdated:
         language=view["language"],
         country=view.get("country"),
         branch_ids=[b["id"] for b in view["branches"]],
+        branch_time_zones={
+            b["id"]: branch_time_zone(b, view["time_zone"]) for b in view["branches"]
+        },
     )

@@ -152,6 +152,22 @@ class PagedTimelines:
         found.sort(key=key_of, reverse=True)
         return found[:count]
 
+    async def newer(self, client_id: str, count: int, than: Key | None = None) -> list[Doc]:
+        """The `count` entries just newer than `than` (the oldest without it), newest
+        first. Pages are read oldest first, and only while one may hold an entry older
+        than the `count`-th found so far (`newest`, the other way round)."""
+        head = await self.head(client_id)
+        found = [e for e in head.entries if than is None or key_of(e) > than]
+        for page in head.pages:
+            found.sort(key=key_of)
+            if len(found) >= count and as_utc(page["oldest"]) > key_of(found[count - 1])[0]:
+                continue
+            if than is not None and as_utc(page["newest"]) < than[0]:
+                continue
+            found += [e for e in await self._page(page) if than is None or key_of(e) > than]
+        found.sort(key=key_of)
+        return list(reversed(found[:count]))
+
     async def every(self, client_id: str) -> list[Doc]:
         """Every entry kept, in the order they were added."""
         head = await self.head(client_id)

@@ -74,21 +74,35 @@ def _payments(membership: Doc, currency: str) -> list[MembershipPayment]:
 
 
 async def _visible_timeline(
-    info: Info[Any, Any], client_id: str, count: int, before: Key | None
+    info: Info[Any, Any], client_id: str, count: int, cursor: Key | None, backward: bool
 ) -> list[Doc]:
-    """The `count` newest entries this caller may read (one more than a page tells
-    whether there is a next page). Staff read everything; others do not read the studio's
-    own work (`STAFF_ONLY`), and pages are read on until `count` remain."""
+    """The `count` entries this caller may read next to the cursor, newest first: older
+    than it, or (`backward`) just newer (one more than a page tells whether the list goes
+    on). Staff read everything; others do not read the studio's own work (`STAFF_ONLY`),
+    and pages are read on until `count` remain."""
     timelines = storage_of(info).views.timelines
+    read_from = timelines.newer if backward else timelines.newest
     if context_of(info).principal.is_staff:
-        return await timelines.newest(client_id, count, before)
+        return await read_from(client_id, count, cursor)
     kept: list[Doc] = []
     while True:
-        read = await timelines.newest(client_id, count, before)
-        kept += [e for e in read if e.get("kind") not in STAFF_ONLY]
+        read = await read_from(client_id, count, cursor)
+        shown = [e for e in read if e.get("kind") not in STAFF_ONLY]
+        kept = shown + kept if backward else kept + shown
         if len(kept) >= count or len(read) < count:
-            return kept[:count]
-        before = key_of(read[-1])
+            return kept[-count:] if backward else kept[:count]
+        cursor = key_of(read[0] if backward else read[-1])
+
+
+def _timeline_key(cursor: str | None) -> Key | None:
+    position = decode_cursor(cursor)
+    if position is None:
+        return None
+    at_text, _, entry_id = position.partition("|")
+    try:
+        return (as_utc(datetime.fromisoformat(at_text)), entry_id)
+    except ValueError:
+        raise BadInput("the cursor is not one this API returned", code="BAD_CURSOR") from None
 
 
 async def _service_names(info: Info[Any, Any], entries: list[Doc]) -> dict[str, str]:
@@ -126,9 +140,21 @@ class ClientActivity:
 
     @strawberry.field(description="Bookings that started before now, the latest first.")
     def past_bookings_connection(
-        self, first: int | None = 20, after: str | None = None
+        self,
+        first: int | None = 20,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> BookingConnection:
-        page = page_of(self.past, _booking_key, first=first, after=after, descending=True)
+        page = page_of(
+            self.past,
+            _booking_key,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            descending=True,
+        )
         return BookingConnection(
             edges=[BookingEdge(cursor=c, node=b) for c, b in page.items],
             page_info=page.page_info,
@@ -279,28 +305,29 @@ class Client:
 
     @strawberry.field(description="Everything that happened to this client, newest first.")
     async def timeline(
-        self, info: Info[Any, Any], first: int | None = 20, after: str | None = None
+        self,
+        info: Info[Any, Any],
+        first: int | None = 20,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> TimelineConnection | None:
         if not may_read_client(info, str(self.id)):
             return TimelineConnection(
                 edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None)
             )
-        size = page_size(first)
-        before = None
-        position = decode_cursor(after)
-        if position is not None:
-            at_text, _, entry_id = position.partition("|")
-            try:
-                before = (as_utc(datetime.fromisoformat(at_text)), entry_id)
-            except ValueError:
-                raise BadInput(
-                    "the cursor is not one this API returned", code="BAD_CURSOR"
-                ) from None
-        entries = await _visible_timeline(info, str(self.id), size + 1, before)
+        # Backward (`last`/`before`): the entries just newer than `before` (the oldest
+        # without it); `first` has a default, so `last` wins.
+        backward = last is not None
+        size = page_size(last, name="last") if backward else page_size(first)
+        cursor = _timeline_key(before if backward else after)
+        entries = await _visible_timeline(info, str(self.id), size + 1, cursor, backward)
+        more = len(entries) > size
+        shown = (entries[1:] if more else entries) if backward else entries[:size]
         currency = (await storage_of(info).studio()).currency
-        services = await _service_names(info, entries[:size])
+        services = await _service_names(info, shown)
         edges = []
-        for entry in entries[:size]:
+        for entry in shown:
             at = as_utc(entry["at"])
             edges.append(
                 TimelineEdge(
@@ -320,9 +347,13 @@ class Client:
                     ),
                 )
             )
+        cursors = [e.cursor for e in edges]
         return TimelineConnection(
             edges=edges,
-            page_info=PageInfo.of(
-                [e.cursor for e in edges], has_next=len(entries) > size, after=after
+            page_info=PageInfo(
+                has_next_page=bool(before) if backward else more,
+                end_cursor=cursors[-1] if cursors else None,
+                has_previous_page=more if backward else bool(after),
+                start_cursor=cursors[0] if cursors else None,
             ),
         )

@@ -20,7 +20,6 @@ from crm.graphql.client_card import Client
 from crm.graphql.context import as_time, storage_of, user_errors
 from crm.graphql.types import (
     Funnel,
-    FunnelPayload,
     FunnelStage,
     TaskPriority,
 )
@@ -38,6 +37,16 @@ class Task:
     assignee_id: strawberry.ID | None
     client: Client | None
     done: bool
+
+
+@strawberry.type
+class FunnelPayload:
+    funnel: Funnel | None
+    user_errors: list[UserError]
+    client: Client | None = strawberry.field(
+        default=None,
+        description="The client `moveClientInFunnel` moved (its timeline shows the move).",
+    )
 
 
 @strawberry.type
@@ -116,10 +125,14 @@ class PlanningQuery:
         done: bool | None = None,
         first: int | None = 50,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> TaskConnection | None:
         require(info, *STAFF)
         found = await planning.tasks_in_order(storage_of(info).plans, done)
-        page = page_of(found, _task_key, first=first, after=after, default=50)
+        page = page_of(
+            found, _task_key, first=first, after=after, last=last, before=before, default=50
+        )
         return TaskConnection(
             edges=[TaskEdge(cursor=c, node=task_of(t)) for c, t in page.items],
             page_info=page.page_info,
@@ -174,7 +187,8 @@ class PlanningMutation:
             storage_of(info).plans, name=name, stages=stages, now=ctx.now()
         )
         return FunnelPayload(
-            funnel=funnel_of(doc) if doc else None, user_errors=user_errors(problems)
+            funnel=funnel_of(doc) if doc else None,
+            user_errors=user_errors(problems),
         )
 
     @strawberry.mutation
@@ -196,5 +210,7 @@ class PlanningMutation:
             now=ctx.now(),
         )
         return FunnelPayload(
-            funnel=funnel_of(doc) if doc else None, user_errors=user_errors(problems)
+            funnel=funnel_of(doc) if doc else None,
+            user_errors=user_errors(problems),
+            client=Client(id=client_id) if doc else None,
         )

@@ -51,9 +51,15 @@ class CountWithClients:
 
     @strawberry.field(description="The clients counted, by id.")
     def clients_connection(
-        self, first: int | None = 20, after: str | None = None
+        self,
+        first: int | None = 20,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> CountedClientConnection:
-        page = page_of(sorted(self.ids), lambda c: (c,), first=first, after=after)
+        page = page_of(
+            sorted(self.ids), lambda c: (c,), first=first, after=after, last=last, before=before
+        )
         return CountedClientConnection(
             edges=[
                 CountedClientEdge(cursor=c, node=Client(id=strawberry.ID(i))) for c, i in page.items
@@ -249,7 +255,8 @@ class SummaryQuery:
             date | None,
             strawberry.argument(
                 description="The day, or a day of the month, in the studio's calendar; "
-                "omitted: the studio's today, in its time zone."
+                "omitted: today in the branch's time zone when `branchId` is given, else in the "
+                "studio's."
             ),
         ] = None,
         period: Period | None = Period.DAY,
@@ -264,8 +271,8 @@ async def summary_of(
 ) -> CrmSummary:
     storage = storage_of(info)
     studio = await storage.studio()
-    if day is None:  # the studio's today, not the caller's nor UTC's
-        day = studio.today(context_of(info).now())
+    if day is None:  # the branch's (else the studio's) today, not the caller's nor UTC's
+        day = studio.today(context_of(info).now(), branch_id)
     view = await load(storage.views, day, period, branch_id, studio.zone)
     return CrmSummary(view=view, storage=storage, branch_id=branch_id)
 

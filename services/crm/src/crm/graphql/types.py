@@ -8,7 +8,7 @@ from enum import Enum
 
 import strawberry
 from plumbing.enums import AppPlatform, PaymentMethod, PurchaseCategory, SalesChannel
-from plumbing.gql import Money, PageInfo, UserError
+from plumbing.gql import Money, PageInfo
 
 from crm.graphql.enums import (
     BookingStatus,
@@ -202,12 +202,6 @@ class Funnel:
     name: str
     stages: list[FunnelStage]
     created_at: datetime
-
-
-@strawberry.type
-class FunnelPayload:
-    funnel: Funnel | None
-    user_errors: list[UserError]
 
 
 @strawberry.input

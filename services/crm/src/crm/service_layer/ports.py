@@ -41,6 +41,10 @@ class Timelines(Protocol):
     async def newest(self, client_id: str, count: int, before: Key | None = None) -> list[Doc]:
         """The `count` newest entries (older than `before`, when given), newest first."""
 
+    async def newer(self, client_id: str, count: int, than: Key | None = None) -> list[Doc]:
+        """The `count` entries just newer than `than` (the oldest ones without it),
+        newest first: a page paged backward from `than`."""
+
     async def erase(self, client_id: str) -> None: ...
 
 

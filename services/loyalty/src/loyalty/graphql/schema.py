@@ -17,10 +17,10 @@ from plumbing.gql import (
     context_of,
     decode_cursor,
     encode_cursor,
-    page_size,
     require,
     schema_extensions,
 )
+from plumbing.paging import page_info, window
 from strawberry.types import Info
 
 from loyalty.adapters.tenant_storage import request_stores
@@ -85,8 +85,12 @@ class Query:
         branch_id: strawberry.ID | None = None,
         first: int | None = 50,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> PointsEarnedConnection | None:
-        return await _points_earned_report(info, from_, to, branch_id, first, after)
+        return await _points_earned_report(
+            info, from_, to, branch_id, first, after, last=last, before=before
+        )
 
 
 async def _points_earned_report(
@@ -96,39 +100,45 @@ async def _points_earned_report(
     branch_id: strawberry.ID | None = None,
     first: int | None = 50,
     after: str | None = None,
+    *,
+    last: int | None = None,
+    before: str | None = None,
 ) -> PointsEarnedConnection:
     ctx = require(info, *STAFF)
     from_, to = bounds.aware(from_, "from"), bounds.aware(to, "to")
     if to <= from_:
         raise BadInput("`to` must be after `from`", code="BAD_RANGE")
-    size = page_size(first, default=50)
     currency = await views.studio_currency(request_stores(ctx))
     rows, total = await views.points_earned(
         request_stores(ctx), from_, to, None if branch_id is None else str(branch_id)
     )
-    start = 0
-    raw = decode_cursor(after)
-    if raw is not None:
+
+    def index_of(cursor: str | None, default: int) -> int:
+        raw = decode_cursor(cursor)
+        if raw is None:
+            return default
         if not raw.isdigit():
             raise BadInput("the cursor is not one this API returned", code="BAD_CURSOR")
-        start = int(raw) + 1
-    page = rows[start : start + size]
+        return int(raw)
+
+    # Cursors are positions in the report's order; backward: the `last` before `before`.
+    start, end = index_of(after, -1) + 1, index_of(before, len(rows))
+    low, high = window(len(rows), start, end, first, last, default=50)
     edges = [
         PointsEarnedEdge(
-            cursor=encode_cursor(str(start + i)),
+            cursor=encode_cursor(str(low + i)),
             node=PointsEarnedRow(
                 client=Client(id=strawberry.ID(row.client_id)),
                 points=bounds.shown(row.points),
                 value=Money(amount=row.value, currency=currency),
             ),
         )
-        for i, row in enumerate(page)
+        for i, row in enumerate(rows[low:high])
     ]
+    cursors = [e.cursor for e in edges]
     return PointsEarnedConnection(
         edges=edges,
-        page_info=PageInfo.of(
-            [e.cursor for e in edges], has_next=start + size < len(rows), after=after
-        ),
+        page_info=page_info(cursors, low, high, len(rows), after, last is not None),
         total_points=bounds.shown(total),
     )
 

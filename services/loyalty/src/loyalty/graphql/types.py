@@ -20,9 +20,9 @@ from plumbing.gql import (
     decode_cursor,
     encode_cursor,
     may_read_client,
-    page_size,
 )
 from plumbing.node_ids import global_id
+from plumbing.paging import page_info, window
 from strawberry.types import Info
 
 from loyalty.adapters.tenant_storage import request_stores
@@ -238,12 +238,13 @@ class LoyaltyAccount:
         after: str | None = None,
         from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
         to: datetime | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> LedgerConnection | None:
         # Also reached from a mutation's payload (`redeemPoints { account { ledger } }`):
         # the history needs the right to read the client, not only to change the balance.
         if not may_read_client(info, self.account.client_id):
             raise Forbidden("a client sees only their own points")
-        size = page_size(first)
         from_, to = bounds.aware_or_none(from_, "from"), bounds.aware_or_none(to, "to")
         ctx = context_of(info)
         ledger = await views.ledger(request_stores(ctx), self.unread_pages, self.account.entries)
@@ -251,23 +252,29 @@ class LoyaltyAccount:
         entries = [
             e for e in entries if (from_ is None or e.at >= from_) and (to is None or e.at < to)
         ]
-        start = 0
-        after_id = decode_cursor(after)
-        if after_id is not None:
-            ids = [e.id for e in entries]
-            if after_id not in ids:
+        ids = [e.id for e in entries]
+
+        def index_of(cursor: str | None, default: int) -> int:
+            entry_id = decode_cursor(cursor)
+            if entry_id is None:
+                return default
+            if entry_id not in ids:
                 raise BadInput("the cursor is not one this API returned", code="BAD_CURSOR")
-            start = ids.index(after_id) + 1
-        page = entries[start : start + size]
+            return ids.index(entry_id)
+
+        # Forward: `first` after `after`. Backward: the `last` just before `before` (the
+        # oldest without it).
+        start = index_of(after, -1) + 1
+        end = index_of(before, len(entries))
+        low, high = window(len(entries), start, end, first, last, default=20)
         edges = [
             LedgerEdge(cursor=encode_cursor(e.id), node=LedgerEntry.of(e, self.currency))
-            for e in page
+            for e in entries[low:high]
         ]
+        cursors = [e.cursor for e in edges]
         return LedgerConnection(
             edges=edges,
-            page_info=PageInfo.of(
-                [e.cursor for e in edges], has_next=start + size < len(entries), after=after
-            ),
+            page_info=page_info(cursors, low, high, len(entries), after, last is not None),
         )
 
 

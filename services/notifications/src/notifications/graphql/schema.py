@@ -114,7 +114,12 @@ class Client:
 
     @strawberry.field(description="Messages sent or suppressed for this client, newest first.")
     async def messages_connection(
-        self, info: Info[Any, Any], first: int | None = 20, after: str | None = None
+        self,
+        info: Info[Any, Any],
+        first: int | None = 20,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> ClientMessageConnection | None:
         ctx = context_of(info)
         if not ctx.principal.is_staff and ctx.principal.client_id != str(self.id):
@@ -122,7 +127,7 @@ class Client:
                 edges=[], page_info=PageInfo.of([], has_next=False, after=None)
             )
         docs = await request_notices(ctx).client_messages(str(self.id), WINDOW)
-        page = newest_first([_message(d) for d in docs], first, after)
+        page = newest_first([_message(d) for d in docs], first, after, last, before)
         return ClientMessageConnection(
             edges=[ClientMessageEdge(cursor=c, node=m) for c, m in page.items],
             page_info=page.page_info,
@@ -223,10 +228,24 @@ T = TypeVar("T", ClientMessage, StaffNotification)
 
 
 def newest_first(
-    items: list[T], first: int | None, after: str | None, default: int = 20
+    items: list[T],
+    first: int | None,
+    after: str | None,
+    last: int | None = None,
+    before: str | None = None,
+    default: int = 20,
 ) -> Page[T]:
     ordered = sorted(items, key=_newest_key, reverse=True)
-    return page_of(ordered, _newest_key, first=first, after=after, descending=True, default=default)
+    return page_of(
+        ordered,
+        _newest_key,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+        descending=True,
+        default=default,
+    )
 
 
 def _newest_key(item: ClientMessage | StaffNotification) -> tuple[str, str]:
@@ -278,11 +297,13 @@ class Query:
         unread_only: bool | None = True,
         first: int | None = 50,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> StaffNotificationConnection | None:
         ctx = require(info, *STAFF)
         roles = sorted(r.value for r in ctx.principal.roles if r in STAFF)
         docs = await request_notices(ctx).inbox(roles, unread_only=bool(unread_only), first=WINDOW)
-        page = newest_first([_notification(d) for d in docs], first, after, default=50)
+        page = newest_first([_notification(d) for d in docs], first, after, last, before, 50)
         return StaffNotificationConnection(
             edges=[StaffNotificationEdge(cursor=c, node=n) for c, n in page.items],
             page_info=page.page_info,

@@ -22,7 +22,6 @@ category's holders. Rows written before this collection (the bucket documents of
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,7 +33,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from ranks.adapters.bucket_roster import ROSTER, parse_rows
-from ranks.adapters.roster import Roster, RosterPage, RosterRow, Waiting, Wanted
+from ranks.adapters.roster import Roster, RosterPage, RosterRow, Waiting, Wanted, window_of
 
 ROSTER_ROWS = "roster_rows"
 MIGRATIONS = "ranks_migrations"  # one document per migration done
@@ -116,7 +115,13 @@ class MongoRoster(Roster):
             await self._rows.delete_many({"_id": {"$in": ids}})
 
     async def page(
-        self, category_id: str, wanted: Wanted, after: str | None, size: int
+        self,
+        category_id: str,
+        wanted: Wanted,
+        after: str | None,
+        size: int,
+        before: str | None = None,
+        from_end: bool = False,
     ) -> RosterPage:
         if not wanted.rank_ids:
             return RosterPage([], 0, False)
@@ -125,17 +130,25 @@ class MongoRoster(Roster):
             where["auto_promoted_at"] = {"$gte": wanted.auto_promoted_since}
             found = [_row(doc) async for doc in self._rows.find(where)]
             kept = sorted((r for r in found if wanted.keeps(r)), key=lambda r: r.client_id)
-            first = 0 if after is None else bisect_right(kept, after, key=lambda r: r.client_id)
-            return RosterPage(kept[first : first + size], len(kept), first + size < len(kept))
+            return window_of(kept, after, before, size, from_end)
         if wanted.eligible_only:
             where["eligible"] = True
         total = await self._rows.count_documents(where)
+        between: Doc = {}
         if after is not None:
-            where["client_id"] = {"$gt": after}
-        # One more than the page: whether another follows.
-        cursor = self._rows.find(where).sort("client_id", ASCENDING).limit(size + 1)
+            between["$gt"] = after
+        if before is not None:
+            between["$lt"] = before
+        if between:
+            where["client_id"] = between
+        # One more than the page: whether another follows (precedes, read from the end).
+        way = DESCENDING if from_end else ASCENDING
+        cursor = self._rows.find(where).sort("client_id", way).limit(size + 1)
         rows = [_row(doc) async for doc in cursor]
-        return RosterPage(rows[:size], total, len(rows) > size)
+        more = len(rows) > size
+        if from_end:
+            return RosterPage(rows[:size][::-1], total, before is not None, has_previous=more)
+        return RosterPage(rows[:size], total, more, has_previous=after is not None)
 
     async def waiting(self, category_id: str, steps: Sequence[Waiting]) -> list[RosterRow]:
         out: list[RosterRow] = []

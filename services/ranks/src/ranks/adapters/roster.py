@@ -15,7 +15,7 @@ leaves the row one change behind until the member's next change rewrites it.
 from __future__ import annotations
 
 import asyncio
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -97,6 +97,24 @@ class RosterPage:
     rows: list[RosterRow]
     total: int  # rows the filter keeps, all pages
     has_next: bool
+    has_previous: bool = False
+
+
+def window_of(
+    kept: list[RosterRow], after: str | None, before: str | None, size: int, from_end: bool
+) -> RosterPage:
+    """The page of `kept` (sorted by client id) between the client ids `after` and
+    `before`: its first `size` rows, or its last with `from_end`."""
+    start = 0 if after is None else bisect_right(kept, after, key=lambda r: r.client_id)
+    end = len(kept) if before is None else bisect_left(kept, before, key=lambda r: r.client_id)
+    end = max(start, end)
+    low, high = (max(start, end - size), end) if from_end else (start, min(end, start + size))
+    return RosterPage(
+        kept[low:high],
+        len(kept),
+        has_next=high < len(kept),
+        has_previous=low > 0 if from_end else after is not None,
+    )
 
 
 class Roster(Protocol):
@@ -107,9 +125,16 @@ class Roster(Protocol):
     async def forget(self, client_id: str, category_ids: Sequence[str]) -> None: ...
 
     async def page(
-        self, category_id: str, wanted: Wanted, after: str | None, size: int
+        self,
+        category_id: str,
+        wanted: Wanted,
+        after: str | None,
+        size: int,
+        before: str | None = None,
+        from_end: bool = False,
     ) -> RosterPage:
-        """The rows `wanted` keeps, in client id order, after the client id `after`."""
+        """The rows `wanted` keeps, in client id order, between the client ids `after`
+        and `before`: the first `size`, or the last with `from_end`."""
         ...
 
     async def waiting(self, category_id: str, steps: Sequence[Waiting]) -> list[RosterRow]:
@@ -138,11 +163,16 @@ class RowsRoster(Roster):
         return [row for row in await self.rows(category_id) if wanted.keeps(row)]
 
     async def page(
-        self, category_id: str, wanted: Wanted, after: str | None, size: int
+        self,
+        category_id: str,
+        wanted: Wanted,
+        after: str | None,
+        size: int,
+        before: str | None = None,
+        from_end: bool = False,
     ) -> RosterPage:
         kept = await self.kept(category_id, wanted)
-        start = 0 if after is None else bisect_right(kept, after, key=lambda r: r.client_id)
-        return RosterPage(kept[start : start + size], len(kept), start + size < len(kept))
+        return window_of(kept, after, before, size, from_end)
 
     async def waiting(self, category_id: str, steps: Sequence[Waiting]) -> list[RosterRow]:
         before = {(s.rank_id, s.stripes): s.began_before for s in steps}

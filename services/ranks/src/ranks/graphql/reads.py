@@ -182,9 +182,14 @@ async def rank_report(
     filter: RankReportFilter | None,
     first: int | None,
     after: str | None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> RankReportConnection:
     ctx = require(info, *STAFF)
-    size = page_size(first, default=50)
+    # Backward: the `last` rows before `before` (the last rows without it); `first` has
+    # a default, so `last` wins.
+    backward = last is not None
+    size = page_size(last, default=50, name="last") if backward else page_size(first, default=50)
     after_id = decode_cursor(after)
     program = await program_of(ctx)
     category = program.category(str(category_id))
@@ -202,6 +207,8 @@ async def rank_report(
         ),
         after=after_id,
         size=size,
+        before=decode_cursor(before),
+        from_end=backward,
     )
     edges = [
         RankReportEdge(
@@ -222,6 +229,11 @@ async def rank_report(
     ]
     return RankReportConnection(
         edges=edges,
-        page_info=PageInfo.of([e.cursor for e in edges], has_next=page.has_next, after=after),
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            end_cursor=edges[-1].cursor if edges else None,
+            has_previous_page=page.has_previous,
+            start_cursor=edges[0].cursor if edges else None,
+        ),
         total_count=page.total,
     )

@@ -112,8 +112,10 @@ class Query:
         filter: RankReportFilter | None = None,
         first: int | None = 50,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> RankReportConnection | None:
-        return await rank_report(info, category_id, filter, first, after)
+        return await rank_report(info, category_id, filter, first, after, last, before)
 
 
 @strawberry.type

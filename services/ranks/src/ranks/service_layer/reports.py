@@ -26,6 +26,7 @@ class ReportPage:
     lines: list[ReportLine]
     total: int
     has_next: bool
+    has_previous: bool = False
 
 
 async def rank_report(
@@ -38,16 +39,18 @@ async def rank_report(
     auto_promoted_since: datetime | None,
     after: str | None,
     size: int,
+    before: str | None = None,
+    from_end: bool = False,
 ) -> ReportPage:
-    """One page in client id order after the client `after`. A rank the category does
-    not have keeps no row."""
+    """One page in client id order between the clients `after` and `before` (its last
+    rows with `from_end`). A rank the category does not have keeps no row."""
     ranks = tuple(r.id for r in category.ranks)
     wanted = Wanted(
         rank_ids=ranks if rank_id is None else tuple(r for r in ranks if r == rank_id),
         eligible_only=eligible_only,
         auto_promoted_since=auto_promoted_since,
     )
-    page = await roster.page(category.id, wanted, after, size)
+    page = await roster.page(category.id, wanted, after, size, before, from_end)
     members = await shown.by_ids([row.client_id for row in page.rows])
     lines = []
     for row in page.rows:
@@ -59,4 +62,4 @@ async def rank_report(
                 last_change=last_change(member.history, category.id) if member else None,
             )
         )
-    return ReportPage(lines, page.total, page.has_next)
+    return ReportPage(lines, page.total, page.has_next, page.has_previous)
