@@ -22,8 +22,8 @@ from graphql import GraphQLError
 from strawberry.file_uploads import Upload
 from strawberry.types.scalar import ScalarDefinition
 
-from plumbing.i18n import current_language
 from plumbing.clock import rfc3339
+from plumbing.i18n import current_language
 
 RFC3339 = "https://datatracker.ietf.org/doc/html/rfc3339"
 
