@@ -232,7 +232,12 @@ async def notifications_card(
     """The client fields notifications owns (its messages, the channels a message of
     `category` reaches now), asked of its subgraph the way the gateway does
     (`_entities`): a test then needs no other subgraph to answer `client(id)`."""
-    subgraph = Graph(owner.tenant, ["OWNER"], url=subgraph_url("notifications"))
+    subgraph = Graph(
+        owner.tenant,
+        ["OWNER"],
+        url=subgraph_url("notifications"),
+        accept_language=owner.accept_language,
+    )
     try:
         data = await subgraph(
             NOTIFICATIONS_CARD % category, {"r": [{"__typename": "Client", "id": client_id}]}

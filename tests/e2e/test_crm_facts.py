@@ -310,7 +310,11 @@ async def test_c9_timeline_and_activity_of_a_client(
     assert (await owner(MEMBERSHIP, {"input": membership}))["recordMembership"]["accepted"]
     bad = await owner(MEMBERSHIP, {"input": {**membership, "validUntil": "2000-01-01"}})
     assert codes(bad["recordMembership"]) == ["BAD_PERIOD"]
-    negative = await owner(MEMBERSHIP, {"input": {**membership, "toleranceDays": -1}})
+    owner.accept_language = "en"  # this Spanish studio's staff reading the console in English
+    try:
+        negative = await owner(MEMBERSHIP, {"input": {**membership, "toleranceDays": -1}})
+    finally:
+        owner.accept_language = None
     [problem] = negative["recordMembership"]["userErrors"]
     assert (problem["code"], problem["field"]) == ("BAD_DAYS", ["input", "toleranceDays"]), problem
     assert problem["message"] == "toleranceDays must be at least 0"
@@ -367,7 +371,9 @@ async def test_c9_timeline_and_activity_of_a_client(
     ):
         assert kind in kinds, kinds
     summaries = {e["node"]["kind"]: e["node"]["summary"] for e in shown["timeline"]["edges"]}
-    assert summaries["PURCHASE_RECORDED"] == "Compra F-7: 80.00, 50.00 pendiente"  # Spanish studio
+    assert (
+        summaries["PURCHASE_RECORDED"] == "Compra F-7: 80,00 €, 50,00 € pendiente"
+    )  # Spanish studio
     assert summaries["APP_SESSION_STARTED"] == "Abrió la app (IOS)"
     # Facts sit on the timeline when they happened, not when they were reported.
     ats = {e["node"]["kind"]: e["node"]["at"] for e in shown["timeline"]["edges"]}

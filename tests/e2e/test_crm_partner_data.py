@@ -19,7 +19,7 @@ from plumbing import topics
 from plumbing.envelope import Envelope
 from plumbing.testing import Graph, eventually, seed_studio
 
-from ..journeys import DlqTap, codes, crm_client, iso
+from ..journeys import DlqTap, codes, crm_client, crm_knows, iso, new_client
 
 MEMBERSHIP = """
 mutation($input: MembershipInput!) {
@@ -87,7 +87,8 @@ async def test_c11_payment_activity_and_the_next_payment_date(
 ) -> None:
     await seed_studio(producer, owner.tenant, "Europe/Madrid", "es")
     partner = graphs(owner.tenant, "PARTNER", subject="billing")
-    ana = await crm_client(owner, producer, "Ana")
+    ana = await new_client(owner, "Ana")  # the card is read through the clients service
+    await crm_knows(owner, 1)
     now = datetime.now(UTC).replace(microsecond=0)
     due = (now + timedelta(days=5)).date()
     payments = [

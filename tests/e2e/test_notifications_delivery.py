@@ -266,6 +266,7 @@ async def test_email_switched_off_means_no_email_and_a_suppression_record(
         await eventually(channels, until=lambda c, w=wanted: c == w)  # type: ignore[misc]
     event = eligible(tenant, client_id, roles=["OWNER"])
     await publish(producer, topics.RANKS, event)
+    owner.accept_language = "en"  # the reasons are read in the request's language
     records = await eventually(lambda: messages_of(owner, client_id), until=lambda m: len(m) == 2)
     by_channel = {m["channel"]: m for m in records}
     assert by_channel["EMAIL"]["status"] == "SUPPRESSED"

@@ -188,6 +188,8 @@ async def test_staff_send_a_reminder_from_the_card_in_the_studio_template(
     # 30 points granted worth 3.00 EUR: a point is worth 0.10 EUR.
     assert mail["body"].strip() == "Dear Marco, you hold 30 points (3.00 EUR)."
 
+    owner.accept_language = "en"  # the reason is read in the request's language
+
     async def records() -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = (await notifications_card(owner, client_id, "TRANSACTIONS"))[
             "messages"
@@ -241,6 +243,7 @@ async def test_what_cannot_be_sent_from_the_card(
     assert code_of(refused) == "FORBIDDEN"
     # The client has no phone: an SMS is recorded as suppressed, with the reason.
     await owner(SEND, {"id": client_id, "key": "payment_reminder", "channel": "SMS"})
+    owner.accept_language = "en"  # the reason is read in the request's language
 
     async def records() -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = (await notifications_card(owner, client_id, "TRANSACTIONS"))[

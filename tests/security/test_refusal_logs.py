@@ -101,7 +101,9 @@ async def test_a_database_outage_is_one_warning_and_a_bug_keeps_its_traceback(
     error_type, error, traceback = fields["exc_info"]
     assert error_type is ValueError and isinstance(error, ValueError) and traceback is not None
     # What callers see is unchanged: masked, with a code.
-    assert [e.extensions for e in outage.errors or []] == [{"code": "SERVICE_UNAVAILABLE"}]
+    assert [e.extensions for e in outage.errors or []] == [
+        {"code": "SERVICE_UNAVAILABLE", "params": {}}
+    ]
     assert [e.message for e in bug.errors or []] == ["Internal server error"]
 
 

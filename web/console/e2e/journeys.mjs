@@ -163,7 +163,7 @@ async function englishJourney(browser) {
   await screen(page, 'ranks');
 
   await nav(page, 'Loyalty');
-  await page.getByText('Points last (days)').waitFor();
+  await page.getByText('Points last (days)').first().waitFor();
   await screen(page, 'loyalty');
 
   // The inbox, live: the entry arrives over the subscription, without a reload.

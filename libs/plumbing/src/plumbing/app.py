@@ -139,15 +139,20 @@ class ServiceDefinition:
     # Reports of the facts this service's consumer settles (applied, waiting, parked), for
     # the subscriptions that follow them (`plumbing.fact_reports`).
     fact_reports: FactReports | None = None
+    # Where the studio's language is read when a request names none (no Accept-Language,
+    # no `lang` claim): by default the copy of the studio kept from clients' events; the
+    # clients service, which owns the studio, reads its own document.
+    studio_language: Callable[[Runtime, str], Awaitable[str | None]] | None = None
 
 
 class _SubgraphView(GraphQL[RequestContext, None]):
     def __init__(
-        self, schema: strawberry.federation.Schema, runtime: Runtime, messages: Catalog
+        self, schema: strawberry.federation.Schema, runtime: Runtime, definition: ServiceDefinition
     ) -> None:
         super().__init__(schema, graphql_ide=None, multipart_uploads_enabled=True)
         self._runtime = runtime
-        self._messages = messages
+        self._messages = definition.messages
+        self._studio_language = definition.studio_language
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:
         rt = self._runtime
@@ -161,17 +166,26 @@ class _SubgraphView(GraphQL[RequestContext, None]):
             clock=rt.clock,
             settings=rt.settings,
             storage=rt.storage,
-            language=await _language(rt, request.headers.get("accept-language"), principal),
+            language=await _language(
+                rt, request.headers.get("accept-language"), principal, self._studio_language
+            ),
             messages=self._messages,
         )
 
 
-async def _language(rt: Runtime, accept_language: str | None, principal: Principal) -> str:
+async def _language(
+    rt: Runtime,
+    accept_language: str | None,
+    principal: Principal,
+    studio_language: Callable[[Runtime, str], Awaitable[str | None]] | None,
+) -> str:
     """The request's language: its `Accept-Language`, else the person's, else the
     studio's (read only when the first two say nothing; the copy is remembered)."""
     chosen = from_accept_language(accept_language) or supported(principal.language)
     if chosen is not None:
         return chosen
+    if studio_language is not None:
+        return negotiate(None, None, await studio_language(rt, principal.tenant))
     return negotiate(None, None, (await studio_settings(rt.db, principal.tenant)).language)
 
 
@@ -303,7 +317,7 @@ def create_app(
             runtime = holder["rt"]
             view = runtime.extras.get("view")
             if view is None:
-                subgraph = _SubgraphView(definition.schema, runtime, definition.messages)
+                subgraph = _SubgraphView(definition.schema, runtime, definition)
                 view = runtime.extras["view"] = Authenticate(subgraph, runtime.verifier)
                 # Subscriptions, as the gateway asks for them: over SSE (`event_stream`).
                 runtime.extras["stream"] = Authenticate(

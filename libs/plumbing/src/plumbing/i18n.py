@@ -21,7 +21,7 @@ from __future__ import annotations
 import string
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -92,7 +92,12 @@ def speaking(language: str, catalog: Catalog | None = None) -> Iterator[None]:
     try:
         yield
     finally:
-        _speech.reset(token)
+        try:
+            _speech.reset(token)
+        except ValueError:
+            # A subscription's operation ends in another context than the one it began in.
+            old = token.old_value
+            _speech.set(None if old is Token.MISSING else old)
 
 
 class Speaking(SchemaExtension):

@@ -227,8 +227,8 @@ async def test_c5_a_required_custom_field_holds_at_import_from_the_column_of_its
     errors = [
         e for u in target.updates for e in u.get("$push", {}).get("errors", {}).get("$each", [])
     ]
-    assert errors == [
-        {"row": 3, "message": "the field 'Talla' is required"},
-        {"row": 4, "message": "Talla: 'XL' is not one of the choices: S, M, L"},
+    assert [(e["row"], e["code"], e["message"]) for e in errors] == [
+        (3, "REQUIRED", "the field 'Talla' is required"),
+        (4, "INVALID_CHOICE", "Talla: 'XL' is not one of the choices: S, M, L"),
     ]
     assert [type(e).__name__ for e in target.events] == ["ClientCreated", "CustomFieldValueSet"]

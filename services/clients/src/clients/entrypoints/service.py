@@ -9,7 +9,12 @@ from plumbing.app import Job, Runtime, ServiceDefinition
 from plumbing.envelope import Envelope
 from plumbing.live_graph import feed_task
 
-from clients.adapters.repository import OUTBOX_COLLECTIONS, StoredImportJobs, prepare
+from clients.adapters.repository import (
+    OUTBOX_COLLECTIONS,
+    Repository,
+    StoredImportJobs,
+    prepare,
+)
 from clients.entrypoints import consumer, search_feed
 from clients.entrypoints.auth_routes import ROUTES as AUTH_ROUTES
 from clients.entrypoints.downloads import ROUTES as DOWNLOAD_ROUTES
@@ -18,6 +23,7 @@ from clients.graphql.import_live import import_keys
 from clients.graphql.schema import schema
 from clients.messages import MESSAGES
 from clients.service_layer import imports
+from clients.service_layer.studio import studio_view
 
 
 async def setup(runtime: Runtime) -> None:
@@ -39,7 +45,14 @@ def definition() -> ServiceDefinition:
         api_tasks=(search_feed.run, feed_task(CARD_FEED, CARD_TOPICS, live_keys)),
         jobs=(Job("import_watchdog", 60, stalled_imports),),
         messages=MESSAGES,
+        studio_language=studio_language,
     )
+
+
+async def studio_language(runtime: Runtime, tenant: str) -> str | None:
+    """The studio's own language: this service owns the studio (the others keep a copy)."""
+    studio = await Repository(runtime.db, tenant, runtime.outbox).studio()
+    return str(studio_view(tenant, studio).get("language") or "") or None
 
 
 def live_keys(envelope: Envelope) -> list[str]:
