@@ -47,6 +47,9 @@ ROLE_RESTRICTED = [
     "Mutation.eraseClient", "Mutation.createClient", "Mutation.recordPurchase",
     "Mutation.grantPoints", "Mutation.redeemPoints", "Mutation.promoteClient",
     "Mutation.assignRank", "Mutation.sendClientMessage", "Mutation.createTask",
+    "Query.forms", "Query.services", "Query.professionals", "Query.staff",
+    "Mutation.setDocumentVisibility", "Mutation.resetNotificationTemplate",
+    "Mutation.createFunnel", "Mutation.createPointsAutomation",
 ]  # fmt: skip
 
 NODE_TYPES = {

@@ -8,7 +8,7 @@ import { navigate } from './router';
 import { HOME } from './routes';
 import { session } from './session';
 
-export type StudioChoice = { studio: string; role: string };
+export type StudioChoice = { studio: string; name?: string | null; role: string };
 
 export function StudioSwitch(props: { current: string; studios: readonly StudioChoice[] }) {
   const { t } = useI18n();
@@ -29,7 +29,7 @@ export function StudioSwitch(props: { current: string; studios: readonly StudioC
       <select value={props.current} onChange={(event) => void choose(event.target.value)} aria-invalid={failed}>
         {props.studios.map((access) => (
           <option key={access.studio} value={access.studio}>
-            {t('studios.option', { studio: access.studio, role: t(`studios.role.${access.role}` as 'studios.role.OWNER') })}
+            {t('studios.option', { studio: access.name ?? access.studio, role: t(`studios.role.${access.role}` as 'studios.role.OWNER') })}
           </option>
         ))}
       </select>

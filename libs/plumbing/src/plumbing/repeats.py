@@ -191,10 +191,15 @@ async def once_for(
     replay: Callable[[Doc], Awaitable[R]],
 ) -> R:
     """`once` for the caller of a request: their tenant, their subject as the actor."""
+    return await once(repeats_for(ctx), ctx.principal.subject, key, action, ctx.now, run, replay)
+
+
+def repeats_for(ctx: RequestContext) -> Repository[Doc]:
+    """The request's tenant's repeats, for a use case that calls `once` itself (with the
+    caller's subject as the actor)."""
     if ctx.storage is None:  # pragma: no cover - wiring error
         raise RuntimeError("the request context was built without storage")
-    repo = repeats_of(ctx.storage, ctx.tenant)
-    return await once(repo, ctx.principal.subject, key, action, ctx.now, run, replay)
+    return repeats_of(ctx.storage, ctx.tenant)
 
 
 def key_error(exc: RepeatRefused) -> UserError:

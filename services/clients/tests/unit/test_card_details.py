@@ -104,6 +104,33 @@ async def test_c6_a_document_is_kept_with_its_bytes_and_deleted_with_them(
     assert sent(storage) == ["clients.document_added.v1", "clients.document_deleted.v1"]
 
 
+async def test_c6_a_document_is_shown_to_the_client_and_hidden_again(
+    cards: Repository[Doc], storage: MemoryStorage
+) -> None:
+    files = FakeFiles()
+    added = await documents.upload_document(
+        cards, files, "c1", type_="consent", file_name="c.pdf", content_type="application/pdf",
+        data=b"%PDF-1.7\n", too_large=False, visible_to_client=False, max_bytes=1024, now=T0,
+    )  # fmt: skip
+    assert added.client is not None
+    document_id = added.client["documents"][0]["id"]
+    before = (await cards.load("c1")).version
+
+    shown = await documents.set_document_visibility(cards, "c1", document_id, True, now=T0)
+    assert shown.client is not None and shown.client["documents"][0]["visible_to_client"]
+    again = await documents.set_document_visibility(cards, "c1", document_id, True, now=T0)
+    assert again.client is not None and (await cards.load("c1")).version == before + 1
+    hidden = await documents.set_document_visibility(cards, "c1", document_id, False, now=T0)
+    assert hidden.client is not None
+    assert hidden.client["documents"][0]["visible_to_client"] is False
+
+    unknown = await documents.set_document_visibility(cards, "c1", "nope", True, now=T0)
+    assert [(p.code, p.path) for p in unknown.problems.items] == [("NOT_FOUND", ("documentId",))]
+    nobody = await documents.set_document_visibility(cards, "c9", document_id, True, now=T0)
+    assert [p.code for p in nobody.problems.items] == ["NOT_FOUND"]
+    assert sent(storage) == ["clients.document_added.v1"]
+
+
 async def test_c7_a_service_is_disliked_once_and_the_booking_check_names_it(
     cards: Repository[Doc],
 ) -> None:

@@ -98,6 +98,29 @@ def test_leap_day_birthdays_are_listed_on_28_february_in_other_years() -> None:
     assert on(date(2025, 3, 1)) == (1, ["mar1"])
 
 
+def test_birthdays_this_month_follow_the_studios_date() -> None:
+    index = loaded(
+        card("leap", "Ana", "Alba", birth_md="02-29"),
+        card("feb1", "Bruno", "Bravo", birth_md="02-01"),
+        card("mar1", "Carla", "Cruz", birth_md="03-01"),
+        card("none", "Dario", "Diaz"),
+    )
+
+    def month(today: date | None, **more: Any) -> tuple[int, list[str]]:
+        chosen = ClientFilter(birthday_this_month=True, **more)
+        return ids(index, client_criteria(chosen, today))
+
+    assert month(date(2025, 2, 10)) == (2, ["leap", "feb1"])  # the 29th counts every year
+    assert month(date(2025, 3, 31)) == (1, ["mar1"])
+    assert month(date(2025, 2, 10), birthday_on=date(2025, 2, 1)) == (1, ["feb1"])
+    assert month(date(2025, 2, 10), birthday_on=date(2025, 3, 1)) == (0, [])
+    off = client_criteria(ClientFilter(birthday_this_month=False), date(2025, 2, 10))
+    assert off.birth_days is None
+    assert mongo_filter(client_criteria(ClientFilter(birthday_this_month=True), date(2025, 4, 2)))[
+        "birth_md"
+    ] == {"$in": [f"04-{d:02d}" for d in range(1, 31)]}
+
+
 def test_a_card_without_points_counts_as_zero() -> None:
     no_points = card("none", "Ana", "Alba")
     del no_points["points"]

@@ -41,6 +41,7 @@ class SessionScheduled(EventData):
     service_id: str
     service_name: str | None = None
     professional_id: str | None = None
+    professional_name: str | None = None  # for the console's pickers (`professionals`)
     branch_id: str | None = None
     starts_at: AwareTime  # when the class is scheduled: may well be ahead
     capacity: int = Field(ge=0, le=MAX_CAPACITY)

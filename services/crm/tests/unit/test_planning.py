@@ -4,14 +4,17 @@ carry their events; completing twice or moving to the same stage announces nothi
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from crm.service_layer import client_cards, planning
 from crm.service_layer.ports import Plans
 from crm.testing import MemoryCrm
 from crm.testing_events import TENANT, card, projection
 from plumbing import readers
 from plumbing.envelope import Envelope
+from plumbing.repeats import RepeatRefused, repeats_of
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -97,3 +100,47 @@ async def test_a_client_moves_through_a_funnel_one_stage_at_a_time() -> None:
     )
     assert [f["name"] for f in await planning.funnels_page(plans)] == ["Later", "Trial"]
     assert later is not None
+
+
+async def test_a_task_or_funnel_created_twice_with_one_key_is_created_once() -> None:
+    crm = MemoryCrm()
+    plans = crm.plans(TENANT)
+    repeats = repeats_of(crm.storage, TENANT)
+
+    def new_task(title: str) -> Callable[[], Awaitable[planning.Outcome]]:
+        return lambda: planning.create_task(
+            plans, crm.views(TENANT), title=title, due_at=None, priority="HIGH",
+            assignee_id="u2", client_id=None, now=NOW,
+        )  # fmt: skip
+
+    async def task_once(key: str | None, title: str = "call Ana") -> planning.Outcome:
+        return await planning.create_once(
+            plans.tasks, repeats, "createTask", new_task(title), key=key, actor="u1", now=NOW
+        )
+
+    (first, _), (second, _) = await task_once("k-1"), await task_once("k-1")
+    assert first is not None and second is not None and second["id"] == first["id"]
+    assert [t["id"] for t in await planning.tasks_in_order(plans, None)] == [first["id"]]
+    refused, problems = await task_once("k-2", title="  ")
+    assert refused is None and [p.code for p in problems] == ["REQUIRED"]
+    corrected, _ = await task_once("k-2")  # a refusal is not kept: the key is free again
+    assert corrected is not None and corrected["id"] != first["id"]
+    with pytest.raises(RepeatRefused):  # one key, another action
+        await planning.create_once(
+            plans.funnels, repeats, "createFunnel",
+            lambda: planning.create_funnel(plans, name="Leads", stages=["New"], now=NOW),
+            key="k-1", actor="u1", now=NOW,
+        )  # fmt: skip
+
+    def funnel() -> Awaitable[planning.Outcome]:
+        return planning.create_funnel(plans, name="Leads", stages=["New", "Won"], now=NOW)
+
+    made = [
+        await planning.create_once(
+            plans.funnels, repeats, "createFunnel", funnel, key="f-1", actor="u1", now=NOW
+        )
+        for _ in range(2)
+    ]
+    assert made[0][0] is not None and made[1][0] == made[0][0]
+    assert len(await planning.funnels_page(plans)) == 1
+    assert types(crm).count("crm.task_created.v1") == 2

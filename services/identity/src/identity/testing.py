@@ -16,6 +16,7 @@ from identity.service_layer.ports import Card, Identity
 class FakeCards:
     cards: dict[str, list[Card]] = field(default_factory=dict)  # studio -> cards
     leads: list[tuple[str, str, str, str]] = field(default_factory=list)
+    studios: dict[str, str] = field(default_factory=dict)  # studio -> name
 
     def add(self, studio: str, card: Card) -> None:
         self.cards.setdefault(studio, []).append(card)
@@ -44,6 +45,9 @@ class FakeCards:
         self.add(studio, card)
         self.leads.append((studio, card.id, first_name, last_name))
         return card.id
+
+    async def studio_name(self, studio: str) -> str | None:
+        return self.studios.get(studio)
 
 
 @dataclass

@@ -14,9 +14,11 @@ from loyalty.domain.automations import in_force
 from loyalty.service_layer.automation_edits import (
     AutomationChanges,
     create_automation,
+    create_automation_once,
     delete_automation,
     edit_automation,
 )
+from plumbing.repeats import RepeatRefused, repeats_of
 from plumbing.storage import MemoryStorage
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -121,3 +123,28 @@ def test_two_of_a_kind_from_before_the_rule_the_oldest_grants() -> None:
     ]
     assert [a["id"] for a in in_force(items, "BIRTHDAY")] == ["a"]
     assert [a["id"] for a in in_force(items, "VISIT_COUNT")] == ["c", "e"]
+
+
+async def test_a_create_repeated_with_its_key_makes_one_automation() -> None:
+    storage = MemoryStorage()
+    automations = Automations(storage.repository(AUTOMATION_SETS, "t1"))
+    repeats = repeats_of(storage, "t1")
+
+    async def create(key: str | None, draft: dict[str, Any] = BIRTHDAY) -> Any:
+        return await create_automation_once(
+            automations, repeats, draft, key=key, by="owner", now=T0
+        )
+
+    first, second = await create("k-1"), await create("k-1")
+    assert first.refusal is None and first.automation is not None
+    assert second.refusal is None and second.automation == first.automation
+    assert [a["id"] for a in await automations.all()] == [first.automation["id"]]
+    without_key = await create(None)  # a second birthday gift, refused by the rules
+    assert without_key.refusal is not None and without_key.refusal.code == "DUPLICATE_AUTOMATION"
+
+    await delete_automation(automations, first.automation["id"])
+    gone = await create("k-1")
+    assert gone.automation is not None and gone.automation["id"] == first.automation["id"]
+    assert await automations.all() == []
+    with pytest.raises(RepeatRefused):
+        await create("bad key with spaces")

@@ -74,6 +74,9 @@ class MemoryNotices:
     ) -> None:
         self.templates[(key, channel, language)] = text
 
+    async def forget_template(self, key: str, channel: str, language: str) -> None:
+        self.templates.pop((key, channel, language), None)
+
     async def record_request(
         self, request_id: str, fields: Doc, events: Sequence[Envelope]
     ) -> None:

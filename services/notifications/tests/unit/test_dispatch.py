@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from notifications.adapters.delivery import DeliveryError, Outgoing, Transport
 from notifications.domain.messages import Recipient
-from notifications.domain.templates import Text
+from notifications.domain.templates import TemplateError, Text, default_text
 from notifications.service_layer import manage
 from notifications.service_layer.dispatch import (
     Deps,
@@ -216,6 +216,27 @@ async def test_n1_a_studio_template_replaces_the_default_one_in_the_list() -> No
     assert views[("points_balance", "SMS", "en")].customized
     assert views[("points_balance", "SMS", "en")].body == "{studio}: {points}"
     assert not views[("points_balance", "SMS", "es")].customized
+
+
+async def test_n1_a_template_reset_to_its_default_is_sent_as_the_default_again() -> None:
+    notices = MemoryNotices()
+    await manage.save_template(
+        notices, "points_balance", "SMS", "es", None, "{studio}: {points}", by="u1", now=T0
+    )
+    view = await manage.reset_template(notices, "points_balance", "SMS", "es")
+    default = default_text("points_balance", "SMS", "es")
+    assert (view.body, view.customized) == (default.body, False)
+    assert notices.templates == {}
+    views = {(v.key, v.channel, v.language): v for v in await manage.list_templates(notices)}
+    assert views[("points_balance", "SMS", "es")] == view
+    again = await manage.reset_template(notices, "points_balance", "SMS", "es")
+    assert again == view
+    with pytest.raises(TemplateError) as unknown:
+        await manage.reset_template(notices, "nope", "SMS", "es")
+    assert unknown.value.code == "UNKNOWN_TEMPLATE"
+    with pytest.raises(TemplateError) as language:
+        await manage.reset_template(notices, "points_balance", "SMS", "de")
+    assert language.value.code == "BAD_LANGUAGE"
 
 
 async def test_n4_a_message_for_a_client_not_known_yet_waits() -> None:

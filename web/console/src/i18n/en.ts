@@ -574,6 +574,16 @@ export const en = {
   'err.FIELD_ARCHIVED': 'This field is archived.',
   'err.PROGRAM_DISABLED': 'The programme is off.',
   'more.table': '{name}: table',
+  // Graph additions: pickers, a document's visibility, a template's default, birthdays this month.
+  'doc.showToClient': 'The client can see {name}',
+  'pick.services': "Pick from the studio's services",
+  'pick.assignee': 'Assigned to',
+  'pick.nobody': 'Nobody',
+  'pick.assignedTo': 'assigned to {name}',
+  'tpl.resetDefault': 'Back to the default text: {name}',
+  'flt.thisMonth': 'This month',
+  'err.BAD_IDEMPOTENCY_KEY': 'This action cannot be repeated this way; reload and try again.',
+  'err.REPEAT_IN_PROGRESS': 'The first attempt is still running; try again in a moment.',
 };
 
 export type Key = keyof typeof en;

@@ -575,4 +575,14 @@ export const es: Dictionary = {
   'err.FIELD_ARCHIVED': 'Este campo está archivado.',
   'err.PROGRAM_DISABLED': 'El programa está desactivado.',
   'more.table': '{name}: tabla',
+  // Graph additions: pickers, a document's visibility, a template's default, birthdays this month.
+  'doc.showToClient': 'El cliente puede ver {name}',
+  'pick.services': 'Elegir entre los servicios del estudio',
+  'pick.assignee': 'Asignada a',
+  'pick.nobody': 'Nadie',
+  'pick.assignedTo': 'asignada a {name}',
+  'tpl.resetDefault': 'Volver al texto predeterminado: {name}',
+  'flt.thisMonth': 'Este mes',
+  'err.BAD_IDEMPOTENCY_KEY': 'Esta acción no se puede repetir así; recarga e inténtalo de nuevo.',
+  'err.REPEAT_IN_PROGRESS': 'El primer intento sigue en curso; inténtalo de nuevo en un momento.',
 };

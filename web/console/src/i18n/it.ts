@@ -575,4 +575,14 @@ export const it: Dictionary = {
   'err.FIELD_ARCHIVED': 'Questo campo è archiviato.',
   'err.PROGRAM_DISABLED': 'Il programma è disattivato.',
   'more.table': '{name}: tabella',
+  // Graph additions: pickers, a document's visibility, a template's default, birthdays this month.
+  'doc.showToClient': 'Il cliente può vedere {name}',
+  'pick.services': 'Scegli tra i servizi dello studio',
+  'pick.assignee': 'Assegnata a',
+  'pick.nobody': 'Nessuno',
+  'pick.assignedTo': 'assegnata a {name}',
+  'tpl.resetDefault': 'Torna al testo predefinito: {name}',
+  'flt.thisMonth': 'Questo mese',
+  'err.BAD_IDEMPOTENCY_KEY': 'Questa azione non si può ripetere così; ricarica e riprova.',
+  'err.REPEAT_IN_PROGRESS': 'Il primo tentativo è ancora in corso; riprova tra un momento.',
 };

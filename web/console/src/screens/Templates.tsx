@@ -1,12 +1,17 @@
 // Message templates (N1, R10): every template of the studio by key, channel and language,
 // with the placeholders it may use; the studio edits the subject and the text. An unknown
 // placeholder is refused next to the text.
-import { ConsoleTemplatesDocument, ConsoleUpdateTemplateDocument, type ConsoleTemplateFragment } from '@studio/graph';
+import {
+  ConsoleResetTemplateDocument,
+  ConsoleTemplatesDocument,
+  ConsoleUpdateTemplateDocument,
+  type ConsoleTemplateFragment,
+} from '@studio/graph';
 import '../more.css';
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useRef, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 
-import { useFieldErrors } from '../fieldErrors';
+import { explain, useFieldErrors } from '../fieldErrors';
 import { useI18n, type Language } from '../i18n';
 import type { Key } from '../i18n/en';
 import { Loading, Problem } from '../ui';
@@ -103,7 +108,23 @@ function TemplateForm({ template, level }: { template: ConsoleTemplateFragment; 
   const [result, save] = useMutation(ConsoleUpdateTemplateDocument);
   const fields = useFieldErrors(result.data?.updateNotificationTemplate?.userErrors, ['body', 'subject']);
   const [saved, setSaved] = useState(false);
+  const [reset, resetToDefault] = useMutation(ConsoleResetTemplateDocument);
+  const formRef = useRef<HTMLFormElement>(null);
   const title = `${keyName(t, template.key)} · ${t(`cd.channel.${template.channel}`)}`;
+
+  async function backToDefault() {
+    setSaved(false);
+    const answer = await resetToDefault({ key: template.key, channel: template.channel, language: template.language });
+    const fresh = answer.data?.resetNotificationTemplate?.template;
+    const form = formRef.current;
+    if (!fresh || !form) return;
+    // The fields were filled from the template once: put the default text in them.
+    for (const [name, value] of [['body', fresh.body], ['subject', fresh.subject ?? '']] as const) {
+      const field = form.elements.namedItem(name);
+      if (field instanceof HTMLInputElement || field instanceof HTMLTextAreaElement) field.value = value;
+    }
+    setSaved(true);
+  }
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -121,7 +142,7 @@ function TemplateForm({ template, level }: { template: ConsoleTemplateFragment; 
   }
 
   return (
-    <form className="stack" aria-labelledby={`${id}-title`} onSubmit={(e) => void submit(e)}>
+    <form ref={formRef} className="stack" aria-labelledby={`${id}-title`} onSubmit={(e) => void submit(e)}>
       <Heading id={`${id}-title`}>
         {title}{' '}
         <span className="badge" lang={template.language}>
@@ -155,9 +176,19 @@ function TemplateForm({ template, level }: { template: ConsoleTemplateFragment; 
       <div>
         <button type="submit" disabled={result.fetching}>
           {t('save')}
-        </button>
+        </button>{' '}
+        {template.customized && (
+          <button type="button" className="quiet" disabled={reset.fetching} onClick={() => void backToDefault()}>
+            {t('tpl.resetDefault', { name: title })}
+          </button>
+        )}
       </div>
-      {result.error && <Problem error={result.error} />}
+      {reset.data?.resetNotificationTemplate?.userErrors.map((e) => (
+        <p key={e.code} role="alert" className="problem">
+          {explain(t, e)}
+        </p>
+      ))}
+      {(result.error ?? reset.error) && <Problem error={(result.error ?? reset.error)!} />}
       {fields.rest()}
       {saved && <p role="status">{t('rk.saved')}</p>}
     </form>

@@ -3,6 +3,7 @@ MongoDB, this process's search index on FerretDB)."""
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 
 
@@ -25,3 +26,10 @@ def window(count: int, start: int, end: int, limit: int, from_end: bool) -> rang
     if from_end:
         return range(max(start, end - limit), end)
     return range(start, min(end, start + limit))
+
+
+def month_birthdays(month: int) -> frozenset[str]:
+    """Every "MM-DD" birthday of a month: February counts the 29th in every year, since
+    a leap-day birthday is still celebrated that month."""
+    days = 29 if month == 2 else calendar.monthrange(2001, month)[1]
+    return frozenset(f"{month:02d}-{day:02d}" for day in range(1, days + 1))

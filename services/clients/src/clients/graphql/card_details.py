@@ -180,6 +180,23 @@ class CardDetailsMutation(CardMutation):
         )
         return client_payload(outcome)
 
+    @strawberry.mutation(
+        description="C6: show a document to the client (in the app) or hide it again."
+    )
+    async def set_document_visibility(
+        self,
+        info: Info[Any, Any],
+        client_id: strawberry.ID,
+        document_id: strawberry.ID,
+        visible_to_client: bool,
+    ) -> ClientPayload | None:
+        ctx = require(info, *STAFF)
+        outcome = await documents.set_document_visibility(
+            repo_of(ctx).cards(), str(client_id), str(document_id), visible_to_client,
+            now=ctx.now(),
+        )  # fmt: skip
+        return client_payload(outcome)
+
     @strawberry.mutation(description="C6: delete a document and its file.")
     async def delete_document(
         self, info: Info[Any, Any], client_id: strawberry.ID, document_id: strawberry.ID

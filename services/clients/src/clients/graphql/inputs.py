@@ -17,6 +17,11 @@ class ClientFilter:
     status: list[ClientStatus] | None = None
     branch_id: strawberry.ID | None = None
     birthday_on: date | None = None
+    birthday_this_month: bool | None = strawberry.field(
+        default=None,
+        description="C10: born in the studio's current month, in the studio's time zone "
+        "(false or null: no condition).",
+    )
     rank_id: strawberry.ID | None = strawberry.field(
         default=None, description="Holds this rank in any category (kept from ranks events)."
     )

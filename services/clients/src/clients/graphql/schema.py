@@ -32,6 +32,7 @@ from clients.graphql.caller import repo_of
 from clients.graphql.card_live import CardSubscription
 from clients.graphql.import_live import ImportSubscription
 from clients.graphql.inputs import ClientFilter
+from clients.graphql.intake_forms import IntakeFormQuery
 from clients.graphql.nodes import STUB_TYPES, NodeQuery
 from clients.graphql.partner_keys import PartnerKeyQuery
 from clients.graphql.payloads import BookingCheck, BookingRefusal, ClientPayload, ImportJob, errors
@@ -49,6 +50,7 @@ from clients.service_layer import (
     privacy,
     studio,
 )
+from clients.service_layer.cards import local_today
 
 READERS = (*STAFF, Role.PARTNER)
 
@@ -90,7 +92,7 @@ Client.resolve_reference = classmethod(  # type: ignore[attr-defined]
 
 
 @strawberry.type
-class Query(NodeQuery, PartnerKeyQuery):
+class Query(NodeQuery, PartnerKeyQuery, IntakeFormQuery):
     @strawberry.field
     async def studio(self, info: Info[Any, Any]) -> Studio | None:
         ctx = context_of(info)
@@ -126,17 +128,17 @@ class Query(NodeQuery, PartnerKeyQuery):
         # before the cursor, in the list's order. `first` has a default, so `last` wins.
         backward = last is not None
         size = page_size(last, name="last") if backward else page_size(first)
-        criteria = client_criteria(filter)
-        total, docs = (
-            await repo_of(ctx)
-            .search()
-            .search(
-                criteria,
-                after=_position(after),
-                before=_position(before),
-                limit=size + 1,
-                from_end=backward,
-            )
+        repo = repo_of(ctx)
+        today = None
+        if filter is not None and filter.birthday_this_month:
+            today = local_today(studio.studio_view(ctx.tenant, await repo.studio()), ctx.now())
+        criteria = client_criteria(filter, today)
+        total, docs = await repo.search().search(
+            criteria,
+            after=_position(after),
+            before=_position(before),
+            limit=size + 1,
+            from_end=backward,
         )
         more = len(docs) > size
         shown = docs[-size:] if backward and size else docs[:size]

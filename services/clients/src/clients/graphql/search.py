@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from plumbing.errors import BadInput
 
 from clients.domain.model import fold
-from clients.domain.search import Criteria
+from clients.domain.search import Criteria, month_birthdays
 from clients.graphql.inputs import ClientFilter
 
 
-def client_criteria(filter: ClientFilter | None) -> Criteria:
-    """The conditions of the filter; refuses a points range upside down."""
+def client_criteria(filter: ClientFilter | None, today: date | None = None) -> Criteria:
+    """The conditions of the filter; refuses a points range upside down. `today` is the
+    studio's date, for `birthdayThisMonth`."""
     if filter is None:
         return Criteria()
     low, high = filter.min_points, filter.max_points
@@ -26,6 +29,9 @@ def client_criteria(filter: ClientFilter | None) -> Criteria:
         birth_days = {day.strftime("%m-%d")}
         if day.month == 2 and day.day == 28 and not _leap(day.year):
             birth_days.add("02-29")  # leap-day birthdays are celebrated on the 28th
+    if filter.birthday_this_month and today is not None:
+        month = month_birthdays(today.month)
+        birth_days = set(month) if birth_days is None else birth_days & month
     return Criteria(
         words=words,
         statuses=frozenset(s.value for s in filter.status) if filter.status else None,

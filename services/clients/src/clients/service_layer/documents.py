@@ -150,3 +150,26 @@ async def delete_document(
     if outcome.client is not None and removed:
         await files.delete(document_id)
     return outcome
+
+
+async def set_document_visibility(
+    cards: Repository[Doc], client_id: str, document_id: str, visible: bool, *, now: datetime
+) -> Outcome:
+    """C6: show a document to the client in the app, or hide it again. Setting what is
+    already set changes nothing (the card as it is, no new revision)."""
+    now = as_stored(now)
+
+    def build(card: Doc) -> Built:
+        documents = [dict(d) for d in card.get("documents") or []]
+        document = find(documents, document_id)
+        if document is None:
+            return problems(
+                f"no document {document_id!r} on this card", "NOT_FOUND", "documentId",
+                id=document_id,
+            )  # fmt: skip
+        if bool(document.get("visible_to_client")) is bool(visible):
+            return None
+        document["visible_to_client"] = bool(visible)
+        return {"documents": documents}, []
+
+    return await change_card(cards, client_id, now, build)

@@ -86,6 +86,21 @@ def heatmap(heat: Mapping[str, Any]) -> list[HeatCell]:
     return sorted((c for c in cells if c.offered or c.booked), key=lambda c: (c.weekday, c.hour))
 
 
+def heatmap_of_days(
+    days: Mapping[date, Mapping[str, Any]], service_id: str | None, professional_id: str | None
+) -> list[HeatCell]:
+    """B10 for one service or professional: the days' occupancy (their `occ`, hours in
+    the studio's time zone as recorded) summed per weekday × hour, with `occupancy`'s
+    rule for both filters."""
+    sums: dict[tuple[int, int], list[int]] = {}
+    for day, occ in days.items():
+        for point in occupancy(occ, service_id, professional_id):
+            cell = sums.setdefault((day.isoweekday(), point.hour), [0, 0])
+            cell[0] += point.offered
+            cell[1] += point.booked
+    return [HeatCell(d, h, o, b) for (d, h), (o, b) in sorted(sums.items())]
+
+
 def previous_period(day: date, period: str) -> date:
     """B10: the same view one day or one month earlier."""
     if period == "MONTH":

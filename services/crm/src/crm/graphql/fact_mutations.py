@@ -125,6 +125,7 @@ class FactsMutation:
         professional_id: strawberry.ID | None = None,
         branch_id: strawberry.ID | None = None,
         service_name: str | None = None,
+        professional_name: str | None = None,
     ) -> IngestPayload | None:
         require(info, *INGESTERS)
         require_scope(info, "ingest:bookings")
@@ -140,6 +141,7 @@ class FactsMutation:
                     service_id=str(service_id),
                     service_name=service_name,
                     professional_id=professional_id,
+                    professional_name=professional_name,
                     branch_id=branch_id,
                     starts_at=starts_at,
                     capacity=capacity,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from plumbing.auth import MANAGERS, STAFF
@@ -14,6 +15,7 @@ from plumbing.gql import (
     require,
 )
 from plumbing.paging import page_of, sortable
+from plumbing.repeats import REPEAT_KEY, RepeatRefused, key_error, repeats_for
 from strawberry.types import Info
 
 from crm.graphql.client_card import Client
@@ -155,19 +157,30 @@ class PlanningMutation:
         priority: TaskPriority | None = TaskPriority.NORMAL,
         assignee_id: strawberry.ID | None = None,
         client_id: strawberry.ID | None = None,
+        idempotency_key: Annotated[str | None, REPEAT_KEY] = None,
     ) -> TaskPayload | None:
         ctx = require(info, *STAFF)
         storage = storage_of(info)
-        doc, problems = await planning.create_task(
-            storage.plans,
-            storage.views,
-            title=title,
-            due_at=due_at,
-            priority=(priority or TaskPriority.NORMAL).value,
-            assignee_id=assignee_id,
-            client_id=client_id,
-            now=ctx.now(),
-        )
+
+        def create() -> Awaitable[planning.Outcome]:
+            return planning.create_task(
+                storage.plans,
+                storage.views,
+                title=title,
+                due_at=due_at,
+                priority=(priority or TaskPriority.NORMAL).value,
+                assignee_id=assignee_id,
+                client_id=client_id,
+                now=ctx.now(),
+            )
+
+        try:
+            doc, problems = await planning.create_once(
+                storage.plans.tasks, repeats_for(ctx), "createTask", create,
+                key=idempotency_key, actor=ctx.principal.subject, now=ctx.now(),
+            )  # fmt: skip
+        except RepeatRefused as exc:
+            return TaskPayload(task=None, user_errors=[key_error(exc)])
         return TaskPayload(task=task_of(doc) if doc else None, user_errors=user_errors(problems))
 
     @strawberry.mutation
@@ -180,12 +193,25 @@ class PlanningMutation:
 
     @strawberry.mutation
     async def create_funnel(
-        self, info: Info[Any, Any], name: str, stages: list[str]
+        self,
+        info: Info[Any, Any],
+        name: str,
+        stages: list[str],
+        idempotency_key: Annotated[str | None, REPEAT_KEY] = None,
     ) -> FunnelPayload | None:
         ctx = require(info, *MANAGERS)
-        doc, problems = await planning.create_funnel(
-            storage_of(info).plans, name=name, stages=stages, now=ctx.now()
-        )
+        plans = storage_of(info).plans
+
+        def create() -> Awaitable[planning.Outcome]:
+            return planning.create_funnel(plans, name=name, stages=stages, now=ctx.now())
+
+        try:
+            doc, problems = await planning.create_once(
+                plans.funnels, repeats_for(ctx), "createFunnel", create,
+                key=idempotency_key, actor=ctx.principal.subject, now=ctx.now(),
+            )  # fmt: skip
+        except RepeatRefused as exc:
+            return FunnelPayload(funnel=None, user_errors=[key_error(exc)])
         return FunnelPayload(
             funnel=funnel_of(doc) if doc else None,
             user_errors=user_errors(problems),

@@ -13,10 +13,11 @@ from crm.graphql.fact_mutations import FactsMutation
 from crm.graphql.live_facts import FactsSubscription
 from crm.graphql.memberships import MembershipMutation
 from crm.graphql.planning import PlanningMutation, PlanningQuery
+from crm.graphql.studio_catalog import CatalogQuery
 from crm.graphql.summary import CrmSummary, SummaryQuery
 
 # The order of the parts is the order of the fields in the exported SDL.
-Query = merge_types("Query", (SummaryQuery, PlanningQuery))
+Query = merge_types("Query", (SummaryQuery, PlanningQuery, CatalogQuery))
 Mutation = merge_types("Mutation", (FactsMutation, MembershipMutation, PlanningMutation))
 
 schema = SubgraphSchema(

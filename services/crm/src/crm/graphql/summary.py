@@ -35,7 +35,7 @@ from crm.graphql.types import (
 )
 from crm.service_layer.planning import funnels_page, tasks_page
 from crm.service_layer.profile_entries import moment
-from crm.service_layer.summary import SummaryView, load
+from crm.service_layer.summary import SummaryView, load, month_heatmap
 
 Doc = dict[str, Any]
 
@@ -138,8 +138,24 @@ class CrmSummary:
             for at, p in self.view.occupancy(service_id, professional_id)
         ]
 
-    @strawberry.field(description="B10: occupancy of the month of `date` as weekday × hour cells.")
-    def heatmap(self) -> list[HeatCell]:
+    @strawberry.field(
+        description="B10: occupancy of the month of `date` as weekday × hour cells, hours "
+        "in the studio's time zone; for one service and/or professional when given (both: "
+        "the professional's figures in the hours the service also ran, as `occupancy`)."
+    )
+    async def heatmap(
+        self, service_id: strawberry.ID | None = None, professional_id: strawberry.ID | None = None
+    ) -> list[HeatCell]:
+        if service_id or professional_id:
+            cells = await month_heatmap(
+                self.storage.views,
+                self.view.day,
+                self.branch_id,
+                str(service_id) if service_id else None,
+                str(professional_id) if professional_id else None,
+            )
+        else:
+            cells = rules.heatmap(self.view.month_doc.get("heat") or {})
         return [
             HeatCell(
                 weekday=c.weekday,
@@ -148,7 +164,7 @@ class CrmSummary:
                 places_booked=c.booked,
                 rate=c.rate,
             )
-            for c in rules.heatmap(self.view.month_doc.get("heat") or {})
+            for c in cells
         ]
 
     @strawberry.field(

@@ -30,7 +30,7 @@ from crm.events import (
     WaitlistJoined,
     catalog,
 )
-from crm.service_layer import app_use, bookings, purchases
+from crm.service_layer import app_use, bookings, purchases, studio_catalog
 from crm.service_layer.corrections import FROM_SESSION, same_fact, session_corrected
 from crm.service_layer.ingest import CONSUMER_WAITS_FOR, conflict_message, fact_key, problems_of
 from crm.service_layer.ports import Doc
@@ -57,6 +57,8 @@ async def apply_fact(p: Projection) -> None:
         sale = await p.views.facts.get(f"sale:{data.invoice_number}")
         body["client_id"] = (sale or {}).get("client_id")
     key = fact_key(data)
+    if isinstance(data, SessionScheduled):
+        await studio_catalog.learn(p, data)
     if not await claim(p, key, body):
         found = await p.views.facts.get(key)
         if found is None or same_fact(data, found):

@@ -5,12 +5,14 @@ each see the stage the other left."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from plumbing import bounds
 from plumbing.clock import as_utc
 from plumbing.ids import new_id
-from plumbing.storage import Decision, Keep, Loaded, Refuse, Save, change, outgoing
+from plumbing.repeats import once
+from plumbing.storage import Decision, Keep, Loaded, Refuse, Repository, Save, change, outgoing
 
 from crm.domain import rules
 from crm.events import ClientMovedInFunnel, TaskCompleted, TaskCreated, catalog
@@ -134,6 +136,32 @@ async def create_funnel(plans: Plans, *, name: str, stages: list[str], now: date
     }
     done = await change(plans.funnels, funnel_id, lambda current: Save(funnel, funnel))
     return done.result, []
+
+
+async def create_once(
+    made: Repository[Doc],
+    repeats: Repository[Doc],
+    action: str,
+    create: Callable[[], Awaitable[Outcome]],
+    *,
+    key: str | None,
+    actor: str,
+    now: datetime,
+) -> Outcome:
+    """A creation (`create_task`, `create_funnel`) once per idempotency key
+    (`plumbing.repeats`): a repeat creates nothing and answers what the first created, as
+    it stands now. Refusals are not kept, so a corrected repeat is decided again. Raises
+    `RepeatRefused` for a key it cannot use."""
+
+    async def run() -> tuple[Outcome, Doc | None]:
+        doc, problems = await create()
+        return (doc, problems), (None if doc is None else {"id": doc["id"]})
+
+    async def replay(record: Doc) -> Outcome:
+        current = await made.load(record["id"])
+        return current.state, []
+
+    return await once(repeats, actor, key, action, lambda: now, run, replay)
 
 
 async def move_client(

@@ -4,7 +4,7 @@ documents fetched by `_id`; nothing is counted at query time)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -104,3 +104,26 @@ async def load(
         unpaid=docs[3] or {},
         birthdays=birthdays,
     )
+
+
+async def month_heatmap(
+    views: ReadModels,
+    day: date,
+    branch_id: str | None,
+    service_id: str | None,
+    professional_id: str | None,
+) -> list[rules.HeatCell]:
+    """B10 filtered by service and/or professional: the month's day documents (at most
+    31, by `_id`) summed per weekday × hour; unfiltered, the month document's own cells."""
+    scope = rules.scope_of(branch_id)
+    if not service_id and not professional_id:
+        month = await views.periods.get(period_id("M", scope, day.strftime("%Y-%m")))
+        return rules.heatmap((month or {}).get("heat") or {})
+    first = day.replace(day=1)
+    days = [first + timedelta(days=n) for n in range(31)]
+    days = [d for d in days if d.month == first.month]
+    found = await views.periods.get_many([period_id("D", scope, d.isoformat()) for d in days])
+    occ = {
+        d: (found.get(period_id("D", scope, d.isoformat())) or {}).get("occ") or {} for d in days
+    }
+    return rules.heatmap_of_days(occ, service_id, professional_id)

@@ -34,6 +34,7 @@ SERVICE_TOKEN_SECONDS = 60
 _HOLDING = """query Holding($search: String!) {
   clients(filter: {search: $search}, first: 50) { edges { node { id email phone } } }
 }"""
+_STUDIO = "query StudioName { studio { name } }"
 _LEAD = """mutation Lead($input: ClientInput!) {
   createClient(input: $input, source: WIDGET) { client { id } userErrors { code message } }
 }"""
@@ -136,6 +137,14 @@ class ServiceCalls:
             message = str(errors[0].get("message")) if errors else "no card was made"
             raise IdentityRefused(message, "SIGN_UP_REFUSED" if errors else code)
         return str(created["client"]["id"])
+
+    async def studio_name(self, studio: str) -> str | None:
+        try:
+            data = await self._graph(studio, _STUDIO, {})
+        except IdentityRefused:
+            return None  # logged by `_graph`; the name is only shown
+        name = (data.get("studio") or {}).get("name")
+        return str(name) if name else None
 
     async def send_code(
         self, studio: str, *, purpose: str, channel: str, to: str, language: str, code: str

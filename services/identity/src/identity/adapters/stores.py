@@ -60,6 +60,8 @@ AUDIT: Aggregates[Doc] = Aggregates("audit", DocCodec(), indexed=("at",))
 
 CODES: Aggregates[OneTimeCode] = Aggregates("codes", DataclassCodec(OneTimeCode))
 CLIENT_LOGINS: Aggregates[ClientLogin] = Aggregates("client_logins", DataclassCodec(ClientLogin))
+# Per studio, the people who were given a role there (`service_layer/staff.py`).
+STAFF_ROSTERS: Aggregates[Doc] = Aggregates("staff_rosters", DocCodec())
 
 ALL: list[Aggregates[Any]] = [
     PEOPLE,
@@ -70,6 +72,7 @@ ALL: list[Aggregates[Any]] = [
     AUDIT,
     CODES,
     CLIENT_LOGINS,
+    STAFF_ROSTERS,
 ]
 
 

@@ -23,7 +23,8 @@ from strawberry.types import Info
 from identity.domain.invitations import INVITATION_LIFETIME
 from identity.domain.people import PERMISSIONS, IdentityRefused
 from identity.graphql.second_factor import SecondFactorMutations
-from identity.service_layer import audit, invitations, sessions
+from identity.graphql.staff import StaffQuery
+from identity.service_layer import audit, invitations, sessions, staff
 from identity.service_layer.ports import Identity
 
 
@@ -51,6 +52,10 @@ class ViewerKind(StrEnum):
 @strawberry.type(description="A studio the signed-in person may act for, and their role there.")
 class StudioAccess:
     studio: str
+    name: str | None = strawberry.field(
+        description="The studio's name, as its settings say (`studio { name }` there); null "
+        "when it cannot be read now."
+    )
     role: Role
     permissions: list[str] = strawberry.field(
         description="What this role may do here (`clients:write`, `staff:invite`…)."
@@ -113,7 +118,7 @@ class AuditEntry:
 
 
 @strawberry.type
-class Query:
+class Query(StaffQuery):
     @strawberry.field(description="Who is signed in, and what they may do.")
     async def viewer(self, info: Info[Any, Any]) -> Viewer | None:
         principal = context_of(info).principal
@@ -123,6 +128,8 @@ class Query:
         if principal.is_staff:
             person = await sessions.person_by_id(_identity(info), principal.subject)
         kind = ViewerKind.STAFF if principal.is_staff else ViewerKind(roles[0])
+        memberships = sorted(person.memberships.items()) if person else []
+        names = await staff.studio_names(_identity(info), [s for s, _ in memberships])
         return Viewer(
             id=strawberry.ID(principal.subject),
             kind=kind,
@@ -133,11 +140,11 @@ class Query:
             roles=[Role(r) for r in roles],
             permissions=allowed,
             studios=[
-                StudioAccess(studio=s, role=Role(r), permissions=list(PERMISSIONS.get(r, ())))
-                for s, r in sorted(person.memberships.items())
-            ]
-            if person
-            else [],
+                StudioAccess(
+                    studio=s, name=names[s], role=Role(r), permissions=list(PERMISSIONS.get(r, ()))
+                )
+                for s, r in memberships
+            ],
             client_id=principal.client_id,
             second_factor=bool(person and person.totp_secret),
         )

@@ -19,7 +19,7 @@ from identity.domain.people import (
     normal_email,
 )
 from identity.domain.sessions import secret_hash
-from identity.service_layer import audit
+from identity.service_layer import audit, staff
 from identity.service_layer.ports import Identity, Tokens
 from identity.service_layer.sessions import person_by_email, person_by_id, start_session
 
@@ -115,6 +115,7 @@ async def accept(
         return Save(current.state, current.state)
 
     joined = (await change(identity.storage.repository(PEOPLE, EVERYONE), person.id, join)).result
+    await staff.enrol(identity, studio, joined.id)
     await audit.record(
         identity.storage,
         studio,
@@ -180,4 +181,6 @@ async def add_person(
         current.state.memberships[studio] = role
         return Save(current.state, current.state)
 
-    return (await change(identity.storage.repository(PEOPLE, EVERYONE), person.id, join)).result
+    joined = (await change(identity.storage.repository(PEOPLE, EVERYONE), person.id, join)).result
+    await staff.enrol(identity, studio, joined.id)
+    return joined

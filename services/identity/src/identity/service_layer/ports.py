@@ -42,6 +42,10 @@ class Cards(Protocol):
         """A new LEAD card (C1) with the verified contact; its id."""
         ...
 
+    async def studio_name(self, studio: str) -> str | None:
+        """The studio's name (`studio { name }`); None when the service cannot say."""
+        ...
+
 
 class Messenger(Protocol):
     """Notifications' delivery of the codes identity mails or texts (adapters/services.py)."""
@@ -68,6 +72,9 @@ class Unreachable:
         language: str | None,
     ) -> str:
         raise RuntimeError("no clients service configured")
+
+    async def studio_name(self, studio: str) -> str | None:
+        return None
 
     async def send_code(
         self, studio: str, *, purpose: str, channel: str, to: str, language: str, code: str

@@ -4,11 +4,12 @@ the result to its payload."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from plumbing.auth import MANAGERS
 from plumbing.gql import UserError, require, user_error
+from plumbing.repeats import REPEAT_KEY, RepeatRefused, key_error, repeats_for
 from strawberry.types import Info
 
 from loyalty.adapters.tenant_storage import request_stores
@@ -22,7 +23,7 @@ from loyalty.graphql.types import (
 from loyalty.service_layer.automation_edits import (
     AutomationChanges,
     Edited,
-    create_automation,
+    create_automation_once,
     delete_automation,
     edit_automation,
 )
@@ -71,7 +72,10 @@ class AutomationMutations:
         "one is refused (DUPLICATE_AUTOMATION), so no gift is given twice."
     )
     async def create_points_automation(
-        self, info: Info[Any, Any], input: PointsAutomationInput
+        self,
+        info: Info[Any, Any],
+        input: PointsAutomationInput,
+        idempotency_key: Annotated[str | None, REPEAT_KEY] = None,
     ) -> PointsAutomationPayload | None:
         ctx = require(info, *MANAGERS)
         problems = [
@@ -104,9 +108,13 @@ class AutomationMutations:
             "visit_count": visits,
             "active": True if input.active is None else input.active,
         }
-        edited = await create_automation(
-            request_stores(ctx).automations, draft, by=ctx.principal.subject, now=ctx.now()
-        )
+        try:
+            edited = await create_automation_once(
+                request_stores(ctx).automations, repeats_for(ctx), draft, key=idempotency_key,
+                by=ctx.principal.subject, now=ctx.now(),
+            )  # fmt: skip
+        except RepeatRefused as exc:
+            return PointsAutomationPayload(automation=None, user_errors=[key_error(exc)])
         return _payload(edited, under_input=True)
 
     @strawberry.mutation(

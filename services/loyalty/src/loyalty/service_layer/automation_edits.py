@@ -13,7 +13,8 @@ from typing import Any
 
 from plumbing.ids import new_id
 from plumbing.mongo import Doc
-from plumbing.storage import Decision, Keep, Refuse, Save
+from plumbing.repeats import once
+from plumbing.storage import Decision, Keep, Refuse, Repository, Save
 
 from loyalty.adapters.automations import Automations, with_hints
 from loyalty.domain.automations import Automation, describe, same_kind_in_force
@@ -71,6 +72,31 @@ async def create_automation(
         return Save(with_hints([*items, automation]), Edited(automation))
 
     return await automations.change(decide)
+
+
+async def create_automation_once(
+    automations: Automations,
+    repeats: Repository[Doc],
+    draft: dict[str, Any],
+    *,
+    key: str | None,
+    by: str,
+    now: datetime,
+) -> Edited:
+    """`create_automation` once per idempotency key (`plumbing.repeats`): a repeat makes
+    nothing and answers the automation the first made, as it stands now (or as it was
+    made, if deleted since). Raises `RepeatRefused` for a key it cannot use."""
+
+    async def run() -> tuple[Edited, Doc | None]:
+        edited = await create_automation(automations, draft, by=by, now=now)
+        made = edited.automation
+        return edited, (None if made is None else {"id": made["id"], "made": dict(made)})
+
+    async def replay(record: Doc) -> Edited:
+        items = await automations.all()
+        return Edited(next((a for a in items if a["id"] == record["id"]), record["made"]))
+
+    return await once(repeats, by, key, "createPointsAutomation", lambda: now, run, replay)
 
 
 async def edit_automation(

@@ -90,6 +90,11 @@ class MongoNotices:
             upsert=True,
         )
 
+    async def forget_template(self, key: str, channel: str, language: str) -> None:
+        await kept.templates(self.db, self.tenant).delete(
+            {"_id": kept.template_id(key, channel, language)}
+        )
+
     async def record_request(
         self, request_id: str, fields: Doc, events: Sequence[Envelope]
     ) -> None:

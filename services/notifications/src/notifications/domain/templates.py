@@ -371,8 +371,9 @@ def placeholders_in(text: str) -> list[str]:
     return names
 
 
-def validate(key: str, channel: str, language: str, subject: str | None, body: str) -> Text:
-    """Check a template a studio wants to save; returns it with legacy codes translated."""
+def check_slot(key: str, channel: str, language: str) -> TemplateSpec:
+    """The spec of a template the studio may write: a known key, one of its channels, an
+    offered language."""
     spec = spec_of(key)
     if channel not in spec.channels:
         raise TemplateError(
@@ -383,6 +384,12 @@ def validate(key: str, channel: str, language: str, subject: str | None, body: s
         raise TemplateError(
             f"language {language!r} is not offered; use one of es, it, en", "BAD_LANGUAGE"
         )
+    return spec
+
+
+def validate(key: str, channel: str, language: str, subject: str | None, body: str) -> Text:
+    """Check a template a studio wants to save; returns it with legacy codes translated."""
+    spec = check_slot(key, channel, language)
     for code, placeholder in LEGACY_CODES.items():
         body = body.replace(code, placeholder)
         subject = subject.replace(code, placeholder) if subject is not None else None

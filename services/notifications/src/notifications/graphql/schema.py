@@ -388,6 +388,24 @@ class Mutation:
             return NotificationTemplatePayload(template=None, user_errors=[refused])
         return NotificationTemplatePayload(template=_template(view), user_errors=[])
 
+    @strawberry.mutation(
+        description="N1: put one template back to its default text (the studio's own version "
+        "is dropped). A template never changed answers its default too."
+    )
+    async def reset_notification_template(
+        self, info: Info[Any, Any], key: str, channel: Channel, language: str
+    ) -> NotificationTemplatePayload | None:
+        ctx = require(info, *MANAGERS)
+        try:
+            view = await manage.reset_template(
+                request_notices(ctx), key, channel.value, language.strip().lower()
+            )
+        except TemplateError as exc:
+            field = TEMPLATE_FIELDS.get(exc.code, "body")
+            refused = user_error(str(exc), exc.code, field, **exc.params)
+            return NotificationTemplatePayload(template=None, user_errors=[refused])
+        return NotificationTemplatePayload(template=_template(view), user_errors=[])
+
     @strawberry.mutation(description="N3: mark a console notification as read.")
     async def mark_notification_read(
         self, info: Info[Any, Any], id: strawberry.ID

@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from notifications.domain.templates import LANGUAGES, SPECS, default_text, spec_of, validate
+from notifications.domain.templates import (
+    LANGUAGES,
+    SPECS,
+    check_slot,
+    default_text,
+    spec_of,
+    validate,
+)
 from notifications.events import MessageRequested, catalog
 from notifications.service_layer.ports import Notices
 
@@ -58,6 +65,15 @@ async def save_template(
     text = validate(key, channel, language, subject, body)
     await notices.save_template(key, channel, language, text, by=by, at=now)
     return TemplateView(key, channel, language, text.subject, text.body, True)
+
+
+async def reset_template(notices: Notices, key: str, channel: str, language: str) -> TemplateView:
+    """N1: drop the studio's own version of one template; the default text is sent again.
+    Resetting a template that was never changed answers the default as well."""
+    check_slot(key, channel, language)
+    await notices.forget_template(key, channel, language)
+    text = default_text(key, channel, language)
+    return TemplateView(key, channel, language, text.subject, text.body, False)
 
 
 async def request_message(

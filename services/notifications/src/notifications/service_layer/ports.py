@@ -53,6 +53,9 @@ class Notices(Protocol):
         self, key: str, channel: str, language: str, text: Text, *, by: str, at: datetime
     ) -> None: ...
 
+    async def forget_template(self, key: str, channel: str, language: str) -> None:
+        """Drop the studio's own version of a template (none: nothing to do)."""
+
     async def record_request(
         self, request_id: str, fields: Doc, events: Sequence[Envelope]
     ) -> None:

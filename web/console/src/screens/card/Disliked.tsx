@@ -7,10 +7,12 @@ import { useMutation } from 'urql';
 import { explain, useFieldErrors } from '../../fieldErrors';
 import { useI18n } from '../../i18n';
 import { Problem } from '../../ui';
+import { IdOptions, nameOf, useServices } from '../pickers';
 import type { CardMore } from './types';
 
 export function Disliked({ client }: { client: CardMore }) {
   const { t, date } = useI18n();
+  const services = useServices();
   const [added, add] = useMutation(ConsoleAddDislikedDocument);
   const [updated, update] = useMutation(ConsoleUpdateDislikedDocument);
   const [removed, remove] = useMutation(ConsoleRemoveDislikedDocument);
@@ -87,7 +89,18 @@ export function Disliked({ client }: { client: CardMore }) {
         <form className="stack" onSubmit={(e) => void submit(e)}>
           <label>
             {t('lo.serviceId')}
-            <input name="serviceId" required {...fields.describe('serviceId')} />
+            <input
+              name="serviceId"
+              required
+              list="disliked-services"
+              onChange={(event) => {
+                const name = nameOf(services, event.target.value);
+                const named = event.target.form?.elements.namedItem('serviceName');
+                if (name && named instanceof HTMLInputElement) named.value = name;
+              }}
+              {...fields.describe('serviceId')}
+            />
+            <IdOptions id="disliked-services" items={services} />
             {fields.message('serviceId')}
           </label>
           <label>

@@ -1,6 +1,11 @@
-// Documents (C6): upload (visible to the client or not), preview an image or a PDF in place,
-// download by its short-lived link, delete with a confirmation.
-import { ConsoleDeleteDocumentDocument, ConsoleUploadDocumentDocument } from '@studio/graph';
+// Documents (C6): upload (visible to the client or not), show or hide one to the client later,
+// preview an image or a PDF in place, download by its short-lived link, delete with a
+// confirmation.
+import {
+  ConsoleDeleteDocumentDocument,
+  ConsoleSetDocumentVisibilityDocument,
+  ConsoleUploadDocumentDocument,
+} from '@studio/graph';
 import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 
@@ -19,6 +24,7 @@ export function Documents({ client }: { client: CardMore }) {
   const { t, date, number } = useI18n();
   const [uploaded, upload] = useMutation(ConsoleUploadDocumentDocument);
   const [deleted, remove] = useMutation(ConsoleDeleteDocumentDocument);
+  const [shown, show] = useMutation(ConsoleSetDocumentVisibilityDocument);
   const fields = useFieldErrors(uploaded.data?.uploadDocument?.userErrors, ['type', 'file', 'visibleToClient']);
   const [preview, setPreview] = useState<string | null>(null);
   const [done, setDone] = useState(false);
@@ -61,6 +67,17 @@ export function Documents({ client }: { client: CardMore }) {
                   {doc.visibleToClient ? t('cd.visibleToClient') : t('cd.staffOnly')}
                 </p>
                 <div className="actions">
+                  <label className="check">
+                    <input
+                      type="checkbox"
+                      checked={doc.visibleToClient}
+                      disabled={shown.fetching}
+                      onChange={(event) =>
+                        void show({ clientId: client.id, documentId: doc.id, visibleToClient: event.target.checked })
+                      }
+                    />
+                    {t('doc.showToClient', { name: doc.fileName })}
+                  </label>
                   {previewable && (
                     <button
                       type="button"
@@ -98,6 +115,11 @@ export function Documents({ client }: { client: CardMore }) {
           })}
         </ul>
       )}
+      {shown.data?.setDocumentVisibility?.userErrors.map((e) => (
+        <p key={e.code} role="alert" className="problem">
+          {explain(t, e)}
+        </p>
+      ))}
       {deleted.data?.deleteDocument?.userErrors.map((e) => (
         <p key={e.code} role="alert" className="problem">
           {explain(t, e)}
@@ -129,7 +151,7 @@ export function Documents({ client }: { client: CardMore }) {
             {t('cd.uploadButton')}
           </button>
         </div>
-        {(uploaded.error ?? deleted.error) && <Problem error={(uploaded.error ?? deleted.error)!} />}
+        {(uploaded.error ?? deleted.error ?? shown.error) && <Problem error={(uploaded.error ?? deleted.error ?? shown.error)!} />}
         {fields.rest()}
         {done && <p role="status">{t('cd.uploaded')}</p>}
       </form>

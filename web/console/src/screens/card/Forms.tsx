@@ -1,17 +1,19 @@
 // Intake forms (C6): those assigned to the client, completed or not; assign one of the
-// studio's forms (the forms its custom fields are collected on), mark one filled in, remove
-// one not yet filled in.
-import { ConsoleAssignFormDocument, ConsoleCompleteFormDocument, ConsoleRemoveFormDocument } from '@studio/graph';
-import type { FormEvent } from 'react';
-import { useMutation } from 'urql';
+// studio's forms (the graph's `forms`: those its custom fields are collected on), mark one
+// filled in, remove one not yet filled in.
+import {
+  ConsoleAssignFormDocument,
+  ConsoleCompleteFormDocument,
+  ConsoleFormsDocument,
+  ConsoleRemoveFormDocument,
+} from '@studio/graph';
+import { useEffect, type FormEvent } from 'react';
+import { useMutation, useQuery } from 'urql';
 
 import { explain, useFieldErrors } from '../../fieldErrors';
 import { useI18n } from '../../i18n';
 import { Problem } from '../../ui';
 import type { CardMore, FieldDefinition } from './types';
-
-/** A form's id: the graph has no catalogue of forms, so its name stands for it. */
-const formIdOf = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 
 export function Forms(props: { client: CardMore; definitions: FieldDefinition[] }) {
   const { t, date } = useI18n();
@@ -21,13 +23,20 @@ export function Forms(props: { client: CardMore; definitions: FieldDefinition[] 
   const [removed, remove] = useMutation(ConsoleRemoveFormDocument);
   const fields = useFieldErrors(assigned.data?.assignForm?.userErrors, ['formId', 'name']);
   const other = [...(completed.data?.completeForm?.userErrors ?? []), ...(removed.data?.removeForm?.userErrors ?? [])];
-  const catalogue = [...new Set(props.definitions.flatMap((d) => d.collectOn))];
-  const open = catalogue.filter((name) => !client.forms.some((f) => f.name === name && !f.completedAt));
+  // The studio's forms, each with its id; re-read when the custom fields change.
+  const [{ data }, reread] = useQuery({ query: ConsoleFormsDocument, requestPolicy: 'cache-and-network' });
+  const fieldsKnown = props.definitions.length;
+  useEffect(() => {
+    if (fieldsKnown > 0) reread({ requestPolicy: 'network-only' });
+  }, [fieldsKnown, reread]);
+  const catalogue = data?.forms ?? [];
+  const open = catalogue.filter((form) => !client.forms.some((f) => f.name === form.name && !f.completedAt));
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const name = String(new FormData(event.currentTarget).get('name') ?? '');
-    if (name) await assign({ clientId: client.id, formId: formIdOf(name), name });
+    const form = catalogue.find((f) => f.name === name);
+    if (form) await assign({ clientId: client.id, formId: form.id, name: form.name });
   }
 
   return (
@@ -83,9 +92,9 @@ export function Forms(props: { client: CardMore; definitions: FieldDefinition[] 
           <label>
             {t('cd.formToAssign')}
             <select name="name" {...fields.describe('name')}>
-              {open.map((name) => (
-                <option key={name} value={name}>
-                  {name}
+              {open.map((form) => (
+                <option key={form.id} value={form.name}>
+                  {form.name}
                 </option>
               ))}
             </select>

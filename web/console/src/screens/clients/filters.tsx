@@ -1,6 +1,7 @@
-// The Clients screen's further filters (C10): branch, birthday today, rank, points range.
-// Each is a search parameter of the address and an argument of `clients(filter:)`. The
-// graph filters birthdays by one day (`birthdayOn`), so "this month" is not offered.
+// The Clients screen's further filters (C10): branch, birthday today or this month, rank,
+// points range. Each is a search parameter of the address and an argument of
+// `clients(filter:)`; "this month" is the studio's month, which the graph works out
+// (`birthdayThisMonth`) in the studio's time zone.
 import { ConsoleClientFiltersDocument } from '@studio/graph';
 import { useQuery } from 'urql';
 
@@ -11,6 +12,7 @@ export const MORE_FILTERS = ['branch', 'birthday', 'rank', 'min', 'max'] as cons
 type Filter = {
   branchId: string | null;
   birthdayOn: string | null;
+  birthdayThisMonth: boolean | null;
   rankId: string | null;
   minPoints: number | null;
   maxPoints: number | null;
@@ -24,6 +26,7 @@ export function filterFrom(query: URLSearchParams, today: string | null): Filter
   return {
     branchId: query.get('branch') || null,
     birthdayOn: query.get('birthday') === 'today' ? today : null,
+    birthdayThisMonth: query.get('birthday') === 'month' ? true : null,
     rankId: query.get('rank') || null,
     minPoints: whole(query.get('min')),
     maxPoints: whole(query.get('max')),
@@ -63,6 +66,7 @@ export function MoreFilters({ query }: { query: URLSearchParams }) {
         <select name="birthday" defaultValue={query.get('birthday') ?? ''}>
           <option value="">{t('flt.anyDay')}</option>
           <option value="today">{t('flt.today')}</option>
+          <option value="month">{t('flt.thisMonth')}</option>
         </select>
       </label>
       {categories.length > 0 && (

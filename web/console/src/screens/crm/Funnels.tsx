@@ -12,13 +12,15 @@ import { useMutation, useQuery } from 'urql';
 
 import { useFieldErrors } from '../../fieldErrors';
 import { useI18n } from '../../i18n';
-import { Problem } from '../../ui';
+import { Problem, useIdempotencyKey } from '../../ui';
 
 export function Funnels() {
   const { t, number } = useI18n();
   const [{ data, error }, refetch] = useQuery({ query: ConsoleCrmInsightsDocument, variables: { date: null, scope: 'ALL' } });
   const [created, create] = useMutation(ConsoleCreateFunnelDocument);
   const fields = useFieldErrors(created.data?.createFunnel?.userErrors, ['name', 'stages']);
+  // One key per funnel being written: a second click creates no second funnel.
+  const [key, renewKey] = useIdempotencyKey();
   const funnels = data?.funnels ?? [];
 
   async function submit(event: FormEvent<HTMLFormElement>) {
@@ -29,8 +31,9 @@ export function Funnels() {
       .split('\n')
       .map((s) => s.trim())
       .filter(Boolean);
-    const answer = await create({ name: String(form.get('name') ?? '').trim(), stages });
+    const answer = await create({ name: String(form.get('name') ?? '').trim(), stages, idempotencyKey: key });
     if (answer.data?.createFunnel?.funnel) {
+      renewKey();
       formElement.reset();
       refetch({ requestPolicy: 'network-only' });
     }

@@ -7,6 +7,7 @@ import { useQuery } from 'urql';
 
 import { useI18n } from '../../i18n';
 import { Loading, Problem } from '../../ui';
+import { IdOptions, useProfessionals, useServices } from '../pickers';
 import { cellsFromHeatmap, cellsFromPoints, hourRange, level, type Cell } from './cells';
 
 const WEEKDAYS = [1, 2, 3, 4, 5, 6, 7];
@@ -17,6 +18,8 @@ export function Heatmap({ date }: { date: string }) {
   const [branchId, setBranchId] = useState('');
   const [serviceId, setServiceId] = useState('');
   const [professionalId, setProfessionalId] = useState('');
+  const services = useServices();
+  const professionals = useProfessionals();
   const [{ data, error, fetching }] = useQuery({
     query: ConsoleOccupancyDocument,
     variables: {
@@ -30,10 +33,11 @@ export function Heatmap({ date }: { date: string }) {
   });
   const summary = data?.crmSummary;
   const timeZone = data?.studio?.timeZone ?? 'UTC';
-  const filtered = Boolean(serviceId.trim() || professionalId.trim());
+  // A month is the graph's weekday × hour grid (filtered there, in the studio's time zone);
+  // a day is its hours.
   const cells: Cell[] = !summary
     ? []
-    : period === 'MONTH' && !filtered
+    : period === 'MONTH'
       ? cellsFromHeatmap(summary.heatmap)
       : cellsFromPoints(summary.occupancy, timeZone);
   const days = period === 'DAY' ? [...new Set(cells.map((c) => c.weekday))] : WEEKDAYS;
@@ -70,11 +74,23 @@ export function Heatmap({ date }: { date: string }) {
         )}
         <label>
           {t('cm.service')}
-          <input value={serviceId} onChange={(e) => setServiceId(e.target.value)} placeholder={t('cm.anyId')} />
+          <input
+            value={serviceId}
+            onChange={(e) => setServiceId(e.target.value)}
+            placeholder={t('cm.anyId')}
+            list="heatmap-services"
+          />
+          <IdOptions id="heatmap-services" items={services} />
         </label>
         <label>
           {t('cm.professional')}
-          <input value={professionalId} onChange={(e) => setProfessionalId(e.target.value)} placeholder={t('cm.anyId')} />
+          <input
+            value={professionalId}
+            onChange={(e) => setProfessionalId(e.target.value)}
+            placeholder={t('cm.anyId')}
+            list="heatmap-professionals"
+          />
+          <IdOptions id="heatmap-professionals" items={professionals} />
         </label>
       </div>
       {error && <Problem error={error} />}

@@ -1,12 +1,18 @@
 // Tasks (K4): open ones first, the most urgent first; complete one, add one.
-import { ConsoleCompleteTaskDocument, ConsoleCreateTaskDocument, ConsoleTasksDocument, type TaskPriority } from '@studio/graph';
+import {
+  ConsoleCompleteTaskDocument,
+  ConsoleCreateTaskDocument,
+  ConsoleStaffDocument,
+  ConsoleTasksDocument,
+  type TaskPriority,
+} from '@studio/graph';
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 
 import { explain, useFieldErrors } from '../../fieldErrors';
 import { useI18n } from '../../i18n';
 import { Link } from '../../router';
-import { Loading, Problem } from '../../ui';
+import { Loading, Problem, useIdempotencyKey } from '../../ui';
 
 const PRIORITIES: TaskPriority[] = ['LOW', 'NORMAL', 'HIGH', 'URGENT'];
 
@@ -20,7 +26,11 @@ export function Tasks() {
   });
   const [completed, complete] = useMutation(ConsoleCompleteTaskDocument);
   const [created, create] = useMutation(ConsoleCreateTaskDocument);
-  const fields = useFieldErrors(created.data?.createTask?.userErrors, ['title', 'dueAt', 'priority']);
+  const [{ data: people }] = useQuery({ query: ConsoleStaffDocument, requestPolicy: 'cache-first' });
+  const staff = people?.staff ?? [];
+  // One key per task being written: a second click (or a retry) creates nothing more.
+  const [key, renewKey] = useIdempotencyKey();
+  const fields = useFieldErrors(created.data?.createTask?.userErrors, ['title', 'dueAt', 'priority', 'assigneeId']);
   const tasks = (data?.tasksConnection?.edges ?? []).map((e) => e.node);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
@@ -32,8 +42,11 @@ export function Tasks() {
       title: String(form.get('title') ?? '').trim(),
       dueAt: due ? new Date(due).toISOString() : null,
       priority: String(form.get('priority')) as TaskPriority,
+      assigneeId: String(form.get('assigneeId') ?? '') || null,
+      idempotencyKey: key,
     });
     if (answer.data?.createTask?.task) {
+      renewKey();
       formElement.reset();
       refetch({ requestPolicy: 'network-only' });
     }
@@ -58,6 +71,14 @@ export function Tasks() {
             </p>
             <p className="muted">
               {task.dueAt ? t('cm.due', { when: dateTime(task.dueAt) }) : t('cm.noDue')}
+              {task.assigneeId && (
+                <>
+                  {' · '}
+                  {t('pick.assignedTo', {
+                    name: staff.find((p) => p.id === task.assigneeId)?.name ?? task.assigneeId,
+                  })}
+                </>
+              )}
               {task.client && (
                 <>
                   {' · '}
@@ -104,6 +125,18 @@ export function Tasks() {
               ))}
             </select>
             {fields.message('priority')}
+          </label>
+          <label>
+            {t('pick.assignee')}
+            <select name="assigneeId" defaultValue="" {...fields.describe('assigneeId')}>
+              <option value="">{t('pick.nobody')}</option>
+              {staff.map((person) => (
+                <option key={person.id} value={person.id}>
+                  {person.name}
+                </option>
+              ))}
+            </select>
+            {fields.message('assigneeId')}
           </label>
           <div>
             <button type="submit" disabled={created.fetching}>

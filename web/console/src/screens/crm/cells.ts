@@ -1,6 +1,6 @@
 // Occupancy cells by ISO weekday (1 Monday … 7 Sunday) and hour in the studio's time zone:
-// from the graph's month heat map, or summed from its per-hour points (for a day, or when a
-// service or professional filter applies, which the heat map does not take).
+// from the graph's month heat map (which takes the service and professional filters), or
+// summed from its per-hour points for a day.
 export type Cell = { weekday: number; hour: number; offered: number; booked: number };
 
 const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };

@@ -6,7 +6,7 @@ import { useMutation } from 'urql';
 
 import { useFieldErrors } from '../../fieldErrors';
 import { useI18n } from '../../i18n';
-import { Problem } from '../../ui';
+import { Problem, useIdempotencyKey } from '../../ui';
 
 const TRIGGERS: AutomationTrigger[] = ['BIRTHDAY', 'REFERRAL_FIRST_PURCHASE', 'VISIT_COUNT'];
 const FIELDS = ['trigger', 'points', 'expiryDays', 'visitCount', 'active'];
@@ -16,6 +16,8 @@ export function Automations(props: { automations: ConsoleAutomationFragment[]; o
   const [result, create] = useMutation(ConsoleCreateAutomationDocument);
   const fields = useFieldErrors(result.data?.createPointsAutomation?.userErrors, FIELDS);
   const [trigger, setTrigger] = useState<AutomationTrigger>('BIRTHDAY');
+  // One key per automation being written: a second click creates nothing more.
+  const [key, renewKey] = useIdempotencyKey();
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -29,8 +31,10 @@ export function Automations(props: { automations: ConsoleAutomationFragment[]; o
         visitCount: trigger === 'VISIT_COUNT' ? Number(form.get('visitCount')) : null,
         active: form.get('active') === 'on',
       },
+      idempotencyKey: key,
     });
     if (answer.data?.createPointsAutomation?.automation) {
+      renewKey();
       formElement.reset();
       props.onCreated();
     }

@@ -7,6 +7,7 @@ import { useMutation } from 'urql';
 import { useFieldErrors } from '../../fieldErrors';
 import { useI18n } from '../../i18n';
 import { Problem } from '../../ui';
+import { IdOptions, nameOf, useServices } from '../pickers';
 
 const FIELDS = ['serviceId', 'serviceName', 'excluded', 'fixedPoints'];
 
@@ -36,6 +37,7 @@ export function EarnRules(props: { rules: ConsoleEarnRuleFragment[]; onAdded: ()
 
 function RuleForm(props: { rule: Rule | null; onSaved: () => void }) {
   const { t } = useI18n();
+  const services = useServices();
   const { rule } = props;
   const [result, save] = useMutation(ConsoleSetEarnRuleDocument);
   const fields = useFieldErrors(result.data?.setServiceEarnRule?.userErrors, FIELDS);
@@ -71,7 +73,18 @@ function RuleForm(props: { rule: Rule | null; onSaved: () => void }) {
         <>
           <label>
             {t('lo.serviceId')}
-            <input name="serviceId" required {...fields.describe('serviceId')} />
+            <input
+              name="serviceId"
+              required
+              list="earn-rule-services"
+              onChange={(event) => {
+                const name = nameOf(services, event.target.value);
+                const named = event.target.form?.elements.namedItem('serviceName');
+                if (name && named instanceof HTMLInputElement) named.value = name;
+              }}
+              {...fields.describe('serviceId')}
+            />
+            <IdOptions id="earn-rule-services" items={services} />
             {fields.message('serviceId')}
           </label>
           <label>

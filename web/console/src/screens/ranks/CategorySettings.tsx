@@ -14,6 +14,7 @@ import { useMutation } from 'urql';
 import { useFieldErrors } from '../../fieldErrors';
 import { useI18n } from '../../i18n';
 import { Problem } from '../../ui';
+import { useServices } from '../pickers';
 
 const ROLES: Role[] = ['OWNER', 'ADMIN', 'OPERATOR'];
 const FIELDS = ['name', 'autoPromote', 'notifyOnEligibility', 'notifyRoles', 'notifyClient', 'archived', 'serviceIds'];
@@ -39,6 +40,7 @@ function SettingsFields(props: {
   fields: ReturnType<typeof useFieldErrors>;
 }) {
   const { t } = useI18n();
+  const services = useServices();
   const { category, fields } = props;
   const check = (name: keyof ConsoleRankCategoryFragment & string, label: string, value: boolean) => (
     <>
@@ -74,6 +76,28 @@ function SettingsFields(props: {
         <input name="serviceIds" defaultValue={category?.serviceIds.join(', ') ?? ''} {...fields.describe('serviceIds')} />
         {fields.message('serviceIds')}
       </label>
+      {services.length > 0 && (
+        <fieldset>
+          <legend>{t('pick.services')}</legend>
+          {services.map((service) => (
+            <label key={service.id} className="check">
+              <input
+                type="checkbox"
+                defaultChecked={category?.serviceIds.includes(service.id) ?? false}
+                onChange={(event) => {
+                  // The ids field stays what is sent: a box adds its id there or takes it out.
+                  const field = event.target.form?.elements.namedItem('serviceIds');
+                  if (!(field instanceof HTMLInputElement)) return;
+                  const ids = field.value.split(',').map((id) => id.trim()).filter(Boolean);
+                  const kept = ids.filter((id) => id !== service.id);
+                  field.value = (event.target.checked ? [...kept, service.id] : kept).join(', ');
+                }}
+              />
+              {service.name ?? service.id}
+            </label>
+          ))}
+        </fieldset>
+      )}
       {category && check('archived', t('rk.archive'), category.archived)}
     </>
   );
