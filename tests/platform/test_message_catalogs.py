@@ -8,6 +8,7 @@ import pytest
 from clients.messages import MESSAGES as CLIENTS
 from crm.domain.timeline import TEMPLATES
 from crm.messages import MESSAGES as CRM
+from identity.messages import MESSAGES as IDENTITY
 from loyalty.messages import MESSAGES as LOYALTY
 from notifications.messages import MESSAGES as NOTIFICATIONS
 from plumbing.error_codes import UserErrorCode
@@ -19,6 +20,7 @@ from ranks.domain.words import catalog
 CATALOGS: dict[str, Catalog] = {
     "clients": CLIENTS,
     "crm": CRM,
+    "identity": IDENTITY,
     "loyalty": LOYALTY,
     "notifications": NOTIFICATIONS,
     **{f"ranks ({t.value})": catalog(t) for t in Terminology},
