@@ -3,17 +3,26 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import httpx
 import pytest
+from identity.adapters import keys
 from identity.domain.people import IdentityRefused, check_password_rules
 from identity.entrypoints.routes import ROUTES
 from identity.service_layer import invitations
+from identity.service_layer.ports import Identity
 from plumbing.clock import ManualClock
+from plumbing.storage import MemoryStorage
 from starlette.applications import Starlette
 
-from .test_sign_in import NOW, PASSWORD, new_identity
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+PASSWORD = "correct horse battery"
+
+
+def new_identity() -> Identity:
+    return Identity(MemoryStorage(), keys.generated(), "studio-identity", 300)
 
 
 async def _client() -> httpx.AsyncClient:
