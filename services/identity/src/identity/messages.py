@@ -163,4 +163,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "no hay ningún segundo factor activado",
         "it": "nessun secondo fattore è attivo",
     },
+    "OUT_OF_RANGE": {
+        "en": "days is 1 to 90 (not {days}) and limit 1 to 1000 (not {limit})",
+        "es": "days va de 1 a 90 (no {days}) y limit de 1 a 1000 (no {limit})",
+        "it": "days va da 1 a 90 (non {days}) e limit da 1 a 1000 (non {limit})",
+    },
 }

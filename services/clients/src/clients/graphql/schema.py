@@ -188,14 +188,14 @@ class Query(NodeQuery, PartnerKeyQuery):
         principal = ctx.principal
         own = not principal.has(*READERS)  # the client themself
         if own and principal.client_id != str(client_id):
-            raise NotFound(f"unknown client {client_id!r}")
+            raise NotFound(f"unknown client {client_id!r}", params={"id": client_id})
         repo = repo_of(ctx)
         verdict = await card_details.check_booking(
             repo.cards(), await repo.studio(), str(client_id), str(service_id),
             BookingChannel(channel), str(branch_id) if branch_id else None, current_language(),
         )  # fmt: skip
         if verdict is None:
-            raise NotFound(f"unknown client {client_id!r}")
+            raise NotFound(f"unknown client {client_id!r}", params={"id": client_id})
         return BookingCheck(
             allowed=verdict.allowed,
             reasons=verdict.reasons,
@@ -220,7 +220,7 @@ class Query(NodeQuery, PartnerKeyQuery):
         repo = repo_of(ctx)
         card = await repo.client(str(id))
         if card is None or card.get("erased"):
-            raise NotFound(f"unknown client {id!r}")
+            raise NotFound(f"unknown client {id!r}", params={"id": id})
         return privacy.export_card(card, await repo.definitions(), exported_at=ctx.now())
 
 
