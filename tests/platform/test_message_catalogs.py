@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from clients.messages import IMPORT_FAILURES
 from clients.messages import MESSAGES as CLIENTS
 from crm.domain.timeline import TEMPLATES
 from crm.messages import MESSAGES as CRM
@@ -31,6 +32,7 @@ CATALOGS: dict[str, Catalog] = {
     "notifications": NOTIFICATIONS,
     **{f"ranks ({t.value})": catalog(t) for t in Terminology},
     "crm timeline": TEMPLATES,
+    "clients import failures": IMPORT_FAILURES,
 }
 
 

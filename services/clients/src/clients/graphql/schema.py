@@ -15,6 +15,7 @@ from plumbing.gql import (
     decode_position,
     encode_position,
     may_read_client,
+    message_params,
     page_size,
     require,
     require_scope,
@@ -34,7 +35,14 @@ from clients.graphql.import_live import ImportSubscription
 from clients.graphql.inputs import ClientFilter
 from clients.graphql.nodes import STUB_TYPES, NodeQuery
 from clients.graphql.partner_keys import PartnerKeyQuery
-from clients.graphql.payloads import BookingCheck, BookingRefusal, ClientPayload, ImportJob, errors
+from clients.graphql.payloads import (
+    BookingCheck,
+    BookingCheckRefusal,
+    BookingRefusal,
+    ClientPayload,
+    ImportJob,
+    errors,
+)
 from clients.graphql.search import client_criteria
 from clients.graphql.types import (
     BookingBlockMode,
@@ -203,6 +211,14 @@ class Query(NodeQuery, PartnerKeyQuery):
             waitlist_allowed=verdict.waitlist_allowed,
             mode=BookingBlockMode(verdict.block.mode.value) if verdict.block else None,
             block_reason=verdict.block.reason if verdict.block and not own else None,
+            refusals=[
+                BookingCheckRefusal(
+                    code=BookingRefusal(code), message=reason, params=message_params(named)
+                )
+                for code, reason, named in zip(
+                    verdict.codes, verdict.reasons, verdict.params, strict=True
+                )
+            ],
         )
 
     @strawberry.field(description="C1: progress and row errors of a CSV import.")
