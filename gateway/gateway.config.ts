@@ -45,6 +45,8 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 
+import { gatewayError, type Language, requestLanguage, speak } from './language.ts';
+
 const env = process.env;
 
 // The services accept this secret in development only (libs/plumbing settings); the gateway
@@ -737,10 +739,12 @@ const batchLimitAnswer = {
       return; // the server's own parser answers a malformed body
     }
     if (!Array.isArray(operations) || operations.length <= batchLimit) return;
-    const error = {
-      message: `A batch may hold at most ${batchLimit} operations; this one holds ${operations.length}.`,
-      extensions: { code: 'BATCH_TOO_LARGE', limit: batchLimit },
-    };
+    const error = gatewayError(
+      'BATCH_TOO_LARGE',
+      { limit: String(batchLimit), count: String(operations.length) },
+      requestLanguage(request),
+      { limit: batchLimit },
+    );
     endResponse(fetchAPI.Response.json(operations.map(() => ({ errors: [error] })), { status: 413 }));
   },
 };
@@ -798,10 +802,41 @@ const varyByOrigin = {
   },
 };
 
+// The gateway's own errors in the caller's language, with their params (language.ts). The
+// errors are copied first: a validation error is cached with the document it refuses and
+// must read in the next caller's language, not in this one's.
+function plainError(error: PathedError & { toJSON?: () => PathedError }): PathedError {
+  return typeof error.toJSON === 'function' ? { ...error.toJSON() } : { ...error };
+}
+
+function inTheCallersLanguage(result: unknown, language: Language): unknown {
+  if (Array.isArray(result)) return result.map((one) => inTheCallersLanguage(one, language));
+  if (result === null || typeof result !== 'object' || Symbol.asyncIterator in result) return result;
+  const errors = (result as { errors?: PathedError[] }).errors;
+  if (!errors?.length) return result;
+  return {
+    ...result,
+    errors: errors.map((error) => {
+      const copy = plainError(error);
+      speak(copy, language);
+      return copy;
+    }),
+  };
+}
+
 const callerErrorCodes = {
-  onResultProcess({ result, request }: { result: unknown; request: Request }): void {
+  onResultProcess({
+    result,
+    request,
+    setResult,
+  }: {
+    result: unknown;
+    request: Request;
+    setResult(result: unknown): void;
+  }): void {
     withCodes(result);
     withTokenReasons(result, request);
+    setResult(inTheCallersLanguage(result, requestLanguage(request)));
   },
 };
 
@@ -857,10 +892,9 @@ const notAJwt = {
     const [scheme, token, ...rest] = (request.headers.get('authorization') ?? '').trim().split(/\s+/);
     if (!scheme || scheme.toLowerCase() !== 'bearer' || !token) return;
     if (rest.length === 0 && looksLikeJwt(token)) return;
-    const error = {
-      message: 'invalid token: not a JWT',
-      extensions: { code: 'UNAUTHENTICATED', reason: 'TOKEN_INVALID' },
-    };
+    const error = gatewayError('TOKEN_INVALID', {}, requestLanguage(request), {
+      reason: 'TOKEN_INVALID',
+    });
     endResponse(
       fetchAPI.Response.json(
         { errors: [error] },

@@ -40,3 +40,26 @@ MESSAGES: dict[str, dict[str, str]] = {
         "it": "un campo CHOICE ha al massimo {maximum} opzioni",
     },
 }
+
+# Why a FAILED import stopped (`ImportJob.failureCode`), over its `failureParams`.
+IMPORT_FAILURES: dict[str, dict[str, str]] = {
+    "STOPPED": {
+        "en": "the import stopped before the end of the file; the {processed} rows processed "
+        "(of {total}) are kept: import the file again to add the rest (rows already imported "
+        "are reported as duplicates)",
+        "es": "la importación se detuvo antes del final del archivo; se conservan las "
+        "{processed} filas procesadas (de {total}): importa el archivo de nuevo para añadir el "
+        "resto (las filas ya importadas se indican como duplicadas)",
+        "it": "l'importazione si è fermata prima della fine del file; le {processed} righe "
+        "elaborate (su {total}) restano: importa di nuovo il file per aggiungere il resto (le "
+        "righe già importate risultano duplicate)",
+    },
+    "INTERNAL_ERROR": {
+        "en": "the import stopped because of an internal error; the {processed} rows processed "
+        "(of {total}) are kept",
+        "es": "la importación se detuvo por un error interno; se conservan las {processed} "
+        "filas procesadas (de {total})",
+        "it": "l'importazione si è fermata per un errore interno; le {processed} righe "
+        "elaborate (su {total}) restano",
+    },
+}

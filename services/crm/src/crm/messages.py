@@ -18,6 +18,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "reserva desconocida: {id}",
         "it": "prenotazione sconosciuta: {id}",
     },
+    # Facts pushed by partners and the app.
+    "BAD_KIND": {
+        "en": "unknown app event kind {value} (one of {choices})",
+        "es": "tipo de evento de la app desconocido: {value} (uno de {choices})",
+        "it": "tipo di evento dell'app sconosciuto: {value} (uno di {choices})",
+    },
+    "BAD_STATUS": {
+        "en": "unknown booking status {value} (one of {choices})",
+        "es": "estado de reserva desconocido: {value} (uno de {choices})",
+        "it": "stato di prenotazione sconosciuto: {value} (uno di {choices})",
+    },
 }
 
 # status -> (en, es, it): memberships and credits as billing partners report them.

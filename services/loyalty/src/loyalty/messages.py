@@ -34,4 +34,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "{amount} no es un número entero de puntos (un punto vale {point_value})",
         "it": "{amount} non è un numero intero di punti (un punto vale {point_value})",
     },
+    "BAD_DAYS": {
+        "en": "days must be zero or more, not {days}",
+        "es": "los días deben ser cero o más, no {days}",
+        "it": "i giorni devono essere zero o più, non {days}",
+    },
 }

@@ -243,6 +243,9 @@ class BookingVerdict:
     allowed: bool
     codes: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    # What each reason names, in the order of `codes` (the block's mode, the disliked
+    # service), so a frontend may word a reason itself.
+    params: list[dict[str, str]] = field(default_factory=list)
     waitlist_allowed: bool = True
     block: BookingBlock | None = None  # the block that applied (B7), with its reason
 
@@ -274,9 +277,11 @@ def booking_check(
     """
     codes: list[str] = []
     reasons: list[str] = []
+    params: list[dict[str, str]] = []
     waitlist = True
     if status == "ARCHIVED":
         codes.append("CLIENT_ARCHIVED")
+        params.append({})
         reasons.append(reason_text("CLIENT_ARCHIVED", language))
         waitlist = False
     applied = block if block is not None and block.covers(branch_id) else None
@@ -288,6 +293,7 @@ def booking_check(
         }[applied.mode]
         if applied.mode is BlockMode.NO_BOOKING or channel is BookingChannel.ONLINE:
             codes.append(code)
+            params.append({"mode": applied.mode.value, "channel": channel.value})
             reasons.append(reason_text(code, language))
         if applied.mode is BlockMode.NO_BOOKING:
             waitlist = False
@@ -295,13 +301,20 @@ def booking_check(
         if item.service_id == service_id:
             comment = f" ({item.comment})" if item.comment else ""
             codes.append("DISLIKED_SERVICE")
+            named = {"serviceId": item.service_id, "serviceName": item.service_name}
+            params.append(named | ({"comment": item.comment} if item.comment else {}))
             reasons.append(
                 reason_text("DISLIKED_SERVICE", language, name=item.service_name, comment=comment)
             )
             waitlist = False
             break
     return BookingVerdict(
-        allowed=not codes, codes=codes, reasons=reasons, waitlist_allowed=waitlist, block=applied
+        allowed=not codes,
+        codes=codes,
+        reasons=reasons,
+        params=params,
+        waitlist_allowed=waitlist,
+        block=applied,
     )
 
 

@@ -120,6 +120,10 @@ class NodeQuery:
     )
     def nodes(self, info: Info[Any, Any], ids: list[strawberry.ID]) -> list[Awaitable[Node | None]]:
         if len(ids) > MAX_NODES:
-            raise BadInput(f"at most {MAX_NODES} ids at once", code="TOO_MANY_IDS")
+            raise BadInput(
+                f"at most {MAX_NODES} ids at once",
+                code="TOO_MANY_IDS",
+                params={"maximum": MAX_NODES},
+            )
         # One awaitable per id: an id the caller may not see fails on its own item.
         return [resolve_node(info, str(i)) for i in ids]

@@ -83,10 +83,18 @@ class PartnerKeyMutation:
         errors = []
         if not clean or len(clean) > 100:
             errors.append(
-                user_error("a key needs a name of 1 to 100 characters", "INVALID_NAME", "name")
+                user_error(
+                    "a key needs a name of 1 to 100 characters",
+                    "INVALID_NAME",
+                    "name",
+                    field="name",
+                    maximum=100,
+                )
             )
         if not scopes:
-            errors.append(user_error("a key needs at least one scope", "REQUIRED", "scopes"))
+            errors.append(
+                user_error("a key needs at least one scope", "REQUIRED", "scopes", field="scopes")
+            )
         if errors:
             return PartnerKeyPayload(partner_key=None, secret=None, user_errors=errors)
         issued = await partner_keys.create_key(
@@ -113,6 +121,6 @@ class PartnerKeyMutation:
             return PartnerKeyPayload(
                 partner_key=None,
                 secret=None,
-                user_errors=[user_error(f"unknown partner key {id!r}", "NOT_FOUND", "id")],
+                user_errors=[user_error(f"unknown partner key {id!r}", "NOT_FOUND", "id", id=id)],
             )
         return PartnerKeyPayload(partner_key=PartnerKey.from_doc(doc), secret=None, user_errors=[])

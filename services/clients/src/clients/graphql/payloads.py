@@ -8,11 +8,12 @@ from typing import Any
 import strawberry
 from plumbing.error_codes import UserErrorCode, error_code
 from plumbing.gql import MessageParam, UserError, message_params, user_error
-from plumbing.i18n import translate
+from plumbing.i18n import current_language, translate
 from plumbing.mongo import Doc
 
 from clients.domain.model import Problems
 from clients.graphql.types import BookingBlockMode, Client, CustomFieldDefinition, Studio
+from clients.messages import IMPORT_FAILURES
 from clients.service_layer import cards
 
 
@@ -37,6 +38,16 @@ class BookingRefusal(StrEnum):
     DISLIKED_SERVICE = "DISLIKED_SERVICE"
 
 
+@strawberry.type(description="One reason a booking is refused: its code, sentence and values.")
+class BookingCheckRefusal:
+    code: BookingRefusal
+    message: str = strawberry.field(description="Why not, in the request's language.")
+    params: list[MessageParam] = strawberry.field(
+        description="What the reason names: `mode` and `channel` for a block, `serviceId`, "
+        "`serviceName` (and `comment`) for a disliked service."
+    )
+
+
 @strawberry.type
 class BookingCheck:
     allowed: bool
@@ -56,6 +67,10 @@ class BookingCheck:
         default=None,
         description="B7: why the client is blocked, as staff wrote it (for staff and "
         "partners' booking systems; null for the client themself).",
+    )
+    refusals: list[BookingCheckRefusal] = strawberry.field(
+        default_factory=list,
+        description="The reasons with their codes and params (`reasons` and `codes` in one).",
     )
 
 
@@ -83,6 +98,12 @@ class ImportRowError:
         )
 
 
+@strawberry.enum(description="Why a FAILED import stopped.")
+class ImportFailureCode(StrEnum):
+    STOPPED = "STOPPED"  # its process stopped mid-file (a restart); importing again adds the rest
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+
+
 @strawberry.enum
 class ImportJobStatus(StrEnum):
     RUNNING = "RUNNING"
@@ -100,7 +121,16 @@ class ImportJob:
     duplicates: int
     errors: list[ImportRowError]
     failure: str | None = strawberry.field(
-        default=None, description="Why a FAILED import stopped (rows already imported stay)."
+        default=None,
+        description="Why a FAILED import stopped (rows already imported stay), in the "
+        "request's language.",
+    )
+    failure_code: ImportFailureCode | None = strawberry.field(
+        default=None, description="`failure` as a stable code; null unless FAILED."
+    )
+    failure_params: list[MessageParam] = strawberry.field(
+        default_factory=list,
+        description="What `failure` names: `processed` and `total` rows.",
     )
 
     @classmethod
@@ -113,17 +143,25 @@ class ImportJob:
             created=int(doc["created"]),
             duplicates=int(doc["duplicates"]),
             errors=[ImportRowError.from_doc(e) for e in doc["errors"]],
-            failure=_public_failure(doc.get("failure")),
+            **_failure(doc),
         )
 
 
-def _public_failure(failure: object) -> str | None:
-    """The reason a job stopped, for staff: a plain sentence, never an exception's text."""
-    if not isinstance(failure, str) or not failure:
-        return None
-    if failure.startswith(("the import", "la importación", "l'importazione")):
-        return failure
-    return "the import stopped because of an internal error; the rows processed are kept"
+def _failure(doc: Doc) -> dict[str, Any]:
+    """Why a job stopped, for staff: a code, its values and a sentence in the request's
+    language, never an exception's text (the stored `failure` is the English sentence of a
+    stalled import, or an exception's text)."""
+    stored = doc.get("failure")
+    if not isinstance(stored, str) or not stored:
+        return {}
+    code = (
+        ImportFailureCode.STOPPED
+        if stored.startswith(("the import stopped before", "la importación", "l'importazione"))
+        else ImportFailureCode.INTERNAL_ERROR
+    )
+    params = {"processed": str(doc.get("processed", 0)), "total": str(doc.get("total", 0))}
+    sentence = IMPORT_FAILURES[code.value][current_language()].format(**params)
+    return {"failure": sentence, "failure_code": code, "failure_params": message_params(params)}
 
 
 def errors(problems: Problems) -> list[Any]:

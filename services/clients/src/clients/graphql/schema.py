@@ -15,6 +15,7 @@ from plumbing.gql import (
     decode_position,
     encode_position,
     may_read_client,
+    message_params,
     page_size,
     require,
     require_scope,
@@ -35,7 +36,14 @@ from clients.graphql.inputs import ClientFilter
 from clients.graphql.intake_forms import IntakeFormQuery
 from clients.graphql.nodes import STUB_TYPES, NodeQuery
 from clients.graphql.partner_keys import PartnerKeyQuery
-from clients.graphql.payloads import BookingCheck, BookingRefusal, ClientPayload, ImportJob, errors
+from clients.graphql.payloads import (
+    BookingCheck,
+    BookingCheckRefusal,
+    BookingRefusal,
+    ClientPayload,
+    ImportJob,
+    errors,
+)
 from clients.graphql.search import client_criteria
 from clients.graphql.types import (
     BookingBlockMode,
@@ -190,14 +198,14 @@ class Query(NodeQuery, PartnerKeyQuery, IntakeFormQuery):
         principal = ctx.principal
         own = not principal.has(*READERS)  # the client themself
         if own and principal.client_id != str(client_id):
-            raise NotFound(f"unknown client {client_id!r}")
+            raise NotFound(f"unknown client {client_id!r}", params={"id": client_id})
         repo = repo_of(ctx)
         verdict = await card_details.check_booking(
             repo.cards(), await repo.studio(), str(client_id), str(service_id),
             BookingChannel(channel), str(branch_id) if branch_id else None, current_language(),
         )  # fmt: skip
         if verdict is None:
-            raise NotFound(f"unknown client {client_id!r}")
+            raise NotFound(f"unknown client {client_id!r}", params={"id": client_id})
         return BookingCheck(
             allowed=verdict.allowed,
             reasons=verdict.reasons,
@@ -205,6 +213,14 @@ class Query(NodeQuery, PartnerKeyQuery, IntakeFormQuery):
             waitlist_allowed=verdict.waitlist_allowed,
             mode=BookingBlockMode(verdict.block.mode.value) if verdict.block else None,
             block_reason=verdict.block.reason if verdict.block and not own else None,
+            refusals=[
+                BookingCheckRefusal(
+                    code=BookingRefusal(code), message=reason, params=message_params(named)
+                )
+                for code, reason, named in zip(
+                    verdict.codes, verdict.reasons, verdict.params, strict=True
+                )
+            ],
         )
 
     @strawberry.field(description="C1: progress and row errors of a CSV import.")
@@ -222,7 +238,7 @@ class Query(NodeQuery, PartnerKeyQuery, IntakeFormQuery):
         repo = repo_of(ctx)
         card = await repo.client(str(id))
         if card is None or card.get("erased"):
-            raise NotFound(f"unknown client {id!r}")
+            raise NotFound(f"unknown client {id!r}", params={"id": id})
         return privacy.export_card(card, await repo.definitions(), exported_at=ctx.now())
 
 

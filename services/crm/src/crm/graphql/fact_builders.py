@@ -42,7 +42,11 @@ def app_facts(
         why = "APP_UNINSTALLED" if kind.upper() == "APP_UNINSTALLED" else (reason or "UNKNOWN")
         return [NotificationBounced(client_id=client_id, reason=why, occurred_at=at)]
     known = ", ".join(rules.APP_KINDS)
-    raise BadInput(f"unknown app event kind {kind!r} (one of {known})", code="BAD_KIND")
+    raise BadInput(
+        f"unknown app event kind {kind!r} (one of {known})",
+        code="BAD_KIND",
+        params={"value": kind, "choices": known},
+    )
 
 
 def booking_facts(
@@ -100,7 +104,11 @@ def booking_facts(
             ),
         ]
     known = ", ".join(rules.BOOKING_STATUSES)
-    raise BadInput(f"unknown booking status {status!r} (one of {known})", code="BAD_STATUS")
+    raise BadInput(
+        f"unknown booking status {status!r} (one of {known})",
+        code="BAD_STATUS",
+        params={"value": status, "choices": known},
+    )
 
 
 def purchase_facts(input: PurchaseInput) -> list[EventData]:

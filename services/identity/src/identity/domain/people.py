@@ -88,17 +88,29 @@ def normal_email(email: str) -> str:
     return text
 
 
+PASSWORD_MINIMUM = 12
+PASSWORD_MAXIMUM = 256
+
+
 def check_password_rules(password: str) -> None:
-    if len(password) < 12:
-        raise IdentityRefused("a password has at least 12 characters", "PASSWORD_TOO_SHORT")
-    if len(password) > 256:
-        raise IdentityRefused("a password has at most 256 characters", "PASSWORD_TOO_LONG")
+    if len(password) < PASSWORD_MINIMUM:
+        raise IdentityRefused(
+            f"a password has at least {PASSWORD_MINIMUM} characters",
+            "PASSWORD_TOO_SHORT",
+            minimum=PASSWORD_MINIMUM,
+        )
+    if len(password) > PASSWORD_MAXIMUM:
+        raise IdentityRefused(
+            f"a password has at most {PASSWORD_MAXIMUM} characters",
+            "PASSWORD_TOO_LONG",
+            maximum=PASSWORD_MAXIMUM,
+        )
 
 
 def may_invite(inviter_role: str | None, role: str) -> None:
     """OWNER invites any role; ADMIN invites ADMIN and OPERATOR; nobody else invites."""
     if role not in STAFF_ROLES:
-        raise IdentityRefused(f"unknown staff role {role}", "ROLE_UNKNOWN")
+        raise IdentityRefused(f"unknown staff role {role}", "ROLE_UNKNOWN", role=role)
     if inviter_role == "OWNER" or (inviter_role == "ADMIN" and role != "OWNER"):
         return
     raise IdentityRefused("your role may not invite this role", "FORBIDDEN")

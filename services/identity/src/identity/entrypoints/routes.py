@@ -11,9 +11,11 @@ POST /auth/reset-password     {token, password}                 -> 204
 POST /auth/client/request-code {studio, email | phone, language} -> 202 {challenge, expires_in}
 POST /auth/client/sign-in     {challenge, code, first_name?, last_name?, language?} -> tokens
 GET  /.well-known/jwks.json                                     -> the public signing keys
-Refusals: `{"error": <code>, "message": …}` with 400, 401 (`WWW-Authenticate`), 409, 429
-or 503; a sign-in that needs a second factor is a 401 `SECOND_FACTOR_REQUIRED` that also
-names the `challenge` to complete.
+Refusals: `{"error": <code>, "message": …, "params": {…}}` with 400, 401
+(`WWW-Authenticate`), 409, 429 or 503, the message in the request's language (its
+`Accept-Language`, else the body's `language`; `identity/messages.py`); a sign-in that needs
+a second factor is a 401 `SECOND_FACTOR_REQUIRED` that also names the `challenge` to
+complete.
 """
 
 from __future__ import annotations
@@ -22,12 +24,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from plumbing.app import Runtime
+from plumbing.i18n import negotiate, speaking, translate
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from identity.domain.codes import SecondFactorRequired
 from identity.domain.people import IdentityRefused
+from identity.domain.throttle import WINDOW
+from identity.messages import MESSAGES
 from identity.service_layer import (
     client_sign_in,
     invitations,
@@ -59,12 +64,29 @@ def identity_of(runtime: Runtime) -> Identity:
     return identity
 
 
-def refused(exc: IdentityRefused) -> JSONResponse:
+async def _language(request: Request) -> str:
+    """The request's `Accept-Language`, else the language its body names (a client signing
+    up, a person accepting an invitation)."""
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    named = body.get("language") if isinstance(body, dict) else None
+    return negotiate(
+        request.headers.get("accept-language"), named if isinstance(named, str) else None, None
+    )
+
+
+async def refused(exc: IdentityRefused, request: Request) -> JSONResponse:
     status = STATUS.get(exc.code, 401)
     headers = {"WWW-Authenticate": f'Bearer error="invalid_grant", error_description="{exc.code}"'}
+    params = {name: str(value) for name, value in exc.params.items()}
     if status == 429:
-        headers = {"Retry-After": "900"}
-    body: dict[str, object] = {"error": exc.code, "message": str(exc)}
+        headers = {"Retry-After": str(int(WINDOW.total_seconds()))}
+        params.setdefault("minutes", str(int(WINDOW.total_seconds() // 60)))
+    with speaking(await _language(request), MESSAGES):
+        message = translate(exc.code, params, fallback=str(exc))
+    body: dict[str, object] = {"error": exc.code, "message": message, "params": params}
     if isinstance(exc, SecondFactorRequired):
         body |= {"challenge": exc.challenge, "expires_in": exc.expires_in}
     return JSONResponse(
@@ -89,7 +111,7 @@ def _text(body: dict[str, Any], name: str, *, required: bool = True) -> str | No
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value or len(value) > 4096:
-        raise IdentityRefused(f"`{name}` must be a non-empty string", "BAD_REQUEST")
+        raise IdentityRefused(f"`{name}` must be a non-empty string", "BAD_REQUEST", field=name)
     return value
 
 
@@ -112,7 +134,7 @@ async def sign_in(request: Request) -> Response:
             now=runtime.clock.now(),
         )
     except IdentityRefused as exc:
-        return refused(exc)
+        return await refused(exc, request)
     return JSONResponse(tokens.body(), headers={"Cache-Control": "no-store"})
 
 
@@ -127,7 +149,7 @@ async def refresh(request: Request) -> Response:
             now=runtime.clock.now(),
         )
     except IdentityRefused as exc:
-        return refused(exc)
+        return await refused(exc, request)
     return JSONResponse(tokens.body(), headers={"Cache-Control": "no-store"})
 
 
@@ -141,7 +163,7 @@ async def sign_out(request: Request) -> Response:
             now=runtime.clock.now(),
         )
     except IdentityRefused as exc:
-        return refused(exc)
+        return await refused(exc, request)
     return Response(status_code=204)
 
 
@@ -158,7 +180,7 @@ async def accept_invitation(request: Request) -> Response:
             now=runtime.clock.now(),
         )
     except IdentityRefused as exc:
-        return refused(exc)
+        return await refused(exc, request)
     return JSONResponse(tokens.body(), headers={"Cache-Control": "no-store"})
 
 
@@ -173,7 +195,7 @@ def answering(use: Use) -> Callable[[Request], Awaitable[Response]]:
         try:
             return await use(identity_of(runtime), await _body(request), request, runtime)
         except IdentityRefused as exc:
-            return refused(exc)
+            return await refused(exc, request)
 
     return route
 

@@ -12,6 +12,7 @@ from identity.adapters.stores import ALL
 from identity.config import Settings
 from identity.entrypoints.routes import JWKS_PATH, ROUTES
 from identity.graphql.schema import schema
+from identity.messages import MESSAGES
 from identity.service_layer.ports import Identity
 
 
@@ -48,6 +49,7 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
         aggregates=ALL,
         setup=setup,
         routes=ROUTES,
+        messages=MESSAGES,
         open_paths=(JWKS_PATH,),
         # No events (identity/events.py): no Kafka user, and sign-in stays up without Kafka.
         uses_kafka=False,

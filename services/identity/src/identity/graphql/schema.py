@@ -155,7 +155,11 @@ class Query(StaffQuery):
     ) -> list[AuditEntry] | None:
         ctx = require(info, *MANAGERS)
         if not 1 <= days <= 90 or not 1 <= limit <= 1000:
-            raise BadInput("days is 1 to 90 and limit 1 to 1000", code="OUT_OF_RANGE")
+            raise BadInput(
+                "days is 1 to 90 and limit 1 to 1000",
+                code="OUT_OF_RANGE",
+                params={"days": days, "limit": limit},
+            )
         since = ctx.clock.now() - timedelta(days=days)
         entries = await audit.trail(_identity(info).storage, ctx.tenant, since=since, limit=limit)
         return [

@@ -23,7 +23,7 @@ def _identity(info: Info[Any, Any]) -> Identity:
 
 
 def _refused(exc: IdentityRefused, field: str) -> list[UserError]:
-    return [user_error(str(exc), _CODES.get(exc.code, exc.code), field)]
+    return [user_error(str(exc), _CODES.get(exc.code, exc.code), field, **exc.params)]
 
 
 @strawberry.type(description="The answer of `startSecondFactorEnrolment`.")

@@ -57,10 +57,14 @@ def _errors(exc: LoyaltyError, *path: str) -> list[UserError]:
 
 def _check_text(value: str, field: str, *, limit: int = 500) -> UserError | None:
     if not value.strip():
-        return user_error(f"{field} is required", "REQUIRED", field)
+        return user_error(f"{field} is required", "REQUIRED", field, field=field)
     if len(value) > limit:
         return user_error(
-            f"{field} is longer than {limit} characters", "TOO_LONG", field, maximum=limit
+            f"{field} is longer than {limit} characters",
+            "TOO_LONG",
+            field,
+            field=field,
+            maximum=limit,
         )
     return None
 
@@ -125,11 +129,16 @@ class Mutation(AutomationMutations):
         ctx = require(info, *MANAGERS)
         problems = []
         if not str(service_id).strip():
-            problems.append(user_error("serviceId is required", "REQUIRED", "serviceId"))
+            problems.append(
+                user_error("serviceId is required", "REQUIRED", "serviceId", field="serviceId")
+            )
         if not service_name.strip() or len(service_name) > 200:
             problems.append(
                 user_error(
-                    "serviceName is required (at most 200 characters)", "REQUIRED", "serviceName"
+                    "serviceName is required (at most 200 characters)",
+                    "REQUIRED",
+                    "serviceName",
+                    field="serviceName",
                 )
             )
         if fixed_points is not None and not 0 <= fixed_points <= MAX_POINTS:
@@ -179,7 +188,13 @@ class Mutation(AutomationMutations):
         ]
         if not 0 <= points <= MAX_POINTS:
             problems.append(
-                user_error(f"points must be between 0 and {MAX_POINTS}", "BAD_POINTS", "points")
+                user_error(
+                    f"points must be between 0 and {MAX_POINTS}",
+                    "BAD_POINTS",
+                    "points",
+                    minimum=0,
+                    maximum=MAX_POINTS,
+                )
             )
         if problems:
             return LoyaltyProgramPayload(program=None, user_errors=problems)

@@ -216,7 +216,7 @@ class LoyaltyAccount:
     @strawberry.field(description="Points that expire within the given number of days.")
     def expiring_within(self, info: Info[Any, Any], days: int) -> int:
         if days < 0:
-            raise BadInput("days must be zero or more", code="BAD_DAYS")
+            raise BadInput("days must be zero or more", code="BAD_DAYS", params={"days": days})
         now = context_of(info).now()
         return self.account.expiring_within(now, now + timedelta(days=min(days, 36500)))
 

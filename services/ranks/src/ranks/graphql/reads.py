@@ -137,7 +137,7 @@ async def client_rank_by_id(info: Info[Any, Any], id: strawberry.ID) -> ClientRa
     found = next((r for r in held if key and r.category.id == key[1]), None)
     if found is None:
         # Coded, not a bare null: the gateway reads a null entity as a server error.
-        raise NotFound("the client holds no rank in that category")
+        raise NotFound("the client holds no rank in that category", params={"id": id})
     return found
 
 
@@ -194,7 +194,7 @@ async def rank_report(
     program = await program_of(ctx)
     category = program.category(str(category_id))
     if category is None:
-        raise NotFound("unknown category", code="NOT_FOUND")
+        raise NotFound("unknown category", code="NOT_FOUND", params={"id": category_id})
     store = store_of(ctx)
     page = await reports.rank_report(
         store.roster,

@@ -13,6 +13,7 @@ from plumbing.node_ids import global_id
 from strawberry.types import Info
 
 from ranks.domain import categories, model
+from ranks.domain.categories import Terminology
 from ranks.domain.program import Program
 from ranks.domain.words import labels
 
@@ -59,24 +60,33 @@ class RankProgram:
 
     enabled: bool
     terminology: RankTerminology
-    labels: RankLabels = strawberry.field(
-        description="Labels following the chosen terminology, in the request's language (R1)."
+    language: strawberry.Private[str | None]
+
+    @strawberry.field(
+        description="Labels following the chosen terminology, in the request's language (R1); "
+        "`terminology` and `language` (es, it, en) ask for another's, e.g. to offer the "
+        "choice of terminology in a settings screen."
     )
+    def labels(
+        self, terminology: RankTerminology | None = None, language: str | None = None
+    ) -> RankLabels:
+        chosen = Terminology((terminology or self.terminology).value)
+        words = labels(chosen, language or self.language)
+        return RankLabels(
+            singular=words.singular,
+            plural=words.plural,
+            tracking=words.tracking,
+            report=words.report,
+            stripe=words.stripe,
+            stripes=words.stripes,
+        )
 
     @classmethod
     def of(cls, program: Program, language: str | None) -> RankProgram:
-        words = labels(program.terminology, language)
         return cls(
             enabled=program.enabled,
             terminology=RankTerminology(program.terminology.value),
-            labels=RankLabels(
-                singular=words.singular,
-                plural=words.plural,
-                tracking=words.tracking,
-                report=words.report,
-                stripe=words.stripe,
-                stripes=words.stripes,
-            ),
+            language=language,
         )
 
 
