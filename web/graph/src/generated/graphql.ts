@@ -69,6 +69,7 @@ export type ClientScope =
   | 'ALL';
 
 export type ClientSource =
+  | 'APP'
   | 'IMPORT'
   | 'MANUAL'
   | 'PARTNER'
