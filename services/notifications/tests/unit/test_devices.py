@@ -38,10 +38,10 @@ async def test_a_card_keeps_its_newest_devices_and_a_token_again_moves_to_the_en
 @pytest.mark.parametrize(
     ("token", "platform", "code"),
     [
-        ("", "IOS", "TOKEN_INVALID"),
-        ("a b", "IOS", "TOKEN_INVALID"),
-        ("x" * 4097, "IOS", "TOKEN_INVALID"),
-        ("tok", "WINDOWS", "PLATFORM_INVALID"),
+        ("", "IOS", "INVALID_PUSH_TOKEN"),
+        ("a b", "IOS", "INVALID_PUSH_TOKEN"),
+        ("x" * 4097, "IOS", "INVALID_PUSH_TOKEN"),
+        ("tok", "WINDOWS", "INVALID_DATA"),
     ],
 )
 async def test_a_bad_token_or_platform_is_refused_with_its_code(

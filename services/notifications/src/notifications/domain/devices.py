@@ -39,7 +39,7 @@ def checked_token(token: str) -> str:
     if not token or len(token) > MAX_TOKEN_LENGTH or any(c.isspace() for c in token):
         raise DeviceRefused(
             f"a push token is 1 to {MAX_TOKEN_LENGTH} characters without spaces",
-            "TOKEN_INVALID",
+            "INVALID_PUSH_TOKEN",
             "token",
         )
     return token
@@ -48,7 +48,7 @@ def checked_token(token: str) -> str:
 def registered(devices: Sequence[Device], device: Device) -> list[Device]:
     """`devices` with `device` as the newest, the oldest dropped past `MAX_DEVICES`."""
     if device.platform not in PLATFORMS:
-        raise DeviceRefused("unknown platform", "PLATFORM_INVALID", "platform")
+        raise DeviceRefused("unknown platform", "INVALID_DATA", "platform")
     kept = [d for d in devices if d.token != device.token]
     kept.append(device)
     kept.sort(key=lambda d: d.registered_at)
