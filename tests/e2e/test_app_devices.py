@@ -1,4 +1,4 @@
-"""Through the gateway: a client's app registers its push device for their own card and
+"""Through the gateway: a client's viewer leads to their card; their app registers its push device for their own card and
 nobody else's, a PUSH message reaches the registered device, signing out removes it; a
 card made a second ago is found at once by the code sign-in; an invited person gets the
 invitation by e-mail and accepts with its link."""
@@ -29,7 +29,7 @@ from tests.e2e.test_app_sign_in import (
 REGISTER = """
 mutation($c: ID!, $t: String!, $p: AppPlatform!) {
   registerDevice(clientId: $c, token: $t, platform: $p) {
-    devices { token platform } userErrors { code }
+    devices { token platform } client { id } userErrors { code }
   }
 }"""
 UNREGISTER = """
@@ -70,11 +70,15 @@ async def test_a_client_s_app_registers_its_device_and_push_reaches_it(
     assert signed.status_code == 200, signed.text
     assert signed.json()["client_id"] == ids["Ana"]
     as_ana = graphs(studio, token=signed.json()["access_token"])
+    # The client's viewer leads to their card, joined by the gateway.
+    viewer = await as_ana("{ viewer { kind client { id firstName } } }")
+    assert viewer["viewer"] == {"kind": "CLIENT", "client": {"id": ids["Ana"], "firstName": "Ana"}}
 
     token = f"apns-{uuid.uuid4().hex}"
     registered = await as_ana(REGISTER, {"c": ids["Ana"], "t": token, "p": "IOS"})
     assert registered["registerDevice"] == {
         "devices": [{"token": token, "platform": "IOS"}],
+        "client": {"id": ids["Ana"]},
         "userErrors": [],
     }
     # Another client's card, and anyone but the client, are refused.

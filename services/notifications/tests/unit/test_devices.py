@@ -6,14 +6,26 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from notifications.adapters.delivery import Outgoing
 from notifications.domain.devices import MAX_DEVICES, DeviceRefused
+from notifications.domain.messages import Recipient
 from notifications.service_layer.devices import register_device, unregister_device
-from notifications.service_layer.dispatch import write_to_client
+from notifications.service_layer.dispatch import Deps, write_to_client
 from notifications.testing import MemoryNotices
-
-from .test_dispatch import Sent, ana, deps_for
+from plumbing.clock import ManualClock
 
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+ANA = Recipient("c1", "Ana", "Ruiz", None, None, "en", {})
+
+
+class Pushed:
+    """A push transport that keeps what it was given."""
+
+    def __init__(self) -> None:
+        self.messages: list[Outgoing] = []
+
+    async def send(self, message: Outgoing) -> None:
+        self.messages.append(message)
 
 
 async def test_a_card_keeps_its_newest_devices_and_a_token_again_moves_to_the_end() -> None:
@@ -55,9 +67,15 @@ async def test_a_bad_token_or_platform_is_refused_with_its_code(
 
 
 async def test_push_goes_to_the_registered_devices_until_the_app_is_gone() -> None:
-    notices = MemoryNotices(recipients={"c1": ana(email=None, phone=None)})
-    push = Sent()
-    deps = deps_for(notices, {"PUSH": push})
+    notices = MemoryNotices(recipients={"c1": ANA})
+    push = Pushed()
+    deps = Deps(
+        notices=lambda tenant: notices,
+        clock=ManualClock(T0),
+        transports={"PUSH": push},
+        attempts=1,
+        backoff_seconds=0,
+    )
 
     async def ask(event_id: str) -> list[str]:
         return await write_to_client(

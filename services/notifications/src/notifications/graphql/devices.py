@@ -6,7 +6,7 @@ partners have no device of a client to register."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from plumbing.auth import Role
@@ -19,6 +19,9 @@ from notifications.adapters.notices import request_notices
 from notifications.domain.devices import Device, DeviceRefused
 from notifications.service_layer import devices as use_cases
 
+if TYPE_CHECKING:
+    from notifications.graphql.schema import Client
+
 
 @strawberry.type(description="A device the client's app registered for push messages.")
 class PushDevice:
@@ -30,15 +33,25 @@ class PushDevice:
 @strawberry.type(description="The client's push devices after the change, oldest first.")
 class PushDevicesPayload:
     devices: list[PushDevice] | None
+    client: Annotated[Client, strawberry.lazy("notifications.graphql.schema")] | None
     user_errors: list[UserError]
 
 
-def _answer(devices: list[Device]) -> PushDevicesPayload:
+def _answer(devices: list[Device], client_id: str) -> PushDevicesPayload:
     listed = [
         PushDevice(token=d.token, platform=AppPlatform(d.platform), registered_at=d.registered_at)
         for d in devices
     ]
-    return PushDevicesPayload(devices=listed, user_errors=[])
+    client = _client_type()(id=strawberry.ID(client_id))
+    return PushDevicesPayload(devices=listed, client=client, user_errors=[])
+
+
+def _client_type() -> type[Client]:
+    # The entity is defined with the subgraph's other `Client` fields, which import this
+    # module: imported when first answered.
+    from notifications.graphql.schema import Client
+
+    return Client
 
 
 def _own_card(info: Info[Any, Any], client_id: str) -> None:
@@ -69,8 +82,8 @@ class DeviceMutations:
             )
         except DeviceRefused as exc:
             refused = user_error(str(exc), exc.code, exc.field)
-            return PushDevicesPayload(devices=None, user_errors=[refused])
-        return _answer(devices)
+            return PushDevicesPayload(devices=None, client=None, user_errors=[refused])
+        return _answer(devices, str(client_id))
 
     @strawberry.mutation(
         description="The signed-in client's app removes its device (signing out): no more "
@@ -87,5 +100,5 @@ class DeviceMutations:
             )
         except DeviceRefused as exc:
             refused = user_error(str(exc), exc.code, exc.field)
-            return PushDevicesPayload(devices=None, user_errors=[refused])
-        return _answer(devices)
+            return PushDevicesPayload(devices=None, client=None, user_errors=[refused])
+        return _answer(devices, str(client_id))
