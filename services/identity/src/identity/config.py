@@ -27,6 +27,8 @@ class Settings(ServiceSettings):
     # for the cards a client signs in to, and notifications, which sends the codes.
     clients_url: str = "http://127.0.0.1:4101/graphql"
     notifications_url: str = "http://127.0.0.1:4105"
+    # The console's address: an invitation e-mail links to its `/accept-invitation` page.
+    console_url: str = "http://localhost:5173"
 
     @model_validator(mode="after")
     def _production_needs_a_key(self) -> Settings:

@@ -58,7 +58,14 @@ class FakeMessenger:
         self, studio: str, *, purpose: str, channel: str, to: str, language: str, code: str
     ) -> None:
         self.sent.append(
-            {"studio": studio, "purpose": purpose, "channel": channel, "to": to, "code": code}
+            {
+                "studio": studio,
+                "purpose": purpose,
+                "channel": channel,
+                "to": to,
+                "language": language,
+                "code": code,
+            }
         )
 
     def last_code(self, to: str) -> str:

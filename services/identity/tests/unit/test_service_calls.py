@@ -45,7 +45,8 @@ async def test_a_card_is_found_only_by_its_exact_contact_through_a_signed_call()
         {"id": "ana", "email": "ana@mail.test", "phone": "+34600111222"},
         {"id": "anabel", "email": "anabel.ana@mail.test.es", "phone": None},
     ]
-    service, signing = calls({"data": {"clients": {"edges": [{"node": n} for n in nodes]}}}, seen)
+    # The route answers exact holders; a stray one is still not taken.
+    service, signing = calls({"cards": nodes}, seen)
     found = await service.holding("north", "EMAIL", "ana@mail.test")
     assert [c.id for c in found] == ["ana"]
     by_phone = await service.holding("north", "SMS", "+34 600 111 222".replace(" ", ""))
@@ -55,7 +56,7 @@ async def test_a_card_is_found_only_by_its_exact_contact_through_a_signed_call()
     SignatureVerifier(SECRET).verify(
         request.headers[SIGNATURE_HEADER],
         method="POST",
-        target="/graphql",
+        target="/internal/cards-by-contact",
         authorization=request.headers["authorization"],
         body=request.content,
     )
@@ -68,8 +69,9 @@ async def test_a_card_is_found_only_by_its_exact_contact_through_a_signed_call()
         ["ADMIN"],
     )
     assert claims["exp"] - claims["iat"] == 60
-    assert json.loads(request.content)["variables"] == {"search": "ana@mail.test"}
-    assert json.loads(seen[1].content)["variables"] == {"search": "34600111222"}
+    assert str(request.url) == "http://clients:4101/internal/cards-by-contact"
+    assert json.loads(request.content) == {"channel": "EMAIL", "contact": "ana@mail.test"}
+    assert json.loads(seen[1].content) == {"channel": "SMS", "contact": "+34600111222"}
 
 
 async def test_a_refused_lead_and_an_unreachable_studio_are_coded() -> None:
@@ -93,6 +95,7 @@ async def test_a_refused_lead_and_an_unreachable_studio_are_coded() -> None:
             language=None,
         )
     assert lead.value.code == "SIGN_UP_REFUSED"
+    assert "source: APP" in json.loads(seen[-1].content)["query"]
     broken, _ = calls({"errors": [{"message": "boom"}]}, seen)
     with pytest.raises(IdentityRefused) as down:
         await broken.holding("north", "EMAIL", "a@b.test")

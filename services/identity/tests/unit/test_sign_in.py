@@ -11,6 +11,7 @@ from identity.adapters import keys
 from identity.domain.people import IdentityRefused
 from identity.service_layer import audit, invitations, sessions
 from identity.service_layer.ports import Identity
+from identity.testing import FakeMessenger
 from plumbing.storage import MemoryStorage
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -18,7 +19,9 @@ PASSWORD = "correct horse battery"
 
 
 def new_identity() -> Identity:
-    return Identity(MemoryStorage(), keys.generated(), "studio-identity", 300)
+    return Identity(
+        MemoryStorage(), keys.generated(), "studio-identity", 300, messenger=FakeMessenger()
+    )
 
 
 def claims(identity: Identity, token: str) -> dict[str, object]:
@@ -79,6 +82,46 @@ async def test_an_invited_operator_signs_in_with_the_role_of_the_invitation() ->
         )
     ]
     assert sorted(actions) == ["invitation_accepted", "signed_in", "staff_invited"]
+
+
+async def test_an_invitation_is_mailed_with_its_link_in_the_invitee_s_language() -> None:
+    messenger = FakeMessenger()
+    identity = Identity(
+        MemoryStorage(),
+        keys.generated(),
+        "studio-identity",
+        300,
+        messenger=messenger,
+        console_url="https://console.studio.test/",
+    )
+    owner_id, _ = await owner_and_operator(identity)
+    new = await invitations.invite(
+        identity,
+        studio="south",
+        inviter=owner_id,
+        inviter_role="OWNER",
+        email="New@Studio.test",
+        role="ADMIN",
+        now=NOW,
+    )
+    known = await invitations.invite(
+        identity,
+        studio="south",
+        inviter=owner_id,
+        inviter_role="OWNER",
+        email="ivan@studio.test",  # signs in for "north" already, in Russian
+        role="OPERATOR",
+        now=NOW,
+    )
+    invitations_sent = [m for m in messenger.sent if m["purpose"] == "STAFF_INVITATION"]
+    assert [(m["studio"], m["to"], m["channel"], m["language"]) for m in invitations_sent] == [
+        ("north", "ivan@studio.test", "EMAIL", ""),
+        ("south", "new@studio.test", "EMAIL", ""),  # unknown: the studio's language
+        ("south", "ivan@studio.test", "EMAIL", "ru"),
+    ]
+    link = "https://console.studio.test/accept-invitation#code="
+    assert invitations_sent[1]["code"] == link + new.code
+    assert invitations_sent[2]["code"] == link + known.code
 
 
 async def test_an_invitation_is_accepted_once_and_an_admin_cannot_invite_an_owner() -> None:

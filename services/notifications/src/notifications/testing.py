@@ -11,6 +11,7 @@ from plumbing.envelope import Envelope
 from plumbing.mongo import Doc
 from plumbing.studio import StudioSettings
 
+from notifications.domain.devices import Device, still_installed
 from notifications.domain.messages import Recipient, app_after
 from notifications.domain.templates import Text
 
@@ -23,6 +24,7 @@ class MemoryNotices:
     tenant: str = "t1"
     recipients: dict[str, Recipient] = field(default_factory=dict)
     apps: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pushed_to: dict[str, list[Device]] = field(default_factory=dict)
     templates: dict[tuple[str, str, str], Text] = field(default_factory=dict)
     messages: dict[str, Doc] = field(default_factory=dict)
     inbox_entries: dict[str, Doc] = field(default_factory=dict)
@@ -36,6 +38,7 @@ class MemoryNotices:
         known = self.recipients.get(client_id)
         if known is None:
             return None
+        known = replace(known, devices=tuple(self.pushed_to.get(client_id, ())))
         app = self.apps.get(client_id)
         if app is None:
             return known
@@ -65,6 +68,15 @@ class MemoryNotices:
         app = app_after(self.apps.get(client_id), installed=installed, at=at)
         if app is not None:
             self.apps[client_id] = app
+            if not installed:
+                kept = still_installed(self.pushed_to.get(client_id, []), at)
+                self.pushed_to[client_id] = kept
+
+    async def devices(self, client_id: str) -> list[Device]:
+        return list(self.pushed_to.get(client_id, []))
+
+    async def save_devices(self, client_id: str, devices: Sequence[Device]) -> None:
+        self.pushed_to[client_id] = list(devices)
 
     async def own_templates(self) -> dict[tuple[str, str, str], Text]:
         return dict(self.templates)

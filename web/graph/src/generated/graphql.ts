@@ -71,6 +71,7 @@ export type ClientScope =
   | 'ALL';
 
 export type ClientSource =
+  | 'APP'
   | 'IMPORT'
   | 'MANUAL'
   | 'PARTNER'
@@ -399,6 +400,7 @@ export type UserErrorCode =
   | 'INVALID_NAME'
   | 'INVALID_NUMBER'
   | 'INVALID_PHONE'
+  | 'INVALID_PUSH_TOKEN'
   | 'INVALID_SOURCE'
   | 'INVALID_STATUS'
   | 'INVALID_TIME_ZONE'

@@ -26,6 +26,9 @@ class ClientSource(StrEnum):
     IMPORT = "IMPORT"
     WIDGET = "WIDGET"
     PARTNER = "PARTNER"
+    # A sign-up in the studio's app (a client who proved their contact with a one-time
+    # code; made by the identity service only).
+    APP = "APP"
 
 
 class Gender(StrEnum):

@@ -18,6 +18,7 @@ from clients.adapters.repository import (
 from clients.entrypoints import consumer, search_feed
 from clients.entrypoints.auth_routes import ROUTES as AUTH_ROUTES
 from clients.entrypoints.downloads import ROUTES as DOWNLOAD_ROUTES
+from clients.entrypoints.internal_routes import ROUTES as INTERNAL_ROUTES
 from clients.graphql.card_live import CARD_FEED, CARD_TOPICS, card_keys
 from clients.graphql.import_live import import_keys
 from clients.graphql.schema import schema
@@ -39,7 +40,7 @@ def definition() -> ServiceDefinition:
         handlers=consumer.handlers,
         batch_handlers=consumer.batch_handlers,
         setup=setup,
-        routes=[*DOWNLOAD_ROUTES, *AUTH_ROUTES],
+        routes=[*DOWNLOAD_ROUTES, *AUTH_ROUTES, *INTERNAL_ROUTES],
         # The card's live changes and the imports' progress: every API replica follows
         # the topics with its own feed.
         api_tasks=(search_feed.run, feed_task(CARD_FEED, CARD_TOPICS, live_keys)),

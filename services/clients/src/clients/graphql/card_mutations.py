@@ -17,6 +17,7 @@ from strawberry.types import Info
 
 from clients.domain.model import ClientSource, Problems
 from clients.domain.model import ClientSource as Source
+from clients.entrypoints.internal_routes import SERVICE_SUBJECT as APP_SIGN_UPS
 from clients.graphql.caller import limits_of, read_upload, repo_of
 from clients.graphql.inputs import ClientInput, CustomFieldValueInput, StudioInput, input_values
 from clients.graphql.partner_keys import PartnerKeyMutation
@@ -63,7 +64,8 @@ class CardMutation(PartnerKeyMutation):
         )
 
     @strawberry.mutation(
-        description="Create a client card. Partners and website widgets create leads. "
+        description="Create a client card. Partners, website widgets and sign-ups in the "
+        "app (source APP, made by the identity service) create leads. "
         "customFields: C5 values; every required field in use needs one (REQUIRED)."
     )
     async def create_client(
@@ -78,6 +80,8 @@ class CardMutation(PartnerKeyMutation):
         require_scope(info, "clients:write")
         partner = ctx.principal.has(Role.PARTNER) and not ctx.principal.is_staff
         allowed = {Source.PARTNER, Source.WIDGET} if partner else {Source.MANUAL, Source.WIDGET}
+        if ctx.principal.subject == APP_SIGN_UPS:
+            allowed.add(Source.APP)
         chosen = (
             Source(source) if source is not None else (Source.PARTNER if partner else Source.MANUAL)
         )

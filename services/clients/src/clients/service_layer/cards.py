@@ -237,7 +237,7 @@ def new_card(
     now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # as stored (milliseconds)
     default_status = (
         ClientStatus.LEAD
-        if source in (ClientSource.WIDGET, ClientSource.PARTNER)
+        if source in (ClientSource.WIDGET, ClientSource.PARTNER, ClientSource.APP)
         else ClientStatus.ACTIVE
     )
     doc: Doc = {

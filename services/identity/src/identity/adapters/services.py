@@ -5,9 +5,11 @@ card with this verified contact, make a LEAD card, send this code. So it calls t
 services over HTTP the way the gateway does: each request carries the gateway's
 signature (`x-gateway-signature`, the secret every subgraph already holds) and a service
 token identity signs for itself: ES256 like every access token, `sub` `service:identity`,
-role ADMIN of the one studio concerned, 60 seconds. The clients subgraph is asked through
-its public graph (`clients(filter: {search})`, `createClient`); notifications through its
-internal route `POST /internal/security-messages`, which only that subject may use.
+role ADMIN of the one studio concerned, 60 seconds. Clients finds a card by its contact
+through its internal route `POST /internal/cards-by-contact` (exact and at once, not the
+search) and makes a LEAD card through its public graph (`createClient`, source APP);
+notifications sends through its internal route `POST /internal/security-messages`. Only
+that subject may use either internal route, and the gateway passes neither on.
 """
 
 from __future__ import annotations
@@ -31,12 +33,9 @@ log = structlog.get_logger()
 SERVICE_SUBJECT = "service:identity"
 SERVICE_TOKEN_SECONDS = 60
 
-_HOLDING = """query Holding($search: String!) {
-  clients(filter: {search: $search}, first: 50) { edges { node { id email phone } } }
-}"""
 _STUDIO = "query StudioName { studio { name } }"
 _LEAD = """mutation Lead($input: ClientInput!) {
-  createClient(input: $input, source: WIDGET) { client { id } userErrors { code message } }
+  createClient(input: $input, source: APP) { client { id } userErrors { code message } }
 }"""
 
 
@@ -55,6 +54,10 @@ class ServiceCalls:
         self._keys = keys
         self._issuer = issuer
         self._clients_url = clients_url
+        # CLIENTS_URL names the subgraph's /graphql; the internal route is at its origin.
+        self._cards_by_contact = str(
+            httpx.URL(clients_url).copy_with(path="/internal/cards-by-contact")
+        )
         # NOTIFICATIONS_URL may name the subgraph's /graphql (as the gateway reads it) or
         # the service's origin: the route is at the origin either way.
         origin = httpx.URL(notifications_url)
@@ -105,12 +108,22 @@ class ServiceCalls:
         return data
 
     async def holding(self, studio: str, channel: str, contact: str) -> list[Card]:
-        # The search matches words inside names, e-mails and phones; only exact holders of
-        # the contact count (a phone as its digits, as the card keeps it in E.164).
-        search = contact.lstrip("+") if channel == "SMS" else contact
-        data = await self._graph(studio, _HOLDING, {"search": search})
-        nodes = [e["node"] for e in ((data.get("clients") or {}).get("edges") or [])]
-        cards = [Card(str(n["id"]), n.get("email"), n.get("phone")) for n in nodes]
+        payload = {"channel": channel, "contact": contact}
+        try:
+            response = await self._post(self._cards_by_contact, studio, payload)
+            answer: Any = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            log.error("clients_unreachable", error=repr(exc))
+            raise IdentityRefused("the studio cannot be reached now", "UNAVAILABLE") from exc
+        if (
+            response.status_code != 200
+            or not isinstance(answer, dict)
+            or not isinstance(answer.get("cards"), list)
+        ):
+            log.error("clients_refused", status=response.status_code, answer=answer)
+            raise IdentityRefused("the studio cannot be reached now", "UNAVAILABLE")
+        cards = [Card(str(c["id"]), c.get("email"), c.get("phone")) for c in answer["cards"]]
+        # Only exact holders count (the route compares exactly; checked again here).
         if channel == "EMAIL":
             return [c for c in cards if (c.email or "").strip().lower() == contact]
         return [c for c in cards if c.phone and same_phone(c.phone, contact)]

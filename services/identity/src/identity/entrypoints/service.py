@@ -41,6 +41,7 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
             access_token_seconds=settings.access_token_seconds,
             cards=calls,
             messenger=InBackground(calls),
+            console_url=settings.console_url,
         )
 
     return ServiceDefinition(

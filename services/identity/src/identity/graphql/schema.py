@@ -18,6 +18,8 @@ from plumbing.gql import (
     schema_extensions,
     user_error,
 )
+from strawberry.federation.schema_directives import Key
+from strawberry.federation.types import FieldSet
 from strawberry.types import Info
 
 from identity.domain.invitations import INVITATION_LIFETIME
@@ -81,6 +83,19 @@ class Viewer:
     second_factor: bool = strawberry.field(
         description="Whether sign-in asks this person for a second factor (TOTP)."
     )
+
+    @strawberry.field(
+        description="For a client: their card (as `me`), resolved by the clients service."
+    )
+    def client(self) -> Client | None:
+        return Client(id=strawberry.ID(self.client_id)) if self.client_id else None
+
+
+@strawberry.federation.type(keys=[Key(fields=FieldSet("id"), resolvable=False)])
+class Client:
+    """A client card, which the clients service resolves; identity only names it."""
+
+    id: strawberry.ID
 
 
 @strawberry.type

@@ -67,7 +67,25 @@ async def invite(
         email=email,
         detail=role,
     )
-    return Invited(invitation, _code(studio, invitation.id, secret))
+    code = _code(studio, invitation.id, secret)
+    # Mailed through notifications in the invitee's language if they already sign in
+    # somewhere, else in the studio's (an empty language: notifications knows the studio's).
+    known = await person_by_email(identity, email)
+    await identity.messenger.send_code(
+        studio,
+        purpose="STAFF_INVITATION",
+        channel="EMAIL",
+        to=email,
+        language=known.language if known else "",
+        code=invitation_link(identity.console_url, code),
+    )
+    return Invited(invitation, code)
+
+
+def invitation_link(console_url: str, code: str) -> str:
+    """Where the invitee accepts: the console's page, the code in the fragment (a browser
+    sends no fragment to any server, so no access log keeps it)."""
+    return f"{console_url.rstrip('/')}/accept-invitation#code={code}"
 
 
 async def accept(

@@ -90,6 +90,8 @@ class Identity:
     access_token_seconds: int
     cards: Cards = field(default_factory=Unreachable)
     messenger: Messenger = field(default_factory=Unreachable)
+    # The console people accept invitations in (the link mailed to an invitee).
+    console_url: str = "http://localhost:5173"
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,8 @@ class Outgoing:
     subject: str | None
     body: str
     template_key: str
+    # PUSH: the registered devices as (token, platform); none for an app a partner reports.
+    devices: tuple[tuple[str, str], ...] = ()
 
 
 class Transport(Protocol):
@@ -79,7 +81,7 @@ class WebhookTransport:
         self._timeout = timeout
 
     async def send(self, message: Outgoing) -> None:
-        payload = {
+        payload: dict[str, object] = {
             "message_id": message.message_id,
             "tenant": message.tenant,
             "client_id": message.client_id,
@@ -89,6 +91,8 @@ class WebhookTransport:
             "body": message.body,
             "template_key": message.template_key,
         }
+        if message.devices:
+            payload["devices"] = [{"token": t, "platform": p} for t, p in message.devices]
         try:
             async with httpx.AsyncClient(timeout=self._timeout) as http:
                 response = await http.post(

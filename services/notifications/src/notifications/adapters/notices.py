@@ -17,6 +17,7 @@ from plumbing.tenant_collection import TenantCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from notifications.adapters import recipients as kept
+from notifications.domain.devices import Device, as_doc, still_installed
 from notifications.domain.messages import Recipient
 from notifications.domain.templates import Text
 from notifications.events import catalog
@@ -63,6 +64,21 @@ class MongoNotices:
 
     async def set_app(self, client_id: str, *, installed: bool, at: datetime) -> None:
         await kept.set_app(self.db, self.tenant, client_id, installed=installed, at=at)
+        if not installed:
+            devices = await self.devices(client_id)
+            kept_devices = still_installed(devices, at)
+            if len(kept_devices) != len(devices):
+                await self.save_devices(client_id, kept_devices)
+
+    async def devices(self, client_id: str) -> list[Device]:
+        return await kept.load_devices(self.db, self.tenant, client_id)
+
+    async def save_devices(self, client_id: str, devices: Sequence[Device]) -> None:
+        await kept.devices(self.db, self.tenant).update(
+            {"_id": client_id},
+            {"$set": {"client_id": client_id, "devices": as_doc(devices)}},
+            upsert=True,
+        )
 
     async def own_templates(self) -> dict[tuple[str, str, str], Text]:
         own: dict[tuple[str, str, str], Text] = {}

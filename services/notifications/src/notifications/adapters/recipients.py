@@ -11,6 +11,7 @@ from plumbing.mongo import Doc, DuplicateKeyError
 from plumbing.tenant_collection import TenantCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from notifications.domain.devices import Device, from_doc
 from notifications.domain.messages import Recipient, app_after, newer, preference_key
 
 RECIPIENTS = "recipients"
@@ -18,6 +19,8 @@ MESSAGES = "messages"
 TEMPLATES = "templates"
 STAFF_NOTIFICATIONS = "staff_notifications"
 REQUESTS = "message_requests"
+# `<tenant>:<client id>` -> the push devices the client's app registered (registerDevice).
+DEVICES = "devices"
 
 
 def recipients(db: AsyncDatabase[Doc], tenant: str) -> TenantCollection:
@@ -38,6 +41,15 @@ def staff_notifications(db: AsyncDatabase[Doc], tenant: str) -> TenantCollection
 
 def requests(db: AsyncDatabase[Doc], tenant: str) -> TenantCollection:
     return TenantCollection(db[REQUESTS], tenant)
+
+
+def devices(db: AsyncDatabase[Doc], tenant: str) -> TenantCollection:
+    return TenantCollection(db[DEVICES], tenant)
+
+
+async def load_devices(db: AsyncDatabase[Doc], tenant: str, client_id: str) -> list[Device]:
+    doc = await devices(db, tenant).get(client_id)
+    return [] if doc is None else from_doc(doc.get("devices"))
 
 
 def template_id(key: str, channel: str, language: str) -> str:
@@ -71,6 +83,7 @@ async def erase_recipient(db: AsyncDatabase[Doc], tenant: str, client_id: str) -
     await recipients(db, tenant).delete({"_id": client_id})
     await messages(db, tenant).delete({"client_id": client_id})
     await staff_notifications(db, tenant).delete({"client_id": client_id})
+    await devices(db, tenant).delete({"_id": client_id})
 
 
 async def set_preference(
@@ -165,6 +178,7 @@ async def load_recipient(db: AsyncDatabase[Doc], tenant: str, client_id: str) ->
         points_value=value,
         currency=balance.get("currency"),
         has_app=bool((doc.get("app") or {}).get("on")),
+        devices=tuple(await load_devices(db, tenant, client_id)),
     )
 
 

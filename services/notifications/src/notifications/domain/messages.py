@@ -13,6 +13,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from notifications.domain.devices import Device
+
 # Event-driven messages go by e-mail, or by SMS when e-mail is not possible.
 AUTOMATIC_CHANNELS: tuple[str, ...] = ("EMAIL", "SMS")
 # A message sent from the card without a channel takes the first one that works.
@@ -38,10 +40,15 @@ class Recipient:
     currency: str | None = None
     # A session in the studio's app, not since logged out or uninstalled (push needs it).
     has_app: bool = False
+    # The push tokens the client's app registered (`registerDevice`), oldest first.
+    devices: tuple[Device, ...] = ()
 
     @property
     def name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    def push_devices(self) -> tuple[tuple[str, str], ...]:
+        return tuple((d.token, d.platform) for d in self.devices)
 
     def allows(self, category: str, channel: str) -> bool:
         switch = self.preferences.get(preference_key(category, channel))
@@ -52,8 +59,9 @@ class Recipient:
             return self.email
         if channel == "SMS":
             return self.phone
-        # Push goes to the client's devices, by client id, when they have the app.
-        return self.client_id if self.has_app else None
+        # Push goes to the devices the app registered, or, for an app a partner reports
+        # (K6), to the client id while its newest fact is a session.
+        return self.client_id if self.has_app or self.devices else None
 
 
 def why_not(recipient: Recipient, category: str | None, channel: str) -> str | None:

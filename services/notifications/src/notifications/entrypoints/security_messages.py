@@ -1,4 +1,5 @@
-"""`POST /internal/security-messages`: identity's sign-in codes and password resets.
+"""`POST /internal/security-messages`: identity's sign-in codes, password resets and
+staff invitations.
 
 Internal: the gateway passes no such path on, and the API answers only requests signed
 with the gateway's secret (plumbing.request_guards), which identity holds like every
@@ -7,8 +8,10 @@ subgraph. The bearer token must be identity's own service token (`sub`
 transports and retries as every message (adapters/delivery.py): a code that arrives a
 minute late is useless, so it does not wait for the outbox and the consumer.
 
-Body: `{purpose: CLIENT_SIGN_IN | PASSWORD_RESET, channel: EMAIL | SMS, to, language,
-code}` -> 202 `{sent: true}`, 502 `DELIVERY_FAILED`, 400, 401, 403.
+Body: `{purpose: CLIENT_SIGN_IN | PASSWORD_RESET | STAFF_INVITATION, channel: EMAIL |
+SMS, to, language, code}` -> 202 `{sent: true}`, 502 `DELIVERY_FAILED`, 400, 401, 403.
+An empty `language` means the studio's (from its settings), else English: an invitation
+to someone identity does not know yet. For an invitation `code` is the link to accept.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 import structlog
 from plumbing.app import Runtime
 from plumbing.auth import Role, Unauthenticated
+from plumbing.studio import studio_settings
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -30,6 +34,8 @@ from notifications.domain.security_texts import PURPOSES, security_text
 log = structlog.get_logger()
 
 SERVICE_SUBJECT = "service:identity"
+# A code, a reset token, or an invitation's link (the console's address and the code).
+MAX_CODE = 1000
 
 
 def _refuse(message: str, code: str, status: int) -> JSONResponse:
@@ -56,10 +62,16 @@ async def security_message(request: Request) -> Response:
         return _refuse(f"send a JSON object with {', '.join(fields)}", "BAD_REQUEST", 400)
     if body["purpose"] not in PURPOSES or body["channel"] not in ("EMAIL", "SMS"):
         return _refuse("unknown purpose or channel", "BAD_REQUEST", 400)
-    if not body["to"].strip() or len(body["to"]) > 254 or len(body["code"]) > 200:
+    if not body["to"].strip() or len(body["to"]) > 254 or len(body["code"]) > MAX_CODE:
         return _refuse("bad address or code", "BAD_REQUEST", 400)
     settings = runtime.settings if isinstance(runtime.settings, Settings) else Settings()
-    subject, text = security_text(body["purpose"], body["language"], body["code"])
+    language = body["language"].strip()
+    studio_name = principal.tenant
+    if not language or body["purpose"] == "STAFF_INVITATION":
+        studio = await studio_settings(runtime.db, principal.tenant)
+        language = language or studio.language or "en"
+        studio_name = studio.name or principal.tenant
+    subject, text = security_text(body["purpose"], language, body["code"], studio=studio_name)
     message = Outgoing(
         message_id=f"{principal.tenant}:security-{secrets.token_hex(8)}|{body['channel']}",
         tenant=principal.tenant,

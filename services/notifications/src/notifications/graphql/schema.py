@@ -39,6 +39,7 @@ from notifications.adapters.notices import request_notices
 from notifications.domain.messages import why_not
 from notifications.domain.templates import SPECS, TemplateError
 from notifications.events import StaffNotified
+from notifications.graphql.devices import DeviceMutations
 from notifications.service_layer import manage
 
 
@@ -356,7 +357,7 @@ TEMPLATE_FIELDS = {"UNKNOWN_TEMPLATE": "key", "BAD_CHANNEL": "channel", "BAD_LAN
 
 
 @strawberry.type
-class Mutation:
+class Mutation(DeviceMutations):
     @strawberry.mutation(
         description="N1/R10: change one template. An unknown placeholder is refused "
         "(userErrors, code UNKNOWN_PLACEHOLDER)."

@@ -177,6 +177,7 @@ async def write_to_client(
                 subject=text.subject,
                 body=text.body,
                 template_key=template_key,
+                devices=recipient.push_devices() if channel == "PUSH" else (),
             ),
             attempts=deps.attempts,
             backoff_seconds=deps.backoff_seconds,

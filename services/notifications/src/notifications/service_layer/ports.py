@@ -16,6 +16,7 @@ from plumbing.envelope import Envelope
 from plumbing.mongo import Doc
 from plumbing.studio import StudioSettings
 
+from notifications.domain.devices import Device
 from notifications.domain.messages import Recipient
 from notifications.domain.templates import Text
 
@@ -44,7 +45,14 @@ class Notices(Protocol):
         """Insert an inbox entry (with its events); False if it already exists."""
 
     async def set_app(self, client_id: str, *, installed: bool, at: datetime) -> None:
-        """Record an app fact; the newest fact decides (`domain.messages.app_after`)."""
+        """Record an app fact; the newest fact decides (`domain.messages.app_after`). A
+        newer fact that the app is gone also drops the devices registered before it."""
+
+    async def devices(self, client_id: str) -> list[Device]:
+        """The push devices the client's app registered, oldest first."""
+
+    async def save_devices(self, client_id: str, devices: Sequence[Device]) -> None:
+        """Replace the client's push devices."""
 
     async def own_templates(self) -> dict[tuple[str, str, str], Text]:
         """The studio's own templates by (key, channel, language)."""
