@@ -188,7 +188,6 @@ class BookingRead(EventData):
     booking_id: str
     client_id: str
     session_id: str
-    occurred_at: HappenedAt
 
 
 SESSION_SCHEDULED = "ingest.session_scheduled.v1"

@@ -7,22 +7,60 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from notifications.adapters.delivery import Outgoing
+from notifications.domain.messages import Recipient
 from notifications.domain.reminders import ReminderSettings, ReminderSettingsError, is_due
+from notifications.service_layer.dispatch import Deps
 from notifications.service_layer.reminders import (
     ReminderRun,
     run_reminders,
     set_reminder_settings,
 )
 from notifications.testing import MemoryNotices, MemorySessionBook
-
-from .test_dispatch import Sent, ana, deps_for
+from plumbing.clock import ManualClock
 
 STARTS = datetime(2026, 12, 8, 18, 0, tzinfo=UTC)  # Tuesday 19:00 in Madrid
+
+
+class Sent:
+    """A transport that keeps what it was given."""
+
+    def __init__(self) -> None:
+        self.messages: list[Outgoing] = []
+
+    async def send(self, message: Outgoing) -> None:
+        self.messages.append(message)
+
+
+def ana(**changes: object) -> Recipient:
+    fields: dict[str, object] = {
+        "client_id": "c1",
+        "first_name": "Ana",
+        "last_name": "Ruiz",
+        "email": "ana@example.com",
+        "phone": "+34600000000",
+        "language": "es",
+        "preferences": {},
+    }
+    fields.update(changes)
+    return Recipient(**fields)  # type: ignore[arg-type]
+
+
+def deps_for(notices: MemoryNotices, transports: dict[str, Sent]) -> Deps:
+    return Deps(
+        notices=lambda tenant: notices,
+        clock=ManualClock(STARTS),
+        transports=transports,
+        attempts=1,
+        backoff_seconds=0,
+    )
+
+
 REPORTED = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 async def studio(**recipient: object) -> tuple[MemoryNotices, MemorySessionBook, Sent]:
-    notices = MemoryNotices(recipients={"c1": ana(language="es", **recipient)})
+    notices = MemoryNotices(recipients={"c1": ana(**recipient)})
     book = MemorySessionBook()
     await book.session_reported("s1", STARTS, REPORTED)
     await book.booked("s1", "b1", "c1")
@@ -48,7 +86,7 @@ def test_due_from_hours_before_until_the_start() -> None:
 async def test_sent_once_by_sms_with_the_points_held_when_written() -> None:
     notices, book, sms = await studio(points=80)
     assert (await run_at(notices, book, sms, STARTS - timedelta(hours=30))).sent == 0
-    notices.recipients["c1"] = ana(language="es", points=120)  # earned in between
+    notices.recipients["c1"] = ana(points=120)  # earned in between
     run = await run_at(notices, book, sms, STARTS - timedelta(hours=23))
     assert run.sent == 1
     # No app: push is withheld with its reason, SMS goes (seed 002: "por App o SMS").

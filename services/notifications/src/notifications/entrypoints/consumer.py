@@ -12,6 +12,7 @@ from plumbing.app import Runtime
 from plumbing.contracts import EventData
 from plumbing.envelope import Envelope
 from plumbing.event_handlers import BatchHandler, Handler, Pending, Rejected, newest_per_client
+from plumbing.logs import get_logger
 from plumbing.mongo import Doc
 from plumbing.studio import remember_studio
 from pydantic import ValidationError
@@ -61,6 +62,8 @@ from notifications.service_layer.dispatch import (
 )
 from notifications.service_layer.reminders import LOOKAHEAD, ReminderRun, run_reminders
 
+log = get_logger("notifications.consumer")
+
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "language")
 
 M = TypeVar("M", bound=EventData)
@@ -91,6 +94,16 @@ async def _remember_balance(
         value_per_point=data.value_per_point(),
         currency=data.currency,
     )
+
+
+def partner_fact(model: type[M], event: Envelope) -> M | None:
+    """A booking fact, or None when it does not read: crm checks partner facts and parks
+    the bad ones with their reason; parking it here too would park it twice."""
+    try:
+        return model.model_validate(event.data)
+    except ValidationError:
+        log.info("booking_fact_skipped", tenant=event.tenant, event_id=event.id, type=event.type)
+        return None
 
 
 def batch_handlers(runtime: Runtime) -> Mapping[str, BatchHandler]:
@@ -267,13 +280,17 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
         )
 
     async def session_scheduled(event: Envelope) -> None:
-        data = read(SessionScheduledRead, event)
+        data = partner_fact(SessionScheduledRead, event)
+        if data is None:
+            return
         await MongoSessionBook(db, event.tenant).session_reported(
             data.session_id, data.starts_at, event.time
         )
 
     async def booking(event: Envelope) -> None:
-        data = read(BookingRead, event)
+        data = partner_fact(BookingRead, event)
+        if data is None:
+            return
         book = MongoSessionBook(db, event.tenant)
         if event.type == BOOKING_MADE:
             await book.booked(data.session_id, data.booking_id, data.client_id)
