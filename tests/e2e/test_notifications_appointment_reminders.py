@@ -59,7 +59,7 @@ async def test_a_booked_session_gets_its_reminder_once_with_the_points_of_the_mo
         "hoursBefore": 24,
     }  # on by default, a day ahead
     refused = (await owner(SETTINGS, {"on": True, "h": 0}))["setAppointmentReminders"]
-    assert refused["userErrors"] == [{"field": ["hoursBefore"], "code": "OUT_OF_RANGE"}]
+    assert refused["userErrors"] == [{"field": ["hoursBefore"], "code": "BAD_HOURS"}]
     saved = (await owner(SETTINGS, {"on": True, "h": 24}))["setAppointmentReminders"]
     assert saved == {"settings": {"enabled": True, "hoursBefore": 24}, "userErrors": []}
     await owner(

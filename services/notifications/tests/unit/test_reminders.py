@@ -144,7 +144,7 @@ async def test_the_studio_setting_hours_and_off_switch() -> None:
     assert (await run_at(notices, book, sms, STARTS - timedelta(hours=1))).sent == 0
     with pytest.raises(ReminderSettingsError) as refused:
         await set_reminder_settings(book, enabled=True, hours_before=0, by="owner", now=REPORTED)
-    assert refused.value.code == "OUT_OF_RANGE"
+    assert refused.value.code == "BAD_HOURS"
 
 
 async def test_a_card_not_arrived_yet_is_tried_on_the_next_run() -> None:

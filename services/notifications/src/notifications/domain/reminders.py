@@ -34,7 +34,7 @@ def checked_hours(hours_before: int) -> int:
     if not MIN_HOURS_BEFORE <= hours_before <= MAX_HOURS_BEFORE:
         raise ReminderSettingsError(
             f"hoursBefore must be between {MIN_HOURS_BEFORE} and {MAX_HOURS_BEFORE}",
-            "OUT_OF_RANGE",
+            "BAD_HOURS",
             min=MIN_HOURS_BEFORE,
             max=MAX_HOURS_BEFORE,
         )

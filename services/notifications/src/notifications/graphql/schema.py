@@ -405,7 +405,7 @@ class Mutation:
 
     @strawberry.mutation(
         description="L10: switch the appointment reminders on or off and say how many hours "
-        "(1-168) before each booked session they go out. Out of range: OUT_OF_RANGE."
+        "(1-168) before each booked session they go out. Out of range: BAD_HOURS."
     )
     async def set_appointment_reminders(
         self, info: Info[Any, Any], enabled: bool, hours_before: int = 24

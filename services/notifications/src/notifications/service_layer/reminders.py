@@ -89,7 +89,7 @@ class ReminderRun:
 async def set_reminder_settings(
     book: SessionBook, *, enabled: bool, hours_before: int, by: str, now: datetime
 ) -> ReminderSettings:
-    """Raises `ReminderSettingsError` (OUT_OF_RANGE) for hours outside 1–168."""
+    """Raises `ReminderSettingsError` (BAD_HOURS) for hours outside 1–168."""
     settings = ReminderSettings(
         enabled=enabled, hours_before=checked_hours(hours_before), changed_by=by, changed_at=now
     )
