@@ -126,6 +126,10 @@ acl User:notifications topic ingest.app Read literal
 acl User:notifications topic ingest.app Describe literal
 acl User:notifications topic ingest.app. Read prefixed
 acl User:notifications topic ingest.app. Describe prefixed
+acl User:notifications topic ingest.bookings Read literal
+acl User:notifications topic ingest.bookings Describe literal
+acl User:notifications topic ingest.bookings. Read prefixed
+acl User:notifications topic ingest.bookings. Describe prefixed
 acl User:notifications topic loyalty.events Read literal
 acl User:notifications topic loyalty.events Describe literal
 acl User:notifications topic notifications.events Read literal
@@ -136,4 +140,5 @@ acl User:notifications topic ranks.events.dlq Write literal
 acl User:notifications topic loyalty.events.dlq Write literal
 acl User:notifications topic notifications.events.dlq Write literal
 acl User:notifications topic ingest.app.dlq Write literal
+acl User:notifications topic ingest.bookings.dlq Write literal
 acl User:notifications group notifications Read literal

@@ -30,7 +30,7 @@ VALUE_TYPES = {
     "PromotionReward", "RankLabels", "RankReportRow", "Stripe", "UserError",
     "WeightReading", "ClientCardChange", "ClientCardUpdate", "StaffInboxUpdate",
     "ImportJobUpdate", "ImportProgress", "CrmTodayUpdate", "FactOutcome", "FactOutcomeUpdate",
-    "StudioAccess", "ConsentRecord", "PushDevice",
+    "StudioAccess", "ConsentRecord", "PushDevice", "AppointmentReminderSettings",
 }  # fmt: skip
 
 # Fields a caller may be refused by role or scope (FORBIDDEN), each checked to be

@@ -79,6 +79,8 @@ SERVICES: Mapping[str, ServiceAccess] = {
             topics.LOYALTY,
             topics.NOTIFICATIONS,
             topics.INGEST_APP,
+            # L10: sessions and bookings, for the appointment reminders.
+            topics.INGEST_BOOKINGS,
         ),
     ),
 }

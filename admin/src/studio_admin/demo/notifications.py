@@ -1,5 +1,10 @@
 """Demo data of the notifications context: a studio's own wording of three templates
-(the appointment reminder with the old `$CLIPOINTS$` code, L10) and a few messages sent from client cards (they land in the local SMTP and webhook sinks)."""
+(the appointment reminder with the old `$CLIPOINTS$` code, L10) and a few messages sent from client cards (they land in the local SMTP and webhook sinks).
+
+The appointment reminders go out by themselves (L10): the demo keeps them on, 24 hours
+ahead, and the day's booked sessions (`demo/crm.py`) get theirs from the notifications
+job (`studioctl run-job appointment_reminders --service notifications` runs it now), in
+the studio's wording below, with the client's points."""
 
 from __future__ import annotations
 
@@ -13,6 +18,9 @@ mutation($key: String!, $channel: Channel!, $language: String!, $subject: String
     template { key } userErrors { field message code }
   }
 }
+"""
+REMINDERS = """
+mutation { setAppointmentReminders(enabled: true, hoursBefore: 24) { userErrors { code } } }
 """
 SEND = """
 mutation($id: ID!, $key: String!, $channel: Channel) {
@@ -69,6 +77,7 @@ def fill(graph: Graph, state: DemoState) -> None:
                 "body": body,
             },
         )
+    graph(REMINDERS, {})
     for name, key, chosen in MESSAGES:
         client_id = state.client_ids.get(name)
         if client_id is None:

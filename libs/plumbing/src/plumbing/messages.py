@@ -22,6 +22,7 @@ COMMON: dict[str, tuple[str, str, str]] = {
     "BAD_DAYS": ("the number of days is out of range", "el número de días está fuera de rango", "il numero di giorni è fuori intervallo"),
     "BAD_EARN_PERCENT": ("the earning percentage is out of range", "el porcentaje de acumulación está fuera de rango", "la percentuale di accumulo è fuori intervallo"),
     "BAD_EXPIRY_DAYS": ("the days before expiry are out of range", "los días hasta la caducidad están fuera de rango", "i giorni prima della scadenza sono fuori intervallo"),
+    "BAD_HOURS": ("the number of hours is out of range", "el número de horas está fuera de rango", "il numero di ore è fuori intervallo"),
     "BAD_IDEMPOTENCY_KEY": ("the idempotency key is not valid", "la clave de idempotencia no es válida", "la chiave di idempotenza non è valida"),
     "BAD_KIND": ("the kind is not valid", "el tipo no es válido", "il tipo non è valido"),
     "BAD_LANGUAGE": ("the language is not supported", "el idioma no está disponible", "la lingua non è disponibile"),

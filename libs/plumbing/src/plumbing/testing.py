@@ -72,12 +72,17 @@ def kafka_options(user: str = "operator", password: str | None = None) -> dict[s
     return sasl_options("SASL_PLAINTEXT", "SCRAM-SHA-512", user, password)
 
 
+# The stack's ports; `<CTX>_PORT` (e.g. NOTIFICATIONS_PORT) points the journeys at
+# another process of that service.
 SERVICE_PORTS = {
-    "clients": 4101,
-    "ranks": 4102,
-    "loyalty": 4103,
-    "crm": 4104,
-    "notifications": 4105,
+    name: int(os.environ.get(f"{name.upper()}_PORT", port))
+    for name, port in {
+        "clients": 4101,
+        "ranks": 4102,
+        "loyalty": 4103,
+        "crm": 4104,
+        "notifications": 4105,
+    }.items()
 }
 
 T = TypeVar("T")

@@ -73,6 +73,9 @@ class MemoryTimelines:
         found = [e for e in self.entries.get(client_id, []) if than is None or _key(e) > than]
         return list(reversed(sorted(found, key=_key)[:count]))
 
+    async def every(self, client_id: str) -> list[Doc]:
+        return list(self.entries.get(client_id, []))
+
     async def erase(self, client_id: str) -> None:
         self.entries.pop(client_id, None)
         self._guards.pop(client_id, None)

@@ -10,17 +10,22 @@ from decimal import Decimal
 import pytest
 from crm.events import (
     BookingCancelled,
+    BookingMade,
     Payment,
     PurchaseLine,
     PurchaseRecorded,
     PurchaseRefunded,
     SessionScheduled,
+    WaitlistConverted,
+    WaitlistJoined,
 )
 from crm.service_layer.bulk import facts_in_bulk
 from crm.service_layer.ingest import record
+from crm.service_layer.profile_entries import moment
 from crm.service_layer.summary import load
 from crm.testing import MemoryCrm, MemoryRecordedFacts
 from crm.testing_events import TENANT, booking, card, consume, fact, views
+from plumbing import readers
 from plumbing.envelope import Envelope
 from plumbing.event_handlers import Rejected
 
@@ -40,6 +45,16 @@ def session(
             starts_at=starts_at,
             capacity=capacity,
         )
+    )
+
+
+def erased(client: str) -> Envelope:
+    return Envelope(
+        type=readers.CLIENT_ERASED,
+        source="clients",
+        tenant=TENANT,
+        subject=client,
+        data={"client_id": client},
     )
 
 
@@ -92,6 +107,43 @@ async def test_a_move_to_another_day_moves_the_booked_clients() -> None:
     second = await load(views(crm), NINE.date() + timedelta(days=1), "DAY", None, zone)
     assert (first.list_of("booked"), second.list_of("booked")) == ([], ["ana"])
     assert await hours(crm, NINE.date() + timedelta(days=1)) == {9: (10, 1)}
+
+
+async def test_a_move_to_another_day_moves_the_app_count_waitlist_and_cancellations() -> None:
+    """Point 7: every list of the day goes with the session: the app bookings, the
+    cancelled clients, the waitlist with its entries (and their conversions); an erasure
+    afterwards finds the client on the new day (B9)."""
+    crm = MemoryCrm(zone="UTC")
+    await consume(crm, card("ana"), card("bea"), card("cleo"), session(NINE))
+    from_app = BookingMade(
+        booking_id="b1", client_id="ana", session_id="s1", from_app=True, occurred_at=AT
+    )
+    await consume(crm, fact(from_app, "ana"), booking("b2", "bea", "s1", AT))
+    cancel = BookingCancelled(booking_id="b2", client_id="bea", session_id="s1", occurred_at=AT)
+    joined = WaitlistJoined(entry_id="w1", client_id="cleo", session_id="s1", occurred_at=AT)
+    converted = WaitlistConverted(
+        entry_id="w1", client_id="cleo", session_id="s1", booking_id="w1", occurred_at=AT
+    )
+    await consume(crm, fact(cancel, "bea"), fact(joined, "cleo"), fact(converted, "cleo"))
+    zone = crm.studio(TENANT).zone
+    lists = ("booked", "canc", "wait")
+    before = await load(views(crm), DAY, "DAY", None, zone)
+    assert [before.list_of(n) for n in lists] == [["ana"], ["bea"], ["cleo"]]
+    assert (before.count("app"), before.count("conv")) == (1, 1)
+    later = NINE + timedelta(days=1, hours=2)
+    await consume(crm, session(later), session(later))  # a replay moves nothing more
+    first = await load(views(crm), DAY, "DAY", None, zone)
+    second = await load(views(crm), later.date(), "DAY", None, zone)
+    assert [first.list_of(n) for n in lists] == [[], [], []]
+    assert (first.count("app"), first.count("conv"), first.waitlist_entries()) == (0, 0, [])
+    assert [second.list_of(n) for n in lists] == [["ana"], ["bea"], ["cleo"]]
+    assert (second.count("app"), second.count("conv")) == (1, 1)
+    [entry] = second.waitlist_entries()
+    assert (entry["entry_id"], moment(entry["starts_at"])) == ("w1", later)
+    await consume(crm, erased("bea"), erased("cleo"))
+    after = await load(views(crm), later.date(), "DAY", None, zone)
+    assert [after.list_of(n) for n in lists] == [["ana"], [], []]
+    assert [after.listed(n) for n in lists] == [1, 1, 1]
 
 
 async def test_bookings_in_bulk_are_moved_too() -> None:

@@ -4,11 +4,27 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from crm.events import BookingCancelled, WaitlistConverted, WaitlistJoined
-from crm.service_layer.profile_entries import moment
+from crm.domain import rules
+from crm.events import (
+    AppSessionStarted,
+    BookingCancelled,
+    MembershipReported,
+    ReportedCredit,
+    WaitlistConverted,
+    WaitlistJoined,
+)
+from crm.service_layer.profile_entries import balance_booked_mark, moment, period_id
 from crm.service_layer.summary import load
 from crm.testing import MemoryCrm
-from crm.testing_events import TENANT, booking, card, consume, fact, session, views
+from crm.testing_events import (
+    TENANT,
+    booking,
+    card,
+    consume,
+    fact,
+    session,
+    views,
+)
 from plumbing import readers
 from plumbing.envelope import Envelope
 
@@ -81,3 +97,38 @@ async def test_an_erased_client_leaves_the_lists_and_the_counts_stay() -> None:
     assert after.list_of("wait") == after.list_of("canc") == []
     assert [e["client_id"] for e in after.waitlist_entries()] == [None]
     assert "ana" not in str(after.day_doc)
+
+
+async def test_an_erased_client_leaves_no_counted_once_mark_and_the_counts_stay() -> None:
+    """B9: the marks that counted the client once in a period (K3's booked with a
+    balance, the app users) go with the card; the day's and month's counts stay."""
+    crm = MemoryCrm(zone="UTC")
+    await consume(crm, card("ana"), session("s1", STARTS))
+    credit = ReportedCredit(credit_id="k1", kind="CLASS", status="AVAILABLE")
+    with_credit = MembershipReported(
+        membership_id="m-ana",
+        client_id="ana",
+        plan="bono 10",
+        status="ACTIVE",
+        valid_from=date(2026, 1, 1),
+        credits=[credit],
+        reported_at=AT,
+    )
+    await consume(crm, fact(with_credit, "ana"), booking("b1", "ana", "s1", AT))
+    app = AppSessionStarted(client_id="ana", platform="IOS", occurred_at=AT)
+    await consume(crm, fact(app, "ana"))
+    day, month = period_id("D", rules.ALL_SCOPE, "2026-03-10"), "2026-03"
+    marks = [
+        balance_booked_mark(day, "ana"),
+        balance_booked_mark(period_id("M", rules.ALL_SCOPE, month), "ana"),
+        "appact~D~2026-03-01~ana",
+        f"appact~M~{month}~ana",
+    ]
+    assert [await views(crm).marks.get(m) is not None for m in marks] == [True] * 4
+    app_day = period_id("D", rules.ALL_SCOPE, "2026-03-01")
+    before = [await views(crm).periods.get(d) or {} for d in (day, app_day)]
+    assert (before[0].get("bwb"), before[1].get("appact")) == (1, 1)
+    await consume(crm, erased("ana"))
+    assert [await views(crm).marks.get(m) for m in marks] == [None] * 4
+    after = [await views(crm).periods.get(d) or {} for d in (day, app_day)]
+    assert (after[0].get("bwb"), after[1].get("appact")) == (1, 1)

@@ -4,7 +4,12 @@ and another writer never overwritten."""
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import timedelta
+
+import pytest
 from loyalty.adapters.tenant_storage import LoyaltyStores
+from loyalty.domain.entries import LoyaltyError
 from loyalty.service_layer import points, purchases
 from loyalty.service_layer.automation_edits import create_automation
 from loyalty.service_layer.batches import PurchaseBatches
@@ -112,3 +117,36 @@ async def test_a_purchase_before_its_clients_card_is_handed_back_untouched(
     await points.remember_client(stores.tenant("t1"), "stranger", {"known": True})
     assert await PurchaseBatches(stores).apply([run[0], run[2]]) == set()
     assert await ledger(stores, "t1", "stranger") == [("I-1", 100, 100), ("I-3", 100, 200)]
+
+
+async def test_another_sale_under_a_used_invoice_number_is_a_fact_conflict(
+    stores: LoyaltyStores,
+) -> None:
+    """Point 7: the first report of an invoice decides; the same number with other
+    content is refused with FACT_CONFLICT naming the first event, on both paths, and
+    writes nothing; the same content again stays a harmless replay."""
+    await program_on(stores, "t1")
+    first = dataclasses.replace(purchase("c1", "F-7"), event_id="ev-1")
+    assert await PurchaseBatches(stores).apply([("t1", first)]) == set()
+    other = dataclasses.replace(purchase("c1", "F-7", "90.00"), event_id="ev-2")
+    # The bulk path hands the used number back; one at a time it is refused.
+    assert await PurchaseBatches(stores).apply([("t1", other)]) == {0}
+    with pytest.raises(LoyaltyError) as refused:
+        await purchases.purchase_recorded(stores.tenant("t1"), other)
+    assert refused.value.code == "FACT_CONFLICT"
+    assert "'F-7'" in refused.value.message and "ev-1" in refused.value.message
+    another_client = dataclasses.replace(purchase("c2", "F-7"), event_id="ev-3")
+    with pytest.raises(LoyaltyError):
+        await purchases.purchase_recorded(stores.tenant("t1"), another_client)
+    # `20.0` is `20.00`, and when it was published is not content: a replay.
+    again = dataclasses.replace(
+        purchase("c1", "F-7", "20.0"), event_id="ev-4", recorded_at=T0 + timedelta(hours=1)
+    )
+    await purchases.purchase_recorded(stores.tenant("t1"), again)
+    assert await ledger(stores, "t1", "c1") == [("F-7", 100, 100)]
+    assert await ledger(stores, "t1", "c2") == []
+    # A refund that came first keeps the content of the first sale reported after it.
+    await purchases.purchase_refunded(stores.tenant("t1"), "F-8", None, T0)
+    await purchases.purchase_recorded(stores.tenant("t1"), purchase("c2", "F-8"))
+    with pytest.raises(LoyaltyError):
+        await purchases.purchase_recorded(stores.tenant("t1"), purchase("c2", "F-8", "5.00"))

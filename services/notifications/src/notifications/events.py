@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from plumbing import topics
-from plumbing.bounds import HappenedAt
+from plumbing.bounds import AwareTime, HappenedAt
 from plumbing.contracts import Catalog, EventData
 
 catalog = Catalog(source="services/notifications")
@@ -173,3 +173,23 @@ class PointsExpiringRead(EventData):
         if self.value is None or not self.points:
             return None
         return self.value / self.points * self.balance
+
+
+class SessionScheduledRead(EventData):
+    """`ingest.session_scheduled.v1`, for the reminders: a re-report moves the start."""
+
+    session_id: str
+    starts_at: AwareTime
+
+
+class BookingRead(EventData):
+    """`ingest.booking_made.v1` / `booking_cancelled.v1`, for the reminders."""
+
+    booking_id: str
+    client_id: str
+    session_id: str
+
+
+SESSION_SCHEDULED = "ingest.session_scheduled.v1"
+BOOKING_MADE = "ingest.booking_made.v1"
+BOOKING_CANCELLED = "ingest.booking_cancelled.v1"

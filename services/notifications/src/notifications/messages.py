@@ -14,6 +14,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "no hay dirección {channel} registrada",
         "it": "nessun indirizzo {channel} registrato",
     },
+    "BAD_HOURS": {
+        "en": "hours before must be between {min} and {max}",
+        "es": "las horas de antelación deben estar entre {min} y {max}",
+        "it": "le ore di anticipo devono essere tra {min} e {max}",
+    },
     "NOT_DELIVERED": {
         "en": "not delivered after {attempts} attempts: {error}",
         "es": "no entregado tras {attempts} intentos: {error}",

@@ -13,7 +13,15 @@ from plumbing.studio import StudioSettings
 
 from notifications.domain.devices import Device, still_installed
 from notifications.domain.messages import Recipient, app_after
+from notifications.domain.reminders import ReminderSettings
 from notifications.domain.templates import Text
+from notifications.service_layer.reminders import (
+    BOOKED,
+    CANCELLED,
+    REMINDED,
+    BookedClient,
+    Session,
+)
 
 
 @dataclass
@@ -123,3 +131,57 @@ class MemoryNotices:
         into[str(doc["_id"])] = dict(doc)
         self.published += events
         return True
+
+
+@dataclass
+class MemorySessionBook:
+    """One tenant's reminder sessions and settings in dictionaries."""
+
+    tenant: str = "t1"
+    kept_settings: ReminderSettings = field(default_factory=ReminderSettings)
+    starts: dict[str, tuple[datetime, datetime]] = field(default_factory=dict)
+    bookings: dict[str, dict[str, BookedClient]] = field(default_factory=dict)
+
+    async def settings(self) -> ReminderSettings:
+        return self.kept_settings
+
+    async def save_settings(self, settings: ReminderSettings) -> None:
+        self.kept_settings = settings
+
+    async def session_reported(self, session_id: str, starts_at: datetime, at: datetime) -> None:
+        known = self.starts.get(session_id)
+        if known is None or known[1] <= at:
+            self.starts[session_id] = (starts_at, at)
+
+    async def booked(self, session_id: str, booking_id: str, client_id: str) -> None:
+        entries = self.bookings.setdefault(session_id, {})
+        entries.setdefault(booking_id, BookedClient(booking_id, client_id, BOOKED))
+
+    async def cancelled(self, session_id: str, booking_id: str, client_id: str) -> None:
+        entries = self.bookings.setdefault(session_id, {})
+        entries[booking_id] = BookedClient(booking_id, client_id, CANCELLED)
+
+    async def sessions_between(self, after: datetime, until: datetime) -> list[Session]:
+        return [
+            Session(sid, starts, tuple(self.bookings.get(sid, {}).values()))
+            for sid, (starts, _) in self.starts.items()
+            if after < starts <= until
+        ]
+
+    def _move(self, session_id: str, booking_id: str, old: str, new: str) -> bool:
+        entry = self.bookings.get(session_id, {}).get(booking_id)
+        if entry is None or entry.state != old:
+            return False
+        self.bookings[session_id][booking_id] = replace(entry, state=new)
+        return True
+
+    async def claim(self, session_id: str, booking_id: str) -> bool:
+        return self._move(session_id, booking_id, BOOKED, REMINDED)
+
+    async def release(self, session_id: str, booking_id: str) -> None:
+        self._move(session_id, booking_id, REMINDED, BOOKED)
+
+    async def forget_client(self, client_id: str) -> None:
+        for entries in self.bookings.values():
+            for booking_id in [b for b, e in entries.items() if e.client_id == client_id]:
+                del entries[booking_id]

@@ -334,6 +334,7 @@ export type UserErrorCode =
   | 'BAD_DAYS'
   | 'BAD_EARN_PERCENT'
   | 'BAD_EXPIRY_DAYS'
+  | 'BAD_HOURS'
   | 'BAD_IDEMPOTENCY_KEY'
   | 'BAD_KIND'
   | 'BAD_LANGUAGE'

@@ -16,7 +16,7 @@ from crm.events import (
     WaitlistJoined,
 )
 from crm.service_layer.ports import Doc
-from crm.service_layer.profile_entries import booking_entry, moment, period_id
+from crm.service_layer.profile_entries import booking_entry, moment, period_id, seat_of
 from crm.service_layer.projection import Projection
 
 
@@ -46,7 +46,7 @@ async def booking_made(p: Projection, data: BookingMade, body: Doc) -> None:
         day_inc["app"] = 1
     month_inc = {**{f"{path}.b": 1 for path in paths}, f"{at.heat}.b": 1}
     # The session keeps its active bookings (`seats`), for a correction to move them.
-    seat = Delta(set={f"seats.{rules.safe_key(data.booking_id)}": data.client_id})
+    seat = Delta(set=seat_of(data))
     profile, *_ = await asyncio.gather(
         p.views.profiles.get(data.client_id),
         p.periods([("M", at.month)], branch, Delta(inc=month_inc)),
@@ -111,7 +111,9 @@ async def booking_cancelled(p: Projection, data: BookingCancelled) -> None:
     if booking.get("from_app"):
         day_inc["app"] = -1
     month_inc = {**{f"{path}.b": -1 for path in paths}, f"{at.heat}.b": -1}
-    seat = Delta(unset=(f"seats.{rules.safe_key(data.booking_id)}",))
+    # The session keeps its cancellations too: a correction moves them with it.
+    key = rules.safe_key(data.booking_id)
+    seat = Delta(unset=(f"seats.{key}", f"app_seats.{key}"), set={f"cancels.{key}": data.client_id})
     await asyncio.gather(
         p.periods([("M", at.month)], branch, Delta(inc=month_inc)),
         p.periods([("D", at.day)], branch, Delta(inc=day_inc)),
@@ -173,8 +175,11 @@ async def waitlist_joined(p: Projection, data: WaitlistJoined) -> None:
     at = rules.slot(moment(session["starts_at"]), p.zone)
     # Which day lists hold the client, for erasure (B9).
     where = {"day": at.day, "branch_id": session.get("branch_id")}
+    # The session keeps its waitlist (`waits`): a correction moves it with it.
+    wait = Delta(set={f"waits.{rules.safe_key(data.entry_id)}": data.client_id})
     await asyncio.gather(
         _on_session_day(p, session, delta),
+        p.views.facts.apply_once(f"session:{data.session_id}", p.guard("wait"), wait),
         p.profile_update(
             data.client_id, Delta(set={f"waits.{rules.safe_key(data.entry_id)}": where})
         ),

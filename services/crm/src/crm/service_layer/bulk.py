@@ -46,6 +46,7 @@ from crm.service_layer.profile_entries import (
     moment,
     period_id,
     sale_entry,
+    seat_of,
 )
 from crm.service_layer.purchases import UNPAID
 from crm.service_layer.timeline_entries import add_to_timeline
@@ -129,7 +130,7 @@ def _booking_effects(fact: _Fact, run: _Run) -> None:
     profile.sets[f"bookings.{rules.safe_key(data.booking_id)}"] = booking_entry(data, body)
     profile.guards.append(fact.event.id)
     session = run.facts[f"session:{data.session_id}"]
-    session.sets[f"seats.{rules.safe_key(data.booking_id)}"] = data.client_id
+    session.sets.update(seat_of(data))
     session.guards.append(f"{fact.event.id}#seat")
 
 

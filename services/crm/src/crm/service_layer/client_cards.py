@@ -11,7 +11,7 @@ from typing import Any
 from plumbing.storage import Delta
 
 from crm.domain import rules
-from crm.service_layer.erasure import anonymise_days
+from crm.service_layer.erasure import anonymise_days, drop_marks
 from crm.service_layer.ports import Doc
 from crm.service_layer.projection import Projection
 from crm.service_layer.totals import TOTALS, totals_moved
@@ -91,5 +91,6 @@ async def client_erased(p: Projection, client_id: str) -> None:
         born = date.fromisoformat(str(profile["birth_date"])[:10])
         await birthday(p, client_id, born, born=False)
     await anonymise_days(p, client_id, profile)
+    await drop_marks(p, client_id, profile)
     await p.views.profiles.delete(client_id)
     await p.views.timelines.erase(client_id)

@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from crm.domain import rules
 from crm.events import PurchaseRefunded, SessionScheduled
+from crm.service_layer.bookings import WAITLIST_SESSION
 from crm.service_layer.ports import Doc
 from crm.service_layer.profile_entries import moment, period_id
 from crm.service_layer.projection import Projection
@@ -90,13 +91,26 @@ async def session_corrected(p: Projection, data: SessionScheduled, found: Doc) -
     _occupancy(moves, after, p.zone, (data.capacity, len(seats)), +1)
     old_day = rules.slot(moment(found["starts_at"]), p.zone).day
     new_day = rules.slot(data.starts_at, p.zone).day
-    if (old_day, found.get("branch_id")) != (new_day, data.branch_id):
-        for client in seats.values():
-            cid = rules.safe_key(client)
-            for scope in rules.scopes(found.get("branch_id")):
-                moves[period_id("D", scope, old_day)][f"booked.{cid}"] -= 1
-            for scope in rules.scopes(data.branch_id):
-                moves[period_id("D", scope, new_day)][f"booked.{cid}"] += 1
+    moved_day = (old_day, found.get("branch_id")) != (new_day, data.branch_id)
+    # The day's lists go where the session goes: booked, cancelled and waiting clients,
+    # the app bookings; waiting entries with their session (`_waitlist_follows`).
+    listed = {
+        "booked": list(seats.values()),
+        "canc": [str(c) for c in (found.get("cancels") or {}).values()],
+        "wait": [str(c) for c in (found.get("waits") or {}).values()],
+    }
+    app = sum(1 for key in found.get("app_seats") or {} if rules.unsafe_key(key) in seats)
+    if moved_day:
+        for sign, day, branch in (
+            (-1, old_day, found.get("branch_id")),
+            (1, new_day, data.branch_id),
+        ):
+            for scope in rules.scopes(branch):
+                doc = moves[period_id("D", scope, day)]
+                for name, clients in listed.items():
+                    for client in clients:
+                        doc[f"{name}.{rules.safe_key(client)}"] += sign
+                doc["app"] += sign * app
     guard = p.guard("correct")
     await asyncio.gather(
         *(
@@ -106,6 +120,9 @@ async def session_corrected(p: Projection, data: SessionScheduled, found: Doc) -
         )
     )
     await _bookings_follow(p, data, seats)
+    await _waitlist_follows(p, data, found, (old_day, new_day))
+    if moved_day:
+        await _cancellations_follow(p, data, found, new_day)
     fields = {name: after.get(name) for name in SESSION_FIELDS}
     await p.views.facts.apply_once(
         f"session:{data.session_id}", guard, Delta(set={**fields, "corrected_by": p.event.id})
@@ -134,3 +151,69 @@ async def _bookings_follow(p: Projection, data: SessionScheduled, seats: dict[st
             for client_id, changes in per_client.items()
         ),
     )
+
+
+async def _waitlist_follows(
+    p: Projection, data: SessionScheduled, found: Doc, days: tuple[str, str]
+) -> None:
+    """K2: the session's waitlist entries (`wle`) take its new time, service and
+    professional; on another day they leave the old day's document for the new one (with
+    the conversions they counted), and the profile says where they are (B9's erasure
+    finds them there)."""
+    waits = {str(k): str(c) for k, c in (found.get("waits") or {}).items()}
+    if not waits:
+        return
+    old_day, new_day = days
+    old_branch, new_branch = found.get("branch_id"), data.branch_id
+    values = data.model_dump(mode="json")
+    taken = {name: values.get(name) for name in WAITLIST_SESSION}
+    old_ids = [period_id("D", scope, old_day) for scope in rules.scopes(old_branch)]
+    stored = await p.views.periods.get_many(old_ids)
+    entries: dict[str, Doc] = {}
+    for doc in stored.values():
+        for key in waits:
+            entry = (doc.get("wle") or {}).get(key)
+            if isinstance(entry, dict):
+                entries.setdefault(key, entry)
+    guard = p.guard("correct-wle")
+    if (old_day, old_branch) == (new_day, new_branch):
+        sets = {f"wle.{key}.{name}": value for key in entries for name, value in taken.items()}
+        if sets:
+            await p.periods([("D", new_day)], new_branch, Delta(set=sets), tag="correct-wle")
+        return
+    converted = sum(1 for entry in entries.values() if entry.get("converted"))
+    gone = Delta(unset=tuple(f"wle.{key}" for key in entries), inc={"conv": -converted})
+    arrived = Delta(
+        set={f"wle.{key}": {**entry, **taken} for key, entry in entries.items()},
+        inc={"conv": converted},
+    )
+    where = {"day": new_day, "branch_id": new_branch}
+    await asyncio.gather(
+        *(p.views.periods.apply_once(doc_id, guard, gone) for doc_id in old_ids),
+        p.periods([("D", new_day)], new_branch, arrived, tag="correct-wle"),
+        *(
+            p.views.profiles.apply_once(client, guard, Delta(set={f"waits.{key}": where}))
+            for key, client in waits.items()
+        ),
+    )
+
+
+async def _cancellations_follow(
+    p: Projection, data: SessionScheduled, found: Doc, new_day: str
+) -> None:
+    """The session's cancellations now count on its new day: each client's profile says
+    so (`cancels[].day`, which B9's erasure reads)."""
+    cancels = {rules.unsafe_key(str(k)): str(c) for k, c in (found.get("cancels") or {}).items()}
+    guard = p.guard("correct-canc")
+    for client in sorted(set(cancels.values())):
+        profile = await p.views.profiles.get(client) or {}
+        listed = list(profile.get("cancels") or [])
+        if not any(c.get("booking_id") in cancels for c in listed):
+            continue
+        moved = [
+            {**c, "day": new_day, "branch_id": data.branch_id}
+            if c.get("booking_id") in cancels
+            else c
+            for c in listed
+        ]
+        await p.views.profiles.apply_once(client, guard, Delta(set={"cancels": moved}))

@@ -3,7 +3,9 @@ waitlist, cancelled, unpaid) and their waitlist entries lose the client's id, bu
 list's count stays: the day document counts them under `anon.<list>` instead. The
 profile, the timeline and the birthday go (`client_cards.client_erased`); the hourly
 occupancy, the month's counters and the K3/K5 totals hold no client ids and keep their
-sums (the totals lose the client's contributions, as they are "as of today")."""
+sums (the totals lose the client's contributions, as they are "as of today"). The marks
+that counted the client once in a period (`bwb~…`, `appact~…`) go too: the counts they
+guarded stay, and no mark keeps the id of a card that no longer exists."""
 
 from __future__ import annotations
 
@@ -13,8 +15,8 @@ from zoneinfo import ZoneInfo
 from plumbing.storage import Delta
 
 from crm.domain import rules
-from crm.service_layer.ports import Doc
-from crm.service_layer.profile_entries import moment, period_id
+from crm.service_layer.ports import Doc, ReadModels
+from crm.service_layer.profile_entries import balance_booked_mark, moment, period_id
 from crm.service_layer.projection import Projection
 from crm.service_layer.purchases import UNPAID
 
@@ -80,3 +82,32 @@ async def anonymise_days(p: Projection, client_id: str, profile: Doc) -> None:
     await asyncio.gather(*(one(doc_id) for doc_id in ids))
     if cid in (unpaid_doc.get("clients") or {}):
         await p.views.periods.apply_once(UNPAID, p.guard("erase"), Delta(unset=(f"clients.{cid}",)))
+
+
+APP_SESSION = "ingest.app_session_started.v1"
+
+
+async def client_marks(views: ReadModels, client_id: str, profile: Doc, zone: ZoneInfo) -> set[str]:
+    """Every "counted once in a period" mark that may name the client: K3's booked with a
+    balance (`bwb`, for each day and month of their bookings, in each scope) and the app
+    users of the day and month (`appact`, for each app session on their timeline).
+    Deleting a mark that was never claimed costs nothing."""
+    cid = rules.safe_key(client_id)
+    marks: set[str] = set()
+    for day, branch in listed_days(profile, zone):
+        for scope in rules.scopes(branch):
+            for period in (period_id("D", scope, day), period_id("M", scope, day[:7])):
+                marks.add(balance_booked_mark(period, cid))
+    for entry in await views.timelines.every(client_id):
+        when = (entry.get("data") or {}).get("occurred_at")
+        if entry.get("type") == APP_SESSION and when:
+            at = rules.slot(moment(when), zone)
+            marks.update((f"appact~D~{at.day}~{cid}", f"appact~M~{at.month}~{cid}"))
+    return marks
+
+
+async def drop_marks(p: Projection, client_id: str, profile: Doc) -> None:
+    """B9: the erased client's marks go; the counts they guarded stay. Before the
+    timeline is erased (it tells the app sessions)."""
+    marks = await client_marks(p.views, client_id, profile, p.zone)
+    await asyncio.gather(*(p.views.marks.delete(name) for name in sorted(marks)))

@@ -45,6 +45,9 @@ class Timelines(Protocol):
         """The `count` entries just newer than `than` (the oldest ones without it),
         newest first: a page paged backward from `than`."""
 
+    async def every(self, client_id: str) -> list[Doc]:
+        """Every entry kept (erasure reads them once, before they go)."""
+
     async def erase(self, client_id: str) -> None: ...
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from crm.domain import rules
 from crm.events import BookingMade, PurchaseRecorded
 from crm.service_layer.ports import Doc
 
@@ -26,6 +27,16 @@ def period_id(kind: str, scope: str, key: str) -> str:
 def balance_booked_mark(period: str, cid: str) -> str:
     """K3: the client counted once among the period's booked clients with a balance."""
     return f"bwb~{period}~{cid}"
+
+
+def seat_of(data: BookingMade) -> Doc:
+    """What the session keeps of an active booking: its client (`seats`), and whether it
+    came from the app (`app_seats`), for a correction to move them."""
+    key = rules.safe_key(data.booking_id)
+    seat: Doc = {f"seats.{key}": data.client_id}
+    if data.from_app:
+        seat[f"app_seats.{key}"] = True
+    return seat
 
 
 def booking_entry(data: BookingMade, body: Doc, *, cancelled: bool = False) -> Doc:

@@ -106,6 +106,7 @@ def _purchase(event: Envelope, data: PurchaseRead) -> purchases.Purchase:
         ],
         payments=[Payment(p.method, p.amount) for p in data.payments],
         channel=data.channel,
+        event_id=event.id,
     )
 
 
@@ -181,6 +182,8 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
         except LoyaltyError as exc:
             # The points it was paid with cannot be taken (L3): parked with the code; what
             # it earned stays (once), and a re-published sale tries the points again.
+            # Another sale under a used invoice number: parked as FACT_CONFLICT, nothing
+            # written (as crm parks it).
             raise Rejected(f"{exc.code}: {exc.message}") from exc
 
     async def purchase_refunded(event: Envelope) -> None:

@@ -98,7 +98,11 @@ class PurchaseBatches:
         # A sale paid (partly) with points also spends them (L3): one at a time.
         strangers |= {p.client_id for _, p in run if p.points_paid > 0}
         claimed = await stores.invoices.claim_new(
-            [(p.invoice, p.client_id) for _, p in run if p.client_id not in strangers]
+            [
+                (p.invoice, p.client_id, p.content, p.event_id)
+                for _, p in run
+                if p.client_id not in strangers
+            ]
         )
         aside = strangers | {p.client_id for _, p in run if p.invoice in claimed}
         clients = [c for c in clients if c not in aside]

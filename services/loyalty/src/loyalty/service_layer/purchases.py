@@ -3,6 +3,8 @@ earned (or gives back what it paid), whichever arrives first."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -12,6 +14,7 @@ from plumbing.ids import new_id
 from loyalty.adapters.accounts import AccountState
 from loyalty.adapters.tenant_storage import TenantStores
 from loyalty.domain.earning import Line, Payment, Program, points_per_line, program_at
+from loyalty.domain.entries import LoyaltyError
 from loyalty.domain.ledger import Entry, redeem_key, refund_key
 from loyalty.service_layer.account_changes import Decide, change_one
 from loyalty.service_layer.automations import referral
@@ -28,6 +31,29 @@ class Purchase:
     lines: list[Line]
     payments: list[Payment]
     channel: str = "IN_STUDIO"  # or APP: where the sale was made (L10's full-payment rule)
+    event_id: str | None = None  # the event that reported it (named in FACT_CONFLICT)
+
+    @property
+    def content(self) -> str:
+        """What the sale says, as a digest: the same invoice number with another digest
+        is another sale under a used number (FACT_CONFLICT, as crm answers it). `10.0`
+        and `10.00` are the same amount; when the message was published is not content."""
+
+        def amount(value: Decimal) -> str:
+            return format(value.normalize(), "f")
+
+        said = {
+            "client_id": self.client_id,
+            "branch_id": self.branch_id,
+            "occurred_at": self.occurred_at.isoformat(),
+            "channel": self.channel,
+            "lines": [
+                [x.category, x.item_id, x.name, x.quantity, amount(x.amount)] for x in self.lines
+            ],
+            "payments": [[x.method, amount(x.amount)] for x in self.payments],
+        }
+        text = json.dumps(said, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:24]
 
     @property
     def points_paid(self) -> Decimal:
@@ -93,7 +119,23 @@ def refunding(program: Program, invoice: str, at: datetime) -> Decide:
     return decide
 
 
+def conflict(invoice: str, first_event: object) -> LoyaltyError:
+    """FACT_CONFLICT in crm's words (`crm.service_layer.ingest.conflict_message`)."""
+    return LoyaltyError(
+        "FACT_CONFLICT",
+        f"sale {invoice!r} was reported before with other content (event {first_event}); "
+        "report a new sale under a new id",
+        invoiceNumber=invoice,
+        eventId=first_event,
+    )
+
+
 async def purchase_recorded(stores: TenantStores, p: Purchase) -> list[Entry]:
+    """L2/L3 for one sale. The first report of an invoice decides its content: the same
+    number with other content is refused (`FACT_CONFLICT`) before anything is written."""
+    first = await stores.invoices.content(p.invoice, p.content, p.event_id)
+    if first.get("content") != p.content:
+        raise conflict(p.invoice, first.get("event_id"))
     versions = await stores.programs.versions()
     # The program as it stood when the sale was recorded: later changes never apply back.
     program = program_at(versions, p.recorded_at)

@@ -4,6 +4,7 @@ message requests)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import TypeVar
 
 from plumbing import bounds, readers
@@ -11,6 +12,7 @@ from plumbing.app import Runtime
 from plumbing.contracts import EventData
 from plumbing.envelope import Envelope
 from plumbing.event_handlers import BatchHandler, Handler, Pending, Rejected, newest_per_client
+from plumbing.logs import get_logger
 from plumbing.mongo import Doc
 from plumbing.studio import remember_studio
 from pydantic import ValidationError
@@ -25,11 +27,14 @@ from notifications.adapters.recipients import (
     set_preference,
     update_recipient,
 )
+from notifications.adapters.session_book import MongoSessionBook, tenants_with_sessions
 from notifications.config import Settings
 from notifications.domain.messages import channels_to_try, money
 from notifications.events import (
     APP_LOGGED_OUT,
     APP_SESSION_STARTED,
+    BOOKING_CANCELLED,
+    BOOKING_MADE,
     CLIENT_ELIGIBLE,
     CLIENT_PROMOTED,
     NOTIFICATION_BOUNCED,
@@ -37,7 +42,9 @@ from notifications.events import (
     POINTS_EXPIRING,
     POINTS_REDEEMED,
     PREFERENCES_CHANGED,
+    SESSION_SCHEDULED,
     AppFactRead,
+    BookingRead,
     ClientEligibleRead,
     ClientPromotedRead,
     MessageRequested,
@@ -45,6 +52,7 @@ from notifications.events import (
     PointsExpiringRead,
     PointsRedeemedRead,
     PreferencesChangedRead,
+    SessionScheduledRead,
 )
 from notifications.service_layer.dispatch import (
     Deps,
@@ -52,6 +60,9 @@ from notifications.service_layer.dispatch import (
     notify_staff,
     write_to_client,
 )
+from notifications.service_layer.reminders import LOOKAHEAD, ReminderRun, run_reminders
+
+log = get_logger("notifications.consumer")
 
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "language")
 
@@ -83,6 +94,16 @@ async def _remember_balance(
         value_per_point=data.value_per_point(),
         currency=data.currency,
     )
+
+
+def partner_fact(model: type[M], event: Envelope) -> M | None:
+    """A booking fact, or None when it does not read: crm checks partner facts and parks
+    the bad ones with their reason; parking it here too would park it twice."""
+    try:
+        return model.model_validate(event.data)
+    except ValidationError:
+        log.info("booking_fact_skipped", tenant=event.tenant, event_id=event.id, type=event.type)
+        return None
 
 
 def batch_handlers(runtime: Runtime) -> Mapping[str, BatchHandler]:
@@ -140,6 +161,7 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
     async def client_erased(event: Envelope) -> None:
         data = read(readers.ClientErasedRead, event)
         await erase_recipient(db, event.tenant, data.client_id)
+        await MongoSessionBook(db, event.tenant).forget_client(data.client_id)
 
     async def studio_updated(event: Envelope) -> None:
         await remember_studio(db, event)
@@ -257,6 +279,24 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
             data.client_id, installed=installed, at=data.occurred_at
         )
 
+    async def session_scheduled(event: Envelope) -> None:
+        data = partner_fact(SessionScheduledRead, event)
+        if data is None:
+            return
+        await MongoSessionBook(db, event.tenant).session_reported(
+            data.session_id, data.starts_at, event.time
+        )
+
+    async def booking(event: Envelope) -> None:
+        data = partner_fact(BookingRead, event)
+        if data is None:
+            return
+        book = MongoSessionBook(db, event.tenant)
+        if event.type == BOOKING_MADE:
+            await book.booked(data.session_id, data.booking_id, data.client_id)
+        else:
+            await book.cancelled(data.session_id, data.booking_id, data.client_id)
+
     async def message_requested(event: Envelope) -> None:
         data = read(MessageRequested, event)
         await write_to_client(
@@ -282,10 +322,30 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
         APP_SESSION_STARTED: app_fact,
         APP_LOGGED_OUT: app_fact,
         NOTIFICATION_BOUNCED: app_fact,
+        SESSION_SCHEDULED: session_scheduled,
+        BOOKING_MADE: booking,
+        BOOKING_CANCELLED: booking,
     }
     for name in POINTS_EVENTS:
         table[name] = points_changed
     return {name: _waiting_for_cards(handler) for name, handler in table.items()}
+
+
+async def appointment_reminders(
+    runtime: Runtime, now: datetime, tenant: str | None
+) -> dict[str, object]:
+    """The job: every standing booking's reminder that is due at `now`, once (L10)."""
+    db = runtime.db
+    tenants = [tenant] if tenant else await tenants_with_sessions(db, now, now + LOOKAHEAD)
+    run: ReminderRun = await run_reminders(
+        deps_of(runtime), lambda name: MongoSessionBook(db, name), tenants, now
+    )
+    return {
+        "tenants": run.tenants,
+        "sent": run.sent,
+        "withheld": run.withheld,
+        "waiting": run.waiting,
+    }
 
 
 def _waiting_for_cards(handler: Handler) -> Handler:

@@ -40,6 +40,12 @@ from notifications.domain.messages import why_not
 from notifications.domain.templates import SPECS, TemplateError
 from notifications.events import StaffNotified
 from notifications.graphql.devices import DeviceMutations
+from notifications.graphql.reminders import (
+    AppointmentReminderSettings,
+    AppointmentReminderSettingsPayload,
+    reminder_settings,
+    save_reminder_settings,
+)
 from notifications.service_layer import manage
 
 
@@ -290,6 +296,15 @@ class Query:
         return [_template(t) for t in await manage.list_templates(request_notices(ctx))]
 
     @strawberry.field(
+        description="L10: whether appointment reminders go out by themselves, and how many "
+        "hours before each booked session."
+    )
+    async def appointment_reminder_settings(
+        self, info: Info[Any, Any]
+    ) -> AppointmentReminderSettings | None:
+        return await reminder_settings(require(info, *STAFF))
+
+    @strawberry.field(
         description="N3: the console notifications of the caller's roles, newest first."
     )
     async def staff_notifications_connection(
@@ -406,6 +421,15 @@ class Mutation(DeviceMutations):
             refused = user_error(str(exc), exc.code, field, **exc.params)
             return NotificationTemplatePayload(template=None, user_errors=[refused])
         return NotificationTemplatePayload(template=_template(view), user_errors=[])
+
+    @strawberry.mutation(
+        description="L10: switch the appointment reminders on or off and say how many hours "
+        "(1-168) before each booked session they go out. Out of range: BAD_HOURS."
+    )
+    async def set_appointment_reminders(
+        self, info: Info[Any, Any], enabled: bool, hours_before: int = 24
+    ) -> AppointmentReminderSettingsPayload | None:
+        return await save_reminder_settings(require(info, *MANAGERS), enabled, hours_before)
 
     @strawberry.mutation(description="N3: mark a console notification as read.")
     async def mark_notification_read(
