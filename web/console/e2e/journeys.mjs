@@ -60,7 +60,8 @@ async function signIn(page, person, words) {
   await page.getByLabel(words.email).fill(person.email);
   await page.getByLabel(words.password, { exact: true }).fill(person.password);
   await page.getByRole('button', { name: words.signIn }).click();
-  await page.getByRole('heading', { level: 1, name: words.clients }).waitFor();
+  // Checking a password is slow on purpose; several sign-ins at once on a busy machine more so.
+  await page.getByRole('heading', { level: 1, name: words.clients }).waitFor({ timeout: 60_000 });
 }
 
 const nav = (page, name) => page.getByRole('navigation').getByRole('link', { name, exact: true }).click();
