@@ -1,6 +1,7 @@
 // The console's first load and time to data (issue: first load < 250 KB of compressed JS,
 // every screen's data within 1 s on the local stack). Not part of `make bench` (a browser).
 //   node bench/console.mjs [CONSOLE_URL] [EMAIL] [PASSWORD]
+//   FIRST_LOAD_ONLY=1 node bench/console.mjs URL   the first load alone (no gateway needed)
 // Defaults: http://localhost:5173, the demo owner. Needs the stack up with the demo studio.
 // First load: the JavaScript index.html loads before anything is shown (its module and
 // what it preloads), as the server sends it (brotli). Time to data: from navigation (a full
@@ -33,9 +34,15 @@ const SCREENS = [
   ['card', null, '.balance'],
   ['crm', '/crm', 'dl.totals'],
   ['inbox', '/inbox', 'ul.inbox li, main p:not(.muted)'],
-  ['ranks', '/ranks', 'ol.ranks li'],
-  ['loyalty', '/loyalty', 'main dl'],
+  ['ranks', '/ranks', 'ol.rank-list li'],
+  ['loyalty', '/loyalty', 'input[name=earnPercent]'],
+  ['templates', '/templates', 'form textarea'],
 ];
+
+if (process.env.FIRST_LOAD_ONLY) {
+  console.log(JSON.stringify({ firstLoad: await firstLoadJs() }, null, 1));
+  process.exit(0);
+}
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
 const page = await browser.newPage();

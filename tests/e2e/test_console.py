@@ -1,8 +1,9 @@
 """The studio console in a real browser (web/console/e2e/journeys.mjs: playwright-core with
 Debian's chromium, axe-core on every screen): sign in, find a client, promote and move
 points on the card, import a CSV, read the CRM summary, see the inbox get a notification
-live; the same screens in es and it (it at a phone's width). The studio is a fresh tenant
-made here, not the demo's.
+live; the same screens in es and it (it at a phone's width, es at 375 px too); and the
+settings (ranks, loyalty, templates) and the CRM's tools step by step (e2e/settings.mjs).
+The studio is a fresh tenant made here, not the demo's.
 
 CONSOLE_URL and GATEWAY_URL say which console and gateway to drive (the local stack's by
 default). Screenshots go to .data/console-screenshots/, or to docs/console/ with
@@ -150,6 +151,9 @@ async def studio(owner: Graph, second: Graph, tmp_path: Path) -> dict[str, Any]:
         "people": people,
         "studios": [owner.tenant, second.tenant],
         "branch": branch["name"],
+        "category": "Karate",
+        "today": today.isoformat(),
+        "whiteHolder": f"{bea['first']} {bea['last']}",
         "ana": ana,
         "bea": bea,
         "cleo": cleo,
@@ -225,6 +229,10 @@ async def test_console_journeys_in_a_browser(
         "loyalty",
         "inbox",
         "studios",
+        "templates",
+        "crm-tools",
+        "loyalty-edit",
+        "ranks-edit",
     } <= set(screens)
     assert {
         f"{s}-{lang}" for s in ("clients", "card", "crm", "inbox") for lang in ("es", "it")

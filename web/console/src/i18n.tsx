@@ -1,13 +1,36 @@
 // The console speaks es, it and en: the signed-in person's language (viewer.language, else
 // the studio's), unless they chose another with the switch (kept in localStorage).
-import { createContext, useContext, useMemo, type ReactNode } from 'react';
+// English is in the first load; Spanish and Italian load when someone first needs them (the
+// words on the page stay as they were until then, a few milliseconds).
+import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 
-import { en, type Key } from './i18n/en';
-import { es } from './i18n/es';
-import { it } from './i18n/it';
+import { en, type Dictionary, type Key } from './i18n/en';
 
-export const LANGUAGES = { en, es, it } as const;
-export type Language = keyof typeof LANGUAGES;
+const LOAD = {
+  en: () => Promise.resolve(en),
+  es: () => import('./i18n/es').then((module) => module.es),
+  it: () => import('./i18n/it').then((module) => module.it),
+} satisfies Record<string, () => Promise<Dictionary>>;
+/** The languages, in the switch's order. */
+export const LANGUAGES = { en: 'English', es: 'Español', it: 'Italiano' } as const;
+export type Language = keyof typeof LOAD;
+const loaded: Partial<Record<Language, Dictionary>> = { en };
+
+/** The dictionary of `language` once it is here (the one shown until then otherwise). */
+function useDictionary(language: Language): Dictionary {
+  const [words, setWords] = useState<Dictionary>(() => loaded[language] ?? en);
+  useEffect(() => {
+    let current = true;
+    void LOAD[language]().then((dictionary) => {
+      loaded[language] = dictionary;
+      if (current) setWords(dictionary);
+    });
+    return () => {
+      current = false;
+    };
+  }, [language]);
+  return loaded[language] ?? words;
+}
 export type Terminology = 'BELTS' | 'RANKINGS' | 'CHALLENGES';
 
 const CHOSEN = 'studio.language';
@@ -47,8 +70,8 @@ const Context = createContext<I18n | null>(null);
 
 export function I18nProvider(props: { language: Language; terminology: Terminology; children: ReactNode }) {
   const { language, terminology } = props;
+  const words = useDictionary(language);
   const value = useMemo<I18n>(() => {
-    const words = LANGUAGES[language];
     const t: Translate = (key, values) =>
       words[key].replace(/\{(\w+)\}/g, (whole, name: string) => String(values?.[name] ?? whole));
     const dates = new Intl.DateTimeFormat(language, { dateStyle: 'medium' });
@@ -62,7 +85,7 @@ export function I18nProvider(props: { language: Language; terminology: Terminolo
       dateTime: (iso) => times.format(new Date(iso)),
       number: (n) => numbers.format(n),
     };
-  }, [language, terminology]);
+  }, [language, terminology, words]);
   return <Context.Provider value={value}>{props.children}</Context.Provider>;
 }
 
