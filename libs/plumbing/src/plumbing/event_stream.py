@@ -26,6 +26,8 @@ from starlette.responses import JSONResponse, StreamingResponse
 from starlette.types import Receive, Scope, Send
 from strawberry.types import ExecutionResult
 
+from plumbing.live_shared import frame_text
+
 KEEPALIVE_SECONDS = 15.0
 
 ContextFactory = Callable[[Request], Awaitable[Any]]
@@ -104,7 +106,7 @@ async def _frames(
                 break
             finally:
                 pending = None
-            yield f"event: next\ndata: {json.dumps(_payload(result), default=str)}\n\n"
+            yield _next_frame(result)
         yield "event: complete\ndata:\n\n"
     finally:
         if pending is not None:
@@ -125,6 +127,18 @@ def _subscription(query: str, operation: Any) -> bool:
     name = operation if isinstance(operation, str) else None
     found = get_operation_ast(document, name)
     return found is None or found.operation is OperationType.SUBSCRIPTION
+
+
+def _next_frame(result: ExecutionResult | GraphQLExecutionResult) -> str:
+    """`event: next` with the result; a result shared by a group of subscribers
+    (`plumbing.live_shared`) is serialized once for all of them."""
+
+    def render() -> str:
+        return f"event: next\ndata: {json.dumps(_payload(result), default=str)}\n\n"
+
+    if result.errors or result.data is None:
+        return render()
+    return frame_text(result.data, render)
 
 
 def _payload(result: ExecutionResult | GraphQLExecutionResult) -> dict[str, Any]:
