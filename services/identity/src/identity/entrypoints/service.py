@@ -10,6 +10,7 @@ from identity.adapters import keys
 from identity.adapters.services import InBackground, ServiceCalls
 from identity.adapters.stores import ALL
 from identity.config import Settings
+from identity.entrypoints import ended_sessions
 from identity.entrypoints.routes import JWKS_PATH, ROUTES
 from identity.graphql.schema import schema
 from identity.service_layer.ports import Identity
@@ -47,7 +48,7 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
         schema=schema,
         aggregates=ALL,
         setup=setup,
-        routes=ROUTES,
+        routes=[*ROUTES, *ended_sessions.ROUTES],
         open_paths=(JWKS_PATH,),
         # No events (identity/events.py): no Kafka user, and sign-in stays up without Kafka.
         uses_kafka=False,
