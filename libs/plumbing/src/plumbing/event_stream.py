@@ -91,30 +91,45 @@ class EventStream:
 async def _frames(
     results: AsyncIterator[ExecutionResult | GraphQLExecutionResult],
 ) -> AsyncIterator[str]:
-    """`event: next` per result, a comment while idle, `event: complete` at the end."""
-    pending: asyncio.Task[ExecutionResult | GraphQLExecutionResult] | None = None
+    """`event: next` per result, a comment while idle, `event: complete` at the end.
+
+    The results are read by one task from start to end: the operation's extensions hold
+    context variables (the request's language) from its first result to its end, which
+    must be set and reset in the same context (a task per result would not be)."""
+    queue: asyncio.Queue[ExecutionResult | GraphQLExecutionResult | None] = asyncio.Queue(1)
+
+    async def read() -> None:
+        try:
+            async for result in results:
+                await queue.put(result)
+        finally:
+            with contextlib.suppress(RuntimeError):
+                await results.aclose()  # type: ignore[attr-defined]
+        await queue.put(None)
+
+    reader = asyncio.ensure_future(read())
     try:
         while True:
-            pending = pending or asyncio.ensure_future(anext(results))
-            done, _ = await asyncio.wait({pending}, timeout=KEEPALIVE_SECONDS)
+            waiting = asyncio.ensure_future(queue.get())
+            done, _ = await asyncio.wait(
+                {waiting, reader}, timeout=KEEPALIVE_SECONDS, return_when=asyncio.FIRST_COMPLETED
+            )
             if not done:
+                waiting.cancel()
                 yield ":\n\n"
                 continue
-            try:
-                result = pending.result()
-            except StopAsyncIteration:
+            if waiting not in done:  # the reader failed before handing anything over
+                waiting.cancel()
+                reader.result()
+            result = await waiting
+            if result is None:
                 break
-            finally:
-                pending = None
             yield _next_frame(result)
         yield "event: complete\ndata:\n\n"
     finally:
-        if pending is not None:
-            pending.cancel()
-            with contextlib.suppress(BaseException):
-                await pending
-        with contextlib.suppress(RuntimeError):
-            await results.aclose()  # type: ignore[attr-defined]
+        reader.cancel()
+        with contextlib.suppress(BaseException):
+            await reader
 
 
 def _subscription(query: str, operation: Any) -> bool:
