@@ -18,6 +18,8 @@ import {
   type JWTAuthPluginOptions,
 } from '@graphql-hive/gateway';
 import { openTelemetrySetup } from '@graphql-hive/gateway/opentelemetry/setup';
+import jsonwebtoken from 'jsonwebtoken';
+import { WebSocket, WebSocketServer } from 'ws';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import {
   AlwaysOffSampler,
@@ -111,20 +113,11 @@ const fromConnectionParams: TokenLookup = ({ serverContext }) => {
   return token ? { prefix: 'Bearer', token } : undefined;
 };
 
-function jwtOptions(): JWTAuthPluginOptions {
+// The token check, shared by the JWT plugin (every request and subscribe) and the
+// WebSocket's connect check below (`connection_init`).
+function tokenChecks() {
   const issuer = env.JWT_ISSUER || undefined;
   const audience = env.JWT_AUDIENCE || undefined;
-  const common = {
-    tokenLookupLocations: [
-      extractFromHeader({ name: 'authorization', prefix: 'Bearer' }),
-      fromConnectionParams,
-    ],
-    reject: { missingToken: true, invalidToken: true },
-    // The verified claims travel in the subgraph request's `extensions.jwt`; the raw token
-    // travels in the Authorization header (propagateHeaders below) so that each subgraph
-    // verifies it again rather than trusting the network.
-    forward: { payload: true, token: false },
-  };
   const secret = env.JWT_SECRET || (production ? '' : DEVELOPMENT_JWT_SECRET);
   if (production && !secret && !env.JWT_JWKS_URL) {
     throw new Error('JWT_SECRET (or JWT_JWKS_URL) must be set when ENVIRONMENT=production');
@@ -145,12 +138,25 @@ function jwtOptions(): JWTAuthPluginOptions {
     ...(jwks ? (['ES256', 'RS256'] as const) : []),
     ...(inline ? (['HS256'] as const) : []),
   ];
+  const signingKey = (kid?: string) => (kid ? (jwks ? jwks(kid) : null) : inline ? inline(kid) : null);
+  return { signingKey, verification: { algorithms, issuer, audience } };
+}
+
+const checks = tokenChecks();
+
+function jwtOptions(): JWTAuthPluginOptions {
   return {
-    ...common,
-    signingKeyProviders: [
-      (kid?: string) => (kid ? (jwks ? jwks(kid) : null) : inline ? inline(kid) : null),
+    tokenLookupLocations: [
+      extractFromHeader({ name: 'authorization', prefix: 'Bearer' }),
+      fromConnectionParams,
     ],
-    tokenVerification: { algorithms, issuer, audience },
+    reject: { missingToken: true, invalidToken: true },
+    // The verified claims travel in the subgraph request's `extensions.jwt`; the raw token
+    // travels in the Authorization header (propagateHeaders below) so that each subgraph
+    // verifies it again rather than trusting the network.
+    forward: { payload: true, token: false },
+    signingKeyProviders: [checks.signingKey],
+    tokenVerification: checks.verification,
   };
 }
 
@@ -935,12 +941,17 @@ const tokenChallenge = {
 // --- A WebSocket whose token is refused is closed ----------------------------------------
 // graphql-transport-ws's convention: 4401 Unauthorized, a code its clients do not retry on
 // (they must get a new token), with the reason (TOKEN_MISSING, TOKEN_INVALID,
-// TOKEN_EXPIRED) in the close message. Hive Gateway's WebSocket server acknowledges every
-// connection and checks the token of `connectionParams` at each subscribe, so a refused
-// token is answered at its first subscribe: the error (UNAUTHENTICATED with its reason),
-// then the close. A token that expires while subscriptions are open ends them in the
-// subgraph (UNAUTHENTICATED, TOKEN_EXPIRED, as the last result of each); the connection is
-// closed after it, since every later subscribe on it would carry the same expired token.
+// TOKEN_EXPIRED, SESSION_REVOKED) in the close message.
+// - At connect: Hive Gateway's WebSocket server offers no `onConnect`, so the gateway
+//   checks `connection_init` itself before graphql-ws reads it (`guardConnection`, on
+//   every socket of the `ws` server the CLI opens): a missing, invalid or expired token
+//   closes the socket 4401 before any `connection_ack`, so no subscribe is ever read.
+// - At subscribe: a token that expired after the connect is refused like over HTTP
+//   (UNAUTHENTICATED with its reason), then the connection is closed.
+// - While open: a subscription ended by its subgraph because the token expired or its
+//   session was signed out (UNAUTHENTICATED, TOKEN_EXPIRED or SESSION_REVOKED, the last
+//   result of each) closes the connection too, since every later subscribe on it would
+//   carry the same token.
 // SSE has no such channel: there the error is the stream's last event.
 const UNAUTHORIZED_CLOSE = 4401;
 // Time for the error to reach the caller before the close.
@@ -986,6 +997,73 @@ function closeUnauthorized(socket: WebSocketLike, reason: string): void {
     if (socket.readyState === 1) socket.close(UNAUTHORIZED_CLOSE, `Unauthorized: ${reason}`);
   }, CLOSE_AFTER_MS).unref?.();
 }
+
+// Why a `connection_init`'s token is refused, or undefined once it verified (the same
+// keys and checks as the JWT plugin's).
+async function connectRefusal(params: ConnectionParams): Promise<string | undefined> {
+  const token = connectionToken(params);
+  if (!token) return 'TOKEN_MISSING';
+  const decoded = jsonwebtoken.decode(token, { complete: true });
+  if (!decoded || typeof decoded === 'string') return 'TOKEN_INVALID';
+  let key: string | null;
+  try {
+    key = ((await checks.signingKey(decoded.header.kid)) as string | null) ?? null;
+  } catch {
+    key = null;
+  }
+  if (!key) return 'TOKEN_INVALID';
+  return new Promise((resolve) => {
+    jsonwebtoken.verify(token, key, checks.verification, (error) => {
+      if (!error) resolve(undefined);
+      else resolve(error.name === 'TokenExpiredError' ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID');
+    });
+  });
+}
+
+type GuardedSocket = WebSocket & { emit(event: string, ...args: unknown[]): boolean };
+
+// Holds a socket's messages from its `connection_init` until the token is checked: the
+// refused are closed 4401, the others are handed to graphql-ws as they came.
+function guardConnection(socket: GuardedSocket): void {
+  const emit = socket.emit;
+  let state: 'first' | 'checking' | 'open' = 'first';
+  const held: unknown[][] = [];
+  socket.emit = function (this: GuardedSocket, event: string, ...args: unknown[]): boolean {
+    if (event !== 'message' || state === 'open') return emit.call(this, event, ...args);
+    held.push(args);
+    if (state === 'checking') return true;
+    let message: { type?: unknown; payload?: unknown } | undefined;
+    try {
+      message = JSON.parse(String(args[0]));
+    } catch {
+      message = undefined;
+    }
+    if (message?.type !== 'connection_init') {
+      state = 'open'; // graphql-ws answers what is not a connect as its protocol says
+      held.length = 0;
+      return emit.call(this, event, ...args);
+    }
+    state = 'checking';
+    void connectRefusal(message.payload as ConnectionParams).then((reason) => {
+      if (reason) {
+        held.length = 0;
+        if (socket.readyState === WebSocket.OPEN) {
+          socket.close(UNAUTHORIZED_CLOSE, `Unauthorized: ${reason}`);
+        }
+        return;
+      }
+      state = 'open';
+      for (const waiting of held.splice(0)) emit.call(socket, 'message', ...waiting);
+    });
+    return true;
+  };
+}
+
+const serverEmit = WebSocketServer.prototype.emit;
+WebSocketServer.prototype.emit = function (this: WebSocketServer, event: string | symbol, ...args: unknown[]) {
+  if (event === 'connection') guardConnection(args[0] as GuardedSocket);
+  return serverEmit.call(this, event, ...args);
+};
 
 const webSocketTokens = {
   // A subscribe refused before it ran (the token of `connectionParams`).

@@ -427,6 +427,9 @@ export_stack_env() {
 	IDENTITY_SIGNING_KEY_FILE=$(identity_signing_key)
 	export IDENTITY_SIGNING_KEY_FILE
 	export JWT_JWKS_URL=${JWT_JWKS_URL-http://127.0.0.1:$((4101 + 5))/.well-known/jwks.json}
+	# Where the APIs serving subscriptions ask which sessions were signed out (their
+	# subscriptions end then, not at token expiry; docs/live-updates.md).
+	export IDENTITY_SESSIONS_URL=${IDENTITY_SESSIONS_URL-http://127.0.0.1:$((4101 + 5))/internal/ended-sessions}
 	export ENVIRONMENT=${ENVIRONMENT:-development}
 	export MONGO_URL=${MONGO_URL:-mongodb://127.0.0.1:$MONGO_PORT/}
 	export KAFKA_BOOTSTRAP=${KAFKA_BOOTSTRAP:-127.0.0.1:$KAFKA_PORT}

@@ -21,6 +21,7 @@ from plumbing.testing import GATEWAY_URL, Graph, jwt_secret
 from tests.journeys import upload_csv
 
 from ..journeys import crm_client, new_client, publish, rank_category, visit
+from .test_live_sessions import signed_in_operator
 from .test_live_updates import points_earned, token
 
 SCRIPT = Path(__file__).resolve().parents[2] / "web" / "live" / "subscriptions.mjs"
@@ -102,15 +103,60 @@ async def test_node_clients_are_ended_when_the_token_expires(tenant: str) -> Non
             payloads = [s["payload"] for s in seen if s["via"] == via and "payload" in s]
             assert payloads[0]["data"]["staffInbox"]["kind"] == "STARTED", seen
             [error] = payloads[-1]["errors"]
-            assert (error["extensions"]["code"], error["extensions"]["reason"]) == (
-                "UNAUTHENTICATED",
-                "TOKEN_EXPIRED",
-            )
+            why = error["extensions"]
+            assert (why["code"], why["reason"]) == ("UNAUTHENTICATED", "TOKEN_EXPIRED")
         [closed] = [s["closed"] for s in seen if "closed" in s]
         assert closed == {"code": 4401, "reason": "Unauthorized: TOKEN_EXPIRED"}, seen
     finally:
         process.kill()
         await process.wait()
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node")
+async def test_node_graphql_ws_is_refused_at_connect_and_ended_by_a_sign_out(
+    graphs: Callable[..., Graph],
+) -> None:
+    """graphql-ws with a forged token: closed 4401 TOKEN_INVALID before any payload. With a
+    signed-in person's token: STARTED, then signing out everywhere ends it
+    (SESSION_REVOKED, then 4401), and graphql-sse's stream likewise."""
+    forged = mint_token("not-the-secret-" * 3, tenant="t-forged", roles=["OWNER"])
+    env = {**os.environ, "GATEWAY_URL": GATEWAY_URL, "TOKEN": forged, "QUERY": INBOX}
+    refused = await asyncio.create_subprocess_exec(
+        "node", str(SCRIPT), env={**env, "ONLY": "ws"}, stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        seen = await lines_until(refused, lambda ls: any("closed" in s for s in ls))
+        assert not [s for s in seen if "payload" in s], seen
+        [closed] = [s["closed"] for s in seen if "closed" in s]
+        assert closed == {"code": 4401, "reason": "Unauthorized: TOKEN_INVALID"}
+    finally:
+        refused.kill()
+        await refused.wait()
+
+    tenant, access = await signed_in_operator(graphs)
+    following = await asyncio.create_subprocess_exec(
+        "node", str(SCRIPT), env={**env, "TOKEN": access}, stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        await lines_until(
+            following,
+            lambda ls: all(any("payload" in s for s in ls if s["via"] == v) for v in ("sse", "ws")),
+        )
+        await graphs(tenant, token=access)("mutation { signOutEverywhere { signedOut } }")
+
+        def ended(lines: list[dict[str, Any]]) -> bool:
+            sse_done = any(s["via"] == "sse" and ("done" in s or "error" in s) for s in lines)
+            return sse_done and any("closed" in s for s in lines)
+
+        seen = await lines_until(following, ended)
+        for via in ("sse", "ws"):
+            last = [s["payload"] for s in seen if s["via"] == via and "payload" in s][-1]
+            assert last["errors"][0]["extensions"]["reason"] == "SESSION_REVOKED", seen
+        [closed] = [s["closed"] for s in seen if "closed" in s]
+        assert closed == {"code": 4401, "reason": "Unauthorized: SESSION_REVOKED"}, seen
+    finally:
+        following.kill()
+        await following.wait()
 
 
 INBOX_ENTRIES = "subscription { staffInbox { kind notification { kind message client { id } } } }"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncGenerator
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import strawberry
 from plumbing.event_stream import EventStream
+from plumbing.i18n import Speaking
 from starlette.requests import Request
 
 
@@ -72,3 +74,22 @@ async def test_only_a_subscription_is_answered_as_a_stream() -> None:
     assert answer.status_code == 400
     assert answer.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
     assert broken.status_code == 400
+
+
+async def spoken_context(_: Request) -> Any:
+    return SimpleNamespace(language="es", messages={})
+
+
+async def test_an_operation_holding_the_language_ends_with_complete() -> None:
+    """The language is held from the first result to the end of the operation: the
+    results are read in one context, or its end would fail (and the stream with it)."""
+    schema = strawberry.Schema(query=Query, subscription=Subscription, extensions=[Speaking])
+    app = EventStream(schema, spoken_context)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://subgraph") as http:
+        answer = await http.get(
+            "/graphql",
+            params={"query": "subscription { count(to: 2) }"},
+            headers={"accept": "text/event-stream"},
+        )
+    assert [event for event, _ in frames(answer.text)] == ["next", "next", "complete"]

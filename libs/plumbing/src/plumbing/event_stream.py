@@ -26,6 +26,8 @@ from starlette.responses import JSONResponse, StreamingResponse
 from starlette.types import Receive, Scope, Send
 from strawberry.types import ExecutionResult
 
+from plumbing.live_shared import frame_text
+
 KEEPALIVE_SECONDS = 15.0
 
 ContextFactory = Callable[[Request], Awaitable[Any]]
@@ -89,30 +91,45 @@ class EventStream:
 async def _frames(
     results: AsyncIterator[ExecutionResult | GraphQLExecutionResult],
 ) -> AsyncIterator[str]:
-    """`event: next` per result, a comment while idle, `event: complete` at the end."""
-    pending: asyncio.Task[ExecutionResult | GraphQLExecutionResult] | None = None
+    """`event: next` per result, a comment while idle, `event: complete` at the end.
+
+    The results are read by one task from start to end: the operation's extensions hold
+    context variables (the request's language) from its first result to its end, which
+    must be set and reset in the same context (a task per result would not be)."""
+    queue: asyncio.Queue[ExecutionResult | GraphQLExecutionResult | None] = asyncio.Queue(1)
+
+    async def read() -> None:
+        try:
+            async for result in results:
+                await queue.put(result)
+        finally:
+            with contextlib.suppress(RuntimeError):
+                await results.aclose()  # type: ignore[attr-defined]
+        await queue.put(None)
+
+    reader = asyncio.ensure_future(read())
     try:
         while True:
-            pending = pending or asyncio.ensure_future(anext(results))
-            done, _ = await asyncio.wait({pending}, timeout=KEEPALIVE_SECONDS)
+            waiting = asyncio.ensure_future(queue.get())
+            done, _ = await asyncio.wait(
+                {waiting, reader}, timeout=KEEPALIVE_SECONDS, return_when=asyncio.FIRST_COMPLETED
+            )
             if not done:
+                waiting.cancel()
                 yield ":\n\n"
                 continue
-            try:
-                result = pending.result()
-            except StopAsyncIteration:
+            if waiting not in done:  # the reader failed before handing anything over
+                waiting.cancel()
+                reader.result()
+            result = await waiting
+            if result is None:
                 break
-            finally:
-                pending = None
-            yield f"event: next\ndata: {json.dumps(_payload(result), default=str)}\n\n"
+            yield _next_frame(result)
         yield "event: complete\ndata:\n\n"
     finally:
-        if pending is not None:
-            pending.cancel()
-            with contextlib.suppress(BaseException):
-                await pending
-        with contextlib.suppress(RuntimeError):
-            await results.aclose()  # type: ignore[attr-defined]
+        reader.cancel()
+        with contextlib.suppress(BaseException):
+            await reader
 
 
 def _subscription(query: str, operation: Any) -> bool:
@@ -125,6 +142,18 @@ def _subscription(query: str, operation: Any) -> bool:
     name = operation if isinstance(operation, str) else None
     found = get_operation_ast(document, name)
     return found is None or found.operation is OperationType.SUBSCRIPTION
+
+
+def _next_frame(result: ExecutionResult | GraphQLExecutionResult) -> str:
+    """`event: next` with the result; a result shared by a group of subscribers
+    (`plumbing.live_shared`) is serialized once for all of them."""
+
+    def render() -> str:
+        return f"event: next\ndata: {json.dumps(_payload(result), default=str)}\n\n"
+
+    if result.errors or result.data is None:
+        return render()
+    return frame_text(result.data, render)
 
 
 def _payload(result: ExecutionResult | GraphQLExecutionResult) -> dict[str, Any]:

@@ -44,6 +44,7 @@ from plumbing.error_masking import error_masking
 from plumbing.errors import BadInput, Forbidden
 from plumbing.i18n import DEFAULT as DEFAULT_LANGUAGE
 from plumbing.i18n import Catalog, Speaking, translate
+from plumbing.live_shared import SharedEventExecution
 from plumbing.logs import log_graphql_error
 from plumbing.mongo import Doc
 from plumbing.outbox import Outbox
@@ -423,6 +424,7 @@ class SubgraphSchema(strawberry.federation.Schema):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["scalar_overrides"] = {**SCALAR_OVERRIDES, **(kwargs.get("scalar_overrides") or {})}
+        kwargs.setdefault("execution_context_class", SharedEventExecution)
         super().__init__(*args, **kwargs)
 
     def process_errors(

@@ -55,6 +55,12 @@ class ServiceSettings(BaseSettings):
     jwt_issuer: str = ""
     jwt_audience: str = ""
 
+    # Where a process serving subscriptions asks which sessions were signed out, to end
+    # their subscriptions before their tokens expire (identity's
+    # `/internal/ended-sessions`, plumbing.session_watch); empty: they end at expiry.
+    identity_sessions_url: str = ""
+    session_check_seconds: float = Field(default=5.0, gt=0)
+
     log_level: str = "INFO"
     log_json: bool = True
     # Traces go to OTLP when an endpoint is set; otherwise `console` (one JSON line per

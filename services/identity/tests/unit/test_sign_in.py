@@ -9,7 +9,7 @@ import jwt
 import pytest
 from identity.adapters import keys
 from identity.domain.people import IdentityRefused
-from identity.service_layer import audit, invitations, sessions
+from identity.service_layer import audit, invitations, revocations, sessions
 from identity.service_layer.ports import Identity
 from identity.testing import FakeMessenger
 from plumbing.storage import MemoryStorage
@@ -275,3 +275,28 @@ async def test_an_unknown_address_fails_like_a_wrong_password() -> None:
             now=NOW,
         )
     assert unknown.value.code == "SIGN_IN_FAILED"
+
+
+async def test_signed_out_and_signed_out_everywhere_sessions_are_reported_once_each() -> None:
+    identity = new_identity()
+    owner_id, operator_refresh = await owner_and_operator(identity)
+    owner = await sessions.sign_in(
+        identity,
+        email="owner@studio.test",
+        password=PASSWORD,
+        address="10.0.0.1",
+        studio=None,
+        now=NOW,
+    )
+    owner_sid = str(claims(identity, owner.access_token)["sid"])
+    operator_sid = operator_refresh.split(".")[1]
+    asked = [owner_sid, operator_sid, "no-such-session", owner_sid]
+    assert await revocations.ended_sessions(identity, asked) == []
+
+    await sessions.sign_out(identity, refresh_token=operator_refresh, now=NOW)
+    assert await revocations.ended_sessions(identity, asked) == [operator_sid]
+
+    await sessions.sign_out_everywhere(
+        identity, person=owner_id, studio="north", by=owner_id, now=NOW
+    )
+    assert await revocations.ended_sessions(identity, asked) == [owner_sid, operator_sid]

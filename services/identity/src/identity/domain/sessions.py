@@ -56,6 +56,13 @@ def parse_refresh_token(token: str) -> RefreshToken:
     return RefreshToken(parts[1], int(parts[2]), parts[3])
 
 
+def ended(session: Session, epoch: int | None) -> bool:
+    """Whether a session has ended before its tokens expire: signed out, revoked for
+    reuse, or its holder signed out everywhere since it began (their sessions epoch moved
+    on); `epoch` None: the holder is gone."""
+    return bool(session.revoked) or epoch is None or session.epoch != epoch
+
+
 def rotate(
     session: Session | None,
     token: RefreshToken,

@@ -10,6 +10,7 @@ from identity.adapters import keys
 from identity.adapters.services import InBackground, ServiceCalls
 from identity.adapters.stores import ALL
 from identity.config import Settings
+from identity.entrypoints import ended_sessions
 from identity.entrypoints.routes import JWKS_PATH, ROUTES
 from identity.graphql.schema import schema
 from identity.messages import MESSAGES
@@ -49,7 +50,7 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
         schema=schema,
         aggregates=ALL,
         setup=setup,
-        routes=ROUTES,
+        routes=[*ROUTES, *ended_sessions.ROUTES],
         messages=MESSAGES,
         open_paths=(JWKS_PATH,),
         # No events (identity/events.py): no Kafka user, and sign-in stays up without Kafka.
