@@ -170,6 +170,8 @@ export const en = {
   'core.noWeight': 'Not recorded.',
   'core.weightHistory': 'Weight history',
   'core.connecting': 'Connecting to live updates…',
+  'crm.live': 'Live: the figures follow the facts as they arrive.',
+  'crm.liveAsOf': 'Live: up to date with the facts applied until {at}.',
   'core.live': 'Live: changes appear as they happen.',
   'core.liveRank': 'now {rank} ({at})',
   'core.livePoints': 'balance now {points} ({at})',

@@ -171,6 +171,8 @@ export const es: Dictionary = {
   'core.noWeight': 'Sin registrar.',
   'core.weightHistory': 'Historial de peso',
   'core.connecting': 'Conectando con las novedades en vivo…',
+  'crm.live': 'En vivo: las cifras siguen a los hechos según llegan.',
+  'crm.liveAsOf': 'En vivo: al día con los hechos aplicados hasta las {at}.',
   'core.live': 'En vivo: los cambios aparecen al momento.',
   'core.liveRank': 'ahora {rank} ({at})',
   'core.livePoints': 'saldo ahora {points} ({at})',

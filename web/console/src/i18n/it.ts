@@ -171,6 +171,8 @@ export const it: Dictionary = {
   'core.noWeight': 'Non registrato.',
   'core.weightHistory': 'Storico del peso',
   'core.connecting': 'Connessione agli aggiornamenti dal vivo…',
+  'crm.live': 'Dal vivo: le cifre seguono i fatti man mano che arrivano.',
+  'crm.liveAsOf': 'Dal vivo: aggiornato ai fatti applicati fino alle {at}.',
   'core.live': 'Dal vivo: i cambi appaiono appena avvengono.',
   'core.liveRank': 'ora {rank} ({at})',
   'core.livePoints': 'saldo ora {points} ({at})',

@@ -1,7 +1,8 @@
 // The CRM summary (K1-K7) of a day: today's lists (booked, waiting list, cancelled,
 // birthdays, unpaid) with their clients, and the day's totals.
-import { ConsoleCrmDocument, type ConsoleCountedFragment } from '@studio/graph';
-import { useQuery } from 'urql';
+import { ConsoleCrmDocument, ConsoleCrmLiveDocument, type ConsoleCountedFragment } from '@studio/graph';
+import { useEffect } from 'react';
+import { useQuery, useSubscription } from 'urql';
 
 import { useI18n } from '../i18n';
 import type { Key } from '../i18n/en';
@@ -11,14 +12,15 @@ import { Loading, Problem } from '../ui';
 import { CrmMore } from './crm/CrmMore';
 
 export default function Crm({ query }: ScreenProps) {
-  const { t, date, number } = useI18n();
+  const { t, date, dateTime, number } = useI18n();
   const day = query.get('date');
-  const [{ data, error, fetching }] = useQuery({
+  const [{ data, error, fetching }, reexecute] = useQuery({
     query: ConsoleCrmDocument,
     variables: { date: day },
     requestPolicy: 'cache-and-network',
   });
   const summary = data?.crmSummary;
+  const live = useLiveToday(day === null, () => reexecute({ requestPolicy: 'network-only' }));
   const lists: [Key, ConsoleCountedFragment][] = summary
     ? [
         ['crm.booked', summary.bookedToday],
@@ -55,6 +57,15 @@ export default function Crm({ query }: ScreenProps) {
           />
         </label>
       </div>
+      {day === null && (
+        <p className="muted" role="status" data-live={live.listening ? 'listening' : 'waiting'}>
+          {!live.listening
+            ? t('core.connecting')
+            : live.lastFactAt
+              ? t('crm.liveAsOf', { at: dateTime(live.lastFactAt) })
+              : t('crm.live')}
+        </p>
+      )}
       {error && <Problem error={error} />}
       {!summary && fetching && <Loading />}
       {summary && (
@@ -96,4 +107,29 @@ export default function Crm({ query }: ScreenProps) {
       )}
     </section>
   );
+}
+
+type LiveToday = { listening: boolean; changes: number; lastFactAt: string | null };
+
+const QUIET: LiveToday = { listening: false, changes: 0, lastFactAt: null };
+
+/** Today's counters as facts arrive (`crmToday`, K2): each change reads the summary again. */
+function useLiveToday(today: boolean, reread: () => void): LiveToday {
+  const [live] = useSubscription(
+    { query: ConsoleCrmLiveDocument, pause: !today },
+    (seen: LiveToday = QUIET, update): LiveToday => {
+      const { kind, lastFactAppliedAt } = update.crmToday;
+      if (kind === 'STARTED') return { ...seen, listening: true };
+      return {
+        listening: true,
+        changes: seen.changes + 1,
+        lastFactAt: lastFactAppliedAt ?? seen.lastFactAt,
+      };
+    },
+  );
+  const state = live.data ?? QUIET;
+  useEffect(() => {
+    if (state.changes > 0) reread();
+  }, [state.changes]);
+  return state;
 }
