@@ -1,18 +1,22 @@
-"""Staff callers of the sweep with tokens obtained by signing in, not minted: the
-studio's tooling (a minted OWNER token, as `studioctl token` gives an operator) invites
-each person, who accepts through the gateway (`/auth/accept-invitation`) and is then an
-ES256 token of the identity service like any signed-in person. Access tokens live five
-minutes and a sweep runs longer, so each caller refreshes its token (`/auth/refresh`)
-when it is four minutes old."""
+"""Callers of the sweep with tokens obtained by signing in, not minted: the studio's
+tooling (a minted OWNER token, as `studioctl token` gives an operator) invites each staff
+person, who accepts through the gateway (`/auth/accept-invitation`); a client signs in to
+the app with the one-time code mailed to the e-mail on their card
+(`/auth/client/request-code`, `/auth/client/sign-in`). Each is then an ES256 token of the
+identity service like any signed-in person. Access tokens live five minutes and a sweep
+runs longer, so each caller refreshes its token (`/auth/refresh`) when it is four minutes
+old."""
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from typing import Any
 
 import httpx
-from plumbing.testing import GATEWAY_URL, Graph
+from notifications.sinks import received_mail
+from plumbing.testing import GATEWAY_URL, Graph, eventually
 
 BASE = GATEWAY_URL.removesuffix("/graphql")
 PASSWORD = "a sweep password long enough"
@@ -53,3 +57,31 @@ async def signed_in(tooling: Graph, role: str) -> SignedIn:
     tokens: dict[str, Any] = answer.json()
     assert tokens["role"] == role and tokens["studio"] == tooling.tenant
     return SignedIn(tooling.tenant, tokens)
+
+
+async def client_signed_in(tenant: str, email: str) -> SignedIn:
+    """The client of `tenant` whose card holds `email`, signed in to the app with the code
+    mailed there."""
+    async with httpx.AsyncClient(base_url=BASE, timeout=30) as http:
+        asked = await http.post(
+            "/auth/client/request-code", json={"studio": tenant, "email": email, "language": "en"}
+        )
+        assert asked.status_code == 202, asked.text
+        mails = await eventually(_mails_to(email), until=lambda found: len(found) >= 1, timeout=30)
+        code = re.search(r"\b(\d{6})\b", mails[-1]["body"])
+        assert code, mails[-1]["body"]
+        answer = await http.post(
+            "/auth/client/sign-in",
+            json={"challenge": asked.json()["challenge"], "code": code.group(1)},
+        )
+    assert answer.status_code == 200, answer.text
+    tokens: dict[str, Any] = answer.json()
+    assert tokens["role"] == "CLIENT" and tokens["studio"] == tenant, tokens
+    return SignedIn(tenant, tokens)
+
+
+def _mails_to(email: str) -> Any:
+    async def mails() -> list[dict[str, Any]]:
+        return received_mail(email)
+
+    return mails

@@ -35,7 +35,7 @@ from plumbing.testing import (
 )
 
 from .operations import Operation, _selection, build
-from .signed_in import signed_in
+from .signed_in import client_signed_in, signed_in
 
 ROLES = ["OWNER", "ADMIN", "OPERATOR", "CLIENT", "PARTNER"]
 MARKS = {"✓": "allow", "✗": "deny", "self": "self"}
@@ -76,6 +76,9 @@ class World:
         self.owner_a = self.owner_b = self.tooling_a
         self.staff_b: dict[str, Graph] = {}
         self.x = self.w = self.y = ""
+        # The clients W (of A) and Y (of B), signed in to the app (`sign_in_clients`).
+        self.client_a: Graph = self.tooling_a
+        self.client_b: Graph = self.tooling_b
 
     async def sign_in_staff(self) -> None:
         """OWNER, ADMIN and OPERATOR of the attacker's studio and the victim studio's
@@ -86,6 +89,12 @@ class World:
             self.staff_b[role] = await signed_in(self.tooling_b, role)
             self.graphs.append(self.staff_b[role])
         self.owner_b = self.staff_b["OWNER"]
+
+    async def sign_in_clients(self, w_email: str, y_email: str) -> None:
+        """W and Y, each signed in with the code mailed to their card (signed_in.py)."""
+        self.client_a = await client_signed_in(self.tenant_a, w_email)
+        self.client_b = await client_signed_in(self.tenant_b, y_email)
+        self.graphs += [self.client_a, self.client_b]
 
     def graph(self, tenant: str, role: str, **kwargs: Any) -> Graph:
         graph = Graph(tenant, [role], subject=f"sweep-{role.lower()}", **kwargs)
@@ -108,8 +117,11 @@ async def world() -> AsyncIterator[World]:
     world = World()
     await world.sign_in_staff()
     world.x = await world.create(world.owner_a, world.name, world.email)
-    world.w = await world.create(world.owner_a, "Other")
-    world.y = await world.create(world.owner_b, "Attacker")
+    marker = uuid.uuid4().hex[:10]
+    w_email, y_email = f"other-{marker}@app.test", f"attacker-{marker}@app.test"
+    world.w = await world.create(world.owner_a, "Other", w_email)
+    world.y = await world.create(world.owner_b, "Attacker", y_email)
+    await world.sign_in_clients(w_email, y_email)
     yield world
     for graph in world.graphs:
         await graph.close()
@@ -153,13 +165,13 @@ async def test_no_role_of_another_studio_or_other_client_reads_or_writes_what_is
     )
     ids = {"default": world.x}
     operations = [op for op in build(schema, ids) if not op.needs_upload]
-    # Staff are signed-in people; a CLIENT and a PARTNER hold tokens of the studio's tooling.
+    # Staff and clients are signed-in people; a PARTNER holds a token of the studio's tooling.
     callers = {
         role: world.staff_b.get(role)
-        or world.graph(world.tenant_b, role, **({"client_id": world.y} if role == "CLIENT" else {}))
+        or (world.client_b if role == "CLIENT" else world.graph(world.tenant_b, role))
         for role in ROLES
     }
-    client_of_a = world.graph(world.tenant_a, "CLIENT", client_id=world.w)
+    client_of_a = world.client_a
     wrong: list[str] = []
     for operation in operations:
         expected = table.get((operation.kind, operation.name), {})

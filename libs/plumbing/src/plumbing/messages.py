@@ -89,6 +89,7 @@ COMMON: dict[str, tuple[str, str, str]] = {
     "INVALID_NAME": ("the name is not valid", "el nombre no es válido", "il nome non è valido"),
     "INVALID_NUMBER": ("the number is not valid", "el número no es válido", "il numero non è valido"),
     "INVALID_PHONE": ("the phone number is not valid", "el teléfono no es válido", "il numero di telefono non è valido"),
+    "INVALID_PUSH_TOKEN": ("the push token is not valid", "el token de notificaciones push no es válido", "il token per le notifiche push non è valido"),
     "INVALID_SOURCE": ("the source is not valid", "el origen no es válido", "l'origine non è valida"),
     "INVALID_STATUS": ("the status is not valid", "el estado no es válido", "lo stato non è valido"),
     "INVALID_TIME_ZONE": ("the time zone is not valid", "la zona horaria no es válida", "il fuso orario non è valido"),
