@@ -896,18 +896,22 @@ const notAJwt = {
   onRequest({ request, url, endResponse }: RouteHook): void {
     if (url.pathname !== '/graphql') return;
     const [scheme, token, ...rest] = (request.headers.get('authorization') ?? '').trim().split(/\s+/);
-    if (!scheme || scheme.toLowerCase() !== 'bearer' || !token) return;
-    if (rest.length === 0 && looksLikeJwt(token)) return;
-    const error = gatewayError('TOKEN_INVALID', {}, requestLanguage(request), {
-      reason: 'TOKEN_INVALID',
-    });
+    if (!scheme) return;
+    // Another scheme (Basic, Digest…) carries no bearer token: 401 TOKEN_MISSING with the
+    // challenge, as for no header at all, rather than the JWT plugin's 400.
+    const other = scheme.toLowerCase() !== 'bearer';
+    if (!other && (!token || (rest.length === 0 && looksLikeJwt(token)))) return;
+    const reason = other ? 'TOKEN_MISSING' : 'TOKEN_INVALID';
+    const error = gatewayError(reason, {}, requestLanguage(request), { reason });
     endResponse(
       fetchAPI.Response.json(
         { errors: [error] },
         {
           status: 401,
           headers: {
-            'www-authenticate': 'Bearer realm="studio", error="invalid_token", error_description="bad token"',
+            'www-authenticate': other
+              ? 'Bearer realm="studio"'
+              : 'Bearer realm="studio", error="invalid_token", error_description="bad token"',
           },
         },
       ),

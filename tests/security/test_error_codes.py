@@ -30,7 +30,7 @@ async def post(body: dict[str, Any], authorization: str | None) -> httpx.Respons
 
 @pytest.mark.parametrize(
     ("authorization", "status"),
-    [(None, 401), ("Bearer not.a.token", 401), ("Basic dXNlcjpwYXNz", 400)],
+    [(None, 401), ("Bearer not.a.token", 401), ("Basic dXNlcjpwYXNz", 401)],
 )
 async def test_a_missing_or_bad_token_is_unauthenticated(
     authorization: str | None, status: int
