@@ -811,8 +811,19 @@ const varyByOrigin = {
 // The gateway's own errors in the caller's language, with their params (language.ts). The
 // errors are copied first: a validation error is cached with the document it refuses and
 // must read in the next caller's language, not in this one's.
+// A GraphQLError stays one (with its `extensions.http`, which sets the response's status
+// and is never shown to the caller).
 function plainError(error: PathedError & { toJSON?: () => PathedError }): PathedError {
-  return typeof error.toJSON === 'function' ? { ...error.toJSON() } : { ...error };
+  if (!(error instanceof Error)) return { ...error };
+  const original = error as unknown as GraphQLError;
+  return new GraphQLError(original.message, {
+    nodes: original.nodes,
+    source: original.source,
+    positions: original.positions,
+    path: original.path,
+    originalError: original.originalError,
+    extensions: { ...original.extensions },
+  });
 }
 
 function inTheCallersLanguage(result: unknown, language: Language): unknown {

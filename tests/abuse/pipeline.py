@@ -26,6 +26,12 @@ READERS = {
     topics.INGEST_SALES: ("crm", "loyalty"),
     topics.INGEST_APP: ("crm", "notifications"),
 }
+# Who parks what nobody can read on each topic: every consumer of the topic, also those
+# that apply only some of its types (notifications follows the bookings for reminders).
+PARKERS = {
+    **READERS,
+    topics.INGEST_BOOKINGS: ("crm", "loyalty", "notifications", "ranks"),
+}
 # Generous for a shared two-core stack; every wait polls and returns as soon as it can.
 WAIT = 60.0
 

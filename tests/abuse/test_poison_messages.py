@@ -18,6 +18,7 @@ from plumbing.envelope import Envelope
 from plumbing.testing import ROOT, Graph, eventually
 
 from .pipeline import (
+    PARKERS,
     READERS,
     WAIT,
     DeadLetters,
@@ -31,6 +32,7 @@ from .pipeline import (
 )
 
 BOOKINGS_READERS = READERS[topics.INGEST_BOOKINGS]
+BOOKINGS_PARKERS = PARKERS[topics.INGEST_BOOKINGS]
 
 
 @pytest.fixture
@@ -66,9 +68,11 @@ async def test_a_400_kb_undecodable_message_is_parked_small_and_the_next_fact_ap
         assert time.monotonic() - started < 20.0
     digest = hashlib.sha256(garbage).hexdigest()
     parked = await eventually(
-        lambda: letters.records(sha256=digest), until=lambda r: len(r) == 3, timeout=WAIT
+        lambda: letters.records(sha256=digest),
+        until=lambda r: len(r) == len(BOOKINGS_PARKERS),
+        timeout=WAIT,
     )
-    assert sorted(r["consumer"] for r in parked) == sorted(BOOKINGS_READERS)
+    assert sorted(r["consumer"] for r in parked) == sorted(BOOKINGS_PARKERS)
     for record in parked:
         assert (record["code"], record["size"], record["excerpt_encoding"]) == (
             "INVALID_ENVELOPE",
@@ -105,13 +109,13 @@ async def test_types_no_catalog_knows_are_parked_once_per_reader_as_unknown_type
     for event in (teleported, newer):
         parked = await eventually(
             lambda e=event: letters.records(event_id=e.id),  # type: ignore[misc]
-            until=lambda r: len(r) == 3,
+            until=lambda r: len(r) == len(BOOKINGS_PARKERS),
             timeout=WAIT,
         )
-        assert sorted(r["consumer"] for r in parked) == sorted(BOOKINGS_READERS)
+        assert sorted(r["consumer"] for r in parked) == sorted(BOOKINGS_PARKERS)
         assert {(r["code"], r["type"]) for r in parked} == {("UNKNOWN_TYPE", event.type)}
         # One WARNING line per park, in the log of the consumer that parked it.
-        for service in BOOKINGS_READERS:
+        for service in BOOKINGS_PARKERS:
             [line] = parked_lines(service, event.id)
             assert "UNKNOWN_TYPE" in line and service in line
 

@@ -28,7 +28,7 @@ from aiokafka import AIOKafkaProducer
 from loyalty.testing import configure
 from plumbing.testing import GATEWAY_URL, Graph, eventually
 
-from ..journeys import new_client, rank_category, visit
+from ..journeys import crm_knows, new_client, rank_category, visit
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "web" / "console" / "e2e" / "journeys.mjs"
@@ -124,6 +124,8 @@ async def studio(owner: Graph, second: Graph, tmp_path: Path) -> dict[str, Any]:
         assigned = await owner(ASSIGN, {"c": who["id"], "r": white})
         assert assigned["assignRank"]["userErrors"] == [], assigned
         since[who["first"]] = assigned["assignRank"]["clientRank"]["since"]
+    # The booking below names Ana: crm must have her card (it follows the cards' events).
+    await crm_knows(owner, ACTIVE + 2)
     now = datetime.now(UTC)
     made = await owner(SESSION, {"id": f"s-{tag}", "at": (now + timedelta(minutes=1)).isoformat()})
     assert made["recordSession"]["accepted"], made

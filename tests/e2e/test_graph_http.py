@@ -67,7 +67,7 @@ async def test_an_unknown_hash_asks_for_the_document_as_persisted_query_links_ex
     assert response.status_code == 200
     assert response.json()["errors"][0] == {
         "message": "PersistedQueryNotFound",
-        "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"},
+        "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND", "params": {}},
     }
     # The link then sends the document with its hash: a whole document is still allowed.
     again = await post(owner, {**apollo, "query": "{ studio { name } }"})

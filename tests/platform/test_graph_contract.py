@@ -23,7 +23,7 @@ API = build_schema((ROOT / "gateway" / "schema.graphql").read_text())
 # (a normalized cache stores them with it), pages and edges, reports' rows. (A mutation's
 # `…Payload` is an answer, not an object: it holds the objects that changed.)
 VALUE_TYPES = {
-    "Address", "BookingBlock", "BookingCheck", "Bucket", "CountWithClients", "CustomFieldValue",
+    "Address", "BookingBlock", "BookingCheck", "BookingCheckRefusal", "Bucket", "CountWithClients", "CustomFieldValue",
     "Demographics", "HeatCell", "ImportRowError", "MessageParam", "Money", "OccupancyPoint",
     "PageInfo",
     "PointsEarnedRow", "PointsExpiry", "Prerequisite", "PromotionCriteria",

@@ -90,7 +90,7 @@ export async function loyaltyJourney(page, given, { check, shot }) {
 
   const rules = page.getByRole('region', { name: 'Per-service rules' });
   await rules.getByText('Add a rule for a service').click();
-  await rules.getByRole('textbox', { name: 'Service id' }).fill('karate');
+  await rules.getByLabel('Service id', { exact: true }).fill('karate');
   await rules.getByRole('textbox', { name: 'Service name' }).fill('Karate');
   await rules.getByRole('combobox', { name: /^Rule/ }).selectOption('fixed');
   await rules.getByRole('spinbutton', { name: 'Points per unit' }).fill('3');
