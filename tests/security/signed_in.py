@@ -3,7 +3,8 @@ tooling (a minted OWNER token, as `studioctl token` gives an operator) invites e
 person, who accepts through the gateway (`/auth/accept-invitation`); a client signs in to
 the app with the one-time code mailed to the e-mail on their card
 (`/auth/client/request-code`, `/auth/client/sign-in`). Each is then an ES256 token of the
-identity service like any signed-in person. Access tokens live five minutes and a sweep
+identity service like any signed-in person. A partner exchanges an API key the studio's
+owner created, with every scope (`/auth/partner-token`), as partners do. Access tokens live five minutes and a sweep
 runs longer, so each caller refreshes its token (`/auth/refresh`) when it is four minutes
 old."""
 
@@ -85,3 +86,46 @@ def _mails_to(email: str) -> Any:
         return received_mail(email)
 
     return mails
+
+
+PARTNER_KEY = """
+mutation($n: String!, $s: [PartnerScope!]!) {
+  createPartnerKey(name: $n, scopes: $s) { secret userErrors { code } }
+}"""
+ALL_SCOPES = [
+    "CLIENTS_READ", "CLIENTS_WRITE", "INGEST_BOOKINGS", "INGEST_SALES", "INGEST_APP",
+    "LOYALTY_REDEEM",
+]  # fmt: skip
+EXCHANGE_AGAIN_AFTER_SECONDS = 600  # a partner token lives 15 minutes
+
+
+class Partner(Graph):
+    """A partner's token exchanged from its API key, exchanged again before it expires."""
+
+    def __init__(self, tenant: str, key: str, token: str) -> None:
+        super().__init__(tenant, [], token=token)
+        self._key = key
+        self._at = time.monotonic()
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None) -> httpx.Response:
+        if time.monotonic() - self._at > EXCHANGE_AGAIN_AFTER_SECONDS:
+            self.token = await _exchange(self._key)
+            self._at = time.monotonic()
+        return await super().post(query, variables)
+
+
+async def partner_with_key(owner: Graph) -> Partner:
+    """A partner of `owner`'s studio holding an API key with every scope."""
+    created = (await owner(PARTNER_KEY, {"n": "Sweep partner", "s": ALL_SCOPES}))[
+        "createPartnerKey"
+    ]
+    assert created["userErrors"] == [], created
+    key = str(created["secret"])
+    return Partner(owner.tenant, key, await _exchange(key))
+
+
+async def _exchange(key: str) -> str:
+    async with httpx.AsyncClient(base_url=BASE, timeout=30) as http:
+        answer = await http.post("/auth/partner-token", headers={"authorization": f"ApiKey {key}"})
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["access_token"])

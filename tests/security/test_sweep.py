@@ -3,8 +3,10 @@ same studio: zero cross-tenant (or cross-client) reads or writes, and every forb
 call refused as documented in docs/security.md.
 
 An unsigned call to a subgraph is refused whatever its token; test_sweep_subgraphs.py
-sweeps the subgraphs called directly, signed as the gateway signs. The staff callers are
-people who signed in through the gateway (signed_in.py), not minted tokens."""
+sweeps the subgraphs called directly, signed as the gateway signs. The callers hold tokens
+obtained as people and partners obtain them through the gateway (signed_in.py): staff by
+invitation and password, clients by a mailed one-time code, a partner by exchanging its
+API key; none is minted."""
 
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ from plumbing.testing import (
 )
 
 from .operations import Operation, _selection, build
-from .signed_in import client_signed_in, signed_in
+from .signed_in import client_signed_in, partner_with_key, signed_in
 
 ROLES = ["OWNER", "ADMIN", "OPERATOR", "CLIENT", "PARTNER"]
 MARKS = {"✓": "allow", "✗": "deny", "self": "self"}
@@ -79,6 +81,8 @@ class World:
         # The clients W (of A) and Y (of B), signed in to the app (`sign_in_clients`).
         self.client_a: Graph = self.tooling_a
         self.client_b: Graph = self.tooling_b
+        # B's partner, with an API key of every scope exchanged for its token.
+        self.partner_b: Graph = self.tooling_b
 
     async def sign_in_staff(self) -> None:
         """OWNER, ADMIN and OPERATOR of the attacker's studio and the victim studio's
@@ -89,6 +93,8 @@ class World:
             self.staff_b[role] = await signed_in(self.tooling_b, role)
             self.graphs.append(self.staff_b[role])
         self.owner_b = self.staff_b["OWNER"]
+        self.partner_b = await partner_with_key(self.owner_b)
+        self.graphs.append(self.partner_b)
 
     async def sign_in_clients(self, w_email: str, y_email: str) -> None:
         """W and Y, each signed in with the code mailed to their card (signed_in.py)."""
@@ -165,12 +171,9 @@ async def test_no_role_of_another_studio_or_other_client_reads_or_writes_what_is
     )
     ids = {"default": world.x}
     operations = [op for op in build(schema, ids) if not op.needs_upload]
-    # Staff and clients are signed-in people; a PARTNER holds a token of the studio's tooling.
-    callers = {
-        role: world.staff_b.get(role)
-        or (world.client_b if role == "CLIENT" else world.graph(world.tenant_b, role))
-        for role in ROLES
-    }
+    # Staff and clients are signed-in people; the PARTNER exchanged its API key.
+    others = {"CLIENT": world.client_b, "PARTNER": world.partner_b}
+    callers = {role: world.staff_b.get(role) or others[role] for role in ROLES}
     client_of_a = world.client_a
     wrong: list[str] = []
     for operation in operations:
