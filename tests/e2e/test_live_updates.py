@@ -80,12 +80,15 @@ async def started(caller: LiveCaller, field: str) -> dict[str, Any]:
     return update
 
 
-async def points_changes(caller: LiveCaller, quiet: float) -> list[dict[str, Any]]:
-    """The POINTS changes `caller` receives until none has come for `quiet` seconds."""
+async def points_changes(
+    caller: LiveCaller, quiet: float, first: float = 15.0
+) -> list[dict[str, Any]]:
+    """The POINTS changes `caller` receives until none has come for `quiet` seconds (or
+    for `first` seconds before the first one)."""
     changes: list[dict[str, Any]] = []
     while True:
         try:
-            payload = await caller.next(timeout=quiet if changes else 15.0)
+            payload = await caller.next(timeout=quiet if changes else first)
         except TimeoutError:
             return changes
         assert payload is not None and not payload.get("errors"), payload
