@@ -52,7 +52,8 @@ def rss_mb(pid: int | None) -> float:
 
 def stack_pid(name: str) -> int | None:
     with contextlib.suppress(OSError, ValueError):
-        return int((PIDS / f"{name}.pid").read_text().strip())
+        # "<pid> <start time>", as deploy/local writes it.
+        return int((PIDS / f"{name}.pid").read_text().split()[0])
     return None
 
 
