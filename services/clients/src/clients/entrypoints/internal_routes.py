@@ -14,22 +14,14 @@ one: a contact is held by one card at most), 400, 401, 403.
 
 from __future__ import annotations
 
-from typing import Any
-
 from plumbing.app import Runtime
-from plumbing.auth import Role, Unauthenticated
+from plumbing.internal_calls import identity_call, refuse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from clients.adapters.repository import Repository
 from clients.domain.model import normalise_email
-
-SERVICE_SUBJECT = "service:identity"
-
-
-def _refuse(message: str, code: str, status: int) -> JSONResponse:
-    return JSONResponse({"error": code, "message": message}, status_code=status)
 
 
 def contact_key(channel: str, contact: str) -> str | None:
@@ -45,26 +37,15 @@ def contact_key(channel: str, contact: str) -> str | None:
 
 async def cards_by_contact(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    try:
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthenticated("missing bearer token", "TOKEN_MISSING")
-        principal = await runtime.verifier.verify_async(token.strip())
-    except Unauthenticated as exc:
-        return _refuse(str(exc), exc.reason, 401)
-    if principal.subject != SERVICE_SUBJECT or not principal.has(Role.ADMIN):
-        return _refuse("only the identity service looks cards up by contact", "FORBIDDEN", 403)
-    try:
-        body: Any = await request.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict) or not all(
-        isinstance(body.get(f), str) for f in ("channel", "contact")
-    ):
-        return _refuse("send a JSON object with channel and contact", "BAD_REQUEST", 400)
+    call = await identity_call(
+        request, ("channel", "contact"), "only the identity service looks cards up by contact"
+    )
+    if isinstance(call, JSONResponse):
+        return call
+    principal, body = call.principal, call.body
     key = contact_key(body["channel"], body["contact"])
     if key is None:
-        return _refuse("not an e-mail address or phone number", "BAD_REQUEST", 400)
+        return refuse("not an e-mail address or phone number", "BAD_REQUEST", 400)
     repo = Repository(runtime.db, principal.tenant, runtime.outbox)
     # Read only: a claim whose card is not written yet (being created this moment) or was
     # erased finds nothing, and is left for the writers to settle.

@@ -12,12 +12,12 @@ from plumbing.gql import (
     require_scope,
     user_error,
 )
+from plumbing.internal_calls import IDENTITY_SERVICE as APP_SIGN_UPS
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from clients.domain.model import ClientSource, Problems
 from clients.domain.model import ClientSource as Source
-from clients.entrypoints.internal_routes import SERVICE_SUBJECT as APP_SIGN_UPS
 from clients.graphql.caller import limits_of, read_upload, repo_of
 from clients.graphql.inputs import ClientInput, CustomFieldValueInput, StudioInput, input_values
 from clients.graphql.partner_keys import PartnerKeyMutation

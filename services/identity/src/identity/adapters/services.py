@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import structlog
 from plumbing.auth import SIGNATURE_HEADER, sign_request
+from plumbing.internal_calls import IDENTITY_SERVICE
 
 from identity.adapters.keys import SigningKeys
 from identity.domain.codes import same_phone
@@ -30,7 +31,7 @@ from identity.service_layer.ports import Card, Messenger
 
 log = structlog.get_logger()
 
-SERVICE_SUBJECT = "service:identity"
+SERVICE_SUBJECT = IDENTITY_SERVICE  # what the internal routes accept (plumbing.internal_calls)
 SERVICE_TOKEN_SECONDS = 60
 
 _STUDIO = "query StudioName { studio { name } }"

@@ -17,11 +17,10 @@ to someone identity does not know yet. For an invitation `code` is the link to a
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 import structlog
 from plumbing.app import Runtime
-from plumbing.auth import Role, Unauthenticated
+from plumbing.internal_calls import identity_call, refuse
 from plumbing.studio import studio_settings
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -33,37 +32,21 @@ from notifications.domain.security_texts import PURPOSES, security_text
 
 log = structlog.get_logger()
 
-SERVICE_SUBJECT = "service:identity"
 # A code, a reset token, or an invitation's link (the console's address and the code).
 MAX_CODE = 1000
 
 
-def _refuse(message: str, code: str, status: int) -> JSONResponse:
-    return JSONResponse({"error": code, "message": message}, status_code=status)
-
-
 async def security_message(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    try:
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthenticated("missing bearer token", "TOKEN_MISSING")
-        principal = await runtime.verifier.verify_async(token.strip())
-    except Unauthenticated as exc:
-        return _refuse(str(exc), exc.reason, 401)
-    if principal.subject != SERVICE_SUBJECT or not principal.has(Role.ADMIN):
-        return _refuse("only the identity service sends security messages", "FORBIDDEN", 403)
-    try:
-        body: Any = await request.json()
-    except ValueError:
-        body = None
     fields = ("purpose", "channel", "to", "language", "code")
-    if not isinstance(body, dict) or not all(isinstance(body.get(f), str) for f in fields):
-        return _refuse(f"send a JSON object with {', '.join(fields)}", "BAD_REQUEST", 400)
+    call = await identity_call(request, fields, "only the identity service sends security messages")
+    if isinstance(call, JSONResponse):
+        return call
+    principal, body = call.principal, call.body
     if body["purpose"] not in PURPOSES or body["channel"] not in ("EMAIL", "SMS"):
-        return _refuse("unknown purpose or channel", "BAD_REQUEST", 400)
+        return refuse("unknown purpose or channel", "BAD_REQUEST", 400)
     if not body["to"].strip() or len(body["to"]) > 254 or len(body["code"]) > MAX_CODE:
-        return _refuse("bad address or code", "BAD_REQUEST", 400)
+        return refuse("bad address or code", "BAD_REQUEST", 400)
     settings = runtime.settings if isinstance(runtime.settings, Settings) else Settings()
     language = body["language"].strip()
     studio_name = principal.tenant
@@ -99,7 +82,7 @@ async def security_message(request: Request) -> Response:
         error=outcome.error,
     )
     if not outcome.sent:
-        return _refuse(outcome.error or "not delivered", "DELIVERY_FAILED", 502)
+        return refuse(outcome.error or "not delivered", "DELIVERY_FAILED", 502)
     return JSONResponse({"sent": True}, status_code=202)
 
 
