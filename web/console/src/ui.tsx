@@ -59,3 +59,29 @@ export function TableWrap(props: { label: string; children: ReactNode }) {
     </div>
   );
 }
+
+/** "Previous" and "Next" over a connection paged forward: `pages` holds the end cursors of
+ * the pages before this one (the first page has none). */
+export function CursorPages(props: {
+  pages: string[];
+  setPages: (pages: string[]) => void;
+  pageInfo: { hasNextPage: boolean; endCursor?: string | null };
+}) {
+  const { t } = useI18n();
+  const { pages, setPages, pageInfo } = props;
+  return (
+    <div className="pages">
+      <button type="button" className="quiet" disabled={!pages.length} onClick={() => setPages(pages.slice(0, -1))}>
+        {t('clients.previous')}
+      </button>
+      <button
+        type="button"
+        className="quiet"
+        disabled={!pageInfo.hasNextPage}
+        onClick={() => pageInfo.endCursor && setPages([...pages, pageInfo.endCursor])}
+      >
+        {t('clients.next')}
+      </button>
+    </div>
+  );
+}

@@ -6,7 +6,7 @@ import { useQuery } from 'urql';
 
 import { useI18n } from '../../i18n';
 import { Link } from '../../router';
-import { Loading, Problem } from '../../ui';
+import { CursorPages, Loading, Problem } from '../../ui';
 
 const PAGE = 25;
 
@@ -119,19 +119,7 @@ export function RankReport({ category }: { category: ConsoleRankCategoryFragment
               </table>
             </div>
           )}
-          <div className="pages">
-            <button type="button" className="quiet" disabled={!pages.length} onClick={() => setPages(pages.slice(0, -1))}>
-              {t('clients.previous')}
-            </button>
-            <button
-              type="button"
-              className="quiet"
-              disabled={!report.pageInfo.hasNextPage}
-              onClick={() => report.pageInfo.endCursor && setPages([...pages, report.pageInfo.endCursor])}
-            >
-              {t('clients.next')}
-            </button>
-          </div>
+          <CursorPages pages={pages} setPages={setPages} pageInfo={report.pageInfo} />
         </>
       )}
     </section>
