@@ -12,11 +12,15 @@ and after opening the subscriptions, per subscription.
     uv run --frozen python -m bench.live_updates --subscriptions 100 --events 20
     GATEWAY_URL=http://127.0.0.1:4570/graphql ... --gateway-pid P --subgraph-pid P
 
-The pids default to the local stack's (`.data/pids`). Keep N at 100 or so on a shared
-machine; 1,000 and 10,000 are for a machine of its own (10,000 needs `ulimit -n` above
-25,000: each subscription holds a socket in this process, in the gateway, and between
-the gateway and the subgraph). The stamps are taken by this process's readers, which
-share one core: at 1,000 and more, run the benchmark on a machine other than the stack's.
+The subscribers are, by default, one Node process using the clients a frontend uses
+(`bench/live_readers.mjs`: graphql-sse and graphql-ws, each subscription on its own
+connection), stamping each payload with the wall clock as its library hands it over;
+`--readers python` reads them in this process instead (the stamps then also hold the time
+this one Python loop takes to get round 1,000 connections, about twice the figure).
+The pids default to the local stack's (`.data/pids`). 1,000 and 10,000 are best run
+with the readers on a machine other than the stack's (10,000 needs `ulimit -n` above
+25,000: each subscription holds a socket in the readers, in the gateway, and (when not
+shared) between the gateway and the subgraph).
 """
 
 from __future__ import annotations
@@ -24,7 +28,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
+import os
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
@@ -62,10 +69,54 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-async def run(n: int, events: int, gateway_pid: int | None, subgraph_pid: int | None) -> None:
-    tenant = unique_tenant("live")
-    token = mint_token(jwt_secret(), tenant=tenant, roles=["OWNER"], ttl_seconds=3600)
-    before = (rss_mb(gateway_pid), rss_mb(subgraph_pid))
+READERS = Path(__file__).resolve().parent / "live_readers.mjs"
+
+
+def inbox_event(tenant: str, number: int) -> Envelope:
+    return Envelope(
+        type="notifications.staff_notified.v1",
+        source="bench",
+        tenant=tenant,
+        subject="c-1",
+        data={
+            "notification_id": f"bench-{number}|OWNER",
+            "role": "OWNER",
+            "kind": "bench",
+            "client_id": "c-1",
+            "message": f"bench {number}",
+            "trigger_event_id": f"bench-{number}",
+        },
+    )
+
+
+async def send(
+    tenant: str, events: int, delivered: Callable[[int], Awaitable[None]]
+) -> list[float]:
+    """Puts the events on Kafka one at a time, each once the previous one was delivered
+    (`delivered`), and answers when each was handed to Kafka (wall clock, seconds)."""
+    producer = AIOKafkaProducer(bootstrap_servers=KAFKA_BOOTSTRAP, **kafka_options())
+    await producer.start()
+    sent: list[float] = []
+    try:
+        for number in range(events):
+            envelope = inbox_event(tenant, number)
+            sent.append(time.time())
+            await producer.send_and_wait(
+                topics.NOTIFICATIONS, envelope.to_bytes(), key=envelope.key.encode()
+            )
+            await delivered(number)
+            await asyncio.sleep(0.2)
+    finally:
+        await producer.stop()
+    return sent
+
+
+Follow = Callable[[int, int, str, str, Callable[[], None]], Awaitable[tuple[list[float], int]]]
+
+
+async def with_python_readers(
+    n: int, events: int, tenant: str, token: str, opened_all: Callable[[], None]
+) -> tuple[list[float], int]:
     async with contextlib.AsyncExitStack() as stack:
         callers: list[LiveCaller] = []
         opened = time.perf_counter()
@@ -79,49 +130,85 @@ async def run(n: int, events: int, gateway_pid: int | None, subgraph_pid: int | 
             callers += batch_callers
         print(f"{n} subscriptions started in {time.perf_counter() - opened:.1f} s")
         await asyncio.sleep(1.0)
-        during = (rss_mb(gateway_pid), rss_mb(subgraph_pid))
-        producer = AIOKafkaProducer(bootstrap_servers=KAFKA_BOOTSTRAP, **kafka_options())
-        await producer.start()
+        opened_all()
         latencies: list[float] = []
         missing = 0
-        try:
-            for number in range(events):
-                envelope = Envelope(
-                    type="notifications.staff_notified.v1",
-                    source="bench",
-                    tenant=tenant,
-                    subject="c-1",
-                    data={
-                        "notification_id": f"bench-{number}|OWNER",
-                        "role": "OWNER",
-                        "kind": "bench",
-                        "client_id": "c-1",
-                        "message": f"bench {number}",
-                        "trigger_event_id": f"bench-{number}",
-                    },
-                )
-                sent = time.perf_counter()
-                await producer.send_and_wait(
-                    topics.NOTIFICATIONS, envelope.to_bytes(), key=envelope.key.encode()
-                )
+        # perf_counter stamps: the send times are taken again on that clock.
+        stamps: list[float] = []
 
-                async def receive(caller: LiveCaller, sent: float = sent) -> float | None:
-                    try:
-                        await caller.next(timeout=10)
-                    except TimeoutError:
-                        return None
-                    return (caller.arrived[-1] - sent) * 1000
+        async def delivered(number: int) -> None:
+            nonlocal missing
+            stamps.append(time.perf_counter())
 
-                got = await asyncio.gather(*(receive(caller) for caller in callers))
-                latencies += [ms for ms in got if ms is not None]
-                missing += sum(ms is None for ms in got)
-                await asyncio.sleep(0.2)
-        finally:
-            await producer.stop()
+            async def receive(caller: LiveCaller) -> float | None:
+                try:
+                    await caller.next(timeout=10)
+                except TimeoutError:
+                    return None
+                return (caller.arrived[-1] - stamps[number]) * 1000
+
+            got = await asyncio.gather(*(receive(caller) for caller in callers))
+            latencies.extend(ms for ms in got if ms is not None)
+            missing += sum(ms is None for ms in got)
+
+        await send(tenant, events, delivered)
+    return latencies, missing
+
+
+async def with_node_readers(
+    n: int, events: int, tenant: str, token: str, opened_all: Callable[[], None]
+) -> tuple[list[float], int]:
+    env = {**os.environ, "GATEWAY_URL": GATEWAY_URL, "TOKEN": token, "SUBSCRIPTIONS": str(n)}
+    readers = await asyncio.create_subprocess_exec(
+        "node",
+        str(READERS),
+        env=env,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        limit=1 << 26,
+    )
+    assert readers.stdin is not None and readers.stdout is not None
+    opened = time.perf_counter()
+    line = json.loads(await asyncio.wait_for(readers.stdout.readline(), 30 + n / 10))
+    if "ready" not in line:
+        raise SystemExit(f"the readers could not subscribe: {line}")
+    print(f"{n} subscriptions started in {time.perf_counter() - opened:.1f} s")
+    await asyncio.sleep(1.0)
+    opened_all()
+
+    async def delivered(number: int) -> None:
+        await asyncio.sleep(1.0)  # the readers report at the end; a second between events
+
+    sent = await send(tenant, events, delivered)
+    readers.stdin.close()
+    arrivals: dict[str, list[float]] = json.loads(await readers.stdout.readline())["arrivals"]
+    await readers.wait()
+    latencies = [
+        stamp - sent[number] * 1000
+        for number in range(events)
+        for stamp in arrivals.get(str(number), [])
+    ]
+    return latencies, n * events - len(latencies)
+
+
+async def run(
+    n: int, events: int, gateway_pid: int | None, subgraph_pid: int | None, readers: str
+) -> None:
+    tenant = unique_tenant("live")
+    token = mint_token(jwt_secret(), tenant=tenant, roles=["OWNER"], ttl_seconds=3600)
+    before = (rss_mb(gateway_pid), rss_mb(subgraph_pid))
+    during = before
+
+    def opened_all() -> None:
+        nonlocal during
+        during = (rss_mb(gateway_pid), rss_mb(subgraph_pid))
+
+    follow: Follow = with_node_readers if readers == "node" else with_python_readers
+    latencies, missing = await follow(n, events, tenant, token, opened_all)
     per_gateway = (during[0] - before[0]) * 1024 / n
     per_subgraph = (during[1] - before[1]) * 1024 / n
     print(
-        f"event → subscriber, {n} open subscriptions, {events} events: "
+        f"event → subscriber, {n} open subscriptions, {events} events, {readers} readers: "
         f"p50 {pct(latencies, 0.5):.0f} ms, p99 {pct(latencies, 0.99):.0f} ms, "
         f"max {max(latencies, default=float('nan')):.0f} ms, missing {missing}"
     )
@@ -138,8 +225,11 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20)
     parser.add_argument("--gateway-pid", type=int, default=stack_pid("gateway"))
     parser.add_argument("--subgraph-pid", type=int, default=stack_pid("notifications"))
+    parser.add_argument("--readers", choices=("node", "python"), default="node")
     args = parser.parse_args()
-    asyncio.run(run(args.subscriptions, args.events, args.gateway_pid, args.subgraph_pid))
+    asyncio.run(
+        run(args.subscriptions, args.events, args.gateway_pid, args.subgraph_pid, args.readers)
+    )
 
 
 if __name__ == "__main__":

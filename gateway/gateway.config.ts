@@ -47,7 +47,8 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 
-import { gatewayError, type Language, requestLanguage, speak } from './language.ts';
+import { gatewayError, type Language, languageOf, requestLanguage, speak } from './language.ts';
+import { liveGroups } from './live-groups.ts';
 
 const env = process.env;
 
@@ -1105,6 +1106,33 @@ const webSocketTokens = {
   },
 };
 
+// --- Live subscriptions shared by groups ------------------------------------------------
+// Callers who subscribed to the same thing with the same rights share one upstream stream
+// (live-groups.ts, docs/live-updates.md). LIVE_SHARED_FIELDS names the root fields that
+// may be shared (empty: none). The group's stream is opened with an HS256 token the
+// gateway signs with JWT_SECRET for the group's claims; without that secret nothing is
+// shared. Sessions are checked at IDENTITY_SESSIONS_URL every SESSION_CHECK_SECONDS.
+const liveSharedFields = new Set(
+  (env.LIVE_SHARED_FIELDS ?? 'staffInbox,clientCard,crmToday')
+    .split(',')
+    .map((field) => field.trim())
+    .filter(Boolean),
+);
+const liveGroupSecret = env.JWT_SECRET || (production ? '' : DEVELOPMENT_JWT_SECRET);
+
+const sharedSubscriptions = liveGroups({
+  fields: liveSharedFields,
+  secret: liveGroupSecret || undefined,
+  issuer: env.JWT_ISSUER || undefined,
+  audience: env.JWT_AUDIENCE || undefined,
+  sessionsUrl: env.IDENTITY_SESSIONS_URL || undefined,
+  sessionCheckSeconds: Number(env.SESSION_CHECK_SECONDS) > 0 ? Number(env.SESSION_CHECK_SECONDS) : 5,
+  sign: signature,
+  signatureHeader: SIGNATURE_HEADER,
+  language: (acceptLanguage, claims) => languageOf(acceptLanguage, claims.lang),
+  makeRequest: (url, headers, signal) => new fetchAPI.Request(url, { headers, signal }),
+});
+
 // What GraphiQL opens with: where the token goes, before the first "Unauthenticated".
 const GRAPHIQL_HINT = `# Every operation needs a token: put it in the Headers tab below as
 #   { "Authorization": "Bearer <token>" }
@@ -1237,6 +1265,7 @@ export const gatewayConfig = defineConfig({
     callerErrorCodes,
     tokenChallenge,
     webSocketTokens,
+    sharedSubscriptions,
     // Fragments are flattened so that a client using fragments is not punished for it.
     maxDepthPlugin({ n: maxDepth, flattenFragments: true }),
     maxTokensPlugin({ n: maxTokens }),

@@ -61,6 +61,11 @@ function fromToken(authorization: string | null): Language | undefined {
   }
 }
 
+// A live subscription's language, from its Accept-Language and its token's `lang` claim.
+export function languageOf(acceptLanguage: string | null, lang: unknown): Language {
+  return fromAcceptLanguage(acceptLanguage) ?? (typeof lang === 'string' ? supported(lang) : undefined) ?? 'en';
+}
+
 // Accept-Language, else the person's; the studio's is the subgraphs' to know (the gateway
 // answers its own errors in English then).
 export function requestLanguage(request: Request): Language {

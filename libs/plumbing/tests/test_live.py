@@ -4,6 +4,7 @@ records it would read from Kafka are handed to `LiveFeed.handle` directly."""
 from __future__ import annotations
 
 import asyncio
+import base64
 
 import pytest
 from plumbing.envelope import Envelope
@@ -108,6 +109,21 @@ def test_a_cursor_not_written_by_a_feed_is_refused() -> None:
     with pytest.raises(BadCursor):
         decode_cursor("not a cursor!")
     assert decode_cursor(feed().cursor()) == {(TOPIC, 0): 10, (TOPIC, 1): 5}
+
+
+async def test_an_events_cursor_names_its_partition_and_resumes_like_any_other() -> None:
+    live = feed()
+    mine = await live.open("a:c1", None)
+    live.handle(TOPIC, 1, 5, record("a", "c1"))
+    [event] = await take(mine.events, 1)
+    assert event is not None
+    text = base64.urlsafe_b64decode(event.cursor + "=" * (-len(event.cursor) % 4)).decode()
+    assert text == f"{TOPIC}:0:10,{TOPIC}:1:6;{TOPIC}:1"
+    assert decode_cursor(event.cursor) == {(TOPIC, 0): 10, (TOPIC, 1): 6}
+    live.handle(TOPIC, 0, 10, record("a", "c1", 9))
+    again = await live.open("a:c1", event.cursor)
+    [missed] = await take(again.events, 1)
+    assert missed is not None and missed.envelope.data["points"] == 9
 
 
 async def test_from_the_window_a_subscriber_gets_what_its_key_had_just_before() -> None:

@@ -73,11 +73,16 @@ class LiveEvent:
 
     @property
     def cursor(self) -> str:
-        return encode_cursor(self.positions)
+        return encode_cursor(self.positions, (self.topic, self.partition))
 
 
-def encode_cursor(positions: Positions) -> str:
+def encode_cursor(positions: Positions, event: tuple[str, int] | None = None) -> str:
+    """`topic:partition:next offset` for every partition, and after a `;` the partition of
+    the event the cursor follows (so that a reader holding another replica's position can
+    tell whether it has that event: the gateway's shared subscriptions)."""
     text = ",".join(f"{topic}:{partition}:{offset}" for topic, partition, offset in positions)
+    if event is not None:
+        text += f";{event[0]}:{event[1]}"
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
@@ -85,7 +90,7 @@ def decode_cursor(cursor: str) -> dict[tuple[str, int], int]:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         positions: dict[tuple[str, int], int] = {}
-        for part in filter(None, text.split(",")):
+        for part in filter(None, text.partition(";")[0].split(",")):
             topic, partition, offset = part.rsplit(":", 2)
             positions[(topic, int(partition))] = int(offset)
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
