@@ -42,6 +42,8 @@ user clients "$KAFKA_PASSWORD_CLIENTS"
 acl User:clients topic clients.events Write literal
 acl User:clients topic clients.events Describe literal
 acl User:clients topic clients.events Read literal
+acl User:clients topic crm.events Read literal
+acl User:clients topic crm.events Describe literal
 acl User:clients topic loyalty.events Read literal
 acl User:clients topic loyalty.events Describe literal
 acl User:clients topic ranks.events Read literal

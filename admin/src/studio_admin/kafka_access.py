@@ -60,7 +60,8 @@ SERVICES: Mapping[str, ServiceAccess] = {
     "clients": ServiceAccess(
         writes=(topics.CLIENTS,),
         reads=(topics.RANKS, topics.LOYALTY),
-        follows=(topics.CLIENTS, topics.RANKS, topics.LOYALTY),
+        # The card's live updates (docs/live-updates.md): its timeline entries are crm's.
+        follows=(topics.CLIENTS, topics.RANKS, topics.LOYALTY, topics.CRM),
     ),
     "ranks": ServiceAccess(writes=(topics.RANKS,), reads=(topics.CLIENTS, topics.INGEST_BOOKINGS)),
     "loyalty": ServiceAccess(

@@ -34,6 +34,7 @@ KNOWN: frozenset[str] = frozenset(
         "crm.membership_next_payment_set.v1",
         "crm.task_completed.v1",
         "crm.task_created.v1",
+        "crm.timeline_entry_added.v1",
         "ingest.app_logged_out.v1",
         "ingest.app_session_started.v1",
         "ingest.booking_cancelled.v1",

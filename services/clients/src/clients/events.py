@@ -208,6 +208,10 @@ class ImportProgressed(EventData):
     error_count: int
 
 
+# crm's announcement of a timeline entry (C9): the card's live updates say it; its
+# wording is crm's (`TimelineEntry`, resolved through the gateway).
+TIMELINE_ENTRY_ADDED = "crm.timeline_entry_added.v1"
+
 POINTS_EVENTS = tuple(
     f"loyalty.points_{fact}.v1"
     for fact in ("earned", "redeemed", "granted", "deducted", "expired", "reversed")

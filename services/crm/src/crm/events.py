@@ -287,3 +287,19 @@ class FactsSettled(EventData):
     `plumbing.fact_reports`, read by the graph's live updates; no consumer acts on it)."""
 
     facts: list[SettledFact]
+
+
+@catalog.event("crm.timeline_entry_added.v1", topic=topics.CRM)
+class TimelineEntryAdded(EventData):
+    """C9: an entry was added to a client's timeline (subject: the client), in the same
+    write as the entry (the timeline's outbox). Read by the graph's live updates (the
+    client card's subscription); the entry itself, worded for its reader, is crm's
+    `TimelineEntry` (`id`, `clientId`)."""
+
+    entry_id: str  # the entry's id: the id of the event it records
+    client_id: str
+    type: str  # the recorded event's type (`ingest.visit_recorded.v1`…)
+    kind: str  # its fact (`visit_recorded`…)
+    source: str  # the service that published the recorded event
+    at: datetime  # when the recorded fact happened: the entry's place on the timeline
+    staff_only: bool = False  # the studio's own work: left out of what clients read

@@ -13,6 +13,7 @@ from plumbing.clock import as_utc
 from plumbing.envelope import Envelope
 from plumbing.ids import new_id
 from plumbing.mongo import Doc
+from plumbing.outbox import Outbox
 from plumbing.storage import Delta, MemoryStorage, Storage, storage_for
 from plumbing.studio import StudioSettings
 from pymongo.asynchronous.database import AsyncDatabase
@@ -32,7 +33,7 @@ from crm.service_layer.totals import TOTALS
 
 def runtime_of(db: AsyncDatabase[Doc]) -> Runtime:
     """What the consumer's handlers need of a runtime, on a scratch database."""
-    return cast(Runtime, SimpleNamespace(db=db, store=lambda: storage_for(db)))
+    return cast(Runtime, SimpleNamespace(db=db, store=lambda: storage_for(db), outbox=Outbox(db)))
 
 
 async def created_entries(mongo: Any, tenant: str) -> int:
@@ -52,18 +53,31 @@ def _key(entry: Doc) -> Key:
 
 
 class MemoryTimelines:
-    """`Timelines` in a dictionary: every entry of a client, each guard once."""
+    """`Timelines` in a dictionary: every entry of a client, each guard once, and the
+    announcements of the entries added (`published`), as the relay would send them."""
 
     def __init__(self) -> None:
         self.entries: dict[str, list[Doc]] = {}
+        self.published: list[Envelope] = []
         self._guards: dict[str, set[str]] = {}
 
-    async def add(self, client_id: str, entries: Sequence[Doc], guards: Sequence[str]) -> None:
+    async def add(
+        self,
+        client_id: str,
+        entries: Sequence[Doc],
+        guards: Sequence[str],
+        announcements: Sequence[Envelope],
+    ) -> None:
         seen = self._guards.setdefault(client_id, set())
-        for entry, guard in zip(entries, guards, strict=True):
+        for entry, guard, announcement in zip(entries, guards, announcements, strict=True):
             if guard not in seen:
                 seen.add(guard)
                 self.entries.setdefault(client_id, []).append(dict(entry))
+                self.published.append(announcement)
+
+    async def entry(self, client_id: str, entry_id: str) -> Doc | None:
+        found = [e for e in self.entries.get(client_id, []) if str(e["id"]) == entry_id]
+        return found[0] if found else None
 
     async def newest(self, client_id: str, count: int, before: Key | None = None) -> list[Doc]:
         found = [e for e in self.entries.get(client_id, []) if before is None or _key(e) < before]

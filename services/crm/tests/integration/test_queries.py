@@ -22,7 +22,7 @@ from crm.service_layer.totals import recount_many
 from plumbing.app import Runtime
 from plumbing.envelope import Envelope
 from plumbing.mongo import Doc
-from plumbing.outbox import HINTS
+from plumbing.outbox import HINTS, Outbox
 from plumbing.storage.indexes import QueryLog, serving_index
 from plumbing.storage.mongodb import MongoStorage, indexes
 from plumbing.testing import recorded_database
@@ -66,7 +66,8 @@ async def test_every_mongodb_query_of_crm_has_its_index(
     await studios.prepare()
     log.clear()
 
-    table = handlers(cast(Runtime, SimpleNamespace(db=db, store=lambda: storage)))
+    runtime = SimpleNamespace(db=db, store=lambda: storage, outbox=Outbox(db))
+    table = handlers(cast(Runtime, runtime))
     for event in events():
         await table[event.type](event)
     crm = tenant_storage(storage, db, TENANT)

@@ -2,8 +2,8 @@
 events, in order, and nothing added twice however the run is replayed. A long timeline
 is sealed into pages and still reads newest first, page after page; only the newest
 entries are kept, an erasure removes every page, a writer that loses a race leaves no
-page behind, and a timeline written before pages
-existed reads and grows as before."""
+page behind, and a timeline written before pages existed reads and grows as before. Each
+entry added is announced in its head's write, and relayed once."""
 
 from __future__ import annotations
 
@@ -14,12 +14,17 @@ from typing import Any
 
 import pytest
 from crm.adapters import timelines as timelines_module
+from crm.adapters.tenant_storage import OUTBOX_COLLECTIONS
 from crm.adapters.timelines import HEADS, PAGE, PAGES, PagedTimelines, key_of
 from crm.entrypoints.consumer import batch_handlers
-from crm.service_layer.timeline_entries import add_to_timeline
+from crm.service_layer.timeline_entries import add_to_timeline, entry_added
 from crm.testing import runtime_of
+from plumbing import topics
 from plumbing.envelope import Envelope
+from plumbing.kafka import Message
 from plumbing.mongo import Doc
+from plumbing.outbox import HINTS
+from plumbing.outbox_relay import OutboxRelay
 from plumbing.testing import scratch_database
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -71,6 +76,40 @@ async def test_a_run_lands_in_order_per_client_and_a_replay_adds_nothing(
     assert await points_on(db, "b") == [10, 20]
 
 
+class Sent:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def publish_many(self, messages: list[Message]) -> None:
+        self.messages += messages
+
+
+async def test_the_entries_added_are_announced_by_the_heads_write_and_relayed_once(
+    db: AsyncDatabase[Doc],
+) -> None:
+    run = [earned("p", 1), earned("q", 2), earned("p", 3)]
+    await bulk(db)(run)
+    await bulk(db)(run)  # replayed: nothing added, nothing more announced
+    head = await db[HEADS].find_one({"_id": f"{TENANT}:p"})
+    assert head is not None and len(head["_outbox"]) == 2
+    assert await db[HINTS].find_one({"_id": f"{HEADS}|{TENANT}:p"}) is not None
+
+    sent = Sent()
+    relay = OutboxRelay(db, sent, OUTBOX_COLLECTIONS)
+    await relay.drain()
+    await relay.drain()
+    said = [Envelope.from_bytes(value) for _, _, value, _ in sent.messages]
+    assert sorted((e.subject, e.data["entry_id"]) for e in said) == sorted(
+        (e.subject, e.id) for e in run
+    )
+    assert {(topic, e.type) for (topic, *_), e in zip(sent.messages, said, strict=True)} == {
+        (topics.CRM, "crm.timeline_entry_added.v1")
+    }
+    head = await db[HEADS].find_one({"_id": f"{TENANT}:p"})
+    assert head is not None and head["_outbox"] == []
+    assert [e["id"] for e in await PagedTimelines(db, TENANT).every("p")] == [run[0].id, run[2].id]
+
+
 async def test_a_long_run_for_one_client_is_recognised_whole_when_replayed(
     db: AsyncDatabase[Doc],
 ) -> None:
@@ -84,6 +123,10 @@ async def test_a_long_run_for_one_client_is_recognised_whole_when_replayed(
 
 def at(minutes: int) -> datetime:
     return datetime(2026, 11, 2, 9, 0, tzinfo=UTC) + timedelta(minutes=minutes)
+
+
+def announced(client: str, run: list[Doc]) -> list[Envelope]:
+    return [entry_added(earned(client, 0), client, e) for e in run]
 
 
 def entry(n: int, minutes: int) -> Doc:
@@ -107,7 +150,7 @@ async def test_a_long_timeline_is_sealed_into_pages_and_read_newest_first(
     order[10], order[3 * PAGE + 2] = order[3 * PAGE + 2], order[10]
     for start in range(0, count, 9):
         run = [entry(n, n) for n in order[start : start + 9]]
-        await timelines.add("d", run, [e["id"] for e in run])
+        await timelines.add("d", run, [e["id"] for e in run], announced("d", run))
     head = await db[HEADS].find_one({"_id": f"{TENANT}:d"})
     assert head is not None and isinstance(head["recent"], str)
     assert len(head["pages"]) == 3 and await db[PAGES].count_documents({}) == 3
@@ -144,11 +187,11 @@ async def test_writers_racing_to_seal_a_page_leave_only_the_pages_a_head_names(
     clients = [f"race{n}" for n in range(4)]
     for client in clients:
         run = [entry(n, n) for n in range(PAGE - 1)]
-        await timelines.add(client, run, [e["id"] for e in run])
+        await timelines.add(client, run, [e["id"] for e in run], announced(client, run))
     # Two writers per client read the same head; each seals a page, one of them loses.
     late = [entry(PAGE + n, PAGE + n) for n in range(2)]
     await asyncio.gather(
-        *(timelines.add(c, [e], [e["id"]]) for c in clients for e in late),
+        *(timelines.add(c, [e], [e["id"]], announced(c, [e])) for c in clients for e in late),
     )
     named = 0
     for client in clients:
@@ -167,7 +210,7 @@ async def test_only_the_newest_keep_entries_stay_and_erasure_removes_every_page(
     timelines = PagedTimelines(db, TENANT)
     for start in range(0, 4 * PAGE, PAGE // 2):
         run = [entry(n, n) for n in range(start, start + PAGE // 2)]
-        await timelines.add("k", run, [e["id"] for e in run])
+        await timelines.add("k", run, [e["id"] for e in run], announced("k", run))
     kept = [e["data"]["points"] for e in await timelines.every("k")]
     assert kept == list(range(4 * PAGE - len(kept), 4 * PAGE))
     assert 2 * PAGE - PAGE < len(kept) <= 2 * PAGE
@@ -191,7 +234,7 @@ async def test_a_timeline_written_before_pages_reads_and_grows(db: AsyncDatabase
     timelines = PagedTimelines(db, TENANT)
     assert [e["id"] for e in await timelines.newest("o", 2)] == ["e00047", "e00046"]
     run = [entry(n, n) for n in range(PAGE - 4, PAGE + 3)]  # two of them already there
-    await timelines.add("o", run, [e["id"] for e in run])
+    await timelines.add("o", run, [e["id"] for e in run], announced("o", run))
     assert [e["data"]["points"] for e in await timelines.every("o")] == list(range(PAGE + 3))
     head = await db[HEADS].find_one({"_id": f"{TENANT}:o"})
     assert head is not None and "entries" not in head and len(head["pages"]) == 1

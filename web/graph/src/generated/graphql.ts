@@ -31,7 +31,8 @@ export type Channel =
 export type ClientCardArea =
   | 'CARD'
   | 'POINTS'
-  | 'RANKS';
+  | 'RANKS'
+  | 'TIMELINE';
 
 export type ClientFilter = {
   birthdayOn?: string | null | undefined;

@@ -1,5 +1,6 @@
-"""A client card's live changes (points, ranks, the card itself), from the events of
-loyalty, ranks and clients as this API process's feed reads them (`plumbing.live`)."""
+"""A client card's live changes (points, ranks, the card itself, its timeline), from the
+events of loyalty, ranks, clients and crm as this API process's feed reads them
+(`plumbing.live`)."""
 
 from __future__ import annotations
 
@@ -15,14 +16,16 @@ from plumbing.envelope import Envelope
 from plumbing.errors import Forbidden, NotFound
 from plumbing.gql import context_of
 from plumbing.live_graph import LiveUpdateKind, updates
+from strawberry.federation.schema_directives import Key
+from strawberry.federation.types import FieldSet
 from strawberry.types import Info
 
-from clients.events import IMPORT_PROGRESSED, POINTS_EVENTS, RANK_EVENTS
+from clients.events import IMPORT_PROGRESSED, POINTS_EVENTS, RANK_EVENTS, TIMELINE_ENTRY_ADDED
 from clients.graphql.caller import repo_of
 from clients.graphql.types import Client
 
 CARD_FEED = "client-card"
-CARD_TOPICS = (topics.CLIENTS, topics.LOYALTY, topics.RANKS)
+CARD_TOPICS = (topics.CLIENTS, topics.LOYALTY, topics.RANKS, topics.CRM)
 
 
 @strawberry.enum(description="Which part of a client card an event changed.")
@@ -30,6 +33,14 @@ class ClientCardArea(StrEnum):
     POINTS = "POINTS"
     RANKS = "RANKS"
     CARD = "CARD"
+    TIMELINE = "TIMELINE"
+
+
+# A timeline entry: crm resolves it (and describes it), clients only names it.
+@strawberry.federation.type(keys=[Key(fields=FieldSet("id clientId"), resolvable=False)])
+class TimelineEntry:
+    id: strawberry.ID
+    client_id: strawberry.ID
 
 
 def card_area(envelope: Envelope) -> ClientCardArea | None:
@@ -37,6 +48,8 @@ def card_area(envelope: Envelope) -> ClientCardArea | None:
         return ClientCardArea.POINTS
     if envelope.type in RANK_EVENTS:
         return ClientCardArea.RANKS
+    if envelope.type == TIMELINE_ENTRY_ADDED:
+        return ClientCardArea.TIMELINE
     if envelope.context == "clients" and envelope.type != IMPORT_PROGRESSED:
         return ClientCardArea.CARD
     return None
@@ -48,6 +61,15 @@ def card_keys(envelope: Envelope) -> list[str]:
     if envelope.subject is None or card_area(envelope) is None:
         return []
     return [f"{envelope.tenant}:{envelope.subject}"]
+
+
+def shown_on_card(envelope: Envelope, client_id: str, *, staff: bool) -> bool:
+    """Whether a caller following `client_id`'s card is handed this event: one about that
+    card, and (but for staff) not the studio's own work on the client (notes, tasks…),
+    which crm's `timeline` shows to staff only."""
+    if envelope.subject != client_id:
+        return False
+    return staff or not (envelope.type == TIMELINE_ENTRY_ADDED and envelope.data.get("staff_only"))
 
 
 @strawberry.type(description="One change of a client card, as the event that made it says.")
@@ -62,6 +84,10 @@ class ClientCardChange:
     points: int | None = strawberry.field(description="POINTS: how many points moved.")
     category_name: str | None = strawberry.field(description="RANKS: the category.")
     rank_name: str | None = strawberry.field(description="RANKS: the rank now held.")
+    timeline_entry: TimelineEntry | None = strawberry.field(
+        description="TIMELINE: the entry added to the client's timeline (its `summary` "
+        "in the reader's language, through the gateway)."
+    )
     client_id: strawberry.Private[str]
 
     @strawberry.field(description="The card as it is now (read when asked for).")
@@ -74,6 +100,11 @@ def _change(envelope: Envelope, area: ClientCardArea, client_id: str) -> ClientC
     data = envelope.data
     points = area is ClientCardArea.POINTS
     ranks = area is ClientCardArea.RANKS
+    entry = None
+    if area is ClientCardArea.TIMELINE:
+        entry = TimelineEntry(
+            id=strawberry.ID(str(data["entry_id"])), client_id=strawberry.ID(client_id)
+        )
     return ClientCardChange(
         event_id=strawberry.ID(envelope.id),
         type=envelope.type,
@@ -83,6 +114,7 @@ def _change(envelope: Envelope, area: ClientCardArea, client_id: str) -> ClientC
         points=int(data["points"]) if points else None,
         category_name=str(data["category_name"]) if ranks else None,
         rank_name=str(data["rank_name"]) if ranks else None,
+        timeline_entry=entry,
         client_id=client_id,
     )
 
@@ -116,8 +148,10 @@ class CardSubscription:
         if doc is None or doc.get("erased"):
             raise NotFound("no such client")
 
+        staff = ctx.principal.is_staff
+
         def about_card(envelope: Envelope) -> bool:
-            return envelope.subject == wanted
+            return shown_on_card(envelope, wanted, staff=staff)
 
         key = f"{ctx.tenant}:{wanted}"
         async for update in updates(ctx, CARD_FEED, key, after, about_card):

@@ -14,7 +14,7 @@ from plumbing.studio import StudioSettings, studio_settings
 from pymongo.asynchronous.database import AsyncDatabase
 
 from crm.adapters.recorded_facts import RecordedFactLog
-from crm.adapters.timelines import PagedTimelines
+from crm.adapters.timelines import HEADS, PagedTimelines
 from crm.service_layer.ports import (
     FACTS,
     Plans,
@@ -24,8 +24,9 @@ from crm.service_layer.ports import (
     read_models,
 )
 
-# Besides the aggregates (tasks, funnels), whose events the relay finds by their kind.
-OUTBOX_COLLECTIONS = (FACTS,)
+# Besides the aggregates (tasks, funnels), whose events the relay finds by their kind:
+# the facts recorded through the graph, and the timelines' heads (each entry added).
+OUTBOX_COLLECTIONS = (FACTS, HEADS)
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def tenant_storage(
 ) -> TenantStorage:
     return TenantStorage(
         tenant=tenant,
-        views=read_models(storage, tenant, PagedTimelines(db, tenant)),
+        views=read_models(storage, tenant, PagedTimelines(db, tenant, outbox)),
         plans=plans(storage, tenant),
         recorded=RecordedFactLog(db, tenant, outbox),
         db=db,

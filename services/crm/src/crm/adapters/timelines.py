@@ -10,6 +10,11 @@ client's history, and the client card's `timeline(first: 10)` reads the head and
 when its entries do not reach far enough back, the newest pages. Entries and pages'
 entries are packed (`plumbing.packed`); the newest `KEEP` entries are kept.
 
+Each entry added is announced (`crm.timeline_entry_added.v1`) by the head's write
+itself: the announcements of the new entries go into the head's `_outbox` in that same
+write (`plumbing.outbox`), and the relay publishes them (`HEADS` is one of crm's outbox
+collections). An entry whose guard was already there adds nothing and announces nothing.
+
 A head written before pages existed holds its entries as a list (`entries`): it is read
 as the head's own entries and rewritten in the new form by the next event.
 """
@@ -21,9 +26,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from plumbing import topics
 from plumbing.clock import as_utc
+from plumbing.envelope import Envelope
 from plumbing.event_handlers import SEEN_FIELD, SEEN_KEEP
 from plumbing.mongo import Doc, DuplicateKeyError
+from plumbing.outbox import OUTBOX_FIELD, Outbox, stored, with_events
 from plumbing.packed import pack, unpack
 from plumbing.tenant_collection import TenantCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -53,12 +61,13 @@ class Head:
 
 
 class PagedTimelines:
-    def __init__(self, db: AsyncDatabase[Doc], tenant: str) -> None:
+    def __init__(self, db: AsyncDatabase[Doc], tenant: str, outbox: Outbox | None = None) -> None:
         self.heads = TenantCollection(db[HEADS], tenant)
         self.pages = TenantCollection(db[PAGES], tenant)
+        self._outbox = outbox
 
     async def head(self, client_id: str) -> Head:
-        doc = await self.heads.get(client_id)
+        doc = await self.heads.get(client_id, {OUTBOX_FIELD: 0})
         if doc is None:
             return Head([], [], set(), None, exists=False)
         packed = doc.get("recent")
@@ -71,21 +80,37 @@ class PagedTimelines:
             exists=True,
         )
 
-    async def add(self, client_id: str, entries: Sequence[Doc], guards: Sequence[str]) -> None:
-        """Add the entries whose guard is not in the head yet, with their guards, in one
-        write of the head (and a page when the head fills up). The head is replaced only
-        if it is still the one read (`v`); otherwise it is read again."""
+    async def add(
+        self,
+        client_id: str,
+        entries: Sequence[Doc],
+        guards: Sequence[str],
+        announcements: Sequence[Envelope],
+    ) -> None:
+        """Add the entries whose guard is not in the head yet, with their guards and the
+        announcements of those entries, in one write of the head (and a page when the
+        head fills up). The head is replaced only if it is still the one read (`v`);
+        otherwise it is read again."""
         for _ in range(ATTEMPTS):
             head = await self.head(client_id)
-            new = [(e, g) for e, g in zip(entries, guards, strict=True) if g not in head.guards]
+            new = [
+                (e, g, a)
+                for e, g, a in zip(entries, guards, announcements, strict=True)
+                if g not in head.guards
+            ]
             if not new:
                 return
-            if await self._write(client_id, head, [e for e, _ in new], [g for _, g in new]):
+            events = [stored(a, topics.CRM) for _, _, a in new]
+            if await self._write(
+                client_id, head, [e for e, _, _ in new], [g for _, g, _ in new], events
+            ):
+                if self._outbox is not None:
+                    await self._outbox.written(HEADS, self.heads.key(client_id))
                 return
         raise RuntimeError(f"timeline of {client_id} kept changing while being written")
 
     async def _write(
-        self, client_id: str, head: Head, entries: list[Doc], guards: list[str]
+        self, client_id: str, head: Head, entries: list[Doc], guards: list[str], events: list[Doc]
     ) -> bool:
         own = head.entries + entries
         pages = list(head.pages)
@@ -110,7 +135,7 @@ class PagedTimelines:
             "v": (head.version or 0) + 1,
         }
         seen = {SEEN_FIELD: {"$each": guards, "$slice": -(SEEN_KEEP - 1 + len(guards))}}
-        if not await self._replace_head(client_id, head, body, seen, guards):
+        if not await self._replace_head(client_id, head, body, seen, guards, events):
             # Another writer moved the head first: the pages just sealed are named by no
             # head and never will be (the next try seals its own), so they go now.
             for page in sealed:
@@ -121,17 +146,20 @@ class PagedTimelines:
         return True
 
     async def _replace_head(
-        self, client_id: str, head: Head, body: Doc, seen: Doc, guards: list[str]
+        self, client_id: str, head: Head, body: Doc, seen: Doc, guards: list[str], events: list[Doc]
     ) -> bool:
-        """Write the head if it is still the one read (`v`); False if it is not."""
+        """Write the head, with `events` in its outbox, if it is still the one read (`v`);
+        False if it is not."""
         if not head.exists:
             try:
-                await self.heads.insert({"_id": client_id, **body, SEEN_FIELD: guards})
+                await self.heads.insert(
+                    {"_id": client_id, **body, SEEN_FIELD: guards, OUTBOX_FIELD: events}
+                )
             except DuplicateKeyError:
                 return False
             return True
         same = {"v": head.version} if head.version is not None else {"v": {"$exists": False}}
-        update: Doc = {"$set": body, "$push": seen}
+        update: Doc = with_events({"$set": body, "$push": seen}, events)
         if head.version is None:
             update["$unset"] = {LEGACY: ""}
         return await self.heads.update({"_id": client_id, **same}, update) is not None
@@ -167,6 +195,19 @@ class PagedTimelines:
             found += [e for e in await self._page(page) if than is None or key_of(e) > than]
         found.sort(key=key_of)
         return list(reversed(found[:count]))
+
+    async def entry(self, client_id: str, entry_id: str) -> Doc | None:
+        """One entry by its id: the head first (a new entry is there), then the pages,
+        newest first."""
+        head = await self.head(client_id)
+        for entry in head.entries:
+            if str(entry["id"]) == entry_id:
+                return entry
+        for page in reversed(head.pages):
+            for entry in await self._page(page):
+                if str(entry["id"]) == entry_id:
+                    return entry
+        return None
 
     async def every(self, client_id: str) -> list[Doc]:
         """Every entry kept, in the order they were added."""

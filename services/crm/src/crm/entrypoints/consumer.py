@@ -75,7 +75,7 @@ def batch_handlers(runtime: Runtime) -> Mapping[str, BatchHandler]:
     sales too, from partners' schedulers, tills and imports (`bulk`)."""
 
     def opened(tenant: str) -> TenantStorage:
-        return tenant_storage(runtime.store(), runtime.db, tenant)
+        return tenant_storage(runtime.store(), runtime.db, tenant, runtime.outbox)
 
     async def open_run(tenant: str) -> tuple[ReadModels, ZoneInfo]:
         storage = opened(tenant)
@@ -111,7 +111,7 @@ def handlers(runtime: Runtime) -> Mapping[str, Handler]:
         step: Callable[[Projection], Awaitable[None]],
     ) -> Handler:
         async def handle(event: Envelope) -> None:
-            storage = tenant_storage(runtime.store(), runtime.db, event.tenant)
+            storage = tenant_storage(runtime.store(), runtime.db, event.tenant, runtime.outbox)
             projection = Projection(storage.views, event, await storage.studio())
             try:
                 await step(projection)

@@ -20,22 +20,20 @@ from plumbing.gql import (
     may_read_client,
     page_size,
 )
-from plumbing.i18n import current_language
 from plumbing.paging import page_of, sortable
 from strawberry.types import Info
 
 from crm.adapters.timelines import key_of
 from crm.domain import rules
-from crm.domain.timeline import STAFF_ONLY, summarise
+from crm.domain.timeline import STAFF_ONLY
 from crm.graphql.context import as_time, storage_of
 from crm.graphql.enums import (
     BookingStatus,
     booking_status,
     credit_status,
     membership_status,
-    timeline_kind,
-    timeline_source,
 )
+from crm.graphql.timeline_entries import service_names, shown_entry
 from crm.graphql.types import (
     Booking,
     Credit,
@@ -46,7 +44,6 @@ from crm.graphql.types import (
     Sale,
     TimelineConnection,
     TimelineEdge,
-    TimelineEntry,
 )
 from crm.service_layer.ports import Key
 
@@ -103,24 +100,6 @@ def _timeline_key(cursor: str | None) -> Key | None:
         return (as_utc(datetime.fromisoformat(at_text)), entry_id)
     except ValueError:
         raise BadInput("the cursor is not one this API returned", code="BAD_CURSOR") from None
-
-
-async def _service_names(info: Info[Any, Any], entries: list[Doc]) -> dict[str, str]:
-    """The names of the services the entries' sessions are of (a booking's event names
-    its session only): session id -> service name, for the sessions reported."""
-    sessions = {
-        str(data["session_id"])
-        for data in (e.get("data") or {} for e in entries)
-        if data.get("session_id") and not data.get("service_name")
-    }
-    if not sessions:
-        return {}
-    found = await storage_of(info).views.facts.get_many([f"session:{s}" for s in sessions])
-    return {
-        str(doc.get("session_id") or key.split(":", 1)[1]): str(doc["service_name"])
-        for key, doc in found.items()
-        if doc.get("service_name")
-    }
 
 
 @strawberry.federation.type(keys=["id"])
@@ -325,26 +304,14 @@ class Client:
         more = len(entries) > size
         shown = (entries[1:] if more else entries) if backward else entries[:size]
         currency = (await storage_of(info).studio()).currency
-        services = await _service_names(info, shown)
+        services = await service_names(info, shown)
         edges = []
         for entry in shown:
             at = as_utc(entry["at"])
             edges.append(
                 TimelineEdge(
                     cursor=encode_cursor(f"{at.isoformat()}|{entry['id']}"),
-                    node=TimelineEntry(
-                        id=strawberry.ID(entry["id"]),
-                        at=at,
-                        kind=timeline_kind(entry["kind"]),
-                        summary=summarise(
-                            entry["type"],
-                            entry.get("data") or {},
-                            current_language(),
-                            currency=currency,
-                            services=services,
-                        ),
-                        source=timeline_source(entry["type"]),
-                    ),
+                    node=shown_entry(entry, str(self.id), currency, services),
                 )
             )
         cursors = [e.cursor for e in edges]

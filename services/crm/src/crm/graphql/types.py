@@ -119,12 +119,17 @@ class GiftCard:
     expires_at: datetime | None
 
 
-@strawberry.type
+@strawberry.federation.type(
+    keys=["id clientId"],
+    description="C9: one entry of a client's timeline. Other subgraphs name one by its "
+    "`id` and `clientId` (the client card's live updates, `ClientCardChange.timelineEntry`).",
+)
 class TimelineEntry:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The id of the event it records.")
+    client_id: strawberry.ID = strawberry.field(description="Whose timeline it is on.")
     at: datetime
     kind: TimelineKind
-    summary: str
+    summary: str = strawberry.field(description="What happened, in the reader's language.")
     source: TimelineSource
 
 

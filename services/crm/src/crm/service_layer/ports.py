@@ -35,8 +35,18 @@ Key = tuple[datetime, str]
 class Timelines(Protocol):
     """Each client's timeline (C9): one entry per event, each event's entry added once."""
 
-    async def add(self, client_id: str, entries: Sequence[Doc], guards: Sequence[str]) -> None:
-        """Add the entries whose guard (one per entry) was not added before."""
+    async def add(
+        self,
+        client_id: str,
+        entries: Sequence[Doc],
+        guards: Sequence[str],
+        announcements: Sequence[Envelope],
+    ) -> None:
+        """Add the entries whose guard (one per entry) was not added before, and publish
+        the announcement (one per entry) of each entry added, in the same write."""
+
+    async def entry(self, client_id: str, entry_id: str) -> Doc | None:
+        """One entry of the client's timeline, by its id (None when it is not kept)."""
 
     async def newest(self, client_id: str, count: int, before: Key | None = None) -> list[Doc]:
         """The `count` newest entries (older than `before`, when given), newest first."""

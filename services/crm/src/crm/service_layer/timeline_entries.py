@@ -1,5 +1,7 @@
 """Every event about a client becomes one entry of the client's timeline (C9), at the
-time its fact happened; the event's id guards it, so a replay adds nothing."""
+time its fact happened; the event's id guards it, so a replay adds nothing. Each entry
+added is announced (`crm.timeline_entry_added.v1`) in the same write: the client card's
+live updates follow it."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ from datetime import datetime
 from plumbing.clock import as_utc
 from plumbing.envelope import Envelope
 
+from crm.domain.timeline import STAFF_ONLY
+from crm.events import TimelineEntryAdded, catalog
 from crm.service_layer.ports import Doc, Timelines
 
 # Where a fact's data says when it happened: a visit attended yesterday and reported
@@ -41,6 +45,20 @@ def timeline_entry(envelope: Envelope) -> Doc:
     }
 
 
+def entry_added(envelope: Envelope, client_id: str, entry: Doc) -> Envelope:
+    """The announcement of `entry` (of the event `envelope`) on `client_id`'s timeline."""
+    data = TimelineEntryAdded(
+        entry_id=str(entry["id"]),
+        client_id=client_id,
+        type=str(entry["type"]),
+        kind=str(entry["kind"]),
+        source=str(entry["source"]),
+        at=entry["at"],
+        staff_only=entry["kind"] in STAFF_ONLY,
+    )
+    return catalog.envelope(data, tenant=envelope.tenant, subject=client_id)
+
+
 def timeline_guard(envelope: Envelope) -> str:
     return f"{envelope.id}#tl"  # as the guard lists of earlier timelines hold it
 
@@ -51,6 +69,10 @@ async def add_to_timeline(
     """The entries of several events of one client in one write (a run of events costs
     one read and one write of the client's timeline); each event adds its entry once."""
     unique = list({e.id: e for e in envelopes}.values())
+    entries = [timeline_entry(e) for e in unique]
     await timelines.add(
-        client_id, [timeline_entry(e) for e in unique], [timeline_guard(e) for e in unique]
+        client_id,
+        entries,
+        [timeline_guard(e) for e in unique],
+        [entry_added(e, client_id, entry) for e, entry in zip(unique, entries, strict=True)],
     )
