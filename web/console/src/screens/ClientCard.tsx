@@ -45,7 +45,7 @@ export default function ClientCard({ params }: ScreenProps) {
             <PointsPanel client={client} ledgerVersion={live.pointsMoves} />
             <Weight client={client} />
           </div>
-          <MoreSections clientId={client.id} />
+          <MoreSections clientId={client.id} timelineVersion={live.timelineLines} />
         </>
       )}
     </section>

@@ -1,7 +1,8 @@
 // The client card's further sections (seeds 001 and 004): contact data, custom fields and
 // forms, documents, disliked services, communication preferences, memberships and gift
 // cards, the timeline, messages from the card, export and erase. One query reads them; each
-// change answers the card, and the normalized cache updates every section.
+// change answers the card, and the normalized cache updates every section; the timeline's
+// first page is read again when the card's live updates bring a new line.
 import '../../more.css';
 import { ConsoleCardMoreDocument } from '@studio/graph';
 import { useQuery } from 'urql';
@@ -19,7 +20,7 @@ import { Preferences } from './Preferences';
 import { Privacy } from './Privacy';
 import { Timeline } from './Timeline';
 
-export function MoreSections({ clientId }: { clientId: string }) {
+export function MoreSections({ clientId, timelineVersion }: { clientId: string; timelineVersion: number }) {
   const { t } = useI18n();
   const [{ data, error, fetching }] = useQuery({ query: ConsoleCardMoreDocument, variables: { id: clientId } });
   const client = data?.client;
@@ -40,7 +41,7 @@ export function MoreSections({ clientId }: { clientId: string }) {
         <Privacy client={client} />
       </div>
       <Preferences client={client} />
-      <Timeline clientId={client.id} />
+      <Timeline clientId={client.id} version={timelineVersion} />
     </div>
   );
 }

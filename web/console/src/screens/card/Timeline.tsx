@@ -1,6 +1,7 @@
-// The timeline (C9): everything that happened to the client, newest first, a page at a time.
+// The timeline (C9): everything that happened to the client, newest first, a page at a time;
+// `version` moves when a new line is announced live, and the first page is read again.
 import { ConsoleTimelineDocument } from '@studio/graph';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useQuery } from 'urql';
 
 import { useI18n } from '../../i18n';
@@ -9,7 +10,7 @@ import { Loading, Problem } from '../../ui';
 
 const PAGE = 20;
 
-export function Timeline({ clientId }: { clientId: string }) {
+export function Timeline({ clientId, version }: { clientId: string; version: number }) {
   const { t } = useI18n();
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   return (
@@ -21,6 +22,7 @@ export function Timeline({ clientId }: { clientId: string }) {
             key={after ?? 'first'}
             clientId={clientId}
             after={after}
+            version={after ? 0 : version}
             onMore={i === cursors.length - 1 ? (next) => setCursors([...cursors, next]) : null}
           />
         ))}
@@ -29,13 +31,21 @@ export function Timeline({ clientId }: { clientId: string }) {
   );
 }
 
-function Page(props: { clientId: string; after: string | null; onMore: ((cursor: string) => void) | null }) {
+function Page(props: {
+  clientId: string;
+  after: string | null;
+  version: number;
+  onMore: ((cursor: string) => void) | null;
+}) {
   const { t, dateTime } = useI18n();
-  const [{ data, error, fetching }] = useQuery({
+  const [{ data, error, fetching }, reread] = useQuery({
     query: ConsoleTimelineDocument,
     variables: { id: props.clientId, first: PAGE, after: props.after },
     requestPolicy: 'cache-and-network',
   });
+  useEffect(() => {
+    if (props.version > 0) reread({ requestPolicy: 'network-only' });
+  }, [props.version, reread]);
   const timeline = data?.client?.timeline;
   if (error) return <li><Problem error={error} /></li>;
   if (!timeline) return fetching ? <li><Loading /></li> : null;
