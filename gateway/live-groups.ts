@@ -550,14 +550,34 @@ export function liveGroups(options: LiveGroupOptions) {
   }
 
   return {
-    onSubscribe({ args, subscribeFn, setSubscribeFn }: { args: Args; subscribeFn: SubscribeFn; setSubscribeFn: (fn: SubscribeFn) => void }): void {
-      if (!options.secret || options.fields.size === 0) return;
+    onSubscribe({ args, subscribeFn, setSubscribeFn }: { args: Args; subscribeFn: SubscribeFn; setSubscribeFn: (fn: SubscribeFn) => void }) {
+      const interrupted = { onSubscribeResult: () => ({ onNext: coded(args) }) };
+      if (!options.secret || options.fields.size === 0) return interrupted;
       const shape = shapeOf(args.document, args.operationName, options.fields);
-      if (!shape || shape.after === 'literal') return;
-      if (typeof shape.after === 'object' && args.variableValues?.[shape.after.variable] != null) return;
+      if (!shape || shape.after === 'literal') return interrupted;
+      if (typeof shape.after === 'object' && args.variableValues?.[shape.after.variable] != null) return interrupted;
       const claims = (args.contextValue as { jwt?: { payload?: Claims } }).jwt?.payload;
-      if (!claims || typeof claims.exp !== 'number' || typeof claims.tenant !== 'string') return;
+      if (!claims || typeof claims.exp !== 'number' || typeof claims.tenant !== 'string') return interrupted;
       setSubscribeFn((called) => join(subscribeFn, called, shape, claims));
+      return interrupted;
     },
   };
+
+  // A stream cut under a running subscription (its subgraph restarted or went away) reaches
+  // the caller as an unexpected error: said as what it is, LIVE_UNAVAILABLE, in the
+  // caller's language, so that it subscribes again with its last cursor.
+  function coded(args: Args) {
+    return ({ result, setResult }: { result: Result; setResult: (result: Result) => void }): void => {
+      const errors = result?.errors ?? [];
+      const unexpected = errors.find((error) => {
+        const code = error.extensions?.code;
+        return code === undefined || code === 'INTERNAL_SERVER_ERROR' || code === 'DOWNSTREAM_SERVICE_ERROR';
+      });
+      if (!unexpected) return;
+      const context = args.contextValue as { request?: Request; jwt?: { payload?: Claims } };
+      const language = options.language(context.request?.headers.get('accept-language') ?? null, context.jwt?.payload ?? {});
+      const { message, extensions } = gatewayError('LIVE_INTERRUPTED', {}, language);
+      setResult({ data: null, errors: [new GraphQLError(message, { path: unexpected.path, extensions })] });
+    };
+  }
 }
