@@ -5,7 +5,9 @@
 // STARTED, then stamps each inbox payload with the wall clock (milliseconds) as the
 // client library hands it over; on stdin's end prints `{"arrivals": {"<event>": [ms…]}}`
 // (the event's number is read from the notification's message, "bench <number>").
-//   GATEWAY_URL=… TOKEN=… SUBSCRIPTIONS=1000 node bench/live_readers.mjs
+//   GATEWAY_URL=… TOKENS=<token>,<token>… SUBSCRIPTIONS=1000 node bench/live_readers.mjs
+// Subscription i uses token i modulo their number (the gateway holds at most
+// LIVE_MAX_SUBSCRIPTIONS_PER_CALLER open per caller: 256 by default).
 import { createRequire } from 'node:module';
 
 const require = createRequire(new URL('../web/package.json', import.meta.url));
@@ -14,17 +16,18 @@ const { createClient: wsClient } = require('graphql-ws');
 const WebSocket = require('ws');
 
 const url = process.env.GATEWAY_URL ?? 'http://127.0.0.1:4000/graphql';
-const token = process.env.TOKEN;
+const tokens = (process.env.TOKENS ?? '').split(',').filter(Boolean);
 const count = Number(process.env.SUBSCRIPTIONS ?? 100);
 const query = process.env.QUERY ?? 'subscription { staffInbox { kind notification { id message } } }';
 const openAtOnce = 50;
-if (!token) throw new Error('set TOKEN');
+if (tokens.length === 0) throw new Error('set TOKENS');
 
 const now = () => performance.timeOrigin + performance.now();
 const arrivals = {};
 const print = (line) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
 function open(index) {
+  const token = tokens[index % tokens.length];
   return new Promise((started) => {
     const sink = {
       next: (payload) => {

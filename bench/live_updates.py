@@ -45,6 +45,7 @@ from bench.common import PIDS
 
 INBOX = "subscription { staffInbox { kind notification { id message } } }"
 OPEN_AT_ONCE = 50  # subscriptions opened together, each batch started before the next
+PER_CALLER = 100  # subscriptions per owner's token
 
 
 def rss_mb(pid: int | None) -> float:
@@ -111,18 +112,22 @@ async def send(
     return sent
 
 
-Follow = Callable[[int, int, str, str, Callable[[], None]], Awaitable[tuple[list[float], int]]]
+Follow = Callable[
+    [int, int, str, list[str], Callable[[], None]], Awaitable[tuple[list[float], int]]
+]
 
 
 async def with_python_readers(
-    n: int, events: int, tenant: str, token: str, opened_all: Callable[[], None]
+    n: int, events: int, tenant: str, tokens: list[str], opened_all: Callable[[], None]
 ) -> tuple[list[float], int]:
     async with contextlib.AsyncExitStack() as stack:
         callers: list[LiveCaller] = []
         opened = time.perf_counter()
         for start in range(0, n, OPEN_AT_ONCE):
             batch = [
-                (over_sse if i % 2 == 0 else over_websocket)(GATEWAY_URL, token, INBOX)
+                (over_sse if i % 2 == 0 else over_websocket)(
+                    GATEWAY_URL, tokens[i % len(tokens)], INBOX
+                )
                 for i in range(start, min(n, start + OPEN_AT_ONCE))
             ]
             batch_callers = [await stack.enter_async_context(opener) for opener in batch]
@@ -156,9 +161,14 @@ async def with_python_readers(
 
 
 async def with_node_readers(
-    n: int, events: int, tenant: str, token: str, opened_all: Callable[[], None]
+    n: int, events: int, tenant: str, tokens: list[str], opened_all: Callable[[], None]
 ) -> tuple[list[float], int]:
-    env = {**os.environ, "GATEWAY_URL": GATEWAY_URL, "TOKEN": token, "SUBSCRIPTIONS": str(n)}
+    env = {
+        **os.environ,
+        "GATEWAY_URL": GATEWAY_URL,
+        "TOKENS": ",".join(tokens),
+        "SUBSCRIPTIONS": str(n),
+    }
     readers = await asyncio.create_subprocess_exec(
         "node",
         str(READERS),
@@ -195,7 +205,13 @@ async def run(
     n: int, events: int, gateway_pid: int | None, subgraph_pid: int | None, readers: str
 ) -> None:
     tenant = unique_tenant("live")
-    token = mint_token(jwt_secret(), tenant=tenant, roles=["OWNER"], ttl_seconds=3600)
+    # One owner per 100 subscriptions: the gateway holds at most 256 per caller.
+    tokens = [
+        mint_token(
+            jwt_secret(), tenant=tenant, roles=["OWNER"], subject=f"owner-{i}", ttl_seconds=3600
+        )
+        for i in range(max(1, -(-n // PER_CALLER)))
+    ]
     before = (rss_mb(gateway_pid), rss_mb(subgraph_pid))
     during = before
 
@@ -204,7 +220,7 @@ async def run(
         during = (rss_mb(gateway_pid), rss_mb(subgraph_pid))
 
     follow: Follow = with_node_readers if readers == "node" else with_python_readers
-    latencies, missing = await follow(n, events, tenant, token, opened_all)
+    latencies, missing = await follow(n, events, tenant, tokens, opened_all)
     per_gateway = (during[0] - before[0]) * 1024 / n
     per_subgraph = (during[1] - before[1]) * 1024 / n
     print(

@@ -49,6 +49,7 @@ import {
 
 import { gatewayError, type Language, languageOf, requestLanguage, speak } from './language.ts';
 import { liveGroups } from './live-groups.ts';
+import { liveLimits } from './live-limits.ts';
 
 const env = process.env;
 
@@ -1120,6 +1121,13 @@ const liveSharedFields = new Set(
 );
 const liveGroupSecret = env.JWT_SECRET || (production ? '' : DEVELOPMENT_JWT_SECRET);
 
+// At most this many open subscriptions per caller (token subject) in this process; 0: no
+// limit (live-limits.ts).
+const subscriptionLimit = liveLimits(
+  intFromEnv('LIVE_MAX_SUBSCRIPTIONS_PER_CALLER', 256),
+  (accept, claims) => languageOf(accept, claims.lang),
+);
+
 const sharedSubscriptions = liveGroups({
   fields: liveSharedFields,
   secret: liveGroupSecret || undefined,
@@ -1265,6 +1273,7 @@ export const gatewayConfig = defineConfig({
     callerErrorCodes,
     tokenChallenge,
     webSocketTokens,
+    subscriptionLimit,
     sharedSubscriptions,
     // Fragments are flattened so that a client using fragments is not punished for it.
     maxDepthPlugin({ n: maxDepth, flattenFragments: true }),

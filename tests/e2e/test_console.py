@@ -60,9 +60,12 @@ mutation($id: ID!, $c: ID!, $s: ID!, $at: DateTime!) {
 BOOKED = "{ crmSummary { bookedToday { count } } }"
 BRANCH = """
 mutation { addBranch(name: "Centro") { studio { timeZone branches { id name } } userErrors { code } } }"""
-GRANT = """
-mutation($c: ID!) { grantPoints(clientId: $c, points: 7, note: "From the front desk") {
-  account { balance } userErrors { code } } }"""
+# A purchase of 14.00 at 5 % with points worth 0.10 earns 7 points.
+PURCHASE = """
+mutation($c: ID!, $invoice: String!, $at: DateTime!) { recordPurchase(input: {
+  clientId: $c, invoiceNumber: $invoice, channel: IN_STUDIO, occurredAt: $at,
+  lines: [{category: PRODUCT, itemId: "gi", name: "Gi", amount: "14.00"}],
+  payments: [{method: CARD, amount: "14.00"}] }) { accepted userErrors { code } } }"""
 
 
 async def person(owner: Graph, language: str, email: str | None = None) -> dict[str, str]:
@@ -198,9 +201,17 @@ async def test_console_journeys_in_a_browser(
             line = json.loads(raw)
             lines.append(line)
             if line.get("ready") == "card":
-                # Another desk grants points while the card is open: it must arrive live.
-                granted = await owner(GRANT, {"c": given["ana"]["id"]})
-                assert granted["grantPoints"]["userErrors"] == [], granted
+                # The shop records a purchase while the card is open: the points it earns
+                # must arrive live.
+                bought = await owner(
+                    PURCHASE,
+                    {
+                        "c": given["ana"]["id"],
+                        "invoice": f"SHOP-{uuid.uuid4().hex[:6]}",
+                        "at": datetime.now(UTC).isoformat(),
+                    },
+                )
+                assert bought["recordPurchase"]["userErrors"] == [], bought
                 process.stdin.write(b"go\n")
                 await process.stdin.drain()
             if line.get("ready") == "inbox":

@@ -2,8 +2,8 @@
 // every screen, a screenshot of each into SCREENSHOTS. Driven by tests/e2e/test_console.py,
 // which makes the studio (a fresh tenant), its people and clients, and passes them as JSON in
 // JOURNEY (`url`: the console, `gateway`: the gateway its config.js must name). Speaks JSON
-// lines on stdout; waits for "go" on stdin once the card listens (while the test grants
-// points from another desk) and once the inbox listens (while it records the visits that
+// lines on stdout; waits for "go" on stdin once the card listens (while the test records a
+// purchase that earns points) and once the inbox listens (while it records the visits that
 // make a client eligible).
 //   JOURNEY='{"url": …, "gateway": …, "people": {"en": {"email", "password"}, …}, …}' node e2e/journeys.mjs
 import { readFileSync } from 'node:fs';
@@ -98,7 +98,8 @@ async function englishJourney(browser) {
   await screen(page, 'clients');
 
   // The card: each rank action by double click (one effect each), points granted, redeemed,
-  // granted from another desk (arriving live) and used to pay an invoice.
+  // earned by a purchase the shop records meanwhile (arriving live, with its timeline line)
+  // and used to pay an invoice.
   await page.getByRole('link', { name: `${given.ana.first} ${given.ana.last}` }).click();
   await page.getByRole('heading', { level: 1, name: new RegExp(given.ana.first) }).waitFor();
   await page.getByText('White', { exact: true }).waitFor();
@@ -128,7 +129,8 @@ async function englishJourney(browser) {
   say({ ready: 'card' });
   await nextLine();
   await page.getByText('Balance: 37 points').waitFor();
-  await page.getByRole('cell', { name: 'From the front desk' }).waitFor();
+  await page.getByRole('cell', { name: /invoice SHOP-/ }).waitFor();
+  await page.getByRole('region', { name: 'Timeline' }).getByText(/SHOP-/).first().waitFor();
   await page.getByText('Pay an invoice with points').click();
   await page.getByLabel('Invoice number').fill('INV-1');
   await page.getByLabel('Amount to pay').fill('1.00');
