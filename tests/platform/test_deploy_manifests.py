@@ -1075,6 +1075,24 @@ def test_service_dockerfile_runs_as_non_root_with_its_script(ctx: str) -> None:
         assert pod["securityContext"]["runAsUser"] == int(uid)
 
 
+def gateway_modules() -> set[str]:
+    """gateway.config.ts, the local modules it imports (`./x.ts`), theirs, and the local
+    files they read (`new URL('./x.json', import.meta.url)`), as paths from the root."""
+    found: set[str] = set()
+    pending = ["gateway.config.ts"]
+    while pending:
+        name = pending.pop()
+        if f"gateway/{name}" in found:
+            continue
+        found.add(f"gateway/{name}")
+        if not name.endswith(".ts"):
+            continue
+        text = (ROOT / "gateway" / name).read_text(encoding="utf-8")
+        pending += re.findall(r"from '\./([\w.-]+)'", text)
+        pending += re.findall(r"new URL\('\./([\w.-]+)', import\.meta\.url\)", text)
+    return found
+
+
 def test_gateway_dockerfile_installs_from_the_lockfile() -> None:
     path = "gateway/Dockerfile"
     instructions = dockerfile(path)
@@ -1089,6 +1107,8 @@ def test_gateway_dockerfile_installs_from_the_lockfile() -> None:
     assert {"gateway/package.json", "gateway/package-lock.json"} <= copied
     # What the container runs: start.sh, the config it names and the supergraph beside it.
     assert {"gateway/start.sh", "gateway/gateway.config.ts", "gateway/supergraph.graphql"} <= copied
+    # Every module the config imports (and those they import), and the files they read.
+    assert gateway_modules() <= copied
     # The trusted documents it serves by hash (web/graph), where GATEWAY_TRUSTED_DOCUMENTS says.
     assert "web/graph/src/generated/persisted-documents.json" in copied
     for source in copied:
