@@ -469,8 +469,18 @@ const clientsRoutes = {
       // Built with the server's Response, whose body the server can compress.
       endResponse(new fetchAPI.Response(upstream.body, { status: upstream.status, headers: returned }));
     } catch {
+      // Coded and in the caller's language, as the routes' own refusals are:
+      // {"error": CODE, "message", "params"}.
+      const { message, extensions } = gatewayError(
+        'SERVICE_UNREACHABLE',
+        { service: route.service },
+        requestLanguage(request),
+      );
       endResponse(
-        fetchAPI.Response.json({ error: 'the clients service cannot be reached; try again' }, { status: 503 }),
+        fetchAPI.Response.json(
+          { error: extensions.code, message, params: extensions.params },
+          { status: 503, headers: { 'retry-after': '5' } },
+        ),
       );
     }
   },
@@ -932,6 +942,68 @@ const notAJwt = {
   },
 };
 
+// Over WebSocket an answer is no HTTP response, so `callerErrorCodes` never sees it: a
+// document refused at subscribe (a syntax error, an unknown field, the depth, alias and
+// token limits) is coded and worded for the caller here.
+type WebSocketContext = {
+  connectionParams?: ConnectionParams;
+  request?: Request;
+  jwt?: { payload?: Record<string, unknown> };
+};
+
+function overWebSocket(context: unknown): context is WebSocketContext {
+  return (context as WebSocketContext | undefined)?.connectionParams !== undefined;
+}
+
+// Accept-Language of the upgrade, else the token's `lang` (read unverified: it only chooses
+// the words; the token is verified before anything runs).
+function webSocketLanguage(context: WebSocketContext): Language {
+  let lang = context.jwt?.payload?.lang;
+  const token = connectionToken(context.connectionParams);
+  if (lang === undefined && token) {
+    try {
+      lang = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString())?.lang;
+    } catch {
+      lang = undefined;
+    }
+  }
+  return languageOf(context.request?.headers.get('accept-language') ?? null, lang);
+}
+
+function forTheSocket(error: unknown, language: Language): GraphQLError {
+  const copy = plainError(error as PathedError) as GraphQLError & PathedError;
+  withCodes({ errors: [copy] });
+  speak(copy, language);
+  return copy;
+}
+
+const webSocketErrors = {
+  onParse({ context }: { context: unknown }) {
+    if (!overWebSocket(context)) return undefined;
+    return ({
+      result,
+      replaceParseResult,
+    }: {
+      result: unknown;
+      replaceParseResult(result: unknown): void;
+    }): void => {
+      if (result instanceof Error) replaceParseResult(forTheSocket(result, webSocketLanguage(context)));
+    };
+  },
+  onValidate({ context }: { context: unknown }) {
+    if (!overWebSocket(context)) return undefined;
+    return ({
+      result,
+      setResult,
+    }: {
+      result: ReadonlyArray<GraphQLError>;
+      setResult(errors: GraphQLError[]): void;
+    }): void => {
+      if (result.length) setResult(result.map((error) => forTheSocket(error, webSocketLanguage(context))));
+    };
+  },
+};
+
 const tokenChallenge = {
   onResponse({ request, response }: { request: Request; response: Response }): void {
     if (response.status !== 401 || response.headers.has('www-authenticate')) return;
@@ -1271,6 +1343,7 @@ export const gatewayConfig = defineConfig({
     subgraphSignature,
     varyByOrigin,
     callerErrorCodes,
+    webSocketErrors,
     tokenChallenge,
     webSocketTokens,
     subscriptionLimit,
