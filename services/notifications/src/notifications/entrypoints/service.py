@@ -10,7 +10,8 @@ from notifications.adapters.recipients import MESSAGES, REQUESTS, STAFF_NOTIFICA
 from notifications.adapters.session_book import SESSIONS
 from notifications.entrypoints.consumer import appointment_reminders, batch_handlers, handlers
 from notifications.entrypoints.security_messages import ROUTES
-from notifications.graphql.schema import INBOX_FEED, inbox_keys, schema
+from notifications.graphql.schema import schema
+from notifications.graphql.staff_inbox import INBOX_FEED, inbox_keys
 from notifications.messages import MESSAGES as CATALOG
 
 # A reminder goes out within this long of its moment (`hours_before` the session).

@@ -6,7 +6,7 @@ partners have no device of a client to register."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 
 import strawberry
 from plumbing.auth import Role
@@ -17,10 +17,8 @@ from strawberry.types import Info
 
 from notifications.adapters.notices import request_notices
 from notifications.domain.devices import Device, DeviceRefused
+from notifications.graphql.client_messages import Client
 from notifications.service_layer import devices as use_cases
-
-if TYPE_CHECKING:
-    from notifications.graphql.schema import Client
 
 
 @strawberry.type(description="A device the client's app registered for push messages.")
@@ -33,7 +31,7 @@ class PushDevice:
 @strawberry.type(description="The client's push devices after the change, oldest first.")
 class PushDevicesPayload:
     devices: list[PushDevice] | None
-    client: Annotated[Client, strawberry.lazy("notifications.graphql.schema")] | None
+    client: Client | None
     user_errors: list[UserError]
 
 
@@ -42,16 +40,8 @@ def _answer(devices: list[Device], client_id: str) -> PushDevicesPayload:
         PushDevice(token=d.token, platform=AppPlatform(d.platform), registered_at=d.registered_at)
         for d in devices
     ]
-    client = _client_type()(id=strawberry.ID(client_id))
+    client = Client(id=strawberry.ID(client_id))
     return PushDevicesPayload(devices=listed, client=client, user_errors=[])
-
-
-def _client_type() -> type[Client]:
-    # The entity is defined with the subgraph's other `Client` fields, which import this
-    # module: imported when first answered.
-    from notifications.graphql.schema import Client
-
-    return Client
 
 
 def _own_card(info: Info[Any, Any], client_id: str) -> None:

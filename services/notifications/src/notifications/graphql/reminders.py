@@ -1,11 +1,14 @@
-"""GraphQL types of the appointment reminders' studio setting (L10)."""
+"""GraphQL types, query and mutation of the appointment reminders' studio setting (L10)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import strawberry
-from plumbing.gql import RequestContext, UserError, user_error
+from plumbing.auth import MANAGERS, STAFF
+from plumbing.gql import RequestContext, UserError, require, user_error
+from strawberry.types import Info
 
 from notifications.adapters.session_book import MongoSessionBook
 from notifications.domain.reminders import ReminderSettings, ReminderSettingsError
@@ -57,3 +60,27 @@ async def save_reminder_settings(
         refused = user_error(str(exc), exc.code, "hoursBefore", **exc.params)
         return AppointmentReminderSettingsPayload(settings=None, user_errors=[refused])
     return AppointmentReminderSettingsPayload(settings=_view(saved), user_errors=[])
+
+
+@strawberry.type
+class ReminderQuery:
+    @strawberry.field(
+        description="L10: whether appointment reminders go out by themselves, and how many "
+        "hours before each booked session."
+    )
+    async def appointment_reminder_settings(
+        self, info: Info[Any, Any]
+    ) -> AppointmentReminderSettings | None:
+        return await reminder_settings(require(info, *STAFF))
+
+
+@strawberry.type
+class ReminderMutations:
+    @strawberry.mutation(
+        description="L10: switch the appointment reminders on or off and say how many hours "
+        "(1-168) before each booked session they go out. Out of range: BAD_HOURS."
+    )
+    async def set_appointment_reminders(
+        self, info: Info[Any, Any], enabled: bool, hours_before: int = 24
+    ) -> AppointmentReminderSettingsPayload | None:
+        return await save_reminder_settings(require(info, *MANAGERS), enabled, hours_before)
