@@ -198,3 +198,14 @@ async def test_a_refused_field_keeps_its_siblings(owner: Graph, graphs: Any) -> 
         ("rankReport", "FORBIDDEN"),
         ("serviceEarnRules", "FORBIDDEN"),
     ]
+
+
+async def test_too_many_ids_at_once_says_the_maximum_in_the_callers_language(
+    graphs: Any, tenant: str
+) -> None:
+    italian = graphs(tenant, "OWNER", accept_language="it")
+    body = await italian.raw(NODES, {"ids": [f"id-{n}" for n in range(101)]})
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "TOO_MANY_IDS"
+    assert error["extensions"]["params"] == {"maximum": "100"}
+    assert error["message"] == "al massimo 100 id alla volta"

@@ -191,6 +191,7 @@ WITH_PARAMS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "INSUFFICIENT_POINTS": (("not enough points: the balance is {balance}", "no hay puntos suficientes: el saldo es {balance}", "punti insufficienti: il saldo è {balance}"),),
     "BAD_PAGE_SIZE": (("first must be between 0 and {maximum}", "first debe estar entre 0 y {maximum}", "first deve essere tra 0 e {maximum}"),),
     "QUERY_TOO_DEEP": (("the query is nested deeper than {maximum}", "la consulta está anidada a más de {maximum} niveles", "la query è annidata oltre {maximum} livelli"),),
+    "TOO_MANY_IDS": (("at most {maximum} ids at once", "como máximo {maximum} ids a la vez", "al massimo {maximum} id alla volta"),),
     "TOO_MANY_ALIASES": (("the query uses more than {maximum} aliases", "la consulta usa más de {maximum} alias", "la query usa più di {maximum} alias"),),
     "OVERPAID": (("the payments ({paid}) exceed the total ({total})", "los pagos ({paid}) superan el total ({total})", "i pagamenti ({paid}) superano il totale ({total})"),),
     "FILE_TOO_LARGE": (("the file is larger than {maximum} bytes", "el archivo supera los {maximum} bytes", "il file supera i {maximum} byte"),),
