@@ -1,8 +1,9 @@
 """The studio console in a real browser (web/console/e2e/journeys.mjs: playwright-core with
 Debian's chromium, axe-core on every screen): sign in, find a client, promote and move
-points on the card, import a CSV, read the CRM summary, see the inbox get a notification
-live; the same screens in es and it (it at a phone's width, es at 375 px too); and the
-settings (ranks, loyalty, templates) and the CRM's tools step by step (e2e/settings.mjs).
+points on the card, import a CSV, add a client (the form asks for the studio's required
+custom field), read the CRM summary, see the inbox get a notification live; the same
+screens in es and it (it at a phone's width, es at 375 px too); and the settings (ranks,
+loyalty, templates) and the CRM's tools step by step (e2e/settings.mjs).
 The studio is a fresh tenant made here, not the demo's.
 
 CONSOLE_URL and GATEWAY_URL say which console and gateway to drive (the local stack's by
@@ -35,6 +36,7 @@ SCRIPT = ROOT / "web" / "console" / "e2e" / "journeys.mjs"
 CONSOLE_URL = os.environ.get("CONSOLE_URL", "http://localhost:5173")
 AUTH = GATEWAY_URL.removesuffix("/graphql") + "/auth"
 PASSWORD = "console journey password"
+SIZE = "Gi size"
 ACTIVE = 12
 
 
@@ -60,6 +62,10 @@ mutation($id: ID!, $c: ID!, $s: ID!, $at: DateTime!) {
 BOOKED = "{ crmSummary { bookedToday { count } } }"
 BRANCH = """
 mutation { addBranch(name: "Centro") { studio { timeZone branches { id name } } userErrors { code } } }"""
+# The studio's own required field: the console's new-card form must ask for it.
+REQUIRED_FIELD = """
+mutation($l: String!) { defineCustomField(label: $l, type: TEXT, required: true) {
+  customField { id } userErrors { code } } }"""
 # A purchase of 14.00 at 5 % with points worth 0.10 earns 7 points.
 PURCHASE = """
 mutation($c: ID!, $invoice: String!, $at: DateTime!) { recordPurchase(input: {
@@ -90,7 +96,8 @@ async def person(owner: Graph, language: str, email: str | None = None) -> dict[
 
 async def studio(owner: Graph, second: Graph, tmp_path: Path) -> dict[str, Any]:
     """Everything the journeys read: people (the English one also of a `second` studio),
-    clients, ranks, points that expire, a branch, a birthday today, a booking today, a CSV."""
+    clients, ranks, points that expire, a branch, a birthday today, a booking today, a
+    required custom field (defined once the clients above exist) and a CSV that fills it."""
     # A point is worth 0.10: paying an invoice of 1.00 takes 10 points.
     await configure(owner, enabled=True, pointValue="0.10", earnPercent="5", expiryDays=365)
     branched = (await owner(BRANCH))["addBranch"]["studio"]
@@ -141,10 +148,15 @@ async def studio(owner: Graph, second: Graph, tmp_path: Path) -> dict[str, Any]:
         until=lambda d: d["crmSummary"]["bookedToday"]["count"] == 1,
         timeout=30,
     )
+    # Every card made from now on needs a value of this field (the ones above have none).
+    defined = await owner(REQUIRED_FIELD, {"l": SIZE})
+    assert defined["defineCustomField"]["userErrors"] == [], defined
     csv = tmp_path / "clients.csv"
-    # Line 3 has no last name: refused, reported by its line number.
+    # Line 3 has no last name: refused, reported by its line number. The field's column
+    # (headed by its label) gives the other rows their required value.
     csv.write_text(
-        f"first_name,last_name,email\nCarla,Csv{tag},carla{tag}@x.test\nNoLast,,\nDario,Csv{tag},\n"
+        f"first_name,last_name,email,{SIZE}\n"
+        f"Carla,Csv{tag},carla{tag}@x.test,M\nNoLast,,,S\nDario,Csv{tag},,L\n"
     )
     people = {lang: await person(owner, lang) for lang in ("en", "es", "it")}
     # The English person works for a second studio too; its id sorts after the first's,
@@ -166,6 +178,8 @@ async def studio(owner: Graph, second: Graph, tmp_path: Path) -> dict[str, Any]:
         "active": ACTIVE,
         "csv": str(csv),
         "badRow": 3,
+        "requiredField": SIZE,
+        "newClient": {"first": "Elsa", "last": f"New{tag}"},
     }
 
 
@@ -237,6 +251,7 @@ async def test_console_journeys_in_a_browser(
         "clients-filtered",
         "card",
         "import",
+        "new-card",
         "crm",
         "ranks",
         "loyalty",
@@ -268,3 +283,14 @@ async def test_console_journeys_in_a_browser(
         ("DEMOTION", "White"),
         ("PROMOTION", "Yellow"),
     ], history
+    # The card added in the browser carries the required field's value the form sent.
+    new = given["newClient"]
+    found = await owner(
+        "query($q: String!) { clients(filter: {search: $q}) { edges { node {"
+        " firstName customFields { field { label } value } } } } }",
+        {"q": new["last"]},
+    )
+    nodes = [e["node"] for e in found["clients"]["edges"]]
+    assert nodes == [
+        {"firstName": new["first"], "customFields": [{"field": {"label": SIZE}, "value": "M"}]}
+    ], found

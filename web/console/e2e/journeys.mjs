@@ -163,6 +163,8 @@ async function englishJourney(browser) {
   await page.getByRole('table').getByRole('cell', { name: String(given.badRow), exact: true }).waitFor();
   await screen(page, 'import');
 
+  await addClient(page);
+
   await nav(page, 'CRM');
   const booked = page.getByRole('region', { name: 'Booked today' });
   await booked.getByRole('link', { name: `${given.ana.first} ${given.ana.last}` }).waitFor();
@@ -202,8 +204,41 @@ async function englishJourney(browser) {
   await page.getByText('0 clients').waitFor();
   await screen(page, 'studios');
   await page.getByRole('combobox', { name: /^Studio/ }).selectOption(first);
-  await page.getByText(`${given.active + 4} clients`).waitFor();
+  await page.getByText(`${given.active + 5} clients`).waitFor();
   await context.close();
+}
+
+/**
+ * Add a client: the studio's required custom field is marked and the browser asks for it;
+ * spaces only, the graph refuses it by that field; filled, the card is made and opens.
+ */
+async function addClient(page) {
+  const { first, last } = given.newClient;
+  await nav(page, 'Clients');
+  const panel = page.locator('details').filter({ hasText: 'Add a client' });
+  await panel.getByText('Add a client').click();
+  const size = panel.getByLabel(given.requiredField);
+  await panel.locator('label').filter({ hasText: given.requiredField }).getByText('(required)').waitFor();
+  await panel.getByLabel('First name').fill(first);
+  await panel.getByLabel('Last name').fill(last);
+  await panel.getByRole('button', { name: 'Save' }).click();
+  if (!(await size.evaluate((input) => input.required && input.validity.valueMissing))) {
+    throw new Error(`${given.requiredField} is not asked for by the browser`);
+  }
+  await size.fill('   ');
+  await panel.getByRole('button', { name: 'Save' }).click();
+  await panel.getByRole('alert').filter({ hasText: 'This is required.' }).waitFor();
+  if ((await size.getAttribute('aria-invalid')) !== 'true') {
+    throw new Error(`the refusal does not name ${given.requiredField}`);
+  }
+  await screen(page, 'new-card');
+  await size.fill('M');
+  await panel.getByRole('button', { name: 'Save' }).click();
+  await panel.getByRole('status').filter({ hasText: `${first} ${last} was added.` }).waitFor();
+  await page.getByText(`${given.active + 5} clients`).waitFor();
+  await panel.getByRole('link', { name: 'Open the card' }).click();
+  await page.getByRole('heading', { level: 1, name: new RegExp(last) }).waitFor();
+  await expectValue(page.getByLabel(given.requiredField), 'M');
 }
 
 const WORDS = {
@@ -259,6 +294,14 @@ async function expectCount(locator, count) {
     const seen = await locator.count();
     if (seen === count) return;
     if (Date.now() > deadline) throw new Error(`expected ${count} of ${locator}, saw ${seen}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function expectValue(locator, value) {
+  const deadline = Date.now() + WAIT;
+  while ((await locator.inputValue()) !== value) {
+    if (Date.now() > deadline) throw new Error(`expected ${value} in ${locator}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -40,6 +40,7 @@ export const en = {
   'clients.firstName': 'First name',
   'clients.lastName': 'Last name',
   'clients.added': '{name} was added.',
+  'clients.openCard': 'Open the card',
   'status.LEAD': 'Lead',
   'status.ACTIVE': 'Active',
   'status.INACTIVE': 'Inactive',

@@ -41,6 +41,7 @@ export const es: Dictionary = {
   'clients.firstName': 'Nombre',
   'clients.lastName': 'Apellidos',
   'clients.added': 'Se ha añadido a {name}.',
+  'clients.openCard': 'Abrir la ficha',
   'status.LEAD': 'Interesado',
   'status.ACTIVE': 'Activo',
   'status.INACTIVE': 'Inactivo',

@@ -41,6 +41,7 @@ export const it: Dictionary = {
   'clients.firstName': 'Nome',
   'clients.lastName': 'Cognome',
   'clients.added': '{name} è stato aggiunto.',
+  'clients.openCard': 'Apri la scheda',
   'status.LEAD': 'Potenziale',
   'status.ACTIVE': 'Attivo',
   'status.INACTIVE': 'Inattivo',

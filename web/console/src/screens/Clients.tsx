@@ -1,15 +1,16 @@
 // Clients (C1, C10): search by name, e-mail or phone with filters (status, branch, birthday
 // today, rank, points range; all in the address, so a search can be shared), pages by
-// cursor, links to each card, to the CSV import and a quick form to add a client.
-import { ConsoleAddClientDocument, ConsoleClientsDocument, type ClientStatus } from '@studio/graph';
+// cursor, links to each card, to the CSV import and the form to add a client (clients/NewCard).
+import { ConsoleClientsDocument, type ClientStatus } from '@studio/graph';
 import { useState, type FormEvent } from 'react';
-import { useMutation, useQuery } from 'urql';
+import { useQuery } from 'urql';
 
 import { useI18n } from '../i18n';
 import { Link, navigate } from '../router';
 import type { ScreenProps } from '../routes';
-import { Loading, Problem, UserErrorList, TableWrap } from '../ui';
+import { Loading, Problem, TableWrap } from '../ui';
 import { filterFrom, MoreFilters, MORE_FILTERS, useStudioToday } from './clients/filters';
+import { NewCard } from './clients/NewCard';
 
 const STATUSES: ClientStatus[] = ['LEAD', 'ACTIVE', 'INACTIVE', 'ARCHIVED'];
 const PAGE = 10;
@@ -27,7 +28,7 @@ export default function Clients({ query }: ScreenProps) {
     status: status && STATUSES.includes(status) ? [status] : null,
     ...filterFrom(query, today),
   };
-  const [{ data, fetching, error }] = useQuery({
+  const [{ data, fetching, error }, refetch] = useQuery({
     query: ConsoleClientsDocument,
     variables: { filter, first: PAGE, after },
     requestPolicy: 'cache-and-network',
@@ -135,49 +136,7 @@ export default function Clients({ query }: ScreenProps) {
           </nav>
         </>
       )}
-      <AddClient />
+      <NewCard onAdded={() => refetch({ requestPolicy: 'network-only' })} />
     </section>
-  );
-}
-
-function AddClient() {
-  const { t } = useI18n();
-  const [result, add] = useMutation(ConsoleAddClientDocument);
-  const [added, setAdded] = useState<string | null>(null);
-
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const formElement = event.currentTarget;
-    const form = new FormData(formElement);
-    const answer = await add({
-      input: { firstName: String(form.get('firstName') ?? ''), lastName: String(form.get('lastName') ?? '') },
-    });
-    const made = answer.data?.createClient?.client;
-    if (made) {
-      setAdded(`${made.firstName} ${made.lastName}`);
-      formElement.reset();
-    }
-  }
-
-  return (
-    <details className="panel">
-      <summary>{t('clients.add')}</summary>
-      <form className="inline" onSubmit={(event) => void submit(event)}>
-        <label>
-          {t('clients.firstName')}
-          <input name="firstName" required />
-        </label>
-        <label>
-          {t('clients.lastName')}
-          <input name="lastName" required />
-        </label>
-        <button type="submit" disabled={result.fetching}>
-          {t('save')}
-        </button>
-      </form>
-      {result.error && <Problem error={result.error} />}
-      <UserErrorList errors={result.data?.createClient?.userErrors} />
-      {added && <p role="status">{t('clients.added', { name: added })}</p>}
-    </details>
   );
 }

@@ -7,9 +7,8 @@ import { useMutation } from 'urql';
 import { useFieldErrors } from '../../fieldErrors';
 import { useI18n } from '../../i18n';
 import { Problem, type UserErrors } from '../../ui';
+import { CustomFieldInput } from './CustomFieldInput';
 import type { CardMore, FieldDefinition } from './types';
-
-const INPUT_TYPES: Record<string, string> = { NUMBER: 'number', DATE: 'date', EMAIL: 'email', PHONE: 'tel', TEXT: 'text' };
 
 export function CustomFields(props: { client: CardMore; definitions: FieldDefinition[] }) {
   const { t } = useI18n();
@@ -43,40 +42,9 @@ export function CustomFields(props: { client: CardMore; definitions: FieldDefini
     <section className="panel" aria-labelledby="custom-fields-title">
       <h2 id="custom-fields-title">{t('cd.customFields')}</h2>
       <form className="stack" onSubmit={(e) => void submit(e)}>
-        {shown.map((d) => {
-          const value = values.get(d.id) ?? '';
-          const label = (
-            <>
-              {d.label}
-              {d.required && <span className="muted"> ({t('cd.required')})</span>}
-              {d.archived && <span className="muted"> ({t('rk.archived')})</span>}
-            </>
-          );
-          if (d.type === 'CHOICE' || d.type === 'BOOLEAN') {
-            const choices = d.type === 'BOOLEAN' ? ['true', 'false'] : (d.choices ?? []);
-            return (
-              <label key={d.id}>
-                {label}
-                <select name={d.id} defaultValue={value} {...fields.describe(d.id)}>
-                  <option value="">—</option>
-                  {choices.map((c) => (
-                    <option key={c} value={c}>
-                      {d.type === 'BOOLEAN' ? (c === 'true' ? t('yes') : t('no')) : c}
-                    </option>
-                  ))}
-                </select>
-                {fields.message(d.id)}
-              </label>
-            );
-          }
-          return (
-            <label key={d.id}>
-              {label}
-              <input name={d.id} type={INPUT_TYPES[d.type] ?? 'text'} defaultValue={value} {...fields.describe(d.id)} />
-              {fields.message(d.id)}
-            </label>
-          );
-        })}
+        {shown.map((d) => (
+          <CustomFieldInput key={d.id} definition={d} value={values.get(d.id) ?? ''} fields={fields} />
+        ))}
         <div>
           <button type="submit" disabled={result.fetching}>
             {t('save')}
