@@ -105,8 +105,47 @@ export async function loyaltyJourney(page, given, { check, shot }) {
   await automations.getByRole('spinbutton', { name: 'Points', exact: true }).fill('25');
   await automations.getByRole('spinbutton', { name: 'Points last (days)' }).fill('30');
   await automations.getByRole('button', { name: 'Create' }).click();
-  await automations.getByRole('cell', { name: 'Every 10 visits' }).waitFor();
+  await automations.getByRole('cell', { name: 'Every 10 visits', exact: true }).waitFor();
   await check('loyalty-automation');
+  // Edited (25 → 40 points), paused, resumed, then deleted after the inline question: each
+  // answer shows in the list without a reload (the cache, not a second read).
+  await automations.getByRole('button', { name: 'Edit Every 10 visits' }).click();
+  const edit = automations.getByRole('form', { name: 'Edit Every 10 visits' });
+  await edit.getByRole('spinbutton', { name: 'Points', exact: true }).fill('40');
+  await check('loyalty-automation-editing');
+  await edit.getByRole('button', { name: 'Save' }).click();
+  await edit.waitFor({ state: 'detached' });
+  await automations.getByRole('cell', { name: '40', exact: true }).waitFor();
+  await automations.getByRole('button', { name: 'Pause Every 10 visits' }).click();
+  await automations.getByRole('cell', { name: 'Paused', exact: true }).waitFor();
+  await check('loyalty-automation-paused');
+  // While it is paused a second "every 10 visits" may be made; resuming the first is then
+  // refused (DUPLICATE_AUTOMATION), the message by its Resume button. The second deleted,
+  // the first resumes.
+  await automations.getByRole('spinbutton', { name: 'Visits (N)' }).fill('10');
+  await automations.getByRole('spinbutton', { name: 'Points', exact: true }).fill('5');
+  await automations.getByRole('spinbutton', { name: 'Points last (days)' }).fill('30');
+  await automations.getByRole('button', { name: 'Create' }).click();
+  const second = automations.getByRole('row').filter({ has: page.getByRole('cell', { name: '5', exact: true }) });
+  await second.waitFor();
+  await automations.getByRole('button', { name: 'Resume Every 10 visits' }).click();
+  await automations.getByRole('alert').filter({ hasText: 'Another automation of this kind is in force' }).waitFor();
+  await check('loyalty-automation-refused');
+  await second.getByRole('button', { name: 'Delete Every 10 visits' }).click();
+  await second.getByRole('button', { name: 'Yes, delete Every 10 visits' }).click();
+  await second.waitFor({ state: 'detached' });
+  await automations.getByRole('button', { name: 'Resume Every 10 visits' }).click();
+  await automations.getByRole('cell', { name: 'Active', exact: true }).waitFor();
+  // Delete, No: kept (the focus back on Delete); Delete, Yes: gone.
+  await automations.getByRole('button', { name: 'Delete Every 10 visits' }).click();
+  await automations.getByRole('button', { name: 'No, keep Every 10 visits' }).click();
+  await automations.getByRole('button', { name: 'Delete Every 10 visits' }).and(page.locator(':focus')).waitFor();
+  await automations.getByRole('button', { name: 'Delete Every 10 visits' }).click();
+  await automations.getByRole('group', { name: /^Delete Every 10 visits\?/ }).waitFor();
+  await shot('loyalty-automation-deleting');
+  await automations.getByRole('button', { name: 'Yes, delete Every 10 visits' }).click();
+  await automations.getByText('No automation yet.').waitFor();
+  await check('loyalty-automation-deleted');
 
   const rewards = page.getByRole('region', { name: /^Points for a new / });
   const yellow = rewards.getByRole('form', { name: `${given.category} · Yellow` });

@@ -1,4 +1,5 @@
-// The urql client: a normalized cache (graphcache, keyed by each object's global `id`),
+// The urql client: a normalized cache (graphcache, keyed by each object's global `id`; what
+// a deletion removes from lists in cacheUpdates.ts),
 // the token on every request (refreshed and retried once on 401), trusted documents by hash
 // in production builds, and subscriptions over graphql-ws (the token in connectionParams).
 import { cacheExchange } from '@urql/exchange-graphcache';
@@ -6,6 +7,7 @@ import { createClient as createWsClient } from 'graphql-ws';
 import { Client, fetchExchange, subscriptionExchange } from 'urql';
 import trusted from 'virtual:trusted-documents';
 
+import { updates } from './cacheUpdates';
 import { embeddedMore } from './embeddedMore';
 import { gatewayOrigin, session } from './session';
 
@@ -93,7 +95,7 @@ export function makeClient(): Client {
     fetch: authorizedFetch,
     preferGetMethod: false,
     exchanges: [
-      cacheExchange({ keys }),
+      cacheExchange({ keys, updates }),
       fetchExchange,
       subscriptionExchange({
         forwardSubscription(request) {

@@ -1,5 +1,6 @@
 // Automations (L7): points granted on a birthday, a referral's first purchase, or every N
-// visits; each with how long its points last.
+// visits; each with how long its points last. Each listed one can be edited, paused and
+// resumed, or deleted (AutomationRow); a new one is made here.
 import { ConsoleCreateAutomationDocument, type AutomationTrigger, type ConsoleAutomationFragment } from '@studio/graph';
 import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
@@ -7,14 +8,15 @@ import { useMutation } from 'urql';
 import { useFieldErrors } from '../../fieldErrors';
 import { useI18n } from '../../i18n';
 import { Problem, useIdempotencyKey } from '../../ui';
+import { AUTOMATION_FIELDS, AutomationFields, readAutomation } from './AutomationFields';
+import { AutomationRow } from './AutomationRow';
 
 const TRIGGERS: AutomationTrigger[] = ['BIRTHDAY', 'REFERRAL_FIRST_PURCHASE', 'VISIT_COUNT'];
-const FIELDS = ['trigger', 'points', 'expiryDays', 'visitCount', 'active'];
 
 export function Automations(props: { automations: ConsoleAutomationFragment[]; onCreated: () => void }) {
-  const { t, number } = useI18n();
+  const { t } = useI18n();
   const [result, create] = useMutation(ConsoleCreateAutomationDocument);
-  const fields = useFieldErrors(result.data?.createPointsAutomation?.userErrors, FIELDS);
+  const fields = useFieldErrors(result.data?.createPointsAutomation?.userErrors, AUTOMATION_FIELDS);
   const [trigger, setTrigger] = useState<AutomationTrigger>('BIRTHDAY');
   // One key per automation being written: a second click creates nothing more.
   const [key, renewKey] = useIdempotencyKey();
@@ -22,17 +24,8 @@ export function Automations(props: { automations: ConsoleAutomationFragment[]; o
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const formElement = event.currentTarget;
-    const form = new FormData(formElement);
-    const answer = await create({
-      input: {
-        trigger,
-        points: Number(form.get('points')),
-        expiryDays: Number(form.get('expiryDays')),
-        visitCount: trigger === 'VISIT_COUNT' ? Number(form.get('visitCount')) : null,
-        active: form.get('active') === 'on',
-      },
-      idempotencyKey: key,
-    });
+    const input = { trigger, ...readAutomation(new FormData(formElement), trigger === 'VISIT_COUNT') };
+    const answer = await create({ input, idempotencyKey: key });
     if (answer.data?.createPointsAutomation?.automation) {
       renewKey();
       formElement.reset();
@@ -57,21 +50,13 @@ export function Automations(props: { automations: ConsoleAutomationFragment[]; o
                 <th scope="col" className="num">
                   {t('loyalty.expiry')}
                 </th>
-                <th scope="col">{t('lo.active')}</th>
+                <th scope="col">{t('lo.status')}</th>
+                <th scope="col">{t('lo.actions')}</th>
               </tr>
             </thead>
             <tbody>
               {props.automations.map((a) => (
-                <tr key={a.id}>
-                  <td>
-                    {a.trigger === 'VISIT_COUNT'
-                      ? t('lo.trigger.everyN', { n: a.visitCount ?? 0 })
-                      : t(`lo.trigger.${a.trigger}`)}
-                  </td>
-                  <td className="num">{number(a.points)}</td>
-                  <td className="num">{number(a.expiryDays)}</td>
-                  <td>{a.active ? t('yes') : t('no')}</td>
-                </tr>
+                <AutomationRow key={a.id} automation={a} />
               ))}
             </tbody>
           </table>
@@ -91,27 +76,7 @@ export function Automations(props: { automations: ConsoleAutomationFragment[]; o
             </select>
             {fields.message('trigger')}
           </label>
-          {trigger === 'VISIT_COUNT' && (
-            <label>
-              {t('lo.visitCount')}
-              <input name="visitCount" type="number" min={1} required inputMode="numeric" {...fields.describe('visitCount')} />
-              {fields.message('visitCount')}
-            </label>
-          )}
-          <label>
-            {t('card.amount')}
-            <input name="points" type="number" min={1} required inputMode="numeric" {...fields.describe('points')} />
-            {fields.message('points')}
-          </label>
-          <label>
-            {t('loyalty.expiry')}
-            <input name="expiryDays" type="number" min={1} required inputMode="numeric" {...fields.describe('expiryDays')} />
-            {fields.message('expiryDays')}
-          </label>
-          <label className="check">
-            <input type="checkbox" name="active" defaultChecked />
-            {t('lo.active')}
-          </label>
+          <AutomationFields countsVisits={trigger === 'VISIT_COUNT'} fields={fields} />
           <button type="submit" disabled={result.fetching}>
             {t('rk.create')}
           </button>
