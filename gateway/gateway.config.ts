@@ -47,7 +47,14 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 
-import { gatewayError, type Language, languageOf, requestLanguage, speak } from './language.ts';
+import {
+  gatewayError,
+  type Language,
+  languageOf,
+  requestLanguage,
+  speak,
+  tokenLanguage,
+} from './language.ts';
 import { liveGroups } from './live-groups.ts';
 import { liveLimits } from './live-limits.ts';
 
@@ -115,12 +122,16 @@ const fromConnectionParams: TokenLookup = ({ serverContext }) => {
   return token ? { prefix: 'Bearer', token } : undefined;
 };
 
+// The HS256 secret of the platform's own tokens: verified here, and signed for the
+// groups of live subscriptions (live-groups.ts).
+const jwtSecret = env.JWT_SECRET || (production ? '' : DEVELOPMENT_JWT_SECRET);
+
 // The token check, shared by the JWT plugin (every request and subscribe) and the
 // WebSocket's connect check below (`connection_init`).
 function tokenChecks() {
   const issuer = env.JWT_ISSUER || undefined;
   const audience = env.JWT_AUDIENCE || undefined;
-  const secret = env.JWT_SECRET || (production ? '' : DEVELOPMENT_JWT_SECRET);
+  const secret = jwtSecret;
   if (production && !secret && !env.JWT_JWKS_URL) {
     throw new Error('JWT_SECRET (or JWT_JWKS_URL) must be set when ENVIRONMENT=production');
   }
@@ -955,18 +966,11 @@ function overWebSocket(context: unknown): context is WebSocketContext {
   return (context as WebSocketContext | undefined)?.connectionParams !== undefined;
 }
 
-// Accept-Language of the upgrade, else the token's `lang` (read unverified: it only chooses
-// the words; the token is verified before anything runs).
+// Accept-Language of the upgrade, else the token's `lang` (verified, or read from the
+// connection's token before it is: it only chooses the words).
 function webSocketLanguage(context: WebSocketContext): Language {
-  let lang = context.jwt?.payload?.lang;
-  const token = connectionToken(context.connectionParams);
-  if (lang === undefined && token) {
-    try {
-      lang = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString())?.lang;
-    } catch {
-      lang = undefined;
-    }
-  }
+  const lang =
+    context.jwt?.payload?.lang ?? tokenLanguage(bearerFromConnection(context.connectionParams));
   return languageOf(context.request?.headers.get('accept-language') ?? null, lang);
 }
 
@@ -1191,7 +1195,6 @@ const liveSharedFields = new Set(
     .map((field) => field.trim())
     .filter(Boolean),
 );
-const liveGroupSecret = env.JWT_SECRET || (production ? '' : DEVELOPMENT_JWT_SECRET);
 
 // At most this many open subscriptions per caller (token subject) in this process; 0: no
 // limit (live-limits.ts).
@@ -1202,7 +1205,7 @@ const subscriptionLimit = liveLimits(
 
 const sharedSubscriptions = liveGroups({
   fields: liveSharedFields,
-  secret: liveGroupSecret || undefined,
+  secret: jwtSecret || undefined,
   issuer: env.JWT_ISSUER || undefined,
   audience: env.JWT_AUDIENCE || undefined,
   sessionsUrl: env.IDENTITY_SESSIONS_URL || undefined,

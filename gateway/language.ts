@@ -49,7 +49,7 @@ function fromAcceptLanguage(header: string | null): Language | undefined {
 
 // The token's `lang` claim (the signed-in person's language). Read without verifying:
 // it only chooses the words of an answer, and the token is verified where it matters.
-function fromToken(authorization: string | null): Language | undefined {
+export function tokenLanguage(authorization: string | null | undefined): Language | undefined {
   const [scheme, token] = (authorization ?? '').trim().split(/\s+/);
   if (!token || scheme.toLowerCase() !== 'bearer') return undefined;
   try {
@@ -71,7 +71,7 @@ export function languageOf(acceptLanguage: string | null, lang: unknown): Langua
 export function requestLanguage(request: Request): Language {
   return (
     fromAcceptLanguage(request.headers.get('accept-language')) ??
-    fromToken(request.headers.get('authorization')) ??
+    tokenLanguage(request.headers.get('authorization')) ??
     'en'
   );
 }

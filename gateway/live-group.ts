@@ -40,7 +40,6 @@ export type SubscribeFn = (
 ) => Promise<AsyncIterable<Result> | Result> | AsyncIterable<Result> | Result;
 export type Position = Map<string, number>;
 
-
 // --- Cursors ------------------------------------------------------------------------------
 // `topic:partition:next offset` for every partition the subgraph's feed reads, base64url;
 // a change's cursor also names its event's partition after a `;` (libs/plumbing live.py).
@@ -169,7 +168,7 @@ export function asAsked(result: Result, key: string): Result {
 
 // --- Members ----------------------------------------------------------------------------------
 
-type Entry = { seq: number; result: Result; cursor?: Cursor; last: boolean };
+type Entry = { result: Result; cursor?: Cursor; last: boolean };
 
 export class Member implements AsyncIterableIterator<Result> {
   private queue: Result[] = [];
@@ -268,7 +267,6 @@ export class Group {
   readonly ready: Promise<boolean>;
   private readonly ring: Entry[] = [];
   private readonly dropped: Position = new Map(); // per partition, the furthest change dropped
-  private seq = 0;
   private closed = false;
   private upstream: AsyncIterator<Result> | undefined;
   private lastResult: Result | undefined;
@@ -320,7 +318,6 @@ export class Group {
   private accept(result: Result, update: Record<string, unknown> | undefined): void {
     const last = Boolean(result.errors?.length) || update?.[KIND] !== 'CHANGE';
     const entry: Entry = {
-      seq: ++this.seq,
       result: asAsked(result, this.shape.key),
       cursor: decodeCursor(update?.[CURSOR]),
       last,
@@ -416,19 +413,4 @@ export async function* prepend(
   } finally {
     await rest.return?.();
   }
-}
-
-export function stable(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
-
-export function sorted(value: unknown): string[] {
-  return Array.isArray(value) ? value.map(String).sort() : [];
 }

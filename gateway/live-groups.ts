@@ -35,8 +35,6 @@ import {
   type Result,
   type Shape,
   shapeOf,
-  sorted,
-  stable,
   type SubscribeFn,
   updateOf,
   asAsked,
@@ -57,6 +55,21 @@ const SESSION_CHECKS = new Counter({
   help: 'Calls to identity about the sessions of shared subscriptions',
   labelNames: ['outcome'],
 });
+
+function stable(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+function sorted(value: unknown): string[] {
+  return Array.isArray(value) ? value.map(String).sort() : [];
+}
 
 export type LiveGroupOptions = {
   fields: ReadonlySet<string>; // root fields that may be shared
@@ -192,7 +205,7 @@ export function liveGroups(options: LiveGroupOptions) {
     const period = Math.ceil(exp / EXPIRY_PERIOD_SECONDS) * EXPIRY_PERIOD_SECONDS;
     let text = printed.get(args.document);
     if (text === undefined) {
-      text = JSON.stringify(args.document.loc?.source.body ?? stable(args.document));
+      text = args.document.loc?.source.body ?? stable(args.document);
       printed.set(args.document, text);
     }
     const acceptLanguage = context.request.headers.get('accept-language');

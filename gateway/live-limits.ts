@@ -10,13 +10,13 @@ import { type ExecutionArgs, type ExecutionResult, GraphQLError } from 'graphql'
 import { Counter } from 'prom-client';
 
 import { gatewayError, type Language } from './language.ts';
+import type { Claims } from './live-group.ts';
 
 const REFUSED = new Counter({
   name: 'live_gateway_subscriptions_refused_total',
   help: 'Subscriptions refused because their caller held the most it may',
 });
 
-type Claims = Record<string, unknown>;
 type SubscribeHook = {
   args: ExecutionArgs;
   setResultAndStopExecution: (result: ExecutionResult) => void;

@@ -117,7 +117,6 @@ test('a member gets the group changes beyond its own start, once, whichever repl
 test('a member whose token expired is ended alone, in its language', async () => {
   const member = new Member(at({}), Date.now() - 1, undefined, 'es', () => ({ data: null }));
   member.offer({
-    seq: 1,
     result: change('t:0:9;t:0', 'late'),
     cursor: decodeCursor(cursor('t:0:9;t:0')),
     last: false,
@@ -136,7 +135,6 @@ test('a member too far behind is told to refetch and ended', async () => {
   for (let offset = 1; offset <= 300; offset += 1) {
     const text = `t:0:${offset};t:0`;
     member.offer({
-      seq: offset,
       result: change(text, String(offset)),
       cursor: decodeCursor(cursor(text)),
       last: false,

@@ -8,22 +8,13 @@ import asyncio
 import json
 from typing import Any
 
-import websockets
 from plumbing.auth import mint_token
+from plumbing.live_testing import acknowledged_websocket
 from plumbing.testing import GATEWAY_URL, jwt_secret
-
-WS_URL = GATEWAY_URL.replace("http", "ws", 1)
 
 
 async def refusal(token: str, query: str, headers: dict[str, str]) -> dict[str, Any]:
-    async with websockets.connect(
-        WS_URL,
-        subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
-        additional_headers=headers,
-    ) as ws:
-        init = {"authorization": f"Bearer {token}"}
-        await ws.send(json.dumps({"type": "connection_init", "payload": init}))
-        assert json.loads(await ws.recv())["type"] == "connection_ack"
+    async with acknowledged_websocket(GATEWAY_URL, token, headers) as ws:
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
         message = json.loads(await asyncio.wait_for(ws.recv(), 15))
     payload = message["payload"]

@@ -10,13 +10,12 @@ import asyncio
 import json
 from typing import Any
 
-import websockets
 from plumbing.auth import mint_token
+from plumbing.live_testing import acknowledged_websocket
 from plumbing.testing import GATEWAY_URL, jwt_secret
 
 MAXIMUM = 256
 INBOX = "subscription { staffInbox { kind } }"
-WS_URL = GATEWAY_URL.replace("http", "ws", 1)
 
 
 class Connection:
@@ -39,24 +38,11 @@ class Connection:
         return first
 
 
-async def connected(token: str, language: str = "en") -> Any:
-    socket = await websockets.connect(
-        WS_URL,
-        subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
-        additional_headers={"Accept-Language": language},
-    )
-    await socket.send(
-        json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
-    )
-    assert json.loads(await socket.recv())["type"] == "connection_ack"
-    return socket
-
-
 async def test_one_caller_holds_at_most_the_limit_and_ending_one_makes_room(
     tenant: str,
 ) -> None:
     token = mint_token(jwt_secret(), tenant=tenant, roles=["OWNER"], subject="many-tabs")
-    async with await connected(token, "es") as socket:
+    async with acknowledged_websocket(GATEWAY_URL, token, {"Accept-Language": "es"}) as socket:
         connection = Connection(socket)
         idents = {str(n) for n in range(MAXIMUM)}
         for ident in sorted(idents, key=int):
@@ -74,7 +60,7 @@ async def test_one_caller_holds_at_most_the_limit_and_ending_one_makes_room(
 
         # Another person of the studio is not counted with them.
         other = mint_token(jwt_secret(), tenant=tenant, roles=["OWNER"], subject="another")
-        async with await connected(other) as elsewhere:
+        async with acknowledged_websocket(GATEWAY_URL, other) as elsewhere:
             await Connection(elsewhere).subscribe("theirs")
             theirs = (await Connection(elsewhere).first_of({"theirs"}))["theirs"]
             assert theirs["payload"]["data"]["staffInbox"]["kind"] == "STARTED"

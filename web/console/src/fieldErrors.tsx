@@ -45,15 +45,20 @@ export function useFieldErrors(errors: Errors, fields: readonly string[]) {
     },
     /** The refusals no field of the form shows. */
     rest() {
-      const other = list.filter((e) => !fields.some((name) => names(e, name)));
-      if (!other.length) return null;
-      return (
-        <ul role="alert" className="problem">
-          {other.map((e) => (
-            <li key={e.code + e.message}>{explain(t, e)}</li>
-          ))}
-        </ul>
-      );
+      return <Refusals errors={list.filter((e) => !fields.some((name) => names(e, name)))} />;
     },
   };
+}
+
+/** Refusals shown together, each in the reader's language; nothing when there are none. */
+export function Refusals({ errors }: { errors: Errors }) {
+  const { t } = useI18n();
+  if (!errors?.length) return null;
+  return (
+    <ul role="alert" className="problem">
+      {errors.map((e) => (
+        <li key={e.code + e.message}>{explain(t, e)}</li>
+      ))}
+    </ul>
+  );
 }

@@ -102,12 +102,36 @@ async def over_sse(
         await caller.close()
 
 
+def websocket_url(url: str) -> str:
+    return url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
+
+
+@contextlib.asynccontextmanager
+async def acknowledged_websocket(
+    url: str, token: str, headers: dict[str, str] | None = None
+) -> AsyncIterator[Any]:
+    """A graphql-transport-ws connection with `token` in `connectionParams`, acknowledged,
+    for tests that speak the protocol themselves (several subscriptions on one
+    connection, the first message a refused subscribe gets)."""
+    async with websockets.connect(
+        websocket_url(url),
+        subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+        additional_headers=headers or {},
+    ) as ws:
+        init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
+        await ws.send(json.dumps(init))
+        ack = json.loads(await ws.recv())
+        if ack.get("type") != "connection_ack":
+            raise AssertionError(f"the connection was not acknowledged: {ack}")
+        yield ws
+
+
 @contextlib.asynccontextmanager
 async def over_websocket(
     url: str, token: str, query: str, variables: dict[str, Any] | None = None
 ) -> AsyncIterator[LiveCaller]:
     caller = LiveCaller()
-    ws_url = url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
+    ws_url = websocket_url(url)
 
     async def read() -> None:
         try:

@@ -11,7 +11,7 @@ import '../more.css';
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 
-import { explain, useFieldErrors } from '../fieldErrors';
+import { Refusals, useFieldErrors } from '../fieldErrors';
 import { useI18n, type Language } from '../i18n';
 import type { Key } from '../i18n/en';
 import { Loading, Problem } from '../ui';
@@ -183,11 +183,7 @@ function TemplateForm({ template, level }: { template: ConsoleTemplateFragment; 
           </button>
         )}
       </div>
-      {reset.data?.resetNotificationTemplate?.userErrors.map((e) => (
-        <p key={e.code} role="alert" className="problem">
-          {explain(t, e)}
-        </p>
-      ))}
+      <Refusals errors={reset.data?.resetNotificationTemplate?.userErrors} />
       {(result.error ?? reset.error) && <Problem error={(result.error ?? reset.error)!} />}
       {fields.rest()}
       {saved && <p role="status">{t('rk.saved')}</p>}

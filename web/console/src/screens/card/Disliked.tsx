@@ -4,7 +4,7 @@ import { ConsoleAddDislikedDocument, ConsoleRemoveDislikedDocument, ConsoleUpdat
 import type { FormEvent } from 'react';
 import { useMutation } from 'urql';
 
-import { explain, useFieldErrors } from '../../fieldErrors';
+import { Refusals, useFieldErrors } from '../../fieldErrors';
 import { useI18n } from '../../i18n';
 import { Problem } from '../../ui';
 import { IdOptions, nameOf, useServices } from '../pickers';
@@ -77,13 +77,7 @@ export function Disliked({ client }: { client: CardMore }) {
           ))}
         </ul>
       )}
-      {other.length > 0 && (
-        <ul role="alert" className="problem">
-          {other.map((e) => (
-            <li key={e.code}>{explain(t, e)}</li>
-          ))}
-        </ul>
-      )}
+      <Refusals errors={other} />
       <details>
         <summary>{t('cd.addDisliked')}</summary>
         <form className="stack" onSubmit={(e) => void submit(e)}>

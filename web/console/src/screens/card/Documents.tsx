@@ -9,7 +9,7 @@ import {
 import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 
-import { explain, useFieldErrors } from '../../fieldErrors';
+import { Refusals, useFieldErrors } from '../../fieldErrors';
 import { useI18n } from '../../i18n';
 import { Problem } from '../../ui';
 import type { CardMore } from './types';
@@ -115,16 +115,8 @@ export function Documents({ client }: { client: CardMore }) {
           })}
         </ul>
       )}
-      {shown.data?.setDocumentVisibility?.userErrors.map((e) => (
-        <p key={e.code} role="alert" className="problem">
-          {explain(t, e)}
-        </p>
-      ))}
-      {deleted.data?.deleteDocument?.userErrors.map((e) => (
-        <p key={e.code} role="alert" className="problem">
-          {explain(t, e)}
-        </p>
-      ))}
+      <Refusals errors={shown.data?.setDocumentVisibility?.userErrors} />
+      <Refusals errors={deleted.data?.deleteDocument?.userErrors} />
       <h3>{t('cd.upload')}</h3>
       <form className="stack" onSubmit={(e) => void submit(e)}>
         <label>

@@ -10,7 +10,7 @@ import {
 import { useEffect, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 
-import { explain, useFieldErrors } from '../../fieldErrors';
+import { Refusals, useFieldErrors } from '../../fieldErrors';
 import { useI18n } from '../../i18n';
 import { Problem } from '../../ui';
 import type { CardMore, FieldDefinition } from './types';
@@ -80,13 +80,7 @@ export function Forms(props: { client: CardMore; definitions: FieldDefinition[] 
           ))}
         </ul>
       )}
-      {other.length > 0 && (
-        <ul role="alert" className="problem">
-          {other.map((e) => (
-            <li key={e.code}>{explain(t, e)}</li>
-          ))}
-        </ul>
-      )}
+      <Refusals errors={other} />
       {open.length > 0 && (
         <form className="inline" onSubmit={(e) => void submit(e)}>
           <label>

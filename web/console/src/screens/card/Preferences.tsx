@@ -4,7 +4,7 @@ import { ConsoleSetPreferenceDocument, type Channel, type MessageCategory } from
 import { useState } from 'react';
 import { useMutation } from 'urql';
 
-import { explain } from '../../fieldErrors';
+import { Refusals } from '../../fieldErrors';
 import { useI18n } from '../../i18n';
 import { Problem } from '../../ui';
 import type { CardMore } from './types';
@@ -71,11 +71,7 @@ export function Preferences({ client }: { client: CardMore }) {
         {said}
       </p>
       {result.error && <Problem error={result.error} />}
-      {result.data?.setCommunicationPreference?.userErrors.map((e) => (
-        <p key={e.code} role="alert" className="problem">
-          {explain(t, e)}
-        </p>
-      ))}
+      <Refusals errors={result.data?.setCommunicationPreference?.userErrors} />
     </section>
   );
 }

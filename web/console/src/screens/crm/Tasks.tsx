@@ -9,7 +9,7 @@ import {
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 
-import { explain, useFieldErrors } from '../../fieldErrors';
+import { Refusals, useFieldErrors } from '../../fieldErrors';
 import { useI18n } from '../../i18n';
 import { Link } from '../../router';
 import { Loading, Problem, useIdempotencyKey } from '../../ui';
@@ -97,11 +97,7 @@ export function Tasks() {
         ))}
       </ul>
       {completed.error && <Problem error={completed.error} />}
-      {completed.data?.completeTask?.userErrors.map((e) => (
-        <p key={e.code} role="alert" className="problem">
-          {explain(t, e)}
-        </p>
-      ))}
+      <Refusals errors={completed.data?.completeTask?.userErrors} />
       <details>
         <summary>{t('cm.newTask')}</summary>
         <form className="stack" onSubmit={(e) => void submit(e)}>

@@ -14,7 +14,7 @@ import {
 import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 
-import { explain, useFieldErrors } from '../../fieldErrors';
+import { Refusals, useFieldErrors } from '../../fieldErrors';
 import { useI18n } from '../../i18n';
 import { Problem } from '../../ui';
 
@@ -106,13 +106,7 @@ export function RankList(props: { category: ConsoleRankCategoryFragment; termino
         ))}
       </ol>
       {(moved.error ?? removed.error) && <Problem error={(moved.error ?? removed.error)!} />}
-      {refusals.length > 0 && (
-        <ul role="alert" className="problem">
-          {refusals.map((e) => (
-            <li key={e.code}>{explain(t, e)}</li>
-          ))}
-        </ul>
-      )}
+      <Refusals errors={refusals} />
       <details>
         <summary>{t('rk.addRank', { singular: term('singular') })}</summary>
         <RankForm categoryId={category.id} rank={null} terminology={terminology} />
